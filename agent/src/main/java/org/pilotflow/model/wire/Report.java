@@ -1,0 +1,39 @@
+package org.pilotflow.model.wire;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One state report from an agent. Reports of one pilot share one sequence: the engine applies them exactly once
+ * and in {@code seq} order, and acknowledges a sequence number only after the transaction that applied it (and
+ * every earlier one) committed.
+ *
+ * @param unitId     the unit this report is about, or {@code null} for a report about the pilot itself
+ * @param state      a {@code UnitState} name (unit report) or a {@code PilotState} name (pilot report)
+ * @param timestamps epoch milliseconds at which the agent entered each state it passed since its last report
+ *                   for this unit (the engine fills the skipped states from these)
+ * @param exitCode   the executable's exit code, once known
+ * @param reason     why the unit or pilot FAILED or was CANCELED, in words a person can act on
+ * @param slots      the slots the unit ran on, as {@code host:core} entries (GPUs as {@code host:gpuN})
+ */
+public record Report(
+        long seq,
+        String unitId,
+        String state,
+        Map<String, Long> timestamps,
+        Integer exitCode,
+        String reason,
+        String stdoutTail,
+        String stderrTail,
+        String sandbox,
+        List<String> slots) {
+
+    public Report {
+        timestamps = timestamps == null ? Map.of() : Map.copyOf(timestamps);
+        slots = slots == null ? List.of() : List.copyOf(slots);
+    }
+
+    public boolean isPilotReport() {
+        return unitId == null;
+    }
+}

@@ -1,0 +1,35 @@
+package org.pilotflow.model.wire;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the agent needs to run one unit. {@code executable} and {@code arguments} form an argv that is never
+ * parsed by a shell; {@code preExec} and {@code postExec} are shell command lines (as in RADICAL-Pilot), run with
+ * {@code /bin/sh -c} in the unit sandbox before and after the executable.
+ *
+ * @param timeoutSeconds 0 means no limit
+ */
+public record UnitSpec(
+        String unitId,
+        String name,
+        String executable,
+        List<String> arguments,
+        Map<String, String> environment,
+        int cores,
+        int gpus,
+        List<String> preExec,
+        List<String> postExec,
+        String stdout,
+        String stderr,
+        long timeoutSeconds) {
+
+    public UnitSpec {
+        arguments = arguments == null ? List.of() : List.copyOf(arguments);
+        environment = environment == null ? Map.of() : Map.copyOf(environment);
+        preExec = preExec == null ? List.of() : List.copyOf(preExec);
+        postExec = postExec == null ? List.of() : List.copyOf(postExec);
+        stdout = stdout == null ? "STDOUT" : stdout;
+        stderr = stderr == null ? "STDERR" : stderr;
+    }
+}
