@@ -1,0 +1,472 @@
+package org.pilotflow.agent;
+
+import java.io.File;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+import org.pilotflow.agent.channel.EngineChannel;
+import org.pilotflow.agent.channel.ReportQueue;
+import org.pilotflow.agent.executor.ExecResult;
+import org.pilotflow.agent.executor.LaunchSpec;
+import org.pilotflow.agent.executor.ProcessTrees;
+import org.pilotflow.agent.executor.UnitExecution;
+import org.pilotflow.agent.executor.UnitExecutor;
+import org.pilotflow.agent.scheduler.Allocation;
+import org.pilotflow.agent.scheduler.Node;
+import org.pilotflow.agent.scheduler.SlotScheduler;
+import org.pilotflow.model.PilotState;
+import org.pilotflow.model.UnitState;
+import org.pilotflow.model.wire.AgentConfig;
+import org.pilotflow.model.wire.Command;
+import org.pilotflow.model.wire.Report;
+import org.pilotflow.model.wire.UnitSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent: takes commands from the {@link EngineChannel}, queues units on the {@link SlotScheduler}, runs them
+ * with the {@link UnitExecutor} and reports every state through the {@link ReportQueue}.
+ *
+ * <p>Threads: all agent state is owned by one thread ("pilotflow-agent"); the channel thread, the launch pool and
+ * process exits only post tasks to it. {@link #run()} blocks until the pilot ends and returns the exit code.
+ *
+ * <p>Endings: CANCEL_PILOT cancels every unit (reason "pilot canceled"), and when all are final reports the pilot
+ * CANCELED; the runtime limit fails every unit (reason "pilot runtime expired after N s") and reports the pilot
+ * DONE. Either way the agent then waits (bounded, {@link Options#ackWaitMillis}) until the engine acknowledged
+ * everything and returns 0. Orphaned (engine silent longer than the orphan timeout): every unit is killed and
+ * run() returns 3 without further reports.
+ */
+public final class Agent {
+    private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+
+    /** Tunables with production defaults; tests shorten some. */
+    public record Options(long killGraceMillis, long ackWaitMillis, int launchThreads, long summaryMillis) {
+        public static Options defaults() {
+            return new Options(1000, 10_000, 2, 10_000);
+        }
+    }
+
+    private record Exit(int code, boolean waitForAcks) { }
+
+    private static final class Unit {
+        final UnitSpec spec;
+        final Path sandbox;
+        UnitState state = UnitState.NEW;
+        Allocation allocation;
+        volatile UnitExecution execution;
+
+        Unit(UnitSpec spec, Path sandbox) {
+            this.spec = spec;
+            this.sandbox = sandbox;
+        }
+    }
+
+    private final AgentConfig cfg;
+    private final Options options;
+    private final Path sandbox;
+    private final ReportQueue queue = new ReportQueue();
+    private final EngineChannel channel;
+    private final SlotScheduler<Unit> scheduler;
+    private final UnitExecutor executor;
+    private final ScheduledThreadPoolExecutor core;
+    private final Map<String, Unit> units = new ConcurrentHashMap<>();
+    private final CompletableFuture<Exit> exit = new CompletableFuture<>();
+    private final long startMillis = System.currentTimeMillis();
+
+    // owned by the core thread
+    private int live;
+    private boolean ending;
+    private boolean orphaned;
+    private PilotState pilotFinal;
+    private String pilotReason;
+    private UnitState unitFinal;
+    private ScheduledFuture<?> runtimeTimer;
+    private final Map<Command.Type, Long> commandCounts = new EnumMap<>(Command.Type.class);
+    private long ignoredCommands;
+    private final Map<UnitState, Long> finals = new EnumMap<>(UnitState.class);
+    private String lastSummary = "";
+
+    public Agent(AgentConfig cfg) {
+        this(cfg, Options.defaults());
+    }
+
+    public Agent(AgentConfig cfg, Options options) {
+        this.cfg = cfg;
+        this.options = options;
+        this.sandbox = Path.of(cfg.sandbox()).toAbsolutePath().normalize();
+        this.scheduler = new SlotScheduler<>(List.of(Node.localhost(cfg.cores(), cfg.gpus())));
+        this.executor = new UnitExecutor(options.launchThreads(), options.killGraceMillis());
+        this.core = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "pilotflow-agent");
+            t.setDaemon(true);
+            return t;
+        });
+        this.core.setRemoveOnCancelPolicy(true);
+        this.channel = new EngineChannel(cfg.pilotId(), cfg.endpoint(), cfg.secret(), cfg.heartbeatIntervalMillis(),
+                cfg.orphanTimeoutMillis(), queue, new EngineChannel.Listener() {
+                    @Override
+                    public void commands(List<Command> commands) {
+                        post(() -> onCommands(commands));
+                    }
+
+                    @Override
+                    public void orphaned(long silentMillis) {
+                        post(() -> onOrphaned(silentMillis));
+                    }
+                }, hostName());
+    }
+
+    /** Runs the pilot until it ends; returns the process exit code (see {@link AgentMain}). */
+    public int run() throws InterruptedException {
+        LOG.info("agent starting (pid {}): {}", ProcessHandle.current().pid(), cfg);
+        LOG.info("syncing with {}; {} cores, {} gpus on node localhost", channel.uri(), cfg.cores(), cfg.gpus());
+        queue.offer(new Report(0, null, PilotState.ACTIVE.name(), Map.of(PilotState.ACTIVE.name(), startMillis),
+                null, null, null, null, sandbox.toString(), List.of()));
+        runtimeTimer = core.schedule(() -> guarded(() -> endPilot(PilotState.DONE, UnitState.FAILED,
+                "pilot runtime expired after " + cfg.runtimeSeconds() + " s")), cfg.runtimeSeconds(), TimeUnit.SECONDS);
+        core.scheduleWithFixedDelay(() -> guarded(this::logSummary), options.summaryMillis(),
+                options.summaryMillis(), TimeUnit.MILLISECONDS);
+        Thread channelThread = new Thread(channel, "pilotflow-channel");
+        channelThread.setDaemon(true);
+        channelThread.start();
+        Exit e;
+        try {
+            e = exit.get();
+        } catch (ExecutionException ex) {
+            e = new Exit(AgentMain.EXIT_ERROR, false);
+        }
+        if (e.waitForAcks()) {
+            if (queue.awaitAllAcked(options.ackWaitMillis())) {
+                LOG.info("engine acknowledged every report (last seq {})", queue.lastSeq());
+            } else {
+                LOG.warn("engine did not acknowledge every report within {} ms (acked {} of {}); ending anyway",
+                        options.ackWaitMillis(), queue.ackedSeq(), queue.lastSeq());
+            }
+        }
+        channel.stop();
+        channelThread.join(2000);
+        core.submit(this::logSummary);
+        core.shutdown();
+        core.awaitTermination(2, TimeUnit.SECONDS);
+        executor.close();
+        LOG.info("agent ends with exit code {}", e.code());
+        return e.code();
+    }
+
+    /** Kills every unit's process tree at once (JVM shutdown hook); safe from any thread. */
+    public void killAllNow() {
+        for (Unit u : units.values()) {
+            UnitExecution ex = u.execution;
+            Process p = ex == null ? null : ex.currentProcess();
+            if (p != null && p.isAlive()) {
+                ProcessTrees.kill(p.toHandle(), 0, null);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- core thread
+
+    private void post(Runnable r) {
+        try {
+            core.execute(() -> guarded(r));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("agent shutting down, dropped a task");
+        }
+    }
+
+    private void guarded(Runnable r) {
+        try {
+            r.run();
+        } catch (Throwable t) {
+            LOG.error("unexpected error in the agent, killing all units and ending", t);
+            killAllNow();
+            exit.complete(new Exit(AgentMain.EXIT_ERROR, false));
+        }
+    }
+
+    private void onCommands(List<Command> commands) {
+        for (Command c : commands) {
+            commandCounts.merge(c.type(), 1L, Long::sum);
+            switch (c.type()) {
+                case RUN_UNIT -> onRun(c.unit());
+                case CANCEL_UNIT -> onCancelUnit(c.unitId());
+                case CANCEL_PILOT -> {
+                    LOG.info("CANCEL_PILOT (command {}): canceling {} live units", c.seq(), live);
+                    endPilot(PilotState.CANCELED, UnitState.CANCELED, "pilot canceled");
+                }
+                default -> LOG.warn("unknown command type {}", c.type());
+            }
+        }
+        schedule();
+    }
+
+    private void onRun(UnitSpec spec) {
+        if (spec == null || spec.unitId() == null) {
+            LOG.warn("RUN_UNIT without a unit or unit id ignored");
+            ignoredCommands++;
+            return;
+        }
+        if (units.containsKey(spec.unitId())) {
+            LOG.debug("RUN_UNIT for known unit {} ignored", spec.unitId());
+            ignoredCommands++;
+            return;
+        }
+        String id = spec.unitId();
+        Unit u = new Unit(spec, sandbox.resolve(safeName(id) ? id : "_invalid"));
+        units.put(id, u);
+        live++;
+        LOG.debug("unit {}: RUN_UNIT {} cores {} gpus", id, spec.cores(), spec.gpus());
+        if (ending) {
+            finish(u, unitFinal, pilotReason, null, Map.of());
+            return;
+        }
+        String invalid = validate(spec);
+        if (invalid == null) {
+            invalid = scheduler.neverFits(spec.cores(), spec.gpus()).orElse(null);
+        }
+        if (invalid != null) {
+            finish(u, UnitState.FAILED, invalid, null, Map.of());
+            return;
+        }
+        long t0 = System.currentTimeMillis();
+        File dir = u.sandbox.toFile();
+        if (!dir.mkdir() && !dir.isDirectory()) {
+            finish(u, UnitState.FAILED, "cannot create unit sandbox " + u.sandbox, null, Map.of());
+            return;
+        }
+        long t1 = System.currentTimeMillis();
+        Map<String, Long> ts = new HashMap<>(4);
+        ts.put(UnitState.STAGING_INPUT.name(), t0);
+        ts.put(UnitState.PENDING_EXECUTION.name(), t1);
+        ts.put(UnitState.ALLOCATING.name(), t1);
+        u.state = UnitState.ALLOCATING;
+        queue.offer(new Report(0, id, UnitState.ALLOCATING.name(), ts, null, null, null, null,
+                u.sandbox.toString(), List.of()));
+        scheduler.submit(u, spec.cores(), spec.gpus());
+    }
+
+    private String validate(UnitSpec spec) {
+        if (!safeName(spec.unitId())) {
+            return "unit id '" + spec.unitId() + "' cannot be used as a directory name";
+        }
+        if (spec.executable() == null || spec.executable().isBlank()) {
+            return "unit has no executable";
+        }
+        for (String f : List.of(spec.stdout(), spec.stderr())) {
+            if (!safeName(f)) {
+                return "output file name '" + f + "' must be a plain file name inside the unit sandbox";
+            }
+        }
+        return null;
+    }
+
+    private static boolean safeName(String s) {
+        return s != null && !s.isBlank() && !s.equals(".") && !s.equals("..") && s.indexOf('/') < 0
+                && s.indexOf('\0') < 0;
+    }
+
+    private void onCancelUnit(String unitId) {
+        Unit u = unitId == null ? null : units.get(unitId);
+        if (u == null) {
+            LOG.warn("CANCEL_UNIT for unknown unit {} ignored", unitId);
+            ignoredCommands++;
+            return;
+        }
+        if (u.state.isFinal()) {
+            LOG.debug("CANCEL_UNIT for unit {} ignored, it is {} already", unitId, u.state);
+            return;
+        }
+        cancel(u, UnitState.CANCELED, "canceled on request");
+    }
+
+    /** Ends a non-final unit: a waiting one at once, a running one by killing its process tree. */
+    private void cancel(Unit u, UnitState state, String reason) {
+        if (scheduler.withdraw(u)) {
+            finish(u, state, reason, null, Map.of());
+        } else if (u.execution != null) {
+            u.execution.kill(state, reason);
+        }
+    }
+
+    private void endPilot(PilotState pilotState, UnitState unitState, String reason) {
+        if (ending || orphaned) {
+            return;
+        }
+        ending = true;
+        pilotFinal = pilotState;
+        unitFinal = unitState;
+        pilotReason = reason;
+        if (runtimeTimer != null) {
+            runtimeTimer.cancel(false);
+        }
+        LOG.info("pilot ending ({}): {}; ending {} live units as {}", pilotState, reason, live, unitState);
+        for (Unit u : scheduler.waitingItems()) {
+            cancel(u, unitState, reason);
+        }
+        for (Unit u : units.values()) {
+            if (!u.state.isFinal() && u.execution != null) {
+                u.execution.kill(unitState, reason);
+            }
+        }
+        checkEnded();
+    }
+
+    private void checkEnded() {
+        if (orphaned) {
+            if (live == 0) {
+                exit.complete(new Exit(AgentMain.EXIT_ORPHANED, false));
+            }
+            return;
+        }
+        if (ending && live == 0 && !exit.isDone()) {
+            long now = System.currentTimeMillis();
+            queue.offer(new Report(0, null, pilotFinal.name(), Map.of(pilotFinal.name(), now), null,
+                    pilotFinal == PilotState.DONE ? pilotReason : pilotReason, null, null, sandbox.toString(),
+                    List.of()));
+            LOG.info("all units final; pilot reported {}, waiting for the engine's acknowledgement", pilotFinal);
+            exit.complete(new Exit(AgentMain.EXIT_OK, true));
+        }
+    }
+
+    private void onOrphaned(long silentMillis) {
+        LOG.error("engine unreachable for {}s, ending (orphan timeout)", silentMillis / 1000);
+        orphaned = true;
+        for (Unit u : scheduler.waitingItems()) {
+            scheduler.withdraw(u);
+            finish(u, UnitState.FAILED, "agent orphaned", null, Map.of());
+        }
+        for (Unit u : units.values()) {
+            if (!u.state.isFinal() && u.execution != null) {
+                u.execution.kill(UnitState.FAILED, "agent orphaned");
+            }
+        }
+        checkEnded();
+        // bounded: the kill grace plus a margin
+        core.schedule(() -> exit.complete(new Exit(AgentMain.EXIT_ORPHANED, false)),
+                options.killGraceMillis() + 2000, TimeUnit.MILLISECONDS);
+    }
+
+    private void schedule() {
+        for (SlotScheduler.Placement<Unit> p : scheduler.schedule()) {
+            launch(p.item(), p.allocation());
+        }
+    }
+
+    private void launch(Unit u, Allocation a) {
+        u.allocation = a;
+        UnitSpec s = u.spec;
+        Map<String, String> env = new HashMap<>(s.environment().size() + 8);
+        env.putAll(s.environment());
+        env.put("PILOTFLOW_UNIT_ID", s.unitId());
+        env.put("PILOTFLOW_PILOT_ID", cfg.pilotId());
+        env.put("PILOTFLOW_SESSION_ID", cfg.sessionId() == null ? "" : cfg.sessionId());
+        env.put("PILOTFLOW_UNIT_SANDBOX", u.sandbox.toString());
+        env.put("PILOTFLOW_CORES", Integer.toString(a.cores().size()));
+        env.put("PILOTFLOW_GPUS", Integer.toString(a.gpus().size()));
+        if (!a.gpus().isEmpty()) {
+            env.put("CUDA_VISIBLE_DEVICES", a.gpuList());
+        }
+        List<String> argv = new java.util.ArrayList<>(1 + s.arguments().size());
+        argv.add(s.executable());
+        argv.addAll(s.arguments());
+        LaunchSpec ls = new LaunchSpec(s.unitId(), u.sandbox, argv, s.preExec(), s.postExec(), env, s.stdout(),
+                s.stderr(), s.timeoutSeconds());
+        LOG.debug("unit {}: launching on {}", s.unitId(), a.slots());
+        u.execution = executor.launch(ls, new UnitExecutor.Listener() {
+            @Override
+            public void started(long epochMillis) {
+                post(() -> onStarted(u, epochMillis));
+            }
+
+            @Override
+            public void finished(ExecResult result) {
+                post(() -> onFinished(u, result));
+            }
+        });
+    }
+
+    private void onStarted(Unit u, long at) {
+        if (u.state.isFinal()) {
+            return;
+        }
+        u.state = UnitState.EXECUTING;
+        queue.offer(new Report(0, u.spec.unitId(), UnitState.EXECUTING.name(),
+                Map.of(UnitState.EXECUTING.name(), at), null, null, null, null, null, u.allocation.slots()));
+    }
+
+    private void onFinished(Unit u, ExecResult r) {
+        if (u.allocation != null) {
+            scheduler.release(u.allocation);
+        }
+        Map<String, Long> ts = new HashMap<>(4);
+        if (r.startedAt() > 0) {
+            ts.put(UnitState.EXECUTING.name(), r.startedAt());
+            ts.put(UnitState.PENDING_OUTPUT_STAGING.name(), r.exitedAt());
+            ts.put(UnitState.STAGING_OUTPUT.name(), r.stagingAt());
+        }
+        u.execution = null;
+        finishWith(u, r.state(), r.reason(), r.exitCode(), ts, r.stdoutTail(), r.stderrTail(), r.finishedAt());
+        schedule();
+    }
+
+    private void finish(Unit u, UnitState state, String reason, Integer exitCode, Map<String, Long> ts) {
+        finishWith(u, state, reason, exitCode, ts, null, null, System.currentTimeMillis());
+    }
+
+    private void finishWith(Unit u, UnitState state, String reason, Integer exitCode, Map<String, Long> ts,
+                            String out, String err, long at) {
+        if (u.state.isFinal()) {
+            return;
+        }
+        Map<String, Long> all = new HashMap<>(ts);
+        all.put(state.name(), at);
+        u.state = state;
+        live--;
+        finals.merge(state, 1L, Long::sum);
+        queue.offer(new Report(0, u.spec.unitId(), state.name(), all, exitCode, reason, out, err,
+                u.sandbox.toString(), u.allocation == null ? List.of() : u.allocation.slots()));
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("unit {}: {}{}", u.spec.unitId(), state, reason == null ? "" : " (" + reason + ")");
+        }
+        if (ending || orphaned) {
+            checkEnded();
+        }
+    }
+
+    private void logSummary() {
+        String s = "units: " + units.size() + " received, " + (live - scheduler.waitingCount()) + " running, "
+                + scheduler.waitingCount() + " waiting, " + finals.getOrDefault(UnitState.DONE, 0L) + " done, "
+                + finals.getOrDefault(UnitState.FAILED, 0L) + " failed, "
+                + finals.getOrDefault(UnitState.CANCELED, 0L) + " canceled; commands: " + commandCounts
+                + (ignoredCommands > 0 ? " (" + ignoredCommands + " ignored)" : "") + "; reports: "
+                + queue.lastSeq() + " sent, " + queue.ackedSeq() + " acked; syncs: " + channel.syncCount()
+                + " (" + channel.failureCount() + " failed)";
+        String key = s.substring(0, s.indexOf("; syncs"));
+        if (!key.equals(lastSummary)) {
+            lastSummary = key;
+            LOG.info(s);
+        }
+    }
+
+    private static String hostName() {
+        String h = System.getenv("HOSTNAME");
+        if (h != null && !h.isBlank()) {
+            return h;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            return "localhost";
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package org.pilotflow.agent;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import org.pilotflow.model.wire.AgentConfig;
+import org.pilotflow.model.wire.Wire;
+
+/** Reads and checks {@code agent.json}. Error messages name the file and the field, never the secret's value. */
+public final class AgentConfigs {
+
+    private AgentConfigs() {
+    }
+
+    public static AgentConfig load(Path file) throws BadConfigException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new BadConfigException("bad config " + file + ": file not found");
+        } catch (IOException e) {
+            throw new BadConfigException("bad config " + file + ": cannot read it: " + e.getMessage());
+        }
+        AgentConfig cfg;
+        try {
+            cfg = Wire.mapper().readValue(bytes, AgentConfig.class);
+        } catch (JsonProcessingException e) {
+            JsonLocation loc = e.getLocation();
+            throw new BadConfigException("bad config " + file + ": not a valid AgentConfig JSON document"
+                    + (loc == null ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")")
+                    + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new BadConfigException("bad config " + file + ": " + e.getMessage());
+        }
+        if (cfg == null) {
+            throw new BadConfigException("bad config " + file + ": empty document");
+        }
+        validate(cfg, file.toString());
+        return cfg;
+    }
+
+    public static void validate(AgentConfig c, String file) throws BadConfigException {
+        requireText(c.pilotId(), "pilotId", file);
+        requireText(c.endpoint(), "endpoint", file);
+        if (c.secret() == null || c.secret().isBlank()) {
+            throw new BadConfigException("bad config " + file + ": field 'secret' is missing or blank");
+        }
+        requireText(c.sandbox(), "sandbox", file);
+        if (c.pilotId().contains("/")) {
+            throw new BadConfigException("bad config " + file + ": field 'pilotId' must not contain '/', was '"
+                    + c.pilotId() + "'");
+        }
+        try {
+            URI u = URI.create(c.endpoint());
+            if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
+                throw new IllegalArgumentException("expected http(s)://host:port");
+            }
+        } catch (IllegalArgumentException e) {
+            throw new BadConfigException("bad config " + file + ": field 'endpoint' is not an http(s) URL, was '"
+                    + c.endpoint() + "' (" + e.getMessage() + ")");
+        }
+        if (!Files.isDirectory(Path.of(c.sandbox()))) {
+            throw new BadConfigException("bad config " + file + ": field 'sandbox' is not an existing directory, "
+                    + "was '" + c.sandbox() + "'");
+        }
+        atLeast(c.cores(), 1, "cores", file);
+        atLeast(c.gpus(), 0, "gpus", file);
+        atLeast(c.runtimeSeconds(), 1, "runtimeSeconds", file);
+        atLeast(c.heartbeatIntervalMillis(), 1, "heartbeatIntervalMillis", file);
+        atLeast(c.orphanTimeoutMillis(), 1, "orphanTimeoutMillis", file);
+    }
+
+    private static void requireText(String v, String field, String file) throws BadConfigException {
+        if (v == null || v.isBlank()) {
+            throw new BadConfigException("bad config " + file + ": field '" + field + "' is missing or blank");
+        }
+    }
+
+    private static void atLeast(long v, long min, String field, String file) throws BadConfigException {
+        if (v < min) {
+            throw new BadConfigException("bad config " + file + ": field '" + field + "' must be >= " + min
+                    + ", was " + v);
+        }
+    }
+}

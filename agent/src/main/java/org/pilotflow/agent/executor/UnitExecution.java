@@ -1,0 +1,246 @@
+package org.pilotflow.agent.executor;
+
+import java.io.IOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.pilotflow.model.UnitState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One unit being run by the {@link UnitExecutor}: a chain of steps (preExec..., executable, postExec...). */
+public final class UnitExecution {
+    private static final Logger LOG = LoggerFactory.getLogger(UnitExecution.class);
+
+    private final UnitExecutor executor;
+    private final LaunchSpec spec;
+    private final UnitExecutor.Listener listener;
+    private final List<List<String>> steps = new ArrayList<>();
+    private final int mainStep;
+    private final Redirect out;
+    private final Redirect err;
+
+    // guarded by this
+    private int step;
+    private Process current;
+    private UnitState killState;
+    private String killReason;
+    private boolean finished;
+    private long startedAt;
+    private ScheduledFuture<?> timeout;
+    // written by the step thread only (steps run one after another)
+    private Integer mainExit;
+    private String failReason;
+
+    UnitExecution(UnitExecutor executor, LaunchSpec spec, UnitExecutor.Listener listener) {
+        this.executor = executor;
+        this.spec = spec;
+        this.listener = listener;
+        for (String line : spec.preExec()) {
+            steps.add(List.of("/bin/sh", "-c", line));
+        }
+        mainStep = steps.size();
+        steps.add(spec.argv());
+        for (String line : spec.postExec()) {
+            steps.add(List.of("/bin/sh", "-c", line));
+        }
+        out = Redirect.appendTo(spec.sandbox().resolve(spec.stdout()).toFile());
+        err = Redirect.appendTo(spec.sandbox().resolve(spec.stderr()).toFile());
+    }
+
+    public String unitId() {
+        return spec.unitId();
+    }
+
+    /** The process running now (for tests and diagnostics), or null. */
+    public synchronized Process currentProcess() {
+        return current;
+    }
+
+    /**
+     * Ends the unit: kills the running process tree (SIGTERM, SIGKILL after the grace period) or, when nothing runs
+     * yet, keeps anything from starting. The unit ends in {@code state} with {@code reason}, unless it already ended
+     * or was already being killed. Safe from any thread.
+     */
+    public void kill(UnitState state, String reason) {
+        Process p;
+        synchronized (this) {
+            if (finished || killState != null) {
+                return;
+            }
+            killState = state;
+            killReason = reason;
+            p = current;
+        }
+        if (p != null && p.isAlive()) {
+            ProcessTrees.kill(p.toHandle(), executor.killGraceMillis(), executor.timer());
+        }
+    }
+
+    void startNext() {
+        List<String> argv;
+        synchronized (this) {
+            if (killState != null) {
+                argv = null;
+            } else {
+                argv = steps.get(step);
+            }
+        }
+        if (argv == null) {
+            finish();
+            return;
+        }
+        Process p;
+        try {
+            p = start(argv);
+        } catch (IOException | RuntimeException e) {
+            failReason = step == mainStep
+                    ? "cannot launch " + argv.get(0) + ": " + e.getMessage()
+                    : "cannot launch /bin/sh for " + stepName(step) + ": " + e.getMessage();
+            finish();
+            return;
+        }
+        boolean first;
+        boolean killedMeanwhile;
+        synchronized (this) {
+            current = p;
+            first = startedAt == 0;
+            if (first) {
+                startedAt = System.currentTimeMillis();
+                if (spec.timeoutSeconds() > 0) {
+                    long secs = spec.timeoutSeconds();
+                    timeout = executor.timer().schedule(
+                            () -> kill(UnitState.FAILED, "timed out after " + secs + " s"), secs, TimeUnit.SECONDS);
+                }
+            }
+            killedMeanwhile = killState != null;
+        }
+        if (killedMeanwhile) { // kill() came between the check above and current = p
+            ProcessTrees.kill(p.toHandle(), executor.killGraceMillis(), executor.timer());
+        }
+        if (first) {
+            listener.started(startedAt);
+        }
+        p.onExit().whenCompleteAsync((proc, ex) -> stepExited(p), executor.pool());
+    }
+
+    private Process start(List<String> argv) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(argv);
+        pb.directory(spec.sandbox().toFile());
+        Map<String, String> env = pb.environment();
+        env.putAll(spec.environment());
+        pb.redirectInput(UnitExecutor.DEV_NULL);
+        pb.redirectOutput(out);
+        pb.redirectError(err);
+        return pb.start();
+    }
+
+    private void stepExited(Process p) {
+        int code;
+        try {
+            code = p.exitValue();
+        } catch (IllegalThreadStateException e) {
+            code = -1;
+        }
+        boolean killed;
+        synchronized (this) {
+            killed = killState != null;
+        }
+        if (step == mainStep) {
+            mainExit = code;
+        }
+        if (killed) {
+            finish();
+            return;
+        }
+        if (step < mainStep && code != 0) {
+            failReason = stepName(step) + " '" + spec.preExec().get(step) + "' failed with exit code " + code;
+            finish();
+            return;
+        }
+        if (step > mainStep && code != 0 && failReason == null) {
+            failReason = stepName(step) + " '" + spec.postExec().get(step - mainStep - 1)
+                    + "' failed with exit code " + code;
+        }
+        synchronized (this) {
+            step++;
+            if (step >= steps.size()) {
+                step = -1;
+            }
+        }
+        if (step < 0) {
+            finish();
+        } else {
+            startNext();
+        }
+    }
+
+    private String stepName(int s) {
+        return s < mainStep ? "pre_exec" : s > mainStep ? "post_exec" : "executable";
+    }
+
+    private void finish() {
+        UnitState ks;
+        String kr;
+        long started;
+        synchronized (this) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            current = null;
+            ks = killState;
+            kr = killReason;
+            started = startedAt;
+            if (timeout != null) {
+                timeout.cancel(false);
+            }
+        }
+        long exitedAt = System.currentTimeMillis();
+        String stdoutTail = Tails.read(spec.sandbox().resolve(spec.stdout()));
+        String stderrTail = Tails.read(spec.sandbox().resolve(spec.stderr()));
+        long stagedAt = System.currentTimeMillis();
+        UnitState state;
+        String reason;
+        if (ks != null) {
+            state = ks;
+            reason = kr;
+        } else if (mainExit == null) {
+            state = UnitState.FAILED;
+            reason = appendStderr(failReason, stderrTail);
+        } else if (mainExit != 0) {
+            state = UnitState.FAILED;
+            reason = exitReason(mainExit, stderrTail);
+        } else if (failReason != null) {
+            state = UnitState.FAILED;
+            reason = appendStderr(failReason, stderrTail);
+        } else {
+            state = UnitState.DONE;
+            reason = null;
+        }
+        ExecResult r = new ExecResult(state, mainExit, reason, stdoutTail, stderrTail, started, exitedAt, stagedAt,
+                System.currentTimeMillis());
+        try {
+            listener.finished(r);
+        } catch (RuntimeException e) {
+            LOG.error("listener failed for unit {}", spec.unitId(), e);
+        }
+    }
+
+    /** "exit code 3; stderr: last line", or "killed by signal 9" (Java reports a signal death as 128+n). */
+    static String exitReason(int code, String stderrTail) {
+        if (code > 128 && code <= 128 + 64) {
+            return "killed by signal " + (code - 128);
+        }
+        return appendStderr("exit code " + code, stderrTail);
+    }
+
+    private static String appendStderr(String reason, String stderrTail) {
+        String last = Tails.lastLine(stderrTail);
+        return last.isEmpty() ? reason : reason + "; stderr: " + last;
+    }
+}

@@ -1,0 +1,80 @@
+package org.pilotflow.agent.executor;
+
+import java.io.File;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Launches units as local processes and watches them without a thread per unit: processes are started by a small
+ * launch pool, exits arrive through {@link Process#onExit()}, timeouts and kill grace periods run on one timer
+ * thread.
+ *
+ * <p>A unit runs as: each preExec line ({@code /bin/sh -c line}), then the executable (argv, never a shell), then
+ * each postExec line ({@code /bin/sh -c line}); every step is a separate process with cwd = unit sandbox, the same
+ * environment, stdin from /dev/null, stdout/stderr appended to the unit's two output files. A preExec line that
+ * exits non-zero fails the unit before the executable runs; postExec lines run after the executable whatever its
+ * exit code (not after a kill), and a failing postExec line fails a unit whose executable exited 0.
+ */
+public final class UnitExecutor implements AutoCloseable {
+
+    /** Called from executor threads; implementations hand the work to their own thread quickly. */
+    public interface Listener {
+        /** The first process of the unit was started at {@code epochMillis}. */
+        void started(long epochMillis);
+
+        /** The unit ended; called exactly once. */
+        void finished(ExecResult result);
+    }
+
+    static final File DEV_NULL = new File("/dev/null");
+
+    private final ExecutorService pool;
+    private final ScheduledThreadPoolExecutor timer;
+    private final long killGraceMillis;
+
+    public UnitExecutor(int launchThreads, long killGraceMillis) {
+        this.killGraceMillis = killGraceMillis;
+        this.pool = new ThreadPoolExecutor(launchThreads, launchThreads, 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), daemonThreads("pilotflow-launch"));
+        this.timer = new ScheduledThreadPoolExecutor(1, daemonThreads("pilotflow-exec-timer"));
+        this.timer.setRemoveOnCancelPolicy(true);
+    }
+
+    /** Starts a unit; returns at once. The sandbox directory must exist. */
+    public UnitExecution launch(LaunchSpec spec, Listener listener) {
+        UnitExecution run = new UnitExecution(this, spec, listener);
+        pool.execute(run::startNext);
+        return run;
+    }
+
+    ExecutorService pool() {
+        return pool;
+    }
+
+    ScheduledThreadPoolExecutor timer() {
+        return timer;
+    }
+
+    long killGraceMillis() {
+        return killGraceMillis;
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+        timer.shutdownNow();
+    }
+
+    static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

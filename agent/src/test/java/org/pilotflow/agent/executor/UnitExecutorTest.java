@@ -1,0 +1,213 @@
+package org.pilotflow.agent.executor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pilotflow.model.UnitState;
+
+class UnitExecutorTest {
+    static UnitExecutor executor;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void start() {
+        executor = new UnitExecutor(2, 500);
+    }
+
+    @AfterAll
+    static void stop() {
+        executor.close();
+    }
+
+    private record Run(UnitExecution execution, CompletableFuture<ExecResult> result) { }
+
+    private Run launch(List<String> argv, List<String> pre, List<String> post, Map<String, String> env,
+                       long timeout) throws IOException {
+        Path sandbox = Files.createDirectories(tmp.resolve("unit"));
+        CompletableFuture<ExecResult> f = new CompletableFuture<>();
+        UnitExecution ex = executor.launch(new LaunchSpec("unit", sandbox, argv, pre, post, env, "STDOUT", "STDERR",
+                timeout), new UnitExecutor.Listener() {
+                    @Override
+                    public void started(long epochMillis) {
+                    }
+
+                    @Override
+                    public void finished(ExecResult result) {
+                        f.complete(result);
+                    }
+                });
+        return new Run(ex, f);
+    }
+
+    private ExecResult run(List<String> argv) throws Exception {
+        return launch(argv, List.of(), List.of(), Map.of(), 0).result().get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void exitZeroIsDoneWithStdoutCaptured() throws Exception {
+        ExecResult r = run(List.of("/bin/echo", "hello", "world"));
+        assertThat(r.state()).isEqualTo(UnitState.DONE);
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.reason()).isNull();
+        assertThat(r.stdoutTail()).isEqualTo("hello world\n");
+        assertThat(Files.readString(tmp.resolve("unit/STDOUT"))).isEqualTo("hello world\n");
+        assertThat(r.startedAt()).isPositive();
+        assertThat(r.exitedAt()).isGreaterThanOrEqualTo(r.startedAt());
+        assertThat(r.finishedAt()).isGreaterThanOrEqualTo(r.stagingAt());
+    }
+
+    @Test
+    void nonZeroExitFailsWithTheLastStderrLine() throws Exception {
+        ExecResult r = run(List.of("/bin/sh", "-c", "echo first >&2; echo 'it broke' >&2; exit 3"));
+        assertThat(r.state()).isEqualTo(UnitState.FAILED);
+        assertThat(r.exitCode()).isEqualTo(3);
+        assertThat(r.reason()).isEqualTo("exit code 3; stderr: it broke");
+        assertThat(r.stderrTail()).isEqualTo("first\nit broke\n");
+    }
+
+    @Test
+    void tailsKeepTheLast20Lines() throws Exception {
+        ExecResult r = run(List.of("/bin/sh", "-c", "i=0; while [ $i -lt 100 ]; do i=$((i+1)); echo line$i; done"));
+        assertThat(r.stdoutTail().split("\n")).hasSize(20);
+        assertThat(r.stdoutTail()).startsWith("line81\n").endsWith("line100\n");
+    }
+
+    @Test
+    void environmentIsInheritedPlusTheUnitsOwn() throws Exception {
+        ExecResult r = launch(List.of("/usr/bin/env"), List.of(), List.of(),
+                Map.of("PILOTFLOW_UNIT_ID", "u1", "MY_VAR", "a b"), 0).result().get(10, TimeUnit.SECONDS);
+        assertThat(r.state()).isEqualTo(UnitState.DONE);
+        String env = Files.readString(tmp.resolve("unit/STDOUT"));
+        assertThat(env).contains("PILOTFLOW_UNIT_ID=u1\n", "MY_VAR=a b\n", "PATH=" + System.getenv("PATH") + "\n");
+    }
+
+    @Test
+    void argvIsPassedLiterallyNeverThroughAShell() throws Exception {
+        List<String> args = List.of("a b", "\"quoted\"", "$HOME", "'single'", "*", "; rm -rf /", "`id`");
+        List<String> argv = new ArrayList<>(List.of("/usr/bin/printf", "%s\\n"));
+        argv.addAll(args);
+        ExecResult r = run(argv);
+        assertThat(r.state()).isEqualTo(UnitState.DONE);
+        assertThat(Files.readAllLines(tmp.resolve("unit/STDOUT"))).containsExactlyElementsOf(args);
+    }
+
+    @Test
+    void preExecAndPostExecRunInTheSandboxAroundTheExecutable() throws Exception {
+        ExecResult r = launch(List.of("/bin/cat", "pre.txt"), List.of("echo pre:$PILOTFLOW_UNIT_ID > pre.txt"),
+                List.of("echo post >> STDOUT.post", "echo done"), Map.of("PILOTFLOW_UNIT_ID", "u7"), 0)
+                .result().get(10, TimeUnit.SECONDS);
+        assertThat(r.state()).isEqualTo(UnitState.DONE);
+        assertThat(r.stdoutTail()).isEqualTo("pre:u7\ndone\n");
+        assertThat(tmp.resolve("unit/STDOUT.post")).hasContent("post");
+    }
+
+    @Test
+    void failingPreExecFailsTheUnitBeforeTheExecutable() throws Exception {
+        ExecResult r = launch(List.of("/bin/touch", "ran"), List.of("echo nope >&2; exit 4"), List.of(), Map.of(), 0)
+                .result().get(10, TimeUnit.SECONDS);
+        assertThat(r.state()).isEqualTo(UnitState.FAILED);
+        assertThat(r.exitCode()).isNull();
+        assertThat(r.reason()).isEqualTo("pre_exec 'echo nope >&2; exit 4' failed with exit code 4; stderr: nope");
+        assertThat(tmp.resolve("unit/ran")).doesNotExist();
+    }
+
+    @Test
+    void failingPostExecFailsAnOtherwiseSuccessfulUnit() throws Exception {
+        ExecResult r = launch(List.of("/bin/true"), List.of(), List.of("exit 5"), Map.of(), 0)
+                .result().get(10, TimeUnit.SECONDS);
+        assertThat(r.state()).isEqualTo(UnitState.FAILED);
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.reason()).isEqualTo("post_exec 'exit 5' failed with exit code 5");
+    }
+
+    @Test
+    void missingExecutableFailsWithAReason() throws Exception {
+        ExecResult r = run(List.of("/no/such/binary"));
+        assertThat(r.state()).isEqualTo(UnitState.FAILED);
+        assertThat(r.exitCode()).isNull();
+        assertThat(r.reason()).startsWith("cannot launch /no/such/binary: ");
+    }
+
+    @Test
+    void signalDeathIsReportedAsSuch() throws Exception {
+        ExecResult r = run(List.of("/bin/sh", "-c", "kill -9 $$"));
+        assertThat(r.state()).isEqualTo(UnitState.FAILED);
+        assertThat(r.exitCode()).isEqualTo(137);
+        assertThat(r.reason()).isEqualTo("killed by signal 9");
+    }
+
+    @Test
+    void timeoutKillsTheUnit() throws Exception {
+        long t0 = System.nanoTime();
+        ExecResult r = launch(List.of("/bin/sleep", "30"), List.of(), List.of(), Map.of(), 1)
+                .result().get(10, TimeUnit.SECONDS);
+        assertThat(r.state()).isEqualTo(UnitState.FAILED);
+        assertThat(r.reason()).isEqualTo("timed out after 1 s");
+        assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(5000);
+    }
+
+    @Test
+    void cancelKillsTheWholeProcessTree() throws Exception {
+        Run run = launch(List.of("/bin/sh", "-c", "sleep 60 & sleep 60 & wait"), List.of(), List.of(), Map.of(), 0);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        List<ProcessHandle> tree = List.of();
+        while (System.nanoTime() < deadline) {
+            Process p = run.execution().currentProcess();
+            if (p != null) {
+                tree = new ArrayList<>(p.descendants().toList());
+                if (tree.size() >= 2) {
+                    tree.add(p.toHandle());
+                    break;
+                }
+            }
+            Thread.sleep(10);
+        }
+        assertThat(tree).hasSize(3);
+        run.execution().kill(UnitState.CANCELED, "canceled on request");
+        ExecResult r = run.result().get(10, TimeUnit.SECONDS);
+        assertThat(r.state()).isEqualTo(UnitState.CANCELED);
+        assertThat(r.reason()).isEqualTo("canceled on request");
+        for (ProcessHandle h : tree) {
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (isRunning(h.pid()) && System.nanoTime() < until) {
+                Thread.sleep(10);
+            }
+            assertThat(isRunning(h.pid())).as("pid %d still alive", h.pid()).isFalse();
+        }
+    }
+
+    @Test
+    void killBeforeStartKeepsTheUnitFromRunning() throws Exception {
+        Run run = launch(List.of("/bin/touch", "ran"), List.of("sleep 30"), List.of(), Map.of(), 0);
+        run.execution().kill(UnitState.CANCELED, "canceled on request");
+        ExecResult r = run.result().get(10, TimeUnit.SECONDS);
+        assertThat(r.state()).isEqualTo(UnitState.CANCELED);
+        assertThat(tmp.resolve("unit/ran")).doesNotExist();
+    }
+
+    /** Alive and not a zombie (a reparented child that PID 1 has not reaped yet counts as gone). */
+    static boolean isRunning(long pid) {
+        Path stat = Path.of("/proc/" + pid + "/stat");
+        try {
+            String s = Files.readString(stat);
+            char state = s.charAt(s.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package org.pilotflow.agent.scheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+class SlotSchedulerTest {
+
+    private static SlotScheduler<String> pilot(int cores, int gpus) {
+        return new SlotScheduler<>(List.of(Node.localhost(cores, gpus)));
+    }
+
+    private static List<String> items(List<SlotScheduler.Placement<String>> ps) {
+        return ps.stream().map(SlotScheduler.Placement::item).toList();
+    }
+
+    @Test
+    void placesUnitsThatFitOnNamedSlots() {
+        SlotScheduler<String> s = pilot(4, 2);
+        s.submit("a", 2, 1);
+        s.submit("b", 2, 1);
+        List<SlotScheduler.Placement<String>> ps = s.schedule();
+        assertThat(items(ps)).containsExactly("a", "b");
+        assertThat(ps.get(0).allocation().slots()).containsExactly("localhost:0", "localhost:1", "localhost:gpu0");
+        assertThat(ps.get(1).allocation().slots()).containsExactly("localhost:2", "localhost:3", "localhost:gpu1");
+        assertThat(ps.get(1).allocation().gpuList()).isEqualTo("1");
+        assertThat(s.freeCores()).isZero();
+        assertThat(s.freeGpus()).isZero();
+    }
+
+    @Test
+    void waitsUntilSlotsAreReleased() {
+        SlotScheduler<String> s = pilot(2, 0);
+        s.submit("a", 2, 0);
+        s.submit("b", 1, 0);
+        List<SlotScheduler.Placement<String>> first = s.schedule();
+        assertThat(items(first)).containsExactly("a");
+        assertThat(s.schedule()).isEmpty();
+        assertThat(s.isWaiting("b")).isTrue();
+        s.release(first.get(0).allocation());
+        assertThat(s.freeCores()).isEqualTo(2);
+        List<SlotScheduler.Placement<String>> second = s.schedule();
+        assertThat(items(second)).containsExactly("b");
+        assertThat(second.get(0).allocation().slots()).containsExactly("localhost:0");
+    }
+
+    @Test
+    void backfillsSmallUnitsPastABigOneInArrivalOrder() {
+        SlotScheduler<String> s = pilot(4, 0);
+        s.submit("big1", 3, 0);
+        List<SlotScheduler.Placement<String>> started = s.schedule();
+        assertThat(items(started)).containsExactly("big1");
+        s.submit("big2", 4, 0);   // does not fit until big1 ends
+        s.submit("small1", 1, 0); // fits in the one free core: overtakes big2
+        s.submit("small2", 1, 0); // no core left
+        assertThat(items(s.schedule())).containsExactly("small1");
+        assertThat(s.waitingItems()).containsExactly("big2", "small2");
+        s.release(started.get(0).allocation()); // 3 free: big2 still does not fit, small2 does
+        assertThat(items(s.schedule())).containsExactly("small2");
+        assertThat(s.waitingItems()).containsExactly("big2");
+    }
+
+    @Test
+    void startsInArrivalOrderWhenAllFit() {
+        SlotScheduler<String> s = pilot(8, 0);
+        for (int i = 0; i < 8; i++) {
+            s.submit("u" + i, 1, 0);
+        }
+        assertThat(items(s.schedule())).containsExactly("u0", "u1", "u2", "u3", "u4", "u5", "u6", "u7");
+    }
+
+    @Test
+    void refusesUnitsThatCanNeverFit() {
+        SlotScheduler<String> s = pilot(4, 1);
+        assertThat(s.neverFits(8, 0)).contains("unit needs 8 cores, pilot has 4");
+        assertThat(s.neverFits(1, 2)).contains("unit needs 2 gpus, pilot has 1");
+        assertThat(s.neverFits(0, 0)).isPresent();
+        assertThat(s.neverFits(4, 1)).isEmpty();
+        assertThatThrownBy(() -> s.submit("x", 8, 0)).hasMessage("unit needs 8 cores, pilot has 4");
+        assertThat(s.waitingCount()).isZero();
+    }
+
+    @Test
+    void multiNodePilotsNameTheLargestNode() {
+        SlotScheduler<String> s = new SlotScheduler<>(List.of(new Node("n1", 4, 0), new Node("n2", 2, 0)));
+        assertThat(s.neverFits(5, 0)).contains("unit needs 5 cores, largest node of the pilot has 4");
+        s.submit("a", 4, 0);
+        s.submit("b", 2, 0);
+        List<SlotScheduler.Placement<String>> ps = s.schedule();
+        assertThat(ps.get(0).allocation().slots()).allMatch(x -> x.startsWith("n1:"));
+        assertThat(ps.get(1).allocation().slots()).containsExactly("n2:0", "n2:1");
+    }
+
+    @Test
+    void withdrawRemovesAWaitingUnit() {
+        SlotScheduler<String> s = pilot(1, 0);
+        s.submit("a", 1, 0);
+        s.submit("b", 1, 0);
+        s.schedule();
+        assertThat(s.withdraw("b")).isTrue();
+        assertThat(s.withdraw("b")).isFalse();
+        assertThat(s.waitingCount()).isZero();
+    }
+
+    @Test
+    void doubleReleaseIsRefused() {
+        SlotScheduler<String> s = pilot(2, 0);
+        s.submit("a", 1, 0);
+        Allocation a = s.schedule().get(0).allocation();
+        s.release(a);
+        assertThatThrownBy(() -> s.release(a)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void neverAllocatesASlotTwiceUnderRandomLoad() {
+        Random rnd = new Random(42);
+        SlotScheduler<Integer> s = new SlotScheduler<>(List.of(Node.localhost(16, 4)));
+        Set<String> busy = new HashSet<>();
+        List<SlotScheduler.Placement<Integer>> running = new ArrayList<>();
+        int next = 0;
+        int finished = 0;
+        for (int round = 0; round < 5000; round++) {
+            if (rnd.nextBoolean()) {
+                s.submit(next++, 1 + rnd.nextInt(16), rnd.nextInt(3));
+            }
+            for (SlotScheduler.Placement<Integer> p : s.schedule()) {
+                for (String slot : p.allocation().slots()) {
+                    assertThat(busy.add(slot)).as("slot %s allocated twice", slot).isTrue();
+                }
+                running.add(p);
+            }
+            if (!running.isEmpty() && rnd.nextInt(3) == 0) {
+                SlotScheduler.Placement<Integer> p = running.remove(rnd.nextInt(running.size()));
+                busy.removeAll(p.allocation().slots());
+                s.release(p.allocation());
+                finished++;
+            }
+            assertThat(s.freeCores() + busy.stream().filter(x -> !x.contains("gpu")).count()).isEqualTo(16);
+        }
+        assertThat(finished).isGreaterThan(100);
+    }
+}
