@@ -81,6 +81,9 @@ class ElementTemplatesTest {
         assertThat(template.has(key)).as("%s has %s", template.path("id").asText(), key).isTrue();
       }
       assertThat(template.path("version").isInt()).isTrue();
+      assertThat(texts(template.path("appliesTo"))).allMatch(type -> type.matches("^[\\w\\d]+:[\\w\\d]+$"));
+      assertThat(template.path("elementType").path("value").asText()).matches("^[\\w\\d]+:[\\w\\d]+$");
+      template.path("groups").forEach(group -> assertThat(group.hasNonNull("id") && group.hasNonNull("label")).isTrue());
       assertThat(seen.add(template.path("id").asText() + "@" + template.path("version").asInt()))
           .as("id+version unique").isTrue();
     }
@@ -125,7 +128,13 @@ class ElementTemplatesTest {
           assertThat(groups).as("%s group declared", what).contains(property.path("group").asText());
         }
         if (property.path("type").asText().equals("Dropdown")) {
+          assertThat(property.path("choices").isArray()).as("%s has choices", what).isTrue();
+          property.path("choices").forEach(choice -> assertThat(choice.hasNonNull("name") && choice.hasNonNull("value"))
+              .as("%s choice has name and value", what).isTrue());
           assertThat(texts(property.path("choices").findValues("value"))).as(what).contains(property.path("value").asText());
+        }
+        if (property.has("value")) {
+          assertThat(property.path("value").isTextual() || property.path("value").isBoolean()).as(what).isTrue();
         }
         String pattern = property.path("constraints").path("pattern").path("value").asText(null);
         if (pattern != null && property.has("value")) {
