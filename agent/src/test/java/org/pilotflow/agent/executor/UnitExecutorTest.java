@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pilotflow.model.UnitState;
 
-class UnitExecutorTest {
+public class UnitExecutorTest {
     static UnitExecutor executor;
 
     @TempDir
@@ -200,7 +200,7 @@ class UnitExecutorTest {
     }
 
     /** Alive and not a zombie (a reparented child that PID 1 has not reaped yet counts as gone). */
-    static boolean isRunning(long pid) {
+    public static boolean isRunning(long pid) {
         Path stat = Path.of("/proc/" + pid + "/stat");
         try {
             String s = Files.readString(stat);

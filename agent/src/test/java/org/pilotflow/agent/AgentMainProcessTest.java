@@ -1,0 +1,84 @@
+package org.pilotflow.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.pilotflow.agent.FakeEngine.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pilotflow.model.wire.AgentConfig;
+import org.pilotflow.model.wire.Command;
+import org.pilotflow.model.wire.UnitSpec;
+import org.pilotflow.model.wire.Wire;
+
+/** AgentMain as a separate JVM, started the way the engine starts it. */
+class AgentMainProcessTest {
+    @TempDir
+    Path sandbox;
+
+    private Process startAgent(Path config) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return new ProcessBuilder(java, "-Djdk.lang.Process.launchMechanism=VFORK", "-cp",
+                System.getProperty("java.class.path"), AgentMain.class.getName(), config.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(sandbox.resolve("agent.log").toFile())
+                .start();
+    }
+
+    @Test
+    void runsFiftyUnitsThenEndsOnCancelPilot() throws Exception {
+        try (FakeEngine engine = new FakeEngine("top-secret-value")) {
+            AgentConfig cfg = new AgentConfig("s.1", "p.1", engine.endpoint(), "top-secret-value",
+                    sandbox.toString(), 2, 0, 600, 1000, 30_000);
+            Path json = sandbox.resolve("agent.json");
+            Wire.mapper().writeValue(json.toFile(), cfg);
+            Process agent = startAgent(json);
+            try {
+                for (int i = 0; i < 50; i++) {
+                    engine.command(Command.run(engine.nextCommandSeq(), new UnitSpec("unit." + i, null, "/bin/date",
+                            List.of("+%Y"), null, 1, 0, null, null, null, null, 0)));
+                }
+                await("50 units DONE", Duration.ofSeconds(30), () -> IntStream.range(0, 50)
+                        .allMatch(i -> "DONE".equals(engine.state("unit." + i))));
+                for (int i = 0; i < 50; i++) {
+                    assertThat(engine.latest("unit." + i).stdoutTail()).matches("\\d{4}\n");
+                    assertThat(engine.latest("unit." + i).exitCode()).isZero();
+                }
+                engine.command(Command.cancelPilot(engine.nextCommandSeq()));
+                assertThat(agent.waitFor(20, TimeUnit.SECONDS)).as("agent JVM exited").isTrue();
+                assertThat(agent.exitValue()).isZero();
+                assertThat(engine.state("pilot")).isEqualTo("CANCELED");
+            } finally {
+                agent.destroyForcibly();
+            }
+            String log = Files.readString(sandbox.resolve("agent.log"));
+            assertThat(log).contains("agent starting", "pilot=p.1", "agent ends with exit code 0")
+                    .doesNotContain("top-secret-value");
+            assertThat(log.lines().findFirst().orElse("")).matches("^\\d{4}-\\d\\d-\\d\\dT.*");
+        }
+    }
+
+    @Test
+    void badConfigExitsWith2AndNamesFileAndField() throws Exception {
+        Path json = sandbox.resolve("agent.json");
+        Files.writeString(json, "{\"sessionId\":\"s\",\"pilotId\":\"p\",\"endpoint\":\"http://127.0.0.1:1\","
+                + "\"secret\":\"x\",\"sandbox\":\"" + sandbox + "\",\"cores\":0,\"gpus\":0,\"runtimeSeconds\":60,"
+                + "\"heartbeatIntervalMillis\":1000,\"orphanTimeoutMillis\":1000}");
+        assertThatThrownBy(() -> AgentConfigs.load(json))
+                .hasMessage("bad config " + json + ": field 'cores' must be >= 1, was 0");
+        Files.writeString(sandbox.resolve("broken.json"), "{ not json");
+        assertThatThrownBy(() -> AgentConfigs.load(sandbox.resolve("broken.json")))
+                .hasMessageStartingWith("bad config " + sandbox.resolve("broken.json") + ": not a valid");
+        Process agent = startAgent(json);
+        assertThat(agent.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(agent.exitValue()).isEqualTo(AgentMain.EXIT_BAD_CONFIG);
+        assertThat(Files.readString(sandbox.resolve("agent.log"))).contains("field 'cores' must be >= 1");
+    }
+}

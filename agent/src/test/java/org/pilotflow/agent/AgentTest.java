@@ -1,0 +1,211 @@
+package org.pilotflow.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.pilotflow.agent.FakeEngine.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pilotflow.agent.executor.UnitExecutorTest;
+import org.pilotflow.model.wire.AgentConfig;
+import org.pilotflow.model.wire.Command;
+import org.pilotflow.model.wire.Report;
+import org.pilotflow.model.wire.SyncRequest;
+import org.pilotflow.model.wire.UnitSpec;
+
+/** The real Agent, in this JVM, against a fake engine over real HTTP. */
+class AgentTest {
+    static final Duration WAIT = Duration.ofSeconds(15);
+
+    @TempDir
+    Path sandbox;
+
+    FakeEngine engine;
+
+    @AfterEach
+    void close() {
+        if (engine != null) {
+            engine.close();
+        }
+    }
+
+    private CompletableFuture<Integer> start(int cores, long runtimeSeconds, long orphanMillis) throws Exception {
+        if (engine == null) {
+            engine = new FakeEngine("s3cret");
+        }
+        AgentConfig cfg = new AgentConfig("session.0", "pilot.0", engine.endpoint(), "s3cret", sandbox.toString(),
+                cores, 1, runtimeSeconds, 1000, orphanMillis);
+        Agent agent = new Agent(cfg, new Agent.Options(300, 5000, 2, 10_000));
+        CompletableFuture<Integer> f = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                f.complete(agent.run());
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        }, "agent-under-test");
+        t.setDaemon(true);
+        t.start();
+        return f;
+    }
+
+    static UnitSpec unit(String id, int cores, String... argv) {
+        return new UnitSpec(id, id, argv[0], List.of(argv).subList(1, argv.length), null, cores, 0, null, null,
+                null, null, 0);
+    }
+
+    private void run(UnitSpec u) {
+        engine.command(Command.run(engine.nextCommandSeq(), u));
+    }
+
+    private void cancelPilot() {
+        engine.command(Command.cancelPilot(engine.nextCommandSeq()));
+    }
+
+    @Test
+    void reportsAreResentUntilAckedAndDuplicateCommandsAreIgnored() throws Exception {
+        engine = new FakeEngine("s3cret");
+        engine.acking = false;
+        engine.resendAllCommands = true; // every response repeats every command
+        CompletableFuture<Integer> agent = start(2, 600, 30_000);
+        run(unit("u1", 1, "/bin/sh", "-c", "echo ran >> ../runs.txt; echo hi"));
+        await("the DONE report of u1 re-sent", WAIT, () -> engine.requests.stream()
+                .filter(r -> r.reports().stream().anyMatch(x -> "u1".equals(x.unitId()) && "DONE".equals(x.state())))
+                .count() >= 3);
+        // nothing acked: every request carries the same numbered reports from seq 1 on, in order
+        for (SyncRequest req : engine.requests) {
+            List<Long> seqs = req.reports().stream().map(Report::seq).toList();
+            for (int i = 0; i < seqs.size(); i++) {
+                assertThat(seqs.get(i)).isEqualTo(i + 1L);
+            }
+        }
+        long doneSeq = engine.requests.get(engine.requests.size() - 1).reports().stream()
+                .filter(x -> "DONE".equals(x.state())).findFirst().orElseThrow().seq();
+        engine.acking = true;
+        await("u1 DONE applied", WAIT, () -> "DONE".equals(engine.state("u1")));
+        assertThat(engine.latest("u1").seq()).isEqualTo(doneSeq); // never re-numbered
+        assertThat(engine.latest("u1").stdoutTail()).isEqualTo("hi\n");
+        assertThat(engine.latest("u1").slots()).containsExactly("localhost:0");
+        assertThat(engine.latest("u1").timestamps()).containsKeys("STAGING_INPUT", "PENDING_EXECUTION",
+                "ALLOCATING", "EXECUTING", "PENDING_OUTPUT_STAGING", "STAGING_OUTPUT", "DONE");
+        await("requests without u1's reports", WAIT, () -> engine.requests.get(engine.requests.size() - 1)
+                .reports().isEmpty());
+        assertThat(Files.readString(sandbox.resolve("runs.txt"))).isEqualTo("ran\n"); // ran once
+        assertThat(engine.requests.get(engine.requests.size() - 1).lastCommandSeq()).isEqualTo(1);
+        assertThat(engine.applied).extracting(Report::seq).isSorted().doesNotHaveDuplicates();
+        assertThat(engine.applied.get(0).unitId()).isNull();
+        assertThat(engine.applied.get(0).state()).isEqualTo("ACTIVE");
+
+        cancelPilot();
+        assertThat(agent.get(10, TimeUnit.SECONDS)).isZero();
+        assertThat(engine.state("pilot")).isEqualTo("CANCELED");
+    }
+
+    @Test
+    void cancelsQueuedAndRunningUnitsAndFailsUnitsThatNeverFit() throws Exception {
+        CompletableFuture<Integer> agent = start(1, 600, 30_000);
+        run(unit("run", 1, "/bin/sleep", "60"));
+        run(unit("queued", 1, "/bin/true"));
+        run(unit("huge", 4, "/bin/true"));
+        run(new UnitSpec("gpu", "gpu", "/bin/true", null, null, 1, 2, null, null, null, null, 0));
+        await("run EXECUTING", WAIT, () -> "EXECUTING".equals(engine.state("run")));
+        await("huge FAILED", WAIT, () -> "FAILED".equals(engine.state("huge")));
+        assertThat(engine.latest("huge").reason()).isEqualTo("unit needs 4 cores, pilot has 1");
+        await("gpu FAILED", WAIT, () -> "FAILED".equals(engine.state("gpu")));
+        assertThat(engine.latest("gpu").reason()).isEqualTo("unit needs 2 gpus, pilot has 1");
+        assertThat(engine.state("queued")).isEqualTo("ALLOCATING");
+
+        engine.command(Command.cancelUnit(engine.nextCommandSeq(), "queued"));
+        await("queued CANCELED", WAIT, () -> "CANCELED".equals(engine.state("queued")));
+        assertThat(engine.latest("queued").reason()).isEqualTo("canceled on request");
+        assertThat(engine.latest("queued").exitCode()).isNull();
+
+        engine.command(Command.cancelUnit(engine.nextCommandSeq(), "run"));
+        await("run CANCELED", WAIT, () -> "CANCELED".equals(engine.state("run")));
+        assertThat(engine.latest("run").reason()).isEqualTo("canceled on request");
+        assertThat(engine.latest("run").slots()).containsExactly("localhost:0");
+
+        cancelPilot();
+        assertThat(agent.get(10, TimeUnit.SECONDS)).isZero();
+        assertThat(engine.state("pilot")).isEqualTo("CANCELED");
+    }
+
+    @Test
+    void cancelPilotCancelsRunningUnitsBeforeReportingThePilot() throws Exception {
+        CompletableFuture<Integer> agent = start(2, 600, 30_000);
+        run(unit("a", 1, "/bin/sleep", "60"));
+        run(unit("b", 2, "/bin/true"));
+        await("a EXECUTING", WAIT, () -> "EXECUTING".equals(engine.state("a")));
+        cancelPilot();
+        assertThat(agent.get(10, TimeUnit.SECONDS)).isZero();
+        assertThat(engine.latest("a").reason()).isEqualTo("pilot canceled");
+        assertThat(engine.state("b")).isEqualTo("CANCELED");
+        Report last = engine.applied.get(engine.applied.size() - 1);
+        assertThat(last.unitId()).isNull();
+        assertThat(last.state()).isEqualTo("CANCELED");
+    }
+
+    @Test
+    void wrongSecretIsRetriedUntilTheEngineAcceptsIt() throws Exception {
+        engine = new FakeEngine("s3cret");
+        engine.refuseAll = true;
+        CompletableFuture<Integer> agent = start(1, 600, 20_000);
+        await("three refused syncs", WAIT, () -> engine.statuses.stream().filter(s -> s == 401).count() >= 3);
+        assertThat(agent).isNotDone();
+        engine.refuseAll = false;
+        await("pilot ACTIVE", WAIT, () -> "ACTIVE".equals(engine.state("pilot")));
+        cancelPilot();
+        assertThat(agent.get(10, TimeUnit.SECONDS)).isZero();
+    }
+
+    @Test
+    void orphanedAgentKillsItsUnitsAndExitsWith3() throws Exception {
+        CompletableFuture<Integer> agent = start(1, 600, 1500);
+        run(unit("u", 1, "/bin/sh", "-c", "echo $$ > ../u.pid; exec sleep 60"));
+        await("u EXECUTING", WAIT, () -> "EXECUTING".equals(engine.state("u")));
+        await("pid file", WAIT, () -> Files.exists(sandbox.resolve("u.pid")));
+        long pid = Long.parseLong(Files.readString(sandbox.resolve("u.pid")).strip());
+        engine.close();
+        long t0 = System.nanoTime();
+        assertThat(agent.get(15, TimeUnit.SECONDS)).isEqualTo(AgentMain.EXIT_ORPHANED);
+        assertThat((System.nanoTime() - t0) / 1_000_000).isBetween(1000L, 8000L);
+        await("unit process gone", Duration.ofSeconds(5), () -> !UnitExecutorTest.isRunning(pid));
+        engine = null;
+    }
+
+    @Test
+    void runtimeExpiryFailsUnitsAndEndsThePilotDone() throws Exception {
+        CompletableFuture<Integer> agent = start(1, 1, 30_000);
+        run(unit("long", 1, "/bin/sleep", "60"));
+        run(unit("waiting", 1, "/bin/true"));
+        assertThat(agent.get(15, TimeUnit.SECONDS)).isZero();
+        assertThat(engine.state("long")).isEqualTo("FAILED");
+        assertThat(engine.latest("long").reason()).isEqualTo("pilot runtime expired after 1 s");
+        assertThat(engine.state("waiting")).isEqualTo("FAILED");
+        assertThat(engine.latest("waiting").reason()).isEqualTo("pilot runtime expired after 1 s");
+        assertThat(engine.state("pilot")).isEqualTo("DONE");
+    }
+
+    @Test
+    void environmentNamesTheUnitPilotSessionAndGpus() throws Exception {
+        CompletableFuture<Integer> agent = start(2, 600, 30_000);
+        run(new UnitSpec("env", "env", "/usr/bin/env", null, java.util.Map.of("X", "1"), 2, 1, null, null,
+                null, null, 0));
+        await("env DONE", WAIT, () -> "DONE".equals(engine.state("env")));
+        String out = Files.readString(sandbox.resolve("env/STDOUT"));
+        assertThat(out).contains("PILOTFLOW_UNIT_ID=env\n", "PILOTFLOW_PILOT_ID=pilot.0\n",
+                "PILOTFLOW_SESSION_ID=session.0\n", "PILOTFLOW_UNIT_SANDBOX=" + sandbox.resolve("env") + "\n",
+                "PILOTFLOW_CORES=2\n", "PILOTFLOW_GPUS=1\n", "CUDA_VISIBLE_DEVICES=0\n", "X=1\n");
+        assertThat(engine.latest("env").slots()).containsExactly("localhost:0", "localhost:1", "localhost:gpu0");
+        assertThat(engine.latest("env").sandbox()).isEqualTo(sandbox.resolve("env").toString());
+        cancelPilot();
+        assertThat(agent.get(10, TimeUnit.SECONDS)).isZero();
+    }
+}
