@@ -1,0 +1,4 @@
+package org.pilotflow.resource.config;
+
+/** How PilotFlow reaches a resource: directly on this machine, or over SSH. */
+public enum Access { LOCAL, SSH }

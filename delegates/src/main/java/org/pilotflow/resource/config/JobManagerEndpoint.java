@@ -1,0 +1,80 @@
+package org.pilotflow.resource.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Objects;
+
+/**
+ * A parsed {@code job_manager_endpoint}: {@code fork://localhost/}, {@code ssh://[user@]host[:port]/},
+ * {@code slurm://localhost/}, {@code slurm+ssh://[user@]host[:port]/}, {@code sge://localhost/},
+ * {@code sge+ssh://[user@]host[:port]/}. The path must be empty or {@code /}.
+ *
+ * @param uri      the endpoint as written
+ * @param scheme   e.g. {@code slurm+ssh}
+ * @param access   {@link Access#SSH} for {@code ssh} and {@code *+ssh}, else {@link Access#LOCAL}
+ * @param type     the job manager ({@code ssh://} starts a plain process remotely: {@link JobManagerType#FORK})
+ * @param user     the user of an SSH endpoint, or {@code null}
+ * @param host     the host (for local access informational, e.g. {@code localhost})
+ * @param port     the SSH port, or -1 for the default
+ */
+public record JobManagerEndpoint(String uri, String scheme, Access access, JobManagerType type, String user,
+                                 String host, int port) {
+
+    static final String EXPECTED = "one of fork://localhost/, ssh://<host>/, slurm://localhost/, "
+            + "slurm+ssh://<host>/, sge://localhost/, sge+ssh://<host>/";
+
+    public JobManagerEndpoint {
+        Objects.requireNonNull(uri, "uri");
+        Objects.requireNonNull(access, "access");
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(host, "host");
+    }
+
+    /**
+     * Parses an endpoint.
+     *
+     * @throws IllegalArgumentException naming what is wrong; the registry turns it into a
+     *                                  {@link ResourceConfigException} with the file and key
+     */
+    public static JobManagerEndpoint parse(String text) {
+        URI u = parseUri(text);
+        String scheme = u.getScheme().toLowerCase(java.util.Locale.ROOT);
+        Access access;
+        JobManagerType type;
+        switch (scheme) {
+            case "fork" -> { access = Access.LOCAL; type = JobManagerType.FORK; }
+            case "ssh" -> { access = Access.SSH; type = JobManagerType.FORK; }
+            case "slurm" -> { access = Access.LOCAL; type = JobManagerType.SLURM; }
+            case "slurm+ssh" -> { access = Access.SSH; type = JobManagerType.SLURM; }
+            case "sge" -> { access = Access.LOCAL; type = JobManagerType.SGE; }
+            case "sge+ssh" -> { access = Access.SSH; type = JobManagerType.SGE; }
+            default -> throw new IllegalArgumentException("unknown scheme " + scheme);
+        }
+        if (access == Access.LOCAL && (u.getUserInfo() != null || u.getPort() != -1)) {
+            throw new IllegalArgumentException("a local endpoint takes no user or port");
+        }
+        return new JobManagerEndpoint(text, scheme, access, type, u.getUserInfo(), u.getHost(), u.getPort());
+    }
+
+    static URI parseUri(String text) {
+        URI u;
+        try {
+            u = new URI(text);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("not a URI: " + e.getMessage());
+        }
+        if (u.getScheme() == null || u.getHost() == null || u.getHost().isEmpty()) {
+            throw new IllegalArgumentException("need <scheme>://<host>/");
+        }
+        if (u.getRawPath() != null && !u.getRawPath().isEmpty() && !u.getRawPath().equals("/")
+                || u.getRawQuery() != null || u.getRawFragment() != null) {
+            throw new IllegalArgumentException("no path, query or fragment allowed");
+        }
+        return u;
+    }
+
+    @Override
+    public String toString() {
+        return uri;
+    }
+}
