@@ -102,7 +102,7 @@ class PilotLifecycleTest {
   }
 
   @Test
-  void launchFailure_technicalException_leavesAnIncidentNotAPath() {
+  void launchFailure_technicalException_isRetriedByTheJob_notAFailurePath() {
     launch.thenDo(execution -> {
       throw new IllegalStateException("ssh: connection refused");
     });
