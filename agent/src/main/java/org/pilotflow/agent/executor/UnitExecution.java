@@ -125,7 +125,7 @@ public final class UnitExecution {
         if (first) {
             listener.started(startedAt);
         }
-        p.onExit().whenCompleteAsync((proc, ex) -> stepExited(p), executor.pool());
+        p.onExit().whenComplete((proc, ex) -> stepExited(p)); // on the JDK's exit thread: no extra hop
     }
 
     private Process start(List<String> argv) throws IOException {
