@@ -1,0 +1,37 @@
+package org.pilotflow.delegates;
+
+/**
+ * The names the lifecycle models (module {@code bpmn}) and the Java side agree on: process keys, messages,
+ * errors, variables and the delegate bean names the plugin registers.
+ */
+public final class BpmnContract {
+    private BpmnContract() {
+    }
+
+    public static final String PILOT_PROCESS = "pilotflow-pilot";
+    public static final String UNIT_PROCESS = "pilotflow-unit";
+    public static final String PILOT_RESOURCE = "org/pilotflow/bpmn/pilotflow-pilot.bpmn";
+    public static final String UNIT_RESOURCE = "org/pilotflow/bpmn/pilotflow-unit.bpmn";
+
+    public static final String MSG_PILOT_ACTIVE = "pilotflow.pilot.active";
+    public static final String MSG_PILOT_ENDED = "pilotflow.pilot.ended";
+    public static final String MSG_PILOT_CANCEL = "pilotflow.pilot.cancel";
+    public static final String MSG_UNIT_ENDED = "pilotflow.unit.ended";
+
+    public static final String ERR_PILOT_LAUNCH_FAILED = "pilotflow.pilot.launchFailed";
+    public static final String ERR_UNIT_REJECTED = "pilotflow.unit.rejected";
+
+    public static final String VAR_SESSION = "pilotflowSession";
+    public static final String VAR_PILOT = "pilotflowPilot";
+    public static final String VAR_UNIT = "pilotflowUnit";
+    public static final String VAR_PILOT_STATE = "pilotState";
+    public static final String VAR_UNIT_STATE = "unitState";
+    public static final String VAR_EXIT_CODE = "exitCode";
+    public static final String VAR_FAILURE_REASON = "failureReason";
+    public static final String VAR_CANCEL_GRACE = "pilotflowCancelGrace";
+
+    public static final String BEAN_LAUNCH_PILOT = "pilotflowLaunchPilot";
+    public static final String BEAN_CANCEL_PILOT = "pilotflowCancelPilot";
+    public static final String BEAN_KILL_PILOT = "pilotflowKillPilot";
+    public static final String BEAN_SUBMIT_UNIT = "pilotflowSubmitUnit";
+}

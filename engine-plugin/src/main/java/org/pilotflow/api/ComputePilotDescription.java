@@ -1,0 +1,117 @@
+package org.pilotflow.api;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Duration;
+
+/**
+ * What a pilot should acquire (RADICAL-Pilot's {@code ComputePilotDescription}). Immutable; build it with
+ * {@link #builder()}. {@link Builder#build()} checks what can be checked alone (a resource label, a positive
+ * runtime and core count); {@link PilotManager#submitPilots} checks it against the resource's configuration
+ * ({@code mandatory_args}, {@code valid_roots}).
+ *
+ * @param resource     the resource label, e.g. {@code local.localhost} (required)
+ * @param runtime      how long the pilot may run (required); at expiry its agent ends and the pilot is DONE
+ * @param cores        cores to acquire (required, &gt; 0)
+ * @param gpus         GPUs to acquire (&ge; 0)
+ * @param memoryMb     memory to request in MiB, 0 for the resource's default
+ * @param queue        batch queue (partition); the resource's {@code default_queue} when null
+ * @param project      account / project to charge
+ * @param sandbox      the pilot sandbox; must lie under one of the resource's {@code valid_roots}
+ * @param accessSchema a schema name of the resource; its {@code default_schema} when null
+ * @param cleanup      remove the sandbox when the pilot ends
+ */
+public record ComputePilotDescription(
+        String resource,
+        Duration runtime,
+        int cores,
+        int gpus,
+        long memoryMb,
+        String queue,
+        String project,
+        String sandbox,
+        String accessSchema,
+        boolean cleanup) {
+
+    @JsonCreator
+    public ComputePilotDescription(@JsonProperty("resource") String resource,
+                                   @JsonProperty("runtime") Duration runtime,
+                                   @JsonProperty("cores") int cores,
+                                   @JsonProperty("gpus") int gpus,
+                                   @JsonProperty("memoryMb") long memoryMb,
+                                   @JsonProperty("queue") String queue,
+                                   @JsonProperty("project") String project,
+                                   @JsonProperty("sandbox") String sandbox,
+                                   @JsonProperty("accessSchema") String accessSchema,
+                                   @JsonProperty("cleanup") boolean cleanup) {
+        this.resource = resource;
+        this.runtime = runtime;
+        this.cores = cores;
+        this.gpus = gpus;
+        this.memoryMb = memoryMb;
+        this.queue = queue;
+        this.project = project;
+        this.sandbox = sandbox;
+        this.accessSchema = accessSchema;
+        this.cleanup = cleanup;
+        validate("");
+    }
+
+    /** Checks the fields that need no resource configuration; {@code prefix} names the list position. */
+    void validate(String prefix) {
+        if (resource == null || resource.isBlank()) {
+            throw new BadParameter(prefix + "resource", resource, "a resource label such as 'local.localhost'");
+        }
+        if (runtime == null || runtime.isZero() || runtime.isNegative()) {
+            throw new BadParameter(prefix + "runtime", runtime, "a positive duration such as PT10M");
+        }
+        if (cores <= 0) {
+            throw new BadParameter(prefix + "cores", cores, "an integer > 0");
+        }
+        if (gpus < 0) {
+            throw new BadParameter(prefix + "gpus", gpus, "an integer >= 0");
+        }
+        if (memoryMb < 0) {
+            throw new BadParameter(prefix + "memoryMb", memoryMb, "an integer >= 0 (MiB)");
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder().resource(resource).runtime(runtime).cores(cores).gpus(gpus).memoryMb(memoryMb)
+                .queue(queue).project(project).sandbox(sandbox).accessSchema(accessSchema).cleanup(cleanup);
+    }
+
+    /** Mutable builder; {@link #build()} validates. */
+    public static final class Builder {
+        private String resource;
+        private Duration runtime;
+        private int cores;
+        private int gpus;
+        private long memoryMb;
+        private String queue;
+        private String project;
+        private String sandbox;
+        private String accessSchema;
+        private boolean cleanup;
+
+        public Builder resource(String v) { resource = v; return this; }
+        public Builder runtime(Duration v) { runtime = v; return this; }
+        public Builder cores(int v) { cores = v; return this; }
+        public Builder gpus(int v) { gpus = v; return this; }
+        public Builder memoryMb(long v) { memoryMb = v; return this; }
+        public Builder queue(String v) { queue = v; return this; }
+        public Builder project(String v) { project = v; return this; }
+        public Builder sandbox(String v) { sandbox = v; return this; }
+        public Builder accessSchema(String v) { accessSchema = v; return this; }
+        public Builder cleanup(boolean v) { cleanup = v; return this; }
+
+        public ComputePilotDescription build() {
+            return new ComputePilotDescription(resource, runtime, cores, gpus, memoryMb, queue, project, sandbox,
+                    accessSchema, cleanup);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package org.pilotflow.api;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.pilotflow.model.UnitState;
+
+/** A compute unit (RADICAL-Pilot's {@code ComputeUnit}): a live view of the latest committed state. */
+public interface ComputeUnit {
+
+    String uid();
+
+    UnitState state();
+
+    /** Every state the unit passed, each once, in order, with the time it was entered and the attempt. */
+    List<StateEntry<UnitState>> stateHistory();
+
+    ComputeUnitDescription description();
+
+    /** The executable's exit code, once it ended. */
+    Optional<Integer> exitCode();
+
+    /** The last lines of the unit's stdout, once it ended. */
+    String stdout();
+
+    /** The last lines of the unit's stderr, once it ended. */
+    String stderr();
+
+    /** Why the unit FAILED or was CANCELED ("exit code 3; stderr: ...", "pilot lost", ...). */
+    Optional<String> failureReason();
+
+    /** The unit sandbox on its pilot's resource, once the agent created it. */
+    Optional<String> sandbox();
+
+    /** The uid of the pilot the unit is bound to. */
+    Optional<String> pilot();
+
+    /** The slots the unit ran on, as {@code host:core} entries. */
+    List<String> slots();
+
+    /** Blocks until the unit is in one of {@code states} (any final state when empty). */
+    UnitState waitFor(Duration timeout, UnitState... states);
+
+    void cancel();
+
+    /** Completes (never exceptionally) once the unit reached DONE, FAILED or CANCELED. */
+    CompletableFuture<ComputeUnit> completion();
+
+    void registerCallback(UnitCallback callback);
+}

@@ -1,0 +1,140 @@
+package org.pilotflow.api;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One task (RADICAL-Pilot's {@code ComputeUnitDescription}). Immutable; build it with {@link #builder()}.
+ * {@code executable} and {@code arguments} form an argv that is never parsed by a shell; to use a shell, make it
+ * the executable ({@code /bin/sh}, arguments {@code -c}, the command line). {@code preExec}/{@code postExec} are
+ * shell command lines run in the unit sandbox before and after the executable (as in RADICAL-Pilot).
+ *
+ * @param timeout     the unit is killed and FAILED after this long; null for no limit
+ * @param restartable when its pilot is lost, run the unit again on another pilot instead of failing it
+ * @param pilot       pin the unit to this pilot uid
+ */
+public record ComputeUnitDescription(
+        String name,
+        String executable,
+        List<String> arguments,
+        Map<String, String> environment,
+        int cores,
+        int gpus,
+        List<String> preExec,
+        List<String> postExec,
+        String stdout,
+        String stderr,
+        Duration timeout,
+        boolean restartable,
+        String pilot) {
+
+    @JsonCreator
+    public ComputeUnitDescription(@JsonProperty("name") String name,
+                                  @JsonProperty("executable") String executable,
+                                  @JsonProperty("arguments") List<String> arguments,
+                                  @JsonProperty("environment") Map<String, String> environment,
+                                  @JsonProperty("cores") int cores,
+                                  @JsonProperty("gpus") int gpus,
+                                  @JsonProperty("preExec") List<String> preExec,
+                                  @JsonProperty("postExec") List<String> postExec,
+                                  @JsonProperty("stdout") String stdout,
+                                  @JsonProperty("stderr") String stderr,
+                                  @JsonProperty("timeout") Duration timeout,
+                                  @JsonProperty("restartable") boolean restartable,
+                                  @JsonProperty("pilot") String pilot) {
+        this.name = name;
+        this.executable = executable;
+        this.arguments = arguments == null ? List.of() : List.copyOf(arguments);
+        this.environment = environment == null ? Map.of() : Map.copyOf(environment);
+        this.cores = cores;
+        this.gpus = gpus;
+        this.preExec = preExec == null ? List.of() : List.copyOf(preExec);
+        this.postExec = postExec == null ? List.of() : List.copyOf(postExec);
+        this.stdout = stdout == null ? "STDOUT" : stdout;
+        this.stderr = stderr == null ? "STDERR" : stderr;
+        this.timeout = timeout;
+        this.restartable = restartable;
+        this.pilot = pilot;
+        validate("");
+    }
+
+    void validate(String prefix) {
+        if (executable == null || executable.isBlank()) {
+            throw new BadParameter(prefix + "executable", executable, "a program path or name");
+        }
+        if (cores <= 0) {
+            throw new BadParameter(prefix + "cores", cores, "an integer > 0");
+        }
+        if (gpus < 0) {
+            throw new BadParameter(prefix + "gpus", gpus, "an integer >= 0");
+        }
+        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+            throw new BadParameter(prefix + "timeout", timeout, "a positive duration, or null for no limit");
+        }
+        checkFileName(prefix + "stdout", stdout);
+        checkFileName(prefix + "stderr", stderr);
+        for (Map.Entry<String, String> e : environment.entrySet()) {
+            if (e.getKey().isEmpty() || e.getKey().contains("=") || e.getKey().indexOf('\0') >= 0
+                    || e.getValue() == null) {
+                throw new BadParameter(prefix + "environment", e.getKey(),
+                        "variable names without '=' or NUL, with non-null values");
+            }
+        }
+        for (String a : arguments) {
+            if (a == null) {
+                throw new BadParameter(prefix + "arguments", arguments, "a list without null entries");
+            }
+        }
+    }
+
+    // output files stay inside the unit sandbox
+    private static void checkFileName(String field, String name) {
+        if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {
+            throw new BadParameter(field, name, "a plain file name inside the unit sandbox (no '/', not '..')");
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Mutable builder; {@link #build()} validates. Cores default to 1. */
+    public static final class Builder {
+        private String name;
+        private String executable;
+        private List<String> arguments = List.of();
+        private Map<String, String> environment = Map.of();
+        private int cores = 1;
+        private int gpus;
+        private List<String> preExec = List.of();
+        private List<String> postExec = List.of();
+        private String stdout;
+        private String stderr;
+        private Duration timeout;
+        private boolean restartable;
+        private String pilot;
+
+        public Builder name(String v) { name = v; return this; }
+        public Builder executable(String v) { executable = v; return this; }
+        public Builder arguments(List<String> v) { arguments = v; return this; }
+        public Builder arguments(String... v) { arguments = List.of(v); return this; }
+        public Builder environment(Map<String, String> v) { environment = v; return this; }
+        public Builder cores(int v) { cores = v; return this; }
+        public Builder gpus(int v) { gpus = v; return this; }
+        public Builder preExec(List<String> v) { preExec = v; return this; }
+        public Builder postExec(List<String> v) { postExec = v; return this; }
+        public Builder stdout(String v) { stdout = v; return this; }
+        public Builder stderr(String v) { stderr = v; return this; }
+        public Builder timeout(Duration v) { timeout = v; return this; }
+        public Builder restartable(boolean v) { restartable = v; return this; }
+        public Builder pilot(String v) { pilot = v; return this; }
+
+        public ComputeUnitDescription build() {
+            return new ComputeUnitDescription(name, executable, arguments, environment, cores, gpus, preExec,
+                    postExec, stdout, stderr, timeout, restartable, pilot);
+        }
+    }
+}

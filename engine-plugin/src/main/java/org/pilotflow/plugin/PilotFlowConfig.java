@@ -1,0 +1,98 @@
+package org.pilotflow.plugin;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * PilotFlow's settings, validated at construction (one immutable object, HikariCP style). Essential: the work
+ * directory. Frequently used: the endpoint address and the heartbeat timings. Rarely used: the rest.
+ *
+ * @param workDirectory    where the default H2 database, logs and default sandboxes live ({@code ./pilotflow-work})
+ * @param resourceDirectory extra {@code resource_*.json} files (null: {@code ~/.pilotflow/resources} if present)
+ * @param endpointHost     the address agents report to ({@code 127.0.0.1})
+ * @param endpointPort     the agent endpoint's port; 0 picks one, preferring the port of the last open session
+ *                         so agents that outlived an engine restart find the engine again
+ * @param heartbeatInterval how often an idle agent syncs (1 s)
+ * @param heartbeatTimeout  an ACTIVE pilot whose agent was silent this long is FAILED, "pilot lost" (10 s)
+ * @param orphanTimeout    an agent that cannot reach the engine this long ends itself and its units (5 min:
+ *                         longer than an engine restart takes)
+ * @param launchTimeout    a pilot whose agent has not reported this long after its job started is FAILED (2 min)
+ * @param cancelGrace      how long a canceled pilot's agent has to stop before its job is killed (30 s)
+ */
+public record PilotFlowConfig(
+        Path workDirectory,
+        Path resourceDirectory,
+        String endpointHost,
+        int endpointPort,
+        Duration heartbeatInterval,
+        Duration heartbeatTimeout,
+        Duration orphanTimeout,
+        Duration launchTimeout,
+        Duration cancelGrace) {
+
+    public PilotFlowConfig {
+        Objects.requireNonNull(workDirectory, "workDirectory");
+        Objects.requireNonNull(endpointHost, "endpointHost");
+        if (endpointPort < 0 || endpointPort > 65535) {
+            throw new IllegalArgumentException("endpointPort is " + endpointPort + ", expected 0..65535");
+        }
+        positive("heartbeatInterval", heartbeatInterval);
+        positive("heartbeatTimeout", heartbeatTimeout);
+        positive("orphanTimeout", orphanTimeout);
+        positive("launchTimeout", launchTimeout);
+        positive("cancelGrace", cancelGrace);
+        if (heartbeatTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
+            throw new IllegalArgumentException("heartbeatTimeout is " + heartbeatTimeout
+                    + ", expected at least twice heartbeatInterval (" + heartbeatInterval + ")");
+        }
+    }
+
+    private static void positive(String name, Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " is " + d + ", expected a positive duration");
+        }
+    }
+
+    public static PilotFlowConfig defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder().workDirectory(workDirectory).resourceDirectory(resourceDirectory)
+                .endpointHost(endpointHost).endpointPort(endpointPort).heartbeatInterval(heartbeatInterval)
+                .heartbeatTimeout(heartbeatTimeout).orphanTimeout(orphanTimeout).launchTimeout(launchTimeout)
+                .cancelGrace(cancelGrace);
+    }
+
+    public static final class Builder {
+        private Path workDirectory = Path.of("pilotflow-work");
+        private Path resourceDirectory;
+        private String endpointHost = "127.0.0.1";
+        private int endpointPort;
+        private Duration heartbeatInterval = Duration.ofSeconds(1);
+        private Duration heartbeatTimeout = Duration.ofSeconds(10);
+        private Duration orphanTimeout = Duration.ofMinutes(5);
+        private Duration launchTimeout = Duration.ofMinutes(2);
+        private Duration cancelGrace = Duration.ofSeconds(30);
+
+        public Builder workDirectory(Path v) { workDirectory = v; return this; }
+        public Builder resourceDirectory(Path v) { resourceDirectory = v; return this; }
+        public Builder endpointHost(String v) { endpointHost = v; return this; }
+        public Builder endpointPort(int v) { endpointPort = v; return this; }
+        public Builder heartbeatInterval(Duration v) { heartbeatInterval = v; return this; }
+        public Builder heartbeatTimeout(Duration v) { heartbeatTimeout = v; return this; }
+        public Builder orphanTimeout(Duration v) { orphanTimeout = v; return this; }
+        public Builder launchTimeout(Duration v) { launchTimeout = v; return this; }
+        public Builder cancelGrace(Duration v) { cancelGrace = v; return this; }
+
+        public PilotFlowConfig build() {
+            return new PilotFlowConfig(workDirectory.toAbsolutePath().normalize(), resourceDirectory, endpointHost,
+                    endpointPort, heartbeatInterval, heartbeatTimeout, orphanTimeout, launchTimeout, cancelGrace);
+        }
+    }
+}
