@@ -35,9 +35,13 @@ public final class StateModel<S extends Enum<S>> {
     private final S initial;
     private final Set<S> finals;
     private final List<Transition<S>> transitions;
+    /** Regular successors only: race edges never stand for implied states. */
     private final Map<S, List<S>> successors;
-    // reach[a] = every state reachable from a (not including a)
-    private final Map<S, Set<S>> reach;
+    private final Map<S, Set<S>> raceTargets;
+    // forward[a] = every state reachable from a over regular edges (not including a)
+    private final Map<S, Set<S>> forward;
+    // any[a] = every state reachable from a over any edge
+    private final Map<S, Set<S>> any;
 
     private StateModel(Class<S> type, S initial, Set<S> finals, List<Transition<S>> transitions) {
         this.type = type;
@@ -45,15 +49,22 @@ public final class StateModel<S extends Enum<S>> {
         this.finals = Collections.unmodifiableSet(EnumSet.copyOf(finals));
         this.transitions = List.copyOf(transitions);
         this.successors = new EnumMap<>(type);
+        this.raceTargets = new EnumMap<>(type);
+        Map<S, List<S>> all = new EnumMap<>(type);
         for (S s : type.getEnumConstants()) {
             successors.put(s, new ArrayList<>());
+            raceTargets.put(s, EnumSet.noneOf(type));
+            all.put(s, new ArrayList<>());
         }
         for (Transition<S> t : transitions) {
-            successors.get(t.from()).add(t.to());
+            (t.race() ? raceTargets.get(t.from()) : successors.get(t.from())).add(t.to());
+            all.get(t.from()).add(t.to());
         }
-        this.reach = new EnumMap<>(type);
+        this.forward = new EnumMap<>(type);
+        this.any = new EnumMap<>(type);
         for (S s : type.getEnumConstants()) {
-            reach.put(s, closure(s));
+            forward.put(s, closure(s, successors));
+            any.put(s, closure(s, all));
         }
     }
 
@@ -94,10 +105,13 @@ public final class StateModel<S extends Enum<S>> {
         if (current == target) {
             return List.of();
         }
-        if (reach.get(current).contains(target)) {
+        if (forward.get(current).contains(target)) {
             return shortestPath(current, target);
         }
-        if (reach.get(target).contains(current)) {
+        if (raceTargets.get(current).contains(target)) {
+            return List.of(target); // DONE or FAILED wins over a racing CANCELED
+        }
+        if (any.get(target).contains(current)) {
             return List.of(); // an earlier state: stale or out of order
         }
         throw new IllegalStateTransitionException(type.getSimpleName() + " cannot move from final state "
@@ -129,13 +143,13 @@ public final class StateModel<S extends Enum<S>> {
         return path;
     }
 
-    private Set<S> closure(S start) {
+    private Set<S> closure(S start, Map<S, List<S>> edges) {
         Set<S> seen = EnumSet.noneOf(type);
-        Deque<S> queue = new ArrayDeque<>(successors.get(start));
+        Deque<S> queue = new ArrayDeque<>(edges.get(start));
         while (!queue.isEmpty()) {
             S s = queue.poll();
             if (seen.add(s)) {
-                queue.addAll(successors.get(s));
+                queue.addAll(edges.get(s));
             }
         }
         seen.remove(start);
