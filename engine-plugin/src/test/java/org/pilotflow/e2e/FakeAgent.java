@@ -1,0 +1,90 @@
+package org.pilotflow.e2e;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.pilotflow.api.Session;
+import org.pilotflow.internal.PilotFlowRuntime;
+import org.pilotflow.model.wire.AgentConfig;
+import org.pilotflow.model.wire.Report;
+import org.pilotflow.model.wire.SyncRequest;
+import org.pilotflow.model.wire.SyncResponse;
+import org.pilotflow.model.wire.Wire;
+import org.pilotflow.resource.JobHandle;
+import org.pilotflow.resource.JobStatus;
+import org.pilotflow.resource.PilotLaunch;
+import org.pilotflow.resource.ResourceAdapter;
+
+/**
+ * Stands in for the fork adapter of one engine: "launching" a pilot only records its agent configuration, so a
+ * test can play the agent over the real endpoint, with full control over what it sends and when.
+ */
+final class FakeAgent implements ResourceAdapter {
+
+    final Map<String, AgentConfig> launched = new ConcurrentHashMap<>();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    static FakeAgent install(Session session) {
+        FakeAgent fake = new FakeAgent();
+        PilotFlowRuntime.of(session.processEngine()).adapters().register("fork", fake);
+        return fake;
+    }
+
+    @Override
+    public JobHandle submit(PilotLaunch launch) {
+        launched.put(launch.pilotId(), launch.agent());
+        return new JobHandle("fork", "fake-" + launch.pilotId());
+    }
+
+    @Override
+    public JobStatus status(JobHandle handle) {
+        return JobStatus.running();
+    }
+
+    @Override
+    public void kill(JobHandle handle) {
+    }
+
+    AgentConfig awaitLaunch(String pilotId) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!launched.containsKey(pilotId)) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("pilot " + pilotId + " was not launched within 30 s");
+            }
+            Thread.sleep(20);
+        }
+        return launched.get(pilotId);
+    }
+
+    record Answer(int status, SyncResponse response) { }
+
+    Answer sync(AgentConfig cfg, String secret, List<Report> reports, long lastCommandSeq) throws Exception {
+        String url = cfg.endpoint() + String.format(Wire.SYNC_PATH_FORMAT, cfg.pilotId());
+        HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(Wire.mapper().writeValueAsBytes(
+                        new SyncRequest(cfg.pilotId(), System.currentTimeMillis(), 0, "test", reports,
+                                lastCommandSeq))));
+        if (secret != null) {
+            req.header(Wire.AUTHORIZATION, Wire.BEARER + secret);
+        }
+        HttpResponse<byte[]> resp = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
+        SyncResponse body = resp.statusCode() == 200
+                ? Wire.mapper().readValue(resp.body(), SyncResponse.class) : null;
+        return new Answer(resp.statusCode(), body);
+    }
+
+    static Report unit(long seq, String unitId, String state, Map<String, Long> ts, Integer exit) {
+        return new Report(seq, unitId, state, ts, exit, null, exit == null ? null : "out " + unitId, null, null,
+                List.of());
+    }
+
+    static Report pilot(long seq, String state) {
+        return new Report(seq, null, state, Map.of(), null, null, null, null, null, List.of());
+    }
+}
