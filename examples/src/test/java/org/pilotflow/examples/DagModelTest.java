@@ -1,0 +1,45 @@
+package org.pilotflow.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.util.Collection;
+import org.camunda.bpm.model.bpmn.Bpmn;
+import org.camunda.bpm.model.bpmn.BpmnModelInstance;
+import org.camunda.bpm.model.bpmn.instance.CallActivity;
+import org.camunda.bpm.model.bpmn.instance.FlowNode;
+import org.camunda.bpm.model.bpmn.instance.Process;
+import org.camunda.bpm.model.bpmn.instance.SequenceFlow;
+import org.camunda.bpm.model.bpmn.instance.bpmndi.BpmnEdge;
+import org.camunda.bpm.model.bpmn.instance.bpmndi.BpmnShape;
+import org.junit.jupiter.api.Test;
+
+/** The DAG model is complete for Camunda Modeler: every node has a shape, every flow an edge with waypoints. */
+class DagModelTest {
+
+    @Test
+    void fullDiagramLayout() throws Exception {
+        BpmnModelInstance model;
+        try (InputStream in = getClass().getClassLoader().getResourceAsStream(DagExample.RESOURCE)) {
+            assertThat(in).isNotNull();
+            model = Bpmn.readModelFromStream(in);
+        }
+        Bpmn.validateModel(model);
+        Process p = model.getModelElementById(DagExample.PROCESS_KEY);
+        assertThat(p.isExecutable()).isTrue();
+        assertThat(p.getCamundaHistoryTimeToLiveString()).isEqualTo("P30D");
+
+        Collection<BpmnShape> shapes = model.getModelElementsByType(BpmnShape.class);
+        Collection<BpmnEdge> edges = model.getModelElementsByType(BpmnEdge.class);
+        for (FlowNode n : model.getModelElementsByType(FlowNode.class)) {
+            assertThat(shapes).as("shape of " + n.getId()).anyMatch(s -> s.getBpmnElement() == n);
+        }
+        for (SequenceFlow f : model.getModelElementsByType(SequenceFlow.class)) {
+            assertThat(edges).as("edge of " + f.getId())
+                    .anyMatch(e -> e.getBpmnElement() == f && e.getWaypoints().size() >= 2);
+        }
+        for (CallActivity c : model.getModelElementsByType(CallActivity.class)) {
+            assertThat(c.getCalledElement()).isEqualTo("pilotflow-unit");
+        }
+    }
+}
