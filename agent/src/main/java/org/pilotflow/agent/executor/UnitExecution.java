@@ -57,6 +57,9 @@ public final class UnitExecution {
     }
 
     /** The process running now (for tests and diagnostics), or null. */
+    /** Completes when the tree of a killed process has exited; null when nothing was killed. */
+    private volatile java.util.concurrent.CompletableFuture<Void> treeGone;
+
     public synchronized Process currentProcess() {
         return current;
     }
@@ -77,7 +80,7 @@ public final class UnitExecution {
             p = current;
         }
         if (p != null && p.isAlive()) {
-            ProcessTrees.kill(p.toHandle(), executor.killGraceMillis(), executor.timer());
+            treeGone = ProcessTrees.kill(p.toHandle(), executor.killGraceMillis(), executor.timer());
         }
     }
 
@@ -120,7 +123,7 @@ public final class UnitExecution {
             killedMeanwhile = killState != null;
         }
         if (killedMeanwhile) { // kill() came between the check above and current = p
-            ProcessTrees.kill(p.toHandle(), executor.killGraceMillis(), executor.timer());
+            treeGone = ProcessTrees.kill(p.toHandle(), executor.killGraceMillis(), executor.timer());
         }
         if (first) {
             listener.started(startedAt);
@@ -154,7 +157,12 @@ public final class UnitExecution {
             mainExit = code;
         }
         if (killed) {
-            finish();
+            java.util.concurrent.CompletableFuture<Void> gone = treeGone;
+            if (gone == null) {
+                finish();
+            } else {
+                gone.whenComplete((v, ex) -> finish()); // report only once the whole tree is gone
+            }
             return;
         }
         if (step < mainStep && code != 0) {
