@@ -13,6 +13,7 @@ import org.pilotflow.internal.PilotFlowRuntime;
 import org.pilotflow.internal.SessionState;
 import org.pilotflow.plugin.PilotFlowConfig;
 import org.pilotflow.plugin.PilotFlowPlugin;
+import org.pilotflow.resource.config.ResourceConfigException;
 import org.pilotflow.resource.config.ResourceRegistry;
 
 /**
@@ -87,6 +88,23 @@ public final class Session implements AutoCloseable {
     /** The resource configurations this engine knows; add or load more here. */
     public ResourceRegistry resources() {
         return state.runtime().resources();
+    }
+
+    /**
+     * Adds or overrides resource configurations from every {@code resource_<site>.json} in {@code directory}.
+     * All or nothing: an invalid file changes nothing and gives a {@link BadParameter} whose field names the file
+     * and the key (e.g. {@code resource_mysite.json: mysite.cluster/cores_per_node}).
+     *
+     * @return the labels loaded
+     */
+    public List<String> loadResourceConfigs(Path directory) {
+        try {
+            return state.runtime().resources().loadDirectory(directory);
+        } catch (ResourceConfigException e) {
+            String field = (e.file() == null ? "" : Path.of(e.file()).getFileName() + ": ")
+                    + (e.key() == null ? "(file)" : e.key());
+            throw new BadParameter(field, e.value(), e.expected() == null ? e.getMessage() : e.expected(), e);
+        }
     }
 
     public PilotManager createPilotManager() {
