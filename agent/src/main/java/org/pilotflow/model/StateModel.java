@@ -6,7 +6,6 @@ import java.util.Collections;
 import java.util.Deque;
 import java.util.EnumMap;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -156,18 +155,21 @@ public final class StateModel<S extends Enum<S>> {
         return seen;
     }
 
-    /** A Mermaid state diagram drawn from this table; the README embeds it and a test keeps the two equal. */
+    /**
+     * A Mermaid state diagram drawn from this table; the README embeds it and a test keeps the two equal. An exit
+     * that every non-final state can take is drawn once, from a pseudo-state "any non-final state".
+     */
     public String toMermaid() {
         StringBuilder sb = new StringBuilder("stateDiagram-v2\n    direction LR\n");
+        sb.append("    state \"any non-final state\" as ANY\n");
         sb.append("    [*] --> ").append(initial.name()).append('\n');
-        // group the "from any non-final state" edges so the picture stays readable
-        Map<S, List<S>> anyNonFinal = new LinkedHashMap<>();
         List<S> nonFinals = new ArrayList<>();
         for (S s : type.getEnumConstants()) {
             if (!finals.contains(s)) {
                 nonFinals.add(s);
             }
         }
+        List<S> anyNonFinal = new ArrayList<>();
         for (S target : type.getEnumConstants()) {
             List<S> sources = new ArrayList<>();
             for (Transition<S> t : transitions) {
@@ -176,22 +178,22 @@ public final class StateModel<S extends Enum<S>> {
                 }
             }
             if (sources.size() > 2 && sources.containsAll(nonFinalsExcept(nonFinals, target))) {
-                anyNonFinal.put(target, sources);
+                anyNonFinal.add(target);
             }
         }
         for (Transition<S> t : transitions) {
-            if (anyNonFinal.containsKey(t.to()) && !t.race()) {
-                continue;
+            if (!t.race() && !anyNonFinal.contains(t.to())) {
+                sb.append("    ").append(t.from().name()).append(" --> ").append(t.to().name()).append('\n');
             }
-            sb.append("    ").append(t.from().name()).append(" --> ").append(t.to().name());
-            if (t.race()) {
-                sb.append(" : wins a race");
-            }
-            sb.append('\n');
         }
-        for (S target : anyNonFinal.keySet()) {
-            sb.append("    note right of ").append(target.name())
-                    .append(" : reachable from every non-final state\n");
+        for (S target : anyNonFinal) {
+            sb.append("    ANY --> ").append(target.name()).append('\n');
+        }
+        for (Transition<S> t : transitions) {
+            if (t.race()) {
+                sb.append("    ").append(t.from().name()).append(" --> ").append(t.to().name())
+                        .append(" : a late ").append(t.to().name()).append(" wins over a racing cancel\n");
+            }
         }
         for (S f : finals) {
             sb.append("    ").append(f.name()).append(" --> [*]\n");

@@ -52,7 +52,7 @@ class AgentMainProcessTest {
                     assertThat(engine.latest("unit." + i).exitCode()).isZero();
                 }
                 engine.command(Command.cancelPilot(engine.nextCommandSeq()));
-                assertThat(agent.waitFor(20, TimeUnit.SECONDS)).as("agent JVM exited").isTrue();
+                assertThat(agent.waitFor(45, TimeUnit.SECONDS)).as("agent JVM exited").isTrue();
                 assertThat(agent.exitValue()).isZero();
                 assertThat(engine.state("pilot")).isEqualTo("CANCELED");
             } finally {

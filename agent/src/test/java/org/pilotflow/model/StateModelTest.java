@@ -109,6 +109,6 @@ class StateModelTest {
     void mermaidDiagramComesFromTheTable() {
         String m = PilotState.MODEL.toMermaid();
         assertThat(m).startsWith("stateDiagram-v2").contains("ACTIVE --> DONE").contains("CANCELING --> CANCELED")
-                .contains("CANCELED --> DONE : wins a race");
+                .contains("ANY --> FAILED").contains("CANCELED --> DONE : a late DONE wins over a racing cancel");
     }
 }

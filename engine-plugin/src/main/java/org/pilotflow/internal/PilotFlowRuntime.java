@@ -118,6 +118,10 @@ public final class PilotFlowRuntime implements PilotFlowBackend {
         beans.put(BpmnContract.BEAN_KILL_PILOT, new KillPilotDelegate(this));
         beans.put(BpmnContract.BEAN_SUBMIT_UNIT, new SubmitUnitDelegate(this));
         cfg.setBeans(beans);
+        if (cfg.getCustomPostBPMNParseListeners() == null) {
+            cfg.setCustomPostBPMNParseListeners(new ArrayList<>());
+        }
+        cfg.getCustomPostBPMNParseListeners().add(new UnitProcessEndListener(this));
     }
 
     public void start(ProcessEngine processEngine) {
@@ -881,6 +885,11 @@ public final class PilotFlowRuntime implements PilotFlowBackend {
     }
 
     void cancelUnits(List<UnitEntry> entries) {
+        cancelUnits(entries, "canceled on request");
+    }
+
+    /** Cancels units: through their agent when it may have them, directly otherwise. */
+    void cancelUnits(List<UnitEntry> entries, String why) {
         List<UnitEntry> direct = new ArrayList<>();
         for (UnitEntry ue : entries) {
             UnitSnapshot u = ue.current;
@@ -892,6 +901,7 @@ public final class PilotFlowRuntime implements PilotFlowBackend {
                 direct.add(ue);
             } else {
                 pe.commands.cancelUnit(u.uid());
+                LOG.debug("unit {}: cancel sent to pilot {} ({})", u.uid(), u.pilot(), why);
             }
         }
         if (!direct.isEmpty()) {
@@ -903,7 +913,7 @@ public final class PilotFlowRuntime implements PilotFlowBackend {
                     if (ann.isEmpty()) {
                         continue;
                     }
-                    UnitSnapshot c = u.withStates(ann, Map.of()).withReason("canceled before it reached an agent");
+                    UnitSnapshot c = u.withStates(ann, Map.of()).withReason(why + "; canceled before it reached an agent");
                     correlateUnitEnded(c);
                     tx.update(ue, c, ann);
                 }

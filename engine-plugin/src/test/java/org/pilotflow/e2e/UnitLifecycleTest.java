@@ -80,6 +80,18 @@ class UnitLifecycleTest {
         assertThat(pilot.state()).isEqualTo(PilotState.ACTIVE);
     }
 
+    @Test
+    void deletingAUnitsProcessInstanceCancelsTheUnit() throws Exception {
+        ComputeUnit u = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/sleep").arguments("60")
+                .build());
+        u.waitFor(Duration.ofSeconds(30), UnitState.EXECUTING);
+        var runtime = session.processEngine().getRuntimeService();
+        String pi = runtime.createProcessInstanceQuery().processInstanceBusinessKey(u.uid()).singleResult().getId();
+        runtime.deleteProcessInstance(pi, "operator deleted it in Cockpit");
+        assertThat(u.waitFor(Duration.ofSeconds(10))).isEqualTo(UnitState.CANCELED);
+        assertThat(pilot.state()).isEqualTo(PilotState.ACTIVE);
+    }
+
     /** A killed process that init has not reaped yet is a zombie: terminated, so not running. */
     static boolean isRunning(long pid) throws Exception {
         Path stat = Path.of("/proc", Long.toString(pid), "stat");

@@ -3,11 +3,9 @@ package org.pilotflow.examples;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.camunda.bpm.engine.HistoryService;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.history.HistoricActivityInstance;
@@ -129,7 +127,6 @@ public final class DagExample {
         if (failUnit != null) {
             vars.put("failUnit", failUnit);
         }
-        Set<String> before = new HashSet<>(umgr.listUnits());
         long t0 = System.nanoTime();
         ProcessInstance pi = engine.getRuntimeService().startProcessInstanceByKey(PROCESS_KEY, vars);
         LOG.info("DAG {} started: {} fan-out units, then summarize{}", pi.getId(), fanOut,
@@ -160,24 +157,7 @@ public final class DagExample {
         DagResult r = new DagResult(pi, end.map(HistoricActivityInstance::getActivityId).orElse(null),
                 end.map(HistoricActivityInstance::getActivityName).orElse(null), wall);
         LOG.info("DAG {} ended at \"{}\"", pi.getId(), r.endEventName());
-        if (!r.done()) {
-            cancelLeftovers(umgr, before);
-        }
         return r;
-    }
-
-    /**
-     * When a boundary error event interrupts the fan-out, Camunda deletes the sibling pilotflow-unit instances, but
-     * (in this version) their units keep running to the end on the pilot. Cancel the ones this DAG started.
-     */
-    private static void cancelLeftovers(UnitManager umgr, Set<String> before) {
-        List<String> leftovers = umgr.getUnits(umgr.listUnits()).stream()
-                .filter(u -> !before.contains(u.uid()) && !u.state().isFinal())
-                .map(ComputeUnit::uid).toList();
-        if (!leftovers.isEmpty()) {
-            LOG.info("canceling {} unit(s) of the interrupted DAG: {}", leftovers.size(), leftovers);
-            umgr.cancelUnits(leftovers);
-        }
     }
 
     private static void printUnits(UnitManager umgr) {

@@ -98,7 +98,7 @@ class DagExampleTest {
         assertThat(failed.failureReason()).hasValueSatisfying(
                 reason -> assertThat(reason).contains("exit code 3").contains("fails on purpose"));
         assertThat(byName.keySet()).allMatch(n -> n.startsWith("fan-out-"));
-        // the siblings of the failed unit end too (DagExample cancels those still running; some may be DONE first)
+        // the siblings end too: those still running when the error interrupted the fan-out are CANCELED by PilotFlow
         assertThat(umgr.waitUnits(List.of(), List.of(), Duration.ofSeconds(60)))
                 .allMatch(UnitState::isFinal);
         assertThat(unitsByName()).doesNotContainKey("summarize");
