@@ -234,7 +234,10 @@ public final class Session implements AutoCloseable {
                     ProcessEngineConfiguration.createStandaloneProcessEngineConfiguration();
             cfg.setProcessEngineName("pilotflow-" + digest(work.toString()));
             cfg.setJdbcUrl(jdbcUrl != null ? jdbcUrl
-                    : "jdbc:h2:file:" + work.resolve("db").resolve("pilotflow") + ";DB_CLOSE_ON_EXIT=FALSE");
+                    : "jdbc:h2:file:" + work.resolve("db").resolve("pilotflow")
+                    // WRITE_DELAY=0: a commit reaches the file before PilotFlow acknowledges it to an agent; with
+                    // H2's default (500 ms) a kill -9 lost acknowledged reports and left agents stuck
+                    + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0");
             cfg.setJdbcUsername("sa");
             cfg.setJdbcPassword("");
             cfg.setJdbcMaxActiveConnections(20);
