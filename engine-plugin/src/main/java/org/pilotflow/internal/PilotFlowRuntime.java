@@ -110,14 +110,13 @@ public final class PilotFlowRuntime implements PilotFlowBackend {
 
     public void preInit(ProcessEngineConfigurationImpl cfg) {
         this.engineConfig = cfg;
-        // the beans map must be set (or extended) before the expression manager reads it
-        @SuppressWarnings("unchecked")
-        Map<Object, Object> beans = cfg.getBeans() == null ? new HashMap<>() : (Map<Object, Object>) cfg.getBeans();
-        beans.put(BpmnContract.BEAN_LAUNCH_PILOT, new LaunchPilotDelegate(this));
-        beans.put(BpmnContract.BEAN_CANCEL_PILOT, new CancelPilotDelegate(this));
-        beans.put(BpmnContract.BEAN_KILL_PILOT, new KillPilotDelegate(this));
-        beans.put(BpmnContract.BEAN_SUBMIT_UNIT, new SubmitUnitDelegate(this));
-        cfg.setBeans(beans);
+        // set before the expression manager reads the beans map (it runs after preInit)
+        Map<Object, Object> ours = new HashMap<>();
+        ours.put(BpmnContract.BEAN_LAUNCH_PILOT, new LaunchPilotDelegate(this));
+        ours.put(BpmnContract.BEAN_CANCEL_PILOT, new CancelPilotDelegate(this));
+        ours.put(BpmnContract.BEAN_KILL_PILOT, new KillPilotDelegate(this));
+        ours.put(BpmnContract.BEAN_SUBMIT_UNIT, new SubmitUnitDelegate(this));
+        cfg.setBeans(cfg.getBeans() == null ? ours : new LayeredBeans(ours, cfg.getBeans()));
         if (cfg.getCustomPostBPMNParseListeners() == null) {
             cfg.setCustomPostBPMNParseListeners(new ArrayList<>());
         }
