@@ -3,11 +3,9 @@ package org.pilotflow.internal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.pilotflow.api.BadParameter;
 import org.pilotflow.api.ComputePilot;
@@ -15,7 +13,6 @@ import org.pilotflow.api.ComputePilotDescription;
 import org.pilotflow.api.IncorrectState;
 import org.pilotflow.api.PilotCallback;
 import org.pilotflow.api.PilotManager;
-import org.pilotflow.api.WaitTimeout;
 import org.pilotflow.model.PilotState;
 
 /** The pilot manager: submits pilots as BPMN process instances and follows them. */
@@ -110,30 +107,8 @@ final class PilotManagerImpl implements PilotManager {
 
     static List<PilotState> waitFor(SessionState session, List<PilotEntry> es, Collection<PilotState> states,
                                     Duration timeout) {
-        Set<PilotState> target = states == null || states.isEmpty() ? PilotState.MODEL.finals()
-                : EnumSet.copyOf(states);
-        Duration limit = timeout == null ? Duration.ofDays(3650) : timeout;
-        boolean ok = session.await(() -> {
-            for (PilotEntry e : es) {
-                if (!target.contains(e.current.state())) {
-                    return false;
-                }
-            }
-            return true;
-        }, limit);
-        if (!ok) {
-            Map<String, PilotState> pending = new LinkedHashMap<>();
-            for (PilotEntry e : es) {
-                if (!target.contains(e.current.state())) {
-                    pending.put(e.current.uid(), e.current.state());
-                }
-            }
-            throw new WaitTimeout(pending.size() + " of " + es.size() + " pilot(s) did not reach " + target
-                    + " within " + limit + ": " + UnitManagerImpl.first(pending), pending);
-        }
-        List<PilotState> out = new ArrayList<>();
-        es.forEach(e -> out.add(e.current.state()));
-        return out;
+        return StateWait.await(session, es, e -> e.current.state(), e -> e.current.uid(), PilotState.MODEL, states,
+                timeout, "pilot");
     }
 
     @Override

@@ -1,18 +1,14 @@
 package org.pilotflow.internal;
 
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.pilotflow.api.BadParameter;
 import org.pilotflow.api.ComputeUnit;
 import org.pilotflow.api.ComputeUnitDescription;
 import org.pilotflow.api.StateEntry;
 import org.pilotflow.api.UnitCallback;
-import org.pilotflow.api.WaitTimeout;
 import org.pilotflow.model.UnitState;
 
 /** The API's view of one unit entry. */
@@ -85,15 +81,8 @@ final class UnitHandle implements ComputeUnit {
 
     @Override
     public UnitState waitFor(Duration timeout, UnitState... states) {
-        Set<UnitState> target = states.length == 0 ? UnitState.MODEL.finals() : EnumSet.copyOf(List.of(states));
-        Duration limit = timeout == null ? Duration.ofDays(3650) : timeout;
-        boolean ok = runtime.session(entry.current.sessionId())
-                .await(() -> target.contains(entry.current.state()), limit);
-        if (!ok) {
-            throw new WaitTimeout("unit " + uid() + " did not reach " + target + " within " + limit + "; it is "
-                    + state(), Map.of(uid(), state()));
-        }
-        return state();
+        return StateWait.await(runtime.session(entry.current.sessionId()), List.of(entry), e -> e.current.state(),
+                e -> e.current.uid(), UnitState.MODEL, List.of(states), timeout, "unit").get(0);
     }
 
     @Override

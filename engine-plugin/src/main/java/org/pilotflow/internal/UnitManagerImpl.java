@@ -3,7 +3,6 @@ package org.pilotflow.internal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -22,7 +21,6 @@ import org.pilotflow.api.IncorrectState;
 import org.pilotflow.api.SchedulerPolicy;
 import org.pilotflow.api.UnitCallback;
 import org.pilotflow.api.UnitManager;
-import org.pilotflow.api.WaitTimeout;
 import org.pilotflow.model.PilotState;
 import org.pilotflow.model.UnitState;
 import org.slf4j.Logger;
@@ -204,34 +202,8 @@ final class UnitManagerImpl implements UnitManager {
 
     @Override
     public List<UnitState> waitUnits(Collection<String> uids, Collection<UnitState> states, Duration timeout) {
-        List<UnitEntry> es = entries(uids);
-        Set<UnitState> target = states == null || states.isEmpty() ? UnitState.MODEL.finals() : EnumSet.copyOf(states);
-        Duration limit = timeout == null ? Duration.ofDays(3650) : timeout;
-        boolean ok = session.await(() -> {
-            for (UnitEntry e : es) {
-                if (!target.contains(e.current.state())) {
-                    return false;
-                }
-            }
-            return true;
-        }, limit);
-        if (!ok) {
-            Map<String, UnitState> pending = new LinkedHashMap<>();
-            for (UnitEntry e : es) {
-                if (!target.contains(e.current.state())) {
-                    pending.put(e.current.uid(), e.current.state());
-                }
-            }
-            throw new WaitTimeout(pending.size() + " of " + es.size() + " unit(s) did not reach " + target
-                    + " within " + limit + "; e.g. " + first(pending), pending);
-        }
-        List<UnitState> out = new ArrayList<>(es.size());
-        es.forEach(e -> out.add(e.current.state()));
-        return out;
-    }
-
-    static String first(Map<String, ?> m) {
-        return m.entrySet().stream().limit(5).map(e -> e.getKey() + "=" + e.getValue()).toList().toString();
+        return StateWait.await(session, entries(uids), e -> e.current.state(), e -> e.current.uid(), UnitState.MODEL,
+                states, timeout, "unit");
     }
 
     @Override
