@@ -16,8 +16,8 @@ public interface PilotFlowBackend {
 
     LaunchPlan beginLaunch(DelegateExecution execution) throws org.pilotflow.resource.ResourceException;
 
-    /** The job runs; the pilot is PENDING_ACTIVE until its agent reports. */
-    void launched(DelegateExecution execution, JobHandle handle);
+    /** The job was accepted (it may still be queued); the pilot is PENDING_ACTIVE until its agent reports. */
+    void launched(DelegateExecution execution, org.pilotflow.resource.Submitted submitted);
 
     /** The launch failed; the pilot becomes FAILED with this reason. */
     void launchFailed(DelegateExecution execution, String reason);

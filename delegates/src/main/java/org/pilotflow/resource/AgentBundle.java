@@ -44,6 +44,12 @@ public final class AgentBundle {
         }
     }
 
+    /** The first 12 hex digits of the jar's SHA-256: part of its file name, so a changed agent is copied again. */
+    public static String digest() throws ResourceException {
+        load();
+        return digest;
+    }
+
     /** The jar's content (for adapters that copy it to another machine). */
     public static byte[] content() throws ResourceException {
         load();

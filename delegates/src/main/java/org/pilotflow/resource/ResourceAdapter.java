@@ -1,5 +1,9 @@
 package org.pilotflow.resource;
 
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * Acquires resources on one kind of machine and starts the pilot's agent there (the "hook" of the Airflow
  * split: the connection and the low-level job control; delegates do the unit of work, the BPMN wait states do
@@ -7,12 +11,37 @@ package org.pilotflow.resource;
  */
 public interface ResourceAdapter {
 
-    /** Starts the pilot's job, which starts the agent; returns a handle that survives an engine restart. */
-    JobHandle submit(PilotLaunch launch) throws ResourceException;
+    /**
+     * Prepares the sandbox (agent jar, agent.json), starts the pilot's job, which starts the agent, and returns
+     * its handle, which survives an engine restart.
+     *
+     * @throws ResourceException naming the host and, for a rejected job, the job manager's own message
+     */
+    Submitted submit(PilotLaunch launch) throws ResourceException;
 
     /** The job's state as the resource manager sees it, independent of the agent's reports. */
     JobStatus status(JobHandle handle);
 
-    /** Ends the job at once (the agent had its chance to stop cleanly); idempotent. */
+    /**
+     * The states of many jobs of this adapter, as few job-manager calls as possible (one {@code squeue} per
+     * host for all its pilots, not one per pilot). Every handle given is a key of the result.
+     */
+    default Map<JobHandle, JobStatus> statusAll(Collection<JobHandle> handles) {
+        Map<JobHandle, JobStatus> out = new LinkedHashMap<>();
+        for (JobHandle h : handles) {
+            out.put(h, status(h));
+        }
+        return out;
+    }
+
+    /** Ends the job at once (a queued job is removed from the queue); idempotent. */
     void kill(JobHandle handle) throws ResourceException;
+
+    /**
+     * The last lines of the agent's log and the job's output in the sandbox, for the reason of a lost pilot;
+     * empty when there is none or it cannot be read.
+     */
+    default String logTail(JobHandle handle, String sandbox) {
+        return "";
+    }
 }

@@ -9,6 +9,8 @@ import java.util.Map;
  * {@code /bin/sh -c} in the unit sandbox before and after the executable.
  *
  * @param timeoutSeconds 0 means no limit
+ * @param mpi            an MPI program: its {@code cores} are ranks, which may span nodes, and it is started by an
+ *                       MPI-capable launch method ({@code MPIEXEC}, {@code MPIRUN}, {@code SRUN})
  */
 public record UnitSpec(
         String unitId,
@@ -22,7 +24,16 @@ public record UnitSpec(
         List<String> postExec,
         String stdout,
         String stderr,
-        long timeoutSeconds) {
+        long timeoutSeconds,
+        boolean mpi) {
+
+    /** A non-MPI unit. */
+    public UnitSpec(String unitId, String name, String executable, List<String> arguments,
+                    Map<String, String> environment, int cores, int gpus, List<String> preExec,
+                    List<String> postExec, String stdout, String stderr, long timeoutSeconds) {
+        this(unitId, name, executable, arguments, environment, cores, gpus, preExec, postExec, stdout, stderr,
+                timeoutSeconds, false);
+    }
 
     public UnitSpec {
         arguments = arguments == null ? List.of() : List.copyOf(arguments);

@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * Paths in {@code valid_roots} and {@code default_remote_workdir}: absolute, or starting with one variable
  * {@code $NAME} / {@code ${NAME}} followed by nothing or {@code /...}. Variables elsewhere are not expanded.
  */
-final class PathVariables {
+public final class PathVariables {
 
     private static final Pattern LEADING_VAR =
             Pattern.compile("^\\$(?:\\{([A-Za-z_][A-Za-z0-9_]*)}|([A-Za-z_][A-Za-z0-9_]*))(/.*)?$");
@@ -19,12 +19,12 @@ final class PathVariables {
     }
 
     /** True for an absolute path or a path starting with a variable. */
-    static boolean isWellFormed(String path) {
+    public static boolean isWellFormed(String path) {
         return path != null && (path.startsWith("/") || LEADING_VAR.matcher(path).matches());
     }
 
     /** The leading variable's name, if any. */
-    static Optional<String> variable(String path) {
+    public static Optional<String> variable(String path) {
         Matcher m = LEADING_VAR.matcher(path);
         if (!m.matches()) {
             return Optional.empty();
@@ -33,7 +33,7 @@ final class PathVariables {
     }
 
     /** The path with its leading variable replaced, or empty if the variable is not in {@code vars}. */
-    static Optional<Path> expand(String path, Map<String, String> vars) {
+    public static Optional<Path> expand(String path, Map<String, String> vars) {
         Matcher m = LEADING_VAR.matcher(path);
         if (!m.matches()) {
             return Optional.of(Path.of(path).normalize());
@@ -51,7 +51,7 @@ final class PathVariables {
      * The value of {@code name} on this machine: {@code HOME} is {@code user.home}, {@code TMPDIR} is
      * {@code java.io.tmpdir}, anything else comes from the environment; {@code null} if undefined.
      */
-    static String localValue(String name) {
+    public static String localValue(String name) {
         return switch (name) {
             case "HOME" -> System.getProperty("user.home");
             case "TMPDIR" -> System.getProperty("java.io.tmpdir");

@@ -2,21 +2,17 @@ package org.pilotflow.resource.fork;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import org.pilotflow.model.wire.Wire;
-import org.pilotflow.resource.AgentBundle;
+import org.pilotflow.resource.AgentStaging;
 import org.pilotflow.resource.JobHandle;
 import org.pilotflow.resource.JobStatus;
 import org.pilotflow.resource.PilotLaunch;
 import org.pilotflow.resource.ResourceAdapter;
 import org.pilotflow.resource.ResourceException;
+import org.pilotflow.resource.Submitted;
+import org.pilotflow.resource.shell.LocalShell;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,45 +25,26 @@ public final class ForkAdapter implements ResourceAdapter {
 
     public static final String NAME = "fork";
     private static final Logger LOG = LoggerFactory.getLogger(ForkAdapter.class);
-    static final String AGENT_CONFIG = "agent.json";
-    static final String AGENT_LOG = "agent.log";
 
     /** Agents this JVM started: their exit codes are known here (after a restart only liveness is). */
     private final Map<Long, Process> started = new ConcurrentHashMap<>();
 
     @Override
-    public JobHandle submit(PilotLaunch launch) throws ResourceException {
-        Path sandbox = launch.sandbox();
+    public Submitted submit(PilotLaunch launch) throws ResourceException {
+        AgentStaging.Staged staged = AgentStaging.stage(LocalShell.INSTANCE, launch);
         try {
-            Files.createDirectories(sandbox);
-            Path config = sandbox.resolve(AGENT_CONFIG);
-            Files.deleteIfExists(config);
-            // created 0600 before the secret is written into it
-            Files.createFile(config, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Wire.mapper().writeValue(config.toFile(), launch.agent());
-            Path jar = AgentBundle.materialize(sandbox);
-            List<String> argv = new ArrayList<>();
-            argv.add(launch.java());
-            argv.add("-Djdk.lang.Process.launchMechanism=VFORK");
-            argv.add("-XX:+UseSerialGC");
-            argv.add("-Xss512k");
-            argv.add("-XX:TieredStopAtLevel=1");
-            argv.addAll(launch.jvmArgs());
-            argv.add("-jar");
-            argv.add(jar.toString());
-            argv.add(config.toString());
-            ProcessBuilder pb = new ProcessBuilder(argv)
-                    .directory(sandbox.toFile())
+            ProcessBuilder pb = new ProcessBuilder(staged.agentArgv())
+                    .directory(new File(staged.sandbox()))
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(sandbox.resolve(AGENT_LOG).toFile()));
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(staged.file(AgentStaging.AGENT_LOG))));
             Process process = pb.start();
             started.put(process.pid(), process);
-            LOG.info("pilot {}: agent started as process {} in {}", launch.pilotId(), process.pid(), sandbox);
-            return new JobHandle(NAME, Long.toString(process.pid()));
+            LOG.info("pilot {}: agent started as process {} in {}", launch.pilotId(), process.pid(), staged.sandbox());
+            return new Submitted(new JobHandle(NAME, Long.toString(process.pid())), staged.sandbox());
         } catch (IOException e) {
             throw new ResourceException("cannot start the agent of " + launch.pilotId() + " on localhost with '"
-                    + launch.java() + "' in " + sandbox + ": " + e.getMessage(), e);
+                    + launch.java() + "' in " + staged.sandbox() + ": " + e.getMessage(), e);
         }
     }
 
@@ -97,6 +74,11 @@ public final class ForkAdapter implements ResourceAdapter {
             p.destroyForcibly();
             LOG.info("killed agent process {}", pid);
         });
+    }
+
+    @Override
+    public String logTail(JobHandle handle, String sandbox) {
+        return org.pilotflow.resource.LogTails.lastLines(LocalShell.INSTANCE, sandbox + "/" + AgentStaging.AGENT_LOG, 3);
     }
 
     private boolean isAgent(ProcessHandle p) {

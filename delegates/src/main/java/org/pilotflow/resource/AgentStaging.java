@@ -1,0 +1,134 @@
+package org.pilotflow.resource;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.pilotflow.model.wire.AgentConfig;
+import org.pilotflow.model.wire.Wire;
+import org.pilotflow.resource.config.ChannelMode;
+import org.pilotflow.resource.config.InvalidDescriptionException;
+import org.pilotflow.resource.config.PathVariables;
+import org.pilotflow.resource.config.ResourceConfig;
+import org.pilotflow.resource.config.ResourceConfigException;
+import org.pilotflow.resource.shell.ResourceShell;
+
+/**
+ * Prepares a pilot's sandbox on its resource, the same way for every job manager: resolves the sandbox path
+ * ({@code $HOME} as the resource sees it) and checks it against {@code valid_roots}, creates it, puts the agent
+ * jar there (once per content and host, in the work dir), sets up the SSH reverse tunnel when the resource asks
+ * for one, and writes {@code agent.json} (mode 0600: it holds the pilot secret). Nothing but the jar and the
+ * config is copied; no credential of the engine's user ever is.
+ */
+public final class AgentStaging {
+
+    /** The agent's config file in the sandbox. */
+    public static final String AGENT_CONFIG = "agent.json";
+    /** The agent's log (stdout and stderr) in the sandbox. */
+    public static final String AGENT_LOG = "agent.log";
+
+    /**
+     * A staged pilot.
+     *
+     * @param sandbox   the absolute sandbox on the resource
+     * @param agentArgv the command that starts the agent there (for a job script: quote it with ShellQuote)
+     */
+    public record Staged(String sandbox, List<String> agentArgv) {
+        public Staged {
+            agentArgv = List.copyOf(agentArgv);
+        }
+
+        public String file(String name) {
+            return sandbox + "/" + name;
+        }
+    }
+
+    private AgentStaging() {
+    }
+
+    /** Stages the pilot of {@code launch} through {@code shell}. */
+    public static Staged stage(ResourceShell shell, PilotLaunch launch) throws ResourceException {
+        ResourceConfig rc = launch.resource();
+        String sandbox = resolveSandbox(shell, launch);
+        shell.mkdirs(sandbox);
+        String workdir = resolve(shell, rc.defaultRemoteWorkdir(), rc, "default_remote_workdir");
+        String jar = workdir + "/pilotflow-agent-" + AgentBundle.digest() + ".jar";
+        if (!shell.exists(jar)) {
+            shell.mkdirs(workdir);
+            shell.write(jar, AgentBundle.content(), 0644);
+        }
+        AgentConfig agent = launch.agent().withSandbox(sandbox);
+        if (rc.channelMode() == ChannelMode.SSH_TUNNEL) {
+            int port = shell.reverseForward(launch.enginePort());
+            agent = agent.withEndpoint(rewritePort(agent.endpoint(), port));
+        }
+        byte[] json;
+        try {
+            json = Wire.mapper().writeValueAsBytes(agent);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ResourceException("cannot write the agent config of " + launch.pilotId() + ": " + e, e);
+        }
+        String config = sandbox + "/" + AGENT_CONFIG;
+        shell.write(config, json, 0600);
+        List<String> argv = new ArrayList<>();
+        argv.add(launch.java());
+        argv.add("-Djdk.lang.Process.launchMechanism=VFORK");
+        argv.add("-XX:+UseSerialGC");
+        argv.add("-Xss512k");
+        argv.add("-XX:TieredStopAtLevel=1");
+        argv.addAll(rc.agentJvmArgs());
+        argv.add("-jar");
+        argv.add(jar);
+        argv.add(config);
+        return new Staged(sandbox, argv);
+    }
+
+    /** The sandbox as an absolute path on the resource, checked against valid_roots if the description gave it. */
+    static String resolveSandbox(ResourceShell shell, PilotLaunch launch) throws ResourceException {
+        ResourceConfig rc = launch.resource();
+        Map<String, String> vars = variablesFor(shell, rc, launch.sandbox());
+        Optional<Path> expanded = PathVariables.expand(launch.sandbox(), vars);
+        if (expanded.isEmpty()) {
+            throw new ResourceException("sandbox " + launch.sandbox() + " of " + launch.pilotId() + " uses $"
+                    + PathVariables.variable(launch.sandbox()).orElse("?") + ", which is not defined on "
+                    + shell.target());
+        }
+        if (!launch.sandboxGiven()) {
+            return expanded.get().normalize().toString();
+        }
+        try {
+            return rc.checkSandbox(expanded.get(), vars).toString();
+        } catch (InvalidDescriptionException | ResourceConfigException e) {
+            throw new ResourceException("sandbox " + launch.sandbox() + " is not allowed on " + shell.target()
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String resolve(ResourceShell shell, String path, ResourceConfig rc, String key)
+            throws ResourceException {
+        Map<String, String> vars = variablesFor(shell, rc, path);
+        return PathVariables.expand(path, vars).map(p -> p.normalize().toString()).orElseThrow(() ->
+                new ResourceException(rc.label() + " " + key + " " + path + " uses a variable that is not defined on "
+                        + shell.target()));
+    }
+
+    /** The values, on the resource, of the variables the path and the valid roots use. */
+    private static Map<String, String> variablesFor(ResourceShell shell, ResourceConfig rc, String path)
+            throws ResourceException {
+        Set<String> names = new TreeSet<>();
+        PathVariables.variable(path).ifPresent(names::add);
+        PathVariables.variable(rc.defaultRemoteWorkdir()).ifPresent(names::add);
+        rc.validRoots().forEach(r -> PathVariables.variable(r).ifPresent(names::add));
+        return names.isEmpty() ? Map.of() : shell.variables(List.copyOf(names));
+    }
+
+    /** {@code http://host:port/path} with host 127.0.0.1 and another port: the near end of the tunnel. */
+    static String rewritePort(String endpoint, int port) {
+        URI u = URI.create(endpoint);
+        return u.getScheme() + "://127.0.0.1:" + port + (u.getRawPath() == null ? "" : u.getRawPath());
+    }
+}
