@@ -1,8 +1,8 @@
 package org.pilotflow.agent;
 
 import java.io.File;
-import java.net.InetAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -21,8 +21,12 @@ import org.pilotflow.agent.executor.LaunchSpec;
 import org.pilotflow.agent.executor.ProcessTrees;
 import org.pilotflow.agent.executor.UnitExecution;
 import org.pilotflow.agent.executor.UnitExecutor;
+import org.pilotflow.agent.launch.Launch;
+import org.pilotflow.agent.launch.LaunchMethods;
+import org.pilotflow.agent.launch.LaunchRequest;
+import org.pilotflow.agent.nodes.NodeDiscovery;
+import org.pilotflow.agent.nodes.PilotNodes;
 import org.pilotflow.agent.scheduler.Allocation;
-import org.pilotflow.agent.scheduler.Node;
 import org.pilotflow.agent.scheduler.SlotScheduler;
 import org.pilotflow.model.PilotState;
 import org.pilotflow.model.UnitState;
@@ -34,8 +38,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent: takes commands from the {@link EngineChannel}, queues units on the {@link SlotScheduler}, runs them
- * with the {@link UnitExecutor} and reports every state through the {@link ReportQueue}.
+ * The agent: takes commands from the {@link EngineChannel}, queues units on the {@link SlotScheduler} over the
+ * pilot's nodes ({@link NodeDiscovery}), starts each with the first configured launch method that can
+ * ({@link LaunchMethods}), runs it with the {@link UnitExecutor} and reports every state through the
+ * {@link ReportQueue}.
+ *
+ * <p>Where things run: the launch method's process (the unit itself for FORK; srun, mpiexec or ssh otherwise) and
+ * the unit's preExec and postExec lines all run on the agent's node, in the unit sandbox; only the launcher takes
+ * the unit to other nodes. So preExec/postExec prepare and check files in the sandbox (a shared file system on a
+ * cluster), not the environment of remote ranks.
  *
  * <p>Threads: all agent state is owned by one thread ("pilotflow-agent"); the channel thread, the launch pool and
  * process exits only post tasks to it. {@link #run()} blocks until the pilot ends and returns the exit code.
@@ -76,7 +87,9 @@ public final class Agent {
     private final Path sandbox;
     private final ReportQueue queue = new ReportQueue();
     private final EngineChannel channel;
+    private final PilotNodes nodes;
     private final SlotScheduler<Unit> scheduler;
+    private final LaunchMethods launchMethods;
     private final UnitExecutor executor;
     private final ScheduledThreadPoolExecutor core;
     private final Map<String, Unit> units = new ConcurrentHashMap<>();
@@ -96,15 +109,23 @@ public final class Agent {
     private final Map<UnitState, Long> finals = new EnumMap<>(UnitState.class);
     private String lastSummary = "";
 
-    public Agent(AgentConfig cfg) {
-        this(cfg, Options.defaults());
+    public Agent(AgentConfig cfg) throws BadConfigException {
+        this(cfg, Options.defaults(), System.getenv());
     }
 
-    public Agent(AgentConfig cfg, Options options) {
+    /**
+     * @param env the environment the pilot's nodes and the launchers are found in ({@code System.getenv()}; tests
+     *            pass their own so an enclosing batch job does not leak in)
+     * @throws BadConfigException when the batch system's node list or the launch methods cannot be used
+     */
+    public Agent(AgentConfig cfg, Options options, Map<String, String> env) throws BadConfigException {
         this.cfg = cfg;
         this.options = options;
         this.sandbox = Path.of(cfg.sandbox()).toAbsolutePath().normalize();
-        this.scheduler = new SlotScheduler<>(List.of(Node.localhost(cfg.cores(), cfg.gpus())));
+        String thisHost = NodeDiscovery.localHostName(env);
+        this.nodes = NodeDiscovery.discover(env, cfg, thisHost);
+        this.scheduler = new SlotScheduler<>(nodes.nodes());
+        this.launchMethods = LaunchMethods.create(cfg, env, nodes.agentNode(), LaunchMethods.runningAsRoot());
         this.executor = new UnitExecutor(options.launchThreads(), options.killGraceMillis());
         this.core = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "pilotflow-agent");
@@ -123,13 +144,16 @@ public final class Agent {
                     public void orphaned(long silentMillis) {
                         post(() -> onOrphaned(silentMillis));
                     }
-                }, hostName());
+                }, thisHost);
     }
 
     /** Runs the pilot until it ends; returns the process exit code (see {@link AgentMain}). */
     public int run() throws InterruptedException {
         LOG.info("agent starting (pid {}): {}", ProcessHandle.current().pid(), cfg);
-        LOG.info("syncing with {}; {} cores, {} gpus on node localhost", channel.uri(), cfg.cores(), cfg.gpus());
+        LOG.info("nodes from {}: {}; {} cores in all; the agent runs on {}; launch methods {}", nodes.source(),
+                nodes.describe(), nodes.totalCores(), nodes.agentNode().orElse("none of them"),
+                launchMethods.names());
+        LOG.info("syncing with {}", channel.uri());
         queue.offer(new Report(0, null, PilotState.ACTIVE.name(), Map.of(PilotState.ACTIVE.name(), startMillis),
                 null, null, null, null, sandbox.toString(), List.of()));
         runtimeTimer = core.schedule(() -> guarded(() -> endPilot(PilotState.DONE, UnitState.FAILED,
@@ -225,14 +249,14 @@ public final class Agent {
         Unit u = new Unit(spec, sandbox.resolve(safeName(id) ? id : "_invalid"));
         units.put(id, u);
         live++;
-        LOG.debug("unit {}: RUN_UNIT {} cores {} gpus", id, spec.cores(), spec.gpus());
+        LOG.debug("unit {}: RUN_UNIT {} cores {} gpus{}", id, spec.cores(), spec.gpus(), spec.mpi() ? " (MPI)" : "");
         if (ending) {
             finish(u, unitFinal, pilotReason, null, Map.of());
             return;
         }
         String invalid = validate(spec);
         if (invalid == null) {
-            invalid = scheduler.neverFits(spec.cores(), spec.gpus()).orElse(null);
+            invalid = scheduler.neverFits(spec.cores(), spec.gpus(), spec.mpi()).orElse(null);
         }
         if (invalid != null) {
             finish(u, UnitState.FAILED, invalid, null, Map.of());
@@ -252,7 +276,7 @@ public final class Agent {
         u.state = UnitState.ALLOCATING;
         queue.offer(new Report(0, id, UnitState.ALLOCATING.name(), ts, null, null, null, null,
                 u.sandbox.toString(), List.of()));
-        scheduler.submit(u, spec.cores(), spec.gpus());
+        scheduler.submit(u, spec.cores(), spec.gpus(), spec.mpi()); // MPI ranks may span nodes
     }
 
     private String validate(UnitSpec spec) {
@@ -357,31 +381,49 @@ public final class Agent {
     }
 
     private void schedule() {
-        for (SlotScheduler.Placement<Unit> p : scheduler.schedule()) {
-            launch(p.item(), p.allocation());
-        }
+        boolean released;
+        do { // a unit no launch method can start gives its slots back, which may let others in
+            released = false;
+            for (SlotScheduler.Placement<Unit> p : scheduler.schedule()) {
+                released |= !launch(p.item(), p.allocation());
+            }
+        } while (released);
     }
 
-    private void launch(Unit u, Allocation a) {
-        u.allocation = a;
+    /** Starts the unit on its slots; false when no launch method can (the unit FAILED, its slots are free). */
+    private boolean launch(Unit u, Allocation a) {
         UnitSpec s = u.spec;
-        Map<String, String> env = new HashMap<>(s.environment().size() + 8);
+        Map<String, String> env = new HashMap<>(s.environment().size() + 10);
         env.putAll(s.environment());
         env.put("PILOTFLOW_UNIT_ID", s.unitId());
         env.put("PILOTFLOW_PILOT_ID", cfg.pilotId());
         env.put("PILOTFLOW_SESSION_ID", cfg.sessionId() == null ? "" : cfg.sessionId());
         env.put("PILOTFLOW_UNIT_SANDBOX", u.sandbox.toString());
-        env.put("PILOTFLOW_CORES", Integer.toString(a.cores().size()));
-        env.put("PILOTFLOW_GPUS", Integer.toString(a.gpus().size()));
-        if (!a.gpus().isEmpty()) {
+        env.put("PILOTFLOW_CORES", Integer.toString(a.coreCount()));
+        env.put("PILOTFLOW_GPUS", Integer.toString(a.gpuCount()));
+        env.put("PILOTFLOW_NODES", String.join(",", a.hosts()));
+        if (s.mpi()) {
+            env.put("PILOTFLOW_RANKS", Integer.toString(a.coreCount()));
+        }
+        if (a.gpuCount() > 0) {
             env.put("CUDA_VISIBLE_DEVICES", a.gpuList());
         }
-        List<String> argv = new java.util.ArrayList<>(1 + s.arguments().size());
+        List<String> argv = new ArrayList<>(1 + s.arguments().size());
         argv.add(s.executable());
         argv.addAll(s.arguments());
-        LaunchSpec ls = new LaunchSpec(s.unitId(), u.sandbox, argv, s.preExec(), s.postExec(), env, s.stdout(),
-                s.stderr(), s.timeoutSeconds());
-        LOG.debug("unit {}: launching on {}", s.unitId(), a.slots());
+        Launch launch;
+        try {
+            launch = launchMethods.select(new LaunchRequest(s, a, argv, u.sandbox, env));
+        } catch (LaunchMethods.NoLaunchMethodException e) {
+            scheduler.release(a);
+            finish(u, UnitState.FAILED, e.getMessage(), null, Map.of());
+            return false;
+        }
+        u.allocation = a;
+        env.putAll(launch.environment());
+        LaunchSpec ls = new LaunchSpec(s.unitId(), u.sandbox, launch.argv(), s.preExec(), s.postExec(), env,
+                s.stdout(), s.stderr(), s.timeoutSeconds());
+        LOG.debug("unit {}: launching with {} on {}", s.unitId(), launch.method(), a.slots());
         u.execution = executor.launch(ls, new UnitExecutor.Listener() {
             @Override
             public void started(long epochMillis) {
@@ -393,6 +435,7 @@ public final class Agent {
                 post(() -> onFinished(u, result));
             }
         });
+        return true;
     }
 
     private void onStarted(Unit u, long at) {
@@ -455,18 +498,6 @@ public final class Agent {
         if (!key.equals(lastSummary)) {
             lastSummary = key;
             LOG.info(s);
-        }
-    }
-
-    private static String hostName() {
-        String h = System.getenv("HOSTNAME");
-        if (h != null && !h.isBlank()) {
-            return h;
-        }
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (Exception e) {
-            return "localhost";
         }
     }
 }

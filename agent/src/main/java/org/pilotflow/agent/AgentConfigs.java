@@ -8,6 +8,7 @@ import java.nio.file.Path;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import org.pilotflow.agent.launch.LaunchMethods;
 import org.pilotflow.model.wire.AgentConfig;
 import org.pilotflow.model.wire.Wire;
 
@@ -73,6 +74,7 @@ public final class AgentConfigs {
         atLeast(c.runtimeSeconds(), 1, "runtimeSeconds", file);
         atLeast(c.heartbeatIntervalMillis(), 1, "heartbeatIntervalMillis", file);
         atLeast(c.orphanTimeoutMillis(), 1, "orphanTimeoutMillis", file);
+        LaunchMethods.check(c, file);
     }
 
     private static void requireText(String v, String field, String file) throws BadConfigException {

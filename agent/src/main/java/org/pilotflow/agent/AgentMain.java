@@ -10,8 +10,8 @@ import org.slf4j.LoggerFactory;
  * The agent JVM's entry point: {@code java -cp <classpath> org.pilotflow.agent.AgentMain <sandbox>/agent.json}.
  *
  * <p>Exit codes: {@value #EXIT_OK} normal end (pilot DONE or CANCELED), {@value #EXIT_ERROR} unexpected error,
- * {@value #EXIT_BAD_CONFIG} bad config (the log names the file and the field), {@value #EXIT_ORPHANED} orphaned
- * (the engine was unreachable longer than the orphan timeout).
+ * {@value #EXIT_BAD_CONFIG} bad config (the log names the file and the field, or the batch system's variable and
+ * its value), {@value #EXIT_ORPHANED} orphaned (the engine was unreachable longer than the orphan timeout).
  */
 public final class AgentMain {
     public static final int EXIT_OK = 0;
@@ -66,6 +66,9 @@ public final class AgentMain {
                 // already shutting down
             }
             return code;
+        } catch (BadConfigException e) { // from the batch system's environment (node list)
+            log.error(e.getMessage());
+            return EXIT_BAD_CONFIG;
         } catch (Throwable t) {
             log.error("unexpected error, ending", t);
             return EXIT_ERROR;

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
@@ -24,12 +25,19 @@ class AgentMainProcessTest {
     Path sandbox;
 
     private Process startAgent(Path config) throws Exception {
+        return startAgent(config, Map.of());
+    }
+
+    /** Starts the agent JVM without any batch-system variable of this JVM's environment, plus {@code env}. */
+    private Process startAgent(Path config, Map<String, String> env) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-Djdk.lang.Process.launchMechanism=VFORK", "-cp",
+        ProcessBuilder pb = new ProcessBuilder(java, "-Djdk.lang.Process.launchMechanism=VFORK", "-cp",
                 System.getProperty("java.class.path"), AgentMain.class.getName(), config.toString())
                 .redirectErrorStream(true)
-                .redirectOutput(sandbox.resolve("agent.log").toFile())
-                .start();
+                .redirectOutput(sandbox.resolve("agent.log").toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("SLURM") || k.equals("PE_HOSTFILE"));
+        pb.environment().putAll(env);
+        return pb.start();
     }
 
     @Test
@@ -80,5 +88,32 @@ class AgentMainProcessTest {
         assertThat(agent.waitFor(20, TimeUnit.SECONDS)).isTrue();
         assertThat(agent.exitValue()).isEqualTo(AgentMain.EXIT_BAD_CONFIG);
         assertThat(Files.readString(sandbox.resolve("agent.log"))).contains("field 'cores' must be >= 1");
+    }
+
+    @Test
+    void unknownLaunchMethodExitsWith2AndNamesTheField() throws Exception {
+        AgentConfig cfg = new AgentConfig("s", "p", "http://127.0.0.1:1", "x", sandbox.toString(), 1, 0, 60, 1000,
+                1000, List.of("FORK", "APRUN"), null);
+        Path json = sandbox.resolve("agent.json");
+        Wire.mapper().writeValue(json.toFile(), cfg);
+        Process agent = startAgent(json);
+        assertThat(agent.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(agent.exitValue()).isEqualTo(AgentMain.EXIT_BAD_CONFIG);
+        assertThat(Files.readString(sandbox.resolve("agent.log"))).contains("bad config " + json
+                + ": field 'launchMethods' names an unknown launch method 'APRUN'");
+    }
+
+    @Test
+    void badSlurmVariableExitsWith2AndNamesTheVariableAndValue() throws Exception {
+        AgentConfig cfg = new AgentConfig("s", "p", "http://127.0.0.1:1", "x", sandbox.toString(), 4, 0, 60, 1000,
+                1000);
+        Path json = sandbox.resolve("agent.json");
+        Wire.mapper().writeValue(json.toFile(), cfg);
+        Process agent = startAgent(json, Map.of("SLURM_JOB_ID", "7", "SLURM_JOB_NODELIST", "n[1-2]",
+                "SLURM_JOB_CPUS_PER_NODE", "2(x"));
+        assertThat(agent.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(agent.exitValue()).isEqualTo(AgentMain.EXIT_BAD_CONFIG);
+        assertThat(Files.readString(sandbox.resolve("agent.log"))).contains(
+                "batch system: cannot use SLURM_JOB_CPUS_PER_NODE='2(x': expected a comma list like 2(x3),1");
     }
 }

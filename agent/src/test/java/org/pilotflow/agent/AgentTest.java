@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -36,13 +37,26 @@ class AgentTest {
         }
     }
 
+    /**
+     * The agent's environment in these tests: PATH only, so the agent is a fork pilot even when the tests run
+     * inside a batch job.
+     */
+    static Map<String, String> forkEnv() {
+        return Map.of("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+    }
+
     private CompletableFuture<Integer> start(int cores, long runtimeSeconds, long orphanMillis) throws Exception {
+        return start(cores, runtimeSeconds, orphanMillis, null);
+    }
+
+    private CompletableFuture<Integer> start(int cores, long runtimeSeconds, long orphanMillis,
+                                             List<String> launchMethods) throws Exception {
         if (engine == null) {
             engine = new FakeEngine("s3cret");
         }
         AgentConfig cfg = new AgentConfig("session.0", "pilot.0", engine.endpoint(), "s3cret", sandbox.toString(),
-                cores, 1, runtimeSeconds, 1000, orphanMillis);
-        Agent agent = new Agent(cfg, new Agent.Options(300, 5000, 2, 10_000));
+                cores, 1, runtimeSeconds, 1000, orphanMillis, launchMethods, null);
+        Agent agent = new Agent(cfg, new Agent.Options(300, 5000, 2, 10_000), forkEnv());
         CompletableFuture<Integer> f = new CompletableFuture<>();
         Thread t = new Thread(() -> {
             try {
@@ -93,7 +107,9 @@ class AgentTest {
         assertThat(engine.latest("u1").seq()).isEqualTo(doneSeq); // never re-numbered
         assertThat(engine.latest("u1").stdoutTail()).isEqualTo("hi\n");
         assertThat(engine.latest("u1").slots()).containsExactly("localhost:0");
-        assertThat(engine.latest("u1").timestamps()).containsKeys("STAGING_INPUT", "PENDING_EXECUTION",
+        // whether the early states rode in the DONE report (merged while pending) or came before it is a race
+        assertThat(engine.applied.stream().filter(r -> "u1".equals(r.unitId()))
+                .flatMap(r -> r.timestamps().keySet().stream())).contains("STAGING_INPUT", "PENDING_EXECUTION",
                 "ALLOCATING", "EXECUTING", "PENDING_OUTPUT_STAGING", "STAGING_OUTPUT", "DONE");
         await("requests without u1's reports", WAIT, () -> engine.requests.get(engine.requests.size() - 1)
                 .reports().isEmpty());
@@ -202,10 +218,71 @@ class AgentTest {
         String out = Files.readString(sandbox.resolve("env/STDOUT"));
         assertThat(out).contains("PILOTFLOW_UNIT_ID=env\n", "PILOTFLOW_PILOT_ID=pilot.0\n",
                 "PILOTFLOW_SESSION_ID=session.0\n", "PILOTFLOW_UNIT_SANDBOX=" + sandbox.resolve("env") + "\n",
-                "PILOTFLOW_CORES=2\n", "PILOTFLOW_GPUS=1\n", "CUDA_VISIBLE_DEVICES=0\n", "X=1\n");
+                "PILOTFLOW_CORES=2\n", "PILOTFLOW_GPUS=1\n", "CUDA_VISIBLE_DEVICES=0\n", "X=1\n",
+                "PILOTFLOW_NODES=localhost\n").doesNotContain("PILOTFLOW_RANKS");
         assertThat(engine.latest("env").slots()).containsExactly("localhost:0", "localhost:1", "localhost:gpu0");
         assertThat(engine.latest("env").sandbox()).isEqualTo(sandbox.resolve("env").toString());
         cancelPilot();
         assertThat(agent.get(10, TimeUnit.SECONDS)).isZero();
+    }
+
+    static boolean onPath(String exe) {
+        return java.util.Arrays.stream(forkEnv().get("PATH").split(":"))
+                .anyMatch(d -> !d.isEmpty() && Files.isExecutable(Path.of(d, exe)));
+    }
+
+    private static UnitSpec mpiUnit(String id, int ranks, String... argv) {
+        return new UnitSpec(id, id, argv[0], List.of(argv).subList(1, argv.length), null, ranks, 0, null, null,
+                null, null, 0, true);
+    }
+
+    /** A real 2-rank MPI unit through Open MPI's mpiexec (as root here and in CI: the agent must allow it). */
+    @Test
+    void runsAnMpiUnitOfTwoRanksWithMpiexec() throws Exception {
+        boolean installed = onPath("mpiexec");
+        if (!installed && "true".equals(System.getenv("CI"))) {
+            org.junit.jupiter.api.Assertions.fail("mpiexec is not on PATH; CI=true needs this test to run");
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(installed, "mpiexec is not on PATH");
+        CompletableFuture<Integer> agent = start(2, 600, 30_000, List.of("MPIEXEC", "FORK"));
+        run(mpiUnit("mpi", 2, "/bin/sh", "-c",
+                "echo \"rank $OMPI_COMM_WORLD_RANK of $OMPI_COMM_WORLD_SIZE, $PILOTFLOW_RANKS ranks on $PILOTFLOW_NODES\""));
+        run(unit("plain", 1, "/bin/echo", "forked"));
+        await("mpi final", Duration.ofSeconds(60), () -> "DONE".equals(engine.state("mpi"))
+                || "FAILED".equals(engine.state("mpi")));
+        assertThat(engine.latest("mpi").reason()).isNull();
+        assertThat(engine.state("mpi")).isEqualTo("DONE");
+        assertThat(Files.readAllLines(sandbox.resolve("mpi/STDOUT"))).containsExactlyInAnyOrder(
+                "rank 0 of 2, 2 ranks on localhost", "rank 1 of 2, 2 ranks on localhost");
+        assertThat(engine.latest("mpi").slots()).containsExactly("localhost:0", "localhost:1");
+        await("plain DONE", WAIT, () -> "DONE".equals(engine.state("plain")));
+        assertThat(engine.latest("plain").stdoutTail()).isEqualTo("forked\n");
+        cancelPilot();
+        assertThat(agent.get(10, TimeUnit.SECONDS)).isZero();
+    }
+
+    @Test
+    void anMpiUnitNoLaunchMethodCanStartFailsNamingTheMethodsAndFreesItsSlots() throws Exception {
+        CompletableFuture<Integer> agent = start(2, 600, 30_000, List.of("FORK"));
+        run(mpiUnit("mpi", 2, "/bin/true"));
+        run(unit("after", 2, "/bin/true"));
+        await("mpi FAILED", WAIT, () -> "FAILED".equals(engine.state("mpi")));
+        assertThat(engine.latest("mpi").reason()).isEqualTo("no launch method of [FORK] can run an MPI unit of 2 "
+                + "ranks on 1 node (FORK: starts one process, not 2 ranks)");
+        assertThat(engine.latest("mpi").slots()).isEmpty();
+        await("after DONE", WAIT, () -> "DONE".equals(engine.state("after")));
+        cancelPilot();
+        assertThat(agent.get(10, TimeUnit.SECONDS)).isZero();
+    }
+
+    @Test
+    void aSlurmNodeListThatCannotBeParsedIsABadConfig() {
+        AgentConfig cfg = new AgentConfig("s", "p", "http://127.0.0.1:1", "x", sandbox.toString(), 2, 0, 60, 1000,
+                1000);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Agent(cfg, Agent.Options.defaults(),
+                Map.of("SLURM_JOB_NODELIST", "n[1-", "SLURM_CPUS_ON_NODE", "2")))
+                .isInstanceOf(BadConfigException.class)
+                .hasMessage("batch system: cannot use SLURM_JOB_NODELIST='n[1-': not a Slurm host list: "
+                        + "'[' without ']'");
     }
 }

@@ -3,9 +3,9 @@ package org.pilotflow.agent.scheduler;
 import java.util.Objects;
 
 /**
- * One node of a pilot: a host name and the cores and GPUs the pilot may use on it. Today a pilot has one node
- * ({@link #localhost}); batch-system node lists ({@code SLURM_JOB_NODELIST}, {@code PE_HOSTFILE}, ...) become a
- * list of these.
+ * One node of a pilot: a host name and the cores and GPUs the pilot may use on it. A fork pilot has one node
+ * ({@link #localhost}); a batch job's node list ({@code SLURM_JOB_NODELIST}, {@code PE_HOSTFILE}) becomes a list of
+ * these (see {@code org.pilotflow.agent.nodes.NodeDiscovery}).
  */
 public record Node(String name, int cores, int gpus) {
 

@@ -2,6 +2,7 @@ package org.pilotflow.agent.scheduler;
 
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,8 +13,13 @@ import java.util.TreeMap;
 /**
  * Places units on core and GPU slots of the pilot's nodes, with backfilling: waiting units are kept in arrival
  * order; {@link #schedule()} starts every waiting unit that fits now, skipping those that do not fit yet, so a
- * small unit may overtake a big one. A unit is placed on one node (first fit); a unit that can never fit on any
- * node is refused at {@link #submit} ({@link #neverFits} gives the reason to report).
+ * small unit may overtake a big one. A unit that can never fit is refused at {@link #submit} ({@link #neverFits}
+ * gives the reason to report).
+ *
+ * <p>Placement: a unit is placed on one node (first fit). A unit that may span nodes (an MPI unit, whose cores are
+ * ranks) also goes on one node when one can hold it, since ranks on one node talk fastest; otherwise its ranks
+ * fill nodes one after another in node order (first fit, all free cores of a node before the next), starting
+ * with the first node that has a free core and all of the unit's GPUs, which all stay on that node.
  *
  * <p>Pure logic, not thread-safe: the agent calls it from one thread.
  *
@@ -24,7 +30,7 @@ public final class SlotScheduler<T> {
     /** A unit placed on slots by {@link #schedule()}. */
     public record Placement<T>(T item, Allocation allocation) { }
 
-    private record Request<T>(T item, int cores, int gpus) { }
+    private record Request<T>(T item, int cores, int gpus, boolean spanNodes) { }
 
     private static final class NodeState {
         final Node node;
@@ -47,8 +53,8 @@ public final class SlotScheduler<T> {
             return nFreeCores >= cores && nFreeGpus >= gpus;
         }
 
-        Allocation take(int cores, int gpus) {
-            return new Allocation(node, takeBits(freeCores, cores), takeBits(freeGpus, gpus));
+        Allocation.Part take(int cores, int gpus) {
+            return new Allocation.Part(node, takeBits(freeCores, cores), takeBits(freeGpus, gpus));
         }
 
         private List<Integer> takeBits(BitSet free, int n) {
@@ -67,9 +73,12 @@ public final class SlotScheduler<T> {
     }
 
     private final List<NodeState> nodes = new ArrayList<>();
+    private final Map<String, NodeState> nodesByName = new HashMap<>();
     private final LinkedHashMap<T, Request<T>> waiting = new LinkedHashMap<>();
-    // multiset of the core counts of waiting units: lets schedule() stop when not even the smallest fits
+    // multisets of the core counts of waiting units (one-node, node-spanning): let schedule() stop early when not
+    // even the smallest fits (a one-node unit on the freest node, a spanning one on the whole pilot)
     private final TreeMap<Integer, Integer> waitingCores = new TreeMap<>();
+    private final TreeMap<Integer, Integer> waitingSpanningCores = new TreeMap<>();
     private final int totalCores;
     private final int totalGpus;
     private final int maxNodeCores;
@@ -84,7 +93,11 @@ public final class SlotScheduler<T> {
         int mc = 0;
         int mg = 0;
         for (Node n : nodeList) {
-            nodes.add(new NodeState(n));
+            NodeState state = new NodeState(n);
+            if (nodesByName.putIfAbsent(n.name(), state) != null) {
+                throw new IllegalArgumentException("node " + n.name() + " is listed twice");
+            }
+            nodes.add(state);
             tc += n.cores();
             tg += n.gpus();
             mc = Math.max(mc, n.cores());
@@ -96,18 +109,27 @@ public final class SlotScheduler<T> {
         maxNodeGpus = mg;
     }
 
-    /**
-     * Why a unit of this size can never run on this pilot, or empty when it can. Units are placed on one node,
-     * so the limit is the largest node (with one node: the pilot).
-     */
+    /** {@link #neverFits(int, int, boolean)} for a unit that stays on one node. */
     public Optional<String> neverFits(int cores, int gpus) {
+        return neverFits(cores, gpus, false);
+    }
+
+    /**
+     * Why a unit of this size can never run on this pilot, or empty when it can. A one-node unit is limited by the
+     * largest node (with one node: the pilot), a node-spanning one by the pilot's total cores; GPUs always by the
+     * largest node, since a unit's GPUs stay on one node.
+     */
+    public Optional<String> neverFits(int cores, int gpus, boolean spanNodes) {
         if (cores < 1) {
             return Optional.of("unit needs " + cores + " cores, at least 1 is required");
         }
         if (gpus < 0) {
             return Optional.of("unit needs " + gpus + " gpus, must be >= 0");
         }
-        if (cores > maxNodeCores) {
+        if (spanNodes && cores > totalCores) {
+            return Optional.of("unit needs " + cores + " cores, pilot has " + totalCores);
+        }
+        if (!spanNodes && cores > maxNodeCores) {
             return Optional.of("unit needs " + cores + " cores, " + holder() + " has " + maxNodeCores);
         }
         if (gpus > maxNodeGpus) {
@@ -120,21 +142,27 @@ public final class SlotScheduler<T> {
         return nodes.size() == 1 ? "pilot" : "largest node of the pilot";
     }
 
+    /** {@link #submit(Object, int, int, boolean)} for a unit that stays on one node. */
+    public void submit(T item, int cores, int gpus) {
+        submit(item, cores, gpus, false);
+    }
+
     /**
      * Queues a unit at the end of the waiting list.
      *
+     * @param spanNodes the unit may be spread over several nodes (an MPI unit)
      * @throws IllegalArgumentException when it can never fit ({@link #neverFits}) or is already waiting
      */
-    public void submit(T item, int cores, int gpus) {
-        Optional<String> never = neverFits(cores, gpus);
+    public void submit(T item, int cores, int gpus, boolean spanNodes) {
+        Optional<String> never = neverFits(cores, gpus, spanNodes);
         if (never.isPresent()) {
             throw new IllegalArgumentException(never.get());
         }
         if (waiting.containsKey(item)) {
             throw new IllegalArgumentException(item + " is already waiting");
         }
-        waiting.put(item, new Request<>(item, cores, gpus));
-        waitingCores.merge(cores, 1, Integer::sum);
+        waiting.put(item, new Request<>(item, cores, gpus, spanNodes));
+        sizes(spanNodes).merge(cores, 1, Integer::sum);
     }
 
     /** Removes a waiting unit (cancel); false when it was not waiting. */
@@ -163,45 +191,91 @@ public final class SlotScheduler<T> {
         }
         List<Placement<T>> out = new ArrayList<>();
         Iterator<Map.Entry<T, Request<T>>> it = waiting.entrySet().iterator();
-        while (it.hasNext()) {
-            int maxFree = maxFreeCoresOnANode();
-            if (waitingCores.isEmpty() || maxFree < waitingCores.firstKey()) {
-                break; // not even the smallest waiting unit fits anywhere
-            }
+        while (it.hasNext() && mayAnyFit()) {
             Request<T> r = it.next().getValue();
-            for (NodeState n : nodes) {
-                if (n.fits(r.cores(), r.gpus())) {
-                    out.add(new Placement<>(r.item(), n.take(r.cores(), r.gpus())));
-                    it.remove();
-                    forget(r);
-                    break;
-                }
+            Allocation a = place(r);
+            if (a != null) {
+                out.add(new Placement<>(r.item(), a));
+                it.remove();
+                forget(r);
             }
         }
         return out;
     }
 
+    /** The slots for the request, taken from the free ones, or null when it does not fit now. */
+    private Allocation place(Request<T> r) {
+        for (NodeState n : nodes) {
+            if (n.fits(r.cores(), r.gpus())) {
+                return new Allocation(List.of(n.take(r.cores(), r.gpus())));
+            }
+        }
+        if (!r.spanNodes() || freeCores() < r.cores()) {
+            return null;
+        }
+        NodeState first = null;
+        for (NodeState n : nodes) {
+            if (n.nFreeCores > 0 && n.nFreeGpus >= r.gpus()) {
+                first = n;
+                break;
+            }
+        }
+        if (first == null) {
+            return null;
+        }
+        List<Allocation.Part> parts = new ArrayList<>();
+        int left = r.cores();
+        parts.add(first.take(Math.min(first.nFreeCores, left), r.gpus()));
+        left -= parts.get(0).cores().size();
+        for (int i = 0; i < nodes.size() && left > 0; i++) {
+            NodeState n = nodes.get(i);
+            if (n != first && n.nFreeCores > 0) {
+                Allocation.Part p = n.take(Math.min(n.nFreeCores, left), 0);
+                parts.add(p);
+                left -= p.cores().size();
+            }
+        }
+        return new Allocation(parts);
+    }
+
+    /** False when not even the smallest waiting unit fits (a cheap bound that lets schedule() stop early). */
+    private boolean mayAnyFit() {
+        int maxFree = 0;
+        int totalFree = 0;
+        for (NodeState n : nodes) {
+            maxFree = Math.max(maxFree, n.nFreeCores);
+            totalFree += n.nFreeCores;
+        }
+        return !waitingCores.isEmpty() && maxFree >= waitingCores.firstKey()
+                || !waitingSpanningCores.isEmpty() && totalFree >= waitingSpanningCores.firstKey();
+    }
+
     /** Gives slots back. @throws IllegalStateException when a slot is free already (a double release) */
     public void release(Allocation a) {
-        NodeState n = stateOf(a.node());
-        for (int c : a.cores()) {
-            if (n.freeCores.get(c)) {
-                throw new IllegalStateException("core slot " + a.node().coreSlot(c) + " released twice");
+        for (Allocation.Part p : a.parts()) {
+            NodeState n = stateOf(p.node());
+            for (int c : p.cores()) {
+                if (n.freeCores.get(c)) {
+                    throw new IllegalStateException("core slot " + p.node().coreSlot(c) + " released twice");
+                }
+            }
+            for (int g : p.gpus()) {
+                if (n.freeGpus.get(g)) {
+                    throw new IllegalStateException("gpu slot " + p.node().gpuSlot(g) + " released twice");
+                }
             }
         }
-        for (int g : a.gpus()) {
-            if (n.freeGpus.get(g)) {
-                throw new IllegalStateException("gpu slot " + a.node().gpuSlot(g) + " released twice");
+        for (Allocation.Part p : a.parts()) {
+            NodeState n = stateOf(p.node());
+            for (int c : p.cores()) {
+                n.freeCores.set(c);
             }
+            for (int g : p.gpus()) {
+                n.freeGpus.set(g);
+            }
+            n.nFreeCores += p.cores().size();
+            n.nFreeGpus += p.gpus().size();
         }
-        for (int c : a.cores()) {
-            n.freeCores.set(c);
-        }
-        for (int g : a.gpus()) {
-            n.freeGpus.set(g);
-        }
-        n.nFreeCores += a.cores().size();
-        n.nFreeGpus += a.gpus().size();
     }
 
     public int waitingCount() {
@@ -232,24 +306,19 @@ public final class SlotScheduler<T> {
         return totalGpus;
     }
 
-    private int maxFreeCoresOnANode() {
-        int m = 0;
-        for (NodeState n : nodes) {
-            m = Math.max(m, n.nFreeCores);
-        }
-        return m;
+    private TreeMap<Integer, Integer> sizes(boolean spanNodes) {
+        return spanNodes ? waitingSpanningCores : waitingCores;
     }
 
     private void forget(Request<T> r) {
-        waitingCores.computeIfPresent(r.cores(), (k, v) -> v == 1 ? null : v - 1);
+        sizes(r.spanNodes()).computeIfPresent(r.cores(), (k, v) -> v == 1 ? null : v - 1);
     }
 
     private NodeState stateOf(Node node) {
-        for (NodeState n : nodes) {
-            if (n.node.equals(node)) {
-                return n;
-            }
+        NodeState n = nodesByName.get(node.name());
+        if (n == null || !n.node.equals(node)) {
+            throw new IllegalArgumentException("unknown node " + node.name());
         }
-        throw new IllegalArgumentException("unknown node " + node.name());
+        return n;
     }
 }

@@ -146,4 +146,116 @@ class SlotSchedulerTest {
         }
         assertThat(finished).isGreaterThan(100);
     }
+
+    // ------------------------------------------------------------------ MPI units spanning nodes
+
+    private static SlotScheduler<String> cluster() {
+        return new SlotScheduler<>(List.of(new Node("n1", 4, 0), new Node("n2", 4, 2), new Node("n3", 4, 0)));
+    }
+
+    @Test
+    void mpiUnitsFillNodesOneAfterAnotherAndReleaseEveryPart() {
+        SlotScheduler<String> s = cluster();
+        s.submit("one", 1, 0);           // n1:0
+        s.submit("mpi", 9, 0, true);     // 3 left on n1, then all of n2, then 2 of n3
+        List<SlotScheduler.Placement<String>> ps = s.schedule();
+        assertThat(items(ps)).containsExactly("one", "mpi");
+        Allocation mpi = ps.get(1).allocation();
+        assertThat(mpi.hosts()).containsExactly("n1", "n2", "n3");
+        assertThat(mpi.parts()).extracting(p -> p.cores().size()).containsExactly(3, 4, 2);
+        assertThat(mpi.coreCount()).isEqualTo(9);
+        assertThat(mpi.isSingleNode()).isFalse();
+        assertThat(mpi.slots()).containsExactly("n1:1", "n1:2", "n1:3", "n2:0", "n2:1", "n2:2", "n2:3", "n3:0",
+                "n3:1");
+        assertThat(s.freeCores()).isEqualTo(2);
+        s.release(mpi);
+        assertThat(s.freeCores()).isEqualTo(11);
+        assertThatThrownBy(() -> s.release(mpi)).isInstanceOf(IllegalStateException.class);
+        assertThat(s.freeCores()).as("a refused double release changes nothing").isEqualTo(11);
+    }
+
+    @Test
+    void mpiUnitsStayOnOneNodeWhenOneCanHoldThem() {
+        SlotScheduler<String> s = cluster();
+        s.submit("a", 3, 0);
+        s.submit("mpi", 4, 0, true); // n1 has 1 free: n2 holds all 4 ranks
+        List<SlotScheduler.Placement<String>> ps = s.schedule();
+        assertThat(ps.get(1).allocation().hosts()).containsExactly("n2");
+        assertThat(ps.get(1).allocation().isSingleNode()).isTrue();
+    }
+
+    @Test
+    void anMpiUnitsGpusAreOnItsFirstNode() {
+        SlotScheduler<String> s = cluster();
+        s.submit("mpi", 10, 2, true);
+        Allocation a = s.schedule().get(0).allocation();
+        assertThat(a.hosts()).containsExactly("n2", "n1", "n3");
+        assertThat(a.parts()).extracting(p -> p.cores().size()).containsExactly(4, 4, 2);
+        assertThat(a.gpuList()).isEqualTo("0,1");
+        assertThat(a.slots()).endsWith("n2:gpu0", "n2:gpu1");
+    }
+
+    @Test
+    void mpiUnitsWaitUntilThePilotHasEnoughFreeCoresAndNonMpiUnitsBackfill() {
+        SlotScheduler<String> s = cluster();
+        s.submit("a", 4, 0);
+        s.submit("b", 4, 0);
+        List<SlotScheduler.Placement<String>> first = s.schedule();
+        s.submit("mpi", 6, 0, true); // 4 free in all
+        s.submit("small", 2, 0);
+        assertThat(items(s.schedule())).containsExactly("small");
+        s.release(first.get(0).allocation()); // 6 free: n1 4 + n3 2
+        List<SlotScheduler.Placement<String>> ps = s.schedule();
+        assertThat(items(ps)).containsExactly("mpi");
+        assertThat(ps.get(0).allocation().hosts()).containsExactly("n1", "n3");
+    }
+
+    @Test
+    void neverFitsForMpiUnitsComparesWithThePilotsTotalCores() {
+        SlotScheduler<String> s = cluster();
+        assertThat(s.neverFits(12, 0, true)).isEmpty();
+        assertThat(s.neverFits(13, 0, true)).contains("unit needs 13 cores, pilot has 12");
+        assertThat(s.neverFits(5, 0)).contains("unit needs 5 cores, largest node of the pilot has 4");
+        assertThat(s.neverFits(2, 3, true)).contains("unit needs 3 gpus, largest node of the pilot has 2");
+        assertThatThrownBy(() -> s.submit("x", 13, 0, true)).hasMessage("unit needs 13 cores, pilot has 12");
+    }
+
+    @Test
+    void nodesMustHaveDistinctNames() {
+        assertThatThrownBy(() -> new SlotScheduler<>(List.of(new Node("n1", 1, 0), new Node("n1", 2, 0))))
+                .hasMessage("node n1 is listed twice");
+    }
+
+    @Test
+    void neverAllocatesASlotTwiceWithMpiUnitsOnManyNodes() {
+        Random rnd = new Random(7);
+        SlotScheduler<Integer> s = new SlotScheduler<>(List.of(new Node("a", 4, 1), new Node("b", 8, 2),
+                new Node("c", 4, 0)));
+        Set<String> busy = new HashSet<>();
+        List<SlotScheduler.Placement<Integer>> running = new ArrayList<>();
+        int next = 0;
+        int spanning = 0;
+        for (int round = 0; round < 5000; round++) {
+            if (rnd.nextBoolean()) {
+                boolean mpi = rnd.nextBoolean();
+                s.submit(next++, 1 + rnd.nextInt(mpi ? 16 : 8), rnd.nextInt(2), mpi);
+            }
+            for (SlotScheduler.Placement<Integer> p : s.schedule()) {
+                for (String slot : p.allocation().slots()) {
+                    assertThat(busy.add(slot)).as("slot %s allocated twice", slot).isTrue();
+                }
+                if (!p.allocation().isSingleNode()) {
+                    spanning++;
+                }
+                running.add(p);
+            }
+            if (!running.isEmpty() && rnd.nextInt(3) == 0) {
+                SlotScheduler.Placement<Integer> p = running.remove(rnd.nextInt(running.size()));
+                busy.removeAll(p.allocation().slots());
+                s.release(p.allocation());
+            }
+            assertThat(s.freeCores() + busy.stream().filter(x -> !x.contains("gpu")).count()).isEqualTo(16);
+        }
+        assertThat(spanning).isGreaterThan(50);
+    }
 }

@@ -1,0 +1,254 @@
+package org.pilotflow.agent.nodes;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.pilotflow.agent.BadConfigException;
+import org.pilotflow.agent.scheduler.Node;
+import org.pilotflow.model.wire.AgentConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds the nodes of the pilot from the batch system's environment, so the agent can place units on every node of
+ * its job, not only the one it runs on:
+ * <ul>
+ * <li>SLURM ({@code SLURM_JOB_NODELIST}, or the older {@code SLURM_NODELIST}): the hosts of the compressed host list
+ * ({@link Hostlist}); cores per node from {@code SLURM_JOB_CPUS_PER_NODE} ({@code 2(x3),1}), or else
+ * {@code SLURM_CPUS_ON_NODE} for every node.</li>
+ * <li>Grid Engine ({@code PE_HOSTFILE}): one line per host and queue, {@code host slots queue processors}; a host
+ * listed for several queues gets the sum of its slots.</li>
+ * <li>Otherwise (fork): this host alone, named {@code localhost}, with the config's cores and GPUs.</li>
+ * </ul>
+ * The pilot asked for {@code cfg.cores()} cores and never uses more: extra cores are trimmed from the last nodes
+ * (nodes left without cores are dropped). When the batch system gave fewer, the agent uses what it got and logs a
+ * warning. The config's GPUs all go to the first node: batch systems describe GPUs in many ways and the pilot
+ * description has one GPU count, so this stays simple until a resource needs more.
+ *
+ * <p>Pure apart from reading {@code PE_HOSTFILE}: the environment and this host's name are parameters.
+ */
+public final class NodeDiscovery {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeDiscovery.class);
+
+    private static final Pattern CPUS_ITEM = Pattern.compile("(\\d{1,9})(?:\\(x(\\d{1,9})\\))?");
+
+    /** A host and the cores the batch system gave on it, before trimming to the pilot's size. */
+    record HostCores(String host, int cores) { }
+
+    private NodeDiscovery() {
+    }
+
+    /**
+     * The pilot's nodes.
+     *
+     * @param env      the agent's environment ({@code System.getenv()})
+     * @param thisHost the name of the host the agent runs on ({@link #localHostName})
+     * @throws BadConfigException when a batch-system variable cannot be understood; the message names the variable
+     *                            and its value
+     */
+    public static PilotNodes discover(Map<String, String> env, AgentConfig cfg, String thisHost)
+            throws BadConfigException {
+        String nodelistVar = present(env, "SLURM_JOB_NODELIST") ? "SLURM_JOB_NODELIST"
+                : present(env, "SLURM_NODELIST") ? "SLURM_NODELIST" : null;
+        if (nodelistVar != null) {
+            List<HostCores> given = slurm(env, nodelistVar);
+            // Slurm's node name is what the node list holds; it may differ from the host name
+            String self = present(env, "SLURMD_NODENAME") ? env.get("SLURMD_NODENAME") : thisHost;
+            return fit(PilotNodes.Source.SLURM, given, cfg, self);
+        }
+        if (present(env, "PE_HOSTFILE")) {
+            return fit(PilotNodes.Source.SGE, peHostfile(Path.of(env.get("PE_HOSTFILE"))), cfg, thisHost);
+        }
+        Node local = Node.localhost(cfg.cores(), cfg.gpus());
+        return new PilotNodes(PilotNodes.Source.FORK, List.of(local), Optional.of(local.name()));
+    }
+
+    /**
+     * This host's name: the kernel's ({@code /proc/sys/kernel/hostname}, no DNS involved), else the resolver's,
+     * else {@code $HOSTNAME}, else {@code localhost}. {@code $HOSTNAME} comes last because a batch job may inherit
+     * it from the submit host, and a wrong name here would hide the agent's own node.
+     */
+    public static String localHostName(Map<String, String> env) {
+        try {
+            String h = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+            if (!h.isEmpty()) {
+                return h;
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: ask the resolver
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException | RuntimeException e) {
+            String h = env.get("HOSTNAME");
+            return h != null && !h.isBlank() ? h.strip() : "localhost";
+        }
+    }
+
+    static List<HostCores> slurm(Map<String, String> env, String nodelistVar) throws BadConfigException {
+        String nodelist = env.get(nodelistVar);
+        List<String> hosts;
+        try {
+            hosts = Hostlist.expand(nodelist.strip());
+        } catch (IllegalArgumentException e) {
+            throw bad(nodelistVar, nodelist, "not a Slurm host list: " + e.getMessage());
+        }
+        List<Integer> cores;
+        if (present(env, "SLURM_JOB_CPUS_PER_NODE")) {
+            String v = env.get("SLURM_JOB_CPUS_PER_NODE");
+            cores = cpusPerNode(v);
+            if (cores.size() != hosts.size()) {
+                throw bad("SLURM_JOB_CPUS_PER_NODE", v, "gives the cores of " + cores.size() + " nodes, but "
+                        + nodelistVar + " has " + hosts.size());
+            }
+        } else if (present(env, "SLURM_CPUS_ON_NODE")) {
+            int n = positive("SLURM_CPUS_ON_NODE", env.get("SLURM_CPUS_ON_NODE"));
+            cores = hosts.stream().map(h -> n).toList();
+        } else {
+            throw new BadConfigException("batch system: " + nodelistVar + " is set but neither "
+                    + "SLURM_JOB_CPUS_PER_NODE nor SLURM_CPUS_ON_NODE is: cannot tell how many cores each node has");
+        }
+        List<HostCores> out = new ArrayList<>(hosts.size());
+        for (int i = 0; i < hosts.size(); i++) {
+            out.add(new HostCores(hosts.get(i), cores.get(i)));
+        }
+        return merge(out);
+    }
+
+    /** {@code SLURM_JOB_CPUS_PER_NODE}: a comma list of {@code count} or {@code count(xRepeat)}, in node order. */
+    static List<Integer> cpusPerNode(String value) throws BadConfigException {
+        List<Integer> out = new ArrayList<>();
+        for (String item : value.strip().split(",", -1)) {
+            Matcher m = CPUS_ITEM.matcher(item);
+            if (!m.matches()) {
+                throw bad("SLURM_JOB_CPUS_PER_NODE", value, "expected a comma list like 2(x3),1");
+            }
+            int cores = Integer.parseInt(m.group(1));
+            int repeat = m.group(2) == null ? 1 : Integer.parseInt(m.group(2));
+            if (cores < 1 || repeat < 1) {
+                throw bad("SLURM_JOB_CPUS_PER_NODE", value, "counts must be >= 1");
+            }
+            if (out.size() + (long) repeat > Hostlist.MAX_HOSTS) {
+                throw bad("SLURM_JOB_CPUS_PER_NODE", value, "more than " + Hostlist.MAX_HOSTS + " nodes");
+            }
+            for (int i = 0; i < repeat; i++) {
+                out.add(cores);
+            }
+        }
+        return out;
+    }
+
+    /** Grid Engine's {@code PE_HOSTFILE}: {@code host slots queue processors} per line. */
+    static List<HostCores> peHostfile(Path file) throws BadConfigException {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (IOException e) {
+            throw bad("PE_HOSTFILE", file.toString(), "cannot read it: " + e);
+        }
+        List<HostCores> out = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty()) {
+                continue;
+            }
+            String[] f = line.split("\\s+");
+            if (f.length < 2) {
+                throw bad("PE_HOSTFILE", file.toString(), "line " + (i + 1) + " '" + line
+                        + "' is not 'host slots queue processors'");
+            }
+            int slots;
+            try {
+                slots = Integer.parseInt(f[1]);
+            } catch (NumberFormatException e) {
+                slots = 0;
+            }
+            if (slots < 1) {
+                throw bad("PE_HOSTFILE", file.toString(), "line " + (i + 1) + " '" + line
+                        + "': slots must be a number >= 1");
+            }
+            out.add(new HostCores(f[0], slots));
+        }
+        if (out.isEmpty()) {
+            throw bad("PE_HOSTFILE", file.toString(), "lists no host");
+        }
+        return merge(out);
+    }
+
+    /** Trims to the pilot's cores, puts its GPUs on the first node and finds the agent's own node. */
+    static PilotNodes fit(PilotNodes.Source source, List<HostCores> given, AgentConfig cfg, String thisHost) {
+        int givenCores = given.stream().mapToInt(HostCores::cores).sum();
+        if (givenCores < cfg.cores()) {
+            LOG.warn("{} gave {} cores on {} nodes, the pilot asked for {}: using {}", source, givenCores,
+                    given.size(), cfg.cores(), givenCores);
+        }
+        List<Node> nodes = new ArrayList<>();
+        int left = cfg.cores();
+        for (HostCores h : given) {
+            if (left == 0) {
+                break;
+            }
+            int cores = Math.min(h.cores(), left);
+            nodes.add(new Node(h.host(), cores, nodes.isEmpty() ? cfg.gpus() : 0));
+            left -= cores;
+        }
+        if (nodes.size() < given.size()) {
+            LOG.info("{} gave {} cores on {} nodes; the pilot asked for {}: using {} nodes", source, givenCores,
+                    given.size(), cfg.cores(), nodes.size());
+        }
+        String self = shortName(thisHost);
+        Optional<String> agentNode = nodes.stream().map(Node::name).filter(n -> shortName(n).equals(self))
+                .findFirst();
+        if (agentNode.isEmpty()) {
+            LOG.warn("this host ({}) is not one of the pilot's nodes: no unit can be forked here, only started by "
+                    + "a launch method that reaches other nodes", thisHost);
+        }
+        return new PilotNodes(source, nodes, agentNode);
+    }
+
+    /** Short host names compare equal whatever the domain: {@code n1.cluster} is {@code n1}. */
+    static String shortName(String host) {
+        int dot = host.indexOf('.');
+        return (dot > 0 ? host.substring(0, dot) : host).toLowerCase(Locale.ROOT);
+    }
+
+    /** Joins repeated hosts (Grid Engine lists a host once per queue), keeping the first position. */
+    private static List<HostCores> merge(List<HostCores> hosts) {
+        Map<String, Integer> cores = new LinkedHashMap<>();
+        for (HostCores h : hosts) {
+            cores.merge(h.host(), h.cores(), Integer::sum);
+        }
+        return cores.entrySet().stream().map(e -> new HostCores(e.getKey(), e.getValue())).toList();
+    }
+
+    private static int positive(String var, String value) throws BadConfigException {
+        try {
+            int n = Integer.parseInt(value.strip());
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw bad(var, value, "expected a number >= 1");
+    }
+
+    private static boolean present(Map<String, String> env, String var) {
+        String v = env.get(var);
+        return v != null && !v.isBlank();
+    }
+
+    private static BadConfigException bad(String var, String value, String what) {
+        return new BadConfigException("batch system: cannot use " + var + "='" + value + "': " + what);
+    }
+}
