@@ -15,6 +15,8 @@ import java.util.Map;
  * @param timeout     the unit is killed and FAILED after this long; null for no limit
  * @param restartable when its pilot is lost, run the unit again on another pilot instead of failing it
  * @param pilot       pin the unit to this pilot uid
+ * @param mpi         an MPI program: {@code cores} are its ranks, which may span the pilot's nodes; it is started
+ *                    by the first MPI-capable launch method of the resource (MPIEXEC, MPIRUN, SRUN)
  */
 public record ComputeUnitDescription(
         String name,
@@ -29,7 +31,8 @@ public record ComputeUnitDescription(
         String stderr,
         Duration timeout,
         boolean restartable,
-        String pilot) {
+        String pilot,
+        boolean mpi) {
 
     @JsonCreator
     public ComputeUnitDescription(@JsonProperty("name") String name,
@@ -44,7 +47,8 @@ public record ComputeUnitDescription(
                                   @JsonProperty("stderr") String stderr,
                                   @JsonProperty("timeout") Duration timeout,
                                   @JsonProperty("restartable") boolean restartable,
-                                  @JsonProperty("pilot") String pilot) {
+                                  @JsonProperty("pilot") String pilot,
+                                  @JsonProperty("mpi") boolean mpi) {
         this.name = name;
         this.executable = executable;
         this.arguments = arguments == null ? List.of() : List.copyOf(arguments);
@@ -58,6 +62,7 @@ public record ComputeUnitDescription(
         this.timeout = timeout;
         this.restartable = restartable;
         this.pilot = pilot;
+        this.mpi = mpi;
         validate("");
     }
 
@@ -116,6 +121,7 @@ public record ComputeUnitDescription(
         private Duration timeout;
         private boolean restartable;
         private String pilot;
+        private boolean mpi;
 
         public Builder name(String v) { name = v; return this; }
         public Builder executable(String v) { executable = v; return this; }
@@ -131,10 +137,11 @@ public record ComputeUnitDescription(
         public Builder timeout(Duration v) { timeout = v; return this; }
         public Builder restartable(boolean v) { restartable = v; return this; }
         public Builder pilot(String v) { pilot = v; return this; }
+        public Builder mpi(boolean v) { mpi = v; return this; }
 
         public ComputeUnitDescription build() {
             return new ComputeUnitDescription(name, executable, arguments, environment, cores, gpus, preExec,
-                    postExec, stdout, stderr, timeout, restartable, pilot);
+                    postExec, stdout, stderr, timeout, restartable, pilot, mpi);
         }
     }
 }

@@ -11,8 +11,11 @@ final class PilotEntry {
     final CommandQueue commands = new CommandQueue();
     /** When the agent last synced (engine clock, ms); 0 before the first sync. */
     volatile long lastHeartbeat;
-    /** When the pilot entered PENDING_ACTIVE here, for the launch timeout. */
-    volatile long pendingActiveSince;
+    /**
+     * When the batch-job watcher first saw the pilot's job running (engine clock, ms), for the launch timeout:
+     * time spent queued does not count. 0 while queued or not yet seen.
+     */
+    volatile long jobRunningSince;
     final List<PilotCallback> callbacks = new CopyOnWriteArrayList<>();
     volatile PilotHandle handle;
     /** Serialises report batches of this pilot (an agent's retry may overlap a slow request). */

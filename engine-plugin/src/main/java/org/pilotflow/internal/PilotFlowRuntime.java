@@ -55,6 +55,10 @@ import org.pilotflow.resource.PilotLaunch;
 import org.pilotflow.resource.ResourceAdapter;
 import org.pilotflow.resource.ResourceAdapters;
 import org.pilotflow.resource.ResourceException;
+import org.pilotflow.resource.Submitted;
+import org.pilotflow.resource.config.Access;
+import org.pilotflow.resource.config.LaunchMethods;
+import org.pilotflow.resource.config.ResourceSchema;
 import org.pilotflow.resource.config.ResourceConfig;
 import org.pilotflow.resource.config.ResourceRegistry;
 import org.slf4j.Logger;
@@ -74,6 +78,8 @@ public final class PilotFlowRuntime implements PilotFlowBackend {
     private final Store store = new Store();
     private final ResourceRegistry resources = ResourceRegistry.withBuiltIns();
     private final ResourceAdapters adapters = new ResourceAdapters();
+    /** When the watchdog last asked the job managers (ms); only the watchdog thread touches it. */
+    private long lastJobPoll;
     final Map<String, PilotEntry> pilots = new ConcurrentHashMap<>();
     final Map<String, UnitEntry> units = new ConcurrentHashMap<>();
     final Map<String, SessionState> sessions = new ConcurrentHashMap<>();
@@ -311,7 +317,6 @@ public final class PilotFlowRuntime implements PilotFlowBackend {
         for (PilotSnapshot p : l.pilots()) {
             PilotEntry e = new PilotEntry(p);
             e.lastHeartbeat = now; // the agent gets a full timeout to find the restarted engine
-            e.pendingActiveSince = now;
             pilots.put(e.key, e);
         }
         for (UnitSnapshot u : l.units()) {
@@ -458,7 +463,7 @@ public final class PilotFlowRuntime implements PilotFlowBackend {
             }
             ResourceConfig rc = Validation.resource(resources, field, d);
             String uid = session.peekPilotUid(i);
-            sandboxes.add(Validation.sandbox(rc, field, d, session.id(), uid).toString());
+            sandboxes.add(Validation.sandbox(rc, field, d, session.id(), uid));
             uids.add(uid);
         }
         return txRetrying(ctx -> {
@@ -537,30 +542,37 @@ public final class PilotFlowRuntime implements PilotFlowBackend {
         } catch (RuntimeException ex) {
             throw new ResourceException("resource " + d.resource() + " is no longer configured: " + ex.getMessage());
         }
-        String schemaName = d.accessSchema() != null ? d.accessSchema() : rc.defaultSchema();
-        ResourceAdapter adapter = adapters.forEndpoint(rc.schema(schemaName).jobManagerEndpoint().uri());
+        ResourceSchema schema = rc.schema(d.accessSchema());
+        ResourceAdapter adapter = adapters.forEndpoint(schema.jobManagerEndpoint().uri());
         byte[] secretBytes = randomBytes(32);
         String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(secretBytes);
+        LaunchMethods methods = rc.launchMethods();
+        Map<String, Map<String, Object>> methodOptions = new java.util.LinkedHashMap<>();
+        methods.options().forEach((m, o) -> methodOptions.put(m.name(), o));
         AgentConfig agent = new AgentConfig(s.sessionId(), s.uid(), endpoint.baseUrl() + "/sessions/" + s.sessionId(),
                 secret, s.sandbox(), d.cores(), d.gpus(), d.runtime().toSeconds(),
-                config.heartbeatInterval().toMillis(), config.orphanTimeout().toMillis());
-        String java = rc.isLocal() && "java".equals(rc.agentJava())
+                config.heartbeatInterval().toMillis(), config.orphanTimeout().toMillis(),
+                methods.order().stream().map(Enum::name).toList(), methodOptions);
+        // on this host the engine's own java serves the agent; elsewhere the resource says where java is
+        String java = schema.access() == Access.LOCAL && "java".equals(rc.agentJava())
                 ? Path.of(System.getProperty("java.home"), "bin", "java").toString() : rc.agentJava();
         List<PilotState> ann = s.advanceTo(PilotState.LAUNCHING);
         tx.update(e, s.withSecretHash(hash(secret)).withStates(ann, Map.of()), ann);
-        LOG.info("pilot {}: launching on {} ({} cores, runtime {})", s.uid(), d.resource(), d.cores(), d.runtime());
-        return new LaunchPlan(adapter, new PilotLaunch(agent, Path.of(s.sandbox()), java, rc.agentJvmArgs(),
-                d.runtime(), d.queue() != null ? d.queue() : rc.defaultQueue().orElse(null), d.project()));
+        LOG.info("pilot {}: launching on {} via {} ({} cores, runtime {})", s.uid(), d.resource(),
+                schema.jobManagerEndpoint(), d.cores(), d.runtime());
+        return new LaunchPlan(adapter, new PilotLaunch(agent, rc, schema, s.sandbox(), d.sandbox() != null, java,
+                d.runtime(), d.queue() != null ? d.queue() : rc.defaultQueue().orElse(null), d.project(),
+                (int) Math.min(Integer.MAX_VALUE, d.memoryMb()), endpoint.port()));
     }
 
     @Override
-    public void launched(DelegateExecution execution, JobHandle handle) {
+    public void launched(DelegateExecution execution, Submitted submitted) {
         PilotEntry e = pilotOf(execution);
         Tx tx = Tx.current(this);
-        PilotSnapshot s = tx.pilot(e).withJob(handle.toString());
+        PilotSnapshot s = tx.pilot(e).withJob(submitted.handle().toString()).withSandbox(submitted.sandbox());
         List<PilotState> ann = s.advanceTo(PilotState.PENDING_ACTIVE);
         tx.update(e, s.withStates(ann, Map.of()), ann);
-        tx.afterCommit(() -> e.pendingActiveSince = System.currentTimeMillis());
+        LOG.info("pilot {}: job {} accepted, sandbox {}", s.uid(), submitted.handle(), submitted.sandbox());
     }
 
     @Override
@@ -575,6 +587,7 @@ public final class PilotFlowRuntime implements PilotFlowBackend {
         PilotEntry e = pilotOf(execution);
         Tx tx = Tx.current(this);
         PilotSnapshot s = tx.pilot(e);
+        PilotState before = s.state();
         List<PilotState> ann = s.advanceTo(PilotState.CANCELING);
         tx.update(e, s.withStates(ann, Map.of()), ann);
         if (s.job() == null) {
@@ -583,6 +596,19 @@ public final class PilotFlowRuntime implements PilotFlowBackend {
                 endPilot(Tx.current(this), e, PilotState.CANCELED, "canceled before its job started", true);
                 return null;
             })));
+        } else if (before != PilotState.ACTIVE) {
+            // no agent has reported yet (the job may still wait in the batch queue): remove the job now rather
+            // than wait a grace period for an agent that may never start
+            tx.afterCommit(() -> async(() -> {
+                killJob(e.current);
+                synchronized (e.applyLock) {
+                    txRetrying(ctx -> {
+                        endPilot(Tx.current(this), e, PilotState.CANCELED, "canceled before its agent started; job "
+                                + s.job() + " removed", true);
+                        return null;
+                    });
+                }
+            }));
         } else {
             tx.afterCommit(e.commands::cancelPilot);
         }
@@ -660,7 +686,8 @@ public final class PilotFlowRuntime implements PilotFlowBackend {
     static UnitSpec spec(UnitSnapshot u) {
         ComputeUnitDescription d = u.description();
         return new UnitSpec(u.uid(), d.name(), d.executable(), d.arguments(), d.environment(), d.cores(), d.gpus(),
-                d.preExec(), d.postExec(), d.stdout(), d.stderr(), d.timeout() == null ? 0 : d.timeout().toSeconds());
+                d.preExec(), d.postExec(), d.stdout(), d.stderr(), d.timeout() == null ? 0 : d.timeout().toSeconds(),
+                d.mpi());
     }
 
     // ---------------------------------------------------------------- reports from agents
@@ -923,33 +950,74 @@ public final class PilotFlowRuntime implements PilotFlowBackend {
 
     // ---------------------------------------------------------------- watchdog
 
+    /**
+     * The heartbeat watchdog and the batch-job watcher, every half heartbeat interval. Job states come from the
+     * job managers once per {@code jobPollInterval}, one {@link ResourceAdapter#statusAll} call per adapter for all
+     * its pilots (the adapter makes one {@code squeue}/{@code qstat}/{@code ps} call per host), so a pilot whose
+     * job vanished, was cancelled by an admin or hit its wall time ends with the job manager's reason even when
+     * its agent never said a word.
+     */
     private void watch() {
         long now = System.currentTimeMillis();
+        if (now - lastJobPoll >= config.jobPollInterval().toMillis()) {
+            lastJobPoll = now;
+            pollJobs(now);
+        }
         for (PilotEntry pe : pilots.values()) {
             PilotSnapshot s = pe.current;
-            try {
-                if (s.isFinal() || s.job() == null) {
-                    continue;
-                }
-                String lost = null;
-                JobHandle h = JobHandle.parse(s.job());
-                JobStatus status = adapters.forHandle(h).status(h);
-                if (status.state() == JobStatus.State.GONE) {
-                    lost = status.reason() + agentLogTail(s);
-                } else if (s.state() == PilotState.ACTIVE
-                        && now - pe.lastHeartbeat > config.heartbeatTimeout().toMillis()) {
-                    lost = "no heartbeat from its agent for " + (now - pe.lastHeartbeat) / 1000 + " s";
-                } else if (s.state() == PilotState.PENDING_ACTIVE && pe.pendingActiveSince > 0
-                        && now - pe.pendingActiveSince > config.launchTimeout().toMillis()) {
-                    lost = "its agent did not report within " + config.launchTimeout() + agentLogTail(s);
-                }
-                if (lost != null) {
-                    pilotLost(pe, lost);
-                }
-            } catch (RuntimeException | ResourceException e) {
-                LOG.warn("watchdog: checking pilot {} failed: {}", s.uid(), e.toString());
+            if (s.isFinal() || s.job() == null) {
+                continue;
+            }
+            if (s.state() == PilotState.ACTIVE && now - pe.lastHeartbeat > config.heartbeatTimeout().toMillis()) {
+                pilotLost(pe, "no heartbeat from its agent for " + (now - pe.lastHeartbeat) / 1000 + " s");
+            } else if (s.state() == PilotState.PENDING_ACTIVE && pe.jobRunningSince > 0
+                    && now - pe.jobRunningSince > config.launchTimeout().toMillis()) {
+                pilotLost(pe, "its agent did not report within " + config.launchTimeout() + " of its job starting"
+                        + logTail(s));
             }
         }
+    }
+
+    private void pollJobs(long now) {
+        Map<ResourceAdapter, Map<JobHandle, PilotEntry>> byAdapter = new HashMap<>();
+        for (PilotEntry pe : pilots.values()) {
+            PilotSnapshot s = pe.current;
+            if (s.isFinal() || s.job() == null) {
+                continue;
+            }
+            try {
+                JobHandle h = JobHandle.parse(s.job());
+                byAdapter.computeIfAbsent(adapters.forHandle(h), a -> new HashMap<>()).put(h, pe);
+            } catch (RuntimeException | ResourceException e) {
+                LOG.warn("watchdog: pilot {} has a job handle no adapter knows: {}", s.uid(), e.getMessage());
+            }
+        }
+        byAdapter.forEach((adapter, jobs) -> {
+            Map<JobHandle, JobStatus> states;
+            try {
+                states = adapter.statusAll(jobs.keySet());
+            } catch (RuntimeException e) {
+                LOG.warn("watchdog: asking the job manager about {} job(s) failed: {}", jobs.size(), e.toString());
+                return;
+            }
+            jobs.forEach((h, pe) -> {
+                JobStatus st = states.get(h);
+                if (st == null || pe.current.isFinal()) {
+                    return;
+                }
+                switch (st.state()) {
+                    case GONE -> pilotLost(pe, st.reason() + logTail(pe.current));
+                    case QUEUED -> pe.jobRunningSince = 0;
+                    case RUNNING -> {
+                        if (pe.jobRunningSince == 0) {
+                            pe.jobRunningSince = now;
+                        }
+                    }
+                    case UNKNOWN -> LOG.debug("watchdog: job {} of pilot {} is in an unknown state: {}", h,
+                            pe.current.uid(), st.reason());
+                }
+            });
+        });
     }
 
     private void pilotLost(PilotEntry pe, String why) {
@@ -966,16 +1034,12 @@ public final class PilotFlowRuntime implements PilotFlowBackend {
         }
     }
 
-    private static String agentLogTail(PilotSnapshot s) {
+    /** The job's log tail for a lost pilot's reason; never throws (a diagnostic must not hide the reason). */
+    private String logTail(PilotSnapshot s) {
         try {
-            Path log = Path.of(s.sandbox(), "agent.log");
-            if (!Files.isReadable(log)) {
-                return "";
-            }
-            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            List<String> tail = lines.subList(Math.max(0, lines.size() - 3), lines.size());
-            return tail.isEmpty() ? "" : "; agent.log ends: " + String.join(" | ", tail);
-        } catch (java.io.IOException | RuntimeException e) {
+            JobHandle h = JobHandle.parse(s.job());
+            return adapters.forHandle(h).logTail(h, s.sandbox());
+        } catch (RuntimeException | ResourceException e) {
             return "";
         }
     }

@@ -62,6 +62,12 @@ record PilotSnapshot(
                 secretHash, lastSeq, sandbox, reason);
     }
 
+    /** The sandbox as resolved on the resource at launch ({@code $HOME} expanded there). */
+    PilotSnapshot withSandbox(String sb) {
+        return new PilotSnapshot(sessionId, uid, manager, description, state, history, processInstanceId, job,
+                secretHash, lastSeq, sb, reason);
+    }
+
     PilotSnapshot withSecretHash(String h) {
         return new PilotSnapshot(sessionId, uid, manager, description, state, history, processInstanceId, job, h,
                 lastSeq, sandbox, reason);

@@ -5,7 +5,9 @@ import java.util.HashMap;
 import java.util.Map;
 import org.pilotflow.api.BadParameter;
 import org.pilotflow.api.ComputePilotDescription;
+import org.pilotflow.resource.config.Access;
 import org.pilotflow.resource.config.InvalidDescriptionException;
+import org.pilotflow.resource.config.PathVariables;
 import org.pilotflow.resource.config.ResourceConfig;
 import org.pilotflow.resource.config.ResourceConfigException;
 import org.pilotflow.resource.config.ResourceRegistry;
@@ -42,8 +44,29 @@ final class Validation {
         return rc;
     }
 
-    /** The pilot sandbox: the description's (inside {@code valid_roots}) or the resource's default. */
-    static Path sandbox(ResourceConfig rc, String prefix, ComputePilotDescription d, String sessionId, String uid) {
+    /**
+     * The pilot sandbox: the description's (inside {@code valid_roots}) or the resource's default. For a resource
+     * reached over SSH the path may start with a variable ({@code $HOME/...}) whose value only the resource knows:
+     * it is kept as written here and resolved and checked against {@code valid_roots} when the pilot launches.
+     */
+    static String sandbox(ResourceConfig rc, String prefix, ComputePilotDescription d, String sessionId, String uid) {
+        if (rc.schema(d.accessSchema()).access() == Access.SSH) {
+            if (d.sandbox() == null) {
+                return rc.defaultRemoteWorkdir() + "/" + sessionId + "/" + uid;
+            }
+            if (!PathVariables.isWellFormed(d.sandbox()) || d.sandbox().contains("/../")
+                    || d.sandbox().endsWith("/..")) {
+                throw new BadParameter(prefix + "sandbox", d.sandbox(), "an absolute path, or one starting with a "
+                        + "variable such as $HOME, below one of the valid_roots of " + rc.label() + " "
+                        + rc.validRoots());
+            }
+            return d.sandbox();
+        }
+        return localSandbox(rc, prefix, d, sessionId, uid).toString();
+    }
+
+    private static Path localSandbox(ResourceConfig rc, String prefix, ComputePilotDescription d, String sessionId,
+                                     String uid) {
         try {
             if (d.sandbox() != null) {
                 return rc.checkSandbox(Path.of(d.sandbox()));

@@ -19,6 +19,8 @@ import java.util.Objects;
  *                         longer than an engine restart takes)
  * @param launchTimeout    a pilot whose agent has not reported this long after its job started is FAILED (2 min)
  * @param cancelGrace      how long a canceled pilot's agent has to stop before its job is killed (30 s)
+ * @param jobPollInterval  how often the batch-job watcher asks each resource's job manager about its pilots' jobs,
+ *                         with one call per resource host ({@code squeue}/{@code qstat}/{@code ps}) (3 s)
  */
 public record PilotFlowConfig(
         Path workDirectory,
@@ -29,7 +31,8 @@ public record PilotFlowConfig(
         Duration heartbeatTimeout,
         Duration orphanTimeout,
         Duration launchTimeout,
-        Duration cancelGrace) {
+        Duration cancelGrace,
+        Duration jobPollInterval) {
 
     public PilotFlowConfig {
         Objects.requireNonNull(workDirectory, "workDirectory");
@@ -42,6 +45,7 @@ public record PilotFlowConfig(
         positive("orphanTimeout", orphanTimeout);
         positive("launchTimeout", launchTimeout);
         positive("cancelGrace", cancelGrace);
+        positive("jobPollInterval", jobPollInterval);
         if (heartbeatTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
             throw new IllegalArgumentException("heartbeatTimeout is " + heartbeatTimeout
                     + ", expected at least twice heartbeatInterval (" + heartbeatInterval + ")");
@@ -66,7 +70,7 @@ public record PilotFlowConfig(
         return new Builder().workDirectory(workDirectory).resourceDirectory(resourceDirectory)
                 .endpointHost(endpointHost).endpointPort(endpointPort).heartbeatInterval(heartbeatInterval)
                 .heartbeatTimeout(heartbeatTimeout).orphanTimeout(orphanTimeout).launchTimeout(launchTimeout)
-                .cancelGrace(cancelGrace);
+                .cancelGrace(cancelGrace).jobPollInterval(jobPollInterval);
     }
 
     public static final class Builder {
@@ -79,6 +83,7 @@ public record PilotFlowConfig(
         private Duration orphanTimeout = Duration.ofMinutes(5);
         private Duration launchTimeout = Duration.ofMinutes(2);
         private Duration cancelGrace = Duration.ofSeconds(30);
+        private Duration jobPollInterval = Duration.ofSeconds(3);
 
         public Builder workDirectory(Path v) { workDirectory = v; return this; }
         public Builder resourceDirectory(Path v) { resourceDirectory = v; return this; }
@@ -89,10 +94,12 @@ public record PilotFlowConfig(
         public Builder orphanTimeout(Duration v) { orphanTimeout = v; return this; }
         public Builder launchTimeout(Duration v) { launchTimeout = v; return this; }
         public Builder cancelGrace(Duration v) { cancelGrace = v; return this; }
+        public Builder jobPollInterval(Duration v) { jobPollInterval = v; return this; }
 
         public PilotFlowConfig build() {
             return new PilotFlowConfig(workDirectory.toAbsolutePath().normalize(), resourceDirectory, endpointHost,
-                    endpointPort, heartbeatInterval, heartbeatTimeout, orphanTimeout, launchTimeout, cancelGrace);
+                    endpointPort, heartbeatInterval, heartbeatTimeout, orphanTimeout, launchTimeout, cancelGrace,
+                    jobPollInterval);
         }
     }
 }

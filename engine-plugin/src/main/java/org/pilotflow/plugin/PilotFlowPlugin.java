@@ -82,4 +82,8 @@ public class PilotFlowPlugin extends AbstractProcessEnginePlugin {
     public void setCancelGrace(String duration) {
         settings.cancelGrace(Duration.parse(duration));
     }
+
+    public void setJobPollInterval(String duration) {
+        settings.jobPollInterval(Duration.parse(duration));
+    }
 }

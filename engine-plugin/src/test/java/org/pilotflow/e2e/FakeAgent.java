@@ -19,6 +19,7 @@ import org.pilotflow.resource.JobHandle;
 import org.pilotflow.resource.JobStatus;
 import org.pilotflow.resource.PilotLaunch;
 import org.pilotflow.resource.ResourceAdapter;
+import org.pilotflow.resource.Submitted;
 
 /**
  * Stands in for the fork adapter of one engine: "launching" a pilot only records its agent configuration, so a
@@ -36,9 +37,9 @@ final class FakeAgent implements ResourceAdapter {
     }
 
     @Override
-    public JobHandle submit(PilotLaunch launch) {
+    public Submitted submit(PilotLaunch launch) {
         launched.put(launch.pilotId(), launch.agent());
-        return new JobHandle("fork", "fake-" + launch.pilotId());
+        return new Submitted(new JobHandle("fork", "fake-" + launch.pilotId()), launch.sandbox());
     }
 
     @Override

@@ -21,6 +21,7 @@ final class LocalFixture {
                 .heartbeatTimeout(Duration.ofSeconds(4))
                 .launchTimeout(Duration.ofSeconds(60))
                 .cancelGrace(Duration.ofSeconds(10))
+                .jobPollInterval(Duration.ofSeconds(1))
                 .build();
     }
 
