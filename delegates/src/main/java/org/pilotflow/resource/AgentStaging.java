@@ -1,6 +1,10 @@
 package org.pilotflow.resource;
 
 import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +19,8 @@ import org.pilotflow.resource.config.InvalidDescriptionException;
 import org.pilotflow.resource.config.PathVariables;
 import org.pilotflow.resource.config.ResourceConfig;
 import org.pilotflow.resource.config.ResourceConfigException;
+import org.pilotflow.resource.shell.CommandResult;
+import org.pilotflow.resource.shell.LocalShell;
 import org.pilotflow.resource.shell.ResourceShell;
 
 /**
@@ -50,9 +56,15 @@ public final class AgentStaging {
     private AgentStaging() {
     }
 
+    /** Java runtimes already found good, as {@code target|java}: checked once per host and path. */
+    private static final Set<String> CHECKED_JAVA = ConcurrentHashMap.newKeySet();
+    private static final Pattern JAVA_VERSION = Pattern.compile("version \"(\\d+)(?:[.\"_-])");
+    static final int MIN_JAVA = 17;
+
     /** Stages the pilot of {@code launch} through {@code shell}. */
     public static Staged stage(ResourceShell shell, PilotLaunch launch) throws ResourceException {
         ResourceConfig rc = launch.resource();
+        checkJava(shell, launch.java(), rc.label());
         String sandbox = resolveSandbox(shell, launch);
         shell.mkdirs(sandbox);
         String workdir = resolve(shell, rc.defaultRemoteWorkdir(), rc, "default_remote_workdir");
@@ -85,6 +97,43 @@ public final class AgentStaging {
         argv.add(jar);
         argv.add(config);
         return new Staged(sandbox, argv);
+    }
+
+    /**
+     * Fails early, naming the host and the config key, when the resource has no usable Java: the agent is all a
+     * resource needs, and without this check the pilot would only fail later, with an agent.log that says
+     * "java: not found".
+     */
+    static void checkJava(ResourceShell shell, String java, String label) throws ResourceException {
+        String key = shell.target() + "|" + java;
+        if (CHECKED_JAVA.contains(key)) {
+            return;
+        }
+        CommandResult r;
+        try {
+            r = shell.run(List.of(java, "-version"), Map.of(), Duration.ofSeconds(60));
+        } catch (ResourceException e) {
+            if (shell instanceof LocalShell) { // ProcessBuilder fails to start a missing program
+                throw new ResourceException(noJava(shell, java, label, e.getMessage()), e);
+            }
+            throw e;
+        }
+        if (!r.ok()) {
+            throw new ResourceException(noJava(shell, java, label, r.describe()));
+        }
+        Matcher m = JAVA_VERSION.matcher(r.stderr() + r.stdout());
+        if (m.find() && Integer.parseInt(m.group(1)) < MIN_JAVA) {
+            throw new ResourceException("the Java runtime '" + java + "' on " + shell.target() + " is version "
+                    + m.group(1) + "; the PilotFlow agent needs " + MIN_JAVA + " or later (set agent_java of "
+                    + label + " to a newer one)");
+        }
+        CHECKED_JAVA.add(key);
+    }
+
+    private static String noJava(ResourceShell shell, String java, String label, String detail) {
+        return "no Java runtime '" + java + "' on " + shell.target() + " (" + detail + "); the PilotFlow agent "
+                + "needs Java " + MIN_JAVA + "+ there and nothing else: install one or set agent_java of " + label
+                + " to its path";
     }
 
     /** The sandbox as an absolute path on the resource, checked against valid_roots if the description gave it. */
