@@ -15,6 +15,7 @@ import org.pilotflow.plugin.PilotFlowConfig;
 import org.pilotflow.plugin.PilotFlowPlugin;
 import org.pilotflow.resource.config.ResourceConfigException;
 import org.pilotflow.resource.config.ResourceRegistry;
+import org.pilotflow.resource.ssh.SshCredentials;
 
 /**
  * The root of PilotFlow's API (RADICAL-Pilot's {@code Session}): it owns pilot and unit managers and lives in a
@@ -105,6 +106,21 @@ public final class Session implements AutoCloseable {
                     + (e.key() == null ? "(file)" : e.key());
             throw new BadParameter(field, e.value(), e.expected() == null ? e.getMessage() : e.expected(), e);
         }
+    }
+
+    /**
+     * Adds SSH credentials (RADICAL-Pilot's {@code session.add_context}) for every host that has none of its own:
+     * the user, key file, passphrase and known_hosts the engine uses for {@code ssh://}, {@code slurm+ssh://} and
+     * {@code sge+ssh://} resources. They live in this engine's memory only (never in the database, never copied to
+     * a resource), so after an engine restart add them again before pilots on SSH resources are watched.
+     */
+    public void addContext(SshCredentials credentials) {
+        state.runtime().shells().defaultCredentials(credentials);
+    }
+
+    /** Adds SSH credentials for one host (as written in the resources' endpoints), overriding the default. */
+    public void addContext(String host, SshCredentials credentials) {
+        state.runtime().shells().credentials(host, credentials);
     }
 
     public PilotManager createPilotManager() {

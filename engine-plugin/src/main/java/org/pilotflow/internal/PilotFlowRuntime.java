@@ -54,6 +54,7 @@ import org.pilotflow.resource.JobStatus;
 import org.pilotflow.resource.PilotLaunch;
 import org.pilotflow.resource.ResourceAdapter;
 import org.pilotflow.resource.ResourceAdapters;
+import org.pilotflow.resource.ssh.SshConnections;
 import org.pilotflow.resource.ResourceException;
 import org.pilotflow.resource.Submitted;
 import org.pilotflow.resource.config.Access;
@@ -77,7 +78,9 @@ public final class PilotFlowRuntime implements PilotFlowBackend {
     private final PilotFlowConfig config;
     private final Store store = new Store();
     private final ResourceRegistry resources = ResourceRegistry.withBuiltIns();
-    private final ResourceAdapters adapters = new ResourceAdapters();
+    /** One SSH connection per host, shared by all adapters and pilots of this engine. */
+    private final SshConnections shells = SshConnections.builder().build();
+    private final ResourceAdapters adapters = new ResourceAdapters(shells);
     /** When the watchdog last asked the job managers (ms); only the watchdog thread touches it. */
     private long lastJobPoll;
     final Map<String, PilotEntry> pilots = new ConcurrentHashMap<>();
@@ -167,6 +170,7 @@ public final class PilotFlowRuntime implements PilotFlowBackend {
         if (endpoint != null) {
             endpoint.stop();
         }
+        shells.close(); // agents behind an SSH tunnel lose the engine now, as direct ones do with the endpoint
         sessions.values().forEach(SessionState::stopCallbacks);
         if (engine != null) {
             BY_ENGINE.remove(engine.getName(), this);
@@ -185,12 +189,22 @@ public final class PilotFlowRuntime implements PilotFlowBackend {
         return resources;
     }
 
+    /** The SSH connections and credentials of this engine. */
+    public SshConnections shells() {
+        return shells;
+    }
+
     public ResourceAdapters adapters() {
         return adapters;
     }
 
     Store store() {
         return store;
+    }
+
+    /** The agent endpoint's base URL on the engine's host, e.g. {@code http://127.0.0.1:41234}. */
+    public String agentEndpointUrl() {
+        return endpoint.baseUrl();
     }
 
     String endpointBase() {
