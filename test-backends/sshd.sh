@@ -144,7 +144,8 @@ EOF
     # sshd insists on its privilege-separation directory, even for a private instance
     [ -d /run/sshd ] || install -d -m 755 /run/sshd
     "$SSHD" -t -f "$D/sshd_config"
-    # -E: log to a file instead of syslog (there is none in a container)
+    # -E: log to a file instead of syslog (there is none in a container); sshd appends, so keep one old log
+    [ -f "$D/sshd.log" ] && mv -f "$D/sshd.log" "$D/sshd.log.1"
     "$SSHD" -f "$D/sshd_config" -E "$D/sshd.log"
     log "started on $HOST:$PORT"
   fi

@@ -33,7 +33,9 @@ import org.pilotflow.resource.shell.ShellQuote;
  * {@link ShellQuote} and arrives as one argument, byte for byte ({@code exec [env K=V ...] argv...}; a POSIX
  * login shell is assumed, csh-family shells mangle newlines in quotes). Standard input is empty, as for
  * {@link org.pilotflow.resource.shell.LocalShell}. The environment is the one sshd gives a non-interactive
- * command (what {@code ssh host cmd} sees), not a login shell's.
+ * command (what {@code ssh host cmd} sees), not a login shell's. As with {@code ssh host cmd}, a command ends for
+ * SSH when its output pipes close: one that leaves a background process behind (an agent started with {@code &})
+ * must redirect that process's stdout and stderr, or {@link #run} waits for it until the timeout.
  *
  * <p>Files: {@link #write} creates a temporary file next to the target, sets its mode while it is still empty,
  * fills it and renames it over the target ({@code posix-rename@openssh.com} when the server offers it, which
