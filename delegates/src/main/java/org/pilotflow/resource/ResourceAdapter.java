@@ -3,6 +3,7 @@ package org.pilotflow.resource;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.pilotflow.resource.config.ResourceConfig;
 
 /**
  * Acquires resources on one kind of machine and starts the pilot's agent there (the "hook" of the Airflow
@@ -32,6 +33,16 @@ public interface ResourceAdapter {
             out.put(h, status(h));
         }
         return out;
+    }
+
+    /**
+     * Tells the adapter about a resource entry one of whose schemas it serves. The engine calls it for every entry
+     * when it starts (and for entries added later), before any handle of a job on that resource reaches
+     * {@link #status} or {@link #kill}: a handle names the host but not the entry, so what the entry says about its
+     * job manager (e.g. {@code job_manager_environment}) must be known by then. Adapters without such settings
+     * ignore it.
+     */
+    default void configure(ResourceConfig resource) {
     }
 
     /** Ends the job at once (a queued job is removed from the queue); idempotent. */

@@ -1,17 +1,44 @@
 package org.pilotflow.resource;
 
 import java.net.URI;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.pilotflow.resource.batch.BatchAdapter;
+import org.pilotflow.resource.config.ResourceConfig;
+import org.pilotflow.resource.config.ResourceSchema;
 import org.pilotflow.resource.fork.ForkAdapter;
+import org.pilotflow.resource.sge.GridEngine;
+import org.pilotflow.resource.shell.LocalOnlyShells;
+import org.pilotflow.resource.shell.ShellProvider;
+import org.pilotflow.resource.slurm.Slurm;
 
-/** The adapters of one engine, chosen by the scheme of a resource's job-manager endpoint. */
+/**
+ * The adapters of one engine, chosen by the scheme of a resource's job-manager endpoint: {@code fork},
+ * {@code slurm} and {@code slurm+ssh}, {@code sge} and {@code sge+ssh}. The batch adapters serve the local and the
+ * SSH scheme with one instance each; the {@link ShellProvider} decides where their commands run.
+ */
 public final class ResourceAdapters {
 
     private final Map<String, ResourceAdapter> byScheme = new ConcurrentHashMap<>();
 
+    /** Adapters whose commands run through {@code shells} (this host, or SSH connections). */
+    public ResourceAdapters(ShellProvider shells) {
+        Objects.requireNonNull(shells, "shells");
+        byScheme.put(ForkAdapter.NAME, new ForkAdapter());
+        BatchAdapter slurm = new BatchAdapter(shells, new Slurm());
+        byScheme.put("slurm", slurm);
+        byScheme.put("slurm+ssh", slurm);
+        BatchAdapter sge = new BatchAdapter(shells, new GridEngine());
+        byScheme.put("sge", sge);
+        byScheme.put("sge+ssh", sge);
+    }
+
+    /** Adapters for this host only: an SSH endpoint fails with "SSH access is not configured". */
     public ResourceAdapters() {
-        byScheme.put("fork", new ForkAdapter());
+        this(LocalOnlyShells.INSTANCE);
     }
 
     /** Registers (or replaces) the adapter for a job-manager scheme such as {@code slurm} or {@code slurm+ssh}. */
@@ -19,12 +46,27 @@ public final class ResourceAdapters {
         byScheme.put(scheme, adapter);
     }
 
+    /**
+     * Passes a resource entry to the adapters of its schemes ({@link ResourceAdapter#configure}); call it for every
+     * entry when the engine starts, before watching the jobs of earlier runs, and for entries added later.
+     */
+    public void configure(ResourceConfig resource) {
+        Set<ResourceAdapter> adapters = new LinkedHashSet<>();
+        for (ResourceSchema s : resource.schemas().values()) {
+            ResourceAdapter a = byScheme.get(s.jobManagerEndpoint().scheme());
+            if (a != null) {
+                adapters.add(a);
+            }
+        }
+        adapters.forEach(a -> a.configure(resource));
+    }
+
     public ResourceAdapter forEndpoint(String jobManagerEndpoint) throws ResourceException {
         String scheme = URI.create(jobManagerEndpoint).getScheme();
         ResourceAdapter adapter = scheme == null ? null : byScheme.get(scheme);
         if (adapter == null) {
             throw new ResourceException("no resource adapter for job manager endpoint '" + jobManagerEndpoint
-                    + "'; this build supports " + byScheme.keySet());
+                    + "'; this build supports " + new java.util.TreeSet<>(byScheme.keySet()));
         }
         return adapter;
     }

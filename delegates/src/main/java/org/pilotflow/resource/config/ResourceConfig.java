@@ -46,6 +46,14 @@ import java.util.regex.Pattern;
  *     {@link #heartbeatTimeout()}</td><td>none (the engine's defaults); seconds &gt; 0, timeout &gt; interval</td></tr>
  * <tr><td>channel.mode</td><td>{@link #channelMode()}</td><td>{@code direct}</td></tr>
  * <tr><td>host_key_checking</td><td>{@link #hostKeyChecking()}</td><td>{@code true}</td></tr>
+ * <tr><td>job_manager_environment</td><td>{@link #jobManagerEnvironment()}</td><td>none; an object of variable
+ *     name ({@code [A-Za-z_][A-Za-z0-9_]*}) -&gt; string, set for every job-manager command (sbatch, squeue, qsub,
+ *     ...), e.g. {@code {"SLURM_CONF": "/opt/slurm/etc/slurm.conf"}} or {@code {"SGE_ROOT": ..., "SGE_CELL": ...}}.
+ *     Not passed to the job itself, and never logged (only the names are)</td></tr>
+ * <tr><td>sge_parallel_environment</td><td>{@link #sgeParallelEnvironment()}</td><td>{@value
+ *     #DEFAULT_SGE_PARALLEL_ENVIRONMENT}; the Grid Engine parallel environment a pilot's cores are requested in
+ *     ({@code qsub -pe <name> <cores>}); for pilots larger than one node, one whose allocation rule spans
+ *     nodes</td></tr>
  * <tr><td>description, notes</td><td>{@link #description()}, {@link #notes()}</td><td>empty</td></tr>
  * </table>
  *
@@ -67,11 +75,15 @@ public final class ResourceConfig {
     public static final String DEFAULT_REMOTE_WORKDIR = "$HOME/.pilotflow/sandboxes";
     /** Default {@code agent_java}. */
     public static final String DEFAULT_AGENT_JAVA = "java";
+    /** Default {@code sge_parallel_environment}. */
+    public static final String DEFAULT_SGE_PARALLEL_ENVIRONMENT = "smp";
     /** The description fields {@code mandatory_args} may name. */
     public static final List<String> MANDATORY_ARG_NAMES = List.of("project", "queue", "memory", "gpus", "sandbox");
 
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]*");
     static final Pattern LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]*\\.[A-Za-z0-9][A-Za-z0-9_-]*");
+    static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    static final Pattern PE_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*");
     private static final Pattern PILOT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
     static final String EXPECTED_LABEL = "<site>.<machine>, each of letters, digits, '_' and '-'";
@@ -82,6 +94,11 @@ public final class ResourceConfig {
             + "such as $HOME or $TMPDIR)";
     static final String EXPECTED_SECONDS = "a number of seconds > 0";
     static final String EXPECTED_NON_BLANK = "a non-empty string";
+    static final String EXPECTED_ENV = "an object of environment variable name -> string";
+    static final String EXPECTED_ENV_NAME = "an environment variable name: a letter or '_', then letters, digits "
+            + "and '_'";
+    static final String EXPECTED_ENV_VALUE = "a string without NUL characters";
+    static final String EXPECTED_PE = "a parallel environment name of letters, digits, '_', '.' and '-'";
 
     private final String label;
     private final String description;
@@ -105,6 +122,8 @@ public final class ResourceConfig {
     private final Duration heartbeatTimeout;
     private final ChannelMode channelMode;
     private final boolean hostKeyChecking;
+    private final Map<String, String> jobManagerEnvironment;
+    private final String sgeParallelEnvironment;
     /** For local resources: the values of the variables the paths use, captured when built. */
     private final Map<String, String> localVariables;
 
@@ -132,6 +151,8 @@ public final class ResourceConfig {
         this.heartbeatTimeout = b.heartbeatTimeout;
         this.channelMode = b.channelMode;
         this.hostKeyChecking = b.hostKeyChecking;
+        this.jobManagerEnvironment = Collections.unmodifiableMap(new LinkedHashMap<>(b.jobManagerEnvironment));
+        this.sgeParallelEnvironment = b.sgeParallelEnvironment;
         this.localVariables = Map.copyOf(localVariables);
     }
 
@@ -165,6 +186,8 @@ public final class ResourceConfig {
         b.heartbeatTimeout = heartbeatTimeout;
         b.channelMode = channelMode;
         b.hostKeyChecking = hostKeyChecking;
+        b.jobManagerEnvironment = jobManagerEnvironment;
+        b.sgeParallelEnvironment = sgeParallelEnvironment;
         return b;
     }
 
@@ -259,6 +282,15 @@ public final class ResourceConfig {
 
     /** Whether SSH verifies host keys against known_hosts. */
     public boolean hostKeyChecking() { return hostKeyChecking; }
+
+    /**
+     * Environment variables for every job-manager command (sbatch, squeue, qsub, qstat, ...), in the order given;
+     * empty when not configured. May hold site paths; only the names are ever logged.
+     */
+    public Map<String, String> jobManagerEnvironment() { return jobManagerEnvironment; }
+
+    /** The Grid Engine parallel environment a pilot's cores are requested in ({@code qsub -pe <name> <cores>}). */
+    public String sgeParallelEnvironment() { return sgeParallelEnvironment; }
 
     // ------------------------------------------------------------------------------------ description checks
 
@@ -442,6 +474,8 @@ public final class ResourceConfig {
         private Duration heartbeatTimeout;
         private ChannelMode channelMode = ChannelMode.DIRECT;
         private boolean hostKeyChecking = true;
+        private Map<String, String> jobManagerEnvironment = Map.of();
+        private String sgeParallelEnvironment = DEFAULT_SGE_PARALLEL_ENVIRONMENT;
 
         private Builder(String label) {
             this.label = label;
@@ -501,6 +535,14 @@ public final class ResourceConfig {
         public Builder channelMode(ChannelMode v) { this.channelMode = Objects.requireNonNull(v); return this; }
 
         public Builder hostKeyChecking(boolean v) { this.hostKeyChecking = v; return this; }
+
+        /** Replaces the job-manager environment (names and values are checked by {@link #build()}). */
+        public Builder jobManagerEnvironment(Map<String, String> v) {
+            this.jobManagerEnvironment = new LinkedHashMap<>(Objects.requireNonNull(v));
+            return this;
+        }
+
+        public Builder sgeParallelEnvironment(String v) { this.sgeParallelEnvironment = v; return this; }
 
         /** Validates and builds. */
         public ResourceConfig build() {
@@ -585,6 +627,19 @@ public final class ResourceConfig {
             if (new HashSet<>(launchMethods.order()).size() != launchMethods.order().size()) {
                 throw ResourceConfigException.badValue(null, k + "launch_methods/order",
                         Json.render(launchMethods.order()), "a list without repeats");
+            }
+            for (Map.Entry<String, String> e : jobManagerEnvironment.entrySet()) {
+                String ek = k + "job_manager_environment/" + e.getKey();
+                if (e.getKey() == null || !ENV_NAME.matcher(e.getKey()).matches()) {
+                    throw ResourceConfigException.badValue(null, ek, Json.render(e.getKey()), EXPECTED_ENV_NAME);
+                }
+                if (e.getValue() == null || e.getValue().indexOf('\0') >= 0) {
+                    throw ResourceConfigException.badValue(null, ek, Json.render(e.getValue()), EXPECTED_ENV_VALUE);
+                }
+            }
+            if (sgeParallelEnvironment == null || !PE_NAME.matcher(sgeParallelEnvironment).matches()) {
+                throw ResourceConfigException.badValue(null, k + "sge_parallel_environment",
+                        Json.render(sgeParallelEnvironment), EXPECTED_PE);
             }
             positive(k + "heartbeat_interval", heartbeatInterval);
             positive(k + "heartbeat_timeout", heartbeatTimeout);

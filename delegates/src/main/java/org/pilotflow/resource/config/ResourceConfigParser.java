@@ -31,7 +31,8 @@ final class ResourceConfigParser {
     static final List<String> KEYS = List.of("description", "notes", "schemas", "default_schema", "default_queue",
             "cores_per_node", "gpus_per_node", "valid_roots", "mandatory_args", "default_remote_workdir",
             "launch_methods", "agent_java", "agent_jvm_args", "pre_bootstrap", "heartbeat_interval",
-            "heartbeat_timeout", "channel", "host_key_checking");
+            "heartbeat_timeout", "channel", "host_key_checking", "job_manager_environment",
+            "sge_parallel_environment");
 
     private final String file;
 
@@ -140,6 +141,8 @@ final class ResourceConfigParser {
                     }
                     b.hostKeyChecking(v.booleanValue());
                 }
+                case "job_manager_environment" -> b.jobManagerEnvironment(environment(key, v));
+                case "sge_parallel_environment" -> b.sgeParallelEnvironment(string(key, v, ResourceConfig.EXPECTED_PE));
                 default -> unknown(key, e.getKey(), v, KEYS);
             }
         }
@@ -245,6 +248,19 @@ final class ResourceConfigParser {
             throw ResourceConfigException.missing(file, key + "/mode", expected);
         }
         return mode;
+    }
+
+    /** An object of name -> string; the names are checked by the builder (as for configs built by API). */
+    private Map<String, String> environment(String key, JsonNode v) {
+        if (!v.isObject()) {
+            throw bad(key, v, ResourceConfig.EXPECTED_ENV);
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            out.put(e.getKey(), string(key + "/" + e.getKey(), e.getValue(), ResourceConfig.EXPECTED_ENV_VALUE));
+        }
+        return out;
     }
 
     private String string(String key, JsonNode v, String expected) {

@@ -82,6 +82,12 @@ class ResourceConfigFileErrorsTest {
             channel                | '{"mode": "tunnel"}'              | channel/mode                              | '"tunnel"'                       | one of ["direct", "ssh_tunnel"]
             channel                | '{"mode": "direct", "port": 1}'   | channel/port                              | 1                                | [mode]
             host_key_checking      | '"no"'                            | host_key_checking                         | '"no"'                           | true or false
+            job_manager_environment | '["SLURM_CONF"]'                | job_manager_environment                   | '["SLURM_CONF"]'                 | an object of environment variable name -> string
+            job_manager_environment | '{"SGE-ROOT": "/sge"}'          | job_manager_environment/SGE-ROOT          | '"SGE-ROOT"'                     | an environment variable name: a letter or '_'
+            job_manager_environment | '{"1X": "a"}'                   | job_manager_environment/1X                | '"1X"'                           | an environment variable name
+            job_manager_environment | '{"SLURM_CONF": 5}'             | job_manager_environment/SLURM_CONF        | 5                                | a string without NUL characters
+            sge_parallel_environment | '"my pe"'                      | sge_parallel_environment                  | '"my pe"'                        | a parallel environment name
+            sge_parallel_environment | 4                              | sge_parallel_environment                  | 4                                | a parallel environment name
             cors_per_node          | 8                                 | cors_per_node                             | 8                                | starting with "_" (did you mean "cores_per_node"?)
             """)
     void badValueIsNamed(String key, String json, String errorKey, String errorValue, String expected)
@@ -100,6 +106,15 @@ class ResourceConfigFileErrorsTest {
         } else {
             assertThat(e.getMessage()).contains("is missing");
         }
+    }
+
+    @Test
+    void jobManagerEnvironmentValueWithNulIsNamed() throws IOException {
+        ObjectNode entry = goodEntry();
+        entry.putObject("job_manager_environment").put("SGE_CELL", "de\u0000fault"); // a NUL, escaped in the file
+        ResourceConfigException e = loadExpectingError(entry);
+        assertThat(e.key()).isEqualTo("mysite.cluster/job_manager_environment/SGE_CELL");
+        assertThat(e.expected()).isEqualTo("a string without NUL characters");
     }
 
     @Test

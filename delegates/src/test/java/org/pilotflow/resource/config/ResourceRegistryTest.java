@@ -44,7 +44,9 @@ class ResourceRegistryTest {
                 "heartbeat_interval": 2.5,
                 "heartbeat_timeout": 30,
                 "channel": {"mode": "ssh_tunnel"},
-                "host_key_checking": false
+                "host_key_checking": false,
+                "job_manager_environment": {"SLURM_CONF": "/opt/slurm/etc/slurm.conf", "_X": "1"},
+                "sge_parallel_environment": "mpi-fill.up"
               }
             }
             """;
@@ -79,6 +81,8 @@ class ResourceRegistryTest {
         assertThat(c.hostKeyChecking()).isTrue();
         assertThat(c.heartbeatInterval()).isEmpty();
         assertThat(c.defaultQueue()).isEmpty();
+        assertThat(c.jobManagerEnvironment()).isEmpty();
+        assertThat(c.sgeParallelEnvironment()).isEqualTo("smp");
     }
 
     @Test
@@ -118,6 +122,12 @@ class ResourceRegistryTest {
         assertThat(c.heartbeatTimeout()).contains(Duration.ofSeconds(30));
         assertThat(c.channelMode()).isEqualTo(ChannelMode.SSH_TUNNEL);
         assertThat(c.hostKeyChecking()).isFalse();
+        assertThat(c.jobManagerEnvironment()).containsExactly(Map.entry("SLURM_CONF", "/opt/slurm/etc/slurm.conf"),
+                Map.entry("_X", "1")); // "_X" is a variable name here, not a comment key
+        assertThat(c.sgeParallelEnvironment()).isEqualTo("mpi-fill.up");
+        assertThat(c.toBuilder().build().jobManagerEnvironment()).isEqualTo(c.jobManagerEnvironment());
+        assertThatThrownBy(() -> c.jobManagerEnvironment().put("X", "y"))
+                .isInstanceOf(UnsupportedOperationException.class);
         assertThatThrownBy(() -> c.launchMethods().order().add(LaunchMethod.SSH))
                 .isInstanceOf(UnsupportedOperationException.class);
     }

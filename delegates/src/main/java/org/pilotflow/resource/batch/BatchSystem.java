@@ -1,0 +1,73 @@
+package org.pilotflow.resource.batch;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.pilotflow.resource.AgentStaging;
+import org.pilotflow.resource.JobStatus;
+import org.pilotflow.resource.PilotLaunch;
+import org.pilotflow.resource.ResourceException;
+import org.pilotflow.resource.config.JobManagerType;
+import org.pilotflow.resource.shell.CommandResult;
+
+/**
+ * What differs between batch systems: the job script, the submit command and its output, how job states are
+ * queried and read, and how a job is cancelled. Everything else (staging, shells, the job manager environment,
+ * grouping status queries by host, error wording, log tails) is {@link BatchAdapter}'s, written once.
+ *
+ * <p>Implementations are stateless and thread-safe.
+ */
+public interface BatchSystem {
+
+    /** The job-manager type whose endpoints ({@code slurm://}, {@code slurm+ssh://}) this system serves. */
+    JobManagerType type();
+
+    /** The system's name in messages: {@code SLURM}, {@code SGE}. */
+    String name();
+
+    /** The job script's file name in the sandbox, e.g. {@code pilot.sbatch}. */
+    String scriptName();
+
+    /**
+     * The job script that starts the staged agent.
+     *
+     * @throws IllegalArgumentException for a request the script cannot express (a value with whitespace in a
+     *                                  directive, GPUs on a system without a standard GPU request); the message says
+     *                                  which value and why
+     */
+    String script(PilotLaunch launch, AgentStaging.Staged staged);
+
+    /** The command that submits the script at {@code scriptPath}. */
+    List<String> submitCommand(String scriptPath);
+
+    /** The job id in the output of a successful submit command, or empty when it holds none. */
+    Optional<String> jobId(CommandResult submitted);
+
+    /** The reason a failed submit command gives, in the system's own words, on one line. */
+    default String submitError(CommandResult failed) {
+        return BatchText.oneLine(failed.message());
+    }
+
+    /**
+     * The states of jobs on one host with as few commands as the system allows: one listing for all of them,
+     * and a lookup only for the jobs the listing cannot describe. Never throws: a failing command gives
+     * {@link JobStatus.State#UNKNOWN} with the command's message, so a flaky controller never fails a pilot.
+     *
+     * @return a status for every id in {@code jobIds}
+     */
+    Map<String, JobStatus> statuses(JobManagerCommands commands, List<String> jobIds);
+
+    /**
+     * Removes the job from the queue or ends it. Idempotent: a job that already ended, or that the system no
+     * longer knows, is not an error.
+     */
+    void cancel(JobManagerCommands commands, String jobId) throws ResourceException;
+
+    /** Every id UNKNOWN for the same reason (a listing command failed, the host is unreachable). */
+    static Map<String, JobStatus> allUnknown(List<String> jobIds, String why) {
+        Map<String, JobStatus> out = new LinkedHashMap<>();
+        jobIds.forEach(id -> out.put(id, JobStatus.unknown(why)));
+        return out;
+    }
+}
