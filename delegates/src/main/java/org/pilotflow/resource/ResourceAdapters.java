@@ -10,13 +10,14 @@ import org.pilotflow.resource.batch.BatchAdapter;
 import org.pilotflow.resource.config.ResourceConfig;
 import org.pilotflow.resource.config.ResourceSchema;
 import org.pilotflow.resource.fork.ForkAdapter;
+import org.pilotflow.resource.fork.RemoteForkAdapter;
 import org.pilotflow.resource.sge.GridEngine;
 import org.pilotflow.resource.shell.LocalOnlyShells;
 import org.pilotflow.resource.shell.ShellProvider;
 import org.pilotflow.resource.slurm.Slurm;
 
 /**
- * The adapters of one engine, chosen by the scheme of a resource's job-manager endpoint: {@code fork},
+ * The adapters of one engine, chosen by the scheme of a resource's job-manager endpoint: {@code fork}, {@code ssh},
  * {@code slurm} and {@code slurm+ssh}, {@code sge} and {@code sge+ssh}. The batch adapters serve the local and the
  * SSH scheme with one instance each; the {@link ShellProvider} decides where their commands run.
  */
@@ -28,6 +29,7 @@ public final class ResourceAdapters {
     public ResourceAdapters(ShellProvider shells) {
         Objects.requireNonNull(shells, "shells");
         byScheme.put(ForkAdapter.NAME, new ForkAdapter());
+        byScheme.put(RemoteForkAdapter.SCHEME, new RemoteForkAdapter(shells));
         BatchAdapter slurm = new BatchAdapter(shells, new Slurm());
         byScheme.put("slurm", slurm);
         byScheme.put("slurm+ssh", slurm);

@@ -329,6 +329,9 @@ public final class PilotFlowRuntime implements PilotFlowBackend {
         SessionState s = new SessionState(this, id);
         long now = System.currentTimeMillis();
         for (PilotSnapshot p : l.pilots()) {
+            if (!p.isFinal()) { // the batch-job watcher needs e.g. the resource's job_manager_environment
+                resources.find(p.description().resource()).ifPresent(adapters::configure);
+            }
             PilotEntry e = new PilotEntry(p);
             e.lastHeartbeat = now; // the agent gets a full timeout to find the restarted engine
             pilots.put(e.key, e);
@@ -558,6 +561,7 @@ public final class PilotFlowRuntime implements PilotFlowBackend {
         }
         ResourceSchema schema = rc.schema(d.accessSchema());
         ResourceAdapter adapter = adapters.forEndpoint(schema.jobManagerEndpoint().uri());
+        adapters.configure(rc);
         byte[] secretBytes = randomBytes(32);
         String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(secretBytes);
         LaunchMethods methods = rc.launchMethods();
