@@ -1,5 +1,8 @@
 package org.pilotflow.resource;
 
+import org.pilotflow.resource.shell.LocalShell;
+import org.pilotflow.resource.shell.ResourceShell;
+
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -49,10 +52,22 @@ public interface ResourceAdapter {
     void kill(JobHandle handle) throws ResourceException;
 
     /**
-     * The last lines of the agent's log and the job's output in the sandbox, for the reason of a lost pilot;
-     * empty when there is none or it cannot be read.
+     * The shell on the machine the job's sandbox is on (for reading its logs): this host unless the adapter
+     * reaches its resource over SSH.
+     */
+    default ResourceShell shell(JobHandle handle) throws ResourceException {
+        return LocalShell.INSTANCE;
+    }
+
+    /**
+     * The last lines of the agent's log (and, where the adapter has them, the job's own output files) in the
+     * sandbox, for the reason of a lost pilot; empty when there is none or it cannot be read.
      */
     default String logTail(JobHandle handle, String sandbox) {
-        return "";
+        try {
+            return LogTails.lastLines(shell(handle), sandbox + "/" + AgentStaging.AGENT_LOG, 3);
+        } catch (ResourceException e) {
+            return "";
+        }
     }
 }

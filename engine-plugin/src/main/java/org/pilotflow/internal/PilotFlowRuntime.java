@@ -49,6 +49,7 @@ import org.pilotflow.model.wire.AgentConfig;
 import org.pilotflow.model.wire.Report;
 import org.pilotflow.model.wire.UnitSpec;
 import org.pilotflow.plugin.PilotFlowConfig;
+import org.pilotflow.resource.AgentStaging;
 import org.pilotflow.resource.JobHandle;
 import org.pilotflow.resource.JobStatus;
 import org.pilotflow.resource.PilotLaunch;
@@ -1049,6 +1050,29 @@ public final class PilotFlowRuntime implements PilotFlowBackend {
                         : "agent gone while canceling: " + why, true);
                 return null;
             });
+        }
+    }
+
+    /**
+     * The last {@code lines} lines of a pilot's agent.log, read where its sandbox is (over SFTP for SSH
+     * resources); empty when there is no job yet or the log cannot be read.
+     */
+    String agentLog(PilotSnapshot s, int lines) {
+        if (s.job() == null) {
+            return "";
+        }
+        try {
+            JobHandle h = JobHandle.parse(s.job());
+            byte[] tail = adapters.forHandle(h).shell(h).readTail(s.sandbox() + "/" + AgentStaging.AGENT_LOG,
+                    64 * 1024);
+            if (tail == null) {
+                return "";
+            }
+            List<String> all = List.of(new String(tail, StandardCharsets.UTF_8).split("\n"));
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (ResourceException | RuntimeException e) {
+            LOG.debug("pilot {}: cannot read agent.log: {}", s.uid(), e.toString());
+            return "";
         }
     }
 

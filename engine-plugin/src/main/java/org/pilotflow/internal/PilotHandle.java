@@ -1,8 +1,5 @@
 package org.pilotflow.internal;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -65,16 +62,7 @@ final class PilotHandle implements ComputePilot {
 
     @Override
     public String log() {
-        Path log = Path.of(entry.current.sandbox(), "agent.log");
-        try {
-            if (!Files.isReadable(log)) {
-                return "";
-            }
-            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 50), lines.size()));
-        } catch (java.io.IOException e) {
-            return "";
-        }
+        return runtime.agentLog(entry.current, 50);
     }
 
     @Override

@@ -163,10 +163,15 @@ public final class BatchAdapter implements ResourceAdapter {
 
     /** The last lines of agent.log, then of the job's stderr and stdout (where the batch system puts its errors). */
     @Override
+    public ResourceShell shell(JobHandle handle) throws ResourceException {
+        return shells.forLocation(handle.location());
+    }
+
+    @Override
     public String logTail(JobHandle handle, String sandbox) {
         ResourceShell shell;
         try {
-            shell = shells.forLocation(handle.location());
+            shell = shell(handle);
         } catch (ResourceException e) {
             return "";
         }

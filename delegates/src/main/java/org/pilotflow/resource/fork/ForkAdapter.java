@@ -76,11 +76,6 @@ public final class ForkAdapter implements ResourceAdapter {
         });
     }
 
-    @Override
-    public String logTail(JobHandle handle, String sandbox) {
-        return org.pilotflow.resource.LogTails.lastLines(LocalShell.INSTANCE, sandbox + "/" + AgentStaging.AGENT_LOG, 3);
-    }
-
     private boolean isAgent(ProcessHandle p) {
         // a recycled pid must not be mistaken for (or killed as) our agent
         return p.info().commandLine().map(c -> c.contains("pilotflow-agent")).orElse(true);

@@ -10,7 +10,6 @@ import java.util.Map;
 import org.pilotflow.resource.AgentStaging;
 import org.pilotflow.resource.JobHandle;
 import org.pilotflow.resource.JobStatus;
-import org.pilotflow.resource.LogTails;
 import org.pilotflow.resource.PilotLaunch;
 import org.pilotflow.resource.ResourceAdapter;
 import org.pilotflow.resource.ResourceException;
@@ -130,11 +129,7 @@ public final class RemoteForkAdapter implements ResourceAdapter {
     }
 
     @Override
-    public String logTail(JobHandle handle, String sandbox) {
-        try {
-            return LogTails.lastLines(shells.forLocation(handle.location()), sandbox + "/" + AgentStaging.AGENT_LOG, 3);
-        } catch (ResourceException e) {
-            return "";
-        }
+    public ResourceShell shell(JobHandle handle) throws ResourceException {
+        return shells.forLocation(handle.location());
     }
 }
