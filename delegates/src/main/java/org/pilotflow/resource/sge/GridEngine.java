@@ -126,7 +126,8 @@ public final class GridEngine implements BatchSystem {
         try {
             CommandResult q = commands.run("qstat", "-xml", "-u", "*", "-s", "prsz");
             if (!q.ok()) {
-                return BatchSystem.allUnknown(jobIds, "qstat on " + commands.target() + " failed: " + BatchText.oneLine(q.describe()));
+                return BatchSystem.allUnknown(jobIds, "qstat on " + commands.target() + " failed: "
+                        + BatchText.oneLine(q.describe()));
             }
             listed = SgeOutput.qstatXml(q.stdout());
         } catch (ResourceException | IllegalArgumentException e) {

@@ -78,7 +78,7 @@ class GridEngineDaemonTest {
         JobStatus accounted = f.await(s.handle(), "qacct's record", st -> st.reason().contains("exit_status"));
         assertThat(accounted.reason()).isEqualTo("SGE job " + s.handle().jobId() + " ended: exit_status 3, failed 0");
         assertThat(f.adapter().logTail(s.handle(), s.sandbox())).contains("; agent.log ends: ")
-                .contains("ending (orphan timeout)");
+                .contains("agent ends with exit code 3");
     }
 
     @Test

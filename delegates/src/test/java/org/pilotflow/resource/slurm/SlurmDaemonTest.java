@@ -83,7 +83,7 @@ class SlurmDaemonTest {
         assertThat(gone.reason()).isEqualTo("SLURM job " + id + " FAILED with exit code 3:0 (reason: NonZeroExitCode)");
         assertThat(Files.readString(Path.of(s.sandbox(), "pilot.sbatch"))).contains("#SBATCH --ntasks=1\n");
         String tail = f.adapter().logTail(s.handle(), s.sandbox());
-        assertThat(tail).contains("; agent.log ends: ").contains("ending (orphan timeout)")
+        assertThat(tail).contains("; agent.log ends: ").contains("agent ends with exit code 3")
                 .contains("; pilot.err ends: pre_bootstrap ran on " + backend.get("SLURM_NODE"));
     }
 
