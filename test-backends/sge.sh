@@ -18,6 +18,11 @@
 #  - reporting_params flush_time 1 s: qacct shows a finished job after flush_time (default 15 s);
 #  - queue all.q on this host with nproc slots, load_thresholds NONE (np_load_avg would stop dispatch on a busy
 #    2-core machine), pe_list smp; parallel environment smp ($pe_slots: all slots on one host).
+#
+# A run that died: stale pid files (or pids of zombies) are recognised; jobs a dead qmaster spooled are deleted
+# (forced, if their execd died too) when this script starts the qmaster; a queue instance left disabled or in
+# error is cleared. Daemons found running are left alone with their jobs (another test JVM may be using them).
+# Stopping takes about 9 s: sge_qmaster's own controlled shutdown.
 set -uo pipefail
 export PATH=$PATH:/usr/sbin:/sbin
 
@@ -37,11 +42,16 @@ NSLOTS=$(nproc)
 
 log() { echo "[sge.sh $(date +%T.%3N)] $*"; }
 
-alive() {  # alive <pidfile> <comm>
+running() {  # running <pid>: a process that is not a zombie (a killed daemon can stay one until reaped)
+  local st
+  st=$(ps -o stat= -p "$1" 2>/dev/null) && [ -n "$st" ] && [ "${st#Z}" = "$st" ]
+}
+
+alive() {  # alive <pidfile> <comm>: the pid file names a running process of that name (not a recycled pid)
   local pid
   [ -s "$1" ] || return 1
   pid=$(cat "$1")
-  [ -d "/proc/$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ]
+  running "$pid" && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ]
 }
 
 execd_pidfiles() { echo "$SPOOL/execd/localhost/execd.pid $SPOOL/execd/$H/execd.pid"; }  # execd may name its dir "localhost"
@@ -57,8 +67,8 @@ stop_pid() {
   if alive "$1" "$2"; then
     pid=$(cat "$1")
     kill -TERM "$pid" 2>/dev/null
-    for _ in $(seq 100); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
-    if [ -d "/proc/$pid" ]; then log "$2 ($pid) ignored TERM, sending KILL"; kill -KILL "$pid" 2>/dev/null; fi
+    for _ in $(seq 100); do running "$pid" || break; sleep 0.1; done
+    if running "$pid"; then log "$2 ($pid) ignored TERM, sending KILL"; kill -KILL "$pid" 2>/dev/null; fi
     log "stopped $2 ($pid)"
   fi
 }
@@ -70,7 +80,8 @@ delete_all() {  # delete every job (forced for ones stuck in deletion) and wait 
     qdel -u '*' >/dev/null 2>&1
     for i in $(seq 150); do
       [ -z "$(jobs_left)" ] && return 0
-      [ "$i" = 50 ] && qdel -f -u '*' >/dev/null 2>&1
+      # a job whose execd died with it stays in deletion ("dr") until forced
+      [ "$i" = 10 ] && qdel -f -u '*' >/dev/null 2>&1
       sleep 0.2
     done
     log "WARNING: jobs still listed after qdel: $(jobs_left | tr '\n' ' ')"
@@ -182,14 +193,19 @@ fi
 if [ $fresh = yes ]; then delete_all; fi
 
 # ---- the queue instance: up, and out of an error/disabled state an earlier run may have left
+# (states: u = execd has not reported yet, so wait; d = disabled, E = error: clear them)
+fixed=0
 for i in $(seq 150); do
   qi=$(qstat -f -q "all.q@$H" 2>/dev/null | awk -v q="all.q@$H" '$1==q')
   st=$(echo "$qi" | awk '{print $6}')
-  if [ -n "$qi" ] && [ -z "$st" ] && echo "$qi" | grep -q 'lx-amd64\|lx-'; then break; fi
-  if [ "$i" = 20 ] || [ "$i" = 80 ]; then
-    log "queue instance all.q@$H is '${st:-not reported}'; clearing and enabling it"
-    qmod -c "all.q@$H" >/dev/null 2>&1; qmod -e "all.q@$H" >/dev/null 2>&1
-  fi
+  if [ -n "$qi" ] && [ -z "$st" ]; then break; fi
+  case "$st" in *d*|*E*|*D*|*C*)
+    if [ $fixed = 0 ] || [ $((i - fixed)) -ge 20 ]; then
+      log "queue instance all.q@$H is '$st'; clearing and enabling it"
+      qmod -c "all.q@$H" >/dev/null 2>&1; qmod -e "all.q@$H" >/dev/null 2>&1
+      fixed=$i
+    fi ;;
+  esac
   sleep 0.1
 done
 if [ -z "$qi" ] || [ -n "$st" ]; then

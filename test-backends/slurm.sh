@@ -15,6 +15,10 @@
 # every job in it stays PENDING with "Job's account not known").
 #
 # Knobs (environment): SLURM_CPUS, SLURM_PORT (slurmctld; slurmd uses +1; default 6817).
+#
+# A run that died: stale pid files (or pids of zombies) are recognised; a node left DOWN or DRAINED is resumed;
+# jobs a dead controller saved are cancelled when this script starts the controller. Daemons found running are
+# left alone with their jobs (another test JVM may be using them): the project's tests keep their jobs short.
 set -uo pipefail
 export PATH=$PATH:/usr/sbin:/sbin
 
@@ -35,11 +39,16 @@ PORT=${SLURM_PORT:-6817}
 
 log() { echo "[slurm.sh $(date +%T.%3N)] $*"; }
 
-alive() {  # alive <pidfile> <comm>: the pid file names a live process of that name (not a recycled pid)
+running() {  # running <pid>: a process that is not a zombie (a killed daemon can stay one until reaped)
+  local st
+  st=$(ps -o stat= -p "$1" 2>/dev/null) && [ -n "$st" ] && [ "${st#Z}" = "$st" ]
+}
+
+alive() {  # alive <pidfile> <comm>: the pid file names a running process of that name (not a recycled pid)
   local pid
   [ -s "$1" ] || return 1
   pid=$(cat "$1")
-  [ -d "/proc/$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ]
+  running "$pid" && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ]
 }
 
 stop_pid() {  # stop_pid <pidfile> <comm>: TERM, wait up to 10 s, then KILL
@@ -47,8 +56,8 @@ stop_pid() {  # stop_pid <pidfile> <comm>: TERM, wait up to 10 s, then KILL
   if alive "$1" "$2"; then
     pid=$(cat "$1")
     kill -TERM "$pid" 2>/dev/null
-    for _ in $(seq 100); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
-    if [ -d "/proc/$pid" ]; then log "$2 ($pid) ignored TERM, sending KILL"; kill -KILL "$pid" 2>/dev/null; fi
+    for _ in $(seq 100); do running "$pid" || break; sleep 0.1; done
+    if running "$pid"; then log "$2 ($pid) ignored TERM, sending KILL"; kill -KILL "$pid" 2>/dev/null; fi
     log "stopped $2 ($pid)"
   fi
   rm -f "$1"
@@ -194,13 +203,17 @@ fi
 if [ $fresh = yes ]; then cancel_all; fi
 
 # ---- the node: usable, or bring it back from DOWN/DRAIN left by an earlier run
+resumed=0
 for i in $(seq 100); do
   st=$(sinfo -h -n "$H" -o %T 2>/dev/null)
-  case "$st" in idle|mixed|allocated|completing) break ;; esac
-  if [ "$i" = 20 ] || [ "$i" = 60 ]; then
-    log "node $H is '$st'; resuming it"
-    scontrol update NodeName="$H" State=RESUME 2>/dev/null
-  fi
+  case "$st" in
+    idle|mixed|allocated|completing) break ;;
+    down*|drain*|fail*) if [ $((i - resumed)) -ge 20 ] || [ $resumed = 0 ]; then
+        log "node $H is '$st'; resuming it"
+        scontrol update NodeName="$H" State=RESUME 2>/dev/null
+        resumed=$i
+      fi ;;
+  esac
   sleep 0.1
 done
 case "$st" in idle|mixed|allocated|completing) ;; *)

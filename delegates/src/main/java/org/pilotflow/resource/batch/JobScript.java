@@ -13,7 +13,7 @@ import org.pilotflow.resource.shell.ShellQuote;
  * <pre>
  * #!/bin/sh
  * &lt;prefix&gt; &lt;directive&gt;            one per line, e.g. "#SBATCH --ntasks=2" or "#$ -pe smp 2"
- * # PilotFlow pilot &lt;id&gt;: ...         what the script is
+ * # PilotFlow pilot &lt;id&gt;: ...         what the script is (one comment line)
  * &lt;setup lines&gt;                     the system's own, e.g. "unset SLURM_EXPORT_ENV"
  * &lt;pre_bootstrap lines&gt;             the resource's, verbatim
  * exec &lt;agent argv&gt; &gt;&gt; &lt;sandbox&gt;/agent.log 2&gt;&amp;1
@@ -69,9 +69,9 @@ public final class JobScript {
     public String render(PilotLaunch launch, AgentStaging.Staged staged) {
         StringBuilder sb = new StringBuilder("#!/bin/sh\n");
         directives.forEach(d -> sb.append(d).append('\n'));
-        sb.append("# PilotFlow pilot ").append(launch.pilotId())
-                .append(": starts its agent, which logs to ").append(AgentStaging.AGENT_LOG)
-                .append("; the pilot secret is in ").append(AgentStaging.AGENT_CONFIG).append(" (mode 0600), not here\n");
+        sb.append("# PilotFlow pilot ").append(launch.pilotId()).append(": starts its agent (log: ")
+                .append(AgentStaging.AGENT_LOG).append("); the pilot secret is in ").append(AgentStaging.AGENT_CONFIG)
+                .append(" (0600), not here\n");
         setup.forEach(l -> sb.append(l).append('\n'));
         launch.resource().preBootstrap().forEach(l -> sb.append(l).append('\n'));
         sb.append("exec ").append(ShellQuote.join(staged.agentArgv()))

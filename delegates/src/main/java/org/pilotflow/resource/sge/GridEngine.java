@@ -48,10 +48,13 @@ import org.pilotflow.resource.shell.CommandResult;
  * for them is refused rather than started without them. {@code -r n}: a pilot is not re-run after a node failure.
  *
  * <h2>States</h2>
- * One {@code qstat -xml -u '*'} per host (XML: job names and states in their own elements, nothing truncated
- * into columns); for a job in an error state, {@code qstat -j <id>} gives the reason; a job qstat no longer
- * lists is looked up with {@code qacct -j <id>}, which knows it once the accounting flush time has passed, and
- * is UNKNOWN until then. The mapping is {@link SgeStates}'s.
+ * One {@code qstat -xml -u '*' -s prsz} per host: pending, running, suspended and recently finished jobs (the
+ * qmaster keeps the last {@code finished_jobs}, 100 by default, as state {@code z}); XML because job names and
+ * states come in their own elements, nothing truncated into columns. For a job in an error state,
+ * {@code qstat -j <id>} gives the reason; a finished job, or one qstat no longer lists, is looked up with
+ * {@code qacct -j <id>} for its exit status. qacct knows a job only once the accounting flush time has passed,
+ * and never a job deleted before it started: a finished job without a record is GONE (qstat says it ended), an
+ * unlisted one without a record UNKNOWN. The mapping is {@link SgeStates}'s.
  */
 public final class GridEngine implements BatchSystem {
 
@@ -121,9 +124,10 @@ public final class GridEngine implements BatchSystem {
         Map<String, JobStatus> out = new LinkedHashMap<>();
         Map<String, String> listed;
         try {
-            CommandResult q = commands.run("qstat", "-xml", "-u", "*");
+            CommandResult q = commands.run("qstat", "-xml", "-u", "*", "-s", "prsz");
             if (!q.ok()) {
-                return BatchSystem.allUnknown(jobIds, "qstat on " + commands.target() + " failed: " + BatchText.oneLine(q.describe()));
+                return BatchSystem.allUnknown(jobIds, "qstat on " + commands.target() + " failed: "
+                        + BatchText.oneLine(q.describe()));
             }
             listed = SgeOutput.qstatXml(q.stdout());
         } catch (ResourceException | IllegalArgumentException e) {
@@ -131,10 +135,10 @@ public final class GridEngine implements BatchSystem {
         }
         for (String id : jobIds) {
             String state = listed.get(id);
-            if (state != null) {
-                out.put(id, SgeStates.fromQstat(id, state, SgeStates.error(state) ? errorReason(commands, id) : ""));
+            if (state == null || SgeStates.finished(state)) {
+                out.put(id, fromAccounting(commands, id, state != null));
             } else {
-                out.put(id, fromAccounting(commands, id));
+                out.put(id, SgeStates.fromQstat(id, state, SgeStates.error(state) ? errorReason(commands, id) : ""));
             }
         }
         return out;
@@ -149,17 +153,22 @@ public final class GridEngine implements BatchSystem {
         }
     }
 
-    private static JobStatus fromAccounting(JobManagerCommands commands, String jobId) {
+    /** A job that has left the queue, from qacct; {@code finished}: qstat lists it as finished. */
+    private static JobStatus fromAccounting(JobManagerCommands commands, String jobId, boolean finished) {
         try {
             CommandResult r = commands.run("qacct", "-j", jobId);
             Optional<SgeOutput.Accounted> a = r.ok() ? SgeOutput.qacct(jobId, r.stdout()) : Optional.empty();
             if (a.isPresent()) {
                 return SgeStates.fromQacct(a.get());
             }
+            if (finished) {
+                return SgeStates.finishedWithoutRecord(jobId);
+            }
             return JobStatus.unknown("SGE job " + jobId + " is not in qstat and not (yet) in qacct"
                     + (r.ok() ? "" : " (" + BatchText.oneLine(r.message()) + ")"));
         } catch (ResourceException e) {
-            return JobStatus.unknown("SGE job " + jobId + " is not in qstat; qacct: " + e.getMessage());
+            return finished ? SgeStates.finishedWithoutRecord(jobId)
+                    : JobStatus.unknown("SGE job " + jobId + " is not in qstat; qacct: " + e.getMessage());
         }
     }
 

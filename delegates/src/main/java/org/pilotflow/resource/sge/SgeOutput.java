@@ -48,8 +48,9 @@ final class SgeOutput {
     }
 
     /**
-     * The state letters ({@code r}, {@code qw}, {@code Eqw}, {@code dr}, ...) of every job in {@code qstat -xml}
-     * output, by job id (for an array job, the first task's line).
+     * The state letters ({@code r}, {@code qw}, {@code Eqw}, {@code dr}, {@code z}, ...) of every job in
+     * {@code qstat -xml} output, by job id. A job listed more than once (an array job's tasks) keeps its first live
+     * state: a finished task ({@code z}) does not hide running ones.
      *
      * @throws IllegalArgumentException when the output is not qstat's XML
      */
@@ -61,8 +62,8 @@ final class SgeOutput {
             Element job = (Element) jobs.item(i);
             String id = child(job, "JB_job_number");
             String state = child(job, "state");
-            if (id != null && state != null) {
-                out.putIfAbsent(id, state);
+            if (id != null && state != null && (!out.containsKey(id) || SgeStates.finished(out.get(id)))) {
+                out.put(id, state);
             }
         }
         return out;

@@ -16,14 +16,23 @@ import org.pilotflow.resource.JobStatus;
  *     <td>RUNNING</td></tr>
  * <tr><td>{@code q}, {@code w}, {@code h} (e.g. {@code qw}, {@code hqw}, {@code Rq})</td><td>QUEUED</td></tr>
  * <tr><td>anything else</td><td>UNKNOWN</td></tr>
- * <tr><td>not in qstat, in {@code qacct -j}</td><td>GONE: "SGE job 12 ended: exit_status 137 (Killed), failed
- *     100 : assumedly after job"</td></tr>
- * <tr><td>in neither</td><td>UNKNOWN: qacct lists a job only after the accounting flush time</td></tr>
+ * <tr><td>{@code z} (finished: {@code qstat -s z} keeps the last {@code finished_jobs}), or not listed; and in
+ *     {@code qacct -j}</td><td>GONE: "SGE job 12 ended: exit_status 137 (Killed), failed 100 : assumedly after
+ *     job"</td></tr>
+ * <tr><td>{@code z}, not in qacct</td><td>GONE: "SGE job 25 has finished, and qacct has no record of it (yet):
+ *     it never started (deleted while queued), or its record is not flushed yet"</td></tr>
+ * <tr><td>not listed, not in qacct</td><td>UNKNOWN: qacct lists a job only after the accounting flush time, and
+ *     a job that never started not at all</td></tr>
  * </table>
  */
 final class SgeStates {
 
     private SgeStates() {
+    }
+
+    /** Whether qstat lists the job as finished ({@code qstat -s z}). */
+    static boolean finished(String state) {
+        return state.equals("z");
     }
 
     /** Whether the state is an error state, whose reason {@code qstat -j} gives. */
@@ -51,6 +60,12 @@ final class SgeStates {
             return new JobStatus(JobStatus.State.QUEUED, "SGE job " + jobId + " " + state);
         }
         return JobStatus.unknown("SGE job " + jobId + " is in state " + state + ", which PilotFlow does not know");
+    }
+
+    /** The status of a job qstat lists as finished but qacct does not know. */
+    static JobStatus finishedWithoutRecord(String jobId) {
+        return JobStatus.gone("SGE job " + jobId + " has finished, and qacct has no record of it (yet): it never "
+                + "started (deleted while queued), or its record is not flushed yet");
     }
 
     /** The status of a job that qacct lists: it has ended. */

@@ -139,7 +139,8 @@ public final class Slurm implements BatchSystem {
             } else if (q.message().contains("Invalid job id specified")) {
                 listed = Map.of(); // squeue fails so when asked for one id it does not know
             } else {
-                return BatchSystem.allUnknown(jobIds, "squeue on " + commands.target() + " failed: " + BatchText.oneLine(q.describe()));
+                return BatchSystem.allUnknown(jobIds, "squeue on " + commands.target() + " failed: "
+                        + BatchText.oneLine(q.describe()));
             }
         } catch (ResourceException e) {
             return BatchSystem.allUnknown(jobIds, e.getMessage());

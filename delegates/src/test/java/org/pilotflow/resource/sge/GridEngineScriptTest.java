@@ -30,7 +30,7 @@ class GridEngineScriptTest {
                 #$ -q all.q
                 #$ -P abc123
                 #$ -l mem_free=2048M
-                # PilotFlow pilot pilot.0001: starts its agent, which logs to agent.log; the pilot secret is in agent.json (mode 0600), not here
+                # PilotFlow pilot pilot.0001: starts its agent (log: agent.log); the pilot secret is in agent.json (0600), not here
                 module load jdk/17
                 export OMP_NUM_THREADS=1
                 exec '/opt/jdk 17/bin/java' -Xss512k -jar /scratch/u/pf/pilotflow-agent-0123456789ab.jar /scratch/u/pf/pilot.0001/agent.json >> /scratch/u/pf/pilot.0001/agent.log 2>&1

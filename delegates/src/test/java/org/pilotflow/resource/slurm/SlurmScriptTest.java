@@ -32,7 +32,7 @@ class SlurmScriptTest {
                 #SBATCH --mem=2048
                 #SBATCH --export=NONE
                 #SBATCH --no-requeue
-                # PilotFlow pilot pilot.0001: starts its agent, which logs to agent.log; the pilot secret is in agent.json (mode 0600), not here
+                # PilotFlow pilot pilot.0001: starts its agent (log: agent.log); the pilot secret is in agent.json (0600), not here
                 unset SLURM_EXPORT_ENV
                 module load jdk/17
                 export OMP_NUM_THREADS=1
