@@ -12,7 +12,8 @@ import org.pilotflow.resource.shell.ResourceShell;
 
 /**
  * A shell on an imaginary host for unit tests: commands answered by canned functions per command name, files in
- * memory, {@code $HOME} = {@code /home/u}. An unanswered command fails like a missing program would.
+ * memory, {@code $HOME} = {@code /home/u}. {@code <any> -version} answers as Java 17; any other unanswered command
+ * fails like a missing program would.
  */
 public final class CannedShell implements ResourceShell {
 
@@ -57,6 +58,10 @@ public final class CannedShell implements ResourceShell {
     @Override
     public CommandResult run(List<String> argv, Map<String, String> env, Duration timeout) throws ResourceException {
         Function<List<String>, CommandResult> a = answers.get(argv.get(0));
+        if (a == null && argv.size() == 2 && argv.get(1).equals("-version")) {
+            // the imaginary host has a Java 17 wherever the resource says (AgentStaging checks it)
+            return new CommandResult(argv, 0, "", "openjdk version \"17.0.99\" 2026-01-01\n");
+        }
         if (a == null) {
             return new CommandResult(argv, 127, "", "sh: 1: " + argv.get(0) + ": not found");
         }

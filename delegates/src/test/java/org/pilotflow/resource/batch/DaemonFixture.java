@@ -70,10 +70,15 @@ public final class DaemonFixture implements AutoCloseable {
         return standIn("sleeper.sh", "exec sleep " + SLEEP_SECONDS);
     }
 
-    /** A stand-in for java: a script that ignores the agent's arguments and runs {@code body}. */
+    /**
+     * A stand-in for java: a script that answers the staging's {@code java -version} check like a Java 17 and
+     * otherwise ignores the agent's arguments and runs {@code body}.
+     */
     public String standIn(String name, String body) throws IOException {
         Path p = root.resolve(name);
-        Files.writeString(p, "#!/bin/sh\necho \"stand-in agent $$ started: $*\"\n" + body + "\n");
+        Files.writeString(p, "#!/bin/sh\n"
+                + "if [ \"$1\" = -version ]; then echo 'openjdk version \"17.0.99\" (stand-in)' >&2; exit 0; fi\n"
+                + "echo \"stand-in agent $$ started: $*\"\n" + body + "\n");
         Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
         return p.toString();
     }
