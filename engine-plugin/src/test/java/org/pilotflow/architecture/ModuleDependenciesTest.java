@@ -48,6 +48,7 @@ class ModuleDependenciesTest {
     static void importMainClasses() {
         mainClasses = new ClassFileImporter()
                 .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .withImportOption(location -> !location.contains("-tests.jar")) // delegates' test fixtures
                 .importPackages("org.pilotflow");
     }
 

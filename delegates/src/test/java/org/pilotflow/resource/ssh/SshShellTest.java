@@ -13,7 +13,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -312,48 +311,6 @@ class SshShellTest {
         }
         assertThat(connection.currentSession()).isSameAs(session);
         assertThat(connections.forLocation(sshd.location())).isSameAs(shell);
-    }
-
-    @Test
-    void measureCommandsOnTheSharedConnectionAgainstANewConnectionEach() throws Exception {
-        int n = 10;
-        shell.run(List.of("true"), Map.of(), T); // warm
-        long t0 = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            shell.run(List.of("true"), Map.of(), T);
-        }
-        long shared = (System.nanoTime() - t0) / n;
-
-        long t1 = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            try (Closer c = new Closer(sshd.connections())) {
-                c.connections.forEndpoint(sshd.endpoint(), true).run(List.of("true"), Map.of(), T);
-            }
-        }
-        long fresh = (System.nanoTime() - t1) / n;
-
-        long t2 = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            shell.write(dir.resolve("m").toString(), new byte[100], 0600);
-        }
-        long write = (System.nanoTime() - t2) / n;
-        long t3 = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            shell.exists(dir.resolve("m").toString());
-        }
-        long exists = (System.nanoTime() - t3) / n;
-
-        System.out.printf("SSH 'true' per command: shared connection %.1f ms, new connection each %.1f ms;"
-                        + " write (SFTP, 100 B) %.1f ms; exists (SFTP stat) %.1f ms%n",
-                shared / 1e6, fresh / 1e6, write / 1e6, exists / 1e6);
-        assertThat(Optional.of(shared)).isPresent(); // a measurement, not a timing assertion
-    }
-
-    private record Closer(SshConnections connections) implements AutoCloseable {
-        @Override
-        public void close() {
-            connections.close();
-        }
     }
 
     private static List<String> splitNul(String s) {
