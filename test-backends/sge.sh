@@ -42,17 +42,8 @@ NSLOTS=$(nproc)
 
 log() { echo "[sge.sh $(date +%T.%3N)] $*"; }
 
-running() {  # running <pid>: a process that is not a zombie (a killed daemon can stay one until reaped)
-  local st
-  st=$(ps -o stat= -p "$1" 2>/dev/null) && [ -n "$st" ] && [ "${st#Z}" = "$st" ]
-}
-
-alive() {  # alive <pidfile> <comm>: the pid file names a running process of that name (not a recycled pid)
-  local pid
-  [ -s "$1" ] || return 1
-  pid=$(cat "$1")
-  running "$pid" && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ]
-}
+# running, alive, stop_pid
+. "$(dirname "$0")/lib.sh"
 
 execd_pidfiles() { echo "$SPOOL/execd/localhost/execd.pid $SPOOL/execd/$H/execd.pid"; }  # execd may name its dir "localhost"
 
@@ -60,17 +51,6 @@ execd_alive() {
   local f
   for f in $(execd_pidfiles); do alive "$f" sge_execd && return 0; done
   return 1
-}
-
-stop_pid() {
-  local pid
-  if alive "$1" "$2"; then
-    pid=$(cat "$1")
-    kill -TERM "$pid" 2>/dev/null
-    for _ in $(seq 100); do running "$pid" || break; sleep 0.1; done
-    if running "$pid"; then log "$2 ($pid) ignored TERM, sending KILL"; kill -KILL "$pid" 2>/dev/null; fi
-    log "stopped $2 ($pid)"
-  fi
 }
 
 jobs_left() { qstat -u '*' 2>/dev/null | awk 'NR>2{print $1}'; }

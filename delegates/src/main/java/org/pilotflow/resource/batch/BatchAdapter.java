@@ -1,9 +1,7 @@
 package org.pilotflow.resource.batch;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -15,6 +13,7 @@ import org.pilotflow.resource.LogTails;
 import org.pilotflow.resource.PilotLaunch;
 import org.pilotflow.resource.ResourceAdapter;
 import org.pilotflow.resource.ResourceException;
+import org.pilotflow.resource.StatusByLocation;
 import org.pilotflow.resource.Submitted;
 import org.pilotflow.resource.config.Access;
 import org.pilotflow.resource.config.JobManagerEndpoint;
@@ -127,31 +126,10 @@ public final class BatchAdapter implements ResourceAdapter {
 
     @Override
     public Map<JobHandle, JobStatus> statusAll(Collection<JobHandle> handles) {
-        Map<String, List<JobHandle>> byHost = new LinkedHashMap<>();
-        for (JobHandle h : handles) {
-            byHost.computeIfAbsent(key(h), k -> new ArrayList<>()).add(h);
-        }
-        Map<JobHandle, JobStatus> out = new LinkedHashMap<>();
-        for (Map.Entry<String, List<JobHandle>> e : byHost.entrySet()) {
-            List<JobHandle> group = e.getValue();
-            Map<String, JobStatus> byId;
-            try {
-                JobManagerCommands commands = commands(e.getKey());
-                byId = system.statuses(commands, group.stream().map(JobHandle::jobId).distinct().toList());
-            } catch (ResourceException ex) { // host unreachable: say so, never GONE
-                JobStatus unknown = JobStatus.unknown(ex.getMessage());
-                group.forEach(h -> out.put(h, unknown));
-                continue;
-            }
-            for (JobHandle h : group) {
-                out.put(h, byId.getOrDefault(h.jobId(), JobStatus.unknown(system.name() + " gave no state for job "
-                        + h.jobId())));
-            }
-        }
-        // the caller's order
-        Map<JobHandle, JobStatus> ordered = new LinkedHashMap<>();
-        handles.forEach(h -> ordered.put(h, out.get(h)));
-        return ordered;
+        return StatusByLocation.ask(handles,
+                (location, jobs) -> system.statuses(commands(location == null ? LOCAL : location),
+                        jobs.stream().map(JobHandle::jobId).distinct().toList()),
+                h -> JobStatus.unknown(system.name() + " gave no state for job " + h.jobId()));
     }
 
     @Override

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.pilotflow.resource.AgentStaging;
@@ -13,6 +12,7 @@ import org.pilotflow.resource.JobStatus;
 import org.pilotflow.resource.PilotLaunch;
 import org.pilotflow.resource.ResourceAdapter;
 import org.pilotflow.resource.ResourceException;
+import org.pilotflow.resource.StatusByLocation;
 import org.pilotflow.resource.Submitted;
 import org.pilotflow.resource.config.JobManagerEndpoint;
 import org.pilotflow.resource.shell.CommandResult;
@@ -71,25 +71,12 @@ public final class RemoteForkAdapter implements ResourceAdapter {
     /** One {@code ps} per host for all its agents. */
     @Override
     public Map<JobHandle, JobStatus> statusAll(Collection<JobHandle> handles) {
-        Map<String, List<JobHandle>> byHost = new LinkedHashMap<>();
-        for (JobHandle h : handles) {
-            byHost.computeIfAbsent(h.location(), k -> new ArrayList<>()).add(h);
-        }
-        Map<JobHandle, JobStatus> out = new LinkedHashMap<>();
-        byHost.forEach((location, jobs) -> {
-            Map<String, String> running;
-            try {
-                running = agentProcesses(shells.forLocation(location), jobs);
-            } catch (ResourceException e) {
-                jobs.forEach(h -> out.put(h, JobStatus.unknown(e.getMessage())));
-                return;
-            }
-            for (JobHandle h : jobs) {
-                out.put(h, running.containsKey(h.jobId()) ? JobStatus.running()
-                        : JobStatus.gone("agent process " + h.jobId() + " on " + location + " is gone"));
-            }
-        });
-        return out;
+        return StatusByLocation.ask(handles, (location, jobs) -> {
+            Map<String, JobStatus> running = new HashMap<>();
+            agentProcesses(shells.forLocation(location), jobs).keySet().forEach(pid -> running.put(pid,
+                    JobStatus.running()));
+            return running;
+        }, h -> JobStatus.gone("agent process " + h.jobId() + " on " + h.location() + " is gone"));
     }
 
     /** pid -> command line of those of the jobs' processes that are alive and are agents. */
