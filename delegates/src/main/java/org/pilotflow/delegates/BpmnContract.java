@@ -17,6 +17,11 @@ public final class BpmnContract {
     public static final String MSG_PILOT_ENDED = "pilotflow.pilot.ended";
     public static final String MSG_PILOT_CANCEL = "pilotflow.pilot.cancel";
     public static final String MSG_UNIT_ENDED = "pilotflow.unit.ended";
+    /** Correlate this to a unit's process (from any engine node, Cockpit or REST) to cancel the unit. */
+    public static final String MSG_UNIT_CANCEL = "pilotflow.unit.cancel";
+
+    /** The external task topic of "Launch pilot": PilotFlow's launch worker on any engine node takes it. */
+    public static final String TOPIC_LAUNCH_PILOT = "pilotflow.pilot.launch";
 
     public static final String ERR_PILOT_LAUNCH_FAILED = "pilotflow.pilot.launchFailed";
     public static final String ERR_UNIT_REJECTED = "pilotflow.unit.rejected";
@@ -29,9 +34,13 @@ public final class BpmnContract {
     public static final String VAR_EXIT_CODE = "exitCode";
     public static final String VAR_FAILURE_REASON = "failureReason";
     public static final String VAR_CANCEL_GRACE = "pilotflowCancelGrace";
+    /** Set by "Ask agent to stop": whether an agent was asked to stop (else the pilot ended at once). */
+    public static final String VAR_AGENT_RUNNING = "pilotflowAgentRunning";
 
+    /** Only pilot processes of the first releases (version 1 of the model) call it. */
     public static final String BEAN_LAUNCH_PILOT = "pilotflowLaunchPilot";
     public static final String BEAN_CANCEL_PILOT = "pilotflowCancelPilot";
     public static final String BEAN_KILL_PILOT = "pilotflowKillPilot";
     public static final String BEAN_SUBMIT_UNIT = "pilotflowSubmitUnit";
+    public static final String BEAN_CANCEL_UNIT = "pilotflowCancelUnit";
 }

@@ -3,7 +3,10 @@ package org.pilotflow.delegates;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 
-/** "Ask agent to stop": the pilot becomes CANCELING; its agent gets a CANCEL_PILOT command. */
+/**
+ * "Ask agent to stop": sets {@code pilotflowAgentRunning} for the model's gateway (wait for the agent, or the
+ * pilot ended at once) and {@code pilotState}.
+ */
 public final class CancelPilotDelegate implements JavaDelegate {
 
     private final PilotFlowBackend backend;
@@ -14,6 +17,6 @@ public final class CancelPilotDelegate implements JavaDelegate {
 
     @Override
     public void execute(DelegateExecution execution) {
-        backend.requestStop(execution);
+        execution.setVariable(BpmnContract.VAR_AGENT_RUNNING, backend.requestStop(execution));
     }
 }

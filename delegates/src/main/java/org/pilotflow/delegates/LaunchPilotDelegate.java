@@ -3,10 +3,12 @@ package org.pilotflow.delegates;
 import org.camunda.bpm.engine.delegate.BpmnError;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
-import org.pilotflow.resource.Submitted;
-import org.pilotflow.resource.ResourceException;
 
-/** "Launch pilot": submits the pilot's job through its resource adapter. Runs on a job-executor thread. */
+/**
+ * "Launch pilot" of version 1 of the pilot model only (the first releases ran the launch in a service task;
+ * today's model has an external task, taken by the plugin's launch worker outside any transaction). A process of
+ * that version that still waits to launch after an upgrade ends on its "launch failed" path.
+ */
 public final class LaunchPilotDelegate implements JavaDelegate {
 
     private final PilotFlowBackend backend;
@@ -17,13 +19,6 @@ public final class LaunchPilotDelegate implements JavaDelegate {
 
     @Override
     public void execute(DelegateExecution execution) {
-        try {
-            PilotFlowBackend.LaunchPlan plan = backend.beginLaunch(execution);
-            Submitted submitted = plan.adapter().submit(plan.launch());
-            backend.launched(execution, submitted);
-        } catch (ResourceException e) {
-            backend.launchFailed(execution, e.getMessage());
-            throw new BpmnError(BpmnContract.ERR_PILOT_LAUNCH_FAILED, e.getMessage());
-        }
+        throw new BpmnError(BpmnContract.ERR_PILOT_LAUNCH_FAILED, backend.legacyLaunch(execution));
     }
 }

@@ -1,31 +1,24 @@
 package org.pilotflow.delegates;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.pilotflow.resource.JobHandle;
-import org.pilotflow.resource.PilotLaunch;
-import org.pilotflow.resource.ResourceAdapter;
 
 /**
  * What the delegates need from the engine plugin: the pilot and unit records and their state changes. Every call
- * runs inside the delegate's transaction, so a record change commits or rolls back with the BPMN step.
+ * runs inside the delegate's transaction, so a record change commits or rolls back with the BPMN step. (Launching a
+ * pilot is not here: its external call must run outside any transaction, so "Launch pilot" is an external task that
+ * the plugin's launch worker takes.)
  */
 public interface PilotFlowBackend {
 
-    /** The adapter and launch parameters for a pilot, after marking it LAUNCHING. */
-    record LaunchPlan(ResourceAdapter adapter, PilotLaunch launch) { }
+    /**
+     * "Ask agent to stop": an ACTIVE pilot becomes CANCELING and its agent gets CANCEL_PILOT; a pilot whose agent
+     * has not reported ends CANCELED at once and its job is removed.
+     *
+     * @return true when an agent was asked to stop (the model waits for it), false when the pilot has ended
+     */
+    boolean requestStop(DelegateExecution execution);
 
-    LaunchPlan beginLaunch(DelegateExecution execution) throws org.pilotflow.resource.ResourceException;
-
-    /** The job was accepted (it may still be queued); the pilot is PENDING_ACTIVE until its agent reports. */
-    void launched(DelegateExecution execution, org.pilotflow.resource.Submitted submitted);
-
-    /** The launch failed; the pilot becomes FAILED with this reason. */
-    void launchFailed(DelegateExecution execution, String reason);
-
-    /** Marks the pilot CANCELING and asks its agent to stop (or, with no agent yet, ends it CANCELED). */
-    void requestStop(DelegateExecution execution);
-
-    /** The agent did not stop in time: kill its job and end the pilot CANCELED. */
+    /** The agent did not stop within the grace period: the pilot is CANCELED and its job killed. */
     void kill(DelegateExecution execution);
 
     /**
@@ -36,6 +29,14 @@ public interface PilotFlowBackend {
      */
     void submitUnit(DelegateExecution execution) throws UnitRejectedException;
 
-    /** The handle of a pilot's job, or null if none was started. */
-    JobHandle jobOf(DelegateExecution execution);
+    /** {@code pilotflow.unit.cancel} arrived: the unit is canceled (through its agent when it has one). */
+    void cancelUnit(DelegateExecution execution);
+
+    /**
+     * A pilot process of version 1 of the model (first releases) reached its launch service task, which the
+     * launch worker no longer serves: the pilot FAILS with a reason that says to submit it again.
+     *
+     * @return the reason
+     */
+    String legacyLaunch(DelegateExecution execution);
 }

@@ -9,8 +9,8 @@ import java.util.List;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.ProcessEngineConfiguration;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
-import org.pilotflow.internal.PilotFlowRuntime;
-import org.pilotflow.internal.SessionState;
+import org.pilotflow.internal.session.SessionService;
+import org.pilotflow.internal.session.SessionState;
 import org.pilotflow.plugin.PilotFlowConfig;
 import org.pilotflow.plugin.PilotFlowPlugin;
 import org.pilotflow.resource.config.ResourceConfigException;
@@ -42,13 +42,14 @@ public final class Session implements AutoCloseable {
 
     private final SessionState state;
     private final ProcessEngine engine;
-    private final boolean ownsEngine;
+    /** The plugin of the engine this session built, or null when the application owns the engine. */
+    private final PilotFlowPlugin ownPlugin;
     private volatile boolean closed;
 
-    private Session(SessionState state, ProcessEngine engine, boolean ownsEngine) {
+    private Session(SessionState state, ProcessEngine engine, PilotFlowPlugin ownPlugin) {
         this.state = state;
         this.engine = engine;
-        this.ownsEngine = ownsEngine;
+        this.ownPlugin = ownPlugin;
     }
 
     /** A new session on an embedded engine with the default settings (work directory {@code ./pilotflow-work}). */
@@ -58,8 +59,7 @@ public final class Session implements AutoCloseable {
 
     /** A new session on an engine the application built with {@link PilotFlowPlugin}. */
     public static Session attach(ProcessEngine engine) {
-        PilotFlowRuntime rt = PilotFlowRuntime.of(engine);
-        return new Session(rt.createSession(), engine, false);
+        return new Session(SessionService.of(engine).create(), engine, null);
     }
 
     /** The session {@code sessionId}, on a new embedded engine with the default settings. */
@@ -67,10 +67,12 @@ public final class Session implements AutoCloseable {
         return builder().reconnect(sessionId);
     }
 
-    /** The session {@code sessionId} on an engine the application built with {@link PilotFlowPlugin}. */
+    /**
+     * The session {@code sessionId} on an engine the application built with {@link PilotFlowPlugin}. Any engine
+     * node on the session's database can open it, also while another node has it open.
+     */
     public static Session reconnect(ProcessEngine engine, String sessionId) {
-        PilotFlowRuntime rt = PilotFlowRuntime.of(engine);
-        return new Session(rt.reconnectSession(sessionId), engine, false);
+        return new Session(SessionService.of(engine).reconnect(sessionId), engine, null);
     }
 
     public static Builder builder() {
@@ -88,7 +90,7 @@ public final class Session implements AutoCloseable {
 
     /** The resource configurations this engine knows; add or load more here. */
     public ResourceRegistry resources() {
-        return state.runtime().resources();
+        return state.resourceRegistry();
     }
 
     /**
@@ -100,7 +102,9 @@ public final class Session implements AutoCloseable {
      */
     public List<String> loadResourceConfigs(Path directory) {
         try {
-            return state.runtime().resources().loadDirectory(directory);
+            List<String> labels = state.resourceRegistry().loadDirectory(directory);
+            state.resourcesChanged();
+            return labels;
         } catch (ResourceConfigException e) {
             String field = (e.file() == null ? "" : Path.of(e.file()).getFileName() + ": ")
                     + (e.key() == null ? "(file)" : e.key());
@@ -115,12 +119,12 @@ public final class Session implements AutoCloseable {
      * a resource), so after an engine restart add them again before pilots on SSH resources are watched.
      */
     public void addContext(SshCredentials credentials) {
-        state.runtime().shells().defaultCredentials(credentials);
+        state.sshConnections().defaultCredentials(credentials);
     }
 
     /** Adds SSH credentials for one host (as written in the resources' endpoints), overriding the default. */
     public void addContext(String host, SshCredentials credentials) {
-        state.runtime().shells().credentials(host, credentials);
+        state.sshConnections().credentials(host, credentials);
     }
 
     public PilotManager createPilotManager() {
@@ -169,12 +173,27 @@ public final class Session implements AutoCloseable {
                 for (UnitManager um : state.unitManagers()) {
                     um.close(false);
                 }
-                state.runtime().closeSession(state);
+                state.markClosed();
             }
         } finally {
-            if (ownsEngine) {
-                state.runtime().stop();
-                engine.close();
+            state.detach();
+            if (ownPlugin != null) {
+                ownPlugin.stop();
+                closeEngine(engine);
+            }
+        }
+    }
+
+    /** Closes an engine this class built, and its connection pool (the engine leaves a given pool open). */
+    private static void closeEngine(ProcessEngine engine) {
+        javax.sql.DataSource ds = ((ProcessEngineConfigurationImpl) engine.getProcessEngineConfiguration())
+                .getDataSource();
+        engine.close();
+        if (ds instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new PersistenceFailure("cannot close the engine's connection pool: " + e.getMessage(), e);
             }
         }
     }
@@ -194,6 +213,8 @@ public final class Session implements AutoCloseable {
     public static final class Builder {
         private PilotFlowConfig config = PilotFlowConfig.defaults();
         private String jdbcUrl;
+        private String user = "sa";
+        private String password = "";
         private String historyLevel = ProcessEngineConfiguration.HISTORY_ACTIVITY;
 
         /** The work directory (default {@code ./pilotflow-work}): database, logs. */
@@ -207,9 +228,20 @@ public final class Session implements AutoCloseable {
             return this;
         }
 
-        /** A JDBC URL instead of the default H2 file database {@code <work>/db/pilotflow}. */
+        /**
+         * A JDBC URL instead of the default H2 file database {@code <work>/db/pilotflow}, e.g.
+         * {@code jdbc:postgresql://db.example.org/pilotflow}: several engine nodes on one PostgreSQL database form
+         * a PilotFlow cluster.
+         */
         public Builder jdbcUrl(String url) {
             jdbcUrl = url;
+            return this;
+        }
+
+        /** The database user and password (default {@code sa} and an empty password, H2's defaults). */
+        public Builder credentials(String databaseUser, String databasePassword) {
+            user = databaseUser;
+            password = databasePassword;
             return this;
         }
 
@@ -223,50 +255,57 @@ public final class Session implements AutoCloseable {
         }
 
         public Session create() {
-            ProcessEngine engine = buildEngine();
+            PilotFlowPlugin plugin = new PilotFlowPlugin(config);
+            ProcessEngine engine = buildEngine(plugin);
             try {
-                return new Session(PilotFlowRuntime.of(engine).createSession(), engine, true);
+                return new Session(SessionService.of(engine).create(), engine, plugin);
             } catch (RuntimeException e) {
-                PilotFlowRuntime.of(engine).stop();
-                engine.close();
+                plugin.stop();
+                closeEngine(engine);
                 throw e;
             }
         }
 
         public Session reconnect(String sessionId) {
-            ProcessEngine engine = buildEngine();
+            PilotFlowPlugin plugin = new PilotFlowPlugin(config);
+            ProcessEngine engine = buildEngine(plugin);
             try {
-                return new Session(PilotFlowRuntime.of(engine).reconnectSession(sessionId), engine, true);
+                return new Session(SessionService.of(engine).reconnect(sessionId), engine, plugin);
             } catch (RuntimeException e) {
-                PilotFlowRuntime.of(engine).stop();
-                engine.close();
+                plugin.stop();
+                closeEngine(engine);
                 throw e;
             }
         }
 
-        private ProcessEngine buildEngine() {
+        private ProcessEngine buildEngine(PilotFlowPlugin plugin) {
             Path work = config.workDirectory();
+            String url = jdbcUrl != null ? jdbcUrl
+                    : "jdbc:h2:file:" + work.resolve("db").resolve("pilotflow")
+                    // WRITE_DELAY=0: a commit reaches the file before PilotFlow acknowledges it to an agent (with
+                    // H2's default of 500 ms a kill -9 lost acknowledged reports); LOCK_TIMEOUT: a transaction
+                    // waits this long for a row another one holds, then fails and runs again
+                    + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0;LOCK_TIMEOUT=30000";
             ProcessEngineConfigurationImpl cfg = (ProcessEngineConfigurationImpl)
                     ProcessEngineConfiguration.createStandaloneProcessEngineConfiguration();
-            cfg.setProcessEngineName("pilotflow-" + digest(work.toString()));
-            cfg.setJdbcUrl(jdbcUrl != null ? jdbcUrl
-                    : "jdbc:h2:file:" + work.resolve("db").resolve("pilotflow")
-                    // WRITE_DELAY=0: a commit reaches the file before PilotFlow acknowledges it to an agent; with
-                    // H2's default (500 ms) a kill -9 lost acknowledged reports and left agents stuck
-                    + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0");
-            cfg.setJdbcUsername("sa");
-            cfg.setJdbcPassword("");
-            cfg.setJdbcMaxActiveConnections(20);
+            // unique per engine: two engines on one work directory (a second node in this JVM) do not collide
+            cfg.setProcessEngineName("pilotflow-" + digest(work.toString()) + "-"
+                    + Integer.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextInt(1 << 16)));
+            int jobThreads = 10;
+            javax.sql.DataSource pool = Pools.dataSource(url, user, password, config.connectionsNeeded() + jobThreads);
+            cfg.setDataSource(pool);
             cfg.setDatabaseSchemaUpdate(ProcessEngineConfiguration.DB_SCHEMA_UPDATE_TRUE);
             cfg.setHistory(historyLevel);
             cfg.setJobExecutorActivate(true);
             cfg.setMetricsEnabled(false);
-            cfg.getProcessEnginePlugins().add(new PilotFlowPlugin(config));
+            cfg.getProcessEnginePlugins().add(plugin);
             try {
                 return cfg.buildProcessEngine();
             } catch (RuntimeException e) {
-                throw new PersistenceFailure("cannot start the embedded engine on " + cfg.getJdbcUrl() + ": "
-                        + e.getMessage() + " (is another application using this work directory?)", e);
+                ((com.zaxxer.hikari.HikariDataSource) pool).close();
+                throw new PersistenceFailure("cannot start the embedded engine on " + url + ": "
+                        + e.getMessage() + (jdbcUrl == null ? " (is another application using this work directory?)"
+                        : ""), e);
             }
         }
 

@@ -21,6 +21,10 @@ import java.util.Objects;
  * @param cancelGrace      how long a canceled pilot's agent has to stop before its job is killed (30 s)
  * @param jobPollInterval  how often the batch-job watcher asks each resource's job manager about its pilots' jobs,
  *                         with one call per resource host ({@code squeue}/{@code qstat}/{@code ps}) (3 s)
+ * @param syncThreads      how many agent syncs this node works on at once (4): each may hold a database
+ *                         connection while it applies reports; more syncs wait in a queue
+ * @param launchThreads    how many pilots this node launches at once (4): each runs the resource's submission
+ *                         (staging, sbatch) without holding a database connection
  */
 public record PilotFlowConfig(
         Path workDirectory,
@@ -32,7 +36,9 @@ public record PilotFlowConfig(
         Duration orphanTimeout,
         Duration launchTimeout,
         Duration cancelGrace,
-        Duration jobPollInterval) {
+        Duration jobPollInterval,
+        int syncThreads,
+        int launchThreads) {
 
     public PilotFlowConfig {
         Objects.requireNonNull(workDirectory, "workDirectory");
@@ -46,6 +52,12 @@ public record PilotFlowConfig(
         positive("launchTimeout", launchTimeout);
         positive("cancelGrace", cancelGrace);
         positive("jobPollInterval", jobPollInterval);
+        if (syncThreads < 1 || syncThreads > 256) {
+            throw new IllegalArgumentException("syncThreads is " + syncThreads + ", expected 1..256");
+        }
+        if (launchThreads < 1 || launchThreads > 256) {
+            throw new IllegalArgumentException("launchThreads is " + launchThreads + ", expected 1..256");
+        }
         if (heartbeatTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
             throw new IllegalArgumentException("heartbeatTimeout is " + heartbeatTimeout
                     + ", expected at least twice heartbeatInterval (" + heartbeatInterval + ")");
@@ -56,6 +68,15 @@ public record PilotFlowConfig(
         if (d == null || d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(name + " is " + d + ", expected a positive duration");
         }
+    }
+
+    /**
+     * The database connections this node can use at once besides the job executor's: sync workers, launch
+     * workers, the watchdog and the job thread, the contact recorder, follow-ups and the refresher, and room for the
+     * application's own API calls.
+     */
+    public int connectionsNeeded() {
+        return syncThreads + launchThreads + 8;
     }
 
     public static PilotFlowConfig defaults() {
@@ -70,7 +91,8 @@ public record PilotFlowConfig(
         return new Builder().workDirectory(workDirectory).resourceDirectory(resourceDirectory)
                 .endpointHost(endpointHost).endpointPort(endpointPort).heartbeatInterval(heartbeatInterval)
                 .heartbeatTimeout(heartbeatTimeout).orphanTimeout(orphanTimeout).launchTimeout(launchTimeout)
-                .cancelGrace(cancelGrace).jobPollInterval(jobPollInterval);
+                .cancelGrace(cancelGrace).jobPollInterval(jobPollInterval).syncThreads(syncThreads)
+                .launchThreads(launchThreads);
     }
 
     public static final class Builder {
@@ -84,6 +106,8 @@ public record PilotFlowConfig(
         private Duration launchTimeout = Duration.ofMinutes(2);
         private Duration cancelGrace = Duration.ofSeconds(30);
         private Duration jobPollInterval = Duration.ofSeconds(3);
+        private int syncThreads = 4;
+        private int launchThreads = 4;
 
         public Builder workDirectory(Path v) { workDirectory = v; return this; }
         public Builder resourceDirectory(Path v) { resourceDirectory = v; return this; }
@@ -95,11 +119,13 @@ public record PilotFlowConfig(
         public Builder launchTimeout(Duration v) { launchTimeout = v; return this; }
         public Builder cancelGrace(Duration v) { cancelGrace = v; return this; }
         public Builder jobPollInterval(Duration v) { jobPollInterval = v; return this; }
+        public Builder syncThreads(int v) { syncThreads = v; return this; }
+        public Builder launchThreads(int v) { launchThreads = v; return this; }
 
         public PilotFlowConfig build() {
             return new PilotFlowConfig(workDirectory.toAbsolutePath().normalize(), resourceDirectory, endpointHost,
                     endpointPort, heartbeatInterval, heartbeatTimeout, orphanTimeout, launchTimeout, cancelGrace,
-                    jobPollInterval);
+                    jobPollInterval, syncThreads, launchThreads);
         }
     }
 }

@@ -39,6 +39,13 @@ public class PilotFlowPlugin extends AbstractProcessEnginePlugin {
         runtime.start(processEngine);
     }
 
+    /** Stops PilotFlow on this engine (endpoint, workers, watchdog); agents keep running until their orphan timeout. */
+    public void stop() {
+        if (runtime != null) {
+            runtime.stop();
+        }
+    }
+
     /** The runtime this plugin started; null before the engine was built. */
     public PilotFlowRuntime runtime() {
         return runtime;
@@ -85,5 +92,13 @@ public class PilotFlowPlugin extends AbstractProcessEnginePlugin {
 
     public void setJobPollInterval(String duration) {
         settings.jobPollInterval(Duration.parse(duration));
+    }
+
+    public void setSyncThreads(int n) {
+        settings.syncThreads(n);
+    }
+
+    public void setLaunchThreads(int n) {
+        settings.launchThreads(n);
     }
 }

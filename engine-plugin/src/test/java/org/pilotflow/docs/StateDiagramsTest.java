@@ -10,6 +10,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import java.util.Map;
+import org.pilotflow.internal.lifecycle.PilotEffect;
+import org.pilotflow.internal.lifecycle.UnitEffect;
 import org.pilotflow.model.PilotState;
 import org.pilotflow.model.UnitState;
 
@@ -38,7 +41,12 @@ class StateDiagramsTest {
     private static final Path README = Path.of("..", "README.md");
     private static final Path STATE_MODELS = Path.of("..", "docs", "state-models.md");
 
-    private record Diagram(String marker, String mermaid) {
+    /** A generated block: a Mermaid diagram (fenced) or a Markdown table (as is). */
+    private record Diagram(String marker, String mermaid, boolean fenced) {
+        Diagram(String marker, String mermaid) {
+            this(marker, mermaid, true);
+        }
+
         String begin() {
             return "<!-- " + marker + ":begin -->";
         }
@@ -48,14 +56,32 @@ class StateDiagramsTest {
         }
 
         String block() {
-            return "```mermaid\n" + mermaid + (mermaid.endsWith("\n") ? "" : "\n") + "```";
+            return fenced ? "```mermaid\n" + mermaid + (mermaid.endsWith("\n") ? "" : "\n") + "```" : mermaid.strip();
         }
     }
 
     private static List<Diagram> diagrams() {
         return List.of(
                 new Diagram("pilot-states", PilotState.MODEL.toMermaid()),
-                new Diagram("unit-states", UnitState.MODEL.toMermaid()));
+                new Diagram("unit-states", UnitState.MODEL.toMermaid()),
+                new Diagram("pilot-effects", effects(PilotEffect.ON_ENTER, PilotEffect::description), false),
+                new Diagram("unit-effects", effects(UnitEffect.ON_ENTER, UnitEffect::description), false));
+    }
+
+    /** The table of what entering each state does, from the lifecycle's own effect table. */
+    static <S extends Enum<S>, E extends Enum<E>> String effects(Map<S, List<E>> onEnter,
+                                                                 java.util.function.Function<E, String> text) {
+        StringBuilder b = new StringBuilder("| entering | does, in this order |\n|---|---|\n");
+        onEnter.forEach((state, list) -> {
+            if (!list.isEmpty()) {
+                b.append("| ").append(state.name()).append(" | ");
+                for (int i = 0; i < list.size(); i++) {
+                    b.append(i > 0 ? "; " : "").append(list.get(i).name()).append(": ").append(text.apply(list.get(i)));
+                }
+                b.append(" |\n");
+            }
+        });
+        return b.toString();
     }
 
     @Test
@@ -93,8 +119,8 @@ class StateDiagramsTest {
                 if (update) {
                     text = text.substring(0, from) + "\n" + d.block() + "\n" + text.substring(end);
                 } else {
-                    problems.add(doc.normalize() + ": the " + d.marker() + " diagram is not the one generated from "
-                            + "the code's transition table; regenerate it with: " + REGENERATE
+                    problems.add(doc.normalize() + ": the " + d.marker() + " block is not the one generated from "
+                            + "the code's tables; regenerate it with: " + REGENERATE
                             + "\n  expected between the markers:\n" + d.block() + "\n  found:\n" + (between.isBlank() ? "(nothing)" : between.strip()));
                 }
             }

@@ -1,0 +1,183 @@
+package org.pilotflow.internal.channel;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.pilotflow.internal.lifecycle.PilotLifecycle;
+import org.pilotflow.internal.lifecycle.Transactions;
+import org.pilotflow.internal.lifecycle.UnitLifecycle;
+import org.pilotflow.internal.store.ChannelTable;
+import org.pilotflow.internal.store.NodeTable;
+import org.pilotflow.internal.store.PilotKey;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's end of the agents' channel: the HTTP endpoint, the sync workers, the long polls, and the contact
+ * recorder, which every half heartbeat interval writes who was heard ({@code PF_CONTACT}) and that this node is
+ * alive ({@code PF_NODE}), and reads which nodes are ({@link #endpointsFor}).
+ *
+ * <p>Threads and what they own: {@code pilotflow-endpoint-*} (2) read requests; {@code pilotflow-sync-*} (the
+ * configured number) authenticate, apply reports and answer, never more at once, so database connections and
+ * memory stay bounded; {@code pilotflow-polls} times out held syncs; {@code pilotflow-contacts} records contacts.
+ */
+public final class Channel {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Channel.class);
+
+    /** Settings of the channel (taken from the plugin's configuration). */
+    public record Settings(String host, int port, long heartbeatMillis, long heartbeatTimeoutMillis,
+                           int syncThreads) { }
+
+    private final Transactions txs;
+    private final Settings settings;
+    private final String nodeId;
+    private final ContactBook contacts = new ContactBook();
+    private final ReportApplier applier;
+    private final ExecutorService intake;
+    private final ThreadPoolExecutor workers;
+    private final ScheduledExecutorService timer;
+    private final ScheduledExecutorService recorder;
+    private final LongPolls polls;
+    private final SyncService sync;
+    private volatile List<String> nodes = List.of();
+    private AgentEndpoint endpoint;
+
+    public Channel(Transactions txs, PilotLifecycle pilots, UnitLifecycle units, Settings settings, String nodeId) {
+        this.txs = txs;
+        this.settings = settings;
+        this.nodeId = nodeId;
+        this.applier = new ReportApplier(txs, pilots, units);
+        this.intake = Executors.newFixedThreadPool(2, daemon("pilotflow-endpoint"));
+        this.workers = new ThreadPoolExecutor(settings.syncThreads(), settings.syncThreads(), 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(4096), daemon("pilotflow-sync"));
+        this.timer = Executors.newSingleThreadScheduledExecutor(daemon("pilotflow-polls"));
+        this.recorder = Executors.newSingleThreadScheduledExecutor(daemon("pilotflow-contacts"));
+        this.polls = new LongPolls(timer, workers);
+        this.sync = new SyncService(txs, applier, contacts, polls, settings.heartbeatMillis(), () -> nodes);
+    }
+
+    /** Opens the endpoint, registers this node and starts recording contacts. */
+    public void start(int port) {
+        endpoint = AgentEndpoint.start(settings.host(), port, intake, workers, sync);
+        txs.runRetrying(tx -> {
+            NodeTable.register(tx.connection(), nodeId, endpoint.baseUrl(), tx.dbNow());
+            return null;
+        });
+        recordContacts();
+        long period = Math.max(100, settings.heartbeatMillis() / 2);
+        recorder.scheduleWithFixedDelay(this::recordContacts, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /** This node's endpoint, e.g. {@code http://127.0.0.1:41234}. */
+    public String baseUrl() {
+        return endpoint.baseUrl();
+    }
+
+    public int port() {
+        return endpoint.port();
+    }
+
+    /**
+     * The agent endpoints of a session on every live node, this node's first: what an agent is given at launch
+     * and in every answer, so it can fail over to another node.
+     */
+    public List<String> endpointsFor(String sessionId) {
+        List<String> out = new ArrayList<>();
+        out.add(endpoint.baseUrl() + "/sessions/" + sessionId);
+        for (String n : nodes) {
+            String e = n + "/sessions/" + sessionId;
+            if (!out.contains(e)) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    /** How many engine nodes are alive, this one included (as of the last contact recording). */
+    public int nodeCount() {
+        return Math.max(1, nodes.size());
+    }
+
+    public ContactBook contacts() {
+        return contacts;
+    }
+
+    /** A command for the pilot committed on this node: a held sync of its agent is answered now. */
+    public void commandsQueued(PilotKey pilot) {
+        sync.commandsQueued(pilot);
+    }
+
+    /** The pilot's agent is gone for good: forget its node-local state. */
+    public void forget(PilotKey pilot) {
+        contacts.forget(pilot);
+        applier.forget(pilot);
+        sync.forget(pilot);
+    }
+
+    private void recordContacts() {
+        try {
+            List<PilotKey> heard = contacts.takeHeard();
+            List<String> live = txs.runRetrying(tx -> {
+                long now = tx.dbNow();
+                if (!heard.isEmpty()) {
+                    ChannelTable.stampContacts(tx.connection(), heard, now, nodeId);
+                }
+                NodeTable.seen(tx.connection(), nodeId, now);
+                List<String> urls = new ArrayList<>();
+                long window = Math.max(3 * settings.heartbeatMillis(), settings.heartbeatTimeoutMillis());
+                for (NodeTable.NodeRow n : NodeTable.seenSince(tx.connection(), now - window)) {
+                    if (n.endpoint() != null) {
+                        urls.add(n.endpoint());
+                    }
+                }
+                return urls;
+            });
+            nodes = List.copyOf(live);
+        } catch (RuntimeException e) {
+            LOG.warn("could not record agent contacts (retrying in {} ms): {}", settings.heartbeatMillis() / 2,
+                    e.toString());
+        }
+    }
+
+    /** Stops taking syncs; held syncs are answered; this node's row goes (other nodes stop advertising it). */
+    public void stop() {
+        recorder.shutdownNow();
+        if (endpoint != null) {
+            endpoint.stop();
+        }
+        polls.wakeAll();
+        timer.shutdownNow();
+        workers.shutdown();
+        try {
+            workers.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        workers.shutdownNow();
+        intake.shutdownNow();
+        try {
+            txs.runRetrying(tx -> {
+                NodeTable.remove(tx.connection(), nodeId);
+                return null;
+            });
+        } catch (RuntimeException e) {
+            LOG.debug("could not remove node {} from PF_NODE: {}", nodeId, e.toString());
+        }
+    }
+
+    static ThreadFactory daemon(String prefix) {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

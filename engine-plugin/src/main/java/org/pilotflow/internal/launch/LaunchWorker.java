@@ -1,0 +1,249 @@
+package org.pilotflow.internal.launch;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.IntSupplier;
+import org.camunda.bpm.engine.ExternalTaskService;
+import org.camunda.bpm.engine.externaltask.ExternalTask;
+import org.camunda.bpm.engine.externaltask.LockedExternalTask;
+import org.pilotflow.delegates.BpmnContract;
+import org.pilotflow.internal.lifecycle.PilotLifecycle;
+import org.pilotflow.internal.lifecycle.Transactions;
+import org.pilotflow.internal.store.PilotKey;
+import org.pilotflow.internal.resources.Resources;
+import org.pilotflow.internal.store.PilotRecord;
+import org.pilotflow.resource.PilotLaunch;
+import org.pilotflow.resource.ResourceAdapter;
+import org.pilotflow.resource.ResourceException;
+import org.pilotflow.resource.Submitted;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes the "Launch pilot" external tasks ({@value BpmnContract#TOPIC_LAUNCH_PILOT}) of any pilot process, on any
+ * engine node, and launches the pilots outside any transaction:
+ * <ol>
+ *   <li>record the attempt (LAUNCHING, a fresh secret, job phase SUBMITTING) and commit;</li>
+ *   <li>ask the resource: on a retry, first look for the job an earlier attempt may have started (its name, its
+ *       pid file), else submit (staging over SFTP, sbatch, qsub, fork) — no database connection is held;</li>
+ *   <li>record the job and complete the task in one transaction; a pilot canceled meanwhile keeps the job's
+ *       handle so the watchdog kills it.</li>
+ * </ol>
+ * A resource's refusal ("invalid partition") ends the pilot FAILED with the resource's words (the process takes
+ * its "launch failed" path); an unexpected error is retried ({@link #RETRIES} attempts, the task's retries), then
+ * fails the pilot the same way. The task's lock is extended while a launch runs; if this node dies, the lock expires
+ * and another node's worker takes the task (and adopts the job if there is one).
+ *
+ * <p>Threads: {@code pilotflow-launch-fetch} fetches tasks; {@code pilotflow-launch-*} (the configured number)
+ * launch, one pilot each; {@code pilotflow-launch-locks} extends locks.
+ */
+public final class LaunchWorker {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LaunchWorker.class);
+    static final int RETRIES = 3;
+    static final long LOCK_MILLIS = 60_000;
+    static final long RETRY_PAUSE_MILLIS = 5_000;
+    static final long IDLE_MILLIS = 1_000;
+
+    private final ExternalTaskService tasks;
+    private final Transactions txs;
+    private final PilotLifecycle pilots;
+    private final Resources resources;
+    private final Function<String, List<String>> endpoints;
+    private final IntSupplier enginePort;
+    private final String workerId;
+    private final Semaphore slots;
+    private final ExecutorService fetcher;
+    private final ExecutorService launchers;
+    private final ScheduledExecutorService locks;
+    private final Object wake = new Object();
+    private boolean hinted;
+    private volatile boolean stopped;
+
+    public LaunchWorker(ExternalTaskService tasks, Transactions txs, PilotLifecycle pilots, Resources resources,
+                        Function<String, List<String>> endpoints, IntSupplier enginePort, String workerId,
+                        int threads) {
+        this.tasks = tasks;
+        this.txs = txs;
+        this.pilots = pilots;
+        this.resources = resources;
+        this.endpoints = endpoints;
+        this.enginePort = enginePort;
+        this.workerId = workerId;
+        this.slots = new Semaphore(threads);
+        this.fetcher = Executors.newSingleThreadExecutor(daemon("pilotflow-launch-fetch"));
+        this.launchers = Executors.newFixedThreadPool(threads, daemon("pilotflow-launch"));
+        this.locks = Executors.newSingleThreadScheduledExecutor(daemon("pilotflow-launch-locks"));
+    }
+
+    public void start() {
+        fetcher.execute(this::fetchLoop);
+    }
+
+    /** A pilot process was started here: look for its task now rather than at the next poll. */
+    public void hint() {
+        synchronized (wake) {
+            hinted = true;
+            wake.notifyAll();
+        }
+    }
+
+    public void stop() {
+        stopped = true;
+        hint();
+        fetcher.shutdownNow();
+        launchers.shutdownNow();
+        locks.shutdownNow();
+    }
+
+    private void fetchLoop() {
+        while (!stopped) {
+            try {
+                slots.acquire();
+                int free = 1 + slots.drainPermits();
+                List<LockedExternalTask> got = List.of();
+                try {
+                    got = tasks.fetchAndLock(free, workerId)
+                            .topic(BpmnContract.TOPIC_LAUNCH_PILOT, LOCK_MILLIS)
+                            .variables(BpmnContract.VAR_SESSION, BpmnContract.VAR_PILOT)
+                            .execute();
+                } catch (RuntimeException e) {
+                    LOG.warn("fetching pilot launches failed (trying again in {} ms): {}", IDLE_MILLIS, e.toString());
+                }
+                slots.release(free - got.size());
+                for (LockedExternalTask t : got) {
+                    launchers.execute(() -> {
+                        try {
+                            launch(t);
+                        } finally {
+                            slots.release();
+                        }
+                    });
+                }
+                if (got.isEmpty()) {
+                    synchronized (wake) {
+                        if (!hinted) {
+                            wake.wait(IDLE_MILLIS);
+                        }
+                        hinted = false;
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void launch(LockedExternalTask task) {
+        PilotKey key = new PilotKey((String) task.getVariables().get(BpmnContract.VAR_SESSION),
+                (String) task.getVariables().get(BpmnContract.VAR_PILOT));
+        ScheduledFuture<?> extender = locks.scheduleWithFixedDelay(() -> extendLock(task), LOCK_MILLIS / 3,
+                LOCK_MILLIS / 3, TimeUnit.MILLISECONDS);
+        try {
+            PilotLifecycle.LaunchStart start = txs.runRetrying(tx -> pilots.beginLaunch(tx, key));
+            if (start == null) {
+                endWithoutLaunch(task, key);
+                return;
+            }
+            PilotRecord p = start.pilot();
+            ResourceAdapter adapter = resources.adapterOf(p);
+            PilotLaunch launch = resources.launchOf(p, start.secret(), endpoints.apply(p.sessionId()),
+                    enginePort.getAsInt());
+            LOG.info("pilot {}: launching on {} ({} cores, runtime {}){}", key, p.description().resource(),
+                    p.description().cores(), p.description().runtime(),
+                    p.launchAttempt() > 1 ? ", attempt " + p.launchAttempt() : "");
+            Optional<Submitted> earlier = p.launchAttempt() > 1 ? adapter.find(launch) : Optional.empty();
+            if (earlier.isPresent()) {
+                LOG.info("pilot {}: found job {} of an earlier launch attempt; adopting it", key,
+                        earlier.get().handle());
+            }
+            Submitted job = earlier.isPresent() ? earlier.get() : adapter.submit(launch);
+            txs.runRetrying(tx -> {
+                boolean goOn = pilots.launched(tx, key, job.handle().toString(), job.sandbox());
+                if (goOn && ours(task)) {
+                    tasks.complete(task.getId(), workerId);
+                }
+                return null;
+            });
+        } catch (ResourceException e) {
+            failLaunch(task, key, e.getMessage());
+        } catch (RuntimeException e) {
+            int left = (task.getRetries() == null ? RETRIES : task.getRetries()) - 1;
+            if (left <= 0) {
+                failLaunch(task, key, "after " + RETRIES + " attempts: " + e);
+            } else {
+                LOG.warn("pilot {}: launch attempt failed, {} more in {} ms: {}", key, left, RETRY_PAUSE_MILLIS,
+                        e.toString());
+                try {
+                    tasks.handleFailure(task.getId(), workerId, String.valueOf(e.getMessage()), e.toString(), left,
+                            RETRY_PAUSE_MILLIS);
+                } catch (RuntimeException again) {
+                    LOG.warn("pilot {}: could not record the failed attempt (the task's lock expires and it runs "
+                            + "again): {}", key, again.toString());
+                }
+            }
+        } finally {
+            extender.cancel(false);
+        }
+    }
+
+    /** The pilot is canceling or has ended: the process leaves the launch task by its "launch failed" path. */
+    private void endWithoutLaunch(LockedExternalTask task, PilotKey key) {
+        txs.runRetrying(tx -> {
+            PilotRecord p = tx.pilot(key);
+            if (ours(task)) {
+                tasks.handleBpmnError(task.getId(), workerId, BpmnContract.ERR_PILOT_LAUNCH_FAILED,
+                        "not launched: the pilot is " + (p == null ? "gone" : p.state()
+                                + (p.reason() == null ? "" : " (" + p.reason() + ")")));
+            }
+            return null;
+        });
+    }
+
+    private void failLaunch(LockedExternalTask task, PilotKey key, String reason) {
+        try {
+            txs.runRetrying(tx -> {
+                pilots.launchFailed(tx, key, reason);
+                if (ours(task)) {
+                    tasks.handleBpmnError(task.getId(), workerId, BpmnContract.ERR_PILOT_LAUNCH_FAILED, reason,
+                            Map.of(BpmnContract.VAR_PILOT_STATE, "FAILED"));
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            LOG.error("pilot {}: could not record its failed launch ({}): {}", key, reason, e.toString());
+        }
+    }
+
+    /** Whether the task still exists and is locked by this worker (it goes when the pilot is canceled). */
+    private boolean ours(LockedExternalTask task) {
+        ExternalTask t = tasks.createExternalTaskQuery().externalTaskId(task.getId()).singleResult();
+        return t != null && workerId.equals(t.getWorkerId());
+    }
+
+    private void extendLock(LockedExternalTask task) {
+        try {
+            tasks.extendLock(task.getId(), workerId, LOCK_MILLIS);
+        } catch (RuntimeException e) {
+            LOG.debug("could not extend the lock of launch task {}: {}", task.getId(), e.toString());
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String prefix) {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

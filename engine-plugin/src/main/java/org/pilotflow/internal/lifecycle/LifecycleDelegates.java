@@ -1,0 +1,102 @@
+package org.pilotflow.internal.lifecycle;
+
+import java.util.List;
+import org.camunda.bpm.engine.ProcessEngineException;
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.pilotflow.delegates.BpmnContract;
+import org.pilotflow.delegates.PilotFlowBackend;
+import org.pilotflow.delegates.UnitRejectedException;
+import org.pilotflow.internal.store.PilotKey;
+import org.pilotflow.internal.store.PilotRecord;
+import org.pilotflow.internal.store.UnitKey;
+import org.pilotflow.internal.store.UnitRecord;
+
+/**
+ * What the lifecycle models' delegates call: each call runs in the delegate's transaction (so the record change
+ * and the BPMN step commit together) and reads the pilot or unit named by the process variables.
+ */
+public final class LifecycleDelegates implements PilotFlowBackend {
+
+    private final Transactions txs;
+    private final PilotLifecycle pilots;
+    private final UnitLifecycle units;
+
+    public LifecycleDelegates(Transactions txs, PilotLifecycle pilots, UnitLifecycle units) {
+        this.txs = txs;
+        this.pilots = pilots;
+        this.units = units;
+    }
+
+    @Override
+    public boolean requestStop(DelegateExecution execution) {
+        PilotKey key = pilot(execution);
+        PilotLifecycle.StopOutcome o = txs.run(tx -> pilots.requestStop(tx, key));
+        if (o == PilotLifecycle.StopOutcome.ENDED) {
+            PilotRecord p = txs.run(tx -> tx.pilot(key));
+            execution.setVariable(BpmnContract.VAR_PILOT_STATE, p.state().name());
+        }
+        return o == PilotLifecycle.StopOutcome.WAIT_FOR_AGENT;
+    }
+
+    @Override
+    public void kill(DelegateExecution execution) {
+        PilotKey key = pilot(execution);
+        PilotRecord p = txs.run(tx -> {
+            pilots.killedAfterGrace(tx, key);
+            return tx.pilot(key);
+        });
+        execution.setVariable(BpmnContract.VAR_PILOT_STATE, p.state().name());
+    }
+
+    @Override
+    public void submitUnit(DelegateExecution execution) throws UnitRejectedException {
+        String sessionId = (String) execution.getVariable(BpmnContract.VAR_SESSION);
+        String uid = (String) execution.getVariable(BpmnContract.VAR_UNIT);
+        Tx tx = txs.current();
+        try {
+            if (uid == null) {
+                UnitRecord created = UnitFromVariables.create(txs, tx, sessionId, execution);
+                units.insert(tx, created);
+                uid = created.uid();
+                execution.setVariable(BpmnContract.VAR_UNIT, uid);
+            }
+            String reason = units.submitted(tx, new UnitKey(sessionId, uid), execution.getProcessInstanceId());
+            if (reason != null) {
+                throw new UnitRejectedException(reason);
+            }
+        } catch (java.sql.SQLException e) {
+            throw new ProcessEngineException("PilotFlow database access failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void cancelUnit(DelegateExecution execution) {
+        UnitKey key = new UnitKey((String) execution.getVariable(BpmnContract.VAR_SESSION),
+                (String) execution.getVariable(BpmnContract.VAR_UNIT));
+        txs.run(tx -> {
+            units.cancel(tx, List.of(key), "canceled by message " + BpmnContract.MSG_UNIT_CANCEL);
+            return null;
+        });
+    }
+
+    @Override
+    public String legacyLaunch(DelegateExecution execution) {
+        PilotKey key = pilot(execution);
+        String reason = "this pilot was waiting to launch when PilotFlow was upgraded; submit it again";
+        txs.run(tx -> {
+            pilots.launchFailed(tx, key, reason);
+            return null;
+        });
+        return reason;
+    }
+
+    private static PilotKey pilot(DelegateExecution execution) {
+        String sessionId = (String) execution.getVariable(BpmnContract.VAR_SESSION);
+        String uid = (String) execution.getVariable(BpmnContract.VAR_PILOT);
+        if (sessionId == null || uid == null) {
+            throw new ProcessEngineException("process instance " + execution.getProcessInstanceId()
+                    + " lacks the variables " + BpmnContract.VAR_SESSION + " and " + BpmnContract.VAR_PILOT);
+        }
+        return new PilotKey(sessionId, uid);
+    }
+}

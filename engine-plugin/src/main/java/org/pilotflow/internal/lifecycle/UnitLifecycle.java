@@ -1,0 +1,298 @@
+package org.pilotflow.internal.lifecycle;
+
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.pilotflow.internal.scheduling.Placement;
+import org.pilotflow.internal.store.JobPhase;
+import org.pilotflow.internal.store.PilotKey;
+import org.pilotflow.internal.store.PilotRecord;
+import org.pilotflow.internal.store.UnitKey;
+import org.pilotflow.internal.store.UnitRecord;
+import org.pilotflow.internal.store.UnitSpecs;
+import org.pilotflow.internal.store.UnitTable;
+import org.pilotflow.model.IllegalStateTransitionException;
+import org.pilotflow.model.PilotState;
+import org.pilotflow.model.UnitState;
+import org.pilotflow.model.wire.Command;
+import org.pilotflow.model.wire.Report;
+
+/**
+ * The only code that changes a unit's state. Every change runs inside a {@link Tx}, moves through
+ * {@link UnitState#MODEL}, and carries out {@link UnitEffect#ON_ENTER} for each state entered. Binding takes the
+ * pilot's lock (through the manager's {@link ManagerSchedule}), so no unit is bound to a pilot that is ending.
+ */
+public final class UnitLifecycle {
+
+    private final Bpmn bpmn;
+
+    public UnitLifecycle(Bpmn bpmn) {
+        this.bpmn = bpmn;
+    }
+
+    /**
+     * How a unit moves.
+     *
+     * @param report            an agent's report (its exit code, tails, sandbox and slots are recorded)
+     * @param correlate         whether the unit process gets {@code pilotflow.unit.ended} on a final state
+     * @param correlateRequired whether the move waits for the process to take it (an agent's report does: it
+     *                          comes again), or the watchdog repeats it later (the engine's own moves)
+     */
+    private record Move(Report report, String reason, String pilot, Map<String, Long> timestamps, boolean correlate,
+                        boolean correlateRequired) {
+        static Move agent(Report r) {
+            return new Move(r, null, null, r.timestamps(), true, true);
+        }
+
+        static Move engine(String reason) {
+            return new Move(null, reason, null, Map.of(), true, false);
+        }
+
+        static Move bind(String pilot) {
+            return new Move(null, null, pilot, Map.of(), true, false);
+        }
+
+        /** Rejected while its process is still starting: the process takes its error path itself. */
+        static Move rejectedAtSubmit(String reason) {
+            return new Move(null, reason, null, Map.of(), false, false);
+        }
+    }
+
+    // ---------------------------------------------------------------- submission
+
+    /** Stores new units (NEW) and starts their processes; each process's first task schedules its unit. */
+    public void submit(Tx tx, List<UnitRecord> created) throws SQLException {
+        for (UnitRecord u : created) {
+            tx.insertUnit(u);
+            bpmn.startUnit(u);
+        }
+    }
+
+    /** A unit started by a BPMN call activity: stored here, scheduled by {@link #submitted} right after. */
+    public void insert(Tx tx, UnitRecord created) {
+        tx.insertUnit(created);
+    }
+
+    /**
+     * The unit process's submit task: the unit is UNSCHEDULED and scheduled at once.
+     *
+     * @return why the unit can never run (it is FAILED), or null
+     */
+    public String submitted(Tx tx, UnitKey key, String processInstanceId) throws SQLException {
+        UnitRecord u = tx.unit(key);
+        if (u == null) {
+            return "unit " + key.uid() + " of session " + key.sessionId() + " is not in the database";
+        }
+        UnitRecord withProcess = u.edit().processInstance(processInstanceId).done();
+        tx.updateUnit(withProcess);
+        move(tx, withProcess, UnitState.UNSCHEDULED, Move.rejectedAtSubmit(null));
+        UnitRecord after = tx.unit(key);
+        return after.state() == UnitState.FAILED ? after.reason() : null;
+    }
+
+    // ---------------------------------------------------------------- the agent
+
+    /** An agent's report about one of its units (preload the batch's units first). */
+    public Outcome agentReport(Tx tx, PilotKey pilot, Report r) throws SQLException {
+        UnitRecord u = tx.unit(new UnitKey(pilot.sessionId(), r.unitId()));
+        if (u == null) {
+            return new Outcome.Refused("unit " + r.unitId() + " is unknown");
+        }
+        if (!pilot.uid().equals(u.pilot())) {
+            return new Outcome.Refused("unit " + r.unitId() + " is "
+                    + (u.pilot() == null ? "not bound to a pilot" : "bound to pilot " + u.pilot()));
+        }
+        UnitState target;
+        try {
+            target = UnitState.valueOf(r.state());
+        } catch (IllegalArgumentException | NullPointerException e) {
+            return new Outcome.Refused("'" + r.state() + "' is not a unit state");
+        }
+        try {
+            return move(tx, u, target, Move.agent(r));
+        } catch (IllegalStateTransitionException e) {
+            return new Outcome.Refused("unit " + r.unitId() + ": " + e.getMessage());
+        }
+    }
+
+    // ---------------------------------------------------------------- cancel
+
+    /**
+     * Cancels units: an unbound one, or one whose pilot has ended, at once; a bound one through its agent
+     * (CANCEL_UNIT; the agent reports CANCELED). Final units stay as they are.
+     */
+    public void cancel(Tx tx, Collection<UnitKey> keys, String why) throws SQLException {
+        List<UnitRecord> units = new ArrayList<>();
+        Set<PilotKey> pilots = new HashSet<>();
+        for (UnitKey k : keys) {
+            UnitRecord u = tx.unit(k);
+            if (u != null && !u.isFinal()) {
+                units.add(u);
+                if (u.pilot() != null) {
+                    pilots.add(u.pilotKey());
+                }
+            }
+        }
+        tx.lockPilots(pilots);
+        for (UnitRecord u : units) {
+            UnitRecord now = tx.unit(u.key());
+            if (now.isFinal()) {
+                continue;
+            }
+            PilotRecord p = now.pilot() == null ? null : tx.pilot(now.pilotKey());
+            if (p == null) {
+                move(tx, now, UnitState.CANCELED, Move.engine(why + "; canceled before it reached an agent"));
+            } else if (p.isFinal()) {
+                move(tx, now, UnitState.CANCELED, Move.engine(why));
+            } else {
+                tx.queueCommand(p.key(), seq -> Command.cancelUnit(seq, now.uid()));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- a final pilot's units
+
+    /**
+     * Ends up to {@code limit} unfinished units of a final pilot: CANCELED with a canceled pilot, FAILED with a
+     * failed or expired one, or, for a restartable unit of a FAILED pilot whose job is gone, a new attempt elsewhere.
+     *
+     * @param waiting uids of restartable units waiting for the pilot's job to end (skipped; grown here)
+     * @return how many units were ended or restarted
+     */
+    public int settle(Tx tx, PilotKey key, int limit, Set<String> waiting) throws SQLException {
+        PilotRecord p = tx.lockPilot(key);
+        if (p == null || !p.isFinal()) {
+            return 0;
+        }
+        List<UnitRecord> rows = tx.adopt(UnitTable.unfinishedOf(tx.connection(), key, limit + waiting.size()));
+        int handled = 0;
+        for (UnitRecord u : rows) {
+            if (handled >= limit) {
+                break;
+            }
+            if (u.isFinal() || waiting.contains(u.uid())) {
+                continue;
+            }
+            if (p.state() == PilotState.FAILED && u.description().restartable()) {
+                if (p.jobPhase() != JobPhase.ENDED) {
+                    waiting.add(u.uid()); // never beside its orphan: only once the old job is gone
+                    continue;
+                }
+                UnitRecord again = u.edit().restart("restarted after pilot " + p.uid() + " was lost").done();
+                tx.updateUnit(again);
+                effects(tx, u, again, List.of(UnitState.UNSCHEDULED), Move.engine(null));
+            } else {
+                UnitState end = p.state() == PilotState.CANCELED ? UnitState.CANCELED : UnitState.FAILED;
+                String why = switch (p.state()) {
+                    case CANCELED -> "pilot " + p.uid() + " was canceled";
+                    case DONE -> "pilot " + p.uid() + " ended (runtime expired) before the unit finished";
+                    default -> "pilot lost: " + p.uid() + (p.reason() == null ? "" : " (" + p.reason() + ")");
+                };
+                move(tx, u, end, Move.engine(why));
+            }
+            handled++;
+        }
+        return handled;
+    }
+
+    // ---------------------------------------------------------------- waiting units
+
+    /**
+     * Binds up to {@code limit} units of the manager that wait for a pilot, oldest first, where its policy allows;
+     * a unit no pilot can ever hold FAILS.
+     *
+     * @return how many units were bound or failed
+     */
+    public int drain(Tx tx, String sessionId, String manager, int limit) throws SQLException {
+        if (UnitTable.waiting(tx.connection(), sessionId, manager, 1).isEmpty()
+                || ManagerSchedule.of(tx, sessionId, manager) == null) {
+            return 0;
+        }
+        // read after the manager's pilots are locked: no other drain binds these units meanwhile
+        List<UnitRecord> rows = UnitTable.waiting(tx.connection(), sessionId, manager, limit);
+        int n = 0;
+        for (UnitRecord u : tx.adopt(rows)) {
+            if (u.state() != UnitState.UNSCHEDULED || u.pilot() != null) {
+                continue;
+            }
+            if (schedule(tx, u, true)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The process of a final unit still waits (it missed {@code pilotflow.unit.ended}): tell it again. */
+    public boolean catchUp(UnitRecord u) {
+        return bpmn.unitEnded(u);
+    }
+
+    // ---------------------------------------------------------------- moves
+
+    private Outcome move(Tx tx, UnitRecord u, UnitState target, Move m) throws SQLException {
+        List<UnitState> ann = u.advanceTo(target);
+        if (ann.isEmpty()) {
+            return Outcome.APPLIED;
+        }
+        UnitRecord.Editor e = u.edit().states(ann, m.timestamps());
+        if (m.report() != null) {
+            e.report(m.report());
+        }
+        if (m.reason() != null) {
+            e.reason(m.reason());
+        }
+        if (m.pilot() != null) {
+            e.pilot(m.pilot());
+        }
+        UnitRecord next = e.done();
+        tx.updateUnit(next);
+        return effects(tx, u, next, ann, m);
+    }
+
+    private Outcome effects(Tx tx, UnitRecord before, UnitRecord next, List<UnitState> entered, Move m)
+            throws SQLException {
+        for (UnitState s : entered) {
+            for (UnitEffect effect : UnitEffect.ON_ENTER.get(s)) {
+                switch (effect) {
+                    case SCHEDULE -> schedule(tx, next, m.correlate());
+                    case QUEUE_RUN_UNIT -> tx.queueCommand(next.pilotKey(), seq -> Command.run(seq, UnitSpecs.of(next)));
+                    case CORRELATE_ENDED -> {
+                        if (m.correlate() && !bpmn.unitEnded(next) && m.correlateRequired()) {
+                            tx.updateUnit(before); // undone: the report stays unapplied and comes again
+                            return new Outcome.NotYet("the process of unit " + next.uid() + " does not wait yet");
+                        }
+                    }
+                    case DRAIN_MANAGER -> tx.publishOnce(new Published.DrainWanted(next.sessionId(), next.manager()));
+                    default -> throw new IllegalStateException(effect + " on entering " + s);
+                }
+            }
+        }
+        return Outcome.APPLIED;
+    }
+
+    /**
+     * Binds the UNSCHEDULED unit, leaves it waiting, or FAILS it when it can never run.
+     *
+     * @return whether it was bound or failed (false: it waits)
+     */
+    private boolean schedule(Tx tx, UnitRecord u, boolean correlate) throws SQLException {
+        ManagerSchedule schedule = ManagerSchedule.of(tx, u.sessionId(), u.manager());
+        Placement placement = schedule == null
+                ? new Placement.Reject("unit manager " + u.manager() + " of session " + u.sessionId()
+                        + " does not exist")
+                : schedule.place(u);
+        if (placement instanceof Placement.Bind b) {
+            move(tx, u, UnitState.PENDING_INPUT_STAGING, Move.bind(b.pilot()));
+            return true;
+        }
+        if (placement instanceof Placement.Reject r) {
+            move(tx, u, UnitState.FAILED, correlate ? Move.engine(r.reason()) : Move.rejectedAtSubmit(r.reason()));
+            return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,139 @@
+package org.pilotflow.internal.resources;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.pilotflow.api.ComputePilotDescription;
+import org.pilotflow.internal.store.PilotRecord;
+import org.pilotflow.model.wire.AgentConfig;
+import org.pilotflow.plugin.PilotFlowConfig;
+import org.pilotflow.resource.AgentStaging;
+import org.pilotflow.resource.JobHandle;
+import org.pilotflow.resource.PilotLaunch;
+import org.pilotflow.resource.ResourceAdapter;
+import org.pilotflow.resource.ResourceAdapters;
+import org.pilotflow.resource.ResourceException;
+import org.pilotflow.resource.config.Access;
+import org.pilotflow.resource.config.LaunchMethods;
+import org.pilotflow.resource.config.ResourceConfig;
+import org.pilotflow.resource.config.ResourceRegistry;
+import org.pilotflow.resource.config.ResourceSchema;
+import org.pilotflow.resource.ssh.SshConnections;
+
+/**
+ * This node's view of the resources: the resource configurations, the SSH connections (and credentials, which
+ * live in this node's memory only), and the adapters that start, watch and end pilots' jobs.
+ */
+public final class Resources implements AutoCloseable {
+
+    private final PilotFlowConfig config;
+    private final ResourceRegistry registry = ResourceRegistry.withBuiltIns();
+    private final SshConnections shells = SshConnections.builder().build();
+    private final ResourceAdapters adapters = new ResourceAdapters(shells);
+
+    public Resources(PilotFlowConfig config) {
+        this.config = config;
+        Path userDir = config.resourceDirectory() != null ? config.resourceDirectory()
+                : Path.of(System.getProperty("user.home"), ".pilotflow", "resources");
+        if (config.resourceDirectory() != null || Files.isDirectory(userDir)) {
+            registry.loadDirectory(userDir);
+        }
+        configureAdapters();
+    }
+
+    public ResourceRegistry registry() {
+        return registry;
+    }
+
+    public SshConnections shells() {
+        return shells;
+    }
+
+    public ResourceAdapters adapters() {
+        return adapters;
+    }
+
+    /**
+     * Tells the adapters about every resource entry (job manager environments), so jobs of earlier runs can be
+     * watched and killed; call again after loading more entries.
+     */
+    public void configureAdapters() {
+        for (String label : registry.labels()) {
+            adapters.configure(registry.get(label));
+        }
+    }
+
+    /** The adapter that started (or will start) the pilot's job. */
+    public ResourceAdapter adapterOf(PilotRecord p) throws ResourceException {
+        if (p.job() != null) {
+            return adapters.forHandle(JobHandle.parse(p.job()));
+        }
+        return adapters.forEndpoint(schemaOf(p).jobManagerEndpoint().uri());
+    }
+
+    private ResourceConfig resourceOf(PilotRecord p) throws ResourceException {
+        try {
+            return registry.get(p.description().resource());
+        } catch (RuntimeException e) {
+            throw new ResourceException("resource " + p.description().resource() + " is no longer configured on this"
+                    + " engine node: " + e.getMessage());
+        }
+    }
+
+    private ResourceSchema schemaOf(PilotRecord p) throws ResourceException {
+        return resourceOf(p).schema(p.description().accessSchema());
+    }
+
+    /**
+     * What an adapter needs to start the pilot's job: the agent's configuration (with the secret and the agent
+     * endpoints of every live engine node) and the batch parameters.
+     */
+    public PilotLaunch launchOf(PilotRecord p, String secret, List<String> endpoints, int enginePort)
+            throws ResourceException {
+        ComputePilotDescription d = p.description();
+        ResourceConfig rc = resourceOf(p);
+        ResourceSchema schema = rc.schema(d.accessSchema());
+        LaunchMethods methods = rc.launchMethods();
+        Map<String, Map<String, Object>> methodOptions = new LinkedHashMap<>();
+        methods.options().forEach((m, o) -> methodOptions.put(m.name(), o));
+        AgentConfig agent = new AgentConfig(p.sessionId(), p.uid(), endpoints, false, secret, p.sandbox(),
+                d.cores(), d.gpus(), d.runtime().toSeconds(), config.heartbeatInterval().toMillis(),
+                config.orphanTimeout().toMillis(), methods.order().stream().map(Enum::name).toList(), methodOptions);
+        // on this host the engine's own java serves the agent; elsewhere the resource says where java is
+        String java = schema.access() == Access.LOCAL && "java".equals(rc.agentJava())
+                ? Path.of(System.getProperty("java.home"), "bin", "java").toString() : rc.agentJava();
+        return new PilotLaunch(agent, rc, schema, p.sandbox(), d.sandbox() != null, java, d.runtime(),
+                d.queue() != null ? d.queue() : rc.defaultQueue().orElse(null), d.project(),
+                (int) Math.min(Integer.MAX_VALUE, d.memoryMb()), enginePort);
+    }
+
+    /**
+     * The last {@code lines} lines of a pilot's agent.log, read where its sandbox is (over SFTP for SSH
+     * resources); empty when there is no job yet or the log cannot be read.
+     */
+    public String agentLog(PilotRecord p, int lines) {
+        if (p.job() == null) {
+            return "";
+        }
+        try {
+            JobHandle h = JobHandle.parse(p.job());
+            byte[] tail = adapters.forHandle(h).shell(h).readTail(p.sandbox() + "/" + AgentStaging.AGENT_LOG,
+                    64 * 1024);
+            if (tail == null) {
+                return "";
+            }
+            List<String> all = List.of(new String(tail, StandardCharsets.UTF_8).split("\n"));
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (ResourceException | RuntimeException e) {
+            return "";
+        }
+    }
+
+    @Override
+    public void close() {
+        shells.close(); // agents behind an SSH tunnel lose this node now, as direct ones do with its endpoint
+    }
+}

@@ -1,0 +1,18 @@
+package org.pilotflow.internal.session;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.pilotflow.api.PilotCallback;
+import org.pilotflow.internal.store.PilotRecord;
+
+/** This node's cached view of one pilot (see {@link UnitView}). */
+final class PilotView {
+    /** Written under the session's view lock; read by anyone. */
+    volatile PilotRecord current;
+    final List<PilotCallback> callbacks = new CopyOnWriteArrayList<>();
+    volatile PilotHandle handle;
+
+    PilotView(PilotRecord record) {
+        this.current = record;
+    }
+}

@@ -1,0 +1,49 @@
+package org.pilotflow.internal.session;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import org.pilotflow.api.WaitTimeout;
+import org.pilotflow.model.StateModel;
+
+/** The one wait behind waitPilots, waitUnits and waitFor: block until every entry is in an awaited state. */
+final class StateWait {
+    private StateWait() {
+    }
+
+    /**
+     * @param states the awaited states; any final state of {@code model} when null or empty
+     * @param timeout null for no limit
+     * @return the entries' states, in order
+     * @throws WaitTimeout naming the entries that did not get there, and where they are
+     */
+    static <E, S extends Enum<S>> List<S> await(SessionState session, List<E> entries, Function<E, S> state,
+                                                Function<E, String> uid, StateModel<S> model,
+                                                Collection<S> states, Duration timeout, String kind) {
+        Set<S> target = states == null || states.isEmpty() ? model.finals() : EnumSet.copyOf(states);
+        Duration limit = timeout == null ? Duration.ofDays(3650) : timeout;
+        boolean ok = session.await(() -> entries.stream().allMatch(e -> target.contains(state.apply(e))), limit);
+        if (!ok) {
+            Map<String, S> pending = new LinkedHashMap<>();
+            for (E e : entries) {
+                S s = state.apply(e);
+                if (!target.contains(s)) {
+                    pending.put(uid.apply(e), s);
+                }
+            }
+            String examples = pending.entrySet().stream().limit(5).map(x -> x.getKey() + "=" + x.getValue())
+                    .toList().toString();
+            throw new WaitTimeout(pending.size() + " of " + entries.size() + " " + kind + "(s) did not reach "
+                    + target + " within " + limit + "; e.g. " + examples, pending);
+        }
+        List<S> out = new ArrayList<>(entries.size());
+        entries.forEach(e -> out.add(state.apply(e)));
+        return out;
+    }
+}

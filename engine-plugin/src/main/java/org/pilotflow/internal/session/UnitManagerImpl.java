@@ -1,0 +1,235 @@
+package org.pilotflow.internal.session;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.pilotflow.api.BadParameter;
+import org.pilotflow.api.ComputePilot;
+import org.pilotflow.api.ComputeUnit;
+import org.pilotflow.api.ComputeUnitDescription;
+import org.pilotflow.api.PartialSubmission;
+import org.pilotflow.api.SchedulerPolicy;
+import org.pilotflow.api.UnitCallback;
+import org.pilotflow.api.UnitManager;
+import org.pilotflow.internal.lifecycle.Published;
+import org.pilotflow.internal.store.SessionTable;
+import org.pilotflow.internal.store.UnitKey;
+import org.pilotflow.internal.store.UnitRecord;
+import org.pilotflow.internal.store.Uids;
+import org.pilotflow.model.UnitState;
+
+/**
+ * The unit manager. Its pilots and policy are in the database; scheduling happens in the transactions that store
+ * units and apply reports (see the lifecycle package), so any engine node schedules for any manager.
+ */
+final class UnitManagerImpl implements UnitManager {
+
+    /** Units stored per transaction by {@link #submitUnits}: a crash leaves a prefix of whole chunks. */
+    static final int CHUNK = 200;
+
+    private final SessionState session;
+    private final String uid;
+    private final SchedulerPolicy policy;
+    private final List<UnitCallback> callbacks = new CopyOnWriteArrayList<>();
+    private volatile boolean closed;
+
+    UnitManagerImpl(SessionState session, String uid, SchedulerPolicy policy, boolean closed) {
+        this.session = session;
+        this.uid = uid;
+        this.policy = policy;
+        this.closed = closed;
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+
+    @Override
+    public SchedulerPolicy policy() {
+        return policy;
+    }
+
+    // ---- pilots
+
+    @Override
+    public void addPilots(Collection<? extends ComputePilot> toAdd) {
+        session.requireOpen(closed, "unit manager " + uid);
+        if (toAdd == null) {
+            throw new BadParameter("pilots", null, "a collection of pilots");
+        }
+        List<String> uids = new ArrayList<>();
+        int i = 0;
+        for (ComputePilot p : toAdd) {
+            if (!(p instanceof PilotHandle h) || !h.sessionId().equals(session.id())) {
+                throw new BadParameter("pilots[" + i + "]", p == null ? null : p.uid(),
+                        "a pilot of session " + session.id());
+            }
+            uids.add(p.uid());
+            i++;
+        }
+        session.service().txs().runRetrying(tx -> {
+            long now = tx.dbNow();
+            for (String p : uids) {
+                SessionTable.addManagerPilot(tx.connection(), session.id(), uid, p, now);
+            }
+            tx.publish(new Published.DrainWanted(session.id(), uid));
+            return null;
+        });
+    }
+
+    @Override
+    public void removePilots(Collection<String> uids) {
+        session.requireOpen(closed, "unit manager " + uid);
+        session.service().txs().runRetrying(tx -> {
+            for (String p : uids) {
+                SessionTable.removeManagerPilot(tx.connection(), session.id(), uid, p);
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<String> listPilots() {
+        return session.service().txs().runRetrying(tx -> SessionTable.managerPilots(tx.connection(), session.id(),
+                uid));
+    }
+
+    // ---- units
+
+    @Override
+    public List<ComputeUnit> submitUnits(List<ComputeUnitDescription> descriptions) {
+        session.requireOpen(closed, "unit manager " + uid);
+        if (descriptions == null) {
+            throw new BadParameter("units", null, "a list of ComputeUnitDescription");
+        }
+        List<String> pilots = null;
+        for (int i = 0; i < descriptions.size(); i++) {
+            ComputeUnitDescription d = descriptions.get(i);
+            if (d == null) {
+                throw new BadParameter("units[" + i + "]", null, "a ComputeUnitDescription");
+            }
+            if (d.pilot() != null) {
+                pilots = pilots == null ? listPilots() : pilots;
+                if (!pilots.contains(d.pilot())) {
+                    throw new BadParameter("units[" + i + "].pilot", d.pilot(), "one of this unit manager's pilots "
+                            + pilots);
+                }
+            }
+        }
+        List<ComputeUnit> out = new ArrayList<>(descriptions.size());
+        for (int from = 0; from < descriptions.size(); from += CHUNK) {
+            List<ComputeUnitDescription> part = descriptions.subList(from, Math.min(descriptions.size(), from + CHUNK));
+            try {
+                long first = session.service().take(session.id(), SessionTable.Counter.UNIT, part.size());
+                List<UnitRecord> created = new ArrayList<>(part.size());
+                for (int k = 0; k < part.size(); k++) {
+                    created.add(UnitRecord.created(session.id(), Uids.unit(first + k), uid, part.get(k)));
+                }
+                session.service().txs().runRetrying(tx -> {
+                    session.service().units().submit(tx, created);
+                    return null;
+                });
+                for (UnitRecord u : created) {
+                    out.add(session.handle(session.unitView(u.uid())));
+                }
+            } catch (RuntimeException e) {
+                if (out.isEmpty()) {
+                    throw e;
+                }
+                throw new PartialSubmission("stored " + out.size() + " of " + descriptions.size() + " units ("
+                        + out.get(0).uid() + " to " + out.get(out.size() - 1).uid() + ") before storing the next "
+                        + part.size() + " failed: " + e.getMessage() + "; the stored ones run, submit the rest again",
+                        out, e);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public List<String> listUnits() {
+        List<String> out = new ArrayList<>();
+        session.unitsOf(uid).forEach(v -> out.add(v.current.uid()));
+        return out;
+    }
+
+    @Override
+    public List<ComputeUnit> getUnits(Collection<String> uids) {
+        List<ComputeUnit> out = new ArrayList<>();
+        for (UnitView v : views(uids)) {
+            out.add(session.handle(v));
+        }
+        return out;
+    }
+
+    private List<UnitView> views(Collection<String> uids) {
+        if (uids == null || uids.isEmpty()) {
+            return session.unitsOf(uid);
+        }
+        List<UnitView> out = new ArrayList<>();
+        for (String u : uids) {
+            UnitView v = session.unitView(u);
+            if (v == null || !uid.equals(v.current.manager())) {
+                throw new BadParameter("uids", u, "a unit of unit manager " + uid);
+            }
+            out.add(v);
+        }
+        return out;
+    }
+
+    @Override
+    public List<UnitState> waitUnits(Collection<String> uids, Collection<UnitState> states, Duration timeout) {
+        return StateWait.await(session, views(uids), v -> v.current.state(), v -> v.current.uid(), UnitState.MODEL,
+                states, timeout, "unit");
+    }
+
+    @Override
+    public void cancelUnits(Collection<String> uids) {
+        cancel(session, views(uids), "canceled on request");
+    }
+
+    static void cancel(SessionState session, List<UnitView> views, String why) {
+        List<UnitKey> keys = new ArrayList<>();
+        for (UnitView v : views) {
+            if (!v.current.isFinal()) {
+                keys.add(v.current.key());
+            }
+        }
+        for (int from = 0; from < keys.size(); from += 500) {
+            List<UnitKey> part = keys.subList(from, Math.min(keys.size(), from + 500));
+            session.service().txs().runRetrying(tx -> {
+                session.service().units().cancel(tx, part, why);
+                return null;
+            });
+        }
+    }
+
+    @Override
+    public void registerCallback(UnitCallback callback) {
+        if (callback == null) {
+            throw new BadParameter("callback", null, "a UnitCallback");
+        }
+        callbacks.add(callback);
+    }
+
+    List<UnitCallback> callbacks() {
+        return callbacks;
+    }
+
+    @Override
+    public void close(boolean terminate) {
+        if (closed) {
+            return;
+        }
+        if (terminate) {
+            cancelUnits(List.of());
+        }
+        closed = true;
+        session.service().txs().runRetrying(tx -> {
+            SessionTable.closeManager(tx.connection(), session.id(), uid);
+            return null;
+        });
+    }
+}

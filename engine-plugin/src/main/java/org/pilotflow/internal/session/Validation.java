@@ -1,0 +1,84 @@
+package org.pilotflow.internal.session;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.pilotflow.api.BadParameter;
+import org.pilotflow.api.ComputePilotDescription;
+import org.pilotflow.resource.config.Access;
+import org.pilotflow.resource.config.InvalidDescriptionException;
+import org.pilotflow.resource.config.PathVariables;
+import org.pilotflow.resource.config.ResourceConfig;
+import org.pilotflow.resource.config.ResourceConfigException;
+import org.pilotflow.resource.config.ResourceRegistry;
+import org.pilotflow.resource.config.UnknownResourceException;
+
+/** Checks a pilot description against its resource's configuration; turns each problem into a BadParameter. */
+final class Validation {
+    private Validation() {
+    }
+
+    static ResourceConfig resource(ResourceRegistry registry, String prefix, ComputePilotDescription d) {
+        ResourceConfig rc;
+        try {
+            rc = registry.get(d.resource());
+        } catch (UnknownResourceException e) {
+            throw new BadParameter(prefix + "resource", d.resource(), "one of the configured resources "
+                    + e.knownLabels(), e);
+        }
+        if (d.accessSchema() != null && !rc.schemas().containsKey(d.accessSchema())) {
+            throw new BadParameter(prefix + "accessSchema", d.accessSchema(), "a schema of " + rc.label() + ": "
+                    + rc.schemas().keySet());
+        }
+        Map<String, Object> present = new HashMap<>();
+        present.put("project", d.project());
+        present.put("queue", d.queue());
+        present.put("memory", d.memoryMb() > 0 ? d.memoryMb() : null);
+        present.put("gpus", d.gpus() > 0 ? d.gpus() : null);
+        present.put("sandbox", d.sandbox());
+        try {
+            rc.checkMandatoryArgs(present);
+        } catch (InvalidDescriptionException e) {
+            throw new BadParameter(prefix + e.field(), e.value(), e.expected(), e);
+        }
+        return rc;
+    }
+
+    /**
+     * The pilot sandbox: the description's (inside {@code valid_roots}) or the resource's default. For a resource
+     * reached over SSH the path may start with a variable ({@code $HOME/...}) whose value only the resource knows:
+     * it is kept as written here and resolved and checked against {@code valid_roots} when the pilot launches.
+     */
+    static String sandbox(ResourceConfig rc, String prefix, ComputePilotDescription d, String sessionId, String uid) {
+        if (rc.schema(d.accessSchema()).access() == Access.SSH) {
+            if (d.sandbox() == null) {
+                return rc.defaultRemoteWorkdir() + "/" + sessionId + "/" + uid;
+            }
+            if (!PathVariables.isWellFormed(d.sandbox()) || d.sandbox().contains("/../")
+                    || d.sandbox().endsWith("/..")) {
+                throw new BadParameter(prefix + "sandbox", d.sandbox(), "an absolute path, or one starting with a "
+                        + "variable such as $HOME, below one of the valid_roots of " + rc.label() + " "
+                        + rc.validRoots());
+            }
+            return d.sandbox();
+        }
+        return localSandbox(rc, prefix, d, sessionId, uid).toString();
+    }
+
+    private static Path localSandbox(ResourceConfig rc, String prefix, ComputePilotDescription d, String sessionId,
+                                     String uid) {
+        try {
+            if (d.sandbox() != null) {
+                return rc.checkSandbox(Path.of(d.sandbox()));
+            }
+            return rc.defaultSandbox(sessionId).resolve(uid);
+        } catch (InvalidDescriptionException e) {
+            throw new BadParameter(prefix + "sandbox", d.sandbox(), e.expected(), e);
+        } catch (ResourceConfigException e) {
+            throw new BadParameter(prefix + "sandbox", d.sandbox(), "a sandbox the resource configuration can "
+                    + "resolve (" + e.getMessage() + ")", e);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new BadParameter(prefix + "sandbox", d.sandbox(), "a valid path (" + e.getReason() + ")", e);
+        }
+    }
+}

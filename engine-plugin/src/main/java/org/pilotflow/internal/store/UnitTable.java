@@ -1,0 +1,327 @@
+package org.pilotflow.internal.store;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.camunda.bpm.engine.OptimisticLockingException;
+import org.pilotflow.api.ComputeUnitDescription;
+import org.pilotflow.api.StateEntry;
+import org.pilotflow.model.UnitState;
+
+/**
+ * {@code PF_UNIT}: one row per unit. Every update checks the row's revision. {@code CORES} and {@code GPUS} copy
+ * the description's values so the scheduler can sum a pilot's load in SQL.
+ */
+public final class UnitTable {
+
+    private static final String COLUMNS = "SESSION_ID, UID, MANAGER, DESCRIPTION, STATE, HISTORY, PILOT, PROC_INST,"
+            + " EXIT_CODE, REASON, STDOUT_TAIL, STDERR_TAIL, SANDBOX, SLOTS, ATTEMPT, REV";
+    private static final String SELECT = "SELECT " + COLUMNS + " FROM PF_UNIT";
+    private static final TypeReference<List<StateEntry<UnitState>>> HISTORY = new TypeReference<>() { };
+    private static final TypeReference<List<String>> STRINGS = new TypeReference<>() { };
+    private static final TypeReference<ComputeUnitDescription> DESCRIPTION = new TypeReference<>() { };
+    static final String NON_FINAL = Sql.names(nonFinal());
+    private static final int IN_LIST = 500;
+
+    private UnitTable() {
+    }
+
+    static List<UnitState> nonFinal() {
+        List<UnitState> out = new ArrayList<>();
+        for (UnitState s : UnitState.values()) {
+            if (!s.isFinal()) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    public static void insert(Connection c, Collection<UnitRecord> units) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO PF_UNIT (" + COLUMNS + ", CORES, GPUS) VALUES ("
+                + Sql.marks(18) + ")")) {
+            for (UnitRecord u : units) {
+                int i = 1;
+                ps.setString(i++, u.sessionId());
+                ps.setString(i++, u.uid());
+                ps.setString(i++, u.manager());
+                ps.setString(i++, Json.write(u.description()));
+                i = bindMutable(ps, i, u);
+                ps.setInt(i++, 1);
+                ps.setInt(i++, u.description().cores());
+                ps.setInt(i, u.description().gpus());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /** Writes the rows; each must still have the revision it was read with (else the transaction must retry). */
+    public static void update(Connection c, Collection<UnitRecord> units) throws SQLException {
+        // the description never changes after insert: not rewritten
+        try (PreparedStatement ps = c.prepareStatement("UPDATE PF_UNIT SET STATE = ?, HISTORY = ?, PILOT = ?,"
+                + " PROC_INST = ?, EXIT_CODE = ?, REASON = ?, STDOUT_TAIL = ?, STDERR_TAIL = ?, SANDBOX = ?,"
+                + " SLOTS = ?, ATTEMPT = ?, REV = ? WHERE SESSION_ID = ? AND UID = ? AND REV = ?")) {
+            List<UnitRecord> order = new ArrayList<>(units);
+            for (UnitRecord u : order) {
+                int i = bindMutable(ps, 1, u);
+                ps.setInt(i++, u.rev() + 1);
+                ps.setString(i++, u.sessionId());
+                ps.setString(i++, u.uid());
+                ps.setInt(i, u.rev());
+                ps.addBatch();
+            }
+            int[] counts = ps.executeBatch();
+            for (int k = 0; k < counts.length; k++) {
+                if (counts[k] == 0) {
+                    UnitRecord u = order.get(k);
+                    throw new OptimisticLockingException("unit " + u.key() + " changed concurrently (revision "
+                            + u.rev() + " is no longer current)");
+                }
+            }
+        }
+    }
+
+    private static int bindMutable(PreparedStatement ps, int i, UnitRecord u) throws SQLException {
+        ps.setString(i++, u.state().name());
+        ps.setString(i++, Json.write(u.history()));
+        ps.setString(i++, u.pilot());
+        ps.setString(i++, u.processInstanceId());
+        Sql.setNullableInt(ps, i++, u.exitCode());
+        ps.setString(i++, u.reason());
+        ps.setString(i++, u.stdoutTail());
+        ps.setString(i++, u.stderrTail());
+        ps.setString(i++, u.sandbox());
+        ps.setString(i++, Json.write(u.slots()));
+        ps.setInt(i++, u.attempt());
+        return i;
+    }
+
+    public static UnitRecord get(Connection c, UnitKey key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SELECT + " WHERE SESSION_ID = ? AND UID = ?")) {
+            ps.setString(1, key.sessionId());
+            ps.setString(2, key.uid());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? read(rs) : null;
+            }
+        }
+    }
+
+    /** The units with these uids in one session that exist, by uid (a query per 500 uids). */
+    public static Map<String, UnitRecord> get(Connection c, String sessionId, Collection<String> uids)
+            throws SQLException {
+        Map<String, UnitRecord> out = new LinkedHashMap<>();
+        for (List<String> part : Sql.chunks(new ArrayList<>(uids), IN_LIST)) {
+            try (PreparedStatement ps = c.prepareStatement(SELECT + " WHERE SESSION_ID = ? AND UID IN ("
+                    + Sql.marks(part.size()) + ")")) {
+                ps.setString(1, sessionId);
+                for (int i = 0; i < part.size(); i++) {
+                    ps.setString(i + 2, part.get(i));
+                }
+                for (UnitRecord u : all(ps)) {
+                    out.put(u.uid(), u);
+                }
+            }
+        }
+        return out;
+    }
+
+    public static List<UnitRecord> ofSession(Connection c, String sessionId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SELECT + " WHERE SESSION_ID = ? ORDER BY UID")) {
+            ps.setString(1, sessionId);
+            return all(ps);
+        }
+    }
+
+    public static int count(Connection c, String sessionId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM PF_UNIT WHERE SESSION_ID = ?")) {
+            ps.setString(1, sessionId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    public static List<String> uids(Connection c, String sessionId) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT UID FROM PF_UNIT WHERE SESSION_ID = ?")) {
+            ps.setString(1, sessionId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Revision of every unfinished unit of a session, by uid (for refreshing a cache). */
+    public static Map<String, Integer> unfinishedRevisions(Connection c, String sessionId) throws SQLException {
+        Map<String, Integer> out = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT UID, REV FROM PF_UNIT WHERE SESSION_ID = ?"
+                + " AND STATE IN (" + NON_FINAL + ")")) {
+            ps.setString(1, sessionId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getInt(2));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Up to {@code limit} unfinished units bound to a pilot. */
+    public static List<UnitRecord> unfinishedOf(Connection c, PilotKey pilot, int limit) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SELECT + " WHERE SESSION_ID = ? AND PILOT = ? AND STATE IN ("
+                + NON_FINAL + ") ORDER BY UID LIMIT " + limit)) {
+            ps.setString(1, pilot.sessionId());
+            ps.setString(2, pilot.uid());
+            return all(ps);
+        }
+    }
+
+    public static int countUnfinishedOf(Connection c, PilotKey pilot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM PF_UNIT WHERE SESSION_ID = ?"
+                + " AND PILOT = ? AND STATE IN (" + NON_FINAL + ")")) {
+            ps.setString(1, pilot.sessionId());
+            ps.setString(2, pilot.uid());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    /** Up to {@code limit} units of a manager waiting for a pilot (UNSCHEDULED, unbound), oldest first. */
+    public static List<UnitRecord> waiting(Connection c, String sessionId, String manager, int limit)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SELECT + " WHERE SESSION_ID = ? AND MANAGER = ?"
+                + " AND STATE = 'UNSCHEDULED' AND PILOT IS NULL ORDER BY UID LIMIT " + limit)) {
+            ps.setString(1, sessionId);
+            ps.setString(2, manager);
+            return all(ps);
+        }
+    }
+
+    /** The (session, manager) pairs that have units waiting for a pilot. */
+    public static List<String[]> managersWithWaitingUnits(Connection c) throws SQLException {
+        List<String[]> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT SESSION_ID, MANAGER FROM PF_UNIT"
+                + " WHERE STATE = 'UNSCHEDULED' AND PILOT IS NULL");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new String[] {rs.getString(1), rs.getString(2)});
+            }
+        }
+        return out;
+    }
+
+    /** A pilot's load: the cores and GPUs of its unfinished units. */
+    public record Load(int cores, int gpus) { }
+
+    /** The load of each of these pilots of one session (pilots without unfinished units are absent). */
+    public static Map<String, Load> loads(Connection c, String sessionId, Collection<String> pilots)
+            throws SQLException {
+        Map<String, Load> out = new HashMap<>();
+        for (List<String> part : Sql.chunks(new ArrayList<>(pilots), IN_LIST)) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT PILOT, SUM(CORES), SUM(GPUS) FROM PF_UNIT"
+                    + " WHERE SESSION_ID = ? AND PILOT IN (" + Sql.marks(part.size()) + ") AND STATE IN ("
+                    + NON_FINAL + ") GROUP BY PILOT")) {
+                ps.setString(1, sessionId);
+                for (int i = 0; i < part.size(); i++) {
+                    ps.setString(i + 2, part.get(i));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.put(rs.getString(1), new Load(rs.getInt(2), rs.getInt(3)));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Pilots (of any open session) that are final but still have unfinished units bound to them. */
+    public static List<PilotKey> finalPilotsWithUnfinishedUnits(Connection c) throws SQLException {
+        List<PilotKey> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT u.SESSION_ID, u.PILOT FROM PF_UNIT u"
+                + " JOIN PF_PILOT p ON p.SESSION_ID = u.SESSION_ID AND p.UID = u.PILOT"
+                + " WHERE u.STATE IN (" + NON_FINAL + ") AND p.STATE IN ('DONE', 'FAILED', 'CANCELED')");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new PilotKey(rs.getString(1), rs.getString(2)));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Unfinished units whose process instance no longer exists (deleted from Cockpit, REST or another engine
+     * node), at most {@code limit}.
+     *
+     * @param executionTable Camunda's execution table with the engine's table prefix, e.g. {@code ACT_RU_EXECUTION}
+     */
+    public static List<UnitKey> withoutProcessInstance(Connection c, String executionTable, int limit)
+            throws SQLException {
+        List<UnitKey> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT u.SESSION_ID, u.UID FROM PF_UNIT u"
+                + " WHERE u.STATE IN (" + NON_FINAL + ") AND u.PROC_INST IS NOT NULL AND NOT EXISTS"
+                + " (SELECT 1 FROM " + executionTable + " e WHERE e.ID_ = u.PROC_INST) LIMIT " + limit);
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new UnitKey(rs.getString(1), rs.getString(2)));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Final units whose process instance still runs: it missed {@code pilotflow.unit.ended} (the engine ended the
+     * unit while the process could not take the message). At most {@code limit}.
+     */
+    public static List<UnitRecord> finalWithRunningProcess(Connection c, String executionTable, int limit)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + prefixed("u") + " FROM " + executionTable + " e"
+                + " JOIN PF_UNIT u ON u.PROC_INST = e.ID_ WHERE e.ID_ = e.PROC_INST_ID_"
+                + " AND u.STATE IN ('DONE', 'FAILED', 'CANCELED') LIMIT " + limit)) {
+            return all(ps);
+        }
+    }
+
+    private static String prefixed(String alias) {
+        StringBuilder b = new StringBuilder();
+        for (String col : COLUMNS.split(",")) {
+            if (b.length() > 0) {
+                b.append(", ");
+            }
+            b.append(alias).append('.').append(col.strip());
+        }
+        return b.toString();
+    }
+
+    private static List<UnitRecord> all(PreparedStatement ps) throws SQLException {
+        List<UnitRecord> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(read(rs));
+            }
+        }
+        return out;
+    }
+
+    private static UnitRecord read(ResultSet rs) throws SQLException {
+        return new UnitRecord(rs.getString(1), rs.getString(2), rs.getString(3),
+                Json.read(rs.getString(4), DESCRIPTION), UnitState.valueOf(rs.getString(5)),
+                Json.read(rs.getString(6), HISTORY), rs.getString(7), rs.getString(8), Sql.nullableInt(rs, 9),
+                rs.getString(10), rs.getString(11), rs.getString(12), rs.getString(13),
+                Json.read(rs.getString(14), STRINGS), rs.getInt(15), rs.getInt(16));
+    }
+}

@@ -1,0 +1,400 @@
+package org.pilotflow.internal.watch;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.pilotflow.internal.lifecycle.FollowUps;
+import org.pilotflow.internal.lifecycle.PilotLifecycle;
+import org.pilotflow.internal.lifecycle.Transactions;
+import org.pilotflow.internal.lifecycle.UnitLifecycle;
+import org.pilotflow.internal.store.ChannelTable;
+import org.pilotflow.internal.store.JobPhase;
+import org.pilotflow.internal.store.NodeTable;
+import org.pilotflow.internal.store.PilotKey;
+import org.pilotflow.internal.store.PilotRecord;
+import org.pilotflow.internal.store.PilotTable;
+import org.pilotflow.internal.store.UnitKey;
+import org.pilotflow.internal.store.UnitRecord;
+import org.pilotflow.internal.store.UnitTable;
+import org.pilotflow.model.PilotState;
+import org.pilotflow.resource.JobStatus;
+import org.pilotflow.resource.ResourceException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The periodic work that runs once per cluster: whichever engine node holds the {@code watchdog} lease
+ * ({@code PF_LEASE}, renewed every pass, taken over by a live node when its holder stops renewing) does it.
+ *
+ * <ul>
+ *   <li><b>Silence.</b> An ACTIVE pilot no node has heard for {@code heartbeatTimeout} (database clock; a sync
+ *       counts while it is being worked on) is lost, and so is a pilot whose job has run for {@code launchTimeout}
+ *       without its agent reporting. Silence is counted only while some node was watching: after this node took
+ *       the lease, or resumed from a pause (SIGSTOP, a stalled JVM), agents get a full timeout to be heard.</li>
+ *   <li><b>Jobs</b> (every {@code jobPollInterval}, on their own thread): a vanished job fails its pilot with the
+ *       job manager's words; the job of a final pilot is driven to its end (killed at once when the engine ended
+ *       the pilot, after {@code cancelGrace} otherwise).</li>
+ *   <li><b>Loose ends</b>: units and pilots whose process instance was deleted (Cockpit, REST, another node) are
+ *       canceled; unfinished units of final pilots are ended; processes that missed their end message get it;
+ *       managers with waiting units drain.</li>
+ * </ul>
+ *
+ * <p>Threads: {@code pilotflow-watchdog} runs the lease and the checks; {@code pilotflow-jobs} asks the job
+ * managers and kills jobs (slow calls over SSH never delay the silence check). Both act only while this node holds
+ * the lease, except kills asked for on this node ({@link #killSoon}), which are idempotent anyway.
+ */
+public final class Watchdog {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Watchdog.class);
+    static final String LEASE = "watchdog";
+
+    /** The watchdog's timings (from the plugin's configuration). */
+    public record Settings(Duration heartbeatInterval, Duration heartbeatTimeout, Duration launchTimeout,
+                           Duration cancelGrace, Duration jobPollInterval) {
+        long periodMillis() {
+            return Math.max(100, heartbeatInterval.toMillis() / 2);
+        }
+
+        /** How long a lease lasts without renewal: the longest the cluster goes unwatched after a node dies. */
+        long leaseMillis() {
+            return Math.max(3 * periodMillis(), heartbeatTimeout.toMillis());
+        }
+    }
+
+    private final Transactions txs;
+    private final PilotLifecycle pilots;
+    private final UnitLifecycle units;
+    private final FollowUps followUps;
+    private final Jobs jobs;
+    private final Predicate<PilotKey> inFlightHere;
+    private final Settings settings;
+    private final String nodeId;
+    private final String executionTable;
+    private final ScheduledExecutorService watchThread;
+    private final ScheduledExecutorService jobThread;
+    private final Set<PilotKey> killRequests = ConcurrentHashMap.newKeySet();
+
+    // owned by the watchdog thread
+    private long lastPassNanos;
+    private long tenure = -1;
+    private long watchingSince;
+    private int passes;
+    private volatile boolean leader;
+    private volatile boolean stopped;
+
+    public Watchdog(Transactions txs, PilotLifecycle pilots, UnitLifecycle units, FollowUps followUps, Jobs jobs,
+                    Predicate<PilotKey> inFlightHere, Settings settings, String nodeId, String executionTable) {
+        this.txs = txs;
+        this.pilots = pilots;
+        this.units = units;
+        this.followUps = followUps;
+        this.jobs = jobs;
+        this.inFlightHere = inFlightHere;
+        this.settings = settings;
+        this.nodeId = nodeId;
+        this.executionTable = executionTable;
+        this.watchThread = Executors.newSingleThreadScheduledExecutor(daemon("pilotflow-watchdog"));
+        this.jobThread = Executors.newSingleThreadScheduledExecutor(daemon("pilotflow-jobs"));
+    }
+
+    public void start() {
+        long period = settings.periodMillis();
+        watchThread.scheduleWithFixedDelay(this::pass, period, period, TimeUnit.MILLISECONDS);
+        long poll = settings.jobPollInterval().toMillis();
+        jobThread.scheduleWithFixedDelay(this::pollJobs, poll, poll, TimeUnit.MILLISECONDS);
+    }
+
+    /** Whether this node holds the watchdog lease now. */
+    public boolean isLeader() {
+        return leader;
+    }
+
+    /** Ends the pilot's job soon (on the job thread), and confirms it ended. */
+    public void killSoon(PilotKey pilot) {
+        if (killRequests.add(pilot) && !stopped) {
+            jobThread.execute(this::killRequested);
+        }
+    }
+
+    /** Stops, and gives the lease up so another node takes over at once. */
+    public void stop() {
+        stopped = true;
+        watchThread.shutdownNow();
+        jobThread.shutdownNow();
+        if (leader) {
+            try {
+                txs.runRetrying(tx -> {
+                    NodeTable.release(tx.connection(), LEASE, nodeId);
+                    return null;
+                });
+            } catch (RuntimeException e) {
+                LOG.debug("could not release the watchdog lease: {}", e.toString());
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- the pass
+
+    private void pass() {
+        try {
+            long nanos = System.nanoTime();
+            long gapMillis = lastPassNanos == 0 ? 0 : (nanos - lastPassNanos) / 1_000_000;
+            boolean paused = gapMillis > 3 * settings.periodMillis();
+            lastPassNanos = nanos;
+            long[] lease = txs.runRetrying(tx -> new long[] {
+                    NodeTable.acquire(tx.connection(), LEASE, nodeId, tx.dbNow(), settings.leaseMillis()),
+                    tx.dbNow()});
+            long since = lease[0];
+            long now = lease[1];
+            if (since < 0) {
+                if (leader) {
+                    LOG.info("node {} no longer runs the watchdog (another node holds the lease)", nodeId);
+                }
+                leader = false;
+                tenure = -1;
+                return;
+            }
+            if (!leader || since != tenure) {
+                LOG.info("node {} runs the cluster's watchdog", nodeId);
+                watchingSince = now;
+            } else if (paused) {
+                LOG.warn("the watchdog did not run for {} ms (a paused or overloaded engine); agents get {} to be "
+                        + "heard again before any is declared lost", gapMillis,
+                        settings.heartbeatTimeout());
+                watchingSince = now;
+            }
+            tenure = since;
+            leader = true;
+            checkSilence(now);
+            passes++;
+            if (passes % Math.max(1, (int) (2000 / settings.periodMillis())) == 0) { // about every 2 s
+                looseEnds();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("watchdog pass failed (next one in {} ms): {}", settings.periodMillis(), e.toString());
+        }
+    }
+
+    private void checkSilence(long now) {
+        record Seen(List<PilotRecord> pilots, Map<PilotKey, Long> contacts) { }
+        Seen seen = txs.runRetrying(tx -> new Seen(PilotTable.watched(tx.connection()),
+                ChannelTable.contacts(tx.connection())));
+        long timeout = settings.heartbeatTimeout().toMillis();
+        for (PilotRecord p : seen.pilots()) {
+            if (p.state() == PilotState.ACTIVE) {
+                long heard = Math.max(seen.contacts().getOrDefault(p.key(), 0L), watchingSince);
+                if (now - heard > timeout && !inFlightHere.test(p.key())) {
+                    lostIfStillSilent(p.key(), timeout);
+                }
+            } else if (p.state() == PilotState.PENDING_ACTIVE && p.jobRunningSince() > 0) {
+                long running = Math.max(p.jobRunningSince(), watchingSince);
+                if (now - running > settings.launchTimeout().toMillis()) {
+                    String tail = jobs.logTail(p);
+                    lost(p.key(), "its agent did not report within " + settings.launchTimeout()
+                            + " of its job starting" + tail);
+                }
+            }
+        }
+    }
+
+    /** Re-checks under the pilot's lock (a sync may have arrived meanwhile) before declaring it lost. */
+    private void lostIfStillSilent(PilotKey key, long timeout) {
+        txs.runRetrying(tx -> {
+            PilotRecord p = tx.lockPilot(key);
+            long heard = Math.max(ChannelTable.contact(tx.connection(), key), watchingSince);
+            long silent = tx.dbNow() - heard;
+            if (p != null && p.state() == PilotState.ACTIVE && silent > timeout && !inFlightHere.test(key)) {
+                pilots.lost(tx, key, "no heartbeat from its agent for " + silent / 1000 + " s");
+            }
+            return null;
+        });
+    }
+
+    private void lost(PilotKey key, String why) {
+        txs.runRetrying(tx -> {
+            pilots.lost(tx, key, why);
+            return null;
+        });
+    }
+
+    private void looseEnds() {
+        record Found(List<UnitKey> orphanedUnits, List<PilotKey> orphanedPilots, List<PilotKey> unsettled,
+                     List<UnitRecord> missedUnits, List<PilotRecord> missedPilots, List<String[]> waiting) { }
+        Found f = txs.runRetrying(tx -> new Found(
+                UnitTable.withoutProcessInstance(tx.connection(), executionTable, 1000),
+                PilotTable.withoutProcessInstance(tx.connection(), executionTable),
+                UnitTable.finalPilotsWithUnfinishedUnits(tx.connection()),
+                UnitTable.finalWithRunningProcess(tx.connection(), executionTable, 200),
+                PilotTable.finalWithRunningProcess(tx.connection(), executionTable),
+                UnitTable.managersWithWaitingUnits(tx.connection())));
+        for (PilotKey p : f.orphanedPilots()) {
+            txs.runRetrying(tx -> {
+                pilots.processDeleted(tx, p);
+                return null;
+            });
+        }
+        if (!f.orphanedUnits().isEmpty()) {
+            LOG.info("canceling {} unit(s) whose process instance was deleted", f.orphanedUnits().size());
+        }
+        f.orphanedUnits().forEach(u -> followUps.cancel(u, "its process instance was deleted"));
+        f.unsettled().forEach(followUps::settle);
+        f.waiting().forEach(m -> followUps.drain(m[0], m[1]));
+        for (UnitRecord u : f.missedUnits()) {
+            catchUp(() -> units.catchUp(u), "unit " + u.key());
+        }
+        for (PilotRecord p : f.missedPilots()) {
+            catchUp(() -> pilots.catchUp(p), "pilot " + p.key());
+        }
+    }
+
+    private void catchUp(java.util.function.BooleanSupplier correlate, String what) {
+        try {
+            txs.runRetrying(tx -> correlate.getAsBoolean());
+        } catch (RuntimeException e) {
+            LOG.debug("{}: its process does not take its end message yet: {}", what, e.toString());
+        }
+    }
+
+    // ---------------------------------------------------------------- jobs
+
+    private void pollJobs() {
+        if (!leader || stopped) {
+            return;
+        }
+        try {
+            List<PilotRecord> watched = txs.runRetrying(tx -> PilotTable.watched(tx.connection()));
+            reconcile(watched);
+        } catch (RuntimeException e) {
+            LOG.warn("asking the job managers failed (next time in {}): {}", settings.jobPollInterval(),
+                    e.toString());
+        }
+    }
+
+    private void killRequested() {
+        List<PilotKey> keys = new ArrayList<>(killRequests);
+        killRequests.removeAll(keys);
+        try {
+            List<PilotRecord> ps = txs.runRetrying(tx -> {
+                List<PilotRecord> out = new ArrayList<>();
+                for (PilotKey k : keys) {
+                    PilotRecord p = tx.pilot(k);
+                    if (p != null) {
+                        out.add(p);
+                    }
+                }
+                return out;
+            });
+            reconcile(ps);
+        } catch (RuntimeException e) {
+            LOG.warn("ending {} job(s) failed (the watchdog tries again): {}", keys.size(), e.toString());
+        }
+    }
+
+    /** Drives each pilot's job to where its pilot wants it: running while it is unfinished, ended after. */
+    private void reconcile(List<PilotRecord> watched) {
+        long now = txs.runRetrying(tx -> tx.dbNow());
+        List<PilotRecord> withJob = new ArrayList<>();
+        for (PilotRecord p : watched) {
+            if (p.job() != null && p.jobPhase() != JobPhase.ENDED) {
+                withJob.add(p);
+            } else if (p.job() == null && p.isFinal()
+                    && (p.jobPhase() == JobPhase.SUBMITTING || p.jobPhase() == JobPhase.KILL)) {
+                findAndKill(p);
+            }
+        }
+        if (withJob.isEmpty()) {
+            return;
+        }
+        Map<PilotKey, JobStatus> states = jobs.statusAll(withJob);
+        List<PilotRecord> killed = new ArrayList<>();
+        for (PilotRecord p : withJob) {
+            JobStatus st = states.get(p.key());
+            if (st == null) {
+                continue;
+            }
+            switch (st.state()) {
+                case GONE -> {
+                    if (!p.isFinal()) {
+                        lost(p.key(), st.reason() + jobs.logTail(p));
+                    }
+                    jobEnded(p.key());
+                }
+                case RUNNING, QUEUED -> {
+                    if (!p.isFinal() && st.state() == JobStatus.State.RUNNING && p.jobRunningSince() == 0) {
+                        txs.runRetrying(tx -> {
+                            pilots.jobRunning(tx, p.key(), now);
+                            return null;
+                        });
+                    }
+                    boolean overdue = p.isFinal() && (p.jobPhase() == JobPhase.KILL
+                            || now - p.endedAt() > settings.cancelGrace().toMillis());
+                    if (overdue && kill(p)) {
+                        killed.add(p);
+                    }
+                }
+                case UNKNOWN -> LOG.debug("job {} of pilot {} is in an unknown state: {}", p.job(), p.key(),
+                        st.reason());
+            }
+        }
+        if (!killed.isEmpty()) { // confirm at once, so restartable units need not wait a poll interval
+            Map<PilotKey, JobStatus> after = jobs.statusAll(killed);
+            for (PilotRecord p : killed) {
+                JobStatus st = after.get(p.key());
+                if (st != null && st.state() == JobStatus.State.GONE) {
+                    jobEnded(p.key());
+                }
+            }
+        }
+    }
+
+    private boolean kill(PilotRecord p) {
+        try {
+            jobs.kill(p);
+            LOG.info("pilot {} is {}: its job {} was killed", p.key(), p.state(), p.job());
+            return true;
+        } catch (ResourceException | RuntimeException e) {
+            LOG.warn("pilot {}: could not kill job {} (trying again in {}): {}", p.key(), p.job(),
+                    settings.jobPollInterval(), e.getMessage());
+            return false;
+        }
+    }
+
+    /** A final pilot whose launch was under way: its job, if one was started, is found by name and killed. */
+    private void findAndKill(PilotRecord p) {
+        try {
+            Optional<String> job = jobs.find(p);
+            txs.runRetrying(tx -> {
+                pilots.jobFound(tx, p.key(), job.orElse(null));
+                return null;
+            });
+            if (job.isPresent()) {
+                killSoon(p.key());
+            }
+        } catch (ResourceException | RuntimeException e) {
+            LOG.warn("pilot {}: could not look for the job of its interrupted launch: {}", p.key(), e.getMessage());
+        }
+    }
+
+    private void jobEnded(PilotKey key) {
+        txs.runRetrying(tx -> {
+            pilots.jobEnded(tx, key);
+            return null;
+        });
+    }
+
+    static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}
