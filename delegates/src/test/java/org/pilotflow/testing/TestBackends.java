@@ -13,9 +13,10 @@ import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Real daemons for tests: a private sshd, a single-node SLURM and a single-node Grid Engine on this machine,
- * started by the scripts in the repository's {@code test-backends/} folder, each with its own state directory.
- * Each backend starts once per test JVM on first use and stops when the JVM exits.
+ * Real daemons for tests: a private sshd, a single-node SLURM, a single-node Grid Engine and a private PostgreSQL
+ * server (see {@link PostgresBackend}) on this machine, started by the scripts in the repository's
+ * {@code test-backends/} folder, each with its own state directory. Each backend starts once per test JVM on
+ * first use and stops when the JVM exits.
  *
  * <p>A backend that cannot start makes the calling test skip on a developer machine and fail under
  * {@code CI=true}, where {@code .ci/run} has installed the packages and a missing daemon is a real failure.
@@ -41,9 +42,9 @@ public final class TestBackends {
     }
 
     /**
-     * Starts the backend {@code name} ({@code sshd}, {@code slurm}, {@code sge}) unless it runs already, and
-     * returns the values its script wrote (see the class comment); skips or fails the calling test when it
-     * cannot start.
+     * Starts the backend {@code name} ({@code sshd}, {@code slurm}, {@code sge}, {@code postgres}) unless it runs
+     * already, and returns the values its script wrote (see the class comment); skips or fails the calling test
+     * when it cannot start.
      */
     public static synchronized Map<String, String> require(String name) {
         Map<String, String> env = STARTED.get(name);
