@@ -288,6 +288,11 @@ public final class PilotFlowRuntime {
         return nodeId;
     }
 
+    /** How many engine nodes are alive on this database, this one included (as this node last read it). */
+    public int liveNodes() {
+        return channel == null ? 0 : channel.nodeCount();
+    }
+
     /** Whether this node runs the cluster's watchdog now. */
     public boolean runsWatchdog() {
         return watchdog != null && watchdog.isLeader();

@@ -36,6 +36,7 @@ class EngineRestartTest {
     void aKilledApplicationReconnectsAndEveryUnitEndsExactlyOnce() throws Exception {
         int n = 16;
         Path marks = work.resolve("runs.log");
+        LocalFixture.database(work); // the child JVM uses the database chosen here
         Process app = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), RestartScenario.class.getName(),
                 work.toString(), Integer.toString(n), marks.toString())
@@ -61,7 +62,7 @@ class EngineRestartTest {
         int doneBeforeKill = Files.readAllLines(marks).size();
         assertThat(doneBeforeKill).isLessThan(n);
 
-        try (Session session = Session.builder().config(config(work)).reconnect(sessionId)) {
+        try (Session session = LocalFixture.builder(work, config(work)).reconnect(sessionId)) {
             assertThat(session.uid()).isEqualTo(sessionId);
             UnitManager umgr = session.unitManagers().get(0);
             assertThat(umgr.listUnits()).hasSize(n);

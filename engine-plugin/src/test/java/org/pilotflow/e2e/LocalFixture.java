@@ -1,5 +1,8 @@
 package org.pilotflow.e2e;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.pilotflow.api.ComputePilot;
@@ -8,13 +11,26 @@ import org.pilotflow.api.PilotManager;
 import org.pilotflow.api.Session;
 import org.pilotflow.model.PilotState;
 import org.pilotflow.plugin.PilotFlowConfig;
+import org.pilotflow.testing.PostgresBackend;
 
-/** A session on an embedded engine in a temporary work directory, with short heartbeat timings for tests. */
-final class LocalFixture {
+/**
+ * Sessions on an embedded engine in a temporary work directory, with short heartbeat timings for tests, on the
+ * database under test: H2 (the embedded default) or, with {@code -Dpilotflow.test.db=postgres}, a fresh database
+ * of the test PostgreSQL server (the pom's second surefire run). The database of a work directory is chosen once
+ * and written to {@code <work>/database.url}, so a reconnect, a second engine node or a child JVM given the same
+ * work directory uses the same database.
+ */
+public final class LocalFixture {
+    public static final String DB_PROPERTY = "pilotflow.test.db";
+
     private LocalFixture() {
     }
 
-    static PilotFlowConfig config(Path work) {
+    public static boolean onPostgres() {
+        return "postgres".equalsIgnoreCase(System.getProperty(DB_PROPERTY));
+    }
+
+    public static PilotFlowConfig config(Path work) {
         return PilotFlowConfig.builder()
                 .workDirectory(work)
                 .heartbeatInterval(Duration.ofMillis(500))
@@ -25,8 +41,40 @@ final class LocalFixture {
                 .build();
     }
 
-    static Session session(Path work) {
-        return Session.builder().config(config(work)).create();
+    /** A session builder on the work directory's database (H2 under the work directory, or PostgreSQL). */
+    public static Session.Builder builder(Path work, PilotFlowConfig config) {
+        Session.Builder b = Session.builder().config(config);
+        String[] db = database(work);
+        if (db != null) {
+            b.jdbcUrl(db[0]).credentials(db[1], db[2]);
+        }
+        return b;
+    }
+
+    public static Session session(Path work) {
+        return builder(work, config(work)).create();
+    }
+
+    /** The JDBC URL, user and password of the work directory's PostgreSQL database; null on H2. */
+    public static String[] database(Path work) {
+        Path file = work.resolve("database.url");
+        try {
+            if (Files.isRegularFile(file)) {
+                String[] parts = Files.readString(file).strip().split("\n");
+                return parts.length == 3 ? parts : null;
+            }
+            if (!onPostgres()) {
+                Files.createDirectories(work);
+                Files.writeString(file, "h2\n");
+                return null;
+            }
+            PostgresBackend.Database db = PostgresBackend.newDatabase("e2e");
+            Files.createDirectories(work);
+            Files.writeString(file, db.jdbcUrl() + "\n" + db.user() + "\n" + db.password() + "\n");
+            return new String[] {db.jdbcUrl(), db.user(), db.password()};
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     static ComputePilotDescription.Builder localPilot(Path work, int cores) {

@@ -20,7 +20,7 @@ public final class RestartScenario {
         Path work = Path.of(args[0]);
         int n = Integer.parseInt(args[1]);
         Path marks = Path.of(args[2]);
-        Session session = Session.builder().config(EngineRestartTest.config(work)).create();
+        Session session = LocalFixture.builder(work, EngineRestartTest.config(work)).create();
         System.out.println("SESSION " + session.uid());
         ComputePilot pilot = LocalFixture.activePilot(session.createPilotManager(), work, 2);
         UnitManager umgr = session.createUnitManager();

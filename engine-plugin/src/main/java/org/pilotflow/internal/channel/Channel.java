@@ -60,7 +60,7 @@ public final class Channel {
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("pilotflow-polls"));
         this.recorder = Executors.newSingleThreadScheduledExecutor(daemon("pilotflow-contacts"));
         this.polls = new LongPolls(timer, workers);
-        this.sync = new SyncService(txs, applier, contacts, polls, settings.heartbeatMillis(), () -> nodes);
+        this.sync = new SyncService(txs, applier, contacts, polls, settings.heartbeatMillis(), this::endpointsFor);
     }
 
     /** Opens the endpoint, registers this node and starts recording contacts. */
@@ -85,17 +85,18 @@ public final class Channel {
     }
 
     /**
-     * The agent endpoints of a session on every live node, this node's first: what an agent is given at launch
-     * and in every answer, so it can fail over to another node.
+     * The agent endpoints of every live engine node for one pilot: what its agent is given at launch and in every
+     * answer, so it can fail over to another node. The order is the same on every node and differs between
+     * pilots (the list turned by the pilot's number), so a cluster's agents spread over its nodes.
      */
-    public List<String> endpointsFor(String sessionId) {
-        List<String> out = new ArrayList<>();
-        out.add(endpoint.baseUrl() + "/sessions/" + sessionId);
-        for (String n : nodes) {
-            String e = n + "/sessions/" + sessionId;
-            if (!out.contains(e)) {
-                out.add(e);
-            }
+    public List<String> endpointsFor(PilotKey pilot) {
+        java.util.TreeSet<String> all = new java.util.TreeSet<>(nodes);
+        all.add(endpoint.baseUrl());
+        List<String> sorted = new ArrayList<>(all);
+        int turn = Math.floorMod(pilot.uid().hashCode(), sorted.size());
+        List<String> out = new ArrayList<>(sorted.size());
+        for (int i = 0; i < sorted.size(); i++) {
+            out.add(sorted.get((turn + i) % sorted.size()) + "/sessions/" + pilot.sessionId());
         }
         return out;
     }

@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.pilotflow.internal.lifecycle.PilotLifecycle;
 import org.pilotflow.internal.lifecycle.Transactions;
 import org.pilotflow.internal.store.CommandTable;
@@ -51,19 +51,19 @@ public final class SyncService {
     private final LongPolls polls;
     private final long heartbeatMillis;
     private final long pollMillis;
-    private final Supplier<List<String>> nodeEndpoints;
+    private final Function<PilotKey, List<String>> endpoints;
     /** Secret hashes by pilot: they change only with a new launch attempt, so a miss re-reads them once. */
     private final Map<PilotKey, List<String>> secrets = new ConcurrentHashMap<>();
 
     SyncService(Transactions txs, ReportApplier applier, ContactBook contacts, LongPolls polls, long heartbeatMillis,
-                Supplier<List<String>> nodeEndpoints) {
+                Function<PilotKey, List<String>> endpoints) {
         this.txs = txs;
         this.applier = applier;
         this.contacts = contacts;
         this.polls = polls;
         this.heartbeatMillis = heartbeatMillis;
         this.pollMillis = Math.min(500, heartbeatMillis / 2);
-        this.nodeEndpoints = nodeEndpoints;
+        this.endpoints = endpoints;
     }
 
     /** Handles one sync; {@code reply} is called exactly once. Runs on a sync worker. */
@@ -103,7 +103,7 @@ public final class SyncService {
             parked = true;
             polls.park(pilot, pollMillis, () -> {
                 try {
-                    reply.send(encode(read(pilot, req.lastCommandSeq()), acked));
+                    reply.send(encode(pilot, read(pilot, req.lastCommandSeq()), acked));
                 } catch (RuntimeException e) {
                     LOG.warn("pilot {}: sync not answered, the agent will send it again: {}", pilot, e.toString());
                     reply.send(Answer.error(503, "try again"));
@@ -127,7 +127,7 @@ public final class SyncService {
         if (s.commands().isEmpty() && req.reports().isEmpty()) {
             return null;
         }
-        return encode(s, acked);
+        return encode(pilot, s, acked);
     }
 
     private record Snapshot(long cursor, List<Command> commands) { }
@@ -148,10 +148,10 @@ public final class SyncService {
         });
     }
 
-    private Answer encode(Snapshot s, long acked) {
+    private Answer encode(PilotKey pilot, Snapshot s, long acked) {
         try {
             SyncResponse resp = new SyncResponse(acked >= 0 ? acked : s.cursor(), s.commands(), heartbeatMillis,
-                    nodeEndpoints.get());
+                    endpoints.apply(pilot));
             return new Answer(200, Wire.mapper().writeValueAsBytes(resp));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot encode a sync response", e);

@@ -57,7 +57,7 @@ public final class LaunchWorker {
     private final Transactions txs;
     private final PilotLifecycle pilots;
     private final Resources resources;
-    private final Function<String, List<String>> endpoints;
+    private final Function<PilotKey, List<String>> endpoints;
     private final IntSupplier enginePort;
     private final String workerId;
     private final Semaphore slots;
@@ -69,7 +69,7 @@ public final class LaunchWorker {
     private volatile boolean stopped;
 
     public LaunchWorker(ExternalTaskService tasks, Transactions txs, PilotLifecycle pilots, Resources resources,
-                        Function<String, List<String>> endpoints, IntSupplier enginePort, String workerId,
+                        Function<PilotKey, List<String>> endpoints, IntSupplier enginePort, String workerId,
                         int threads) {
         this.tasks = tasks;
         this.txs = txs;
@@ -156,7 +156,7 @@ public final class LaunchWorker {
             }
             PilotRecord p = start.pilot();
             ResourceAdapter adapter = resources.adapterOf(p);
-            PilotLaunch launch = resources.launchOf(p, start.secret(), endpoints.apply(p.sessionId()),
+            PilotLaunch launch = resources.launchOf(p, start.secret(), endpoints.apply(key),
                     enginePort.getAsInt());
             LOG.info("pilot {}: launching on {} ({} cores, runtime {}){}", key, p.description().resource(),
                     p.description().cores(), p.description().runtime(),

@@ -95,6 +95,7 @@ public final class Resources implements AutoCloseable {
             throws ResourceException {
         ComputePilotDescription d = p.description();
         ResourceConfig rc = resourceOf(p);
+        adapters.configure(rc); // an entry added after the start: its job manager settings reach the adapter
         ResourceSchema schema = rc.schema(d.accessSchema());
         LaunchMethods methods = rc.launchMethods();
         Map<String, Map<String, Object>> methodOptions = new LinkedHashMap<>();

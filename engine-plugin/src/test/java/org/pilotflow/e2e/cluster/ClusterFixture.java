@@ -49,7 +49,7 @@ final class ClusterFixture {
     }
 
     static Session session(Path work, ResourceConfig... resources) {
-        Session s = Session.builder().config(config(work)).create();
+        Session s = org.pilotflow.e2e.LocalFixture.builder(work, config(work)).create();
         for (ResourceConfig rc : resources) {
             s.resources().add(rc);
         }

@@ -1,0 +1,130 @@
+package org.pilotflow.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.camunda.bpm.engine.ProcessEngine;
+import org.camunda.bpm.engine.ProcessEngineConfiguration;
+import org.camunda.bpm.engine.RuntimeService;
+import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
+import org.camunda.bpm.engine.runtime.ProcessInstance;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pilotflow.api.ComputePilot;
+import org.pilotflow.api.ComputeUnit;
+import org.pilotflow.api.ComputeUnitDescription;
+import org.pilotflow.api.PilotManager;
+import org.pilotflow.api.Session;
+import org.pilotflow.api.UnitManager;
+import org.pilotflow.model.PilotState;
+import org.pilotflow.model.UnitState;
+
+/**
+ * What an operator does in Cockpit (or through REST) reaches PilotFlow. The "Cockpit" here is what Cockpit is to
+ * the database: another Camunda engine on the same database, without PilotFlow's plugin and without a job executor
+ * (a webapp node's job executor must be off or deployment-aware, see the README). It deletes process instances and
+ * correlates the documented cancel messages; PilotFlow's node must act within seconds.
+ */
+class CockpitActionsTest {
+
+    private static final Duration WITHIN = Duration.ofSeconds(30);
+
+    @TempDir
+    Path work;
+
+    @Test
+    void deletingAndCancelingFromAnotherEngineTakesEffect() throws Exception {
+        try (Session session = LocalFixture.session(work)) {
+            ProcessEngine cockpit = cockpitEngine(session);
+            try {
+                RuntimeService other = cockpit.getRuntimeService();
+                PilotManager pmgr = session.createPilotManager();
+                ComputePilot p1 = LocalFixture.activePilot(pmgr, work, 2);
+                UnitManager umgr = session.createUnitManager();
+                umgr.addPilot(p1);
+                List<ComputeUnit> units = umgr.submitUnits(List.of(sleeper(null), sleeper(null)));
+                for (ComputeUnit u : units) {
+                    u.waitFor(Duration.ofSeconds(60), UnitState.EXECUTING);
+                }
+
+                // a unit's process instance deleted in Cockpit: the unit is canceled, its process killed
+                other.deleteProcessInstance(unitInstance(other, units.get(0)).getId(), "deleted in Cockpit");
+                assertThat(units.get(0).waitFor(WITHIN)).isEqualTo(UnitState.CANCELED);
+                assertThat(units.get(0).failureReason()).get().asString().contains("was deleted");
+
+                // the documented message pilotflow.unit.cancel, correlated by another engine
+                other.createMessageCorrelation("pilotflow.unit.cancel")
+                        .processInstanceId(unitInstance(other, units.get(1)).getId()).correlate();
+                assertThat(units.get(1).waitFor(WITHIN)).isEqualTo(UnitState.CANCELED);
+                assertThat(p1.state()).isEqualTo(PilotState.ACTIVE);
+
+                // the documented message pilotflow.pilot.cancel, correlated by another engine
+                ComputePilot p2 = LocalFixture.activePilot(pmgr, work, 1);
+                umgr.addPilot(p2);
+                ComputeUnit onP2 = umgr.submitUnit(sleeper(p2.uid()));
+                onP2.waitFor(Duration.ofSeconds(60), UnitState.EXECUTING);
+                other.createMessageCorrelation("pilotflow.pilot.cancel")
+                        .processInstanceId(pilotInstance(other, p2).getId()).correlate();
+                assertThat(p2.waitFor(WITHIN)).isEqualTo(PilotState.CANCELED);
+                assertThat(onP2.waitFor(WITHIN)).isEqualTo(UnitState.CANCELED);
+                assertGone(p2);
+
+                // a pilot's process instance deleted in Cockpit: the pilot is canceled, its agent stops
+                ComputePilot p3 = LocalFixture.activePilot(pmgr, work, 1);
+                umgr.addPilot(p3);
+                ComputeUnit onP3 = umgr.submitUnit(sleeper(p3.uid()));
+                onP3.waitFor(Duration.ofSeconds(60), UnitState.EXECUTING);
+                other.deleteProcessInstance(pilotInstance(other, p3).getId(), "deleted in Cockpit");
+                assertThat(p3.waitFor(WITHIN)).isEqualTo(PilotState.CANCELED);
+                assertThat(p3.reason()).get().asString().contains("was deleted");
+                assertThat(onP3.waitFor(WITHIN)).isIn(UnitState.CANCELED);
+                assertGone(p3);
+            } finally {
+                cockpit.close();
+            }
+        }
+    }
+
+    private static ComputeUnitDescription sleeper(String pilot) {
+        return ComputeUnitDescription.builder().executable("/bin/sleep").arguments("300").pilot(pilot).build();
+    }
+
+    /** A plain Camunda engine on the session's database: no PilotFlow plugin, no job executor. */
+    static ProcessEngine cockpitEngine(Session session) {
+        ProcessEngineConfigurationImpl mine = (ProcessEngineConfigurationImpl)
+                session.processEngine().getProcessEngineConfiguration();
+        ProcessEngineConfigurationImpl cfg = (ProcessEngineConfigurationImpl)
+                ProcessEngineConfiguration.createStandaloneProcessEngineConfiguration();
+        cfg.setProcessEngineName("cockpit-" + System.nanoTime());
+        cfg.setDataSource(mine.getDataSource());
+        cfg.setDatabaseSchemaUpdate(ProcessEngineConfiguration.DB_SCHEMA_UPDATE_FALSE);
+        cfg.setHistory(mine.getHistory());
+        cfg.setJobExecutorActivate(false);
+        cfg.setMetricsEnabled(false);
+        return cfg.buildProcessEngine();
+    }
+
+    static ProcessInstance unitInstance(RuntimeService rs, ComputeUnit u) {
+        return rs.createProcessInstanceQuery().processDefinitionKey("pilotflow-unit").processInstanceBusinessKey(u.uid())
+                .singleResult();
+    }
+
+    static ProcessInstance pilotInstance(RuntimeService rs, ComputePilot p) {
+        return rs.createProcessInstanceQuery().processDefinitionKey("pilotflow-pilot")
+                .processInstanceBusinessKey(p.uid()).singleResult();
+    }
+
+    /** The pilot's agent process (a fork job: {@code fork:<pid>}) has ended, within the bound. */
+    static void assertGone(ComputePilot p) throws InterruptedException {
+        String job = p.resourceDetails().substring(p.resourceDetails().indexOf("fork:") + 5);
+        long pid = Long.parseLong(job.trim());
+        long deadline = System.nanoTime() + WITHIN.toNanos();
+        while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+                .as("agent process %s of %s", pid, p.uid()).isFalse();
+    }
+}

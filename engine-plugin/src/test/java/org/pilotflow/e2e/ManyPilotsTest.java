@@ -1,0 +1,71 @@
+package org.pilotflow.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pilotflow.api.ComputePilot;
+import org.pilotflow.api.ComputePilotDescription;
+import org.pilotflow.api.ComputeUnitDescription;
+import org.pilotflow.api.PilotManager;
+import org.pilotflow.api.Session;
+import org.pilotflow.api.UnitManager;
+import org.pilotflow.model.PilotState;
+import org.pilotflow.model.UnitState;
+
+/**
+ * 100 pilots x 100 units on one engine: 100 agent JVMs sync with one endpoint whose concurrency is bounded, and the
+ * engine's connection pool is sized from the configuration. Every unit ends DONE, and closing the session ends
+ * every agent. (The first releases ran out of connections here, failed submitUnits and left 97 agents running.)
+ */
+class ManyPilotsTest {
+
+    static final int PILOTS = Integer.getInteger("pilotflow.test.manyPilots", 100);
+    static final int UNITS_PER_PILOT = 100;
+
+    @TempDir
+    Path work;
+
+    @Test
+    void aHundredPilotsWithAHundredUnitsEach() throws Exception {
+        List<Long> agents = new ArrayList<>();
+        try (Session session = LocalFixture.builder(work, LocalFixture.config(work).toBuilder()
+                .heartbeatInterval(Duration.ofSeconds(1)).heartbeatTimeout(Duration.ofSeconds(20)).build()).create()) {
+            PilotManager pmgr = session.createPilotManager();
+            List<ComputePilotDescription> pds = new ArrayList<>();
+            for (int i = 0; i < PILOTS; i++) {
+                pds.add(LocalFixture.localPilot(work, 1).build());
+            }
+            List<ComputePilot> pilots = pmgr.submitPilots(pds);
+            UnitManager umgr = session.createUnitManager();
+            umgr.addPilots(pilots);
+            List<ComputeUnitDescription> ds = new ArrayList<>();
+            for (int i = 0; i < PILOTS * UNITS_PER_PILOT; i++) {
+                ds.add(ComputeUnitDescription.builder().executable("/bin/true").build());
+            }
+            long t0 = System.nanoTime();
+            umgr.submitUnits(ds);
+            List<UnitState> states = umgr.waitUnits(List.of(), List.of(), Duration.ofMinutes(15));
+            assertThat(states).hasSize(PILOTS * UNITS_PER_PILOT).containsOnly(UnitState.DONE);
+            System.out.printf("%d pilots x %d units: all DONE %.1f s after the first submit%n", PILOTS,
+                    UNITS_PER_PILOT, (System.nanoTime() - t0) / 1e9);
+            assertThat(pmgr.waitPilots(List.of(), List.of(PilotState.ACTIVE), Duration.ofSeconds(10)))
+                    .containsOnly(PilotState.ACTIVE);
+            for (ComputePilot p : pilots) {
+                agents.add(Long.parseLong(p.resourceDetails().replaceAll(".*fork:", "").strip()));
+            }
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        List<Long> alive;
+        do {
+            alive = agents.stream().filter(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+                    .toList();
+            Thread.sleep(200);
+        } while (!alive.isEmpty() && System.nanoTime() < deadline);
+        assertThat(alive).as("agents still running after close()").isEmpty();
+    }
+}
