@@ -3,17 +3,20 @@ package org.pilotflow.bpmn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.assertThat;
-import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.execute;
-import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.job;
 
 import java.time.Duration;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
 
+import org.camunda.bpm.engine.ExternalTaskService;
+import org.camunda.bpm.engine.MismatchingMessageCorrelationException;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.ProcessEngineException;
-import org.camunda.bpm.engine.delegate.BpmnError;
+import org.camunda.bpm.engine.exception.NotFoundException;
+import org.camunda.bpm.engine.externaltask.ExternalTask;
+import org.camunda.bpm.engine.externaltask.LockedExternalTask;
+import org.camunda.bpm.engine.runtime.Incident;
 import org.camunda.bpm.engine.runtime.Job;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.camunda.bpm.engine.test.Deployment;
@@ -24,8 +27,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** The pilot lifecycle model (pilotflow-pilot.bpmn) on a real in-memory engine, with recording delegates. */
+/**
+ * The pilot lifecycle model (pilotflow-pilot.bpmn) on a real in-memory engine, with recording delegates. The
+ * tests play PilotFlow's launch worker themselves through the ExternalTaskService, as the plugin's worker does.
+ */
 @ExtendWith(ProcessEngineExtension.class)
 @Deployment(resources = PilotLifecycleTest.PILOT_BPMN)
 class PilotLifecycleTest {
@@ -35,17 +43,20 @@ class PilotLifecycleTest {
   static final String ACTIVE = "pilotflow.pilot.active";
   static final String ENDED = "pilotflow.pilot.ended";
   static final String CANCEL = "pilotflow.pilot.cancel";
+  static final String LAUNCH_TOPIC = "pilotflow.pilot.launch";
+  static final String LAUNCH_FAILED = "pilotflow.pilot.launchFailed";
+  static final String WORKER = "launch-worker-test";
+  static final String AGENT_RUNNING = "pilotflowAgentRunning";
 
   ProcessEngine engine;
 
-  final RecordingDelegate launch = RecordingDelegate.doingNothing();
-  final RecordingDelegate cancel = RecordingDelegate.doingNothing();
+  /** The cancel stand-in tells the gateway an agent was asked to stop, unless a test says otherwise. */
+  final RecordingDelegate cancel = RecordingDelegate.doing(agentRunning(true));
   final RecordingDelegate kill = RecordingDelegate.doingNothing();
 
   @BeforeEach
   void setUp() {
     BpmnAwareTests.init(engine);
-    Mocks.register("pilotflowLaunchPilot", launch);
     Mocks.register("pilotflowCancelPilot", cancel);
     Mocks.register("pilotflowKillPilot", kill);
   }
@@ -55,24 +66,115 @@ class PilotLifecycleTest {
     Mocks.reset();
   }
 
+  // --- launch: an external task -------------------------------------------------------------------------
+
   @Test
-  void happyPath_launchWaitActiveDone() {
+  void happyPath_launchIsAnExternalTask_thenWaitActiveDone() {
     ProcessInstance pi = startPilot();
     assertThat(pi).isStarted().isWaitingAt("launchPilot");
-    assertThat(launch.calls()).as("launch runs in its own job, not in the starter's transaction").isEmpty();
+    assertThat(pi).externalTask().hasActivityId("launchPilot").hasTopicName(LAUNCH_TOPIC);
+    assertThat(jobs(pi)).as("no job: the launch worker takes the external task").isEmpty();
 
-    execute(job(pi));
-    assertThat(launch.calls()).containsExactly("launchPilot");
+    LockedExternalTask task = fetchLaunch();
+    assertThat(task.getProcessInstanceId()).isEqualTo(pi.getId());
+    assertThat(task.getActivityId()).isEqualTo("launchPilot");
+    assertThat(task.getVariables()).as("the worker sees the pilot it launches")
+        .containsEntry("pilotflowPilot", "pilot.0000")
+        .containsEntry("pilotflowSession", "session.0000");
+    assertThat(pi).as("locked, not completed: still launching").isWaitingAt("launchPilot");
+
+    externalTasks().complete(task.getId(), WORKER);
     assertThat(pi).isWaitingAt("waitForAgent").isWaitingFor(ACTIVE);
+    assertThat(externalTaskCount(pi)).isZero();
 
     correlate(pi, ACTIVE, Map.of());
     assertThat(pi).isWaitingAt("active").isWaitingFor(ENDED);
 
     correlate(pi, ENDED, Map.of("pilotState", "DONE"));
     assertThat(pi).hasPassedInOrder("startPilot", "launchPilot", "waitForAgent", "active", "pilotEnded", "pilotDone")
-        .hasNotPassed("pilotFailed", "pilotCanceled", "requestStop")
+        .hasNotPassed("pilotFailed", "pilotCanceled", "launchFailed", "requestStop")
         .isEnded();
+    assertThat(cancel.calls()).isEmpty();
   }
+
+  @Test
+  void launchTask_isFetchedOnce_whileLocked() {
+    ProcessInstance pi = startPilot();
+    fetchLaunch();
+    List<LockedExternalTask> again = externalTasks().fetchAndLock(10, "another-worker")
+        .topic(LAUNCH_TOPIC, Duration.ofMinutes(1).toMillis()).execute();
+    assertThat(again).as("a second worker does not get the locked launch").isEmpty();
+    assertThat(pi).isWaitingAt("launchPilot");
+  }
+
+  @Test
+  void launchFailure_bpmnError_endsInPilotLaunchFailed() {
+    ProcessInstance pi = startPilot();
+    LockedExternalTask task = fetchLaunch();
+    externalTasks().handleBpmnError(task.getId(), WORKER, LAUNCH_FAILED,
+        "sbatch: error: invalid partition specified: nope");
+
+    assertThat(pi).hasPassed("launchPilot", "launchFailed", "pilotLaunchFailed")
+        .hasNotPassed("waitForAgent", "pilotFailed")
+        .isEnded();
+    assertThat(historicVariable(pi, "failureReason")).isEqualTo("sbatch: error: invalid partition specified: nope");
+    assertThat(historicVariable(pi, "pilotState")).isEqualTo("FAILED");
+  }
+
+  @Test
+  void launchFailure_unknownErrorCode_isNotCaught_andEndsTheInstanceWithoutAnEndEvent() {
+    // Documents the contract: only pilotflow.pilot.launchFailed has a catcher. Camunda ends the execution of an
+    // uncaught BPMN error from an external task: the instance ends on no end event and pilotState stays unset.
+    ProcessInstance pi = startPilot();
+    LockedExternalTask task = fetchLaunch();
+    externalTasks().handleBpmnError(task.getId(), WORKER, "pilotflow.pilot.typo", "whatever");
+
+    assertThat(pi).hasNotPassed("launchFailed", "pilotLaunchFailed", "waitForAgent").isEnded();
+    assertThat(historicVariableOrNull(pi, "pilotState")).isNull();
+  }
+
+  @Test
+  void launchFailure_technical_isRetriedThroughTheTasksRetries_thenAnIncident() {
+    ProcessInstance pi = startPilot();
+    LockedExternalTask first = fetchLaunch();
+    externalTasks().handleFailure(first.getId(), WORKER, "ssh: connection refused", "stack trace", 1, 0);
+
+    assertThat(pi).isWaitingAt("launchPilot").hasNotPassed("launchFailed");
+    assertThat(externalTask(pi).getRetries()).isEqualTo(1);
+    assertThat(incidents(pi)).as("retries left: no incident").isEmpty();
+
+    LockedExternalTask second = fetchLaunch();
+    assertThat(second.getId()).as("the same task, fetched again").isEqualTo(first.getId());
+    assertThat(second.getRetries()).isEqualTo(1);
+    externalTasks().handleFailure(second.getId(), WORKER, "ssh: connection refused", "stack trace", 0, 0);
+
+    assertThat(pi).isNotEnded().isWaitingAt("launchPilot").hasNotPassed("launchFailed", "waitForAgent");
+    List<Incident> incidents = incidents(pi);
+    assertThat(incidents).hasSize(1);
+    assertThat(incidents.get(0).getIncidentType()).isEqualTo(Incident.EXTERNAL_TASK_HANDLER_TYPE);
+    assertThat(incidents.get(0).getActivityId()).isEqualTo("launchPilot");
+    assertThat(incidents.get(0).getIncidentMessage()).isEqualTo("ssh: connection refused");
+    assertThat(externalTasks().fetchAndLock(10, WORKER).topic(LAUNCH_TOPIC, 60_000).execute())
+        .as("no retries left: the worker does not get it again").isEmpty();
+
+    // an operator sets retries (Cockpit): the incident is resolved and the worker takes the launch again
+    externalTasks().setRetries(first.getId(), 1);
+    assertThat(incidents(pi)).isEmpty();
+    externalTasks().complete(fetchLaunch().getId(), WORKER);
+    assertThat(pi).isWaitingAt("waitForAgent");
+  }
+
+  @Test
+  void agentReport_beforeTheLaunchIsCompleted_findsNoSubscription() {
+    // The worker submits the job, then completes the task: an agent that reports in between must retry.
+    ProcessInstance pi = startPilot();
+    fetchLaunch();
+    assertThatThrownBy(() -> correlate(pi, ACTIVE, Map.of()))
+        .isInstanceOf(MismatchingMessageCorrelationException.class);
+    assertThat(pi).isWaitingAt("launchPilot");
+  }
+
+  // --- ended -----------------------------------------------------------------------------------------
 
   @Test
   void endedCanceled_whileActive_endsCanceled() {
@@ -86,34 +188,6 @@ class PilotLifecycleTest {
     ProcessInstance pi = activePilot();
     correlate(pi, ENDED, Map.of("pilotState", "FAILED"));
     assertThat(pi).hasPassed("pilotFailed").hasNotPassed("pilotDone", "pilotCanceled").isEnded();
-  }
-
-  @Test
-  void launchFailure_bpmnError_endsInPilotLaunchFailed() {
-    launch.thenDo(execution -> {
-      throw new BpmnError("pilotflow.pilot.launchFailed", "sbatch: error: invalid partition specified: nope");
-    });
-    ProcessInstance pi = startPilot();
-    execute(job(pi));
-
-    assertThat(pi).hasPassed("launchFailed", "pilotLaunchFailed").hasNotPassed("waitForAgent").isEnded();
-    assertThat(historicVariable(pi, "failureReason")).isEqualTo("sbatch: error: invalid partition specified: nope");
-    assertThat(historicVariable(pi, "pilotState")).isEqualTo("FAILED");
-  }
-
-  @Test
-  void launchFailure_technicalException_isRetriedByTheJob_notAFailurePath() {
-    launch.thenDo(execution -> {
-      throw new IllegalStateException("ssh: connection refused");
-    });
-    ProcessInstance pi = startPilot();
-    Job launchJob = engine.getManagementService().createJobQuery().processInstanceId(pi.getId()).singleResult();
-    assertThatThrownBy(() -> engine.getManagementService().executeJob(launchJob.getId()))
-        .hasMessageContaining("connection refused");
-
-    assertThat(pi).isWaitingAt("launchPilot");
-    Job afterFailure = engine.getManagementService().createJobQuery().processInstanceId(pi.getId()).singleResult();
-    assertThat(afterFailure.getRetries()).as("the default retry budget applies").isEqualTo(2);
   }
 
   @Test
@@ -144,79 +218,151 @@ class PilotLifecycleTest {
     assertThat(pi).isWaitingAt("active").isWaitingFor(ENDED);
   }
 
-  @Test
-  void cancel_whileLaunchJobPending_neverLaunches_agentStops() {
-    ProcessInstance pi = startPilot();
-    assertThat(pi).isWaitingAt("launchPilot");
+  // --- cancel ----------------------------------------------------------------------------------------
 
-    correlate(pi, CANCEL, Map.of());
-    assertThat(pi).hasPassed("cancelRequested", "requestStop").isWaitingAt("waitForStop").isWaitingFor(ENDED);
-    assertThat(cancel.calls()).containsExactly("requestStop");
-    List<Job> jobs = engine.getManagementService().createJobQuery().processInstanceId(pi.getId()).list();
-    assertThat(jobs).as("the launch job is gone, only the grace timer is left").hasSize(1);
-    assertThat(jobs.get(0).getDuedate()).isNotNull();
-
-    correlate(pi, ENDED, Map.of("pilotState", "CANCELED"));
-    assertThat(pi).hasPassed("stoppedByAgent").hasNotPassed("launchPilot", "killPilot", "pilotDone").isEnded();
-    assertThat(launch.calls()).isEmpty();
+  /** The wait states a cancel can arrive in. */
+  enum Waiting {
+    AT_LAUNCH, FOR_AGENT, ACTIVE
   }
 
-  @Test
-  void cancel_whileLaunchJobPending_graceOver_kills() {
-    ProcessInstance pi = startPilot();
+  @ParameterizedTest
+  @EnumSource(Waiting.class)
+  void cancel_onlyCommitsAJob_askAgentToStopRunsWhenTheJobDoes(Waiting state) {
+    ProcessInstance pi = pilotWaiting(state);
     correlate(pi, CANCEL, Map.of());
+
+    assertThat(pi).hasPassed("cancelRequested").isWaitingAt("requestStop")
+        .isNotWaitingAt("launchPilot", "waitForAgent", "active");
+    assertThat(cancel.calls()).as("nothing ran in the correlating transaction").isEmpty();
+    assertThat(externalTaskCount(pi)).as("the launch task is gone").isZero();
+    Job job = engine.getManagementService().createJobQuery().processInstanceId(pi.getId()).singleResult();
+    assertThat(job).as("one job: Ask agent to stop").isNotNull();
+    assertThat(job.getDuedate()).as("not a timer").isNull();
+    assertThat(engine.getManagementService().createJobQuery().activityId("requestStop").singleResult().getId())
+        .isEqualTo(job.getId());
+    assertThatThrownBy(() -> correlate(pi, ENDED, Map.of("pilotState", "CANCELED")))
+        .as("an ended report before the job ran finds no subscription (the sender retries)")
+        .isInstanceOf(MismatchingMessageCorrelationException.class);
+
+    executeJob(job);
+    assertThat(cancel.calls()).containsExactly("requestStop");
+    assertThat(pi).hasPassed("requestStop", "agentRunning").isWaitingAt("waitForStop").isWaitingFor(ENDED);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Waiting.class)
+  void cancel_agentRunning_agentStops(Waiting state) {
+    ProcessInstance pi = pilotWaiting(state);
+    correlate(pi, CANCEL, Map.of());
+    executeJob(requestStopJob(pi));
     assertThat(pi).isWaitingAt("waitForStop");
-
-    execute(job(pi));
-    assertThat(kill.calls()).containsExactly("killPilot");
-    assertThat(pi).hasPassed("stopTimedOut", "killPilot", "killed").hasNotPassed("stoppedByAgent").isEnded();
-    assertThat(launch.calls()).isEmpty();
-  }
-
-  @Test
-  void cancel_whileWaitingForAgent_agentStops() {
-    ProcessInstance pi = launchedPilot();
-    correlate(pi, CANCEL, Map.of());
-    assertThat(pi).hasPassed("requestStop").isWaitingAt("waitForStop").isNotWaitingAt("waitForAgent");
+    assertThat(jobs(pi)).as("only the grace timer").hasSize(1).allMatch(job -> job.getDuedate() != null);
 
     correlate(pi, ENDED, Map.of("pilotState", "CANCELED"));
-    assertThat(pi).hasPassed("stoppedByAgent").hasNotPassed("endedBeforeActive", "pilotEnded", "killPilot").isEnded();
-  }
-
-  @Test
-  void cancel_whileWaitingForAgent_graceOver_kills() {
-    ProcessInstance pi = launchedPilot();
-    correlate(pi, CANCEL, Map.of());
-    execute(job(pi));
-    assertThat(pi).hasPassed("requestStop", "stopTimedOut", "killPilot", "killed").isEnded();
-    assertThat(cancel.calls()).containsExactly("requestStop");
-    assertThat(kill.calls()).containsExactly("killPilot");
-  }
-
-  @Test
-  void cancel_whileActive_agentStops() {
-    ProcessInstance pi = activePilot();
-    correlate(pi, CANCEL, Map.of());
-    assertThat(pi).hasPassed("requestStop").isWaitingAt("waitForStop").isNotWaitingAt("active");
-
-    correlate(pi, ENDED, Map.of("pilotState", "CANCELED"));
-    assertThat(pi).hasPassed("stoppedByAgent").hasNotPassed("pilotEnded", "killPilot").isEnded();
+    assertThat(pi).hasPassedInOrder("cancelRequested", "requestStop", "agentRunning", "waitForStop", "stoppedByAgent")
+        .hasNotPassed("stoppedAtOnce", "stopTimedOut", "killPilot", "killed", "pilotEnded", "endedBeforeActive")
+        .isEnded();
     assertThat(kill.calls()).isEmpty();
+    assertThat(jobs(pi)).as("the grace timer is gone").isEmpty();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Waiting.class)
+  void cancel_agentRunning_graceOver_kills(Waiting state) {
+    ProcessInstance pi = pilotWaiting(state);
+    correlate(pi, CANCEL, Map.of());
+    executeJob(requestStopJob(pi));
+    assertThat(kill.calls()).isEmpty();
+
+    executeJob(engine.getManagementService().createJobQuery().processInstanceId(pi.getId()).timers().singleResult());
+    assertThat(kill.calls()).containsExactly("killPilot");
+    assertThat(pi).hasPassedInOrder("requestStop", "agentRunning", "stopTimedOut", "killPilot", "killed")
+        .hasNotPassed("stoppedByAgent", "stoppedAtOnce")
+        .isEnded();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Waiting.class)
+  void cancel_noAgent_endsAtOnce_withoutWaiting(Waiting state) {
+    cancel.thenDo(agentRunning(false));
+    ProcessInstance pi = pilotWaiting(state);
+    correlate(pi, CANCEL, Map.of());
+    executeJob(requestStopJob(pi));
+
+    assertThat(cancel.calls()).containsExactly("requestStop");
+    assertThat(pi).hasPassedInOrder("cancelRequested", "requestStop", "agentRunning", "stoppedAtOnce")
+        .hasNotPassed("waitForStop", "stopTimedOut", "killPilot", "killed", "stoppedByAgent")
+        .isEnded();
+    assertThat(kill.calls()).isEmpty();
+    assertThat(historicVariableOrNull(pi, "pilotState"))
+        .as("the model sets no pilotState on this path (the cancel delegate does)").isNull();
   }
 
   @Test
-  void cancel_whileActive_graceOver_kills() {
+  void cancel_endedWithoutPilotState_whileWaitingForStop_isAccepted() {
+    // unlike in waitForAgent/active, no gateway follows waitForStop: the message needs no pilotState there
     ProcessInstance pi = activePilot();
     correlate(pi, CANCEL, Map.of());
-    execute(job(pi));
-    assertThat(pi).hasPassed("stopTimedOut", "killPilot", "killed").hasNotPassed("stoppedByAgent").isEnded();
+    executeJob(requestStopJob(pi));
+    correlate(pi, ENDED, Map.of());
+    assertThat(pi).hasPassed("stoppedByAgent").hasNotPassed("pilotEnded").isEnded();
   }
 
   @Test
-  void graceTimer_isDueAfterTheConfiguredGrace() {
+  void cancel_whileTheWorkerHoldsTheLaunch_removesTheTask_andTheWorkersAnswerFindsNothing() {
+    // The race the launch worker must handle: it has locked the task (and may have submitted the job) when
+    // a cancel removes the task. Its complete / handleBpmnError / handleFailure then throw NotFoundException.
+    ProcessInstance pi = startPilot();
+    LockedExternalTask task = fetchLaunch();
+    correlate(pi, CANCEL, Map.of());
+    assertThat(externalTaskCount(pi)).isZero();
+
+    assertThatThrownBy(() -> externalTasks().complete(task.getId(), WORKER)).isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> externalTasks().handleBpmnError(task.getId(), WORKER, LAUNCH_FAILED, "x"))
+        .isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> externalTasks().handleFailure(task.getId(), WORKER, "x", 0, 0))
+        .isInstanceOf(NotFoundException.class);
+    assertThat(pi).isWaitingAt("requestStop").hasNotPassed("waitForAgent", "launchFailed");
+  }
+
+  @Test
+  void cancel_withoutAgentRunningSet_failsTheJob_andKeepsItForRetries() {
+    // Documents the contract: "Ask agent to stop" must set pilotflowAgentRunning. Without it the gateway
+    // cannot decide, the job's transaction rolls back and the job executor retries it.
+    cancel.thenDo(execution -> { });
     ProcessInstance pi = activePilot();
+    correlate(pi, CANCEL, Map.of());
+    Job job = requestStopJob(pi);
+
+    assertThatThrownBy(() -> engine.getManagementService().executeJob(job.getId()))
+        .hasMessageContaining(AGENT_RUNNING);
+    assertThat(cancel.calls()).containsExactly("requestStop");
+    assertThat(pi).isWaitingAt("requestStop").hasNotPassed("stoppedAtOnce", "waitForStop");
+    assertThat(requestStopJob(pi).getRetries()).as("the default retry budget applies").isEqualTo(2);
+  }
+
+  @Test
+  void secondCancel_findsNoSubscription() {
+    // cancelPilot is interrupting: once started it has replaced the main flow, its start event included.
+    ProcessInstance pi = activePilot();
+    correlate(pi, CANCEL, Map.of());
+    assertThatThrownBy(() -> correlate(pi, CANCEL, Map.of()))
+        .isInstanceOf(MismatchingMessageCorrelationException.class);
+    executeJob(requestStopJob(pi));
+    assertThat(pi).isWaitingAt("waitForStop");
+    assertThatThrownBy(() -> correlate(pi, CANCEL, Map.of()))
+        .isInstanceOf(MismatchingMessageCorrelationException.class);
+    assertThat(cancel.calls()).containsExactly("requestStop");
+  }
+
+  @Test
+  void graceTimer_isDueAfterTheConfiguredGrace_fromAskAgentToStop() {
+    ProcessInstance pi = activePilot();
+    correlate(pi, CANCEL, Map.of());
+    assertThat(engine.getManagementService().createJobQuery().processInstanceId(pi.getId()).timers().count())
+        .as("no timer before the agent was asked").isZero();
     long before = System.currentTimeMillis();
-    correlate(pi, CANCEL, Map.of());
+    executeJob(requestStopJob(pi));
     Job timer = engine.getManagementService().createJobQuery().processInstanceId(pi.getId()).timers().singleResult();
     long delay = timer.getDuedate().getTime() - before;
     assertThat(delay).isBetween(Duration.ofSeconds(29).toMillis(), Duration.ofSeconds(32).toMillis());
@@ -224,6 +370,10 @@ class PilotLifecycleTest {
   }
 
   // ---------------------------------------------------------------------------------------------------
+
+  static RecordingDelegate.Action agentRunning(boolean running) {
+    return execution -> execution.setVariable(AGENT_RUNNING, running);
+  }
 
   private ProcessInstance startPilot() {
     return engine.getRuntimeService().startProcessInstanceByKey(PROCESS_ID, Map.of(
@@ -234,7 +384,7 @@ class PilotLifecycleTest {
 
   private ProcessInstance launchedPilot() {
     ProcessInstance pi = startPilot();
-    execute(job(pi));
+    externalTasks().complete(fetchLaunch().getId(), WORKER);
     assertThat(pi).isWaitingAt("waitForAgent");
     return pi;
   }
@@ -244,6 +394,59 @@ class PilotLifecycleTest {
     correlate(pi, ACTIVE, Map.of());
     assertThat(pi).isWaitingAt("active");
     return pi;
+  }
+
+  private ProcessInstance pilotWaiting(Waiting state) {
+    return switch (state) {
+      case AT_LAUNCH -> {
+        ProcessInstance pi = startPilot();
+        assertThat(pi).isWaitingAt("launchPilot");
+        yield pi;
+      }
+      case FOR_AGENT -> launchedPilot();
+      case ACTIVE -> activePilot();
+    };
+  }
+
+  private ExternalTaskService externalTasks() {
+    return engine.getExternalTaskService();
+  }
+
+  /** Fetches and locks the one launch task there must be, as the launch worker does. */
+  private LockedExternalTask fetchLaunch() {
+    List<LockedExternalTask> tasks = externalTasks().fetchAndLock(10, WORKER)
+        .topic(LAUNCH_TOPIC, Duration.ofMinutes(1).toMillis())
+        .execute();
+    assertThat(tasks).as("launch tasks fetched").hasSize(1);
+    return tasks.get(0);
+  }
+
+  private ExternalTask externalTask(ProcessInstance pi) {
+    return externalTasks().createExternalTaskQuery().processInstanceId(pi.getId()).singleResult();
+  }
+
+  private long externalTaskCount(ProcessInstance pi) {
+    return externalTasks().createExternalTaskQuery().processInstanceId(pi.getId()).count();
+  }
+
+  private List<Job> jobs(ProcessInstance pi) {
+    return engine.getManagementService().createJobQuery().processInstanceId(pi.getId()).list();
+  }
+
+  private Job requestStopJob(ProcessInstance pi) {
+    Job job = engine.getManagementService().createJobQuery().processInstanceId(pi.getId())
+        .activityId("requestStop").singleResult();
+    assertThat(job).as("the job of Ask agent to stop").isNotNull();
+    return job;
+  }
+
+  private void executeJob(Job job) {
+    assertThat(job).isNotNull();
+    engine.getManagementService().executeJob(job.getId());
+  }
+
+  private List<Incident> incidents(ProcessInstance pi) {
+    return engine.getRuntimeService().createIncidentQuery().processInstanceId(pi.getId()).list();
   }
 
   private void correlate(ProcessInstance pi, String message, Map<String, Object> variables) {
@@ -256,5 +459,11 @@ class PilotLifecycleTest {
   private Object historicVariable(ProcessInstance pi, String name) {
     return engine.getHistoryService().createHistoricVariableInstanceQuery()
         .processInstanceId(pi.getId()).variableName(name).singleResult().getValue();
+  }
+
+  private Object historicVariableOrNull(ProcessInstance pi, String name) {
+    var variable = engine.getHistoryService().createHistoricVariableInstanceQuery()
+        .processInstanceId(pi.getId()).variableName(name).singleResult();
+    return variable == null ? null : variable.getValue();
   }
 }

@@ -9,6 +9,7 @@ import java.util.Map;
 
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.delegate.BpmnError;
+import org.camunda.bpm.engine.runtime.Job;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.camunda.bpm.engine.test.Deployment;
 import org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests;
@@ -30,11 +31,13 @@ class UnitCallActivityTest {
   ProcessEngine engine;
 
   final RecordingDelegate submit = RecordingDelegate.doing(UnitLifecycleTest::assignUidIfAbsent);
+  final RecordingDelegate cancelUnit = RecordingDelegate.doingNothing();
 
   @BeforeEach
   void setUp() {
     BpmnAwareTests.init(engine);
     Mocks.register("pilotflowSubmitUnit", submit);
+    Mocks.register("pilotflowCancelUnit", cancelUnit);
   }
 
   @AfterEach
@@ -114,7 +117,69 @@ class UnitCallActivityTest {
     assertThat(historicVariable(parent, "unitState")).isEqualTo("CANCELED");
   }
 
+  @Test
+  void canceledThroughTheCalledInstance_parentWaitsForTheUnitsEnd() {
+    ProcessInstance parent = startParent();
+    ProcessInstance unit = calledProcessInstance(parent);
+    cancel(unit);
+    execute(cancelJob(unit));
+    assertThat(cancelUnit.calls()).containsExactly("cancelUnit");
+    assertThat(unit).isWaitingAtExactly("runUnit");
+    assertThat(parent).isWaitingAt("runUnit");
+
+    ended(unit, "CANCELED", null, null);
+    assertThat(unit).hasPassed("cancelAsked", "unitCanceled").isEnded();
+    assertThat(parent).hasPassed("parentDone").hasNotPassed("unitFailedCaught").isEnded();
+    assertThat(historicVariable(parent, "unitState")).isEqualTo("CANCELED");
+  }
+
+  @Test
+  void endedCanceled_whileTheCancelJobIsPending_parentWaitsForTheJob() {
+    // An uncaught error end ends only the runUnit branch: the called instance, and so the call activity,
+    // end when the pending "Cancel unit" job has run.
+    ProcessInstance parent = startParent();
+    ProcessInstance unit = calledProcessInstance(parent);
+    cancel(unit);
+    ended(unit, "CANCELED", null, null);
+    assertThat(unit).hasPassed("unitCanceled").isNotEnded();
+    assertThat(parent).isWaitingAt("runUnit").hasNotPassed("parentDone");
+
+    execute(cancelJob(unit));
+    assertThat(unit).isEnded();
+    assertThat(parent).hasPassed("parentDone").isEnded();
+  }
+
+  @Test
+  void endedFailed_whileTheCancelJobIsPending_theCaughtErrorRemovesTheJob() {
+    // A caught error interrupts the call activity: the called instance is gone with its pending cancel job.
+    ProcessInstance parent = startParent();
+    ProcessInstance unit = calledProcessInstance(parent);
+    cancel(unit);
+    ended(unit, "FAILED", 137, "killed by signal 9");
+
+    assertThat(unit).isEnded();
+    assertThat(parent).hasPassed("unitFailedCaught", "parentUnitFailed").isEnded();
+    assertThat(engine.getManagementService().createJobQuery().processInstanceId(unit.getId()).count()).isZero();
+    assertThat(cancelUnit.calls()).isEmpty();
+  }
+
   // ---------------------------------------------------------------------------------------------------
+
+  private void cancel(ProcessInstance unit) {
+    engine.getRuntimeService().createMessageCorrelation(UnitLifecycleTest.CANCEL)
+        .processInstanceId(unit.getId()).correlate();
+  }
+
+  private Job cancelJob(ProcessInstance unit) {
+    Job job = engine.getManagementService().createJobQuery().processInstanceId(unit.getId())
+        .activityId("cancelUnit").singleResult();
+    assertThat(job).as("the job of Cancel unit").isNotNull();
+    return job;
+  }
+
+  private void execute(Job job) {
+    engine.getManagementService().executeJob(job.getId());
+  }
 
   private ProcessInstance startParent() {
     return engine.getRuntimeService().startProcessInstanceByKey("unitCallActivityTest",

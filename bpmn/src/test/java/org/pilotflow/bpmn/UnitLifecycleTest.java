@@ -1,13 +1,17 @@
 package org.pilotflow.bpmn;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.assertThat;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
+import org.camunda.bpm.engine.MismatchingMessageCorrelationException;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.delegate.BpmnError;
+import org.camunda.bpm.engine.runtime.Job;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.camunda.bpm.engine.test.Deployment;
 import org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests;
@@ -26,11 +30,13 @@ class UnitLifecycleTest {
   static final String UNIT_BPMN = "org/pilotflow/bpmn/pilotflow-unit.bpmn";
   static final String PROCESS_ID = "pilotflow-unit";
   static final String ENDED = "pilotflow.unit.ended";
+  static final String CANCEL = "pilotflow.unit.cancel";
 
   ProcessEngine engine;
 
   /** Like the real delegate: creates the unit uid when the starter did not pass one. */
   final RecordingDelegate submit = RecordingDelegate.doing(UnitLifecycleTest::assignUidIfAbsent);
+  final RecordingDelegate cancelUnit = RecordingDelegate.doingNothing();
 
   static void assignUidIfAbsent(org.camunda.bpm.engine.delegate.DelegateExecution execution) {
     if (execution.getVariable("pilotflowUnit") == null) {
@@ -42,6 +48,7 @@ class UnitLifecycleTest {
   void setUp() {
     BpmnAwareTests.init(engine);
     Mocks.register("pilotflowSubmitUnit", submit);
+    Mocks.register("pilotflowCancelUnit", cancelUnit);
   }
 
   @AfterEach
@@ -108,6 +115,118 @@ class UnitLifecycleTest {
     assertThat(engine.getRuntimeService().getVariable(pi.getId(), "pilotflowUnit")).isEqualTo("unit.0007");
   }
 
+  // --- cancel ----------------------------------------------------------------------------------------
+
+  @Test
+  void cancel_onlyCommitsAJob_cancelUnitRunsWhenTheJobDoes() {
+    ProcessInstance pi = startUnit();
+    cancel(pi);
+
+    assertThat(cancelUnit.calls()).as("nothing ran in the correlating transaction").isEmpty();
+    assertThat(pi).hasPassed("cancelRequested").isWaitingAt("runUnit", "cancelUnit").isWaitingFor(ENDED);
+    Job job = cancelJob(pi);
+    assertThat(job.getDuedate()).as("not a timer").isNull();
+    assertThat(jobs(pi)).extracting(Job::getId).containsExactly(job.getId());
+
+    execute(job);
+    assertThat(cancelUnit.calls()).containsExactly("cancelUnit");
+    assertThat(pi).hasPassedInOrder("cancelRequested", "cancelUnit", "cancelAsked")
+        .isWaitingAtExactly("runUnit").isWaitingFor(ENDED, CANCEL)
+        .hasNotPassed("unitEnded", "unitCanceled", "unitDone", "unitFailed")
+        .isNotEnded();
+    assertThat(jobs(pi)).isEmpty();
+  }
+
+  @Test
+  void cancel_thenEndedCanceled_endsOnTheCanceledErrorEnd() {
+    ProcessInstance pi = startUnit();
+    cancel(pi);
+    execute(cancelJob(pi));
+
+    ended(pi, "CANCELED", null, null);
+    assertThat(pi).hasPassed("cancelAsked", "runUnit", "unitEnded", "unitCanceled")
+        .hasNotPassed("unitDone", "unitFailed")
+        .isEnded();
+    assertThat(historicVariable(pi, "unitState")).isEqualTo("CANCELED");
+  }
+
+  @Test
+  void cancel_unitEndsDoneAnyway_endsDone() {
+    // the unit finished before its agent got the cancel: its real end state wins
+    ProcessInstance pi = startUnit();
+    cancel(pi);
+    execute(cancelJob(pi));
+
+    ended(pi, "DONE", 0, null);
+    assertThat(pi).hasPassed("cancelAsked", "unitDone").hasNotPassed("unitCanceled", "unitFailed").isEnded();
+  }
+
+  @Test
+  void cancel_isNonInterrupting_aSecondCancelWorksAgain() {
+    ProcessInstance pi = startUnit();
+    cancel(pi);
+    execute(cancelJob(pi));
+    cancel(pi);
+    assertThat(pi).isWaitingAt("runUnit", "cancelUnit");
+    execute(cancelJob(pi));
+
+    assertThat(cancelUnit.calls()).containsExactly("cancelUnit", "cancelUnit");
+    assertThat(pi).isWaitingAtExactly("runUnit").isWaitingFor(ENDED);
+    ended(pi, "CANCELED", null, null);
+    assertThat(pi).hasPassed("unitCanceled").isEnded();
+  }
+
+  @Test
+  void twoCancels_beforeAJobRan_makeTwoJobs() {
+    ProcessInstance pi = startUnit();
+    cancel(pi);
+    cancel(pi);
+    List<Job> jobs = jobs(pi);
+    assertThat(jobs).hasSize(2);
+    jobs.forEach(this::execute);
+    assertThat(cancelUnit.calls()).containsExactly("cancelUnit", "cancelUnit");
+    assertThat(pi).isWaitingAtExactly("runUnit");
+  }
+
+  @Test
+  void endedWhileTheCancelJobIsPending_theInstanceEndsOnlyAfterTheJobRan() {
+    // The cancel path is a concurrent branch: the unit's end (an uncaught error end here) ends the runUnit
+    // branch only, and the instance waits for the pending "Cancel unit" job, which still calls the delegate.
+    ProcessInstance pi = startUnit();
+    cancel(pi);
+    ended(pi, "CANCELED", null, null);
+
+    assertThat(pi).hasPassed("unitCanceled").isNotEnded().isWaitingAtExactly("cancelUnit");
+    assertThat(cancelUnit.calls()).isEmpty();
+
+    execute(cancelJob(pi));
+    assertThat(cancelUnit.calls()).containsExactly("cancelUnit");
+    assertThat(pi).hasPassed("cancelAsked").isEnded();
+  }
+
+  @Test
+  void cancel_afterTheInstanceEnded_correlatesNothing() {
+    ProcessInstance pi = startUnit();
+    ended(pi, "DONE", 0, null);
+    assertThat(pi).isEnded();
+
+    assertThatThrownBy(() -> cancel(pi)).isInstanceOf(MismatchingMessageCorrelationException.class);
+    assertThat(engine.getRuntimeService().createMessageCorrelation(CANCEL).processInstanceId(pi.getId())
+        .correlateAllWithResult())
+        .as("correlateAll does not throw, it correlates nothing").isEmpty();
+    assertThat(cancelUnit.calls()).isEmpty();
+    assertThat(pi).hasNotPassed("cancelRequested", "cancelUnit");
+  }
+
+  @Test
+  void cancel_ofARejectedUnit_correlatesNothing() {
+    submit.thenDo(execution -> {
+      throw new BpmnError("pilotflow.unit.rejected", "needs 8 cores, largest pilot has 4");
+    });
+    ProcessInstance pi = startUnit();
+    assertThatThrownBy(() -> cancel(pi)).isInstanceOf(MismatchingMessageCorrelationException.class);
+  }
+
   // ---------------------------------------------------------------------------------------------------
 
   private ProcessInstance startUnit() {
@@ -125,6 +244,25 @@ class UnitLifecycleTest {
         .processInstanceId(pi.getId())
         .setVariables(variables)
         .correlate();
+  }
+
+  private void cancel(ProcessInstance pi) {
+    engine.getRuntimeService().createMessageCorrelation(CANCEL).processInstanceId(pi.getId()).correlate();
+  }
+
+  private List<Job> jobs(ProcessInstance pi) {
+    return engine.getManagementService().createJobQuery().processInstanceId(pi.getId()).list();
+  }
+
+  private Job cancelJob(ProcessInstance pi) {
+    Job job = engine.getManagementService().createJobQuery().processInstanceId(pi.getId())
+        .activityId("cancelUnit").singleResult();
+    assertThat(job).as("the job of Cancel unit").isNotNull();
+    return job;
+  }
+
+  private void execute(Job job) {
+    engine.getManagementService().executeJob(job.getId());
   }
 
   private Object historicVariable(ProcessInstance pi, String name) {
