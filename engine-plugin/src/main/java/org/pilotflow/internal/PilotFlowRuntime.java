@@ -568,7 +568,7 @@ public final class PilotFlowRuntime implements PilotFlowBackend {
         LaunchMethods methods = rc.launchMethods();
         Map<String, Map<String, Object>> methodOptions = new java.util.LinkedHashMap<>();
         methods.options().forEach((m, o) -> methodOptions.put(m.name(), o));
-        AgentConfig agent = new AgentConfig(s.sessionId(), s.uid(), endpoint.baseUrl() + "/sessions/" + s.sessionId(),
+        AgentConfig agent = new AgentConfig(s.sessionId(), s.uid(), List.of(endpoint.baseUrl() + "/sessions/" + s.sessionId()),
                 secret, s.sandbox(), d.cores(), d.gpus(), d.runtime().toSeconds(),
                 config.heartbeatInterval().toMillis(), config.orphanTimeout().toMillis(),
                 methods.order().stream().map(Enum::name).toList(), methodOptions);
