@@ -133,8 +133,8 @@ public final class Agent {
             return t;
         });
         this.core.setRemoveOnCancelPolicy(true);
-        this.channel = new EngineChannel(cfg.pilotId(), cfg.endpoint(), cfg.secret(), cfg.heartbeatIntervalMillis(),
-                cfg.orphanTimeoutMillis(), queue, new EngineChannel.Listener() {
+        this.channel = new EngineChannel(cfg.pilotId(), cfg.endpoints(), cfg.fixedEndpoints(), cfg.secret(),
+                cfg.heartbeatIntervalMillis(), cfg.orphanTimeoutMillis(), queue, new EngineChannel.Listener() {
                     @Override
                     public void commands(List<Command> commands) {
                         post(() -> onCommands(commands));
@@ -153,7 +153,8 @@ public final class Agent {
         LOG.info("nodes from {}: {}; {} cores in all; the agent runs on {}; launch methods {}", nodes.source(),
                 nodes.describe(), nodes.totalCores(), nodes.agentNode().orElse("none of them"),
                 launchMethods.names());
-        LOG.info("syncing with {}", channel.uri());
+        LOG.info("syncing with {}{}", channel.uri(), channel.endpoints().size() > 1
+                ? " (failing over to " + channel.endpoints().subList(1, channel.endpoints().size()) + ")" : "");
         queue.offer(new Report(0, null, PilotState.ACTIVE.name(), Map.of(PilotState.ACTIVE.name(), startMillis),
                 null, null, null, null, sandbox.toString(), List.of()));
         runtimeTimer = core.schedule(() -> guarded(() -> endPilot(PilotState.DONE, UnitState.FAILED,

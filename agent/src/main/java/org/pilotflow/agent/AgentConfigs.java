@@ -1,13 +1,13 @@
 package org.pilotflow.agent;
 
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import org.pilotflow.agent.channel.EngineChannel;
 import org.pilotflow.agent.launch.LaunchMethods;
 import org.pilotflow.model.wire.AgentConfig;
 import org.pilotflow.model.wire.Wire;
@@ -47,7 +47,9 @@ public final class AgentConfigs {
 
     public static void validate(AgentConfig c, String file) throws BadConfigException {
         requireText(c.pilotId(), "pilotId", file);
-        requireText(c.endpoint(), "endpoint", file);
+        if (c.endpoints() == null || c.endpoints().isEmpty()) {
+            throw new BadConfigException("bad config " + file + ": field 'endpoints' is missing or empty");
+        }
         if (c.secret() == null || c.secret().isBlank()) {
             throw new BadConfigException("bad config " + file + ": field 'secret' is missing or blank");
         }
@@ -56,14 +58,8 @@ public final class AgentConfigs {
             throw new BadConfigException("bad config " + file + ": field 'pilotId' must not contain '/', was '"
                     + c.pilotId() + "'");
         }
-        try {
-            URI u = URI.create(c.endpoint());
-            if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
-                throw new IllegalArgumentException("expected http(s)://host:port");
-            }
-        } catch (IllegalArgumentException e) {
-            throw new BadConfigException("bad config " + file + ": field 'endpoint' is not an http(s) URL, was '"
-                    + c.endpoint() + "' (" + e.getMessage() + ")");
+        for (int i = 0; i < c.endpoints().size(); i++) {
+            checkEndpoint(c.endpoints().get(i), "endpoints[" + i + "]", file);
         }
         if (!Files.isDirectory(Path.of(c.sandbox()))) {
             throw new BadConfigException("bad config " + file + ": field 'sandbox' is not an existing directory, "
@@ -75,6 +71,15 @@ public final class AgentConfigs {
         atLeast(c.heartbeatIntervalMillis(), 1, "heartbeatIntervalMillis", file);
         atLeast(c.orphanTimeoutMillis(), 1, "orphanTimeoutMillis", file);
         LaunchMethods.check(c, file);
+    }
+
+    private static void checkEndpoint(String v, String field, String file) throws BadConfigException {
+        requireText(v, field, file);
+        String problem = EngineChannel.endpointProblem(v);
+        if (problem != null) {
+            throw new BadConfigException("bad config " + file + ": field '" + field + "' is not an http(s) URL, was '"
+                    + v + "' (" + problem + ")");
+        }
     }
 
     private static void requireText(String v, String field, String file) throws BadConfigException {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.pilotflow.agent.FakeEngine.await;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,7 +45,7 @@ class AgentMainProcessTest {
     @Test
     void runsFiftyUnitsThenEndsOnCancelPilot() throws Exception {
         try (FakeEngine engine = new FakeEngine("top-secret-value")) {
-            AgentConfig cfg = new AgentConfig("s.1", "p.1", engine.endpoint(), "top-secret-value",
+            AgentConfig cfg = new AgentConfig("s.1", "p.1", List.of(engine.endpoint()), "top-secret-value",
                     sandbox.toString(), 2, 0, 600, 1000, 30_000);
             Path json = sandbox.resolve("agent.json");
             Wire.mapper().writeValue(json.toFile(), cfg);
@@ -73,10 +75,44 @@ class AgentMainProcessTest {
         }
     }
 
+    /** An engine node that is down when the agent starts costs one request and one log line, nothing more. */
+    @Test
+    void aClosedFirstEndpointIsLeftWithOneLoggedSwitch() throws Exception {
+        String closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            closed = "http://127.0.0.1:" + s.getLocalPort();
+        }
+        try (FakeEngine engine = new FakeEngine("top-secret-value")) {
+            AgentConfig cfg = new AgentConfig("s.1", "p.1", List.of(closed, engine.endpoint()), "top-secret-value",
+                    sandbox.toString(), 2, 0, 600, 1000, 30_000);
+            Path json = sandbox.resolve("agent.json");
+            Wire.mapper().writeValue(json.toFile(), cfg);
+            Process agent = startAgent(json);
+            try {
+                for (int i = 0; i < 5; i++) {
+                    engine.command(Command.run(engine.nextCommandSeq(), new UnitSpec("unit." + i, null, "/bin/true",
+                            null, null, 1, 0, null, null, null, null, 0)));
+                }
+                await("5 units DONE", Duration.ofSeconds(30), () -> IntStream.range(0, 5)
+                        .allMatch(i -> "DONE".equals(engine.state("unit." + i))));
+                engine.command(Command.cancelPilot(engine.nextCommandSeq()));
+                assertThat(agent.waitFor(45, TimeUnit.SECONDS)).as("agent JVM exited").isTrue();
+                assertThat(agent.exitValue()).isZero();
+            } finally {
+                agent.destroyForcibly();
+            }
+            assertThat(engine.applied).extracting(r -> r.seq()).doesNotHaveDuplicates().isSorted();
+            List<String> switches = Files.readAllLines(sandbox.resolve("agent.log")).stream()
+                    .filter(l -> l.contains("engine endpoint")).toList();
+            assertThat(switches).singleElement().asString().contains("INFO", "engine endpoint " + closed
+                    + " unreachable (ConnectException", "trying " + engine.endpoint());
+        }
+    }
+
     @Test
     void badConfigExitsWith2AndNamesFileAndField() throws Exception {
         Path json = sandbox.resolve("agent.json");
-        Files.writeString(json, "{\"sessionId\":\"s\",\"pilotId\":\"p\",\"endpoint\":\"http://127.0.0.1:1\","
+        Files.writeString(json, "{\"sessionId\":\"s\",\"pilotId\":\"p\",\"endpoints\":[\"http://127.0.0.1:1\"],"
                 + "\"secret\":\"x\",\"sandbox\":\"" + sandbox + "\",\"cores\":0,\"gpus\":0,\"runtimeSeconds\":60,"
                 + "\"heartbeatIntervalMillis\":1000,\"orphanTimeoutMillis\":1000}");
         assertThatThrownBy(() -> AgentConfigs.load(json))
@@ -92,8 +128,8 @@ class AgentMainProcessTest {
 
     @Test
     void unknownLaunchMethodExitsWith2AndNamesTheField() throws Exception {
-        AgentConfig cfg = new AgentConfig("s", "p", "http://127.0.0.1:1", "x", sandbox.toString(), 1, 0, 60, 1000,
-                1000, List.of("FORK", "APRUN"), null);
+        AgentConfig cfg = new AgentConfig("s", "p", List.of("http://127.0.0.1:1"), "x", sandbox.toString(), 1, 0,
+                60, 1000, 1000, List.of("FORK", "APRUN"), null);
         Path json = sandbox.resolve("agent.json");
         Wire.mapper().writeValue(json.toFile(), cfg);
         Process agent = startAgent(json);
@@ -105,8 +141,8 @@ class AgentMainProcessTest {
 
     @Test
     void badSlurmVariableExitsWith2AndNamesTheVariableAndValue() throws Exception {
-        AgentConfig cfg = new AgentConfig("s", "p", "http://127.0.0.1:1", "x", sandbox.toString(), 4, 0, 60, 1000,
-                1000);
+        AgentConfig cfg = new AgentConfig("s", "p", List.of("http://127.0.0.1:1"), "x", sandbox.toString(), 4, 0,
+                60, 1000, 1000);
         Path json = sandbox.resolve("agent.json");
         Wire.mapper().writeValue(json.toFile(), cfg);
         Process agent = startAgent(json, Map.of("SLURM_JOB_ID", "7", "SLURM_JOB_NODELIST", "n[1-2]",

@@ -54,8 +54,8 @@ class AgentTest {
         if (engine == null) {
             engine = new FakeEngine("s3cret");
         }
-        AgentConfig cfg = new AgentConfig("session.0", "pilot.0", engine.endpoint(), "s3cret", sandbox.toString(),
-                cores, 1, runtimeSeconds, 1000, orphanMillis, launchMethods, null);
+        AgentConfig cfg = new AgentConfig("session.0", "pilot.0", List.of(engine.endpoint()), "s3cret",
+                sandbox.toString(), cores, 1, runtimeSeconds, 1000, orphanMillis, launchMethods, null);
         Agent agent = new Agent(cfg, new Agent.Options(300, 5000, 2, 10_000), forkEnv());
         CompletableFuture<Integer> f = new CompletableFuture<>();
         Thread t = new Thread(() -> {
@@ -277,8 +277,8 @@ class AgentTest {
 
     @Test
     void aSlurmNodeListThatCannotBeParsedIsABadConfig() {
-        AgentConfig cfg = new AgentConfig("s", "p", "http://127.0.0.1:1", "x", sandbox.toString(), 2, 0, 60, 1000,
-                1000);
+        AgentConfig cfg = new AgentConfig("s", "p", List.of("http://127.0.0.1:1"), "x", sandbox.toString(), 2, 0,
+                60, 1000, 1000);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Agent(cfg, Agent.Options.defaults(),
                 Map.of("SLURM_JOB_NODELIST", "n[1-", "SLURM_CPUS_ON_NODE", "2")))
                 .isInstanceOf(BadConfigException.class)

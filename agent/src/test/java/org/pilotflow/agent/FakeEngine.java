@@ -19,38 +19,73 @@ import org.pilotflow.model.wire.SyncRequest;
 import org.pilotflow.model.wire.SyncResponse;
 import org.pilotflow.model.wire.Wire;
 
-/** A minimal engine endpoint for tests: applies reports in seq order, acks them, hands out commands. */
+/**
+ * A minimal engine endpoint for tests: applies reports in seq order, acks them, hands out commands. Several
+ * instances made with {@link #sibling()} are nodes of one engine cluster: they share the applied reports, the
+ * acknowledged seq and the commands (the database), each with its own port, requests and statuses.
+ */
 final class FakeEngine implements AutoCloseable {
+    /** What the nodes of one cluster share. */
+    private static final class Db {
+        final List<Report> applied = new CopyOnWriteArrayList<>();
+        final Map<String, Report> latest = new ConcurrentHashMap<>();
+        final List<Command> commands = new ArrayList<>();
+        long ackedSeq;
+    }
+
     final String secret;
     final HttpServer server;
+    private final Db db;
     final List<SyncRequest> requests = new CopyOnWriteArrayList<>();
-    final List<Report> applied = new CopyOnWriteArrayList<>();
-    final Map<String, Report> latest = new ConcurrentHashMap<>();
+    final List<Report> applied;
+    final Map<String, Report> latest;
     final List<Integer> statuses = new CopyOnWriteArrayList<>();
-    private final List<Command> commands = new ArrayList<>();
     volatile boolean acking = true;
     volatile boolean refuseAll;
-    volatile long ackedSeq;
+    volatile int failWith; // answers every sync with this HTTP status (0: serves normally)
     volatile boolean resendAllCommands; // sends every command in every response (duplicates)
+    volatile List<String> endpointsToSend; // the live nodes this node names in its responses (null: none)
 
     FakeEngine(String secret) throws IOException {
+        this(secret, new Db());
+    }
+
+    private FakeEngine(String secret, Db db) throws IOException {
         this.secret = secret;
+        this.db = db;
+        this.applied = db.applied;
+        this.latest = db.latest;
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/pilots/", this::handle);
         server.setExecutor(Executors.newFixedThreadPool(2));
         server.start();
     }
 
+    /** Another node of this engine's cluster, on its own port. */
+    FakeEngine sibling() throws IOException {
+        return new FakeEngine(secret, db);
+    }
+
     String endpoint() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
-    synchronized void command(Command c) {
-        commands.add(c);
+    void command(Command c) {
+        synchronized (db) {
+            db.commands.add(c);
+        }
     }
 
-    synchronized long nextCommandSeq() {
-        return commands.size() + 1;
+    long nextCommandSeq() {
+        synchronized (db) {
+            return db.commands.size() + 1;
+        }
+    }
+
+    long ackedSeq() {
+        synchronized (db) {
+            return db.ackedSeq;
+        }
     }
 
     private void handle(HttpExchange ex) throws IOException {
@@ -62,24 +97,29 @@ final class FakeEngine implements AutoCloseable {
                 ex.sendResponseHeaders(401, -1);
                 return;
             }
+            if (failWith != 0) {
+                statuses.add(failWith);
+                ex.sendResponseHeaders(failWith, -1);
+                return;
+            }
             SyncRequest req = Wire.mapper().readValue(body, SyncRequest.class);
             requests.add(req);
             SyncResponse resp;
-            synchronized (this) {
+            synchronized (db) {
                 for (Report r : req.reports()) {
-                    if (acking && r.seq() == ackedSeq + 1) {
-                        applied.add(r);
-                        latest.put(r.unitId() == null ? "pilot" : r.unitId(), r);
-                        ackedSeq = r.seq();
+                    if (acking && r.seq() == db.ackedSeq + 1) {
+                        db.applied.add(r);
+                        db.latest.put(r.unitId() == null ? "pilot" : r.unitId(), r);
+                        db.ackedSeq = r.seq();
                     }
                 }
                 List<Command> out = new ArrayList<>();
-                for (Command c : commands) {
+                for (Command c : db.commands) {
                     if (resendAllCommands || c.seq() > req.lastCommandSeq()) {
                         out.add(c);
                     }
                 }
-                resp = new SyncResponse(ackedSeq, out, 0);
+                resp = new SyncResponse(db.ackedSeq, out, 0, endpointsToSend);
             }
             byte[] json = Wire.mapper().writeValueAsBytes(resp);
             statuses.add(200);

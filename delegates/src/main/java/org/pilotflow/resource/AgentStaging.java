@@ -75,8 +75,10 @@ public final class AgentStaging {
         }
         AgentConfig agent = launch.agent().withSandbox(sandbox);
         if (rc.channelMode() == ChannelMode.SSH_TUNNEL) {
+            // only the tunnel's near end reaches the engine from there: no other node, nor any list the engine
+            // sends later, would work
             int port = shell.reverseForward(launch.enginePort());
-            agent = agent.withEndpoint(rewritePort(agent.endpoint(), port));
+            agent = agent.withEndpoints(List.of(rewritePort(agent.endpoint(), port)), true);
         }
         byte[] json;
         try {

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pilotflow.model.wire.AgentConfig;
 import org.pilotflow.model.wire.Wire;
+import org.pilotflow.resource.config.ChannelMode;
 import org.pilotflow.resource.config.ResourceConfig;
 import org.pilotflow.resource.shell.LocalShell;
 
@@ -22,18 +23,27 @@ class AgentStagingTest {
     Path dir;
 
     private ResourceConfig resource(String java) {
+        return resource(java, ChannelMode.DIRECT);
+    }
+
+    private ResourceConfig resource(String java, ChannelMode channel) {
         return ResourceConfig.builder("test.local")
                 .schema("local", "fork://localhost/", "file://localhost/")
                 .coresPerNode(2)
                 .defaultRemoteWorkdir(dir.resolve("work").toString())
                 .validRoots(List.of(dir.toString()))
                 .agentJava(java)
+                .channelMode(channel)
                 .build();
     }
 
+    /** Two engine nodes: the agent may fail over from the first to the second. */
+    static final List<String> ENDPOINTS = List.of("http://10.0.0.5:4711/sessions/s.1",
+            "http://10.0.0.6:4711/sessions/s.1");
+
     private PilotLaunch launch(ResourceConfig rc, String sandbox, boolean given) {
-        AgentConfig agent = new AgentConfig("s.1", "pilot.0000", "http://127.0.0.1:4711/sessions/s.1", "secret-x",
-                sandbox, 2, 0, 600, 1000, 60_000);
+        AgentConfig agent = new AgentConfig("s.1", "pilot.0000", ENDPOINTS, "secret-x", sandbox, 2, 0, 600, 1000,
+                60_000);
         return new PilotLaunch(agent, rc, rc.schema(), sandbox, given, rc.agentJava(), Duration.ofMinutes(10),
                 null, null, 0, 4711);
     }
@@ -54,6 +64,8 @@ class AgentStagingTest {
         AgentConfig written = Wire.mapper().readValue(config.toFile(), AgentConfig.class);
         assertThat(written.sandbox()).isEqualTo(sandbox);
         assertThat(written.secret()).isEqualTo("secret-x");
+        assertThat(written.endpoints()).as("direct: every engine node, in order").isEqualTo(ENDPOINTS);
+        assertThat(written.fixedEndpoints()).isFalse();
         Path jar = Path.of(staged.agentArgv().get(staged.agentArgv().indexOf("-jar") + 1));
         assertThat(jar.getParent()).isEqualTo(dir.resolve("work"));
         assertThat(jar.getFileName().toString()).isEqualTo("pilotflow-agent-" + AgentBundle.digest() + ".jar");
@@ -82,6 +94,19 @@ class AgentStagingTest {
                 .isInstanceOf(ResourceException.class)
                 .hasMessageContaining("sandbox " + outside + " is not allowed on localhost");
         assertThat(outside).doesNotExist();
+    }
+
+    /** The LocalShell's "tunnel" is the engine's own port, so the rewrite is visible without an SSH server. */
+    @Test
+    void throughAnSshTunnelTheAgentUsesOnlyTheTunnelAndKeepsIt() throws Exception {
+        ResourceConfig rc = resource(thisJava(), ChannelMode.SSH_TUNNEL);
+        String sandbox = dir.resolve("work/s.1/pilot.0000").toString();
+        AgentStaging.stage(LocalShell.INSTANCE, launch(rc, sandbox, false));
+        AgentConfig written = Wire.mapper().readValue(Path.of(sandbox, AgentStaging.AGENT_CONFIG).toFile(),
+                AgentConfig.class);
+        assertThat(written.endpoints()).containsExactly("http://127.0.0.1:4711/sessions/s.1");
+        assertThat(written.fixedEndpoints()).as("engine lists would name addresses the tunnel does not reach")
+                .isTrue();
     }
 
     @Test

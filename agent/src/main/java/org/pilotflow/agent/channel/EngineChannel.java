@@ -17,6 +17,7 @@ import org.pilotflow.model.wire.SyncResponse;
 import org.pilotflow.model.wire.Wire;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * The agent's side of the channel: one thread, one HTTP request in flight at a time. Each sync POSTs a
@@ -26,9 +27,21 @@ import org.slf4j.LoggerFactory;
  * order) and hands them to the {@link Listener}.
  *
  * <p>Pacing: sync again at once while reports are pending or the last response carried commands; otherwise wait
- * {@link #IDLE_PAUSE_MILLIS} (at most the heartbeat interval) or until a report is queued. Errors are retried with
- * backoff (100 ms doubling to 2 s); HTTP 401/403 (secret refused) likewise, logged as errors. Without a successful
- * response for the orphan timeout the listener's {@link Listener#orphaned} is called and the loop ends.
+ * {@link #IDLE_PAUSE_MILLIS} (at most the heartbeat interval) or until a report is queued.
+ *
+ * <p>Failover: the channel knows a list of engine endpoints (any engine node serves any agent) and syncs with one
+ * at a time. A connection failure or timeout, an HTTP 5xx, a 404 (the node does not know the pilot) or a 401/403
+ * (the node refused the secret, perhaps before seeing it committed) sends the next sync to the next endpoint,
+ * round robin. Re-sending the same batch to another node is safe: reports are numbered and the engine applies each
+ * once. Backoff (100 ms doubling to 2 s) starts only after every endpoint failed in a row, so a dead node costs
+ * one failed request; with one endpoint every failure backs off. Other failures (e.g. HTTP 400) are retried on the
+ * same endpoint with backoff. A response that names endpoints replaces the list unless the endpoints are fixed;
+ * the channel stays on its endpoint if the new list has it. Without a successful response from any endpoint for
+ * the orphan timeout the listener's {@link Listener#orphaned} is called and the loop ends.
+ *
+ * <p>Threads: everything but the volatile fields is owned by the channel thread ({@link #run}); other threads
+ * only read the volatile fields ({@link #currentEndpoint()}, {@link #endpoints()}, the counters) and call
+ * {@link #stop()}.
  */
 public final class EngineChannel implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(EngineChannel.class);
@@ -37,6 +50,11 @@ public final class EngineChannel implements Runnable {
     public static final long IDLE_PAUSE_MILLIS = 150;
     static final long BACKOFF_START_MILLIS = 100;
     static final long BACKOFF_MAX_MILLIS = 2000;
+    /** The longest a request may take; also the only bound with a single endpoint. */
+    static final long MAX_REQUEST_MILLIS = 30_000;
+    /** The shortest request timeout when failing over: above the engine's long poll (~500 ms). */
+    static final long MIN_FAILOVER_REQUEST_MILLIS = 2000;
+    private static final long REFUSAL_LOG_EVERY_NANOS = 10_000_000_000L;
 
     /** Called from the channel thread. */
     public interface Listener {
@@ -48,7 +66,7 @@ public final class EngineChannel implements Runnable {
     }
 
     private final String pilotId;
-    private final URI uri;
+    private final boolean fixedEndpoints;
     private final String authorization;
     private final long orphanTimeoutMillis;
     private final ReportQueue queue;
@@ -57,18 +75,41 @@ public final class EngineChannel implements Runnable {
     private final String host;
     private final HttpClient http;
 
+    // written by the channel thread only; volatile where other threads read them
+    private volatile List<String> endpoints;
+    private int current;
+    private volatile String currentEndpoint;
+    private List<String> lastOffered = List.of();
+
     private volatile boolean stopped;
     private volatile long heartbeatMillis;
     private volatile long lastCommandSeq;
     private volatile long lastSuccessNanos;
     private volatile long syncs;
     private volatile long failures;
+    private volatile long switches;
 
-    public EngineChannel(String pilotId, String endpoint, String secret, long heartbeatMillis,
-                         long orphanTimeoutMillis, ReportQueue queue, Listener listener, String host) {
+    /**
+     * @param endpoints      the engine's base URLs in order of preference (not empty; each valid per
+     *                       {@link #endpointProblem})
+     * @param fixedEndpoints true: never adopt the endpoint lists the engine sends
+     */
+    public EngineChannel(String pilotId, List<String> endpoints, boolean fixedEndpoints, String secret,
+                         long heartbeatMillis, long orphanTimeoutMillis, ReportQueue queue, Listener listener,
+                         String host) {
         this.pilotId = pilotId;
-        String base = endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint;
-        this.uri = URI.create(base + String.format(Wire.SYNC_PATH_FORMAT, pilotId));
+        this.fixedEndpoints = fixedEndpoints;
+        this.endpoints = normalize(endpoints);
+        if (this.endpoints.isEmpty()) {
+            throw new IllegalArgumentException("no engine endpoint");
+        }
+        for (String e : this.endpoints) {
+            String problem = endpointProblem(e);
+            if (problem != null) {
+                throw new IllegalArgumentException("engine endpoint '" + e + "' is not an http(s) URL: " + problem);
+            }
+        }
+        this.currentEndpoint = this.endpoints.get(0);
         this.authorization = Wire.BEARER + secret;
         this.heartbeatMillis = heartbeatMillis;
         this.orphanTimeoutMillis = orphanTimeoutMillis;
@@ -82,8 +123,35 @@ public final class EngineChannel implements Runnable {
                 .build();
     }
 
+    /** Why {@code endpoint} cannot be an engine endpoint, or null when it can: an http(s) URL with a host. */
+    public static String endpointProblem(String endpoint) {
+        if (endpoint == null || endpoint.isBlank()) {
+            return "missing or blank";
+        }
+        try {
+            URI u = URI.create(endpoint);
+            if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
+                return "expected http(s)://host:port";
+            }
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** The endpoint the next sync goes to (the one in use). */
+    public String currentEndpoint() {
+        return currentEndpoint;
+    }
+
+    /** The endpoints the channel fails over between, in order. */
+    public List<String> endpoints() {
+        return endpoints;
+    }
+
+    /** The sync URI of the endpoint in use. */
     public URI uri() {
-        return uri;
+        return syncUri(currentEndpoint);
     }
 
     public long lastCommandSeq() {
@@ -98,6 +166,11 @@ public final class EngineChannel implements Runnable {
         return failures;
     }
 
+    /** How often the channel moved to another endpoint because the one in use failed or left the list. */
+    public long switchCount() {
+        return switches;
+    }
+
     /** Ends the loop after the request in flight (if any). */
     public void stop() {
         stopped = true;
@@ -109,7 +182,10 @@ public final class EngineChannel implements Runnable {
         lastSuccessNanos = System.nanoTime();
         long backoff = BACKOFF_START_MILLIS;
         int failuresInRow = 0;
-        long lastRefusalLog = 0;
+        int failedInRound = 0; // endpoints that failed one after the other since the last success or backoff
+        boolean allFailed = false; // a whole round failed: switches are no longer news worth an INFO line each
+        boolean backedOff = false;
+        long lastRefusalLog = System.nanoTime() - REFUSAL_LOG_EVERY_NANOS;
         try {
             while (!stopped) {
                 long silent = (System.nanoTime() - lastSuccessNanos) / 1_000_000L;
@@ -121,11 +197,12 @@ public final class EngineChannel implements Runnable {
                 List<Report> batch = queue.nextBatch(MAX_BATCH);
                 SyncRequest req = new SyncRequest(pilotId, System.currentTimeMillis(), pid, host, batch,
                         lastCommandSeq);
+                String at = endpoints.get(current);
                 String failure;
                 int status = 0;
                 SyncResponse resp = null;
                 try {
-                    HttpResponse<byte[]> r = http.send(request(req, orphanTimeoutMillis - silent),
+                    HttpResponse<byte[]> r = http.send(request(at, req, orphanTimeoutMillis - silent),
                             HttpResponse.BodyHandlers.ofByteArray());
                     status = r.statusCode();
                     if (status / 100 == 2) {
@@ -134,39 +211,66 @@ public final class EngineChannel implements Runnable {
                     } else {
                         failure = "HTTP " + status;
                     }
-                } catch (IOException e) {
+                } catch (IOException e) { // ConnectException, HttpTimeoutException, or a body that is no response
+                    status = 0;
                     failure = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
                 }
                 syncs++;
                 if (resp == null) {
                     failures++;
                     failuresInRow++;
-                    if (status == 401 || status == 403) {
+                    boolean refused = status == 401 || status == 403;
+                    if (refused) {
                         long now = System.nanoTime();
-                        if (failuresInRow == 1 || now - lastRefusalLog > 10_000_000_000L) {
+                        if (failuresInRow == 1 || now - lastRefusalLog >= REFUSAL_LOG_EVERY_NANOS) {
                             LOG.error("engine refused the pilot secret ({}) at {}; retrying until the orphan "
-                                    + "timeout ({} ms)", failure, uri, orphanTimeoutMillis);
+                                    + "timeout ({} ms)", failure, syncUri(at), orphanTimeoutMillis);
                             lastRefusalLog = now;
                         }
-                    } else if (failuresInRow == 1) {
-                        LOG.warn("sync with {} failed ({}); retrying with backoff", uri, failure);
-                    } else {
-                        LOG.debug("sync failed again ({}, {} in a row)", failure, failuresInRow);
+                    }
+                    int n = endpoints.size();
+                    if (n > 1 && failsOver(status)) {
+                        failedInRound++;
+                        current = (current + 1) % n;
+                        currentEndpoint = endpoints.get(current);
+                        switches++;
+                        if (failedInRound < n) {
+                            LOG.atLevel(allFailed ? Level.DEBUG : Level.INFO).log(
+                                    "engine endpoint {} unreachable ({}); trying {}", at, failure, currentEndpoint);
+                            continue; // no backoff: the next node is probably fine
+                        }
+                        if (!allFailed) {
+                            LOG.warn("all {} engine endpoints failed (the last, {}: {}); retrying them with backoff",
+                                    n, at, failure);
+                            allFailed = true;
+                        }
+                        failedInRound = 0;
+                    } else if (!refused) {
+                        if (failuresInRow == 1) {
+                            LOG.warn("sync with {} failed ({}); retrying with backoff", syncUri(at), failure);
+                        } else {
+                            LOG.debug("sync failed again ({}, {} in a row)", failure, failuresInRow);
+                        }
                     }
                     sleep(backoff);
                     backoff = Math.min(BACKOFF_MAX_MILLIS, backoff * 2);
+                    backedOff = true;
                     continue;
                 }
-                if (failuresInRow > 0) {
-                    LOG.info("engine reachable again after {} failed syncs", failuresInRow);
+                if (backedOff) { // a failover without backoff was logged as the switch already
+                    LOG.info("engine reachable again at {} after {} failed syncs", at, failuresInRow);
                 }
                 failuresInRow = 0;
+                failedInRound = 0;
+                allFailed = false;
+                backedOff = false;
                 backoff = BACKOFF_START_MILLIS;
                 lastSuccessNanos = System.nanoTime();
                 queue.ack(resp.ackedSeq());
                 if (resp.heartbeatIntervalMillis() > 0) {
                     heartbeatMillis = resp.heartbeatIntervalMillis();
                 }
+                adopt(resp.endpoints());
                 List<Command> fresh = take(resp.commands());
                 if (!fresh.isEmpty()) {
                     listener.commands(fresh);
@@ -179,6 +283,60 @@ public final class EngineChannel implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Whether a failed sync with this status (0: no HTTP response) should go to the next endpoint. */
+    private static boolean failsOver(int status) {
+        return status == 0 || status / 100 == 5 || status == 404 || status == 401 || status == 403;
+    }
+
+    /** Takes the engine's list of live endpoints, if it sent one and the endpoints are not fixed. */
+    private void adopt(List<String> offered) {
+        if (offered.isEmpty() || offered.equals(lastOffered)) {
+            return; // the engine repeats its list in every response; look at each list once
+        }
+        lastOffered = offered;
+        if (fixedEndpoints) {
+            LOG.debug("engine offers endpoints {}; ignored, the endpoints are fixed", offered);
+            return;
+        }
+        List<String> fresh = new ArrayList<>();
+        for (String e : normalize(offered)) {
+            String problem = endpointProblem(e);
+            if (problem == null) {
+                fresh.add(e);
+            } else {
+                LOG.warn("engine offers endpoint '{}', which is not an http(s) URL ({}); ignored", e, problem);
+            }
+        }
+        if (fresh.isEmpty() || fresh.equals(endpoints)) {
+            return;
+        }
+        String at = endpoints.get(current);
+        int keep = fresh.indexOf(at); // stay on a node that is still live: no needless switch
+        LOG.info("engine endpoints now {} (were {}){}", fresh, endpoints,
+                keep >= 0 ? "" : "; " + at + " left the list, switching to " + fresh.get(0));
+        endpoints = List.copyOf(fresh);
+        current = Math.max(keep, 0);
+        currentEndpoint = endpoints.get(current);
+        if (keep < 0) {
+            switches++;
+        }
+    }
+
+    /** Without trailing slashes and duplicates, in the given order. */
+    private static List<String> normalize(List<String> urls) {
+        List<String> out = new ArrayList<>(urls.size());
+        for (String u : urls) {
+            String s = u == null ? null : u.strip();
+            while (s != null && s.endsWith("/")) {
+                s = s.substring(0, s.length() - 1);
+            }
+            if (s != null && !out.contains(s)) {
+                out.add(s);
+            }
+        }
+        return List.copyOf(out);
     }
 
     private List<Command> take(List<Command> commands) {
@@ -199,12 +357,28 @@ public final class EngineChannel implements Runnable {
         return fresh;
     }
 
-    private HttpRequest request(SyncRequest req, long millisToOrphan) throws IOException {
+    private URI syncUri(String endpoint) {
+        return URI.create(endpoint + String.format(Wire.SYNC_PATH_FORMAT, pilotId));
+    }
+
+    /**
+     * The request timeout: never past the orphan deadline, at most {@link #MAX_REQUEST_MILLIS}. With other
+     * endpoints to fail over to, ten heartbeats (at least {@link #MIN_FAILOVER_REQUEST_MILLIS}), so a frozen node
+     * is left within seconds; the engine may hold a request ~500 ms (long poll) or a few seconds (a big batch
+     * under load), and a timed-out batch is simply sent again to the next node.
+     */
+    long requestTimeoutMillis(long millisToOrphan) {
+        long bound = MAX_REQUEST_MILLIS;
+        if (endpoints.size() > 1) {
+            bound = Math.min(bound, Math.max(MIN_FAILOVER_REQUEST_MILLIS, heartbeatMillis * 10));
+        }
+        return Math.max(1000, Math.min(bound, millisToOrphan));
+    }
+
+    private HttpRequest request(String endpoint, SyncRequest req, long millisToOrphan) throws IOException {
         byte[] body = Wire.mapper().writeValueAsBytes(req);
-        // the engine may hold an empty sync ~500 ms (long poll); never wait past the orphan deadline
-        long timeout = Math.max(1000, Math.min(30_000, millisToOrphan));
-        return HttpRequest.newBuilder(uri)
-                .timeout(Duration.ofMillis(timeout))
+        return HttpRequest.newBuilder(syncUri(endpoint))
+                .timeout(Duration.ofMillis(requestTimeoutMillis(millisToOrphan)))
                 .header(Wire.AUTHORIZATION, authorization)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))

@@ -1,5 +1,7 @@
 package org.pilotflow.model.wire;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -8,14 +10,19 @@ import java.util.Map;
  * the pilot secret) into the pilot sandbox. The agent is started as
  * {@code java -cp <classpath> org.pilotflow.agent.AgentMain <sandbox>/agent.json}.
  *
- * @param endpoint               base URL of the engine's agent endpoint, e.g. {@code http://127.0.0.1:41234}
+ * @param endpoints              base URLs of the engine nodes' agent endpoints in order of preference, e.g.
+ *                               {@code http://10.0.0.5:41234/sessions/<sessionId>}; never empty. The agent syncs
+ *                               with one at a time and fails over to the next when it cannot.
+ * @param fixedEndpoints         true: the agent keeps {@code endpoints} and ignores the lists the engine sends in
+ *                               its responses (e.g. behind an SSH tunnel, where only the tunnel's loopback address
+ *                               works)
  * @param secret                 the per-pilot secret, sent as a bearer token; never logged
  * @param cores                  cores the agent may schedule units onto
  * @param gpus                   GPUs the agent may schedule units onto
  * @param runtimeSeconds         the pilot's runtime; at expiry the agent ends its units (FAILED, "pilot runtime
  *                               expired") and reports the pilot DONE
  * @param heartbeatIntervalMillis how often the agent syncs when it has nothing to report
- * @param orphanTimeoutMillis    how long the agent keeps going without hearing from the engine
+ * @param orphanTimeoutMillis    how long the agent keeps going without hearing from any engine node
  * @param launchMethods          the resource's launch methods in order of preference ({@code FORK}, {@code SRUN},
  *                               {@code MPIEXEC}, {@code MPIRUN}, {@code SSH}); the agent uses the first one that
  *                               can run a unit on the nodes it was given
@@ -24,7 +31,8 @@ import java.util.Map;
 public record AgentConfig(
         String sessionId,
         String pilotId,
-        String endpoint,
+        List<String> endpoints,
+        boolean fixedEndpoints,
         String secret,
         String sandbox,
         int cores,
@@ -36,34 +44,51 @@ public record AgentConfig(
         Map<String, Map<String, Object>> launchMethodOptions) {
 
     public AgentConfig {
+        // not List.copyOf: a null list or element must reach AgentConfigs.validate, which names the field
+        endpoints = endpoints == null ? null : Collections.unmodifiableList(new ArrayList<>(endpoints));
         launchMethods = launchMethods == null || launchMethods.isEmpty() ? List.of("FORK") : List.copyOf(launchMethods);
         launchMethodOptions = launchMethodOptions == null ? Map.of() : Map.copyOf(launchMethodOptions);
     }
 
-    /** A configuration with the default launch methods ({@code FORK} only). */
-    public AgentConfig(String sessionId, String pilotId, String endpoint, String secret, String sandbox, int cores,
-                       int gpus, long runtimeSeconds, long heartbeatIntervalMillis, long orphanTimeoutMillis) {
-        this(sessionId, pilotId, endpoint, secret, sandbox, cores, gpus, runtimeSeconds, heartbeatIntervalMillis,
-                orphanTimeoutMillis, null, null);
+    /** A configuration whose endpoints the engine may update ({@code fixedEndpoints} false). */
+    public AgentConfig(String sessionId, String pilotId, List<String> endpoints, String secret, String sandbox,
+                       int cores, int gpus, long runtimeSeconds, long heartbeatIntervalMillis,
+                       long orphanTimeoutMillis, List<String> launchMethods,
+                       Map<String, Map<String, Object>> launchMethodOptions) {
+        this(sessionId, pilotId, endpoints, false, secret, sandbox, cores, gpus, runtimeSeconds,
+                heartbeatIntervalMillis, orphanTimeoutMillis, launchMethods, launchMethodOptions);
+    }
+
+    /** A configuration with the default launch methods ({@code FORK} only) whose endpoints the engine may update. */
+    public AgentConfig(String sessionId, String pilotId, List<String> endpoints, String secret, String sandbox,
+                       int cores, int gpus, long runtimeSeconds, long heartbeatIntervalMillis,
+                       long orphanTimeoutMillis) {
+        this(sessionId, pilotId, endpoints, false, secret, sandbox, cores, gpus, runtimeSeconds,
+                heartbeatIntervalMillis, orphanTimeoutMillis, null, null);
+    }
+
+    /** The preferred endpoint (the first); null when there is none (an invalid config). */
+    public String endpoint() {
+        return endpoints == null || endpoints.isEmpty() ? null : endpoints.get(0);
     }
 
     /** The same configuration with another sandbox (once {@code $HOME} is resolved on the resource). */
     public AgentConfig withSandbox(String newSandbox) {
-        return new AgentConfig(sessionId, pilotId, endpoint, secret, newSandbox, cores, gpus, runtimeSeconds,
-                heartbeatIntervalMillis, orphanTimeoutMillis, launchMethods, launchMethodOptions);
+        return new AgentConfig(sessionId, pilotId, endpoints, fixedEndpoints, secret, newSandbox, cores, gpus,
+                runtimeSeconds, heartbeatIntervalMillis, orphanTimeoutMillis, launchMethods, launchMethodOptions);
     }
 
-    /** The same configuration with another endpoint (the near end of an SSH reverse tunnel). */
-    public AgentConfig withEndpoint(String newEndpoint) {
-        return new AgentConfig(sessionId, pilotId, newEndpoint, secret, sandbox, cores, gpus, runtimeSeconds,
+    /** The same configuration with other endpoints, e.g. only the near end of an SSH reverse tunnel, fixed. */
+    public AgentConfig withEndpoints(List<String> newEndpoints, boolean fixed) {
+        return new AgentConfig(sessionId, pilotId, newEndpoints, fixed, secret, sandbox, cores, gpus, runtimeSeconds,
                 heartbeatIntervalMillis, orphanTimeoutMillis, launchMethods, launchMethodOptions);
     }
 
     @Override
     public String toString() { // keeps the secret out of any log line that prints the config
-        return "AgentConfig[session=" + sessionId + ", pilot=" + pilotId + ", endpoint=" + endpoint
-                + ", sandbox=" + sandbox + ", cores=" + cores + ", gpus=" + gpus + ", runtime=" + runtimeSeconds
-                + "s, heartbeat=" + heartbeatIntervalMillis + "ms, orphanTimeout=" + orphanTimeoutMillis + "ms, launchMethods="
-                + launchMethods + "]";
+        return "AgentConfig[session=" + sessionId + ", pilot=" + pilotId + ", endpoints=" + endpoints
+                + (fixedEndpoints ? " (fixed)" : "") + ", sandbox=" + sandbox + ", cores=" + cores + ", gpus=" + gpus
+                + ", runtime=" + runtimeSeconds + "s, heartbeat=" + heartbeatIntervalMillis + "ms, orphanTimeout="
+                + orphanTimeoutMillis + "ms, launchMethods=" + launchMethods + "]";
     }
 }

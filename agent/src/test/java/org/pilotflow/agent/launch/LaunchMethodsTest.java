@@ -42,7 +42,8 @@ class LaunchMethodsTest {
     }
 
     private static AgentConfig config(List<String> methods, Map<String, Map<String, Object>> options) {
-        return new AgentConfig("s", "p", "http://127.0.0.1:1", "x", "/tmp", 8, 2, 60, 1000, 1000, methods, options);
+        return new AgentConfig("s", "p", List.of("http://127.0.0.1:1"), "x", "/tmp", 8, 2, 60, 1000, 1000, methods,
+                options);
     }
 
     private LaunchMethods methods(String... names) throws BadConfigException {

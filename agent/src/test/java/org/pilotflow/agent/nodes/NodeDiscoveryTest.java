@@ -24,7 +24,7 @@ class NodeDiscoveryTest {
     Path dir;
 
     private static AgentConfig pilot(int cores, int gpus) {
-        return new AgentConfig("s", "p", "http://127.0.0.1:1", "x", "/tmp", cores, gpus, 60, 1000, 1000);
+        return new AgentConfig("s", "p", List.of("http://127.0.0.1:1"), "x", "/tmp", cores, gpus, 60, 1000, 1000);
     }
 
     private static Map<String, String> env(String... kv) {

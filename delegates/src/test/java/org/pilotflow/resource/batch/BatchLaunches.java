@@ -37,8 +37,8 @@ public final class BatchLaunches {
     public static PilotLaunch launch(ResourceConfig resource, String pilotId, int cores, String java, String queue,
                                      String project) {
         String sandbox = resource.defaultSandbox(pilotId, Map.of("HOME", "/home/u")).toString();
-        AgentConfig agent = new AgentConfig("s-test", pilotId, NO_ENGINE, "pilot-secret-for-tests", sandbox, cores, 0,
-                600, 500, 2000);
+        AgentConfig agent = new AgentConfig("s-test", pilotId, List.of(NO_ENGINE), "pilot-secret-for-tests", sandbox,
+                cores, 0, 600, 500, 2000);
         return new PilotLaunch(agent, resource, resource.schema(), sandbox, false, java, Duration.ofMinutes(10),
                 queue, project, 0, 0);
     }

@@ -29,8 +29,8 @@ public final class ScriptFixtures {
 
     public static PilotLaunch launch(ResourceConfig rc, String pilotId, int gpus, String queue, String project,
                                      int memoryMb) {
-        AgentConfig agent = new AgentConfig("s1", pilotId, "http://engine:8080/sessions/s1", "secret-xyz", SANDBOX,
-                3, gpus, 5400, 1000, 60000);
+        AgentConfig agent = new AgentConfig("s1", pilotId, List.of("http://engine:8080/sessions/s1"), "secret-xyz",
+                SANDBOX, 3, gpus, 5400, 1000, 60000);
         return new PilotLaunch(agent, rc, rc.schema(), SANDBOX, false, "/opt/jdk 17/bin/java",
                 Duration.ofMinutes(90), queue, project, memoryMb, 8080);
     }

@@ -65,7 +65,9 @@ class AgentStagingOverSshTest {
         assertThat(mode(config)).isEqualTo("rw-------");
         JsonNode json = Wire.mapper().readTree(config.toFile());
         int tunnel = shell.reverseForward(enginePort);
-        assertThat(json.get("endpoint").asText()).isEqualTo("http://127.0.0.1:" + tunnel + "/agent");
+        assertThat(json.get("endpoints")).hasSize(1);
+        assertThat(json.get("endpoints").get(0).asText()).isEqualTo("http://127.0.0.1:" + tunnel + "/agent");
+        assertThat(json.get("fixedEndpoints").asBoolean()).isTrue();
         assertThat(json.get("sandbox").asText()).isEqualTo(sandbox.toString());
         assertThat(first.agentArgv()).contains("-jar", jar.toString(), config.toString());
 
@@ -76,8 +78,9 @@ class AgentStagingOverSshTest {
     }
 
     private PilotLaunch launch(ResourceConfig rc, String pilotId, int enginePort) {
-        AgentConfig agent = new AgentConfig("session.1", pilotId, "http://127.0.0.1:" + enginePort + "/agent",
-                "not-a-real-secret", null, 2, 0, 600, 1000, 60_000);
+        AgentConfig agent = new AgentConfig("session.1", pilotId,
+                List.of("http://127.0.0.1:" + enginePort + "/agent"), "not-a-real-secret", null, 2, 0, 600, 1000,
+                60_000);
         return new PilotLaunch(agent, rc, rc.schema(), dir.resolve(pilotId).toString(), true, "java",
                 Duration.ofMinutes(10), null, null, 0, enginePort);
     }
