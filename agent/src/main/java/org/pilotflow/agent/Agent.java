@@ -224,7 +224,7 @@ public final class Agent {
             commandCounts.merge(c.type(), 1L, Long::sum);
             switch (c.type()) {
                 case RUN_UNIT -> onRun(c.unit());
-                case CANCEL_UNIT -> onCancelUnit(c.unitId());
+                case CANCEL_UNIT -> onCancelUnit(c.unitId(), c.reason());
                 case CANCEL_PILOT -> {
                     LOG.info("CANCEL_PILOT (command {}): canceling {} live units", c.seq(), live);
                     endPilot(PilotState.CANCELED, UnitState.CANCELED, "pilot canceled");
@@ -300,7 +300,7 @@ public final class Agent {
                 && s.indexOf('\0') < 0;
     }
 
-    private void onCancelUnit(String unitId) {
+    private void onCancelUnit(String unitId, String reason) {
         Unit u = unitId == null ? null : units.get(unitId);
         if (u == null) {
             LOG.warn("CANCEL_UNIT for unknown unit {} ignored", unitId);
@@ -311,7 +311,7 @@ public final class Agent {
             LOG.debug("CANCEL_UNIT for unit {} ignored, it is {} already", unitId, u.state);
             return;
         }
-        cancel(u, UnitState.CANCELED, "canceled on request");
+        cancel(u, UnitState.CANCELED, reason == null || reason.isBlank() ? "canceled on request" : reason);
     }
 
     /** Ends a non-final unit: a waiting one at once, a running one by killing its process tree. */

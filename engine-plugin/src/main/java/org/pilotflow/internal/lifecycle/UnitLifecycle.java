@@ -149,7 +149,7 @@ public final class UnitLifecycle {
             } else if (p.isFinal()) {
                 move(tx, now, UnitState.CANCELED, Move.engine(why));
             } else {
-                tx.queueCommand(p.key(), seq -> Command.cancelUnit(seq, now.uid()));
+                tx.queueCommand(p.key(), seq -> Command.cancelUnit(seq, now.uid(), why));
             }
         }
     }

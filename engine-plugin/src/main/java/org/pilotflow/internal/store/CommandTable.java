@@ -36,7 +36,7 @@ public final class CommandTable {
                 ps.setLong(3, cmd.seq());
                 ps.setString(4, cmd.type().name());
                 ps.setString(5, cmd.unitId());
-                ps.setString(6, cmd.unit() == null ? null : body(cmd.unit()));
+                ps.setString(6, cmd.unit() != null ? body(cmd.unit()) : cmd.reason()); // RUN: the spec, else the reason
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -54,8 +54,10 @@ public final class CommandTable {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     String body = rs.getString(4);
-                    out.add(new Command(rs.getLong(1), Command.Type.valueOf(rs.getString(2)),
-                            body == null ? null : spec(body), rs.getString(3)));
+                    Command.Type type = Command.Type.valueOf(rs.getString(2));
+                    out.add(type == Command.Type.RUN_UNIT
+                            ? new Command(rs.getLong(1), type, spec(body), rs.getString(3), null)
+                            : new Command(rs.getLong(1), type, null, rs.getString(3), body));
                 }
             }
         }
