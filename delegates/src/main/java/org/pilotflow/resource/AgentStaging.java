@@ -36,6 +36,12 @@ public final class AgentStaging {
     public static final String AGENT_CONFIG = "agent.json";
     /** The agent's log (stdout and stderr) in the sandbox. */
     public static final String AGENT_LOG = "agent.log";
+    /**
+     * The process id of the agent, in the sandbox, for the adapters that start it as a process ({@code fork},
+     * {@code ssh}): one line with the decimal pid, written by the shell that then execs the agent (so before the
+     * agent's JVM runs) and replaced atomically; the agent leads the session and process group of its units.
+     */
+    public static final String AGENT_PID = "agent.pid";
 
     /**
      * A staged pilot.
@@ -65,7 +71,7 @@ public final class AgentStaging {
     public static Staged stage(ResourceShell shell, PilotLaunch launch) throws ResourceException {
         ResourceConfig rc = launch.resource();
         checkJava(shell, launch.java(), rc.label());
-        String sandbox = resolveSandbox(shell, launch);
+        String sandbox = sandbox(shell, launch);
         shell.mkdirs(sandbox);
         String workdir = resolve(shell, rc.defaultRemoteWorkdir(), rc, "default_remote_workdir");
         String jar = workdir + "/pilotflow-agent-" + AgentBundle.digest() + ".jar";
@@ -138,8 +144,12 @@ public final class AgentStaging {
                 + " to its path";
     }
 
-    /** The sandbox as an absolute path on the resource, checked against valid_roots if the description gave it. */
-    static String resolveSandbox(ResourceShell shell, PilotLaunch launch) throws ResourceException {
+    /**
+     * The sandbox as an absolute path on the resource ({@code $HOME} and friends as the resource sees them),
+     * checked against valid_roots if the description gave it: what {@link #stage} uses, so an adapter that looks
+     * for an earlier launch's job ({@link ResourceAdapter#find}) finds the same sandbox without staging.
+     */
+    public static String sandbox(ResourceShell shell, PilotLaunch launch) throws ResourceException {
         ResourceConfig rc = launch.resource();
         Map<String, String> vars = variablesFor(shell, rc, launch.sandbox());
         Optional<Path> expanded = PathVariables.expand(launch.sandbox(), vars);

@@ -6,6 +6,7 @@ import org.pilotflow.resource.shell.ResourceShell;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.pilotflow.resource.config.ResourceConfig;
 
 /**
@@ -22,6 +23,21 @@ public interface ResourceAdapter {
      * @throws ResourceException naming the host and, for a rejected job, the job manager's own message
      */
     Submitted submit(PilotLaunch launch) throws ResourceException;
+
+    /**
+     * The job an earlier launch attempt of this pilot started and that is still queued or running, found through what the job itself
+     * carries (its name, its pid file in the sandbox); empty when there is none. Lets a retried launch adopt the job instead of starting
+     * a second one.
+     *
+     * <p>The sandbox is resolved as {@link #submit} resolves it, and the result has the handle {@code submit} returned
+     * for that job. Nothing is staged, started or changed.
+     *
+     * @throws ResourceException the resource cannot be asked (unreachable, the job manager's listing fails): the
+     *                           caller cannot tell whether a job exists, and must not start one
+     */
+    default Optional<Submitted> find(PilotLaunch launch) throws ResourceException {
+        return Optional.empty();
+    }
 
     /** The job's state as the resource manager sees it, independent of the agent's reports. */
     JobStatus status(JobHandle handle);

@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.pilotflow.resource.AgentStaging;
 import org.pilotflow.resource.JobHandle;
@@ -117,6 +118,37 @@ public final class BatchAdapter implements ResourceAdapter {
         LOG.info("{}: {} job {} submitted in {} ms ({} cores, runtime {}), sandbox {}", pilot, system.name(), jobId,
                 (System.nanoTime() - t0) / 1_000_000, launch.cores(), launch.runtime(), staged.sandbox());
         return new Submitted(JobHandle.of(endpoint, jobId), staged.sandbox());
+    }
+
+    /**
+     * The job an earlier launch of this pilot submitted, by its name ({@link PilotLaunch#jobName}, unique per pilot
+     * across sessions): one listing of the submitting user's queued and running jobs of that name. Should there be
+     * more than one (launches that did not use find), the oldest is returned and the others are named in a warning.
+     */
+    @Override
+    public Optional<Submitted> find(PilotLaunch launch) throws ResourceException {
+        JobManagerEndpoint endpoint = launch.schema().jobManagerEndpoint();
+        if (endpoint.type() != system.type()) {
+            throw new IllegalArgumentException(system.name() + " adapter given endpoint " + endpoint);
+        }
+        ResourceConfig rc = launch.resource();
+        ResourceShell shell = shells.forEndpoint(endpoint, rc.hostKeyChecking());
+        remember(key(endpoint), rc.jobManagerEnvironment(), rc.label());
+        String name = launch.jobName();
+        List<String> ids = system.liveJobsNamed(new JobManagerCommands(shell, rc.jobManagerEnvironment()), name);
+        if (ids.isEmpty()) {
+            return Optional.empty();
+        }
+        String jobId = ids.get(0);
+        if (ids.size() > 1) {
+            LOG.warn("pilot {} on {}: {} has {} live jobs named {}: {}; adopting {}, the others are not PilotFlow's "
+                    + "to watch (cancel them)", launch.pilotId(), shell.target(), system.name(), ids.size(), name, ids,
+                    jobId);
+        }
+        String sandbox = AgentStaging.sandbox(shell, launch);
+        LOG.info("pilot {} on {}: found its {} job {} ({}) of an earlier launch, sandbox {}", launch.pilotId(),
+                shell.target(), system.name(), jobId, name, sandbox);
+        return Optional.of(new Submitted(JobHandle.of(endpoint, jobId), sandbox));
     }
 
     @Override

@@ -59,6 +59,15 @@ public interface BatchSystem {
     Map<String, JobStatus> statuses(JobManagerCommands commands, List<String> jobIds);
 
     /**
+     * The ids of the submitting user's jobs named {@code jobName} that are queued or running (not ending, ended or
+     * in an error state), oldest first: the jobs an earlier launch of the pilot with that {@link PilotLaunch#jobName}
+     * left. One listing command.
+     *
+     * @throws ResourceException the listing failed, so whether there is such a job is not known
+     */
+    List<String> liveJobsNamed(JobManagerCommands commands, String jobName) throws ResourceException;
+
+    /**
      * Removes the job from the queue or ends it. Idempotent: a job that already ended, or that the system no
      * longer knows, is not an error.
      */

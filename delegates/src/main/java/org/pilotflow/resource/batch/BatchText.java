@@ -1,10 +1,15 @@
 package org.pilotflow.resource.batch;
 
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.stream.Collectors;
 
 /** Small text helpers for batch-system output. */
 public final class BatchText {
+
+    /** Job ids in numeric order (shorter digit strings first, then by text): the oldest job first. */
+    public static final Comparator<String> BY_NUMBER = Comparator.comparingInt(String::length)
+            .thenComparing(Comparator.naturalOrder());
 
     private BatchText() {
     }

@@ -27,8 +27,6 @@ import org.pilotflow.resource.shell.ShellQuote;
 public final class JobScript {
 
     private static final Pattern DIRECTIVE_WORD = Pattern.compile("[^\\s'\"\\\\\\p{Cntrl}]+");
-    private static final Pattern JOB_NAME_UNSAFE = Pattern.compile("[^A-Za-z0-9._-]");
-    private static final int JOB_NAME_MAX = 64;
 
     private final String prefix;
     private final List<String> directives = new ArrayList<>();
@@ -77,15 +75,5 @@ public final class JobScript {
         sb.append("exec ").append(ShellQuote.join(staged.agentArgv()))
                 .append(" >> ").append(ShellQuote.quote(staged.file(AgentStaging.AGENT_LOG))).append(" 2>&1\n");
         return sb.toString();
-    }
-
-    /**
-     * A batch job name for a pilot: its id with characters other than letters, digits, '.', '_' and '-' replaced
-     * by '_', at most 64 characters (SGE rejects a name with a space with "Error reading answer list from
-     * qmaster"; SLURM accepts more, but the same name on both is easier to find).
-     */
-    public static String jobName(String pilotId) {
-        String n = JOB_NAME_UNSAFE.matcher(pilotId).replaceAll("_");
-        return n.length() > JOB_NAME_MAX ? n.substring(0, JOB_NAME_MAX) : n;
     }
 }

@@ -1,5 +1,6 @@
 package org.pilotflow.resource.sge;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,7 +27,7 @@ import org.pilotflow.resource.shell.CommandResult;
  * <h2>The job script</h2>
  * <pre>
  * #!/bin/sh
- * #$ -N &lt;pilot id&gt;
+ * #$ -N &lt;job name: PilotLaunch.jobName(), e.g. pilot.0000.20250107.143012.a1b2c3&gt;
  * #$ -o &lt;sandbox&gt;/pilot.out
  * #$ -e &lt;sandbox&gt;/pilot.err
  * #$ -wd &lt;sandbox&gt;
@@ -82,7 +83,7 @@ public final class GridEngine implements BatchSystem {
                     + "Engine has no standard GPU request (each site names its own complex)");
         }
         JobScript s = JobScript.withDirectivePrefix("#$")
-                .directive("-N", JobScript.jobName(launch.pilotId()))
+                .directive("-N", launch.jobName())
                 .directive("-o", staged.file(BatchAdapter.JOB_STDOUT))
                 .directive("-e", staged.file(BatchAdapter.JOB_STDERR))
                 .directive("-wd", staged.sandbox())
@@ -172,6 +173,35 @@ public final class GridEngine implements BatchSystem {
         }
     }
 
+    /**
+     * {@code qstat -xml -u '$user' -s prs}: the submitting user's pending, running and suspended jobs with their
+     * names ({@code $user} is qstat's own placeholder for the caller, its default, given so that a site's
+     * {@code sge_qstat} defaults cannot widen the listing); those named {@code jobName} in a queued or running state are returned (not one in
+     * an error state or being deleted).
+     */
+    @Override
+    public List<String> liveJobsNamed(JobManagerCommands commands, String jobName) throws ResourceException {
+        CommandResult q = commands.run("qstat", "-xml", "-u", "$user", "-s", "prs");
+        if (!q.ok()) {
+            throw new ResourceException("qstat on " + commands.target() + " failed: " + BatchText.oneLine(q.describe()));
+        }
+        List<SgeOutput.Listed> jobs;
+        try {
+            jobs = SgeOutput.qstatJobs(q.stdout());
+        } catch (IllegalArgumentException e) {
+            throw new ResourceException("qstat on " + commands.target() + ": " + e.getMessage(), e);
+        }
+        List<String> ids = new ArrayList<>();
+        for (SgeOutput.Listed job : jobs) {
+            JobStatus.State st = SgeStates.fromQstat(job.id(), job.state(), "").state();
+            if (job.name().equals(jobName) && (st == JobStatus.State.QUEUED || st == JobStatus.State.RUNNING)
+                    && !ids.contains(job.id())) {
+                ids.add(job.id());
+            }
+        }
+        ids.sort(BatchText.BY_NUMBER);
+        return ids;
+    }
 
     @Override
     public void cancel(JobManagerCommands commands, String jobId) throws ResourceException {

@@ -37,6 +37,9 @@ final class SgeOutput {
      */
     record Accounted(String jobId, String failed, String exitStatus) { }
 
+    /** One job of {@code qstat -xml}: its id, name ({@code JB_name}) and state letters. */
+    record Listed(String id, String name, String state) { }
+
     private SgeOutput() {
     }
 
@@ -64,6 +67,26 @@ final class SgeOutput {
             String state = child(job, "state");
             if (id != null && state != null && (!out.containsKey(id) || SgeStates.finished(out.get(id)))) {
                 out.put(id, state);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Every job of {@code qstat -xml} output with its name, in the order listed (an array job's tasks once each).
+     *
+     * @throws IllegalArgumentException when the output is not qstat's XML
+     */
+    static List<Listed> qstatJobs(String stdout) {
+        NodeList jobs = parse(stdout).getElementsByTagName("job_list");
+        List<Listed> out = new ArrayList<>();
+        for (int i = 0; i < jobs.getLength(); i++) {
+            Element job = (Element) jobs.item(i);
+            String id = child(job, "JB_job_number");
+            String name = child(job, "JB_name");
+            String state = child(job, "state");
+            if (id != null && name != null && state != null) {
+                out.add(new Listed(id, name, state));
             }
         }
         return out;

@@ -26,7 +26,7 @@ import org.pilotflow.resource.shell.CommandResult;
  * <h2>The job script</h2>
  * <pre>
  * #!/bin/sh
- * #SBATCH --job-name=&lt;pilot id&gt;
+ * #SBATCH --job-name=&lt;job name: PilotLaunch.jobName(), e.g. pilot.0000.20250107.143012.a1b2c3&gt;
  * #SBATCH --output=&lt;sandbox&gt;/pilot.out
  * #SBATCH --error=&lt;sandbox&gt;/pilot.err
  * #SBATCH --chdir=&lt;sandbox&gt;
@@ -86,7 +86,7 @@ public final class Slurm implements BatchSystem {
         int cores = launch.cores();
         int nodes = (cores + launch.resource().coresPerNode() - 1) / launch.resource().coresPerNode();
         JobScript s = JobScript.withDirectivePrefix("#SBATCH")
-                .directive("--job-name=" + JobScript.jobName(launch.pilotId()))
+                .directive("--job-name=" + launch.jobName())
                 .directive("--output=" + staged.file(BatchAdapter.JOB_STDOUT))
                 .directive("--error=" + staged.file(BatchAdapter.JOB_STDERR))
                 .directive("--chdir=" + staged.sandbox())
@@ -207,6 +207,29 @@ public final class Slurm implements BatchSystem {
             failures.add(name + ": " + e.getMessage());
         }
         return null;
+    }
+
+    /**
+     * {@code squeue -h --me -n <name> -o '%i|%T|%r'} (SLURM 20.11 or later for {@code --me}): squeue lists jobs that
+     * have not ended; those in a queued or running state are returned, except COMPLETING ones (their script has
+     * ended: not a job to adopt).
+     */
+    @Override
+    public List<String> liveJobsNamed(JobManagerCommands commands, String jobName) throws ResourceException {
+        CommandResult q = commands.run("squeue", "-h", "--me", "-n", jobName, "-o", SQUEUE_FORMAT);
+        if (!q.ok()) {
+            throw new ResourceException("squeue on " + commands.target() + " failed: " + BatchText.oneLine(q.describe()));
+        }
+        List<String> ids = new ArrayList<>();
+        for (SlurmJob job : SlurmOutput.squeue(q.stdout()).values()) {
+            JobStatus.State st = SlurmStates.status(job).state();
+            if ((st == JobStatus.State.QUEUED || st == JobStatus.State.RUNNING)
+                    && !job.baseState().equals("COMPLETING")) {
+                ids.add(job.id());
+            }
+        }
+        ids.sort(BatchText.BY_NUMBER);
+        return ids;
     }
 
     @Override

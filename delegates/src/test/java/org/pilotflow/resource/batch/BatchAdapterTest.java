@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.pilotflow.resource.JobHandle;
 import org.pilotflow.resource.JobStatus;
@@ -14,6 +15,7 @@ import org.pilotflow.resource.ResourceAdapters;
 import org.pilotflow.resource.ResourceException;
 import org.pilotflow.resource.Submitted;
 import org.pilotflow.resource.config.ResourceConfig;
+import org.pilotflow.resource.sge.GridEngine;
 import org.pilotflow.resource.slurm.Slurm;
 
 /** The shared batch plumbing, on canned hosts: submit, errors, one status call per host, environment, log tails. */
@@ -40,7 +42,7 @@ class BatchAdapterTest {
         assertThat(s.handle().jobId()).isEqualTo("4711");
         assertThat(s.sandbox()).isEqualTo(ScriptFixtures.SANDBOX);
         String script = login.file(ScriptFixtures.SANDBOX + "/pilot.sbatch");
-        assertThat(script).startsWith("#!/bin/sh\n#SBATCH --job-name=pilot.0001\n").contains("--partition=debug");
+        assertThat(script).startsWith("#!/bin/sh\n#SBATCH --job-name=pilot.0001.s1\n").contains("--partition=debug");
         assertThat(login.mode(ScriptFixtures.SANDBOX + "/pilot.sbatch")).isEqualTo(0700);
         assertThat(login.mode(ScriptFixtures.SANDBOX + "/agent.json")).isEqualTo(0600);
         assertThat(loginRec.calls()).singleElement().satisfies(c -> {
@@ -91,6 +93,57 @@ class BatchAdapterTest {
                 .hasMessageStartingWith("cannot submit pilot pilot.0001 on login.example.org to SLURM: "
                         + "'--account=my project' cannot be written");
         assertThat(loginRec.calls()).isEmpty();
+    }
+
+    @Test
+    void findAsksOneSqueueForTheJobNameAndAdoptsTheOldestLiveJob() throws Exception {
+        login.answer("squeue", 0, "12|RUNNING|None\n9|PENDING|Priority\n15|COMPLETING|None\n", "");
+        BatchAdapter a = adapter(new FakeShells().at("login.example.org", loginRec));
+
+        Optional<Submitted> found = a.find(ScriptFixtures.launch(rc, "pilot.0001", 0, "debug", null, 0));
+
+        assertThat(found).contains(new Submitted(new JobHandle("slurm+ssh", "login.example.org/9"),
+                ScriptFixtures.SANDBOX));
+        assertThat(loginRec.calls()).singleElement().satisfies(c -> {
+            assertThat(c.argv()).containsExactly("squeue", "-h", "--me", "-n", "pilot.0001.s1", "-o", "%i|%T|%r");
+            assertThat(c.env()).isEqualTo(ENV);
+        });
+    }
+
+    @Test
+    void findFindsNothingWhenNoLiveJobHasTheNameAndFailsWhenItCannotAsk() throws Exception {
+        BatchAdapter a = adapter(new FakeShells().at("login.example.org", login));
+        login.answer("squeue", 0, "", "");
+        assertThat(a.find(ScriptFixtures.launch(rc, "pilot.0001", 0, null, null, 0))).isEmpty();
+        login.answer("squeue", 0, "15|COMPLETING|None\n", "");
+        assertThat(a.find(ScriptFixtures.launch(rc, "pilot.0001", 0, null, null, 0)))
+                .as("a job whose script has ended").isEmpty();
+
+        login.answer("squeue", 1, "", "slurm_load_jobs error: Unable to contact slurm controller\n");
+        assertThatThrownBy(() -> a.find(ScriptFixtures.launch(rc, "pilot.0001", 0, null, null, 0)))
+                .isInstanceOf(ResourceException.class)
+                .hasMessageStartingWith("squeue on login.example.org failed: ")
+                .hasMessageContaining("Unable to contact slurm controller");
+        BatchAdapter unreachable = adapter(new FakeShells());
+        assertThatThrownBy(() -> unreachable.find(ScriptFixtures.launch(rc, "pilot.0001", 0, null, null, 0)))
+                .isInstanceOf(ResourceException.class).hasMessageContaining("Connection refused");
+    }
+
+    @Test
+    void findOnGridEngineReadsTheNamesInQstatsXmlAndSkipsJobsInErrorStates() throws Exception {
+        ResourceConfig sgeRc = ScriptFixtures.resource("sge+ssh").build();
+        String xml = Samples.read("sge", "qstat-xml.txt").replace("<JB_name>pilot.0001</JB_name>",
+                "<JB_name>pilot.0001.s1</JB_name>").replace("<JB_name>pilot.0004</JB_name>",
+                "<JB_name>pilot.0004.s1</JB_name>");
+        login.answer("qstat", 0, xml, "");
+        BatchAdapter a = new BatchAdapter(new FakeShells().at("login.example.org", loginRec), new GridEngine());
+
+        assertThat(a.find(ScriptFixtures.launch(sgeRc, "pilot.0001", 0, null, null, 0)))
+                .contains(new Submitted(new JobHandle("sge+ssh", "login.example.org/17"), ScriptFixtures.SANDBOX));
+        assertThat(a.find(ScriptFixtures.launch(sgeRc, "pilot.0004", 0, null, null, 0))).as("in state Eqw").isEmpty();
+        assertThat(a.find(ScriptFixtures.launch(sgeRc, "pilot.0002", 0, null, null, 0))).as("another name").isEmpty();
+        assertThat(loginRec.calls()).allSatisfy(c ->
+                assertThat(c.argv()).containsExactly("qstat", "-xml", "-u", "$user", "-s", "prs"));
     }
 
     @Test

@@ -92,6 +92,28 @@ public final class DaemonFixture implements AutoCloseable {
         return s;
     }
 
+    /** {@code launch} started through the adapter; its job is killed when the test ends. */
+    public Submitted submit(PilotLaunch launch) throws ResourceException {
+        Submitted s = adapter.submit(launch);
+        submitted.add(s.handle());
+        return s;
+    }
+
+    /** A second adapter on the same daemon that has seen nothing yet: an engine after a restart. */
+    public BatchAdapter restartedAdapter() {
+        return new BatchAdapter(new FakeShells().local(LocalShell.INSTANCE), adapter.system());
+    }
+
+    /**
+     * The pid of the unit a stand-in running {@link org.pilotflow.testing.Procs#AGENT_WITH_A_UNIT} started, once it
+     * has written it.
+     */
+    public long unitOf(Submitted s) {
+        Path unitPid = Path.of(s.sandbox(), "unit.pid");
+        return Poll.until(Duration.ofSeconds(60), "the stand-in's unit to start",
+                () -> org.pilotflow.testing.Procs.readPid(unitPid), p -> p > 0);
+    }
+
     public JobStatus status(JobHandle h) {
         return adapter.status(h);
     }

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.pilotflow.resource.batch.DaemonFixture.is;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -15,10 +17,14 @@ import org.junit.jupiter.api.io.TempDir;
 import org.pilotflow.resource.JobHandle;
 import org.pilotflow.resource.JobStatus;
 import org.pilotflow.resource.JobStatus.State;
+import org.pilotflow.resource.PilotLaunch;
 import org.pilotflow.resource.ResourceException;
 import org.pilotflow.resource.Submitted;
+import org.pilotflow.resource.batch.BatchLaunches;
 import org.pilotflow.resource.batch.DaemonFixture;
+import org.pilotflow.resource.batch.Poll;
 import org.pilotflow.resource.config.ResourceConfig;
+import org.pilotflow.testing.Procs;
 import org.pilotflow.testing.TestBackends;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -148,5 +154,55 @@ class GridEngineDaemonTest {
                 + "flushed yet");
         assertThat(f.runOk("qstat", "-u", "*")).doesNotContain(" " + id + " ");
         f.adapter().kill(s.handle()); // idempotent
+    }
+
+    @Test
+    void findReturnsTheSubmittedJobUntilItIsKilled() throws Exception {
+        PilotLaunch launch = BatchLaunches.launch(rc, "session.20250107.143012.a1b2c3", "pilot.0000", 1, f.sleeper(),
+                null);
+        assertThat(f.adapter().find(launch)).as("before any submit").isEmpty();
+
+        Submitted s = f.submit(launch);
+
+        assertThat(f.adapter().find(launch)).contains(s);
+        assertThat(f.restartedAdapter().find(launch)).as("by a restarted engine").contains(s);
+        assertThat(f.runOk("qstat", "-j", s.handle().jobId())).contains("pilot.0000.20250107.143012.a1b2c3");
+
+        f.adapter().kill(s.handle());
+
+        Poll.until(Duration.ofSeconds(60), "find to find nothing after kill", () -> f.adapter().find(launch),
+                Optional::isEmpty);
+    }
+
+    @Test
+    void pilotsOfTwoSessionsWithTheSameIdHaveJobsOfDifferentNames() throws Exception {
+        PilotLaunch first = BatchLaunches.launch(rc, "session.20250107.143012.aaaaaa", "pilot.0000", 1, f.sleeper(),
+                null);
+        PilotLaunch second = BatchLaunches.launch(rc, "session.20250107.143012.bbbbbb", "pilot.0000", 1, f.sleeper(),
+                null);
+        Submitted a = f.submit(first);
+        assertThat(f.adapter().find(second)).as("the other session's pilot has no job yet").isEmpty();
+        Submitted b = f.submit(second);
+
+        assertThat(first.jobName()).isNotEqualTo(second.jobName());
+        assertThat(f.runOk("qstat", "-j", a.handle().jobId())).containsPattern("(?m)^job_name:\\s+"
+                + first.jobName().replace(".", "\\.") + "$");
+        assertThat(f.runOk("qstat", "-j", b.handle().jobId())).containsPattern("(?m)^job_name:\\s+"
+                + second.jobName().replace(".", "\\.") + "$");
+        assertThat(f.adapter().find(first)).contains(a);
+        assertThat(f.adapter().find(second)).contains(b);
+    }
+
+    @Test
+    void killEndsTheProcessesTheJobStarted() throws Exception {
+        Submitted s = f.submit(rc, "pilot.u", 1, f.standIn("agent-with-unit.sh", Procs.AGENT_WITH_A_UNIT), null);
+        long unit = f.unitOf(s);
+        assertThat(Procs.running(unit)).isTrue();
+
+        f.adapter().kill(s.handle());
+
+        Poll.until(Duration.ofSeconds(60), "the job's unit process " + unit + " to end", () -> Procs.running(unit),
+                running -> !running);
+        f.await(s.handle(), "GONE", is(State.GONE));
     }
 }

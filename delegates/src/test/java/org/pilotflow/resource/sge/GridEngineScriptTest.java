@@ -19,7 +19,7 @@ class GridEngineScriptTest {
 
         assertThat(script).isEqualTo("""
                 #!/bin/sh
-                #$ -N pilot.0001
+                #$ -N pilot.0001.s1
                 #$ -o /scratch/u/pf/pilot.0001/pilot.out
                 #$ -e /scratch/u/pf/pilot.0001/pilot.err
                 #$ -wd /scratch/u/pf/pilot.0001

@@ -32,6 +32,16 @@ class SgeOutputTest {
     }
 
     @Test
+    void qstatXmlGivesEveryJobsName() {
+        assertThat(SgeOutput.qstatJobs(sample("qstat-xml.txt"))).containsExactly(
+                new SgeOutput.Listed("17", "pilot.0001", "r"), new SgeOutput.Listed("18", "pilot.0002", "qw"),
+                new SgeOutput.Listed("16", "true", "Eqw"), new SgeOutput.Listed("20", "pilot.0004", "Eqw"),
+                new SgeOutput.Listed("19", "pilot.0003", "hqw"));
+        assertThat(SgeOutput.qstatJobs(sample("qstat-xml-empty.txt"))).isEmpty();
+        assertThatThrownBy(() -> SgeOutput.qstatJobs(sample("qstat.txt"))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void somethingElseThanQstatXmlIsAnErrorNotAnEmptyQueue() {
         assertThatThrownBy(() -> SgeOutput.qstatXml(sample("qstat.txt")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("not qstat -xml output");

@@ -20,7 +20,7 @@ class SlurmScriptTest {
 
         assertThat(script).isEqualTo("""
                 #!/bin/sh
-                #SBATCH --job-name=pilot.0001
+                #SBATCH --job-name=pilot.0001.s1
                 #SBATCH --output=/scratch/u/pf/pilot.0001/pilot.out
                 #SBATCH --error=/scratch/u/pf/pilot.0001/pilot.err
                 #SBATCH --chdir=/scratch/u/pf/pilot.0001
@@ -67,9 +67,9 @@ class SlurmScriptTest {
     }
 
     @Test
-    void pilotIdIsSanitizedAsJobName() {
+    void theJobNameIsThePilotsAcrossSessionsWithUnsafeCharactersReplaced() {
         assertThat(slurm.script(ScriptFixtures.launch(rc, "my pilot;rm -rf", 0, null, null, 0), ScriptFixtures.STAGED))
-                .contains("#SBATCH --job-name=my_pilot_rm_-rf\n");
+                .containsPattern("#SBATCH --job-name=my_pilot_rm_-_[0-9a-f]{10}\\.s1\n");
     }
 
     @Test
