@@ -116,13 +116,12 @@ class PilotLifecycleTest {
             ComputePilot spare = LocalFixture.activePilot(pmgr, work, 2);
             umgr.addPilot(spare);
 
-            long killedAt = System.nanoTime();
             ProcessHandle.of(agentPid(doomed)).orElseThrow().destroyForcibly(); // SIGKILL
-            assertThat(doomed.waitFor(Duration.ofSeconds(10))).isEqualTo(PilotState.FAILED);
-            assertThat(Duration.ofNanos(System.nanoTime() - killedAt))
-                    .isLessThan(session.processEngine() == null ? Duration.ZERO
-                            : LocalFixture.config(work).heartbeatTimeout());
-            assertThat(doomed.reason()).hasValueSatisfying(r -> assertThat(r).contains("pilot lost"));
+            assertThat(doomed.waitFor(Duration.ofSeconds(30))).isEqualTo(PilotState.FAILED);
+            // found by the batch-job watcher (the agent is gone, its units were left), not by the heartbeat
+            // timeout; the engine then killed what was left of the job before running the unit again
+            assertThat(doomed.reason()).hasValueSatisfying(r -> assertThat(r).contains("pilot lost")
+                    .contains("agent process " + agentPid(doomed)).contains("orphaned unit processes"));
 
             assertThat(plain.waitFor(Duration.ofSeconds(10))).isEqualTo(UnitState.FAILED);
             assertThat(plain.failureReason()).hasValueSatisfying(r -> assertThat(r).contains("pilot lost"));

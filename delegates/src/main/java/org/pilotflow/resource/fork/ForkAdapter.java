@@ -185,7 +185,7 @@ public final class ForkAdapter implements ResourceAdapter {
                     LOG.warn("{}, but orphaned unit processes of its group still run: {}", ended,
                             job.describeMembers());
                 }
-                yield new JobStatus(JobStatus.State.RUNNING, ended + "; only orphaned unit processes of its group "
+                yield JobStatus.orphaned(ended + "; only orphaned unit processes of its group "
                         + "are left: " + job.describeMembers());
             }
             case NOT_AGENT -> JobStatus.gone(own != null ? ended

@@ -50,7 +50,7 @@ public final class BatchLaunches {
     public static PilotLaunch launch(ResourceConfig resource, String sessionId, String pilotId, int cores, String java,
                                      String queue) {
         String sandbox = resource.defaultSandbox(sessionId, Map.of("HOME", "/home/u")).resolve(pilotId).toString();
-        AgentConfig agent = new AgentConfig(sessionId, pilotId, NO_ENGINE, "pilot-secret-for-tests", sandbox, cores,
+        AgentConfig agent = new AgentConfig(sessionId, pilotId, List.of(NO_ENGINE), "pilot-secret-for-tests", sandbox, cores,
                 0, 600, 500, 2000);
         return new PilotLaunch(agent, resource, resource.schema(), sandbox, false, java, Duration.ofMinutes(10),
                 queue, null, 0, 0);

@@ -106,7 +106,7 @@ class ForkAdapterTest {
 
         assertThat(Procs.running(unit)).as("the orphaned unit").isTrue();
         JobStatus orphaned = adapter.status(s.handle());
-        assertThat(orphaned.state()).isEqualTo(State.RUNNING);
+        assertThat(orphaned.state()).isEqualTo(State.ORPHANED);
         assertThat(orphaned.reason()).isEqualTo("agent process " + agent + " exited with code 137 (killed by signal 9)"
                 + "; only orphaned unit processes of its group are left: " + unit + " (sleep)");
 
@@ -133,7 +133,7 @@ class ForkAdapterTest {
         ProcessHandle.of(agent).orElseThrow().destroyForcibly();
         Poll.until(BOUND, "the agent to die", () -> Procs.running(agent), r -> !r);
         JobStatus orphaned = restarted.status(s.handle());
-        assertThat(orphaned.state()).isEqualTo(State.RUNNING);
+        assertThat(orphaned.state()).isEqualTo(State.ORPHANED);
         assertThat(orphaned.reason()).isEqualTo("agent process " + agent + " is gone; only orphaned unit processes "
                 + "of its group are left: " + unit + " (sleep)");
 

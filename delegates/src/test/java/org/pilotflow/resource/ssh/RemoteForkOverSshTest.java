@@ -108,7 +108,7 @@ class RemoteForkOverSshTest {
 
         assertThat(Procs.running(unit)).as("the orphaned unit").isTrue();
         String gone = "agent process " + agent + " on " + sshd.location() + " is gone";
-        assertThat(adapter.status(s.handle())).isEqualTo(new JobStatus(State.RUNNING,
+        assertThat(adapter.status(s.handle())).isEqualTo(new JobStatus(State.ORPHANED,
                 gone + "; only orphaned unit processes of its group are left: " + unit + " (sleep)"));
 
         adapter.kill(s.handle());

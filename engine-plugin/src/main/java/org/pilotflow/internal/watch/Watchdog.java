@@ -327,6 +327,16 @@ public final class Watchdog {
                     }
                     jobEnded(p.key());
                 }
+                case ORPHANED -> {
+                    // the agent died but left processes: the pilot is lost, and the job must be killed before
+                    // any of its units runs again elsewhere
+                    if (!p.isFinal()) {
+                        lost(p.key(), st.reason() + jobs.logTail(p));
+                    }
+                    if (kill(p)) {
+                        killed.add(p);
+                    }
+                }
                 case RUNNING, QUEUED -> {
                     if (!p.isFinal() && st.state() == JobStatus.State.RUNNING && p.jobRunningSince() == 0) {
                         txs.runRetrying(tx -> {
