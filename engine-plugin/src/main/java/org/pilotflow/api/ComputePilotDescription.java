@@ -17,7 +17,9 @@ import java.time.Duration;
  * @param memoryMb     memory to request in MiB, 0 for the resource's default
  * @param queue        batch queue (partition); the resource's {@code default_queue} when null
  * @param project      account / project to charge
- * @param sandbox      the pilot sandbox; must lie under one of the resource's {@code valid_roots}
+ * @param sandbox      where pilot sandboxes are made (as in RADICAL-Pilot): this pilot's is
+ *                     {@code <sandbox>/<session id>/<pilot id>}, so pilots never share one; must lie under one of
+ *                     the resource's {@code valid_roots}; the resource's default when null
  * @param accessSchema a schema name of the resource; its {@code default_schema} when null
  * @param cleanup      remove the sandbox when the pilot ends
  */

@@ -45,9 +45,10 @@ final class Validation {
     }
 
     /**
-     * The pilot sandbox: the description's (inside {@code valid_roots}) or the resource's default. For a resource
-     * reached over SSH the path may start with a variable ({@code $HOME/...}) whose value only the resource knows:
-     * it is kept as written here and resolved and checked against {@code valid_roots} when the pilot launches.
+     * The pilot sandbox: {@code <description's sandbox>/<session>/<pilot>} (that base inside {@code valid_roots}),
+     * or the resource's default. For a resource reached over SSH the path may start with a variable
+     * ({@code $HOME/...}) whose value only the resource knows: it is kept as written here and resolved and checked
+     * against {@code valid_roots} when the pilot launches.
      */
     static String sandbox(ResourceConfig rc, String prefix, ComputePilotDescription d, String sessionId, String uid) {
         if (rc.schema(d.accessSchema()).access() == Access.SSH) {
@@ -60,7 +61,7 @@ final class Validation {
                         + "variable such as $HOME, below one of the valid_roots of " + rc.label() + " "
                         + rc.validRoots());
             }
-            return d.sandbox();
+            return d.sandbox() + "/" + sessionId + "/" + uid;
         }
         return localSandbox(rc, prefix, d, sessionId, uid).toString();
     }
@@ -69,7 +70,7 @@ final class Validation {
                                      String uid) {
         try {
             if (d.sandbox() != null) {
-                return rc.checkSandbox(Path.of(d.sandbox()));
+                return rc.checkSandbox(Path.of(d.sandbox())).resolve(sessionId).resolve(uid);
             }
             return rc.defaultSandbox(sessionId).resolve(uid);
         } catch (InvalidDescriptionException e) {
