@@ -139,10 +139,11 @@ public final class SyncService {
             PilotRecord p = PilotTable.get(tx.connection(), pilot);
             List<Command> commands = new ArrayList<>(CommandTable.after(tx.connection(), pilot, agentLastCommand,
                     MAX_COMMANDS));
-            if (p != null && p.isFinal() && commands.stream().noneMatch(c -> c.type() == Command.Type.CANCEL_PILOT)) {
-                // an agent the engine gave up on (a late heartbeat, say) must stop too
-                long seq = Math.max(agentLastCommand, p.nextCommandSeq()) + 1;
-                commands.add(Command.cancelPilot(seq));
+            if (p != null && p.isFinal() && agentLastCommand <= p.nextCommandSeq()
+                    && commands.stream().noneMatch(c -> c.type() == Command.Type.CANCEL_PILOT)) {
+                // an agent the engine gave up on (a late heartbeat, say) must stop too; the number is the one after
+                // the pilot's last, the same in every answer, so the agent takes it once
+                commands.add(Command.cancelPilot(p.nextCommandSeq() + 1));
             }
             return new Snapshot(org.pilotflow.internal.store.ChannelTable.cursor(tx.connection(), pilot), commands);
         });

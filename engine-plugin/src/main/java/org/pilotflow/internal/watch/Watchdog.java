@@ -147,7 +147,9 @@ public final class Watchdog {
         try {
             long nanos = System.nanoTime();
             long gapMillis = lastPassNanos == 0 ? 0 : (nanos - lastPassNanos) / 1_000_000;
-            boolean paused = gapMillis > 3 * settings.periodMillis();
+            // a gap long enough to have made working agents look silent (not a pass that merely ran late)
+            boolean paused = gapMillis > Math.max(3 * settings.periodMillis(),
+                    settings.heartbeatTimeout().toMillis() / 2);
             lastPassNanos = nanos;
             long[] lease = txs.runRetrying(tx -> new long[] {
                     NodeTable.acquire(tx.connection(), LEASE, nodeId, tx.dbNow(), settings.leaseMillis()),
