@@ -8,8 +8,9 @@ import org.pilotflow.resource.config.JobManagerEndpoint;
  * Identifies a pilot's job on its resource, in a form that can be stored and parsed again after an engine
  * restart: {@code <scheme>:<id>}. The scheme is the job manager endpoint's ({@code fork}, {@code ssh},
  * {@code slurm}, {@code slurm+ssh}, {@code sge}, {@code sge+ssh}); for SSH access the id starts with the
- * connection, so the handle alone says where to look: {@code fork:12345}, {@code slurm:4711},
- * {@code slurm+ssh:alice@login.example.org:22/4711}, {@code ssh:root@127.0.0.1:2222/8812}.
+ * connection, for fork with the engine node's host, so the handle alone says where to look:
+ * {@code fork:node1/12345}, {@code slurm:4711}, {@code slurm+ssh:alice@login.example.org:22/4711},
+ * {@code ssh:root@127.0.0.1:2222/8812}.
  */
 public record JobHandle(String adapter, String id) {
 

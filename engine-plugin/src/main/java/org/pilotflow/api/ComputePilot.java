@@ -23,7 +23,7 @@ public interface ComputePilot {
     /** The pilot sandbox on its resource (where {@code agent.log} lies). */
     String sandbox();
 
-    /** The resource label and the job handle, e.g. {@code local.localhost fork:12345}. */
+    /** The resource label and the job handle, e.g. {@code local.localhost fork:node1/12345}. */
     String resourceDetails();
 
     /** The last lines of the agent's log, when the resource is reachable from here; empty otherwise. */

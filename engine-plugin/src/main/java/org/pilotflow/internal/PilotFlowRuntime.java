@@ -131,6 +131,15 @@ public final class PilotFlowRuntime {
     }
 
     public void start(ProcessEngine processEngine) {
+        try {
+            startParts(processEngine);
+        } catch (RuntimeException e) {
+            stop(); // what started must not outlive a failed start (the endpoint, the workers)
+            throw e;
+        }
+    }
+
+    private void startParts(ProcessEngine processEngine) {
         this.engine = processEngine;
         ProcessEngineConfigurationImpl cfg = (ProcessEngineConfigurationImpl) engine.getProcessEngineConfiguration();
         try {
@@ -163,7 +172,7 @@ public final class PilotFlowRuntime {
         watchdog = new Watchdog(txs, pilots, units, followUps, jobs, channel.contacts()::inFlight,
                 new Watchdog.Settings(config.heartbeatInterval(), config.heartbeatTimeout(), config.launchTimeout(),
                         config.cancelGrace(), config.jobPollInterval()),
-                nodeId, cfg.getDatabaseTablePrefix() + "ACT_RU_EXECUTION");
+                nodeId, cfg.getDatabaseTablePrefix());
         launcher = new LaunchWorker(engine.getExternalTaskService(), txs, pilots, resources, channel::endpointsFor,
                 channel::port, nodeId, config.launchThreads());
         sessions = new SessionService(txs, pilots, units, resources, config, channel::port, this::forceEnd,
@@ -211,22 +220,43 @@ public final class PilotFlowRuntime {
         if (stopped) {
             return;
         }
-        if (sessions != null) {
-            sessions.published(events);
+        // this runs after a commit, inside Camunda's listener: nothing thrown here may reach the caller, whose
+        // transaction did commit
+        try {
+            if (sessions != null) {
+                sessions.published(events);
+            }
+        } catch (RuntimeException ex) {
+            LOG.error("updating the session views after a commit failed (they catch up from the database): {}",
+                    ex.toString(), ex);
         }
         for (Published e : events) {
-            if (e instanceof Published.CommandsQueued c) {
-                channel.commandsQueued(c.pilot());
-            } else if (e instanceof Published.DrainWanted d) {
-                followUps.drain(d.sessionId(), d.manager());
-            } else if (e instanceof Published.SettleWanted s) {
-                followUps.settle(s.pilot());
-            } else if (e instanceof Published.CancelWanted c) {
-                followUps.cancel(c.unit(), c.why());
-            } else if (e instanceof Published.KillWanted k) {
-                watchdog.killSoon(k.pilot());
-            } else if (e instanceof Published.LaunchWanted) {
-                launcher.hint();
+            try {
+                route(e);
+            } catch (RuntimeException ex) {
+                LOG.error("handing on {} after a commit failed (the watchdog catches up): {}", e, ex.toString(), ex);
+            }
+        }
+    }
+
+    private void route(Published e) {
+        if (e instanceof Published.CommandsQueued c) {
+            channel.commandsQueued(c.pilot());
+        } else if (e instanceof Published.DrainWanted d) {
+            followUps.drain(d.sessionId(), d.manager());
+        } else if (e instanceof Published.SettleWanted s) {
+            followUps.settle(s.pilot());
+        } else if (e instanceof Published.CancelWanted c) {
+            followUps.cancel(c.unit(), c.why());
+        } else if (e instanceof Published.KillWanted k) {
+            watchdog.killSoon(k.pilot());
+        } else if (e instanceof Published.LaunchWanted) {
+            launcher.hint();
+        } else if (e instanceof Published.PilotChanged p && p.pilot().isFinal()) {
+            if (p.pilot().jobPhase() == org.pilotflow.internal.store.JobPhase.ENDED) {
+                channel.forget(p.pilot().key()); // no agent of it will sync again
+            } else {
+                channel.pilotEnded(p.pilot().key());
             }
         }
     }
@@ -244,10 +274,15 @@ public final class PilotFlowRuntime {
                 });
                 if (p != null && p.job() != null) {
                     jobs.kill(p);
-                    txs.runRetrying(tx -> {
-                        pilots.jobEnded(tx, k);
-                        return null;
-                    });
+                    // ended only once it is seen gone (scancel and qdel return before the job has ended); else the
+                    // watchdog keeps at it
+                    var st = jobs.statusAll(List.of(p)).get(k);
+                    if (st != null && st.state() == org.pilotflow.resource.JobStatus.State.GONE) {
+                        txs.runRetrying(tx -> {
+                            pilots.jobEnded(tx, k);
+                            return null;
+                        });
+                    }
                 }
             } catch (ResourceException | RuntimeException e) {
                 LOG.warn("pilot {}: could not end it and kill its job: {}", k, e.getMessage());

@@ -51,7 +51,7 @@ class AgentKilledTest {
 
             ComputePilot second = LocalFixture.activePilot(pmgr, work, 2);
             umgr.addPilot(second);
-            long agentPid = Long.parseLong(first.resourceDetails().replaceAll(".*fork:", "").strip());
+            long agentPid = LocalFixture.agentPid(first);
             ProcessHandle.of(agentPid).orElseThrow().destroyForcibly(); // kill -9 of the agent alone
 
             assertThat(first.waitFor(Duration.ofSeconds(60))).isEqualTo(PilotState.FAILED);

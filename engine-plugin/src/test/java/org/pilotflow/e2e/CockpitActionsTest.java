@@ -116,10 +116,9 @@ class CockpitActionsTest {
                 .processInstanceBusinessKey(p.uid()).singleResult();
     }
 
-    /** The pilot's agent process (a fork job: {@code fork:<pid>}) has ended, within the bound. */
+    /** The pilot's agent process (a fork job) has ended, within the bound. */
     static void assertGone(ComputePilot p) throws InterruptedException {
-        String job = p.resourceDetails().substring(p.resourceDetails().indexOf("fork:") + 5);
-        long pid = Long.parseLong(job.trim());
+        long pid = LocalFixture.agentPid(p);
         long deadline = System.nanoTime() + WITHIN.toNanos();
         while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < deadline) {
             Thread.sleep(100);

@@ -42,7 +42,10 @@ class EnginePauseTest {
                 // engine start-up and the first units
             }
             assertThat(line).as("the application got to READY").isEqualTo("READY");
-            long pauseMillis = 4 * LocalFixture.config(work).heartbeatTimeout().toMillis();
+            // 4 heartbeat timeouts by default; -Dpilotflow.test.pauseSeconds=60 measures the 60 s pause
+            long pauseMillis = Long.getLong("pilotflow.test.pauseSeconds", 0) > 0
+                    ? Long.getLong("pilotflow.test.pauseSeconds") * 1000
+                    : 4 * LocalFixture.config(work).heartbeatTimeout().toMillis();
             signal("STOP", app.pid());
             Thread.sleep(pauseMillis); // the pause under test, not a wait for something
             signal("CONT", app.pid());

@@ -85,6 +85,29 @@ public final class LocalFixture {
                 .sandbox(work.resolve("sandboxes").toString());
     }
 
+    /**
+     * Waits until no process instance of {@code key} is left (a unit's instance ends in a job of its own after its
+     * end message: "Run on a pilot" is asynchronous after); fails after a generous bound.
+     */
+    public static void awaitNoInstances(org.camunda.bpm.engine.ProcessEngine engine, String key)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        long left;
+        while ((left = engine.getRuntimeService().createProcessInstanceQuery().processDefinitionKey(key).count()) > 0) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(left + " instance(s) of " + key + " still running after 60 s");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** The pid of a local pilot's agent, from its job handle ({@code fork:<host>/<pid>}). */
+    public static long agentPid(ComputePilot p) {
+        String details = p.resourceDetails(); // "local.localhost fork:<host>/<pid>"
+        String job = details.substring(details.indexOf("fork:") + 5).strip();
+        return Long.parseLong(job.substring(job.lastIndexOf('/') + 1));
+    }
+
     static ComputePilot activePilot(PilotManager pmgr, Path work, int cores) {
         ComputePilot p = pmgr.submitPilot(localPilot(work, cores).build());
         p.waitFor(Duration.ofSeconds(60), PilotState.ACTIVE);

@@ -56,7 +56,7 @@ class ManyPilotsTest {
             assertThat(pmgr.waitPilots(List.of(), List.of(PilotState.ACTIVE), Duration.ofSeconds(10)))
                     .containsOnly(PilotState.ACTIVE);
             for (ComputePilot p : pilots) {
-                agents.add(Long.parseLong(p.resourceDetails().replaceAll(".*fork:", "").strip()));
+                agents.add(LocalFixture.agentPid(p));
             }
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();

@@ -26,8 +26,7 @@ class PilotLifecycleTest {
     Path work;
 
     static long agentPid(ComputePilot p) {
-        String details = p.resourceDetails(); // "local.localhost fork:<pid>"
-        return Long.parseLong(details.substring(details.indexOf("fork:") + 5));
+        return LocalFixture.agentPid(p);
     }
 
     static void awaitGone(long pid, Duration timeout) throws InterruptedException {

@@ -124,8 +124,7 @@ class LegacyDatabaseUpgradeTest {
             ComputeUnit next = backfilling.submitUnit(ComputeUnitDescription.builder().executable("/bin/true").build());
             assertThat(next.uid()).isEqualTo("unit.000006");
             assertThat(next.waitFor(Duration.ofSeconds(60))).isEqualTo(UnitState.DONE);
-            assertThat(session.processEngine().getRuntimeService().createProcessInstanceQuery()
-                    .processDefinitionKey("pilotflow-unit").count()).as("every unit process ended").isZero();
+            org.pilotflow.e2e.LocalFixture.awaitNoInstances(session.processEngine(), "pilotflow-unit");
         }
     }
 

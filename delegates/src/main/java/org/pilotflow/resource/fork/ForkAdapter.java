@@ -25,8 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the agent as a process on this host ({@code fork://localhost/}). The job handle is {@code fork:<pid>}, the
- * agent's process id.
+ * Runs the agent as a process on this host ({@code fork://localhost/}). The job handle is
+ * {@code fork:<host>/<pid>}: this host's name and the agent's process id.
  *
  * <ul>
  *   <li>The agent is started as {@link AgentStart} says: detached from the engine's JVM (stdin from /dev/null,
@@ -153,18 +153,30 @@ public final class ForkAdapter implements ResourceAdapter {
         return statusAll(List.of(handle)).get(handle);
     }
 
-    /** One scan of /proc for all the handles. */
+    /**
+     * One scan of /proc for all the handles of this host; a job another engine node started on another host is
+     * UNKNOWN here (never GONE: its processes are simply not visible from this host).
+     */
     @Override
     public Map<JobHandle, JobStatus> statusAll(Collection<JobHandle> handles) {
         Map<JobHandle, JobStatus> out = new LinkedHashMap<>();
+        List<JobHandle> here = new java.util.ArrayList<>();
+        for (JobHandle h : handles) {
+            if (isHere(h)) {
+                here.add(h);
+            } else {
+                out.put(h, JobStatus.unknown("agent process " + h.jobId() + " runs on " + h.location()
+                        + "; only an engine node there can see it"));
+            }
+        }
         ProcessTable table;
         try {
-            table = table(handles.stream().map(ForkAdapter::pid).toList());
+            table = table(here.stream().map(ForkAdapter::pid).toList());
         } catch (ResourceException e) {
-            handles.forEach(h -> out.put(h, JobStatus.unknown(e.getMessage())));
+            here.forEach(h -> out.put(h, JobStatus.unknown(e.getMessage())));
             return out;
         }
-        for (JobHandle h : handles) {
+        for (JobHandle h : here) {
             out.put(h, status(pid(h), table));
         }
         return out;
@@ -201,6 +213,10 @@ public final class ForkAdapter implements ResourceAdapter {
      */
     @Override
     public void kill(JobHandle handle) throws ResourceException {
+        if (!isHere(handle)) {
+            throw new ResourceException("agent process " + handle.jobId() + " runs on " + handle.location()
+                    + "; only an engine node on that host can kill it");
+        }
         long pid = pid(handle);
         String killed = GroupKill.kill(pid, () -> {
             Process own = started.get(pid);
@@ -223,15 +239,36 @@ public final class ForkAdapter implements ResourceAdapter {
         }
     }
 
+    /**
+     * {@code fork:<host>/<pid>}: the host names which engine node's machine the agent runs on, so a node of a
+     * cluster on another host never takes the pid for one of its own (handles of the first releases,
+     * {@code fork:<pid>}, mean this host).
+     */
     private static JobHandle handle(long pid) {
-        return new JobHandle(NAME, Long.toString(pid));
+        return new JobHandle(NAME, HOST + "/" + pid);
+    }
+
+    private static boolean isHere(JobHandle handle) {
+        return handle.location() == null || HOST.equals(handle.location());
     }
 
     private static long pid(JobHandle handle) {
         if (!NAME.equals(handle.adapter())) {
             throw new IllegalArgumentException("not a fork job handle: " + handle);
         }
-        return Long.parseLong(handle.id());
+        return Long.parseLong(handle.jobId());
+    }
+
+    /** This host's name, as the handles of the agents started here carry it. */
+    static final String HOST = hostName();
+
+    private static String hostName() {
+        try {
+            String h = java.net.InetAddress.getLocalHost().getHostName();
+            return h == null || h.isBlank() || h.contains("/") ? "localhost" : h;
+        } catch (java.io.IOException e) {
+            return "localhost";
+        }
     }
 
     static String describeSignal(int exitCode) {

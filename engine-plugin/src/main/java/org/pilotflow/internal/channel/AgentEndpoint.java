@@ -8,7 +8,6 @@ import java.io.OutputStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
 import org.pilotflow.model.wire.Wire;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,7 +59,17 @@ final class AgentEndpoint {
         AgentEndpoint endpoint = new AgentEndpoint(server, intake, host);
         server.setExecutor(intake);
         server.createContext(PREFIX, ex -> endpoint.handle(ex, workers, sync));
-        server.start();
+        // the server's dispatcher thread inherits daemon-ness from the thread that starts it: a daemon, so an
+        // application that closes its engine without stopping PilotFlow still exits
+        HttpServer started = server;
+        Thread starter = new Thread(started::start, "pilotflow-endpoint-start");
+        starter.setDaemon(true);
+        starter.start();
+        try {
+            starter.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         return endpoint;
     }
 
@@ -92,11 +101,7 @@ final class AgentEndpoint {
             body = in.readAllBytes();
         }
         String authorization = ex.getRequestHeaders().getFirst(Wire.AUTHORIZATION);
-        try {
-            workers.execute(() -> sync.handle(parts[0], parts[2], authorization, body, answer -> send(ex, answer)));
-        } catch (RejectedExecutionException e) {
-            send(ex, SyncService.Answer.error(503, "busy, try again"));
-        }
+        sync.accept(parts[0], parts[2], authorization, body, answer -> send(ex, answer), workers);
     }
 
     private static void send(HttpExchange ex, SyncService.Answer answer) {

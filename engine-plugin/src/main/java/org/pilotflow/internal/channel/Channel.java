@@ -115,6 +115,11 @@ public final class Channel {
         sync.commandsQueued(pilot);
     }
 
+    /** The pilot ended (a commit on this node): its agent is told at its next sync, without waiting a poll. */
+    public void pilotEnded(PilotKey pilot) {
+        sync.pilotEnded(pilot);
+    }
+
     /** The pilot's agent is gone for good: forget its node-local state. */
     public void forget(PilotKey pilot) {
         contacts.forget(pilot);
@@ -123,14 +128,17 @@ public final class Channel {
     }
 
     private void recordContacts() {
+        List<PilotKey> heard = new ArrayList<>(contacts.takeHeard());
+        java.util.Collections.sort(heard); // every node stamps in the same order
         try {
-            List<PilotKey> heard = contacts.takeHeard();
             List<String> live = txs.runRetrying(tx -> {
                 long now = tx.dbNow();
                 if (!heard.isEmpty()) {
                     ChannelTable.stampContacts(tx.connection(), heard, now, nodeId);
                 }
-                NodeTable.seen(tx.connection(), nodeId, now);
+                if (!NodeTable.seen(tx.connection(), nodeId, now)) {
+                    NodeTable.register(tx.connection(), nodeId, endpoint.baseUrl(), now); // forgotten while paused
+                }
                 List<String> urls = new ArrayList<>();
                 long window = Math.max(3 * settings.heartbeatMillis(), settings.heartbeatTimeoutMillis());
                 for (NodeTable.NodeRow n : NodeTable.seenSince(tx.connection(), now - window)) {
@@ -142,6 +150,7 @@ public final class Channel {
             });
             nodes = List.copyOf(live);
         } catch (RuntimeException e) {
+            contacts.heardAgain(heard); // not written: the next recording writes them
             LOG.warn("could not record agent contacts (retrying in {} ms): {}", settings.heartbeatMillis() / 2,
                     e.toString());
         }

@@ -48,6 +48,13 @@ public final class ContactBook {
         return out;
     }
 
+    /** Marks pilots as heard again (their contact could not be written). */
+    public void heardAgain(List<PilotKey> pilots) {
+        for (PilotKey p : pilots) {
+            contacts.computeIfAbsent(p, k -> new Contact()).heard.set(true);
+        }
+    }
+
     /** Whether one of this pilot's syncs is being worked on here now. */
     public boolean inFlight(PilotKey pilot) {
         Contact c = contacts.get(pilot);

@@ -45,7 +45,11 @@ final class LongPolls {
                 if (l != null) {
                     l.remove(this);
                 }
-                workers.execute(answer);
+                try {
+                    workers.execute(answer);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    answer.run(); // the workers are full or stopping: answer here rather than never
+                }
             }
         }
     }

@@ -45,10 +45,16 @@ public final class ReportApplier {
         this.units = units;
     }
 
-    /** Applies what it can of {@code reports}; returns the highest report number now committed. */
+    /**
+     * Applies what it can of {@code reports}; returns the highest report number now committed, or -1 when another
+     * sync of this pilot is being applied on this node (an agent's retry of a slow sync: it gets the cursor as it
+     * stands instead of holding a worker while it waits).
+     */
     public long apply(PilotKey pilot, List<Report> reports) {
         ReentrantLock lock = locks.computeIfAbsent(pilot, k -> new ReentrantLock());
-        lock.lock();
+        if (!lock.tryLock()) {
+            return -1;
+        }
         try {
             List<Report> sorted = new ArrayList<>(reports);
             sorted.sort(Comparator.comparingLong(Report::seq));

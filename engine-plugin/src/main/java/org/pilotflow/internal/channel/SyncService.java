@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 import org.pilotflow.internal.lifecycle.PilotLifecycle;
 import org.pilotflow.internal.lifecycle.Transactions;
@@ -66,22 +68,47 @@ public final class SyncService {
         this.endpoints = endpoints;
     }
 
-    /** Handles one sync; {@code reply} is called exactly once. Runs on a sync worker. */
-    void handle(String sessionId, String pilotUid, String authorization, byte[] body, Reply reply) {
+    /**
+     * Takes a sync on the endpoint's thread and hands it to a worker. An agent whose secret is known here counts as
+     * heard from this moment (also while its sync waits in the queue); one seen for the first time counts once a
+     * worker has checked its secret. {@code reply} is called exactly once.
+     */
+    void accept(String sessionId, String pilotUid, String authorization, byte[] body, Reply reply,
+                Executor workers) {
         PilotKey pilot = new PilotKey(sessionId, pilotUid);
-        List<String> hashes = secretHashes(pilot, false);
-        if (hashes == null) {
-            reply.send(Answer.error(404, "unknown pilot"));
-            return;
+        List<String> cached = secrets.get(pilot);
+        boolean known = cached != null && authorized(authorization, cached);
+        if (known) {
+            contacts.arrived(pilot);
         }
-        if (!authorized(authorization, hashes) && !authorized(authorization, secretHashes(pilot, true))) {
-            LOG.warn("refused a sync for pilot {}: wrong or missing secret", pilot);
-            reply.send(Answer.error(401, "wrong secret"));
-            return;
+        try {
+            workers.execute(() -> handle(pilot, authorization, body, reply, known));
+        } catch (RejectedExecutionException e) {
+            if (known) {
+                contacts.answered(pilot);
+            }
+            reply.send(Answer.error(503, "busy, try again"));
         }
-        contacts.arrived(pilot);
+    }
+
+    /** Works on one sync (on a sync worker); {@code counted}: the contact book already counts it in flight. */
+    private void handle(PilotKey pilot, String authorization, byte[] body, Reply reply, boolean counted) {
         boolean parked = false;
         try {
+            if (!counted) {
+                List<String> hashes = secretHashes(pilot, false);
+                if (hashes == null) {
+                    reply.send(Answer.error(404, "unknown pilot"));
+                    return;
+                }
+                if (!authorized(authorization, hashes) && !authorized(authorization, secretHashes(pilot, true))) {
+                    LOG.warn("refused a sync for pilot {}: wrong or missing secret", pilot);
+                    reply.send(Answer.error(401, "wrong secret"));
+                    return;
+                }
+                contacts.arrived(pilot);
+                counted = true;
+            }
             SyncRequest req;
             try {
                 req = Wire.mapper().readValue(body, SyncRequest.class);
@@ -89,10 +116,11 @@ public final class SyncService {
                 reply.send(Answer.error(400, "malformed sync request"));
                 return;
             }
-            if (!pilotUid.equals(req.pilotId())) {
+            if (!pilot.uid().equals(req.pilotId())) {
                 reply.send(Answer.error(400, "pilotId does not match the path"));
                 return;
             }
+            // -1: nothing applied by this sync (none carried, or another sync of the pilot is applying them here)
             long acked = req.reports().isEmpty() ? -1 : applier.apply(pilot, req.reports());
             Answer now = answer(pilot, req, acked);
             if (now != null) {
@@ -103,7 +131,7 @@ public final class SyncService {
             parked = true;
             polls.park(pilot, pollMillis, () -> {
                 try {
-                    reply.send(encode(pilot, read(pilot, req.lastCommandSeq()), acked));
+                    reply.send(later(pilot, req, acked));
                 } catch (RuntimeException e) {
                     LOG.warn("pilot {}: sync not answered, the agent will send it again: {}", pilot, e.toString());
                     reply.send(Answer.error(503, "try again"));
@@ -115,7 +143,7 @@ public final class SyncService {
             LOG.warn("pilot {}: sync not answered, the agent will send it again: {}", pilot, e.toString());
             reply.send(Answer.error(503, "try again"));
         } finally {
-            if (!parked) {
+            if (counted && !parked) {
                 contacts.answered(pilot);
             }
         }
@@ -123,6 +151,9 @@ public final class SyncService {
 
     /** The answer when there is something to carry (commands, an ack); null when the sync may wait. */
     private Answer answer(PilotKey pilot, SyncRequest req, long acked) {
+        if (req.reports().isEmpty() && nothingNew(pilot, req.lastCommandSeq())) {
+            return null;
+        }
         Snapshot s = read(pilot, req.lastCommandSeq());
         if (s.commands().isEmpty() && req.reports().isEmpty()) {
             return null;
@@ -130,23 +161,58 @@ public final class SyncService {
         return encode(pilot, s, acked);
     }
 
+    /** The answer to a held sync when its time is up or a command arrived. */
+    private Answer later(PilotKey pilot, SyncRequest req, long acked) {
+        Horizon h = horizons.get(pilot);
+        if (h != null && nothingNew(pilot, req.lastCommandSeq())) {
+            return encode(pilot, new Snapshot(h.cursor(), List.of()), acked);
+        }
+        return encode(pilot, read(pilot, req.lastCommandSeq()), acked);
+    }
+
+    /**
+     * What this node last read of a pilot: an idle agent's sync is answered from it, without the database, while
+     * it is younger than {@link #HORIZON_MILLIS} and nothing committed here since (a command queued on this node, the
+     * pilot's end) made it stale; a command queued on another node reaches the agent at most that much later.
+     */
+    private record Horizon(long commandSeq, long cursor, boolean ended, long readAtNanos) { }
+
+    static final long HORIZON_MILLIS = 1000;
+    private final Map<PilotKey, Horizon> horizons = new ConcurrentHashMap<>();
+
+    private boolean nothingNew(PilotKey pilot, long agentLastCommand) {
+        Horizon h = horizons.get(pilot);
+        return h != null && !h.ended() && agentLastCommand >= h.commandSeq()
+                && System.nanoTime() - h.readAtNanos() < HORIZON_MILLIS * 1_000_000L;
+    }
+
     private record Snapshot(long cursor, List<Command> commands) { }
 
     /** The pilot's commands above the agent's last (dropping the acknowledged ones) and its report cursor. */
     private Snapshot read(PilotKey pilot, long agentLastCommand) {
-        return txs.runRetrying(tx -> {
-            CommandTable.deleteUpTo(tx.connection(), pilot, agentLastCommand);
-            PilotRecord p = PilotTable.get(tx.connection(), pilot);
-            List<Command> commands = new ArrayList<>(CommandTable.after(tx.connection(), pilot, agentLastCommand,
-                    MAX_COMMANDS));
-            if (p != null && p.isFinal() && agentLastCommand <= p.nextCommandSeq()
-                    && commands.stream().noneMatch(c -> c.type() == Command.Type.CANCEL_PILOT)) {
-                // an agent the engine gave up on (a late heartbeat, say) must stop too; the number is the one after
-                // the pilot's last, the same in every answer, so the agent takes it once
-                commands.add(Command.cancelPilot(p.nextCommandSeq() + 1));
+        long readAt = System.nanoTime();
+        PilotTable.Head[] head = new PilotTable.Head[1];
+        Snapshot s = txs.runRetrying(tx -> {
+            PilotTable.Head p = PilotTable.head(tx.connection(), pilot);
+            head[0] = p;
+            List<Command> commands = new ArrayList<>();
+            if (p != null && p.state().isFinal()) {
+                // an agent the engine gave up on (a late heartbeat, say) must stop, and start nothing: it hears only
+                // CANCEL_PILOT, numbered after the pilot's last command, the same in every answer (taken once)
+                CommandTable.deleteAll(tx.connection(), pilot);
+                if (agentLastCommand <= p.nextCommandSeq()) {
+                    commands.add(Command.cancelPilot(p.nextCommandSeq() + 1));
+                }
+            } else {
+                CommandTable.deleteUpTo(tx.connection(), pilot, agentLastCommand);
+                commands.addAll(CommandTable.after(tx.connection(), pilot, agentLastCommand, MAX_COMMANDS));
             }
             return new Snapshot(org.pilotflow.internal.store.ChannelTable.cursor(tx.connection(), pilot), commands);
         });
+        if (head[0] != null) {
+            horizons.put(pilot, new Horizon(head[0].nextCommandSeq(), s.cursor(), head[0].state().isFinal(), readAt));
+        }
+        return s;
     }
 
     private Answer encode(PilotKey pilot, Snapshot s, long acked) {
@@ -161,6 +227,13 @@ public final class SyncService {
 
     /** A command for the pilot committed on this node: answer its held sync now. */
     void commandsQueued(PilotKey pilot) {
+        horizons.remove(pilot);
+        polls.wake(pilot);
+    }
+
+    /** The pilot ended (committed on this node): its agent hears so at its next sync. */
+    void pilotEnded(PilotKey pilot) {
+        horizons.remove(pilot);
         polls.wake(pilot);
     }
 
@@ -193,5 +266,6 @@ public final class SyncService {
 
     void forget(PilotKey pilot) {
         secrets.remove(pilot);
+        horizons.remove(pilot);
     }
 }

@@ -149,6 +149,16 @@ public final class LaunchWorker {
         ScheduledFuture<?> extender = locks.scheduleWithFixedDelay(() -> extendLock(task), LOCK_MILLIS / 3,
                 LOCK_MILLIS / 3, TimeUnit.MILLISECONDS);
         try {
+            PilotRecord before = txs.runRetrying(tx -> tx.pilot(key));
+            if (before != null && resources.registry().find(before.description().resource()).isEmpty()) {
+                // resource entries loaded by API live on the nodes that loaded them: leave it to such a node
+                LOG.warn("pilot {}: resource {} is not configured on this node; its launch is left to a node that"
+                        + " has it (load it on every node)", key, before.description().resource());
+                tasks.handleFailure(task.getId(), workerId, "resource " + before.description().resource()
+                        + " is not configured on engine node " + workerId, null,
+                        task.getRetries() == null ? RETRIES : task.getRetries(), RETRY_PAUSE_MILLIS);
+                return;
+            }
             PilotLifecycle.LaunchStart start = txs.runRetrying(tx -> pilots.beginLaunch(tx, key));
             if (start == null) {
                 endWithoutLaunch(task, key);
@@ -167,16 +177,26 @@ public final class LaunchWorker {
                         earlier.get().handle());
             }
             Submitted job = earlier.isPresent() ? earlier.get() : adapter.submit(launch);
-            txs.runRetrying(tx -> {
-                boolean goOn = pilots.launched(tx, key, job.handle().toString(), job.sandbox());
-                if (goOn && ours(task)) {
+            PilotLifecycle.LaunchResult result = txs.runRetrying(tx -> {
+                PilotLifecycle.LaunchResult r = pilots.launched(tx, key, p.launchAttempt(), job.handle().toString(),
+                        job.sandbox());
+                if (r == PilotLifecycle.LaunchResult.GOES_ON && ours(task)) {
                     tasks.complete(task.getId(), workerId);
                 }
-                return null;
+                return r;
             });
-        } catch (ResourceException e) {
-            failLaunch(task, key, e.getMessage());
-        } catch (RuntimeException e) {
+            if (result == PilotLifecycle.LaunchResult.SUPERSEDED) {
+                adapter.kill(job.handle()); // the pilot has another attempt's job; this one must not run beside it
+            }
+        } catch (ResourceException | RuntimeException e) {
+            if (stopped) {
+                giveBack(task, key); // this node is stopping: not the pilot's failure
+                return;
+            }
+            if (e instanceof ResourceException) {
+                failLaunch(task, key, e.getMessage());
+                return;
+            }
             int left = (task.getRetries() == null ? RETRIES : task.getRetries()) - 1;
             if (left <= 0) {
                 failLaunch(task, key, "after " + RETRIES + " attempts: " + e);
@@ -193,6 +213,17 @@ public final class LaunchWorker {
             }
         } finally {
             extender.cancel(false);
+        }
+    }
+
+    /** Unlocks the task at once so another node (or this one, restarted) takes it; its job, if any, is adopted. */
+    private void giveBack(LockedExternalTask task, PilotKey key) {
+        try {
+            tasks.unlock(task.getId());
+            LOG.info("pilot {}: launch interrupted by this node stopping; another node takes it over", key);
+        } catch (RuntimeException e) {
+            LOG.info("pilot {}: launch interrupted by this node stopping; its task's lock expires in {} s", key,
+                    LOCK_MILLIS / 1000);
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import org.pilotflow.internal.store.CommandTable;
 import org.pilotflow.internal.store.JobPhase;
 import org.pilotflow.internal.store.PilotKey;
 import org.pilotflow.internal.store.PilotRecord;
@@ -82,20 +83,40 @@ public final class PilotLifecycle {
      * The resource accepted the job (or an earlier attempt's job was found): PENDING_ACTIVE until the agent
      * reports. A pilot canceled or ended meanwhile keeps the handle so its job is killed.
      *
-     * @return whether the pilot goes on (false: it ended or is canceling, and the job is to be killed)
+     * @param attempt the launch attempt that started the job (that of {@link LaunchStart#pilot()})
      */
-    public boolean launched(Tx tx, PilotKey key, String job, String sandbox) throws SQLException {
+    public LaunchResult launched(Tx tx, PilotKey key, int attempt, String job, String sandbox) throws SQLException {
         PilotRecord p = tx.lockPilot(key);
+        if (p.launchAttempt() != attempt) {
+            if (job.equals(p.job())) {
+                return LaunchResult.ENDED; // the later attempt found this very job and adopted it
+            }
+            // a later attempt took over (this worker's task lock had expired): its job is the pilot's
+            LOG.warn("pilot {}: launch attempt {} started job {} after attempt {} took over; killing it", key.uid(),
+                    attempt, job, p.launchAttempt());
+            return LaunchResult.SUPERSEDED;
+        }
         if (p.isFinal() || p.state() == PilotState.CANCELING) {
             tx.updatePilot(p.edit().job(job).sandbox(sandbox).jobPhase(JobPhase.KILL).done());
             tx.publish(new Published.KillWanted(key));
             LOG.info("pilot {}: job {} started after the pilot was {}; killing it", key.uid(), job, p.state());
-            return false;
+            return LaunchResult.ENDED;
         }
         List<PilotState> ann = p.advanceTo(PilotState.PENDING_ACTIVE);
         tx.updatePilot(p.edit().job(job).sandbox(sandbox).jobPhase(JobPhase.SUBMITTED).states(ann, Map.of()).done());
         LOG.info("pilot {}: job {} accepted, sandbox {}", key.uid(), job, sandbox);
-        return true;
+        return LaunchResult.GOES_ON;
+    }
+
+    /** What became of a launched job. */
+    public enum LaunchResult {
+        /** The pilot waits for its agent. */
+        GOES_ON,
+        /** Nothing more to do here: the pilot ended or is canceling (the job is recorded and will be killed), or a
+         *  later attempt adopted this job. */
+        ENDED,
+        /** A later launch attempt of the pilot took over: the caller must kill this attempt's job itself. */
+        SUPERSEDED
     }
 
     /** The launch cannot succeed: FAILED (the process takes its error path, so nothing is correlated). */
@@ -222,6 +243,7 @@ public final class PilotLifecycle {
         if (p != null && p.jobPhase() != JobPhase.ENDED) {
             tx.updatePilot(p.edit().jobPhase(JobPhase.ENDED).done());
             if (p.isFinal()) {
+                CommandTable.deleteAll(tx.connection(), key); // no agent will take them any more
                 tx.publish(new Published.SettleWanted(key));
             }
         }
@@ -257,6 +279,13 @@ public final class PilotLifecycle {
         }
         if (target.isFinal()) {
             return end(tx, p, target, m, fromAgent);
+        }
+        for (PilotState s : ann) {
+            if (PilotEffect.ON_ENTER.get(s).stream().anyMatch(e -> e == PilotEffect.RECORD_LAUNCH_ATTEMPT
+                    || e == PilotEffect.RECORD_JOB)) {
+                // only the launch worker enters these (it has the job); an agent that is faster waits for it
+                return new Outcome.NotYet("the launch of pilot " + p.uid() + " is not recorded yet");
+            }
         }
         PilotRecord next = p.edit().states(ann, m.timestamps()).done();
         tx.updatePilot(next);

@@ -20,8 +20,11 @@ import org.slf4j.LoggerFactory;
 public final class Transactions {
 
     private static final Logger LOG = LoggerFactory.getLogger(Transactions.class);
-    /** SQL states of a transaction that lost a race and may simply run again: serialization, deadlock, lock wait. */
-    private static final Set<String> RETRYABLE = Set.of("40001", "40P01", "55P03", "HYT00", "40XL1");
+    /**
+     * SQL states of a transaction that lost a race and may simply run again: serialization, deadlock, lock wait, and
+     * a unique key another transaction inserted first (a check-then-insert race; the next attempt sees the row).
+     */
+    private static final Set<String> RETRYABLE = Set.of("40001", "40P01", "55P03", "HYT00", "40XL1", "23505");
     private static final int ATTEMPTS = 20;
 
     private final CommandExecutor required;

@@ -280,12 +280,15 @@ public final class Tx {
             for (SqlStep step : beforeWrite) {
                 step.run(c);
             }
+            // rows in key order: two transactions writing the same rows lock them in the same order
             List<PilotRecord> insP = new ArrayList<>();
             List<PilotRecord> updP = new ArrayList<>();
             pilotChanges.forEach((k, p) -> (newPilots.contains(k) ? insP : updP).add(p));
+            updP.sort(java.util.Comparator.comparing(PilotRecord::key));
             List<UnitRecord> insU = new ArrayList<>();
             List<UnitRecord> updU = new ArrayList<>();
             unitChanges.forEach((k, u) -> (newUnits.contains(k) ? insU : updU).add(u));
+            updU.sort(java.util.Comparator.comparing(UnitRecord::sessionId).thenComparing(UnitRecord::uid));
             if (!insP.isEmpty()) {
                 PilotTable.insert(c, insP);
                 List<PilotKey> keys = new ArrayList<>();

@@ -43,22 +43,25 @@ public final class UnitLifecycle {
      *                          comes again), or the watchdog repeats it later (the engine's own moves)
      */
     private record Move(Report report, String reason, String pilot, Map<String, Long> timestamps, boolean correlate,
-                        boolean correlateRequired) {
+                        boolean correlateRequired, boolean atSubmit) {
         static Move agent(Report r) {
-            return new Move(r, null, null, r.timestamps(), true, true);
+            return new Move(r, null, null, r.timestamps(), true, true, false);
         }
 
         static Move engine(String reason) {
-            return new Move(null, reason, null, Map.of(), true, false);
+            return new Move(null, reason, null, Map.of(), true, false, false);
         }
 
         static Move bind(String pilot) {
-            return new Move(null, null, pilot, Map.of(), true, false);
+            return new Move(null, null, pilot, Map.of(), true, false, false);
         }
 
-        /** Rejected while its process is still starting: the process takes its error path itself. */
-        static Move rejectedAtSubmit(String reason) {
-            return new Move(null, reason, null, Map.of(), false, false);
+        /**
+         * In the transaction that stores the unit: scheduled at once; rejected, the process (still starting) takes
+         * its error path itself, so nothing is correlated.
+         */
+        static Move atSubmit(String reason) {
+            return new Move(null, reason, null, Map.of(), false, false, true);
         }
     }
 
@@ -89,7 +92,7 @@ public final class UnitLifecycle {
         }
         UnitRecord withProcess = u.edit().processInstance(processInstanceId).done();
         tx.updateUnit(withProcess);
-        move(tx, withProcess, UnitState.UNSCHEDULED, Move.rejectedAtSubmit(null));
+        move(tx, withProcess, UnitState.UNSCHEDULED, Move.atSubmit(null));
         UnitRecord after = tx.unit(key);
         return after.state() == UnitState.FAILED ? after.reason() : null;
     }
@@ -258,7 +261,14 @@ public final class UnitLifecycle {
         for (UnitState s : entered) {
             for (UnitEffect effect : UnitEffect.ON_ENTER.get(s)) {
                 switch (effect) {
-                    case SCHEDULE -> schedule(tx, next, m.correlate());
+                    case SCHEDULE -> {
+                        if (m.atSubmit()) {
+                            schedule(tx, next, false);
+                        } else {
+                            // a restart: the manager's next drain binds it (its pilots' locks come first there)
+                            tx.publishOnce(new Published.DrainWanted(next.sessionId(), next.manager()));
+                        }
+                    }
                     case QUEUE_RUN_UNIT -> tx.queueCommand(next.pilotKey(), seq -> Command.run(seq, UnitSpecs.of(next)));
                     case CORRELATE_ENDED -> {
                         if (m.correlate() && !bpmn.unitEnded(next) && m.correlateRequired()) {
@@ -290,7 +300,7 @@ public final class UnitLifecycle {
             return true;
         }
         if (placement instanceof Placement.Reject r) {
-            move(tx, u, UnitState.FAILED, correlate ? Move.engine(r.reason()) : Move.rejectedAtSubmit(r.reason()));
+            move(tx, u, UnitState.FAILED, correlate ? Move.engine(r.reason()) : Move.atSubmit(r.reason()));
             return true;
         }
         return false;

@@ -12,8 +12,9 @@ import org.pilotflow.model.PilotState;
  * counts toward the next: a unit bound here adds to its pilot's load, and ROUND_ROBIN's turn moves on.
  *
  * <ul>
- *   <li>A unit pinned to a pilot goes there or nowhere; pinned to a final pilot it is rejected.</li>
- *   <li>Only unfinished pilots count. With none, the unit waits (for {@code addPilots}).</li>
+ *   <li>A unit pinned to a pilot goes there or nowhere; pinned to a final or canceling pilot it is rejected.</li>
+ *   <li>Only unfinished pilots that are not being canceled count. With none, the unit waits (for
+ *       {@code addPilots}).</li>
  *   <li>A unit bigger than every unfinished pilot is rejected: "unit needs 8 cores, largest pilot has 4".</li>
  *   <li>ROUND_ROBIN binds at once to the next pilot in turn that is big enough, whatever its state (its agent
  *       queues the unit).</li>
@@ -58,7 +59,7 @@ public final class UnitPlacement {
         }
         List<PilotCapacity> alive = new ArrayList<>();
         for (PilotCapacity p : candidates) {
-            if (!p.state().isFinal()) {
+            if (!p.state().isFinal() && p.state() != PilotState.CANCELING) { // a canceling pilot takes no more
                 alive.add(p);
             }
         }

@@ -156,6 +156,7 @@ final class PilotManagerImpl implements PilotManager {
             return;
         }
         if (terminate) {
+            session.refresh(); // pilots submitted through this manager on other nodes too
             List<PilotView> views = session.pilotsOf(uid);
             cancelPilots(List.of());
             Duration grace = session.service().config().cancelGrace().plusSeconds(30);

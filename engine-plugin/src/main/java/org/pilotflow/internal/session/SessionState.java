@@ -223,9 +223,9 @@ public final class SessionState {
                 v.current = p;
             }
             announced = p.history().subList(Math.min(seen, p.history().size()), p.history().size());
-        }
-        if (!announced.isEmpty()) {
-            firePilot(v, announced);
+            if (!announced.isEmpty()) {
+                firePilot(v, announced); // queued under the lock: callbacks keep the order of the versions
+            }
         }
         signal();
     }
@@ -247,9 +247,9 @@ public final class SessionState {
                 v.current = u;
             }
             announced = u.history().subList(Math.min(seen, u.history().size()), u.history().size());
-        }
-        if (!announced.isEmpty()) {
-            fireUnit(v, announced);
+            if (!announced.isEmpty()) {
+                fireUnit(v, announced); // queued under the lock: callbacks keep the order of the versions
+            }
         }
         if (u.isFinal()) {
             v.completion.complete(handle(v));

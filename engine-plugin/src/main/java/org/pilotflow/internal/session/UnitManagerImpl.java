@@ -224,6 +224,7 @@ final class UnitManagerImpl implements UnitManager {
             return;
         }
         if (terminate) {
+            session.refresh(); // units submitted through this manager on other nodes too
             cancelUnits(List.of());
         }
         closed = true;

@@ -29,11 +29,12 @@ public final class NodeTable {
         }
     }
 
-    public static void seen(Connection c, String id, long now) throws SQLException {
+    /** Stamps the node as alive; false when its row is gone (another node forgot it after a long silence). */
+    public static boolean seen(Connection c, String id, long now) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE PF_NODE SET LAST_SEEN = ? WHERE ID = ?")) {
             ps.setLong(1, now);
             ps.setString(2, id);
-            ps.executeUpdate();
+            return ps.executeUpdate() == 1;
         }
     }
 

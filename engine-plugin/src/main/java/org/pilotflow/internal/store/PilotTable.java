@@ -106,6 +106,21 @@ public final class PilotTable {
         return one(c, SELECT + " WHERE SESSION_ID = ? AND UID = ?", key);
     }
 
+    /** The few fields a sync needs: the state and the last command number (no JSON to read). */
+    public record Head(org.pilotflow.model.PilotState state, long nextCommandSeq) { }
+
+    /** The pilot's {@link Head}, or null when there is no such pilot. */
+    public static Head head(Connection c, PilotKey key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT STATE, NEXT_CMD_SEQ FROM PF_PILOT WHERE SESSION_ID = ?"
+                + " AND UID = ?")) {
+            ps.setString(1, key.sessionId());
+            ps.setString(2, key.uid());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new Head(PilotState.valueOf(rs.getString(1)), rs.getLong(2)) : null;
+            }
+        }
+    }
+
     /** Reads the row and locks it until the transaction ends (the pilot's lock: see the lifecycle package). */
     public static PilotRecord lock(Connection c, PilotKey key) throws SQLException {
         return one(c, SELECT + " WHERE SESSION_ID = ? AND UID = ? FOR UPDATE", key);
@@ -157,13 +172,13 @@ public final class PilotTable {
      * Unfinished pilots whose process instance no longer exists (deleted from Cockpit, REST or another engine
      * node).
      *
-     * @param executionTable Camunda's execution table with the engine's table prefix, e.g. {@code ACT_RU_EXECUTION}
+     * @param camundaPrefix the engine's table prefix (usually empty)
      */
-    public static List<PilotKey> withoutProcessInstance(Connection c, String executionTable) throws SQLException {
+    public static List<PilotKey> withoutProcessInstance(Connection c, String camundaPrefix) throws SQLException {
         List<PilotKey> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT p.SESSION_ID, p.UID FROM PF_PILOT p"
                 + " WHERE p.STATE IN (" + NON_FINAL + ") AND p.PROC_INST IS NOT NULL AND NOT EXISTS"
-                + " (SELECT 1 FROM " + executionTable + " e WHERE e.ID_ = p.PROC_INST)");
+                + " (SELECT 1 FROM " + camundaPrefix + "ACT_RU_EXECUTION e WHERE e.ID_ = p.PROC_INST)");
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 out.add(new PilotKey(rs.getString(1), rs.getString(2)));
@@ -172,15 +187,15 @@ public final class PilotTable {
         return out;
     }
 
-    /** Final pilots whose process instance still runs: it missed {@code pilotflow.pilot.ended}. */
-    public static List<PilotRecord> finalWithRunningProcess(Connection c, String executionTable) throws SQLException {
+    /** Final pilots whose process instance still waits for {@code pilotflow.pilot.ended}: it missed it. */
+    public static List<PilotRecord> finalStillAwaited(Connection c, String camundaPrefix) throws SQLException {
         StringBuilder cols = new StringBuilder();
         for (String col : COLUMNS.split(",")) {
             cols.append(cols.length() > 0 ? ", " : "").append("p.").append(col.strip());
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + cols + " FROM " + executionTable + " e"
-                + " JOIN PF_PILOT p ON p.PROC_INST = e.ID_ WHERE e.ID_ = e.PROC_INST_ID_"
-                + " AND p.STATE IN ('DONE', 'FAILED', 'CANCELED')")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + cols + " FROM " + camundaPrefix
+                + "ACT_RU_EVENT_SUBSCR s JOIN PF_PILOT p ON p.PROC_INST = s.PROC_INST_ID_"
+                + " WHERE s.EVENT_NAME_ = 'pilotflow.pilot.ended' AND p.STATE IN ('DONE', 'FAILED', 'CANCELED')")) {
             return all(ps);
         }
     }

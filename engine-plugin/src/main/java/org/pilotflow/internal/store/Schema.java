@@ -75,11 +75,19 @@ public final class Schema {
     }
 
     private static int migrate(Connection c) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute("CREATE TABLE IF NOT EXISTS PF_SCHEMA (VERSION INT NOT NULL PRIMARY KEY,"
-                    + " DESCRIPTION VARCHAR(400) NOT NULL, APPLIED_AT BIGINT NOT NULL)");
+        for (int attempt = 1; ; attempt++) {
+            try (Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE IF NOT EXISTS PF_SCHEMA (VERSION INT NOT NULL PRIMARY KEY,"
+                        + " DESCRIPTION VARCHAR(400) NOT NULL, APPLIED_AT BIGINT NOT NULL)");
+                c.commit();
+                break;
+            } catch (SQLException raced) { // PostgreSQL: two nodes creating it at once, one gets a duplicate key
+                c.rollback();
+                if (attempt >= 5) {
+                    throw raced;
+                }
+            }
         }
-        c.commit();
         try {
             record(c, 0, "schema lock");
             c.commit();
@@ -106,10 +114,10 @@ public final class Schema {
             m.step().run(c);
             record(c, m.version(), m.description());
             c.commit();
-            version = m.version();
-            LOG.info("PilotFlow schema migrated to version {} ({}) in {} ms", version, m.description(),
+            LOG.info("PilotFlow schema migrated to version {} ({}) in {} ms", m.version(), m.description(),
                     (System.nanoTime() - t0) / 1_000_000);
-            lockAndReadVersion(c);
+            // the commit let the lock go: another node may have migrated further meanwhile
+            version = lockAndReadVersion(c);
         }
         c.commit();
         return before;

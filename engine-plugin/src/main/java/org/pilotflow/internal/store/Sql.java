@@ -66,10 +66,14 @@ public final class Sql {
         return out;
     }
 
-    /** Whether a table exists (PostgreSQL folds unquoted names to lower case, H2 to upper case). */
+    /**
+     * Whether a table exists in the connection's current schema (PostgreSQL folds unquoted names to lower case, H2
+     * to upper case).
+     */
     static boolean tableExists(Connection c, String name) throws SQLException {
+        String schema = c.getSchema();
         for (String n : Set.of(name.toUpperCase(java.util.Locale.ROOT), name.toLowerCase(java.util.Locale.ROOT))) {
-            try (ResultSet rs = c.getMetaData().getTables(null, null, n, new String[] {"TABLE"})) {
+            try (ResultSet rs = c.getMetaData().getTables(null, schema, n, new String[] {"TABLE"})) {
                 if (rs.next()) {
                     return true;
                 }

@@ -267,14 +267,14 @@ public final class UnitTable {
      * Unfinished units whose process instance no longer exists (deleted from Cockpit, REST or another engine
      * node), at most {@code limit}.
      *
-     * @param executionTable Camunda's execution table with the engine's table prefix, e.g. {@code ACT_RU_EXECUTION}
+     * @param camundaPrefix the engine's table prefix (usually empty)
      */
-    public static List<UnitKey> withoutProcessInstance(Connection c, String executionTable, int limit)
+    public static List<UnitKey> withoutProcessInstance(Connection c, String camundaPrefix, int limit)
             throws SQLException {
         List<UnitKey> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT u.SESSION_ID, u.UID FROM PF_UNIT u"
                 + " WHERE u.STATE IN (" + NON_FINAL + ") AND u.PROC_INST IS NOT NULL AND NOT EXISTS"
-                + " (SELECT 1 FROM " + executionTable + " e WHERE e.ID_ = u.PROC_INST) LIMIT " + limit);
+                + " (SELECT 1 FROM " + camundaPrefix + "ACT_RU_EXECUTION e WHERE e.ID_ = u.PROC_INST) LIMIT " + limit);
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 out.add(new UnitKey(rs.getString(1), rs.getString(2)));
@@ -284,14 +284,17 @@ public final class UnitTable {
     }
 
     /**
-     * Final units whose process instance still runs: it missed {@code pilotflow.unit.ended} (the engine ended the
-     * unit while the process could not take the message). At most {@code limit}.
+     * Final units whose process instance still waits for {@code pilotflow.unit.ended}: it missed it (the engine
+     * ended the unit while the process could not take the message). At most {@code limit}.
+     *
+     * @param camundaPrefix the engine's table prefix (usually empty)
      */
-    public static List<UnitRecord> finalWithRunningProcess(Connection c, String executionTable, int limit)
+    public static List<UnitRecord> finalStillAwaited(Connection c, String camundaPrefix, int limit)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + prefixed("u") + " FROM " + executionTable + " e"
-                + " JOIN PF_UNIT u ON u.PROC_INST = e.ID_ WHERE e.ID_ = e.PROC_INST_ID_"
-                + " AND u.STATE IN ('DONE', 'FAILED', 'CANCELED') LIMIT " + limit)) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + prefixed("u") + " FROM " + camundaPrefix
+                + "ACT_RU_EVENT_SUBSCR s JOIN PF_UNIT u ON u.PROC_INST = s.PROC_INST_ID_"
+                + " WHERE s.EVENT_NAME_ = 'pilotflow.unit.ended' AND u.STATE IN ('DONE', 'FAILED', 'CANCELED')"
+                + " LIMIT " + limit)) {
             return all(ps);
         }
     }

@@ -47,9 +47,10 @@ import org.slf4j.LoggerFactory;
  *       managers with waiting units drain.</li>
  * </ul>
  *
- * <p>Threads: {@code pilotflow-watchdog} runs the lease and the checks; {@code pilotflow-jobs} asks the job
- * managers and kills jobs (slow calls over SSH never delay the silence check). Both act only while this node holds
- * the lease, except kills asked for on this node ({@link #killSoon}), which are idempotent anyway.
+ * <p>Threads: {@code pilotflow-watchdog} runs the lease and the silence check; {@code pilotflow-jobs} asks the job
+ * managers and kills jobs; {@code pilotflow-loose-ends} ties loose ends every 2 s (slow calls over SSH and slow
+ * correlations never delay the silence check). All act only while this node holds the lease, except kills asked
+ * for on this node ({@link #killSoon}), which are idempotent anyway.
  */
 public final class Watchdog {
 
@@ -77,21 +78,21 @@ public final class Watchdog {
     private final Predicate<PilotKey> inFlightHere;
     private final Settings settings;
     private final String nodeId;
-    private final String executionTable;
+    private final String camundaPrefix;
     private final ScheduledExecutorService watchThread;
     private final ScheduledExecutorService jobThread;
+    private final ScheduledExecutorService looseEndsThread;
     private final Set<PilotKey> killRequests = ConcurrentHashMap.newKeySet();
 
     // owned by the watchdog thread
     private long lastPassNanos;
     private long tenure = -1;
     private long watchingSince;
-    private int passes;
     private volatile boolean leader;
     private volatile boolean stopped;
 
     public Watchdog(Transactions txs, PilotLifecycle pilots, UnitLifecycle units, FollowUps followUps, Jobs jobs,
-                    Predicate<PilotKey> inFlightHere, Settings settings, String nodeId, String executionTable) {
+                    Predicate<PilotKey> inFlightHere, Settings settings, String nodeId, String camundaPrefix) {
         this.txs = txs;
         this.pilots = pilots;
         this.units = units;
@@ -100,9 +101,10 @@ public final class Watchdog {
         this.inFlightHere = inFlightHere;
         this.settings = settings;
         this.nodeId = nodeId;
-        this.executionTable = executionTable;
+        this.camundaPrefix = camundaPrefix;
         this.watchThread = Executors.newSingleThreadScheduledExecutor(daemon("pilotflow-watchdog"));
         this.jobThread = Executors.newSingleThreadScheduledExecutor(daemon("pilotflow-jobs"));
+        this.looseEndsThread = Executors.newSingleThreadScheduledExecutor(daemon("pilotflow-loose-ends"));
     }
 
     public void start() {
@@ -110,6 +112,7 @@ public final class Watchdog {
         watchThread.scheduleWithFixedDelay(this::pass, period, period, TimeUnit.MILLISECONDS);
         long poll = settings.jobPollInterval().toMillis();
         jobThread.scheduleWithFixedDelay(this::pollJobs, poll, poll, TimeUnit.MILLISECONDS);
+        looseEndsThread.scheduleWithFixedDelay(this::looseEnds, 2000, 2000, TimeUnit.MILLISECONDS);
     }
 
     /** Whether this node holds the watchdog lease now. */
@@ -129,6 +132,7 @@ public final class Watchdog {
         stopped = true;
         watchThread.shutdownNow();
         jobThread.shutdownNow();
+        looseEndsThread.shutdownNow();
         if (leader) {
             try {
                 txs.runRetrying(tx -> {
@@ -146,11 +150,11 @@ public final class Watchdog {
     private void pass() {
         try {
             long nanos = System.nanoTime();
+            // the time since the previous pass ended (a slow pass is not a pause); a gap long enough to have made
+            // working agents look silent means this node was not watching
             long gapMillis = lastPassNanos == 0 ? 0 : (nanos - lastPassNanos) / 1_000_000;
-            // a gap long enough to have made working agents look silent (not a pass that merely ran late)
             boolean paused = gapMillis > Math.max(3 * settings.periodMillis(),
                     settings.heartbeatTimeout().toMillis() / 2);
-            lastPassNanos = nanos;
             long[] lease = txs.runRetrying(tx -> new long[] {
                     NodeTable.acquire(tx.connection(), LEASE, nodeId, tx.dbNow(), settings.leaseMillis()),
                     tx.dbNow()});
@@ -176,12 +180,10 @@ public final class Watchdog {
             tenure = since;
             leader = true;
             checkSilence(now);
-            passes++;
-            if (passes % Math.max(1, (int) (2000 / settings.periodMillis())) == 0) { // about every 2 s
-                looseEnds();
-            }
         } catch (RuntimeException e) {
             LOG.warn("watchdog pass failed (next one in {} ms): {}", settings.periodMillis(), e.toString());
+        } finally {
+            lastPassNanos = System.nanoTime();
         }
     }
 
@@ -200,8 +202,14 @@ public final class Watchdog {
                 long running = Math.max(p.jobRunningSince(), watchingSince);
                 if (now - running > settings.launchTimeout().toMillis()) {
                     String tail = jobs.logTail(p);
-                    lost(p.key(), "its agent did not report within " + settings.launchTimeout()
-                            + " of its job starting" + tail);
+                    txs.runRetrying(tx -> { // the agent may have reported while the log was read
+                        PilotRecord again = tx.lockPilot(p.key());
+                        if (again != null && again.state() == PilotState.PENDING_ACTIVE) {
+                            pilots.lost(tx, p.key(), "its agent did not report within " + settings.launchTimeout()
+                                    + " of its job starting" + tail);
+                        }
+                        return null;
+                    });
                 }
             }
         }
@@ -228,14 +236,25 @@ public final class Watchdog {
     }
 
     private void looseEnds() {
+        if (!leader || stopped) {
+            return;
+        }
+        try {
+            tieLooseEnds();
+        } catch (RuntimeException e) {
+            LOG.warn("tying loose ends failed (next time in 2 s): {}", e.toString());
+        }
+    }
+
+    private void tieLooseEnds() {
         record Found(List<UnitKey> orphanedUnits, List<PilotKey> orphanedPilots, List<PilotKey> unsettled,
                      List<UnitRecord> missedUnits, List<PilotRecord> missedPilots, List<String[]> waiting) { }
         Found f = txs.runRetrying(tx -> new Found(
-                UnitTable.withoutProcessInstance(tx.connection(), executionTable, 1000),
-                PilotTable.withoutProcessInstance(tx.connection(), executionTable),
+                UnitTable.withoutProcessInstance(tx.connection(), camundaPrefix, 1000),
+                PilotTable.withoutProcessInstance(tx.connection(), camundaPrefix),
                 UnitTable.finalPilotsWithUnfinishedUnits(tx.connection()),
-                UnitTable.finalWithRunningProcess(tx.connection(), executionTable, 200),
-                PilotTable.finalWithRunningProcess(tx.connection(), executionTable),
+                UnitTable.finalStillAwaited(tx.connection(), camundaPrefix, 200),
+                PilotTable.finalStillAwaited(tx.connection(), camundaPrefix),
                 UnitTable.managersWithWaitingUnits(tx.connection())));
         for (PilotKey p : f.orphanedPilots()) {
             txs.runRetrying(tx -> {
@@ -247,6 +266,8 @@ public final class Watchdog {
             LOG.info("canceling {} unit(s) whose process instance was deleted", f.orphanedUnits().size());
         }
         f.orphanedUnits().forEach(u -> followUps.cancel(u, "its process instance was deleted"));
+        txs.runRetrying(tx -> NodeTable.forgetSilent(tx.connection(),
+                tx.dbNow() - 10 * settings.heartbeatTimeout().toMillis()));
         f.unsettled().forEach(followUps::settle);
         f.waiting().forEach(m -> followUps.drain(m[0], m[1]));
         for (UnitRecord u : f.missedUnits()) {

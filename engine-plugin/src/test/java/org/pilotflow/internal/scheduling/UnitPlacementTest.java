@@ -79,6 +79,17 @@ class UnitPlacementTest {
     }
 
     @Test
+    void aCancelingPilotTakesNoMoreUnits() {
+        UnitPlacement p = new UnitPlacement(SchedulerPolicy.ROUND_ROBIN, 2, List.of(
+                pilot("leaving", PilotState.CANCELING, 4), pilot("staying", PilotState.ACTIVE, 4)), 0);
+        assertThat(placeAll(p, cores(1), 3)).containsOnly(new Placement.Bind("staying"));
+        assertThat(p.place(new Demand(1, 0, "leaving")))
+                .isEqualTo(new Placement.Reject("pinned pilot leaving is CANCELING"));
+        assertThat(new UnitPlacement(SchedulerPolicy.ROUND_ROBIN, 2, List.of(pilot("leaving", PilotState.CANCELING,
+                4)), 0).place(cores(1))).isEqualTo(new Placement.Wait());
+    }
+
+    @Test
     void backfillingBindsOnlyToActivePilotsUpToTheHighWaterMark() {
         UnitPlacement p = new UnitPlacement(SchedulerPolicy.BACKFILLING, 2, List.of(
                 pilot("active", PilotState.ACTIVE, 2), pilot("queued", PilotState.PENDING_ACTIVE, 8)), 0);
