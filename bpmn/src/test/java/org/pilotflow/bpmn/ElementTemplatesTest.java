@@ -15,6 +15,7 @@ import java.util.Set;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.camunda.bpm.engine.ProcessEngine;
+import org.camunda.bpm.engine.runtime.Job;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests;
 import org.camunda.bpm.engine.test.junit5.ProcessEngineExtension;
@@ -229,6 +230,12 @@ class ElementTemplatesTest {
     ended.put("failureReason", null);
     engine.getRuntimeService().createMessageCorrelation(UnitLifecycleTest.ENDED)
         .processInstanceId(unit.getId()).setVariables(ended).correlate();
+    // runUnit is async after: the unit's end and the caller's continuation run in that job
+    assertThat(parent).hasNotPassed("callerDone").isNotEnded();
+    Job continuation = engine.getManagementService().createJobQuery().processInstanceId(unit.getId())
+        .activityId("runUnit").singleResult();
+    assertThat(continuation).isNotNull();
+    engine.getManagementService().executeJob(continuation.getId());
 
     assertThat(parent).hasPassed("callerDone").isEnded();
     Map<String, Object> results = new HashMap<>();

@@ -1,24 +1,32 @@
 package org.pilotflow.bpmn;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.assertThat;
 import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.calledProcessInstance;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.delegate.BpmnError;
+import org.camunda.bpm.engine.runtime.Incident;
 import org.camunda.bpm.engine.runtime.Job;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.camunda.bpm.engine.test.Deployment;
 import org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests;
 import org.camunda.bpm.engine.test.junit5.ProcessEngineExtension;
 import org.camunda.bpm.engine.test.mock.Mocks;
+import org.camunda.bpm.model.bpmn.Bpmn;
+import org.camunda.bpm.model.bpmn.BpmnModelInstance;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * A parent process runs pilotflow-unit through a call activity with a boundary error event for
@@ -32,17 +40,24 @@ class UnitCallActivityTest {
 
   final RecordingDelegate submit = RecordingDelegate.doing(UnitLifecycleTest::assignUidIfAbsent);
   final RecordingDelegate cancelUnit = RecordingDelegate.doingNothing();
+  /** The calling workflow's own next task (nextTaskParent only). */
+  final RecordingDelegate afterUnit = RecordingDelegate.doingNothing();
+  String deploymentId;
 
   @BeforeEach
   void setUp() {
     BpmnAwareTests.init(engine);
     Mocks.register("pilotflowSubmitUnit", submit);
     Mocks.register("pilotflowCancelUnit", cancelUnit);
+    Mocks.register("afterUnit", afterUnit);
   }
 
   @AfterEach
   void tearDown() {
     Mocks.reset();
+    if (deploymentId != null) {
+      engine.getRepositoryService().deleteDeployment(deploymentId, true);
+    }
   }
 
   @Test
@@ -64,7 +79,11 @@ class UnitCallActivityTest {
     ProcessInstance parent = startParent();
     ProcessInstance unit = calledProcessInstance(parent);
     ended(unit, "DONE", 0, null);
+    assertWaitsForTheContinuation(unit, parent);
+    assertThat(engine.getManagementService().createJobQuery().processInstanceId(parent.getId()).count())
+        .as("the job is the called instance's").isZero();
 
+    execute(continuationJob(unit));
     assertThat(unit).hasPassed("unitDone").isEnded();
     assertThat(parent).hasPassed("runUnit", "parentDone").hasNotPassed("unitFailedCaught").isEnded();
     assertThat(historicVariable(parent, "unitState")).isEqualTo("DONE");
@@ -77,7 +96,9 @@ class UnitCallActivityTest {
     ProcessInstance parent = startParent();
     ProcessInstance unit = calledProcessInstance(parent);
     ended(unit, "FAILED", 137, "killed by signal 9");
+    assertWaitsForTheContinuation(unit, parent);
 
+    execute(continuationJob(unit));
     assertThat(unit).hasPassed("unitFailed").isEnded();
     assertThat(parent).hasPassed("unitFailedCaught", "parentUnitFailed").hasNotPassed("parentDone").isEnded();
   }
@@ -96,7 +117,9 @@ class UnitCallActivityTest {
     ProcessInstance parent = startParent();
     ProcessInstance unit = calledProcessInstance(parent);
     ended(unit, "FAILED", 137, "killed by signal 9");
+    assertWaitsForTheContinuation(unit, parent);
 
+    execute(continuationJob(unit));
     assertThat(parent).hasPassed("parentUnitFailed").isEnded();
     assertThat(historicVariable(parent, "unitState")).isEqualTo("FAILED");
     assertThat(historicVariable(parent, "unitExitCode")).isEqualTo(137);
@@ -111,7 +134,9 @@ class UnitCallActivityTest {
     ProcessInstance parent = startParent();
     ProcessInstance unit = calledProcessInstance(parent);
     ended(unit, "CANCELED", null, null);
+    assertWaitsForTheContinuation(unit, parent);
 
+    execute(continuationJob(unit));
     assertThat(unit).hasPassed("unitCanceled").isEnded();
     assertThat(parent).hasPassed("runUnit", "parentDone").hasNotPassed("unitFailedCaught").isEnded();
     assertThat(historicVariable(parent, "unitState")).isEqualTo("CANCELED");
@@ -128,6 +153,8 @@ class UnitCallActivityTest {
     assertThat(parent).isWaitingAt("runUnit");
 
     ended(unit, "CANCELED", null, null);
+    assertWaitsForTheContinuation(unit, parent);
+    execute(continuationJob(unit));
     assertThat(unit).hasPassed("cancelAsked", "unitCanceled").isEnded();
     assertThat(parent).hasPassed("parentDone").hasNotPassed("unitFailedCaught").isEnded();
     assertThat(historicVariable(parent, "unitState")).isEqualTo("CANCELED");
@@ -141,6 +168,9 @@ class UnitCallActivityTest {
     ProcessInstance unit = calledProcessInstance(parent);
     cancel(unit);
     ended(unit, "CANCELED", null, null);
+    assertThat(jobActivities(unit)).containsExactlyInAnyOrder("cancelUnit", "runUnit");
+
+    execute(continuationJob(unit));
     assertThat(unit).hasPassed("unitCanceled").isNotEnded();
     assertThat(parent).isWaitingAt("runUnit").hasNotPassed("parentDone");
 
@@ -156,18 +186,144 @@ class UnitCallActivityTest {
     ProcessInstance unit = calledProcessInstance(parent);
     cancel(unit);
     ended(unit, "FAILED", 137, "killed by signal 9");
+    assertThat(jobActivities(unit)).containsExactlyInAnyOrder("cancelUnit", "runUnit");
 
+    execute(continuationJob(unit));
     assertThat(unit).isEnded();
     assertThat(parent).hasPassed("unitFailedCaught", "parentUnitFailed").isEnded();
     assertThat(engine.getManagementService().createJobQuery().processInstanceId(unit.getId()).count()).isZero();
     assertThat(cancelUnit.calls()).isEmpty();
   }
 
+  // --- a failure in the calling workflow after the unit ---------------------------------------------------
+
+  /**
+   * The point of runUnit's async-after boundary. The ended message is correlated inside the transaction that
+   * applies an agent's batch of reports; what the calling workflow does next (here a task whose delegate throws,
+   * after the call activity or on its error path) must not roll that transaction back. The correlation commits
+   * runUnit's completion, and the failure is the continuation job's: retries, exception, incident at 0.
+   */
+  @ParameterizedTest
+  @CsvSource({"DONE, afterUnit", "FAILED, afterUnitFailed"})
+  void nextTaskOfTheParentThrows_theCorrelationStillCommits_theJobFails(String state, String nextTask) {
+    afterUnit.thenDo(execution -> {
+      throw new RuntimeException("bug in the user's workflow");
+    });
+    ProcessInstance parent = startNextTaskParent();
+    ProcessInstance unit = calledProcessInstance(parent);
+
+    assertThatCode(() -> ended(unit, state, "DONE".equals(state) ? 0 : 1, null))
+        .as("the correlation does not run the parent's next task").doesNotThrowAnyException();
+    assertThat(afterUnit.calls()).isEmpty();
+    assertThat(engine.getRuntimeService().getVariable(unit.getId(), "unitState")).isEqualTo(state);
+    assertThat(unit).hasPassed("runUnit").hasNotPassed("unitDone", "unitFailed").isNotEnded();
+
+    Job job = continuationJob(unit);
+    assertThat(job.getRetries()).isEqualTo(3);
+    assertThatThrownBy(() -> execute(job)).hasMessageContaining("bug in the user's workflow");
+
+    assertThat(afterUnit.calls()).containsExactly(nextTask);
+    Job failed = continuationJob(unit);
+    assertThat(failed.getId()).isEqualTo(job.getId());
+    assertThat(failed.getRetries()).as("one retry used").isEqualTo(2);
+    assertThat(failed.getExceptionMessage()).contains("bug in the user's workflow");
+    assertThat(engine.getManagementService().getJobExceptionStacktrace(failed.getId()))
+        .contains("bug in the user's workflow");
+    // the job's transaction rolled back: the unit's end and the parent's step are undone, runUnit's completion
+    // (the correlation's transaction) is not
+    assertThat(unit).hasPassed("runUnit").hasNotPassed("unitDone", "unitFailed").isNotEnded()
+        .isNotWaitingFor(UnitLifecycleTest.ENDED);
+    assertThat(parent).isWaitingAt("runUnit").hasNotPassed(nextTask).isNotEnded();
+
+    // once the workflow is fixed, the retried job carries on from there
+    afterUnit.thenDo(execution -> { });
+    execute(continuationJob(unit));
+    assertThat(unit).isEnded();
+    assertThat(parent).hasPassed(nextTask, "DONE".equals(state) ? "parentDone" : "parentUnitFailed").isEnded();
+    assertThat(afterUnit.calls()).containsExactly(nextTask, nextTask);
+  }
+
+  @Test
+  void nextTaskOfTheParentKeepsFailing_anIncidentOnTheUnitInstance_andItsParent() {
+    afterUnit.thenDo(execution -> {
+      throw new RuntimeException("bug in the user's workflow");
+    });
+    ProcessInstance parent = startNextTaskParent();
+    ProcessInstance unit = calledProcessInstance(parent);
+    ended(unit, "DONE", 0, null);
+
+    for (int attempt = 0; attempt < 3; attempt++) {
+      assertThatThrownBy(() -> execute(continuationJob(unit))).hasMessageContaining("bug in the user's workflow");
+    }
+    assertThat(continuationJob(unit).getRetries()).isZero();
+    Incident incident = engine.getRuntimeService().createIncidentQuery().processInstanceId(unit.getId())
+        .singleResult();
+    assertThat(incident).isNotNull();
+    assertThat(incident.getIncidentType()).isEqualTo(Incident.FAILED_JOB_HANDLER_TYPE);
+    assertThat(incident.getActivityId()).isEqualTo("runUnit");
+    assertThat(incident.getIncidentMessage()).contains("bug in the user's workflow");
+    assertThat(engine.getRuntimeService().createIncidentQuery().processInstanceId(parent.getId()).singleResult())
+        .as("Cockpit shows it on the parent too").isNotNull()
+        .extracting(Incident::getRootCauseIncidentId).isEqualTo(incident.getId());
+    assertThat(unit).hasPassed("runUnit").isNotEnded();
+    assertThat(parent).isWaitingAt("runUnit").isNotEnded();
+  }
+
   // ---------------------------------------------------------------------------------------------------
+
+  /** Start -> call pilotflow-unit (boundary: pilotflow.unit.failed -> afterUnitFailed) -> afterUnit -> end. */
+  private ProcessInstance startNextTaskParent() {
+    BpmnModelInstance model = Bpmn.createExecutableProcess("nextTaskParent").camundaHistoryTimeToLive(1)
+        .startEvent("parentStart")
+        .callActivity("runUnit").calledElement("pilotflow-unit")
+        .camundaIn("pilotflowSession", "pilotflowSession")
+        .serviceTask("afterUnit").camundaDelegateExpression("${afterUnit}")
+        .endEvent("parentDone")
+        .moveToActivity("runUnit")
+        .boundaryEvent("unitFailedCaught").error("pilotflow.unit.failed")
+        .serviceTask("afterUnitFailed").camundaDelegateExpression("${afterUnit}")
+        .endEvent("parentUnitFailed")
+        .done();
+    deploymentId = engine.getRepositoryService().createDeployment()
+        .addModelInstance("nextTaskParent.bpmn", model).deploy().getId();
+    return engine.getRuntimeService().startProcessInstanceByKey("nextTaskParent",
+        Map.of("pilotflowSession", "session.0043"));
+  }
 
   private void cancel(ProcessInstance unit) {
     engine.getRuntimeService().createMessageCorrelation(UnitLifecycleTest.CANCEL)
         .processInstanceId(unit.getId()).correlate();
+  }
+
+  private List<Job> jobs(ProcessInstance pi) {
+    return engine.getManagementService().createJobQuery().processInstanceId(pi.getId()).list();
+  }
+
+  /** The activity of each pending job (from its job definition: a Job has no activity id of its own). */
+  private List<String> jobActivities(ProcessInstance pi) {
+    return jobs(pi).stream()
+        .map(job -> engine.getManagementService().createJobDefinitionQuery()
+            .jobDefinitionId(job.getJobDefinitionId()).singleResult().getActivityId())
+        .toList();
+  }
+
+  /** The async-after continuation of the unit's runUnit: the job that ends the unit and continues the parent. */
+  private Job continuationJob(ProcessInstance unit) {
+    Job job = engine.getManagementService().createJobQuery().processInstanceId(unit.getId())
+        .activityId("runUnit").singleResult();
+    assertThat(job).as("the continuation job after Run on a pilot").isNotNull();
+    return job;
+  }
+
+  /** After the ended correlation: the unit passed runUnit and waits for its job; the parent has not moved. */
+  private void assertWaitsForTheContinuation(ProcessInstance unit, ProcessInstance parent) {
+    assertThat(unit).hasPassed("runUnit")
+        .hasNotPassed("unitEnded", "unitDone", "unitFailed", "unitCanceled")
+        .isNotWaitingFor(UnitLifecycleTest.ENDED)
+        .isNotEnded();
+    continuationJob(unit);
+    assertThat(parent).isWaitingAt("runUnit").hasNotPassed("parentDone", "unitFailedCaught", "parentUnitFailed")
+        .isNotEnded();
   }
 
   private Job cancelJob(ProcessInstance unit) {

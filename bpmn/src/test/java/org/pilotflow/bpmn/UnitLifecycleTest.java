@@ -65,10 +65,32 @@ class UnitLifecycleTest {
         .as("no job: the submit is synchronous").isZero();
   }
 
+  // --- ended: the correlation completes runUnit only, the rest runs in a job ----------------------------
+
+  @Test
+  void ended_onlyCompletesRunUnit_theRestWaitsForAJob() {
+    ProcessInstance pi = startUnit();
+    ended(pi, "DONE", 0, null);
+
+    assertThat(pi).hasPassedInOrder("startUnit", "submitUnit", "runUnit")
+        .hasNotPassed("unitEnded", "unitDone", "unitFailed", "unitCanceled")
+        .isNotWaitingFor(ENDED, CANCEL)
+        .isNotEnded();
+    assertThat(engine.getRuntimeService().getVariable(pi.getId(), "unitState"))
+        .as("the message's variables are committed with the correlation").isEqualTo("DONE");
+    Job job = continuationJob(pi);
+    assertThat(job.getDuedate()).as("not a timer").isNull();
+    assertThat(job.getRetries()).isEqualTo(3);
+    assertThat(jobs(pi)).extracting(Job::getId).containsExactly(job.getId());
+  }
+
   @Test
   void done() {
     ProcessInstance pi = startUnit();
     ended(pi, "DONE", 0, null);
+    assertWaitsForTheContinuation(pi);
+
+    execute(continuationJob(pi));
     assertThat(pi).hasPassedInOrder("startUnit", "submitUnit", "runUnit", "unitEnded", "unitDone")
         .hasNotPassed("unitFailed", "unitCanceled")
         .isEnded();
@@ -77,9 +99,12 @@ class UnitLifecycleTest {
 
   @Test
   void failed_startedAlone_justEnds() {
-    // An error end event with no catcher ends the instance; the correlating caller sees no exception.
+    // An error end event with no catcher ends the instance; the continuation job sees no exception.
     ProcessInstance pi = startUnit();
     ended(pi, "FAILED", 2, "exit code 2; stderr: ls: cannot access 'nope'");
+    assertWaitsForTheContinuation(pi);
+
+    execute(continuationJob(pi));
     assertThat(pi).hasPassed("unitFailed").hasNotPassed("unitDone", "unitCanceled").isEnded();
     assertThat(historicVariable(pi, "failureReason")).isEqualTo("exit code 2; stderr: ls: cannot access 'nope'");
   }
@@ -88,6 +113,9 @@ class UnitLifecycleTest {
   void unknownState_takesTheDefaultFailedPath() {
     ProcessInstance pi = startUnit();
     ended(pi, "LOST", null, "pilot lost");
+    assertWaitsForTheContinuation(pi);
+
+    execute(continuationJob(pi));
     assertThat(pi).hasPassed("unitFailed").isEnded();
   }
 
@@ -95,7 +123,36 @@ class UnitLifecycleTest {
   void canceled_startedAlone_justEnds() {
     ProcessInstance pi = startUnit();
     ended(pi, "CANCELED", null, null);
+    assertWaitsForTheContinuation(pi);
+
+    execute(continuationJob(pi));
     assertThat(pi).hasPassed("unitCanceled").hasNotPassed("unitDone", "unitFailed").isEnded();
+  }
+
+  @Test
+  void ended_withoutUnitState_failsTheJob_notTheCorrelation() {
+    // Documents the contract: the message must carry unitState. Without it the gateway cannot decide; since
+    // the gateway runs in the job, the correlation commits and the job fails (retries, incident at 0).
+    ProcessInstance pi = startUnit();
+    engine.getRuntimeService().createMessageCorrelation(ENDED).processInstanceId(pi.getId()).correlate();
+    assertWaitsForTheContinuation(pi);
+
+    assertThatThrownBy(() -> execute(continuationJob(pi))).hasMessageContaining("unitState");
+    assertThat(continuationJob(pi).getRetries()).as("the default retry budget applies").isEqualTo(2);
+    assertThat(continuationJob(pi).getExceptionMessage()).contains("unitState");
+    assertWaitsForTheContinuation(pi);
+  }
+
+  @Test
+  void endedAgain_whileTheContinuationIsPending_correlatesNothing() {
+    ProcessInstance pi = startUnit();
+    ended(pi, "DONE", 0, null);
+
+    assertThatThrownBy(() -> ended(pi, "FAILED", 1, "late"))
+        .isInstanceOf(MismatchingMessageCorrelationException.class);
+    assertThat(engine.getRuntimeService().getVariable(pi.getId(), "unitState")).isEqualTo("DONE");
+    execute(continuationJob(pi));
+    assertThat(pi).hasPassed("unitDone").hasNotPassed("unitFailed").isEnded();
   }
 
   @Test
@@ -144,6 +201,8 @@ class UnitLifecycleTest {
     execute(cancelJob(pi));
 
     ended(pi, "CANCELED", null, null);
+    assertWaitsForTheContinuation(pi);
+    execute(continuationJob(pi));
     assertThat(pi).hasPassed("cancelAsked", "runUnit", "unitEnded", "unitCanceled")
         .hasNotPassed("unitDone", "unitFailed")
         .isEnded();
@@ -158,6 +217,8 @@ class UnitLifecycleTest {
     execute(cancelJob(pi));
 
     ended(pi, "DONE", 0, null);
+    assertWaitsForTheContinuation(pi);
+    execute(continuationJob(pi));
     assertThat(pi).hasPassed("cancelAsked", "unitDone").hasNotPassed("unitCanceled", "unitFailed").isEnded();
   }
 
@@ -173,6 +234,7 @@ class UnitLifecycleTest {
     assertThat(cancelUnit.calls()).containsExactly("cancelUnit", "cancelUnit");
     assertThat(pi).isWaitingAtExactly("runUnit").isWaitingFor(ENDED);
     ended(pi, "CANCELED", null, null);
+    execute(continuationJob(pi));
     assertThat(pi).hasPassed("unitCanceled").isEnded();
   }
 
@@ -183,6 +245,7 @@ class UnitLifecycleTest {
     cancel(pi);
     List<Job> jobs = jobs(pi);
     assertThat(jobs).hasSize(2);
+    assertThat(jobActivities(pi)).containsExactly("cancelUnit", "cancelUnit");
     jobs.forEach(this::execute);
     assertThat(cancelUnit.calls()).containsExactly("cancelUnit", "cancelUnit");
     assertThat(pi).isWaitingAtExactly("runUnit");
@@ -195,7 +258,9 @@ class UnitLifecycleTest {
     ProcessInstance pi = startUnit();
     cancel(pi);
     ended(pi, "CANCELED", null, null);
+    assertThat(jobActivities(pi)).containsExactlyInAnyOrder("cancelUnit", "runUnit");
 
+    execute(continuationJob(pi));
     assertThat(pi).hasPassed("unitCanceled").isNotEnded().isWaitingAtExactly("cancelUnit");
     assertThat(cancelUnit.calls()).isEmpty();
 
@@ -205,9 +270,41 @@ class UnitLifecycleTest {
   }
 
   @Test
+  void endedWhileTheCancelJobIsPending_cancelJobFirst_theInstanceEndsWithTheContinuation() {
+    ProcessInstance pi = startUnit();
+    cancel(pi);
+    ended(pi, "CANCELED", null, null);
+
+    execute(cancelJob(pi));
+    assertThat(cancelUnit.calls()).containsExactly("cancelUnit");
+    assertThat(pi).hasPassed("cancelAsked").hasNotPassed("unitEnded", "unitCanceled").isNotEnded();
+
+    execute(continuationJob(pi));
+    assertThat(pi).hasPassed("unitCanceled").isEnded();
+  }
+
+  @Test
+  void cancel_whileTheContinuationIsPending_correlatesNothing() {
+    // runUnit has completed, so its boundary's subscription is gone with it: as when the instance has ended.
+    ProcessInstance pi = startUnit();
+    ended(pi, "DONE", 0, null);
+
+    assertThatThrownBy(() -> cancel(pi)).isInstanceOf(MismatchingMessageCorrelationException.class);
+    assertThat(engine.getRuntimeService().createMessageCorrelation(CANCEL).processInstanceId(pi.getId())
+        .correlateAllWithResult()).isEmpty();
+    assertThat(engine.getRuntimeService().createMessageCorrelation(ENDED).processInstanceId(pi.getId())
+        .setVariable("unitState", "FAILED").correlateAllWithResult()).isEmpty();
+    assertThat(jobActivities(pi)).containsExactly("runUnit");
+    execute(continuationJob(pi));
+    assertThat(pi).hasNotPassed("cancelRequested", "cancelUnit").hasPassed("unitDone").isEnded();
+    assertThat(cancelUnit.calls()).isEmpty();
+  }
+
+  @Test
   void cancel_afterTheInstanceEnded_correlatesNothing() {
     ProcessInstance pi = startUnit();
     ended(pi, "DONE", 0, null);
+    execute(continuationJob(pi));
     assertThat(pi).isEnded();
 
     assertThatThrownBy(() -> cancel(pi)).isInstanceOf(MismatchingMessageCorrelationException.class);
@@ -259,6 +356,31 @@ class UnitLifecycleTest {
         .activityId("cancelUnit").singleResult();
     assertThat(job).as("the job of Cancel unit").isNotNull();
     return job;
+  }
+
+  /** The activity of each pending job (from its job definition: a Job has no activity id of its own). */
+  private List<String> jobActivities(ProcessInstance pi) {
+    return jobs(pi).stream()
+        .map(job -> engine.getManagementService().createJobDefinitionQuery()
+            .jobDefinitionId(job.getJobDefinitionId()).singleResult().getActivityId())
+        .toList();
+  }
+
+  /** The async-after continuation of runUnit: the job that runs the gateway and the end events. */
+  private Job continuationJob(ProcessInstance pi) {
+    Job job = engine.getManagementService().createJobQuery().processInstanceId(pi.getId())
+        .activityId("runUnit").singleResult();
+    assertThat(job).as("the continuation job after Run on a pilot").isNotNull();
+    return job;
+  }
+
+  /** After the ended correlation: runUnit passed, nothing after it, not ended, its continuation job pending. */
+  private void assertWaitsForTheContinuation(ProcessInstance pi) {
+    assertThat(pi).hasPassed("runUnit")
+        .hasNotPassed("unitEnded", "unitDone", "unitFailed", "unitCanceled")
+        .isNotWaitingFor(ENDED)
+        .isNotEnded();
+    continuationJob(pi);
   }
 
   private void execute(Job job) {
