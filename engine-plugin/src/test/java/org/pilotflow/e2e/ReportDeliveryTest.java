@@ -149,8 +149,7 @@ class ReportDeliveryTest {
             for (List<String> states : perUnit.values()) {
                 assertThat(states).containsExactlyElementsOf(fullPath.stream().map(Enum::name).toList());
             }
-            assertThat(session.processEngine().getRuntimeService().createProcessInstanceQuery()
-                    .processDefinitionKey("pilotflow-unit").count()).isZero();
+            LocalFixture.awaitNoInstances(session.processEngine(), "pilotflow-unit");
         }
     }
 
