@@ -382,6 +382,17 @@ class PilotLifecycleTest {
         "pilotflowCancelGrace", "PT30S"));
   }
 
+  @Test
+  void cancelStepsGoBeforeOtherJobs_priority100() {
+    cancel.thenDo(agentRunning(true));
+    ProcessInstance pi = activePilot();
+    correlate(pi, CANCEL, Map.of());
+    assertThat(requestStopJob(pi).getPriority()).as("Ask agent to stop").isEqualTo(100);
+    executeJob(requestStopJob(pi));
+    Job timer = engine.getManagementService().createJobQuery().processInstanceId(pi.getId()).timers().singleResult();
+    assertThat(timer.getPriority()).as("the grace timer").isEqualTo(100);
+  }
+
   private ProcessInstance launchedPilot() {
     ProcessInstance pi = startPilot();
     externalTasks().complete(fetchLaunch().getId(), WORKER);

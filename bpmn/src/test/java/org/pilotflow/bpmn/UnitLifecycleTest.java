@@ -183,6 +183,7 @@ class UnitLifecycleTest {
     assertThat(pi).hasPassed("cancelRequested").isWaitingAt("runUnit", "cancelUnit").isWaitingFor(ENDED);
     Job job = cancelJob(pi);
     assertThat(job.getDuedate()).as("not a timer").isNull();
+    assertThat(job.getPriority()).as("a cancel goes before the units' continuations (priority 0)").isEqualTo(100);
     assertThat(jobs(pi)).extracting(Job::getId).containsExactly(job.getId());
 
     execute(job);

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import org.camunda.bpm.engine.ProcessEngine;
@@ -39,6 +40,12 @@ import org.pilotflow.resource.ssh.SshCredentials;
  * running report to the restarted engine.
  */
 public final class Session implements AutoCloseable {
+
+    /**
+     * How long the job executor of an engine built here holds a job it acquired: when its node dies, the jobs it
+     * held (a unit's last step, say) run elsewhere after this time.
+     */
+    public static final Duration JOB_LOCK_TIME = Duration.ofSeconds(60);
 
     private final SessionState state;
     private final ProcessEngine engine;
@@ -281,7 +288,9 @@ public final class Session implements AutoCloseable {
         private ProcessEngine buildEngine(PilotFlowPlugin plugin) {
             Path work = config.workDirectory();
             String url = jdbcUrl != null ? jdbcUrl
-                    : "jdbc:h2:file:" + work.resolve("db").resolve("pilotflow")
+                    // async: (H2's AsynchronousFileChannel store) rather than file: a thread interrupted while
+                    // H2 writes a plain file channel closes the whole database for every thread
+                    : "jdbc:h2:async:" + work.resolve("db").resolve("pilotflow")
                     // WRITE_DELAY=0: a commit reaches the file before PilotFlow acknowledges it to an agent (with
                     // H2's default of 500 ms a kill -9 lost acknowledged reports); LOCK_TIMEOUT: a transaction
                     // waits this long for a row another one holds, then fails and runs again
@@ -297,6 +306,16 @@ public final class Session implements AutoCloseable {
             cfg.setDatabaseSchemaUpdate(ProcessEngineConfiguration.DB_SCHEMA_UPDATE_TRUE);
             cfg.setHistory(historyLevel);
             cfg.setJobExecutorActivate(true);
+            // a unit's continuation after its end is a job: fetch them in batches
+            org.camunda.bpm.engine.impl.jobexecutor.DefaultJobExecutor jobs =
+                    new org.camunda.bpm.engine.impl.jobexecutor.DefaultJobExecutor();
+            jobs.setMaxJobsPerAcquisition(10);
+            jobs.setQueueSize(10);
+            jobs.setMaxPoolSize(jobThreads);
+            // a job acquired by a node that dies waits this long before another node takes it (Camunda's default
+            // is 5 minutes); PilotFlow's jobs are continuations and cancels that run in milliseconds
+            jobs.setLockTimeInMillis((int) JOB_LOCK_TIME.toMillis());
+            cfg.setJobExecutor(jobs);
             cfg.setMetricsEnabled(false);
             cfg.getProcessEnginePlugins().add(plugin);
             try {

@@ -128,6 +128,9 @@ public final class PilotFlowRuntime {
             cfg.setCustomPostBPMNParseListeners(new ArrayList<>());
         }
         cfg.getCustomPostBPMNParseListeners().add(new UnitProcessEndListener(() -> txs));
+        // the models give their cancel steps a high job priority, so a cancel is not queued behind a backlog of
+        // units' continuations; acquisition by priority makes the job executor honour that
+        cfg.setJobExecutorAcquireByPriority(true);
     }
 
     public void start(ProcessEngine processEngine) {

@@ -74,7 +74,9 @@ class EngineRestartTest {
             }
             assertThat(runs).hasSize(n);
             assertThat(runs.values()).as("no unit ran twice").containsOnly(1);
-            LocalFixture.awaitNoInstances(session.processEngine(), "pilotflow-unit");
+            // a unit's continuation job that the killed engine had acquired waits for its lock to expire
+            LocalFixture.awaitNoInstances(session.processEngine(), "pilotflow-unit",
+                    Session.JOB_LOCK_TIME.plusSeconds(60));
         }
     }
 }

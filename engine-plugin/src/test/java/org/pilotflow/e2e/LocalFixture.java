@@ -91,13 +91,51 @@ public final class LocalFixture {
      */
     public static void awaitNoInstances(org.camunda.bpm.engine.ProcessEngine engine, String key)
             throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        long left;
-        while ((left = engine.getRuntimeService().createProcessInstanceQuery().processDefinitionKey(key).count()) > 0) {
+        awaitNoInstances(engine, key, Duration.ofSeconds(60));
+    }
+
+    /** As {@link #awaitNoInstances(org.camunda.bpm.engine.ProcessEngine, String)}, with the bound given. */
+    public static void awaitNoInstances(org.camunda.bpm.engine.ProcessEngine engine, String key, Duration bound)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (engine.getRuntimeService().createProcessInstanceQuery().processDefinitionKey(key).count() > 0) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError(left + " instance(s) of " + key + " still running after 60 s");
+                StringBuilder left = new StringBuilder();
+                for (var pi : engine.getRuntimeService().createProcessInstanceQuery().processDefinitionKey(key)
+                        .list()) {
+                    left.append("\n  ").append(pi.getBusinessKey()).append(" at ")
+                            .append(engine.getRuntimeService().getActiveActivityIds(pi.getId()));
+                    for (var job : engine.getManagementService().createJobQuery().processInstanceId(pi.getId())
+                            .list()) {
+                        left.append(", job ").append(job.getId()).append(" retries ").append(job.getRetries())
+                                .append(job.getExceptionMessage() == null ? "" : " " + job.getExceptionMessage());
+                    }
+                }
+                throw new AssertionError("instance(s) of " + key + " still running after " + bound + ":" + left);
             }
             Thread.sleep(50);
+        }
+    }
+
+    /**
+     * Waits until the process instance with this business key (a pilot's or unit's uid) has ended, and returns its
+     * id; fails after {@code bound}. A unit's instance ends in a job of its own after the unit's final state.
+     */
+    public static String awaitInstanceEnded(org.camunda.bpm.engine.ProcessEngine engine, String businessKey,
+                                            Duration bound) throws InterruptedException {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (true) {
+            var pi = engine.getHistoryService().createHistoricProcessInstanceQuery()
+                    .processInstanceBusinessKey(businessKey).singleResult();
+            if (pi != null && pi.getEndTime() != null) {
+                return pi.getId();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the process instance of " + businessKey + " has not ended after " + bound
+                        + (pi == null ? " (none found)" : ", it is at "
+                        + engine.getRuntimeService().getActiveActivityIds(pi.getId())));
+            }
+            Thread.sleep(20);
         }
     }
 

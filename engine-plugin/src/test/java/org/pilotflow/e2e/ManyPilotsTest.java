@@ -32,6 +32,10 @@ class ManyPilotsTest {
 
     @Test
     void aHundredPilotsWithAHundredUnitsEach() throws Exception {
+        // once per build (six minutes on two cores): on the embedded default; -Dpilotflow.test.manyPilotsOnPostgres
+        // runs it in the PostgreSQL run too
+        org.junit.jupiter.api.Assumptions.assumeTrue(!LocalFixture.onPostgres()
+                || Boolean.getBoolean("pilotflow.test.manyPilotsOnPostgres"), "runs in the H2 run");
         List<Long> agents = new ArrayList<>();
         try (Session session = LocalFixture.builder(work, LocalFixture.config(work).toBuilder()
                 .heartbeatInterval(Duration.ofSeconds(1)).heartbeatTimeout(Duration.ofSeconds(20)).build()).create()) {
@@ -48,8 +52,25 @@ class ManyPilotsTest {
                 ds.add(ComputeUnitDescription.builder().executable("/bin/true").build());
             }
             long t0 = System.nanoTime();
+            Thread progress = new Thread(() -> { // a line every 15 s: where the run stands, for a person reading
+                try {
+                    while (true) {
+                        Thread.sleep(15_000);
+                        long done = umgr.getUnits(List.of()).stream().filter(u -> u.state().isFinal()).count();
+                        System.out.printf("%.0f s: %d units final, %d pilots ACTIVE, %d engine jobs waiting%n",
+                                (System.nanoTime() - t0) / 1e9, done, pilots.stream()
+                                        .filter(p -> p.state() == PilotState.ACTIVE).count(),
+                                session.processEngine().getManagementService().createJobQuery().count());
+                    }
+                } catch (InterruptedException | RuntimeException e) {
+                    // the test is over
+                }
+            }, "progress");
+            progress.setDaemon(true);
+            progress.start();
             umgr.submitUnits(ds);
             List<UnitState> states = umgr.waitUnits(List.of(), List.of(), Duration.ofMinutes(15));
+            progress.interrupt();
             assertThat(states).hasSize(PILOTS * UNITS_PER_PILOT).containsOnly(UnitState.DONE);
             System.out.printf("%d pilots x %d units: all DONE %.1f s after the first submit%n", PILOTS,
                     UNITS_PER_PILOT, (System.nanoTime() - t0) / 1e9);

@@ -63,8 +63,10 @@ class PilotLifecycleTest {
                 assertThat(u.waitFor(Duration.ofSeconds(5))).isEqualTo(UnitState.CANCELED);
             }
             // the pilot's process instance ended through its cancel path, stopped by the agent
+            String instance = LocalFixture.awaitInstanceEnded(session.processEngine(), pilot.uid(),
+                    Duration.ofSeconds(30));
             assertThat(session.processEngine().getHistoryService().createHistoricActivityInstanceQuery()
-                    .activityId("stoppedByAgent").count()).isEqualTo(1);
+                    .processInstanceId(instance).activityId("stoppedByAgent").count()).isEqualTo(1);
         }
     }
 

@@ -41,7 +41,7 @@ class UnitLifecycleTest {
     }
 
     @Test
-    void unitExitingThreeIsFailedWithExitCodeStderrAndReasonWhileThePilotStaysActive() {
+    void unitExitingThreeIsFailedWithExitCodeStderrAndReasonWhileThePilotStaysActive() throws Exception {
         ComputeUnit u = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/sh")
                 .arguments("-c", "echo about to fail >&2; exit 3").build());
         assertThat(u.waitFor(Duration.ofSeconds(30))).isEqualTo(UnitState.FAILED);
@@ -51,8 +51,9 @@ class UnitLifecycleTest {
                 .contains("about to fail"));
         assertThat(pilot.state()).isEqualTo(PilotState.ACTIVE);
         // the unit's process instance ended on its FAILED path
+        String instance = LocalFixture.awaitInstanceEnded(session.processEngine(), u.uid(), Duration.ofSeconds(30));
         assertThat(session.processEngine().getHistoryService().createHistoricActivityInstanceQuery()
-                .activityId("unitFailed").count()).isPositive();
+                .processInstanceId(instance).activityId("unitFailed").count()).isEqualTo(1);
     }
 
     @Test

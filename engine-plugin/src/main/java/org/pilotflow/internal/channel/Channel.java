@@ -1,15 +1,16 @@
 package org.pilotflow.internal.channel;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.pilotflow.internal.lifecycle.PilotLifecycle;
+import org.pilotflow.internal.lifecycle.Threads;
 import org.pilotflow.internal.lifecycle.Transactions;
 import org.pilotflow.internal.lifecycle.UnitLifecycle;
 import org.pilotflow.internal.store.ChannelTable;
@@ -28,6 +29,8 @@ import org.slf4j.LoggerFactory;
  * memory stay bounded; {@code pilotflow-polls} times out held syncs; {@code pilotflow-contacts} records contacts.
  */
 public final class Channel {
+    /** How long work in hand gets to finish when this part stops. */
+    private static final Duration GRACE = Duration.ofSeconds(5);
 
     private static final Logger LOG = LoggerFactory.getLogger(Channel.class);
 
@@ -54,11 +57,13 @@ public final class Channel {
         this.settings = settings;
         this.nodeId = nodeId;
         this.applier = new ReportApplier(txs, pilots, units);
-        this.intake = Executors.newFixedThreadPool(2, daemon("pilotflow-endpoint"));
+        this.intake = Executors.newFixedThreadPool(2, Threads.named("pilotflow-endpoint"));
+        // a short queue: beyond it a sync gets 503 at once and its agent comes back after a back-off, rather than
+        // waiting unseen behind hundreds of others (the agent counts as heard either way)
         this.workers = new ThreadPoolExecutor(settings.syncThreads(), settings.syncThreads(), 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(4096), daemon("pilotflow-sync"));
-        this.timer = Executors.newSingleThreadScheduledExecutor(daemon("pilotflow-polls"));
-        this.recorder = Executors.newSingleThreadScheduledExecutor(daemon("pilotflow-contacts"));
+                new ArrayBlockingQueue<>(16 * settings.syncThreads()), Threads.named("pilotflow-sync"));
+        this.timer = Threads.scheduler("pilotflow-polls");
+        this.recorder = Threads.scheduler("pilotflow-contacts");
         this.polls = new LongPolls(timer, workers);
         this.sync = new SyncService(txs, applier, contacts, polls, settings.heartbeatMillis(), this::endpointsFor);
     }
@@ -158,20 +163,14 @@ public final class Channel {
 
     /** Stops taking syncs; held syncs are answered; this node's row goes (other nodes stop advertising it). */
     public void stop() {
-        recorder.shutdownNow();
+        Threads.stop(recorder, GRACE);
         if (endpoint != null) {
             endpoint.stop();
         }
         polls.wakeAll();
-        timer.shutdownNow();
-        workers.shutdown();
-        try {
-            workers.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        workers.shutdownNow();
-        intake.shutdownNow();
+        Threads.stop(timer, GRACE);
+        Threads.stop(workers, GRACE);
+        Threads.stop(intake, GRACE);
         try {
             txs.runRetrying(tx -> {
                 NodeTable.remove(tx.connection(), nodeId);
@@ -182,12 +181,4 @@ public final class Channel {
         }
     }
 
-    static ThreadFactory daemon(String prefix) {
-        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-    }
 }

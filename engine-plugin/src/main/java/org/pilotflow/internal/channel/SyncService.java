@@ -64,51 +64,50 @@ public final class SyncService {
         this.contacts = contacts;
         this.polls = polls;
         this.heartbeatMillis = heartbeatMillis;
-        this.pollMillis = Math.min(500, heartbeatMillis / 2);
+        // an idle agent is held up to its heartbeat interval: a new command wakes it at once, and each held sync
+        // is one less the engine has to work on
+        this.pollMillis = Math.min(heartbeatMillis, 1000);
         this.endpoints = endpoints;
     }
 
     /**
-     * Takes a sync on the endpoint's thread and hands it to a worker. An agent whose secret is known here counts as
-     * heard from this moment (also while its sync waits in the queue); one seen for the first time counts once a
-     * worker has checked its secret. {@code reply} is called exactly once.
+     * Takes a sync on the endpoint's thread: checks the secret (from this node's cache; the database once per pilot)
+     * and counts the agent as heard from this moment, also while its sync waits for a worker, then queues it. A
+     * full queue answers 503 at once (the agent backs off and sends it again), so no sync waits long unseen.
+     * {@code reply} is called exactly once.
      */
     void accept(String sessionId, String pilotUid, String authorization, byte[] body, Reply reply,
                 Executor workers) {
         PilotKey pilot = new PilotKey(sessionId, pilotUid);
-        List<String> cached = secrets.get(pilot);
-        boolean known = cached != null && authorized(authorization, cached);
-        if (known) {
-            contacts.arrived(pilot);
-        }
         try {
-            workers.execute(() -> handle(pilot, authorization, body, reply, known));
-        } catch (RejectedExecutionException e) {
-            if (known) {
-                contacts.answered(pilot);
+            List<String> hashes = secretHashes(pilot, false);
+            if (hashes == null) {
+                reply.send(Answer.error(404, "unknown pilot"));
+                return;
             }
+            if (!authorized(authorization, hashes) && !authorized(authorization, secretHashes(pilot, true))) {
+                LOG.warn("refused a sync for pilot {}: wrong or missing secret", pilot);
+                reply.send(Answer.error(401, "wrong secret"));
+                return;
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("pilot {}: sync not answered, the agent will send it again: {}", pilot, e.toString());
+            reply.send(Answer.error(503, "try again"));
+            return;
+        }
+        contacts.arrived(pilot);
+        try {
+            workers.execute(() -> handle(pilot, body, reply));
+        } catch (RejectedExecutionException e) {
+            contacts.answered(pilot);
             reply.send(Answer.error(503, "busy, try again"));
         }
     }
 
-    /** Works on one sync (on a sync worker); {@code counted}: the contact book already counts it in flight. */
-    private void handle(PilotKey pilot, String authorization, byte[] body, Reply reply, boolean counted) {
+    /** Works on one sync (on a sync worker); the contact book counts it in flight until it is answered. */
+    private void handle(PilotKey pilot, byte[] body, Reply reply) {
         boolean parked = false;
         try {
-            if (!counted) {
-                List<String> hashes = secretHashes(pilot, false);
-                if (hashes == null) {
-                    reply.send(Answer.error(404, "unknown pilot"));
-                    return;
-                }
-                if (!authorized(authorization, hashes) && !authorized(authorization, secretHashes(pilot, true))) {
-                    LOG.warn("refused a sync for pilot {}: wrong or missing secret", pilot);
-                    reply.send(Answer.error(401, "wrong secret"));
-                    return;
-                }
-                contacts.arrived(pilot);
-                counted = true;
-            }
             SyncRequest req;
             try {
                 req = Wire.mapper().readValue(body, SyncRequest.class);
@@ -143,7 +142,7 @@ public final class SyncService {
             LOG.warn("pilot {}: sync not answered, the agent will send it again: {}", pilot, e.toString());
             reply.send(Answer.error(503, "try again"));
         } finally {
-            if (counted && !parked) {
+            if (!parked) {
                 contacts.answered(pilot);
             }
         }

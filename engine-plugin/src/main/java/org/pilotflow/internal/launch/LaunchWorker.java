@@ -1,5 +1,6 @@
 package org.pilotflow.internal.launch;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -16,6 +17,7 @@ import org.camunda.bpm.engine.externaltask.ExternalTask;
 import org.camunda.bpm.engine.externaltask.LockedExternalTask;
 import org.pilotflow.delegates.BpmnContract;
 import org.pilotflow.internal.lifecycle.PilotLifecycle;
+import org.pilotflow.internal.lifecycle.Threads;
 import org.pilotflow.internal.lifecycle.Transactions;
 import org.pilotflow.internal.store.PilotKey;
 import org.pilotflow.internal.resources.Resources;
@@ -46,6 +48,8 @@ import org.slf4j.LoggerFactory;
  * launch, one pilot each; {@code pilotflow-launch-locks} extends locks.
  */
 public final class LaunchWorker {
+    /** How long work in hand gets to finish when this part stops. */
+    private static final Duration GRACE = Duration.ofSeconds(5);
 
     private static final Logger LOG = LoggerFactory.getLogger(LaunchWorker.class);
     static final int RETRIES = 3;
@@ -79,9 +83,9 @@ public final class LaunchWorker {
         this.enginePort = enginePort;
         this.workerId = workerId;
         this.slots = new Semaphore(threads);
-        this.fetcher = Executors.newSingleThreadExecutor(daemon("pilotflow-launch-fetch"));
-        this.launchers = Executors.newFixedThreadPool(threads, daemon("pilotflow-launch"));
-        this.locks = Executors.newSingleThreadScheduledExecutor(daemon("pilotflow-launch-locks"));
+        this.fetcher = Executors.newSingleThreadExecutor(Threads.named("pilotflow-launch-fetch"));
+        this.launchers = Executors.newFixedThreadPool(threads, Threads.named("pilotflow-launch"));
+        this.locks = Threads.scheduler("pilotflow-launch-locks");
     }
 
     public void start() {
@@ -98,16 +102,20 @@ public final class LaunchWorker {
 
     public void stop() {
         stopped = true;
+        slots.release(Integer.MAX_VALUE / 2); // the fetcher may wait for a slot
         hint();
-        fetcher.shutdownNow();
-        launchers.shutdownNow();
-        locks.shutdownNow();
+        Threads.stop(fetcher, GRACE);
+        Threads.stop(launchers, GRACE);
+        Threads.stop(locks, GRACE);
     }
 
     private void fetchLoop() {
         while (!stopped) {
             try {
                 slots.acquire();
+                if (stopped) {
+                    return;
+                }
                 int free = 1 + slots.drainPermits();
                 List<LockedExternalTask> got = List.of();
                 try {
@@ -269,12 +277,4 @@ public final class LaunchWorker {
         }
     }
 
-    private static java.util.concurrent.ThreadFactory daemon(String prefix) {
-        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-    }
 }

@@ -42,11 +42,7 @@ public final class FollowUps {
     public FollowUps(Transactions txs, UnitLifecycle units) {
         this.txs = txs;
         this.units = units;
-        this.thread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "pilotflow-followups");
-            t.setDaemon(true);
-            return t;
-        });
+        this.thread = Executors.newSingleThreadExecutor(Threads.named("pilotflow-followups"));
     }
 
     public void drain(String sessionId, String manager) {
@@ -151,6 +147,6 @@ public final class FollowUps {
 
     public void stop() {
         stopped = true;
-        thread.shutdownNow();
+        Threads.stop(thread, java.time.Duration.ofSeconds(5));
     }
 }

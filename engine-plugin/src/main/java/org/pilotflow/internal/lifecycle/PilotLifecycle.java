@@ -287,7 +287,11 @@ public final class PilotLifecycle {
                 return new Outcome.NotYet("the launch of pilot " + p.uid() + " is not recorded yet");
             }
         }
-        PilotRecord next = p.edit().states(ann, m.timestamps()).done();
+        PilotRecord.Editor edit = p.edit().states(ann, m.timestamps());
+        if (ann.contains(PilotState.ACTIVE)) {
+            edit.activeSince(tx.dbNow()); // its agent was heard just now, whatever the contact recorders wrote so far
+        }
+        PilotRecord next = edit.done();
         tx.updatePilot(next);
         for (PilotState s : ann) {
             for (PilotEffect e : PilotEffect.ON_ENTER.get(s)) {

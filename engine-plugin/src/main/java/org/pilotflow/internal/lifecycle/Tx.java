@@ -324,7 +324,7 @@ public final class Tx {
         int rev = inserted ? 1 : p.rev() + 1;
         return new PilotRecord(p.sessionId(), p.uid(), p.manager(), p.description(), p.state(), p.history(),
                 p.processInstanceId(), p.job(), p.jobPhase(), p.secretHashes(), p.sandbox(), p.reason(), rev,
-                p.nextCommandSeq(), p.jobRunningSince(), p.endedAt(), p.launchAttempt());
+                p.nextCommandSeq(), p.jobRunningSince(), p.endedAt(), p.launchAttempt(), p.activeSince());
     }
 
     private static UnitRecord committed(UnitRecord u, boolean inserted) {

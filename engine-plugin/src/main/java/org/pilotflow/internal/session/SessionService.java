@@ -1,5 +1,6 @@
 package org.pilotflow.internal.session;
 
+import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Collection;
@@ -7,7 +8,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -17,6 +17,7 @@ import org.pilotflow.api.BadParameter;
 import org.pilotflow.api.IncorrectState;
 import org.pilotflow.internal.lifecycle.PilotLifecycle;
 import org.pilotflow.internal.lifecycle.Published;
+import org.pilotflow.internal.lifecycle.Threads;
 import org.pilotflow.internal.lifecycle.Transactions;
 import org.pilotflow.internal.lifecycle.UnitLifecycle;
 import org.pilotflow.internal.resources.Resources;
@@ -69,11 +70,7 @@ public final class SessionService {
         this.terminator = terminator;
         this.otherNodesAlive = otherNodesAlive;
         this.launchHint = launchHint;
-        this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "pilotflow-refresh");
-            t.setDaemon(true);
-            return t;
-        });
+        this.refresher = Threads.scheduler("pilotflow-refresh");
     }
 
     /** The session service of an engine built with {@link org.pilotflow.plugin.PilotFlowPlugin}. */
@@ -93,7 +90,7 @@ public final class SessionService {
 
     public void stop(ProcessEngine engine) {
         BY_ENGINE.remove(engine, this);
-        refresher.shutdownNow();
+        Threads.stop(refresher, Duration.ofSeconds(5));
         open.values().forEach(SessionState::detach);
     }
 

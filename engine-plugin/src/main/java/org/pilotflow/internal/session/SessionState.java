@@ -20,6 +20,7 @@ import org.pilotflow.api.SchedulerPolicy;
 import org.pilotflow.api.StateEntry;
 import org.pilotflow.api.UnitCallback;
 import org.pilotflow.api.UnitManager;
+import org.pilotflow.internal.lifecycle.Threads;
 import org.pilotflow.internal.resources.Resources;
 import org.pilotflow.internal.store.PilotRecord;
 import org.pilotflow.internal.store.PilotTable;
@@ -59,11 +60,7 @@ public final class SessionState {
     SessionState(SessionService service, String id) {
         this.service = service;
         this.id = id;
-        this.callbacks = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "pilotflow-callbacks-" + id);
-            t.setDaemon(true);
-            return t;
-        });
+        this.callbacks = Executors.newSingleThreadExecutor(Threads.named("pilotflow-callbacks-" + id));
     }
 
     public String id() {

@@ -17,6 +17,8 @@ import org.pilotflow.model.PilotState;
  * @param nextCommandSeq  the number of the last command queued for the agent (0: none yet)
  * @param jobRunningSince when the batch-job watcher first saw the job running (database clock, ms; 0: not seen)
  * @param endedAt         when the pilot became final (database clock, ms; 0 while it is not)
+ * @param activeSince     when the pilot became ACTIVE (database clock, ms; 0 before): the earliest its agent's
+ *                        silence can count from
  */
 public record PilotRecord(
         String sessionId,
@@ -35,7 +37,8 @@ public record PilotRecord(
         long nextCommandSeq,
         long jobRunningSince,
         long endedAt,
-        int launchAttempt) {
+        int launchAttempt,
+        long activeSince) {
 
     public PilotRecord {
         history = List.copyOf(history);
@@ -47,7 +50,7 @@ public record PilotRecord(
                                       String sandbox) {
         return new PilotRecord(sessionId, uid, manager, d, PilotState.NEW,
                 List.of(new StateEntry<>(PilotState.NEW, Instant.now(), 1)), null, null, JobPhase.NONE, List.of(),
-                sandbox, null, 0, 0, 0, 0, 0);
+                sandbox, null, 0, 0, 0, 0, 0, 0);
     }
 
     public PilotKey key() {
@@ -82,6 +85,7 @@ public record PilotRecord(
         private long jobRunningSince;
         private long endedAt;
         private int launchAttempt;
+        private long activeSince;
 
         private Editor(PilotRecord r) {
             this.r = r;
@@ -97,6 +101,7 @@ public record PilotRecord(
             jobRunningSince = r.jobRunningSince;
             endedAt = r.endedAt;
             launchAttempt = r.launchAttempt;
+            activeSince = r.activeSince;
         }
 
         /** Appends the announced states to the history (the agent's timestamps where it gave them). */
@@ -130,11 +135,12 @@ public record PilotRecord(
         public Editor jobRunningSince(long v) { jobRunningSince = v; return this; }
         public Editor endedAt(long v) { endedAt = v; return this; }
         public Editor launchAttempt(int v) { launchAttempt = v; return this; }
+        public Editor activeSince(long v) { activeSince = v; return this; }
 
         public PilotRecord done() {
             return new PilotRecord(r.sessionId, r.uid, r.manager, r.description, state, history, processInstanceId,
                     job, jobPhase, secretHashes, sandbox, reason, r.rev, nextCommandSeq, jobRunningSince, endedAt,
-                    launchAttempt);
+                    launchAttempt, activeSince);
         }
     }
 }

@@ -20,7 +20,7 @@ public final class PilotTable {
 
     private static final String COLUMNS = "SESSION_ID, UID, MANAGER, DESCRIPTION, STATE, HISTORY, PROC_INST, JOB,"
             + " JOB_PHASE, SECRET_HASHES, SANDBOX, REASON, REV, NEXT_CMD_SEQ, JOB_RUNNING_SINCE, ENDED_AT,"
-            + " LAUNCH_ATTEMPT";
+            + " LAUNCH_ATTEMPT, ACTIVE_SINCE";
     private static final String SELECT = "SELECT " + COLUMNS + " FROM PF_PILOT";
     private static final TypeReference<List<StateEntry<PilotState>>> HISTORY = new TypeReference<>() { };
     private static final TypeReference<List<String>> STRINGS = new TypeReference<>() { };
@@ -41,7 +41,7 @@ public final class PilotTable {
 
     public static void insert(Connection c, Collection<PilotRecord> pilots) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO PF_PILOT (" + COLUMNS + ") VALUES ("
-                + Sql.marks(17) + ")")) {
+                + Sql.marks(18) + ")")) {
             for (PilotRecord p : pilots) {
                 int i = 1;
                 ps.setString(i++, p.sessionId());
@@ -53,7 +53,8 @@ public final class PilotTable {
                 ps.setLong(i++, p.nextCommandSeq());
                 ps.setLong(i++, p.jobRunningSince());
                 ps.setLong(i++, p.endedAt());
-                ps.setInt(i, p.launchAttempt());
+                ps.setInt(i++, p.launchAttempt());
+                ps.setLong(i, p.activeSince());
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -64,7 +65,7 @@ public final class PilotTable {
     public static void update(Connection c, Collection<PilotRecord> pilots) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE PF_PILOT SET STATE = ?, HISTORY = ?, PROC_INST = ?,"
                 + " JOB = ?, JOB_PHASE = ?, SECRET_HASHES = ?, SANDBOX = ?, REASON = ?, REV = ?, NEXT_CMD_SEQ = ?,"
-                + " JOB_RUNNING_SINCE = ?, ENDED_AT = ?, LAUNCH_ATTEMPT = ?"
+                + " JOB_RUNNING_SINCE = ?, ENDED_AT = ?, LAUNCH_ATTEMPT = ?, ACTIVE_SINCE = ?"
                 + " WHERE SESSION_ID = ? AND UID = ? AND REV = ?")) {
             List<PilotRecord> order = new ArrayList<>(pilots);
             for (PilotRecord p : order) {
@@ -74,6 +75,7 @@ public final class PilotTable {
                 ps.setLong(i++, p.jobRunningSince());
                 ps.setLong(i++, p.endedAt());
                 ps.setInt(i++, p.launchAttempt());
+                ps.setLong(i++, p.activeSince());
                 ps.setString(i++, p.sessionId());
                 ps.setString(i++, p.uid());
                 ps.setInt(i, p.rev());
@@ -217,6 +219,6 @@ public final class PilotTable {
                 PilotState.valueOf(rs.getString(5)), Json.read(rs.getString(6), HISTORY), rs.getString(7),
                 rs.getString(8), JobPhase.valueOf(rs.getString(9)),
                 hashes == null ? List.of() : Json.read(hashes, STRINGS), rs.getString(11), rs.getString(12),
-                rs.getInt(13), rs.getLong(14), rs.getLong(15), rs.getLong(16), rs.getInt(17));
+                rs.getInt(13), rs.getLong(14), rs.getLong(15), rs.getLong(16), rs.getInt(17), rs.getLong(18));
     }
 }

@@ -7,12 +7,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.pilotflow.internal.lifecycle.FollowUps;
 import org.pilotflow.internal.lifecycle.PilotLifecycle;
+import org.pilotflow.internal.lifecycle.Threads;
 import org.pilotflow.internal.lifecycle.Transactions;
 import org.pilotflow.internal.lifecycle.UnitLifecycle;
 import org.pilotflow.internal.store.ChannelTable;
@@ -53,6 +53,8 @@ import org.slf4j.LoggerFactory;
  * for on this node ({@link #killSoon}), which are idempotent anyway.
  */
 public final class Watchdog {
+    /** How long work in hand gets to finish when this part stops. */
+    private static final Duration GRACE = Duration.ofSeconds(5);
 
     private static final Logger LOG = LoggerFactory.getLogger(Watchdog.class);
     static final String LEASE = "watchdog";
@@ -102,9 +104,9 @@ public final class Watchdog {
         this.settings = settings;
         this.nodeId = nodeId;
         this.camundaPrefix = camundaPrefix;
-        this.watchThread = Executors.newSingleThreadScheduledExecutor(daemon("pilotflow-watchdog"));
-        this.jobThread = Executors.newSingleThreadScheduledExecutor(daemon("pilotflow-jobs"));
-        this.looseEndsThread = Executors.newSingleThreadScheduledExecutor(daemon("pilotflow-loose-ends"));
+        this.watchThread = Threads.scheduler("pilotflow-watchdog");
+        this.jobThread = Threads.scheduler("pilotflow-jobs");
+        this.looseEndsThread = Threads.scheduler("pilotflow-loose-ends");
     }
 
     public void start() {
@@ -130,9 +132,9 @@ public final class Watchdog {
     /** Stops, and gives the lease up so another node takes over at once. */
     public void stop() {
         stopped = true;
-        watchThread.shutdownNow();
-        jobThread.shutdownNow();
-        looseEndsThread.shutdownNow();
+        Threads.stop(watchThread, GRACE);
+        Threads.stop(jobThread, GRACE);
+        Threads.stop(looseEndsThread, GRACE);
         if (leader) {
             try {
                 txs.runRetrying(tx -> {
@@ -194,12 +196,15 @@ public final class Watchdog {
         long timeout = settings.heartbeatTimeout().toMillis();
         for (PilotRecord p : seen.pilots()) {
             if (p.state() == PilotState.ACTIVE) {
-                long heard = Math.max(seen.contacts().getOrDefault(p.key(), 0L), watchingSince);
+                long heard = Math.max(Math.max(seen.contacts().getOrDefault(p.key(), 0L), p.activeSince()),
+                        watchingSince);
                 if (now - heard > timeout && !inFlightHere.test(p.key())) {
                     lostIfStillSilent(p.key(), timeout);
                 }
             } else if (p.state() == PilotState.PENDING_ACTIVE && p.jobRunningSince() > 0) {
-                long running = Math.max(p.jobRunningSince(), watchingSince);
+                // an agent heard since its job started has reported (its sync may still wait to be applied)
+                long running = Math.max(Math.max(p.jobRunningSince(), watchingSince),
+                        seen.contacts().getOrDefault(p.key(), 0L));
                 if (now - running > settings.launchTimeout().toMillis()) {
                     String tail = jobs.logTail(p);
                     txs.runRetrying(tx -> { // the agent may have reported while the log was read
@@ -219,7 +224,8 @@ public final class Watchdog {
     private void lostIfStillSilent(PilotKey key, long timeout) {
         txs.runRetrying(tx -> {
             PilotRecord p = tx.lockPilot(key);
-            long heard = Math.max(ChannelTable.contact(tx.connection(), key), watchingSince);
+            long heard = Math.max(Math.max(ChannelTable.contact(tx.connection(), key),
+                    p == null ? 0 : p.activeSince()), watchingSince);
             long silent = tx.dbNow() - heard;
             if (p != null && p.state() == PilotState.ACTIVE && silent > timeout && !inFlightHere.test(key)) {
                 pilots.lost(tx, key, "no heartbeat from its agent for " + silent / 1000 + " s");
@@ -423,11 +429,4 @@ public final class Watchdog {
         });
     }
 
-    static java.util.concurrent.ThreadFactory daemon(String name) {
-        return r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        };
-    }
 }
