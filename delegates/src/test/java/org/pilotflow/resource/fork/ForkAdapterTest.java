@@ -173,7 +173,11 @@ class ForkAdapterTest {
 
         ProcessHandle.of(agent).orElseThrow().destroyForcibly();
         Poll.until(BOUND, "the agent to die", () -> Procs.running(agent), r -> !r);
-        assertThat(adapter.status(s.handle()).state()).isEqualTo(State.RUNNING);
+        // not GONE (a process of the job still runs) and not RUNNING (no agent is left to report for it)
+        JobStatus orphaned = adapter.status(s.handle());
+        assertThat(orphaned.state()).isEqualTo(State.ORPHANED);
+        assertThat(orphaned.reason()).startsWith("agent process " + agent + " exited with code 137")
+                .contains("only orphaned unit processes of its group are left").contains(Long.toString(unit));
 
         adapter.kill(s.handle());
 
