@@ -87,6 +87,40 @@ class CockpitActionsTest {
         }
     }
 
+    @Test
+    void aUnitWhoseInstanceIsSuspendedEndsAndHoldsUpNoOtherUnitItsInstanceEndsOnceActivated() throws Exception {
+        try (Session session = LocalFixture.session(work)) {
+            ProcessEngine cockpit = cockpitEngine(session);
+            try {
+                RuntimeService other = cockpit.getRuntimeService();
+                ComputePilot pilot = LocalFixture.activePilot(session.createPilotManager(), work, 1);
+                UnitManager umgr = session.createUnitManager();
+                umgr.addPilot(pilot);
+                ComputeUnit first = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/sleep")
+                        .arguments("2").build());
+                first.waitFor(Duration.ofSeconds(60), UnitState.EXECUTING);
+                String instance = unitInstance(other, first).getId();
+                other.suspendProcessInstanceById(instance);
+                // one core: the second unit runs after the first, so its reports come after the first's DONE
+                ComputeUnit second = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/true")
+                        .build());
+
+                assertThat(first.waitFor(WITHIN)).isEqualTo(UnitState.DONE);
+                assertThat(second.waitFor(WITHIN)).as("a unit after the suspended one").isEqualTo(UnitState.DONE);
+                LocalFixture.awaitInstanceEnded(session.processEngine(), second.uid(), WITHIN);
+                assertThat(other.createProcessInstanceQuery().processInstanceId(instance).suspended().count())
+                        .as("the suspended instance waits, suspended").isEqualTo(1);
+
+                other.activateProcessInstanceById(instance); // the watchdog delivers its end message now
+                String ended = LocalFixture.awaitInstanceEnded(session.processEngine(), first.uid(), WITHIN);
+                assertThat(session.processEngine().getHistoryService().createHistoricActivityInstanceQuery()
+                        .processInstanceId(ended).activityId("unitDone").count()).isEqualTo(1);
+            } finally {
+                cockpit.close();
+            }
+        }
+    }
+
     private static ComputeUnitDescription sleeper(String pilot) {
         return ComputeUnitDescription.builder().executable("/bin/sleep").arguments("300").pilot(pilot).build();
     }

@@ -185,13 +185,15 @@ public final class Benchmark {
         }
     }
 
-    private record Measured(int n, int done, String historyLevel, double unitsPerSecond, double wallSeconds,
+    private record Measured(int n, int done, String notDone, String historyLevel, double unitsPerSecond,
+                            double wallSeconds,
                             long submitMillis, long[] toExecuting, long[] toFinal) {
     }
 
     private static Measured measure(List<ComputeUnit> units, Instant submitted, long submitNanos, long waitNanos,
                                     String historyLevel) {
         int done = 0;
+        java.util.Map<String, Integer> notDone = new java.util.TreeMap<>();
         long[] toExec = new long[units.size()];
         long[] toFinal = new long[units.size()];
         Instant lastFinal = submitted;
@@ -201,6 +203,8 @@ public final class Benchmark {
             StateEntry<UnitState> last = h.get(h.size() - 1);
             if (last.state() == UnitState.DONE) {
                 done++;
+            } else { // /bin/true cannot fail: each of these is PilotFlow's fault
+                notDone.merge(last.state() + " " + u.failureReason().orElse(""), 1, Integer::sum);
             }
             Instant created = Examples.entered(h, UnitState.NEW).orElseThrow();
             toExec[k] = Examples.entered(h, UnitState.EXECUTING)
@@ -214,7 +218,8 @@ public final class Benchmark {
         Arrays.sort(toExec);
         Arrays.sort(toFinal);
         double wall = Duration.between(submitted, lastFinal).toNanos() / 1e9;
-        return new Measured(units.size(), done, historyLevel, units.size() / wall, wall, submitNanos / 1_000_000,
+        return new Measured(units.size(), done, notDone.isEmpty() ? "none" : notDone.toString(), historyLevel,
+                units.size() / wall, wall, submitNanos / 1_000_000,
                 toExec, toFinal);
     }
 
@@ -283,6 +288,7 @@ public final class Benchmark {
         out.printf(fmt, "history level", m.historyLevel);
         out.printf(fmt, "units (N), warm-up", m.n + ", " + o.warmup());
         out.printf(fmt, "units DONE", m.done + " / " + m.n);
+        out.printf(fmt, "units not DONE (state reason: count)", m.notDone);
         out.println(rule);
         out.printf(fmt, "submitUnits(N) call (ms)", m.submitMillis);
         out.printf(fmt, "first submit -> last final (s)", String.format("%.2f", m.wallSeconds));

@@ -22,6 +22,11 @@ final class AgentEndpoint {
 
     private static final Logger LOG = LoggerFactory.getLogger(AgentEndpoint.class);
     private static final String PREFIX = "/sessions/";
+    /**
+     * The largest sync body taken in (read before the secret is checked): an agent's largest batch is 2,000
+     * reports with two 4 KiB output tails each, about 20 MiB.
+     */
+    static final int MAX_BODY_BYTES = 64 << 20;
 
     private final HttpServer server;
     private final ExecutorService intake;
@@ -98,7 +103,11 @@ final class AgentEndpoint {
         }
         byte[] body;
         try (InputStream in = ex.getRequestBody()) {
-            body = in.readAllBytes();
+            body = in.readNBytes(MAX_BODY_BYTES + 1);
+        }
+        if (body.length > MAX_BODY_BYTES) {
+            send(ex, SyncService.Answer.error(413, "a sync body is at most " + MAX_BODY_BYTES + " bytes"));
+            return;
         }
         String authorization = ex.getRequestHeaders().getFirst(Wire.AUTHORIZATION);
         sync.accept(parts[0], parts[2], authorization, body, answer -> send(ex, answer), workers);

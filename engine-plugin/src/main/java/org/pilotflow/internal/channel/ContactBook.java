@@ -32,7 +32,10 @@ public final class ContactBook {
     }
 
     public void answered(PilotKey pilot) {
-        Contact c = contacts.computeIfAbsent(pilot, k -> new Contact());
+        Contact c = contacts.get(pilot);
+        if (c == null) {
+            return; // forgotten meanwhile (the pilot ended): nothing to count
+        }
         c.inFlight.decrementAndGet();
         c.heard.set(true);
     }

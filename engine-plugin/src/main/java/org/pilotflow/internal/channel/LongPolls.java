@@ -58,7 +58,11 @@ final class LongPolls {
     void park(PilotKey pilot, long millis, Runnable answer) {
         Parked p = new Parked(pilot, answer);
         parked.computeIfAbsent(pilot, k -> new CopyOnWriteArrayList<>()).add(p);
-        timer.schedule(p::fire, millis, TimeUnit.MILLISECONDS);
+        try {
+            timer.schedule(p::fire, millis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            p.fire(); // the node stops: answer now
+        }
     }
 
     void wake(PilotKey pilot) {

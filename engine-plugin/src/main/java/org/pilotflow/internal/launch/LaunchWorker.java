@@ -10,6 +10,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.IntSupplier;
 import org.camunda.bpm.engine.ExternalTaskService;
@@ -128,13 +129,18 @@ public final class LaunchWorker {
                 }
                 slots.release(free - got.size());
                 for (LockedExternalTask t : got) {
-                    launchers.execute(() -> {
-                        try {
-                            launch(t);
-                        } finally {
-                            slots.release();
-                        }
-                    });
+                    try {
+                        launchers.execute(() -> {
+                            try {
+                                launch(t);
+                            } finally {
+                                slots.release();
+                            }
+                        });
+                    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                        giveBack(t, new PilotKey((String) t.getVariables().get(BpmnContract.VAR_SESSION),
+                                (String) t.getVariables().get(BpmnContract.VAR_PILOT)));
+                    }
                 }
                 if (got.isEmpty()) {
                     synchronized (wake) {
@@ -154,8 +160,9 @@ public final class LaunchWorker {
     private void launch(LockedExternalTask task) {
         PilotKey key = new PilotKey((String) task.getVariables().get(BpmnContract.VAR_SESSION),
                 (String) task.getVariables().get(BpmnContract.VAR_PILOT));
-        ScheduledFuture<?> extender = locks.scheduleWithFixedDelay(() -> extendLock(task), LOCK_MILLIS / 3,
-                LOCK_MILLIS / 3, TimeUnit.MILLISECONDS);
+        AtomicBoolean lockLost = new AtomicBoolean();
+        ScheduledFuture<?> extender = locks.scheduleWithFixedDelay(() -> extendLock(task, key, lockLost),
+                LOCK_MILLIS / 3, LOCK_MILLIS / 3, TimeUnit.MILLISECONDS);
         try {
             PilotRecord before = txs.runRetrying(tx -> tx.pilot(key));
             if (before != null && resources.registry().find(before.description().resource()).isEmpty()) {
@@ -172,6 +179,10 @@ public final class LaunchWorker {
                 endWithoutLaunch(task, key);
                 return;
             }
+            if (start.launchedAlready()) {
+                completeLaunched(task, key, start.pilot());
+                return;
+            }
             PilotRecord p = start.pilot();
             ResourceAdapter adapter = resources.adapterOf(p);
             PilotLaunch launch = resources.launchOf(p, start.secret(), endpoints.apply(key),
@@ -185,17 +196,22 @@ public final class LaunchWorker {
                         earlier.get().handle());
             }
             Submitted job = earlier.isPresent() ? earlier.get() : adapter.submit(launch);
-            PilotLifecycle.LaunchResult result = txs.runRetrying(tx -> {
-                PilotLifecycle.LaunchResult r = pilots.launched(tx, key, p.launchAttempt(), job.handle().toString(),
-                        job.sandbox());
-                if (r == PilotLifecycle.LaunchResult.GOES_ON && ours(task)) {
-                    tasks.complete(task.getId(), workerId);
-                }
-                return r;
-            });
-            if (result == PilotLifecycle.LaunchResult.SUPERSEDED) {
-                adapter.kill(job.handle()); // the pilot has another attempt's job; this one must not run beside it
+            PilotLifecycle.LaunchResult result = record(task, key, p.launchAttempt(), job);
+            // a later attempt (this task's lock had expired) that is still at work may yet find and adopt this job
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2 * LOCK_MILLIS);
+            while (result == PilotLifecycle.LaunchResult.UNDECIDED && !stopped && System.nanoTime() < deadline) {
+                Thread.sleep(1000);
+                result = record(task, key, p.launchAttempt(), job);
             }
+            if (result == PilotLifecycle.LaunchResult.SUPERSEDED
+                    || result == PilotLifecycle.LaunchResult.UNDECIDED && !stopped) {
+                killSuperseded(adapter, key, job); // never beside another attempt's job
+            } else if (result == PilotLifecycle.LaunchResult.UNDECIDED) {
+                LOG.warn("pilot {}: job {} of launch attempt {} is left to the later attempt, which finds and adopts"
+                        + " it (this node is stopping)", key, job.handle(), p.launchAttempt());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (ResourceException | RuntimeException e) {
             if (stopped) {
                 giveBack(task, key); // this node is stopping: not the pilot's failure
@@ -222,6 +238,39 @@ public final class LaunchWorker {
         } finally {
             extender.cancel(false);
         }
+    }
+
+    /** Records the attempt's job; completes the task when the pilot goes on with it. */
+    private PilotLifecycle.LaunchResult record(LockedExternalTask task, PilotKey key, int attempt, Submitted job) {
+        return txs.runRetrying(tx -> {
+            PilotLifecycle.LaunchResult r = pilots.launched(tx, key, attempt, job.handle().toString(), job.sandbox());
+            if (r == PilotLifecycle.LaunchResult.GOES_ON && ours(task)) {
+                tasks.complete(task.getId(), workerId);
+            }
+            return r;
+        });
+    }
+
+    private void killSuperseded(ResourceAdapter adapter, PilotKey key, Submitted job) {
+        try {
+            adapter.kill(job.handle());
+        } catch (ResourceException | RuntimeException e) {
+            // not the pilot's failure: it goes on with the other attempt's job
+            LOG.warn("pilot {}: could not kill job {} of a superseded launch attempt ({}); end it by hand", key,
+                    job.handle(), e.getMessage());
+        }
+    }
+
+    /** An earlier attempt launched the pilot but could not complete the task (its lock had expired): done now. */
+    private void completeLaunched(LockedExternalTask task, PilotKey key, PilotRecord p) {
+        txs.runRetrying(tx -> {
+            if (ours(task)) {
+                tasks.complete(task.getId(), workerId);
+            }
+            return null;
+        });
+        LOG.info("pilot {}: launched already by attempt {} (job {}); its launch task is completed now", key,
+                p.launchAttempt(), p.job());
     }
 
     /** Unlocks the task at once so another node (or this one, restarted) takes it; its job, if any, is adopted. */
@@ -269,11 +318,14 @@ public final class LaunchWorker {
         return t != null && workerId.equals(t.getWorkerId());
     }
 
-    private void extendLock(LockedExternalTask task) {
+    private void extendLock(LockedExternalTask task, PilotKey key, AtomicBoolean lost) {
         try {
             tasks.extendLock(task.getId(), workerId, LOCK_MILLIS);
         } catch (RuntimeException e) {
-            LOG.debug("could not extend the lock of launch task {}: {}", task.getId(), e.toString());
+            if (lost.compareAndSet(false, true)) {
+                LOG.warn("pilot {}: could not extend the lock of its launch task ({}); if it expires another attempt"
+                        + " may start, and the two settle on one job", key, e.getMessage());
+            }
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import org.pilotflow.internal.store.ChannelTable;
 import org.pilotflow.internal.store.CommandTable;
 import org.pilotflow.internal.store.JobPhase;
 import org.pilotflow.internal.store.PilotKey;
@@ -59,8 +60,16 @@ public final class PilotLifecycle {
         tx.publishOnce(new Published.LaunchWanted());
     }
 
-    /** A launch attempt about to start: the pilot and the secret its agent will prove itself with. */
-    public record LaunchStart(PilotRecord pilot, String secret) { }
+    /**
+     * A launch attempt about to start: the pilot and the secret its agent will prove itself with. A null secret: an
+     * earlier attempt launched the pilot already (its task lock had expired before it could complete the task), so
+     * this attempt has nothing to do but complete the task.
+     */
+    public record LaunchStart(PilotRecord pilot, String secret) {
+        public boolean launchedAlready() {
+            return secret == null;
+        }
+    }
 
     /**
      * Records a launch attempt before the resource is asked for anything (LAUNCHING, a fresh secret, job phase
@@ -70,6 +79,9 @@ public final class PilotLifecycle {
         PilotRecord p = tx.lockPilot(key);
         if (p == null || p.isFinal() || p.state() == PilotState.CANCELING) {
             return null;
+        }
+        if (p.job() != null && (p.state() == PilotState.PENDING_ACTIVE || p.state() == PilotState.ACTIVE)) {
+            return new LaunchStart(p, null);
         }
         String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(32));
         List<PilotState> ann = p.advanceTo(PilotState.LAUNCHING);
@@ -88,12 +100,16 @@ public final class PilotLifecycle {
     public LaunchResult launched(Tx tx, PilotKey key, int attempt, String job, String sandbox) throws SQLException {
         PilotRecord p = tx.lockPilot(key);
         if (p.launchAttempt() != attempt) {
+            // a later attempt took over (this worker's task lock had expired)
             if (job.equals(p.job())) {
-                return LaunchResult.ENDED; // the later attempt found this very job and adopted it
+                return LaunchResult.ENDED; // it found this very job and adopted it
             }
-            // a later attempt took over (this worker's task lock had expired): its job is the pilot's
-            LOG.warn("pilot {}: launch attempt {} started job {} after attempt {} took over; killing it", key.uid(),
-                    attempt, job, p.launchAttempt());
+            if (p.job() == null && !p.isFinal()) {
+                return LaunchResult.UNDECIDED; // it is still at work: it may yet find and adopt this job
+            }
+            LOG.warn("pilot {}: launch attempt {} started job {} after attempt {} took over with {}; killing it",
+                    key.uid(), attempt, job, p.launchAttempt(), p.job() == null ? "none (the pilot is " + p.state()
+                            + ")" : "job " + p.job());
             return LaunchResult.SUPERSEDED;
         }
         if (p.isFinal() || p.state() == PilotState.CANCELING) {
@@ -115,8 +131,11 @@ public final class PilotLifecycle {
         /** Nothing more to do here: the pilot ended or is canceling (the job is recorded and will be killed), or a
          *  later attempt adopted this job. */
         ENDED,
-        /** A later launch attempt of the pilot took over: the caller must kill this attempt's job itself. */
-        SUPERSEDED
+        /** A later launch attempt of the pilot took over with another job, or the pilot ended without this job:
+         *  the caller must kill this attempt's job itself. */
+        SUPERSEDED,
+        /** A later launch attempt is still at work and has recorded no job yet: ask again shortly. */
+        UNDECIDED
     }
 
     /** The launch cannot succeed: FAILED (the process takes its error path, so nothing is correlated). */
@@ -244,6 +263,7 @@ public final class PilotLifecycle {
             tx.updatePilot(p.edit().jobPhase(JobPhase.ENDED).done());
             if (p.isFinal()) {
                 CommandTable.deleteAll(tx.connection(), key); // no agent will take them any more
+                ChannelTable.forgetContact(tx.connection(), key);
                 tx.publish(new Published.SettleWanted(key));
             }
         }

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.pilotflow.internal.scheduling.Placement;
+import org.pilotflow.internal.store.ChannelTable;
+import org.pilotflow.internal.store.CommandTable;
 import org.pilotflow.internal.store.JobPhase;
 import org.pilotflow.internal.store.PilotKey;
 import org.pilotflow.internal.store.PilotRecord;
@@ -38,22 +40,24 @@ public final class UnitLifecycle {
      * How a unit moves.
      *
      * @param report            an agent's report (its exit code, tails, sandbox and slots are recorded)
-     * @param correlate         whether the unit process gets {@code pilotflow.unit.ended} on a final state
-     * @param correlateRequired whether the move waits for the process to take it (an agent's report does: it
-     *                          comes again), or the watchdog repeats it later (the engine's own moves)
+     * @param correlate         whether the unit process gets {@code pilotflow.unit.ended} on a final state. A
+     *                          process that does not take it now gets it from the watchdog later: a unit's process
+     *                          waits from the transaction that stores the unit, so only an operator keeps it from
+     *                          taking the message (a suspended instance, a token moved away), and one such unit
+     *                          must not hold up the later reports of its pilot
      */
     private record Move(Report report, String reason, String pilot, Map<String, Long> timestamps, boolean correlate,
-                        boolean correlateRequired, boolean atSubmit) {
+                        boolean atSubmit) {
         static Move agent(Report r) {
-            return new Move(r, null, null, r.timestamps(), true, true, false);
+            return new Move(r, null, null, r.timestamps(), true, false);
         }
 
         static Move engine(String reason) {
-            return new Move(null, reason, null, Map.of(), true, false, false);
+            return new Move(null, reason, null, Map.of(), true, false);
         }
 
         static Move bind(String pilot) {
-            return new Move(null, null, pilot, Map.of(), true, false, false);
+            return new Move(null, null, pilot, Map.of(), true, false);
         }
 
         /**
@@ -61,7 +65,7 @@ public final class UnitLifecycle {
          * its error path itself, so nothing is correlated.
          */
         static Move atSubmit(String reason) {
-            return new Move(null, reason, null, Map.of(), false, false, true);
+            return new Move(null, reason, null, Map.of(), false, true);
         }
     }
 
@@ -151,8 +155,16 @@ public final class UnitLifecycle {
                 move(tx, now, UnitState.CANCELED, Move.engine(why + "; canceled before it reached an agent"));
             } else if (p.isFinal()) {
                 move(tx, now, UnitState.CANCELED, Move.engine(why));
+            } else if (p.state() == PilotState.ACTIVE || p.state() == PilotState.CANCELING
+                    || ChannelTable.heard(tx.connection(), p.key())) {
+                // its agent has the unit, or may have fetched it: the agent kills it and reports CANCELED
+                if (!CommandTable.cancelPending(tx.connection(), p.key(), now.uid())) {
+                    tx.queueCommand(p.key(), seq -> Command.cancelUnit(seq, now.uid(), why));
+                }
             } else {
-                tx.queueCommand(p.key(), seq -> Command.cancelUnit(seq, now.uid(), why));
+                // no agent yet (its pilot's job may wait in a batch queue for hours): canceled now, run never sent
+                CommandTable.deleteRun(tx.connection(), p.key(), now.uid());
+                move(tx, now, UnitState.CANCELED, Move.engine(why + "; canceled before its pilot's agent started"));
             }
         }
     }
@@ -187,7 +199,7 @@ public final class UnitLifecycle {
                 }
                 UnitRecord again = u.edit().restart("restarted after pilot " + p.uid() + " was lost").done();
                 tx.updateUnit(again);
-                effects(tx, u, again, List.of(UnitState.UNSCHEDULED), Move.engine(null));
+                effects(tx, again, List.of(UnitState.UNSCHEDULED), Move.engine(null));
             } else {
                 UnitState end = p.state() == PilotState.CANCELED ? UnitState.CANCELED : UnitState.FAILED;
                 String why = switch (p.state()) {
@@ -253,10 +265,10 @@ public final class UnitLifecycle {
         }
         UnitRecord next = e.done();
         tx.updateUnit(next);
-        return effects(tx, u, next, ann, m);
+        return effects(tx, next, ann, m);
     }
 
-    private Outcome effects(Tx tx, UnitRecord before, UnitRecord next, List<UnitState> entered, Move m)
+    private Outcome effects(Tx tx, UnitRecord next, List<UnitState> entered, Move m)
             throws SQLException {
         for (UnitState s : entered) {
             for (UnitEffect effect : UnitEffect.ON_ENTER.get(s)) {
@@ -271,9 +283,8 @@ public final class UnitLifecycle {
                     }
                     case QUEUE_RUN_UNIT -> tx.queueCommand(next.pilotKey(), seq -> Command.run(seq, UnitSpecs.of(next)));
                     case CORRELATE_ENDED -> {
-                        if (m.correlate() && !bpmn.unitEnded(next) && m.correlateRequired()) {
-                            tx.updateUnit(before); // undone: the report stays unapplied and comes again
-                            return new Outcome.NotYet("the process of unit " + next.uid() + " does not wait yet");
+                        if (m.correlate()) {
+                            bpmn.unitEnded(next); // false: the watchdog tells it again once it can take it
                         }
                     }
                     case DRAIN_MANAGER -> tx.publishOnce(new Published.DrainWanted(next.sessionId(), next.manager()));

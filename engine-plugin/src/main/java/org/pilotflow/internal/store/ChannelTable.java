@@ -94,10 +94,12 @@ public final class ChannelTable {
         }
     }
 
-    /** Last contact (database clock, ms) of every pilot that has a contact row. */
-    public static Map<PilotKey, Long> contacts(Connection c) throws SQLException {
+    /** Last contact (database clock, ms) of every pilot that is waiting for its agent or running. */
+    public static Map<PilotKey, Long> contactsOfLivePilots(Connection c) throws SQLException {
         Map<PilotKey, Long> out = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT SESSION_ID, PILOT, LAST_CONTACT FROM PF_CONTACT");
+        try (PreparedStatement ps = c.prepareStatement("SELECT c.SESSION_ID, c.PILOT, c.LAST_CONTACT FROM PF_CONTACT c"
+                + " JOIN PF_PILOT p ON p.SESSION_ID = c.SESSION_ID AND p.UID = c.PILOT"
+                + " WHERE p.STATE IN ('PENDING_ACTIVE', 'ACTIVE')");
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 out.put(new PilotKey(rs.getString(1), rs.getString(2)), rs.getLong(3));
@@ -114,6 +116,27 @@ public final class ChannelTable {
             ps.setString(2, pilot.uid());
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
+    }
+
+    /** Drops the contact row of a pilot whose agent is gone for good (final, its job ended). */
+    public static void forgetContact(Connection c, PilotKey pilot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM PF_CONTACT WHERE SESSION_ID = ? AND PILOT = ?")) {
+            ps.setString(1, pilot.sessionId());
+            ps.setString(2, pilot.uid());
+            ps.executeUpdate();
+        }
+    }
+
+    /** Whether any node has recorded hearing the pilot's agent (recorded every half heartbeat interval). */
+    public static boolean heard(Connection c, PilotKey pilot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT NODE FROM PF_CONTACT WHERE SESSION_ID = ?"
+                + " AND PILOT = ?")) {
+            ps.setString(1, pilot.sessionId());
+            ps.setString(2, pilot.uid());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getString(1) != null;
             }
         }
     }

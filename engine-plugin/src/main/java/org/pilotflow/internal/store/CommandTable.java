@@ -75,6 +75,30 @@ public final class CommandTable {
         }
     }
 
+    /** Drops a unit's run command that no agent has acknowledged yet; false when there is none. */
+    public static boolean deleteRun(Connection c, PilotKey pilot, String unitId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM PF_COMMAND WHERE SESSION_ID = ? AND PILOT = ?"
+                + " AND TYPE = 'RUN_UNIT' AND UNIT_ID = ?")) {
+            ps.setString(1, pilot.sessionId());
+            ps.setString(2, pilot.uid());
+            ps.setString(3, unitId);
+            return ps.executeUpdate() > 0;
+        }
+    }
+
+    /** Whether a cancel of this unit waits for its agent (queued, not acknowledged yet). */
+    public static boolean cancelPending(Connection c, PilotKey pilot, String unitId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM PF_COMMAND WHERE SESSION_ID = ? AND PILOT = ?"
+                + " AND TYPE = 'CANCEL_UNIT' AND UNIT_ID = ?")) {
+            ps.setString(1, pilot.sessionId());
+            ps.setString(2, pilot.uid());
+            ps.setString(3, unitId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
     /** Drops every command of a pilot whose agent is gone for good. */
     public static void deleteAll(Connection c, PilotKey pilot) throws SQLException {
         deleteUpTo(c, pilot, Long.MAX_VALUE);

@@ -189,15 +189,20 @@ public final class PilotTable {
         return out;
     }
 
-    /** Final pilots whose process instance still waits for {@code pilotflow.pilot.ended}: it missed it. */
+    /**
+     * Final pilots whose process instance still waits for {@code pilotflow.pilot.ended}: it missed it. Suspended
+     * instances are left out: they take no message until an operator activates them.
+     */
     public static List<PilotRecord> finalStillAwaited(Connection c, String camundaPrefix) throws SQLException {
         StringBuilder cols = new StringBuilder();
         for (String col : COLUMNS.split(",")) {
             cols.append(cols.length() > 0 ? ", " : "").append("p.").append(col.strip());
         }
         try (PreparedStatement ps = c.prepareStatement("SELECT " + cols + " FROM " + camundaPrefix
-                + "ACT_RU_EVENT_SUBSCR s JOIN PF_PILOT p ON p.PROC_INST = s.PROC_INST_ID_"
-                + " WHERE s.EVENT_NAME_ = 'pilotflow.pilot.ended' AND p.STATE IN ('DONE', 'FAILED', 'CANCELED')")) {
+                + "ACT_RU_EVENT_SUBSCR s JOIN PF_PILOT p ON p.PROC_INST = s.PROC_INST_ID_ JOIN " + camundaPrefix
+                + "ACT_RU_EXECUTION e ON e.ID_ = s.EXECUTION_ID_"
+                + " WHERE s.EVENT_NAME_ = 'pilotflow.pilot.ended' AND p.STATE IN ('DONE', 'FAILED', 'CANCELED')"
+                + " AND e.SUSPENSION_STATE_ = 1")) {
             return all(ps);
         }
     }

@@ -285,15 +285,18 @@ public final class UnitTable {
 
     /**
      * Final units whose process instance still waits for {@code pilotflow.unit.ended}: it missed it (the engine
-     * ended the unit while the process could not take the message). At most {@code limit}.
+     * ended the unit while the process could not take the message). At most {@code limit}. Suspended instances
+     * are left out: they take no message until an operator activates them.
      *
      * @param camundaPrefix the engine's table prefix (usually empty)
      */
     public static List<UnitRecord> finalStillAwaited(Connection c, String camundaPrefix, int limit)
             throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT " + prefixed("u") + " FROM " + camundaPrefix
-                + "ACT_RU_EVENT_SUBSCR s JOIN PF_UNIT u ON u.PROC_INST = s.PROC_INST_ID_"
+                + "ACT_RU_EVENT_SUBSCR s JOIN PF_UNIT u ON u.PROC_INST = s.PROC_INST_ID_ JOIN " + camundaPrefix
+                + "ACT_RU_EXECUTION e ON e.ID_ = s.EXECUTION_ID_"
                 + " WHERE s.EVENT_NAME_ = 'pilotflow.unit.ended' AND u.STATE IN ('DONE', 'FAILED', 'CANCELED')"
+                + " AND e.SUSPENSION_STATE_ = 1"
                 + " LIMIT " + limit)) {
             return all(ps);
         }

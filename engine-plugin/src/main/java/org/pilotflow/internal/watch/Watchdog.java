@@ -85,6 +85,8 @@ public final class Watchdog {
     private final ScheduledExecutorService jobThread;
     private final ScheduledExecutorService looseEndsThread;
     private final Set<PilotKey> killRequests = ConcurrentHashMap.newKeySet();
+    /** Pilots whose launch timed out, being ended on the job thread (reading their log may take an SSH call). */
+    private final Set<PilotKey> launchTimeouts = ConcurrentHashMap.newKeySet();
 
     // owned by the watchdog thread
     private long lastPassNanos;
@@ -192,7 +194,7 @@ public final class Watchdog {
     private void checkSilence(long now) {
         record Seen(List<PilotRecord> pilots, Map<PilotKey, Long> contacts) { }
         Seen seen = txs.runRetrying(tx -> new Seen(PilotTable.watched(tx.connection()),
-                ChannelTable.contacts(tx.connection())));
+                ChannelTable.contactsOfLivePilots(tx.connection())));
         long timeout = settings.heartbeatTimeout().toMillis();
         for (PilotRecord p : seen.pilots()) {
             if (p.state() == PilotState.ACTIVE) {
@@ -205,18 +207,30 @@ public final class Watchdog {
                 // an agent heard since its job started has reported (its sync may still wait to be applied)
                 long running = Math.max(Math.max(p.jobRunningSince(), watchingSince),
                         seen.contacts().getOrDefault(p.key(), 0L));
-                if (now - running > settings.launchTimeout().toMillis()) {
-                    String tail = jobs.logTail(p);
-                    txs.runRetrying(tx -> { // the agent may have reported while the log was read
-                        PilotRecord again = tx.lockPilot(p.key());
-                        if (again != null && again.state() == PilotState.PENDING_ACTIVE) {
-                            pilots.lost(tx, p.key(), "its agent did not report within " + settings.launchTimeout()
-                                    + " of its job starting" + tail);
-                        }
-                        return null;
-                    });
+                if (now - running > settings.launchTimeout().toMillis() && !stopped && launchTimeouts.add(p.key())) {
+                    jobThread.execute(() -> launchTimedOut(p));
                 }
             }
+        }
+    }
+
+    /** On the job thread: the agent's log says why it did not report (read first: it may be over SSH). */
+    private void launchTimedOut(PilotRecord p) {
+        try {
+            String tail = jobs.logTail(p);
+            txs.runRetrying(tx -> { // the agent may have reported while the log was read
+                PilotRecord again = tx.lockPilot(p.key());
+                if (again != null && again.state() == PilotState.PENDING_ACTIVE) {
+                    pilots.lost(tx, p.key(), "its agent did not report within " + settings.launchTimeout()
+                            + " of its job starting" + tail);
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            LOG.warn("pilot {}: could not end it after its launch timed out (trying again): {}", p.key(),
+                    e.toString());
+        } finally {
+            launchTimeouts.remove(p.key());
         }
     }
 
@@ -329,7 +343,6 @@ public final class Watchdog {
 
     /** Drives each pilot's job to where its pilot wants it: running while it is unfinished, ended after. */
     private void reconcile(List<PilotRecord> watched) {
-        long now = txs.runRetrying(tx -> tx.dbNow());
         List<PilotRecord> withJob = new ArrayList<>();
         for (PilotRecord p : watched) {
             if (p.job() != null && p.jobPhase() != JobPhase.ENDED) {
@@ -343,6 +356,7 @@ public final class Watchdog {
             return;
         }
         Map<PilotKey, JobStatus> states = jobs.statusAll(withJob);
+        long now = txs.runRetrying(tx -> tx.dbNow()); // after the answer, which may take long over SSH
         List<PilotRecord> killed = new ArrayList<>();
         for (PilotRecord p : withJob) {
             JobStatus st = states.get(p.key());
