@@ -67,12 +67,15 @@ import org.slf4j.LoggerFactory;
  *       answer; one timer answers held syncs; one thread records contacts and this node's liveness.</li>
  *   <li><b>{@code launch}</b>: one thread fetches launch tasks; {@code launchThreads} workers launch pilots,
  *       holding no database connection while the resource answers.</li>
- *   <li><b>{@code watch}</b>: the watchdog thread (lease, silence, loose ends) and the job thread (job managers,
- *       kills); they act only on the node holding the lease.</li>
+ *   <li><b>{@code watch}</b>: the watchdog thread (lease, silence), the loose-ends thread, and the job thread
+ *       (everything that may wait on a job manager or SSH: status, kills, log tails); they act only on the node
+ *       holding the lease.</li>
  *   <li><b>{@code lifecycle.FollowUps}</b>: one thread for draining, settling and canceling in bounded
  *       transactions.</li>
  *   <li><b>{@code session}</b>: one callback thread per session; the refresher re-reads other nodes' changes.</li>
  *   <li>{@link #published} runs on the committing thread and only hands work to those threads.</li>
+ *   <li>On {@link #stop}, each part's threads get a grace period before they are interrupted
+ *       ({@code lifecycle.Threads}): a thread interrupted inside a database write can close an H2 database.</li>
  * </ul>
  */
 public final class PilotFlowRuntime {
