@@ -60,10 +60,14 @@ import org.slf4j.LoggerFactory;
 public final class Agent {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
 
-    /** Tunables with production defaults; tests shorten some. */
+    /**
+     * Tunables with production defaults; tests shorten some. The acknowledgement wait is 30 s: a busy engine may
+     * take that long to apply the last reports, and it fits in the minute a batch job gets beyond the pilot's
+     * runtime (the delegates' {@code WallTime.MARGIN}).
+     */
     public record Options(long killGraceMillis, long ackWaitMillis, int launchThreads, long summaryMillis) {
         public static Options defaults() {
-            return new Options(1000, 10_000, 2, 10_000);
+            return new Options(1000, 30_000, 2, 10_000);
         }
     }
 

@@ -28,6 +28,10 @@ import org.pilotflow.resource.Submitted;
 final class FakeAgent implements ResourceAdapter {
 
     final Map<String, AgentConfig> launched = new ConcurrentHashMap<>();
+    /** Jobs whose "agent" has ended: their status is GONE. */
+    final java.util.Set<String> gone = ConcurrentHashMap.newKeySet();
+    /** How often the engine asked each job's status, by job id. */
+    final Map<String, java.util.concurrent.atomic.AtomicInteger> polls = new ConcurrentHashMap<>();
     private final HttpClient http = HttpClient.newHttpClient();
 
     static FakeAgent install(Session session) {
@@ -39,12 +43,23 @@ final class FakeAgent implements ResourceAdapter {
     @Override
     public Submitted submit(PilotLaunch launch) {
         launched.put(launch.pilotId(), launch.agent());
-        return new Submitted(new JobHandle("fork", "fake-" + launch.pilotId()), launch.sandbox());
+        return new Submitted(new JobHandle("fork", jobId(launch.pilotId())), launch.sandbox());
     }
 
     @Override
     public JobStatus status(JobHandle handle) {
-        return JobStatus.running();
+        polls.computeIfAbsent(handle.id(), k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+        return gone.contains(handle.id()) ? JobStatus.gone("the fake agent ended") : JobStatus.running();
+    }
+
+    /** The job id the fake gives a pilot. */
+    static String jobId(String pilotId) {
+        return "fake-" + pilotId;
+    }
+
+    int pollsOf(String pilotId) {
+        var n = polls.get(jobId(pilotId));
+        return n == null ? 0 : n.get();
     }
 
     @Override

@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  *       without its agent reporting. Silence is counted only while some node was watching: after this node took
  *       the lease, or resumed from a pause (SIGSTOP, a stalled JVM), agents get a full timeout to be heard.</li>
  *   <li><b>Jobs</b> (every {@code jobPollInterval}, on their own thread): a vanished job fails its pilot with the
- *       job manager's words; the job of a final pilot is driven to its end (killed at once when the engine ended
- *       the pilot, after {@code cancelGrace} otherwise).</li>
+ *       job manager's words, once no sync of its agent is still at work (its last reports are applied first);
+ *       the job of a final pilot is driven to its end (killed at once when the engine ended the pilot, after
+ *       {@code cancelGrace} otherwise).</li>
  *   <li><b>Loose ends</b>: units and pilots whose process instance was deleted (Cockpit, REST, another node) are
  *       canceled; unfinished units of final pilots are ended; processes that missed their end message get it;
  *       managers with waiting units drain.</li>
@@ -356,11 +357,24 @@ public final class Watchdog {
             return;
         }
         Map<PilotKey, JobStatus> states = jobs.statusAll(withJob);
-        long now = txs.runRetrying(tx -> tx.dbNow()); // after the answer, which may take long over SSH
+        record Clock(long now, Map<PilotKey, Long> contacts) { }
+        // read after the answer, which may take long over SSH
+        Clock clock = txs.runRetrying(tx -> new Clock(tx.dbNow(),
+                ChannelTable.contactsOfLivePilots(tx.connection())));
+        long now = clock.now();
         List<PilotRecord> killed = new ArrayList<>();
         for (PilotRecord p : withJob) {
             JobStatus st = states.get(p.key());
             if (st == null) {
+                continue;
+            }
+            boolean agentGone = st.state() == JobStatus.State.GONE || st.state() == JobStatus.State.ORPHANED;
+            if (agentGone && !p.isFinal() && lastReportsUnderWay(p.key(), clock.contacts(), now)) {
+                // an agent that ended (runtime over, say) may have sent its last reports just before: a sync still
+                // waiting for a worker or being applied. Declaring the pilot lost now would fail units whose DONE
+                // is in it; the next poll decides, once that sync is answered.
+                LOG.debug("pilot {}: its job is {}, but a sync of its agent is still being worked on", p.key(),
+                        st.state());
                 continue;
             }
             switch (st.state()) {
@@ -406,6 +420,15 @@ public final class Watchdog {
                 }
             }
         }
+    }
+
+    /**
+     * Whether a sync of this pilot's agent may still be at work: in flight on this node, or stamped lately by any
+     * node (a node stamps the contacts of syncs in hand every half heartbeat interval).
+     */
+    private boolean lastReportsUnderWay(PilotKey key, Map<PilotKey, Long> contacts, long now) {
+        return inFlightHere.test(key)
+                || now - contacts.getOrDefault(key, 0L) < 2 * settings.heartbeatInterval().toMillis();
     }
 
     private boolean kill(PilotRecord p) {
