@@ -243,6 +243,35 @@ class EngineFailoverTest {
     }
 
     @Test
+    void aBusyEngineThatHeardTheAgentKeepsItFromFeelingOrphaned() throws Exception {
+        FakeEngine busy = engine();
+        busy.failWith = 503;
+        busy.failHeard = true; // PilotFlow's own "busy, try again": the agent was heard, its sync not worked on
+        offer(0, 2);
+        // an orphan timeout above the longest backoff (2 s), as in production (5 min)
+        start(List.of(busy.endpoint()), false, 100, 4000);
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2 * 4000);
+        while (System.nanoTime() < until) { // two orphan timeouts of nothing but 503 busy
+            assertThat(orphaned).as("orphaned while the engine answers busy").isNotDone();
+            Thread.sleep(50);
+        }
+        assertThat(busy.statuses).hasSizeGreaterThan(1).containsOnly(503);
+        busy.failWith = 0;
+        await("all reports acknowledged", WAIT, queue::allAcked);
+        assertThat(orphaned).isNotDone();
+    }
+
+    @Test
+    void a503WithoutTheEnginesMarkIsNoSignOfLifeAndTheOrphanTimeoutEndsTheChannel() throws Exception {
+        FakeEngine proxy = engine(); // e.g. a load balancer in front of engine nodes that are all gone
+        proxy.failWith = 503;
+        start(List.of(proxy.endpoint()), false, 100, 1500);
+        long silent = orphaned.get(15, TimeUnit.SECONDS);
+        assertThat(silent).isBetween(1500L, 6000L);
+        assertThat(proxy.statuses).containsOnly(503);
+    }
+
+    @Test
     void anAgentWhoseEngineNodesAllDieEndsOrphanedWithExitCode3() throws Exception {
         FakeEngine first = engine();
         FakeEngine second = closeLater(first.sibling());

@@ -43,6 +43,7 @@ final class FakeEngine implements AutoCloseable {
     volatile boolean acking = true;
     volatile boolean refuseAll;
     volatile int failWith; // answers every sync with this HTTP status (0: serves normally)
+    volatile boolean failHeard; // marks those answers Wire.HEARD, as PilotFlow's own 503 "busy" is
     volatile boolean resendAllCommands; // sends every command in every response (duplicates)
     volatile List<String> endpointsToSend; // the live nodes this node names in its responses (null: none)
 
@@ -99,6 +100,9 @@ final class FakeEngine implements AutoCloseable {
             }
             if (failWith != 0) {
                 statuses.add(failWith);
+                if (failHeard) {
+                    ex.getResponseHeaders().add(Wire.HEARD, "true");
+                }
                 ex.sendResponseHeaders(failWith, -1);
                 return;
             }

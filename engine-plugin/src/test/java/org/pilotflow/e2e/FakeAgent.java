@@ -77,7 +77,8 @@ final class FakeAgent implements ResourceAdapter {
         return launched.get(pilotId);
     }
 
-    record Answer(int status, SyncResponse response) { }
+    /** An answer: its status, its body when 200, and whether the engine marked it {@link Wire#HEARD}. */
+    record Answer(int status, SyncResponse response, boolean heard) { }
 
     Answer sync(AgentConfig cfg, String secret, List<Report> reports, long lastCommandSeq) throws Exception {
         String url = cfg.endpoint() + String.format(Wire.SYNC_PATH_FORMAT, cfg.pilotId());
@@ -92,7 +93,7 @@ final class FakeAgent implements ResourceAdapter {
         HttpResponse<byte[]> resp = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
         SyncResponse body = resp.statusCode() == 200
                 ? Wire.mapper().readValue(resp.body(), SyncResponse.class) : null;
-        return new Answer(resp.statusCode(), body);
+        return new Answer(resp.statusCode(), body, resp.headers().firstValue(Wire.HEARD).isPresent());
     }
 
     static Report unit(long seq, String unitId, String state, Map<String, Long> ts, Integer exit) {

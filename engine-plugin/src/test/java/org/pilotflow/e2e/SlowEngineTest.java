@@ -26,6 +26,7 @@ import org.pilotflow.api.UnitManager;
 import org.pilotflow.model.PilotState;
 import org.pilotflow.model.UnitState;
 import org.pilotflow.model.wire.AgentConfig;
+import org.pilotflow.plugin.PilotFlowConfig;
 import org.pilotflow.model.wire.Command;
 import org.pilotflow.model.wire.Report;
 
@@ -153,6 +154,74 @@ class SlowEngineTest {
             assertThat(pilot.reason()).get().asString().contains("the fake agent ended");
         }
     }
+
+    /**
+     * A sync that finds the workers' queue full is answered 503 at once, and marked heard: the engine counted the
+     * agent's contact, so the agent's orphan clock starts again (seen with 100 agents on a saturated machine, where
+     * agents answered only "busy" for five minutes ended themselves as orphans).
+     */
+    @Test
+    void aSyncTheWorkersCannotTakeIsAnsweredBusyAndCountsAsContact() throws Exception {
+        Duration within = Duration.ofSeconds(60);
+        PilotFlowConfig oneWorker = LocalFixture.config(work).toBuilder().syncThreads(1).build();
+        try (Session session = LocalFixture.builder(work, oneWorker).create()) {
+            FakeAgent fake = FakeAgent.install(session);
+            ComputePilot pilot = session.createPilotManager().submitPilot(LocalFixture.localPilot(work, 2).build());
+            AgentConfig cfg = fake.awaitLaunch(pilot.uid());
+            FakeAgent.Answer first = fake.sync(cfg, cfg.secret(), List.of(FakeAgent.pilot(1, "ACTIVE")), 0);
+            assertThat(first.status()).isEqualTo(200);
+            assertThat(first.heard()).isTrue();
+            pilot.waitFor(within, PilotState.ACTIVE);
+
+            ProcessEngineConfigurationImpl engineCfg = (ProcessEngineConfigurationImpl)
+                    session.processEngine().getProcessEngineConfiguration();
+            List<CompletableFuture<FakeAgent.Answer>> waiting = new ArrayList<>();
+            try (Connection blocker = engineCfg.getDataSource().getConnection()) {
+                lockReportCursor(blocker, session.uid(), pilot.uid());
+                // the one worker takes a report it cannot apply yet; each sync after it waits in the queue
+                waiting.add(syncLater(fake, cfg, List.of(FakeAgent.pilot(2, "ACTIVE"))));
+                awaitSomeoneWaitsForALock(engineCfg, within);
+                FakeAgent.Answer busy = null;
+                long deadline = System.nanoTime() + within.toNanos();
+                while (busy == null) {
+                    assertThat(System.nanoTime()).as("a sync answered busy").isLessThan(deadline);
+                    CompletableFuture<FakeAgent.Answer> next = syncLater(fake, cfg, List.of());
+                    try {
+                        busy = next.get(500, TimeUnit.MILLISECONDS); // answered at once: the queue is full
+                    } catch (java.util.concurrent.TimeoutException queued) {
+                        waiting.add(next);
+                    }
+                }
+                assertThat(busy.status()).isEqualTo(503);
+                assertThat(busy.heard()).as("a busy answer is marked heard").isTrue();
+                assertThat(waiting).hasSizeGreaterThan(1);
+                blocker.rollback();
+            }
+            for (CompletableFuture<FakeAgent.Answer> w : waiting) {
+                assertThat(w.get(60, TimeUnit.SECONDS).status()).isEqualTo(200);
+            }
+            assertThat(pilot.state()).isEqualTo(PilotState.ACTIVE);
+        }
+    }
+
+    private static CompletableFuture<FakeAgent.Answer> syncLater(FakeAgent fake, AgentConfig cfg,
+                                                                 List<Report> reports) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return fake.sync(cfg, cfg.secret(), reports, 0);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, SYNCS);
+    }
+
+    /** Threads for syncs sent in the background (each waits for its answer). */
+    private static final java.util.concurrent.ExecutorService SYNCS =
+            java.util.concurrent.Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "fake-sync");
+                t.setDaemon(true);
+                return t;
+            });
 
     private static void lockReportCursor(Connection blocker, String sessionId, String pilotUid) throws Exception {
         blocker.setAutoCommit(false);

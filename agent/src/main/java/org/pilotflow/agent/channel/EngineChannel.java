@@ -36,8 +36,9 @@ import org.slf4j.event.Level;
  * once. Backoff (100 ms doubling to 2 s) starts only after every endpoint failed in a row, so a dead node costs
  * one failed request; with one endpoint every failure backs off. Other failures (e.g. HTTP 400) are retried on the
  * same endpoint with backoff. A response that names endpoints replaces the list unless the endpoints are fixed;
- * the channel stays on its endpoint if the new list has it. Without a successful response from any endpoint for
- * the orphan timeout the listener's {@link Listener#orphaned} is called and the loop ends.
+ * the channel stays on its endpoint if the new list has it. Without an answer from a live engine for the orphan
+ * timeout (a success, or an error the engine marks {@link Wire#HEARD}, such as 503 busy) the listener's
+ * {@link Listener#orphaned} is called and the loop ends.
  *
  * <p>Threads: everything but the volatile fields is owned by the channel thread ({@link #run}); other threads
  * only read the volatile fields ({@link #currentEndpoint()}, {@link #endpoints()}, the counters) and call
@@ -84,7 +85,8 @@ public final class EngineChannel implements Runnable {
     private volatile boolean stopped;
     private volatile long heartbeatMillis;
     private volatile long lastCommandSeq;
-    private volatile long lastSuccessNanos;
+    /** When an engine last answered a sync as heard (a 2xx, or an error it marked {@link Wire#HEARD}). */
+    private volatile long lastHeardNanos;
     private volatile long syncs;
     private volatile long failures;
     private volatile long switches;
@@ -179,7 +181,7 @@ public final class EngineChannel implements Runnable {
 
     @Override
     public void run() {
-        lastSuccessNanos = System.nanoTime();
+        lastHeardNanos = System.nanoTime();
         long backoff = BACKOFF_START_MILLIS;
         int failuresInRow = 0;
         int failedInRound = 0; // endpoints that failed one after the other since the last success or backoff
@@ -188,7 +190,7 @@ public final class EngineChannel implements Runnable {
         long lastRefusalLog = System.nanoTime() - REFUSAL_LOG_EVERY_NANOS;
         try {
             while (!stopped) {
-                long silent = (System.nanoTime() - lastSuccessNanos) / 1_000_000L;
+                long silent = (System.nanoTime() - lastHeardNanos) / 1_000_000L;
                 if (silent >= orphanTimeoutMillis) {
                     stopped = true;
                     listener.orphaned(silent);
@@ -205,6 +207,11 @@ public final class EngineChannel implements Runnable {
                     HttpResponse<byte[]> r = http.send(request(at, req, orphanTimeoutMillis - silent),
                             HttpResponse.BodyHandlers.ofByteArray());
                     status = r.statusCode();
+                    if (r.headers().firstValue(Wire.HEARD).isPresent()) {
+                        // a live engine took the sync in (and counts this agent as heard) but could not work on
+                        // it now, e.g. 503 busy: not a reason to feel orphaned
+                        lastHeardNanos = System.nanoTime();
+                    }
                     if (status / 100 == 2) {
                         resp = Wire.mapper().readValue(r.body(), SyncResponse.class);
                         failure = null;
@@ -265,7 +272,7 @@ public final class EngineChannel implements Runnable {
                 allFailed = false;
                 backedOff = false;
                 backoff = BACKOFF_START_MILLIS;
-                lastSuccessNanos = System.nanoTime();
+                lastHeardNanos = System.nanoTime();
                 queue.ack(resp.ackedSeq());
                 if (resp.heartbeatIntervalMillis() > 0) {
                     heartbeatMillis = resp.heartbeatIntervalMillis();

@@ -13,8 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP endpoint agents sync with: {@code POST /sessions/<session>/pilots/<pilot>/sync}. Its own two threads
- * only read requests; the work runs on the bounded pool of sync workers, and a sync that cannot be queued gets
+ * The HTTP endpoint agents sync with: {@code POST /sessions/<session>/pilots/<pilot>/sync}. Its own threads only
+ * read requests (sixteen: reading a body blocks while a starved agent sends it, and two such agents must not keep
+ * everyone else's sync unread, and so unheard); the work runs on the bounded pool of sync workers, and a sync that cannot be queued gets
  * 503 at once (its agent backs off and sends it again). Answers are written by whichever thread has them ready
  * (a worker, or the long-poll timer's hand-off to a worker), so a held sync holds no thread.
  */
@@ -116,6 +117,9 @@ final class AgentEndpoint {
     private static void send(HttpExchange ex, SyncService.Answer answer) {
         try (ex) {
             ex.getResponseHeaders().set("Content-Type", "application/json");
+            if (answer.heard()) {
+                ex.getResponseHeaders().set(Wire.HEARD, "true");
+            }
             ex.sendResponseHeaders(answer.status(), answer.body().length);
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(answer.body());

@@ -24,11 +24,13 @@ import org.slf4j.LoggerFactory;
  * recorder, which every half heartbeat interval writes who was heard ({@code PF_CONTACT}) and that this node is
  * alive ({@code PF_NODE}), and reads which nodes are ({@link #endpointsFor}).
  *
- * <p>Threads and what they own: {@code pilotflow-endpoint-*} (2) read requests; {@code pilotflow-sync-*} (the
+ * <p>Threads and what they own: {@code pilotflow-endpoint-*} (16) read requests; {@code pilotflow-sync-*} (the
  * configured number) authenticate, apply reports and answer, never more at once, so database connections and
  * memory stay bounded; {@code pilotflow-polls} times out held syncs; {@code pilotflow-contacts} records contacts.
  */
 public final class Channel {
+    /** Threads that read syncs off the wire (see {@link AgentEndpoint}); they hold no database connection. */
+    static final int INTAKE_THREADS = 16;
     /** How long work in hand gets to finish when this part stops. */
     private static final Duration GRACE = Duration.ofSeconds(5);
 
@@ -57,7 +59,7 @@ public final class Channel {
         this.settings = settings;
         this.nodeId = nodeId;
         this.applier = new ReportApplier(txs, pilots, units);
-        this.intake = Executors.newFixedThreadPool(2, Threads.named("pilotflow-endpoint"));
+        this.intake = Executors.newFixedThreadPool(INTAKE_THREADS, Threads.named("pilotflow-endpoint"));
         // a short queue: beyond it a sync gets 503 at once and its agent comes back after a back-off, rather than
         // waiting unseen behind hundreds of others (the agent counts as heard either way)
         this.workers = new ThreadPoolExecutor(settings.syncThreads(), settings.syncThreads(), 60, TimeUnit.SECONDS,

@@ -35,10 +35,21 @@ public final class SyncService {
     private static final Logger LOG = LoggerFactory.getLogger(SyncService.class);
     static final int MAX_COMMANDS = 2000;
 
-    /** The answer to a sync: an HTTP status and a JSON body. */
-    public record Answer(int status, byte[] body) {
+    /**
+     * The answer to a sync: an HTTP status, a JSON body, and whether the sync counted as its agent's contact (the
+     * endpoint then sends {@link Wire#HEARD}).
+     */
+    public record Answer(int status, byte[] body, boolean heard) {
+        Answer(int status, byte[] body) {
+            this(status, body, false);
+        }
+
         static Answer error(int status, String message) {
             return new Answer(status, ("{\"error\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8));
+        }
+
+        Answer asHeard() {
+            return new Answer(status, body, true);
         }
     }
 
@@ -96,11 +107,12 @@ public final class SyncService {
             return;
         }
         contacts.arrived(pilot);
+        Reply heard = answer -> reply.send(answer.asHeard());
         try {
-            workers.execute(() -> handle(pilot, body, reply));
+            workers.execute(() -> handle(pilot, body, heard));
         } catch (RejectedExecutionException e) {
             contacts.answered(pilot);
-            reply.send(Answer.error(503, "busy, try again"));
+            heard.send(Answer.error(503, "busy, try again"));
         }
     }
 
