@@ -9,11 +9,14 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.HashSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,15 +55,7 @@ class SlowEngineTest {
                     session.processEngine().getProcessEngineConfiguration();
             List<ComputeUnit> units;
             try (Connection blocker = cfg.getDataSource().getConnection()) {
-                blocker.setAutoCommit(false);
-                try (PreparedStatement ps = blocker.prepareStatement("SELECT LAST_SEQ FROM PF_REPORT_CURSOR"
-                        + " WHERE SESSION_ID = ? AND PILOT = ? FOR UPDATE")) {
-                    ps.setString(1, session.uid());
-                    ps.setString(2, pilot.uid());
-                    try (ResultSet rs = ps.executeQuery()) {
-                        assertThat(rs.next()).isTrue();
-                    }
-                }
+                lockReportCursor(blocker, session.uid(), pilot.uid());
                 List<ComputeUnitDescription> ds = new ArrayList<>();
                 for (int i = 0; i < 20; i++) {
                     ds.add(ComputeUnitDescription.builder().executable("/bin/true").build());
@@ -188,7 +183,7 @@ class SlowEngineTest {
                     CompletableFuture<FakeAgent.Answer> next = syncLater(fake, cfg, List.of());
                     try {
                         busy = next.get(500, TimeUnit.MILLISECONDS); // answered at once: the queue is full
-                    } catch (java.util.concurrent.TimeoutException queued) {
+                    } catch (TimeoutException queued) {
                         waiting.add(next);
                     }
                 }
@@ -216,12 +211,11 @@ class SlowEngineTest {
     }
 
     /** Threads for syncs sent in the background (each waits for its answer). */
-    private static final java.util.concurrent.ExecutorService SYNCS =
-            java.util.concurrent.Executors.newCachedThreadPool(r -> {
-                Thread t = new Thread(r, "fake-sync");
-                t.setDaemon(true);
-                return t;
-            });
+    private static final ExecutorService SYNCS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "fake-sync");
+        t.setDaemon(true);
+        return t;
+    });
 
     private static void lockReportCursor(Connection blocker, String sessionId, String pilotUid) throws Exception {
         blocker.setAutoCommit(false);
