@@ -47,7 +47,9 @@ class StrandedUnitsTest {
             List<ComputeUnit> units = submitted.get();
             assertThat(a.waitFor(Duration.ofSeconds(60))).isEqualTo(PilotState.CANCELED);
             List<UnitState> states = umgr.waitUnits(List.of(), List.of(), Duration.ofMinutes(3));
-            assertThat(states).hasSize(1500).containsOnly(UnitState.DONE, UnitState.CANCELED);
+            // Which units a's cancel catches depends on the machine's speed (a fast one may finish all of a's units
+            // before the cancel reaches its agent): every unit ends DONE or CANCELED, none is stranded.
+            assertThat(states).hasSize(1500).isSubsetOf(UnitState.DONE, UnitState.CANCELED);
             for (ComputeUnit u : units) {
                 if (u.state() == UnitState.CANCELED) {
                     assertThat(u.pilot()).contains(a.uid());
