@@ -83,6 +83,16 @@ public final class StateModel<S extends Enum<S>> {
         return finals.contains(state);
     }
 
+    /**
+     * Whether an entity in {@code current} has reached or passed {@code target}: it is there, or {@code current}
+     * lies after {@code target} on the table's regular edges (RADICAL-Pilot's wait semantics; a final state that
+     * does not lie after {@code target}, such as FAILED for EXECUTING's successor DONE, is not "passed" here: the
+     * caller decides whether ending counts).
+     */
+    public boolean reachedOrPassed(S current, S target) {
+        return current == target || forward.get(target).contains(current);
+    }
+
     public List<Transition<S>> transitions() {
         return transitions;
     }

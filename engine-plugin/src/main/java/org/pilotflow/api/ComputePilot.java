@@ -29,10 +29,20 @@ public interface ComputePilot {
     /** The last lines of the agent's log, when the resource is reachable from here; empty otherwise. */
     String log();
 
-    /** Blocks until the pilot is in one of {@code states} (any final state when empty). */
+    /** Blocks until the pilot has reached or passed one of {@code states}, or is final (any final state when empty). */
     PilotState waitFor(Duration timeout, PilotState... states);
 
+    /** Requests the cancel and returns; {@link #waitFor} sees it end ({@link PilotManager#cancelPilots} waits). */
     void cancel();
 
     void registerCallback(PilotCallback callback);
+
+    /** Like {@link #registerCallback(PilotCallback)}, passing {@code data} to every call (RP's {@code cb_data}). */
+    <T> void registerCallback(PilotDataCallback<T> callback, T data);
+
+    /** Removes every registration of {@code callback}; false when it was not registered. */
+    boolean unregisterCallback(PilotCallback callback);
+
+    /** Removes every registration of {@code callback} (whatever its data); false when it was not registered. */
+    boolean unregisterCallback(PilotDataCallback<?> callback);
 }

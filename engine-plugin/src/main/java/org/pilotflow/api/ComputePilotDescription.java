@@ -76,6 +76,19 @@ public record ComputePilotDescription(
         if (memoryMb < 0) {
             throw new BadParameter(prefix + "memoryMb", memoryMb, "an integer >= 0 (MiB)");
         }
+        text(prefix + "resource", resource, 200);
+        text(prefix + "queue", queue, 200);
+        text(prefix + "project", project, 200);
+        text(prefix + "accessSchema", accessSchema, 200);
+        text(prefix + "sandbox", sandbox, 1000);
+    }
+
+    // these go into batch scripts, paths and database columns: no NUL, and a length any of them takes
+    private static void text(String field, String value, int maxChars) {
+        ComputeUnitDescription.noNul(field, value);
+        if (value != null && value.length() > maxChars) {
+            throw new BadParameter(field, value, "at most " + maxChars + " characters");
+        }
     }
 
     public static Builder builder() {

@@ -39,13 +39,23 @@ public interface ComputeUnit {
     /** The slots the unit ran on, as {@code host:core} entries. */
     List<String> slots();
 
-    /** Blocks until the unit is in one of {@code states} (any final state when empty). */
+    /** Blocks until the unit has reached or passed one of {@code states}, or is final (any final state when empty). */
     UnitState waitFor(Duration timeout, UnitState... states);
 
+    /** Requests the cancel and returns; {@link #waitFor} sees it end ({@link UnitManager#cancelUnits} waits). */
     void cancel();
 
     /** Completes (never exceptionally) once the unit reached DONE, FAILED or CANCELED. */
     CompletableFuture<ComputeUnit> completion();
 
     void registerCallback(UnitCallback callback);
+
+    /** Like {@link #registerCallback(UnitCallback)}, passing {@code data} to every call (RP's {@code cb_data}). */
+    <T> void registerCallback(UnitDataCallback<T> callback, T data);
+
+    /** Removes every registration of {@code callback}; false when it was not registered. */
+    boolean unregisterCallback(UnitCallback callback);
+
+    /** Removes every registration of {@code callback} (whatever its data); false when it was not registered. */
+    boolean unregisterCallback(UnitDataCallback<?> callback);
 }

@@ -49,6 +49,11 @@ public record ComputeUnitDescription(
                                   @JsonProperty("restartable") boolean restartable,
                                   @JsonProperty("pilot") String pilot,
                                   @JsonProperty("mpi") boolean mpi) {
+        // checked before the copies: List.copyOf and Map.copyOf throw a bare NullPointerException on a null entry
+        checkEntries("arguments", arguments);
+        checkEntries("preExec", preExec);
+        checkEntries("postExec", postExec);
+        checkEnvironment(environment);
         this.name = name;
         this.executable = executable;
         this.arguments = arguments == null ? List.of() : List.copyOf(arguments);
@@ -66,10 +71,18 @@ public record ComputeUnitDescription(
         validate("");
     }
 
+    /**
+     * The most characters a description's strings may hold in all (executable, arguments, environment, preExec,
+     * postExec, names): a unit is a row of the engine's database and a process's argv and environment, so a
+     * description this large is a mistake (put bulk data in a file and stage it).
+     */
+    public static final int MAX_TEXT_CHARS = 128 * 1024;
+
     void validate(String prefix) {
         if (executable == null || executable.isBlank()) {
             throw new BadParameter(prefix + "executable", executable, "a program path or name");
         }
+        noNul(prefix + "executable", executable);
         if (cores <= 0) {
             throw new BadParameter(prefix + "cores", cores, "an integer > 0");
         }
@@ -79,26 +92,78 @@ public record ComputeUnitDescription(
         if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
             throw new BadParameter(prefix + "timeout", timeout, "a positive duration, or null for no limit");
         }
+        noNul(prefix + "name", name);
+        noNul(prefix + "pilot", pilot);
         checkFileName(prefix + "stdout", stdout);
         checkFileName(prefix + "stderr", stderr);
+        long chars = length(name) + executable.length() + length(pilot) + stdout.length() + stderr.length();
+        chars += listChars(prefix + "arguments", arguments);
+        chars += listChars(prefix + "preExec", preExec);
+        chars += listChars(prefix + "postExec", postExec);
         for (Map.Entry<String, String> e : environment.entrySet()) {
-            if (e.getKey().isEmpty() || e.getKey().contains("=") || e.getKey().indexOf('\0') >= 0
-                    || e.getValue() == null) {
-                throw new BadParameter(prefix + "environment", e.getKey(),
-                        "variable names without '=' or NUL, with non-null values");
+            String key = e.getKey();
+            if (key.isEmpty() || key.contains("=") || key.indexOf('\0') >= 0) {
+                throw new BadParameter(prefix + "environment", key, "variable names that are not empty, "
+                        + "without '=' or NUL");
+            }
+            noNul(prefix + "environment[" + key + "]", e.getValue());
+            chars += key.length() + e.getValue().length();
+        }
+        if (chars > MAX_TEXT_CHARS) {
+            throw new BadParameter(prefix + "(description)", chars + " characters",
+                    "at most " + MAX_TEXT_CHARS + " characters in all its strings (put bulk data in a file)");
+        }
+    }
+
+    private static void checkEntries(String field, List<String> values) {
+        if (values != null) {
+            for (int i = 0; i < values.size(); i++) {
+                if (values.get(i) == null) {
+                    throw new BadParameter(field + "[" + i + "]", null, "a string (a list without null entries)");
+                }
             }
         }
-        for (String a : arguments) {
-            if (a == null) {
-                throw new BadParameter(prefix + "arguments", arguments, "a list without null entries");
+    }
+
+    private static void checkEnvironment(Map<String, String> environment) {
+        if (environment != null) {
+            for (Map.Entry<String, String> e : environment.entrySet()) {
+                if (e.getKey() == null) {
+                    throw new BadParameter("environment", null, "variable names that are not null");
+                }
+                if (e.getValue() == null) {
+                    throw new BadParameter("environment[" + e.getKey() + "]", null,
+                            "a string value (null is not a value; leave the variable out instead)");
+                }
             }
+        }
+    }
+
+    private static long listChars(String field, List<String> values) {
+        long n = 0;
+        for (int i = 0; i < values.size(); i++) {
+            noNul(field + "[" + i + "]", values.get(i));
+            n += values.get(i).length();
+        }
+        return n;
+    }
+
+    private static long length(String s) {
+        return s == null ? 0 : s.length();
+    }
+
+    /** A NUL cannot pass through argv, the environment or a file name: it would end the string early there. */
+    static void noNul(String field, String value) {
+        if (value != null && value.indexOf('\0') >= 0) {
+            throw new BadParameter(field, value, "text without NUL characters");
         }
     }
 
     // output files stay inside the unit sandbox
     private static void checkFileName(String field, String name) {
-        if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {
-            throw new BadParameter(field, name, "a plain file name inside the unit sandbox (no '/', not '..')");
+        if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..") || name.indexOf('\0') >= 0
+                || name.length() > 255) {
+            throw new BadParameter(field, name, "a plain file name inside the unit sandbox (no '/' or NUL, not '..', at most 255 characters)");
         }
     }
 

@@ -14,8 +14,6 @@ import org.pilotflow.internal.session.SessionService;
 import org.pilotflow.internal.session.SessionState;
 import org.pilotflow.plugin.PilotFlowConfig;
 import org.pilotflow.plugin.PilotFlowPlugin;
-import org.pilotflow.resource.config.ResourceConfigException;
-import org.pilotflow.resource.config.ResourceRegistry;
 import org.pilotflow.resource.ssh.SshCredentials;
 
 /**
@@ -66,6 +64,7 @@ public final class Session implements AutoCloseable {
 
     /** A new session on an engine the application built with {@link PilotFlowPlugin}. */
     public static Session attach(ProcessEngine engine) {
+        BadParameter.requireNonNull(engine, "engine", "a process engine built with PilotFlowPlugin");
         return new Session(SessionService.of(engine).create(), engine, null);
     }
 
@@ -79,11 +78,20 @@ public final class Session implements AutoCloseable {
      * node on the session's database can open it, also while another node has it open.
      */
     public static Session reconnect(ProcessEngine engine, String sessionId) {
+        BadParameter.requireNonNull(engine, "engine", "a process engine built with PilotFlowPlugin");
+        requireSessionId(sessionId);
         return new Session(SessionService.of(engine).reconnect(sessionId), engine, null);
     }
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    private static void requireSessionId(String sessionId) {
+        if (sessionId == null || sessionId.isBlank()) {
+            throw new BadParameter("sessionId", sessionId, "the id of an existing session, e.g. "
+                    + "session.20261121.101500.a1b2c3 (Session.uid())");
+        }
     }
 
     /** The session id, e.g. {@code session.20261121.101500.a1b2c3}: keep it to reconnect. */
@@ -96,27 +104,20 @@ public final class Session implements AutoCloseable {
     }
 
     /** The resource configurations this engine knows; add or load more here. */
-    public ResourceRegistry resources() {
-        return state.resourceRegistry();
+    public ResourceConfigs resources() {
+        return new ResourceConfigs(state);
     }
 
     /**
      * Adds or overrides resource configurations from every {@code resource_<site>.json} in {@code directory}.
      * All or nothing: an invalid file changes nothing and gives a {@link BadParameter} whose field names the file
-     * and the key (e.g. {@code resource_mysite.json: mysite.cluster/cores_per_node}).
+     * and the key (e.g. {@code resource_mysite.json: mysite.cluster/cores_per_node}) or the line and column of a
+     * JSON syntax error.
      *
      * @return the labels loaded
      */
     public List<String> loadResourceConfigs(Path directory) {
-        try {
-            List<String> labels = state.resourceRegistry().loadDirectory(directory);
-            state.resourcesChanged();
-            return labels;
-        } catch (ResourceConfigException e) {
-            String field = (e.file() == null ? "" : Path.of(e.file()).getFileName() + ": ")
-                    + (e.key() == null ? "(file)" : e.key());
-            throw new BadParameter(field, e.value(), e.expected() == null ? e.getMessage() : e.expected(), e);
-        }
+        return resources().loadDirectory(directory);
     }
 
     /**
@@ -126,11 +127,16 @@ public final class Session implements AutoCloseable {
      * a resource), so after an engine restart add them again before pilots on SSH resources are watched.
      */
     public void addContext(SshCredentials credentials) {
+        BadParameter.requireNonNull(credentials, "credentials", "SSH credentials (SshCredentials.builder())");
         state.sshConnections().defaultCredentials(credentials);
     }
 
     /** Adds SSH credentials for one host (as written in the resources' endpoints), overriding the default. */
     public void addContext(String host, SshCredentials credentials) {
+        if (host == null || host.isBlank()) {
+            throw new BadParameter("host", host, "a host name as written in the resources' endpoints");
+        }
+        BadParameter.requireNonNull(credentials, "credentials", "SSH credentials (SshCredentials.builder())");
         state.sshConnections().credentials(host, credentials);
     }
 
@@ -145,6 +151,7 @@ public final class Session implements AutoCloseable {
     }
 
     public UnitManager createUnitManager(SchedulerPolicy policy) {
+        BadParameter.requireNonNull(policy, "policy", "one of " + java.util.Arrays.toString(SchedulerPolicy.values()));
         requireOpen();
         return state.createUnitManager(policy);
     }
@@ -226,12 +233,13 @@ public final class Session implements AutoCloseable {
 
         /** The work directory (default {@code ./pilotflow-work}): database, logs. */
         public Builder workDirectory(Path dir) {
+            BadParameter.requireNonNull(dir, "workDirectory", "a directory path");
             config = config.toBuilder().workDirectory(dir).build();
             return this;
         }
 
         public Builder config(PilotFlowConfig c) {
-            config = c;
+            config = BadParameter.requireNonNull(c, "config", "a PilotFlowConfig (PilotFlowConfig.builder())");
             return this;
         }
 
@@ -257,6 +265,9 @@ public final class Session implements AutoCloseable {
          * passed, without the cost of variable history). See the README for the measured cost of each level.
          */
         public Builder historyLevel(String level) {
+            if (level == null || !java.util.Set.of("none", "activity", "audit", "full", "auto").contains(level)) {
+                throw new BadParameter("historyLevel", level, "one of none, activity, audit, full, auto");
+            }
             historyLevel = level;
             return this;
         }
@@ -274,6 +285,7 @@ public final class Session implements AutoCloseable {
         }
 
         public Session reconnect(String sessionId) {
+            requireSessionId(sessionId);
             PilotFlowPlugin plugin = new PilotFlowPlugin(config);
             ProcessEngine engine = buildEngine(plugin);
             try {

@@ -22,7 +22,15 @@ public interface UnitManager extends AutoCloseable {
     }
 
     /** Stops binding new units to these pilots; units already bound stay where they are. */
-    void removePilots(Collection<String> pilotUids);
+    default void removePilots(Collection<String> pilotUids) {
+        removePilots(pilotUids, false);
+    }
+
+    /**
+     * Stops binding new units to these pilots (each must be one of this manager's); with {@code drain}, then
+     * waits until every unit bound to them is final (RADICAL-Pilot's {@code remove_pilots(drain=True)}).
+     */
+    void removePilots(Collection<String> pilotUids, boolean drain);
 
     List<String> listPilots();
 
@@ -42,15 +50,40 @@ public interface UnitManager extends AutoCloseable {
     List<ComputeUnit> getUnits(Collection<String> uids);
 
     /**
-     * Blocks until every listed unit (all when empty) is in one of {@code states} (any final state when empty),
-     * and returns their states in order; throws {@link WaitTimeout} when time runs out.
+     * Blocks until every listed unit (all when empty) has reached or passed one of {@code states}, or is final
+     * (any final state when {@code states} is empty), and returns their states in order; throws
+     * {@link WaitTimeout} when time runs out (null: no limit). As in RADICAL-Pilot, waiting for EXECUTING returns
+     * for a unit already DONE, and waiting for DONE returns for a unit that FAILED: the returned states say which.
      */
     List<UnitState> waitUnits(Collection<String> uids, Collection<UnitState> states, Duration timeout);
 
-    /** Cancels the listed units (all when empty). Units already final are left as they are. */
-    void cancelUnits(Collection<String> uids);
+    /**
+     * Cancels the listed units (all when empty) and waits until each is final; units already final are left as
+     * they are. A unit that ends DONE or FAILED before its cancel reaches the agent keeps that state.
+     */
+    default void cancelUnits(Collection<String> uids) {
+        cancelUnits(uids, null);
+    }
+
+    /**
+     * Cancels the listed units (all when empty) and waits at most {@code timeout} (null: no limit) until each is
+     * final; returns their states in order; {@link WaitTimeout} when time runs out (the cancels stay requested).
+     */
+    List<UnitState> cancelUnits(Collection<String> uids, Duration timeout);
+
+    /** Requests the cancels at once and completes with the units' final states (never with a timeout). */
+    java.util.concurrent.CompletableFuture<List<UnitState>> cancelUnitsAsync(Collection<String> uids);
 
     void registerCallback(UnitCallback callback);
+
+    /** Like {@link #registerCallback(UnitCallback)}, passing {@code data} to every call (RP's {@code cb_data}). */
+    <T> void registerCallback(UnitDataCallback<T> callback, T data);
+
+    /** Removes every registration of {@code callback}; false when it was not registered. */
+    boolean unregisterCallback(UnitCallback callback);
+
+    /** Removes every registration of {@code callback} (whatever its data); false when it was not registered. */
+    boolean unregisterCallback(UnitDataCallback<?> callback);
 
     /** Closes the manager; with {@code terminate}, cancels its unfinished units. */
     void close(boolean terminate);

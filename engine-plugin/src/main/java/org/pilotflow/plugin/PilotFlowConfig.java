@@ -2,7 +2,7 @@ package org.pilotflow.plugin;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Objects;
+import org.pilotflow.api.BadParameter;
 
 /**
  * PilotFlow's settings, validated at construction (one immutable object, HikariCP style). Essential: the work
@@ -41,10 +41,13 @@ public record PilotFlowConfig(
         int launchThreads) {
 
     public PilotFlowConfig {
-        Objects.requireNonNull(workDirectory, "workDirectory");
-        Objects.requireNonNull(endpointHost, "endpointHost");
+        BadParameter.requireNonNull(workDirectory, "workDirectory", "a directory path");
+        if (endpointHost == null || endpointHost.isBlank()) {
+            throw new BadParameter("endpointHost", endpointHost, "a host name or address of this machine that agents"
+                    + " can reach");
+        }
         if (endpointPort < 0 || endpointPort > 65535) {
-            throw new IllegalArgumentException("endpointPort is " + endpointPort + ", expected 0..65535");
+            throw new BadParameter("endpointPort", endpointPort, "0..65535 (0: any free port)");
         }
         positive("heartbeatInterval", heartbeatInterval);
         positive("heartbeatTimeout", heartbeatTimeout);
@@ -53,20 +56,20 @@ public record PilotFlowConfig(
         positive("cancelGrace", cancelGrace);
         positive("jobPollInterval", jobPollInterval);
         if (syncThreads < 1 || syncThreads > 256) {
-            throw new IllegalArgumentException("syncThreads is " + syncThreads + ", expected 1..256");
+            throw new BadParameter("syncThreads", syncThreads, "1..256");
         }
         if (launchThreads < 1 || launchThreads > 256) {
-            throw new IllegalArgumentException("launchThreads is " + launchThreads + ", expected 1..256");
+            throw new BadParameter("launchThreads", launchThreads, "1..256");
         }
         if (heartbeatTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
-            throw new IllegalArgumentException("heartbeatTimeout is " + heartbeatTimeout
-                    + ", expected at least twice heartbeatInterval (" + heartbeatInterval + ")");
+            throw new BadParameter("heartbeatTimeout", heartbeatTimeout, "at least twice heartbeatInterval ("
+                    + heartbeatInterval + ")");
         }
     }
 
     private static void positive(String name, Duration d) {
         if (d == null || d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(name + " is " + d + ", expected a positive duration");
+            throw new BadParameter(name, d, "a positive duration");
         }
     }
 
@@ -123,6 +126,7 @@ public record PilotFlowConfig(
         public Builder launchThreads(int v) { launchThreads = v; return this; }
 
         public PilotFlowConfig build() {
+            BadParameter.requireNonNull(workDirectory, "workDirectory", "a directory path");
             return new PilotFlowConfig(workDirectory.toAbsolutePath().normalize(), resourceDirectory, endpointHost,
                     endpointPort, heartbeatInterval, heartbeatTimeout, orphanTimeout, launchTimeout, cancelGrace,
                     jobPollInterval, syncThreads, launchThreads);

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pilotflow.api.BadParameter;
 import org.pilotflow.api.ComputePilotDescription;
+import org.pilotflow.api.ComputeUnit;
 import org.pilotflow.api.ComputeUnitDescription;
 import org.pilotflow.api.PilotManager;
 import org.pilotflow.api.Session;
@@ -130,6 +131,128 @@ class BadInputTest {
         assertBad(() -> umgr.submitUnits(List.of(ComputeUnitDescription.builder().executable("/bin/true").build(),
                 ComputeUnitDescription.builder().executable("/bin/true").pilot("pilot.0042").build())),
                 "units[1].pilot", "one of this unit manager's pilots");
+        assertNothingStarted();
+    }
+
+    @Test
+    void nulCharactersAreRefusedWhereverTheyCouldCutAStringShort() {
+        ComputeUnitDescription.Builder ok = ComputeUnitDescription.builder().executable("/bin/echo");
+        assertBad(() -> ComputeUnitDescription.builder().executable("/bin/ec\0ho").build(), "executable", "NUL");
+        assertBad(() -> ok.arguments("a", "b\0c").build(), "arguments[1]", "NUL");
+        assertBad(() -> ok.arguments(List.of()).environment(java.util.Map.of("A", "x\0y")).build(), "environment[A]",
+                "NUL");
+        assertBad(() -> ok.environment(java.util.Map.of()).stdout("out\0.txt").build(), "stdout", "NUL");
+        assertBad(() -> ok.stdout(null).preExec(List.of("echo \0")).build(), "preExec[0]", "NUL");
+        assertBad(() -> LocalFixture.localPilot(work, 1).queue("de\0bug").build(), "queue", "NUL");
+        // the message shows the NUL, not a string cut short by it
+        assertThatThrownBy(() -> ok.preExec(List.of()).arguments("b\0c").build())
+                .hasMessageContaining("'b\\0c'");
+    }
+
+    @Test
+    void nullEntriesAreBadParametersNotNullPointerExceptions() {
+        java.util.List<String> withNull = new java.util.ArrayList<>(List.of("a"));
+        withNull.add(null);
+        java.util.Map<String, String> nullValue = new java.util.HashMap<>();
+        nullValue.put("A", null);
+        java.util.Map<String, String> nullName = new java.util.HashMap<>();
+        nullName.put(null, "x");
+        ComputeUnitDescription.Builder ok = ComputeUnitDescription.builder().executable("/bin/echo");
+        assertBad(() -> ok.arguments(withNull).build(), "arguments[1]", "a string");
+        assertBad(() -> ok.arguments(List.of()).preExec(withNull).build(), "preExec[1]", "a string");
+        assertBad(() -> ok.preExec(List.of()).postExec(withNull).build(), "postExec[1]", "a string");
+        assertBad(() -> ok.postExec(List.of()).environment(nullValue).build(), "environment[A]", "a string value");
+        assertBad(() -> ok.environment(nullName).build(), "environment", "not null");
+        assertBad(() -> session.loadResourceConfigs(null), "directory", "directory");
+        assertBad(() -> session.resources().loadFile(null), "file", "resource_<site>.json");
+        assertBad(() -> umgr.removePilots(null), "pilotUids", "pilot uid");
+        assertBad(() -> umgr.removePilots(withNull), "pilotUids[1]", "pilot uid");
+        assertBad(() -> umgr.waitUnits(withNull, List.of(), Duration.ofSeconds(1)), "uids[1]", "unit uid");
+        assertBad(() -> pmgr.cancelPilots(withNull), "uids[1]", "pilot uid");
+        assertBad(() -> umgr.registerCallback((org.pilotflow.api.UnitCallback) null), "callback", "UnitCallback");
+        assertBad(() -> Session.reconnect(session.processEngine(), null), "sessionId", "an existing session");
+        assertBad(() -> Session.builder().workDirectory(work).reconnect(" "), "sessionId", "an existing session");
+        assertBad(() -> Session.attach(null), "engine", "PilotFlowPlugin");
+        assertBad(() -> session.createUnitManager(null), "policy", "ROUND_ROBIN");
+    }
+
+    @Test
+    void aDescriptionTooLargeForTheDatabaseIsRefusedUpFront() throws Exception {
+        String big = "x".repeat(ComputeUnitDescription.MAX_TEXT_CHARS);
+        assertThatThrownBy(() -> ComputeUnitDescription.builder().executable("/bin/echo").arguments(big).build())
+                .isInstanceOfSatisfying(BadParameter.class, e -> {
+                    assertThat(e.field()).isEqualTo("(description)");
+                    assertThat(e.getMessage()).contains("at most " + ComputeUnitDescription.MAX_TEXT_CHARS)
+                            .hasSizeLessThan(400); // the value is shortened, not repeated
+                });
+        assertBad(() -> LocalFixture.localPilot(work, 1).sandbox("/" + "s".repeat(2000)).build(), "sandbox",
+                "at most 1000 characters");
+        // just under the limit is stored and read back whole
+        ComputeUnitDescription largest = ComputeUnitDescription.builder().executable("/bin/echo")
+                .arguments("y".repeat(ComputeUnitDescription.MAX_TEXT_CHARS - 100)).build();
+        try (UnitManager other = session.createUnitManager()) {
+            ComputeUnit u = other.submitUnit(largest);
+            assertThat(other.getUnits(List.of(u.uid())).get(0).description()).isEqualTo(largest);
+            other.cancelUnits(List.of(u.uid()), Duration.ofSeconds(60));
+        }
+    }
+
+    @Test
+    void aPilotLargerThanItsResourceIsRefusedAndNothingStarts() throws Exception {
+        int cores = session.resources().get("local.localhost").coresPerNode();
+        assertBad(() -> pmgr.submitPilot(LocalFixture.localPilot(work, 100_000).build()), "pilots[0].cores",
+                "at most " + cores + ": local.localhost gives a pilot one node of " + cores + " cores");
+        assertBad(() -> pmgr.submitPilot(LocalFixture.localPilot(work, 1).gpus(4).build()), "pilots[0].gpus",
+                "local.localhost has no GPUs");
+        assertThat(pmgr.submitPilots(List.of())).isEmpty();
+
+        Path dir = Files.createDirectories(work.resolve("resources-limits"));
+        Files.writeString(dir.resolve("resource_limited.json"), """
+                { "cluster": {
+                    "schemas": { "local": { "job_manager_endpoint": "slurm://localhost/",
+                                            "filesystem_endpoint": "file://localhost/" } },
+                    "cores_per_node": 8, "gpus_per_node": 2, "max_nodes": 4, "max_runtime": 3600,
+                    "valid_roots": ["$TMPDIR"], "default_remote_workdir": "$TMPDIR" } }
+                """);
+        session.resources().loadDirectory(dir);
+        ComputePilotDescription.Builder b = LocalFixture.localPilot(work, 32).resource("limited.cluster");
+        assertBad(() -> pmgr.submitPilot(b.cores(33).build()), "pilots[0].cores",
+                "at most 32: limited.cluster gives a pilot at most 4 nodes of 8 cores");
+        assertBad(() -> pmgr.submitPilot(b.cores(8).gpus(9).build()), "pilots[0].gpus", "at most 8");
+        assertBad(() -> pmgr.submitPilot(b.gpus(0).runtime(Duration.ofHours(2)).build()), "pilots[0].runtime",
+                "at most PT1H (max_runtime of limited.cluster)");
+        assertNothingStarted();
+    }
+
+    @Test
+    void resourceErrorsThroughTheApiArePilotExceptionsNamingFileAndPlace() throws Exception {
+        Path dir = Files.createDirectories(work.resolve("resources-syntax"));
+        Path f = Files.writeString(dir.resolve("resource_typo.json"), """
+                { "cluster": {
+                    "cores_per_node": 4,
+                  }
+                }
+                """);
+        assertBad(() -> session.resources().loadFile(f), "resource_typo.json: line 3, column 3", "valid JSON");
+        assertBad(() -> session.loadResourceConfigs(dir), "resource_typo.json: line 3, column 3", "valid JSON");
+        Files.writeString(f, """
+                { "cluster": {
+                    "schemas": { "l": { "job_manager_endpoint": "fork://compute17.example.org/",
+                                        "filesystem_endpoint": "file://localhost/" } },
+                    "cores_per_node": 4 } }
+                """);
+        assertBad(() -> session.resources().loadFile(f),
+                "resource_typo.json: typo.cluster/schemas/l/job_manager_endpoint", "ssh://compute17.example.org/");
+        assertBad(() -> session.resources().get("typo.cluster"), "resource", "local.localhost");
+        assertBad(() -> session.resources().loadFile(work.resolve("resource_missing.json")),
+                "resource_missing.json: (file)", "readable");
+        assertThat(session.resources().labels()).doesNotContain("typo.cluster");
+        assertBad(() -> org.pilotflow.plugin.PilotFlowConfig.builder().syncThreads(0).build(), "syncThreads",
+                "1..256");
+        assertBad(() -> org.pilotflow.plugin.PilotFlowConfig.builder().heartbeatTimeout(Duration.ofMillis(1))
+                .build(), "heartbeatTimeout", "at least twice heartbeatInterval");
+        assertBad(() -> org.pilotflow.plugin.PilotFlowConfig.builder().workDirectory(null).build(), "workDirectory",
+                "a directory path");
         assertNothingStarted();
     }
 }

@@ -41,7 +41,7 @@ class ReportDeliveryTest {
     void shuffledDuplicatedReportsAreAppliedExactlyOnceInOrder() throws Exception {
         try (Session session = LocalFixture.session(work)) {
             FakeAgent fake = FakeAgent.install(session);
-            ComputePilot pilot = session.createPilotManager().submitPilot(LocalFixture.localPilot(work, 4).build());
+            ComputePilot pilot = session.createPilotManager().submitPilot(LocalFixture.localPilot(work, 2).build());
             AgentConfig cfg = fake.awaitLaunch(pilot.uid());
             UnitManager umgr = session.createUnitManager();
             List<String> callbacks = new CopyOnWriteArrayList<>();

@@ -23,6 +23,9 @@ public record JobManagerEndpoint(String uri, String scheme, Access access, JobMa
     static final String EXPECTED = "one of fork://localhost/, ssh://<host>/, slurm://localhost/, "
             + "slurm+ssh://<host>/, sge://localhost/, sge+ssh://<host>/";
 
+    /** The hosts a local scheme may name: this machine. */
+    static final java.util.Set<String> LOCAL_HOSTS = java.util.Set.of("localhost", "127.0.0.1", "[::1]");
+
     public JobManagerEndpoint {
         Objects.requireNonNull(uri, "uri");
         Objects.requireNonNull(access, "access");
@@ -52,6 +55,13 @@ public record JobManagerEndpoint(String uri, String scheme, Access access, JobMa
         }
         if (access == Access.LOCAL && (u.getUserInfo() != null || u.getPort() != -1)) {
             throw new IllegalArgumentException("a local endpoint takes no user or port");
+        }
+        // a local scheme runs its commands on the engine's machine, whatever host is written: only a name that
+        // means this machine is honest (to reach another host, use ssh:// or <batch>+ssh://)
+        if (access == Access.LOCAL && !LOCAL_HOSTS.contains(u.getHost().toLowerCase(java.util.Locale.ROOT))) {
+            throw new IllegalArgumentException(scheme + "://" + u.getHost() + "/ would run on this machine, not on "
+                    + u.getHost() + ": write " + scheme + "://localhost/, or " + ("fork".equals(scheme) ? "ssh"
+                    : scheme + "+ssh") + "://" + u.getHost() + "/ to reach that host");
         }
         return new JobManagerEndpoint(text, scheme, access, type, u.getUserInfo(), u.getHost(), u.getPort());
     }

@@ -33,6 +33,10 @@ import java.util.regex.Pattern;
  * <tr><td>cores_per_node</td><td>{@link #coresPerNode()}</td><td>required; integer &gt; 0 or {@code "auto"}
  *     ({@link Runtime#availableProcessors()} of this JVM when the entry is loaded)</td></tr>
  * <tr><td>gpus_per_node</td><td>{@link #gpusPerNode()}</td><td>0</td></tr>
+ * <tr><td>max_nodes</td><td>{@link #maxNodes()}</td><td>1 for {@code fork://} and {@code ssh://} (one host);
+ *     no limit for batch systems; an integer &gt; 0: the most nodes one pilot may ask for</td></tr>
+ * <tr><td>max_runtime</td><td>{@link #maxRuntime()}</td><td>no limit; seconds &gt; 0: the longest runtime a pilot
+ *     may ask for (the queue's wall-time limit)</td></tr>
  * <tr><td>default_remote_workdir</td><td>{@link #defaultRemoteWorkdir()}</td>
  *     <td>{@value #DEFAULT_REMOTE_WORKDIR}</td></tr>
  * <tr><td>valid_roots</td><td>{@link #validRoots()}</td><td>{@code [default_remote_workdir]}</td></tr>
@@ -110,6 +114,8 @@ public final class ResourceConfig {
     private final int coresPerNode;
     private final boolean coresPerNodeAuto;
     private final int gpusPerNode;
+    private final Integer maxNodes;
+    private final Duration maxRuntime;
     private final List<String> validRoots;
     private final boolean validRootsGiven;
     private final List<String> mandatoryArgs;
@@ -139,6 +145,8 @@ public final class ResourceConfig {
         this.coresPerNode = cores;
         this.coresPerNodeAuto = b.coresPerNodeAuto;
         this.gpusPerNode = b.gpusPerNode;
+        this.maxNodes = b.maxNodes;
+        this.maxRuntime = b.maxRuntime;
         this.validRoots = validRoots;
         this.validRootsGiven = b.validRoots != null;
         this.mandatoryArgs = List.copyOf(new LinkedHashSet<>(b.mandatoryArgs));
@@ -175,6 +183,8 @@ public final class ResourceConfig {
             b.coresPerNode(coresPerNode);
         }
         b.gpusPerNode = gpusPerNode;
+        b.maxNodes = maxNodes;
+        b.maxRuntime = maxRuntime;
         b.validRoots = validRootsGiven ? validRoots : null;
         b.mandatoryArgs = mandatoryArgs;
         b.defaultRemoteWorkdir = defaultRemoteWorkdir;
@@ -251,6 +261,21 @@ public final class ResourceConfig {
     public boolean coresPerNodeAuto() { return coresPerNodeAuto; }
 
     public int gpusPerNode() { return gpusPerNode; }
+
+    /**
+     * The most nodes one pilot may hold: {@code max_nodes} when given, else 1 where the default schema's job
+     * manager starts a plain process on one host ({@code fork://}, {@code ssh://}), else no limit (empty).
+     */
+    public java.util.OptionalInt maxNodes() {
+        if (maxNodes != null) {
+            return java.util.OptionalInt.of(maxNodes);
+        }
+        return jobManagerEndpoint().type() == JobManagerType.FORK ? java.util.OptionalInt.of(1)
+                : java.util.OptionalInt.empty();
+    }
+
+    /** The longest runtime a pilot may ask for ({@code max_runtime}), if the site set one. */
+    public Optional<Duration> maxRuntime() { return Optional.ofNullable(maxRuntime); }
 
     /**
      * The valid roots: as written for a remote resource, variables expanded and normalized for a local one;
@@ -463,6 +488,8 @@ public final class ResourceConfig {
         private Integer coresPerNode;
         private boolean coresPerNodeAuto;
         private int gpusPerNode;
+        private Integer maxNodes;
+        private Duration maxRuntime;
         private List<String> validRoots;
         private List<String> mandatoryArgs = List.of();
         private String defaultRemoteWorkdir = DEFAULT_REMOTE_WORKDIR;
@@ -510,6 +537,10 @@ public final class ResourceConfig {
         public Builder coresPerNodeAuto() { this.coresPerNode = null; this.coresPerNodeAuto = true; return this; }
 
         public Builder gpusPerNode(int v) { this.gpusPerNode = v; return this; }
+        /** The most nodes one pilot may ask for; null for the default (see {@link ResourceConfig#maxNodes()}). */
+        public Builder maxNodes(Integer v) { this.maxNodes = v; return this; }
+        /** The longest runtime a pilot may ask for; null for no limit. */
+        public Builder maxRuntime(Duration v) { this.maxRuntime = v; return this; }
 
         /** {@code null}: {@code [default_remote_workdir]}. */
         public Builder validRoots(List<String> v) { this.validRoots = v == null ? null : List.copyOf(v); return this; }
@@ -594,6 +625,11 @@ public final class ResourceConfig {
                 throw ResourceConfigException.badValue(null, k + "gpus_per_node", Json.render(gpusPerNode),
                         EXPECTED_GPUS);
             }
+            if (maxNodes != null && maxNodes <= 0) {
+                throw ResourceConfigException.badValue(null, k + "max_nodes", Json.render(maxNodes),
+                        "an integer > 0");
+            }
+            positive(k + "max_runtime", maxRuntime);
             nonBlank(k + "description", description, "a string");
             nonBlank(k + "notes", notes, "a string");
             if (defaultQueue != null) {

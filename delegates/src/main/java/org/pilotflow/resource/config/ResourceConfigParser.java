@@ -29,9 +29,9 @@ final class ResourceConfigParser {
     static final Pattern FILE_NAME = Pattern.compile("resource_(.*)\\.json");
 
     static final List<String> KEYS = List.of("description", "notes", "schemas", "default_schema", "default_queue",
-            "cores_per_node", "gpus_per_node", "valid_roots", "mandatory_args", "default_remote_workdir",
-            "launch_methods", "agent_java", "agent_jvm_args", "pre_bootstrap", "heartbeat_interval",
-            "heartbeat_timeout", "channel", "host_key_checking", "job_manager_environment",
+            "cores_per_node", "gpus_per_node", "max_nodes", "max_runtime", "valid_roots", "mandatory_args",
+            "default_remote_workdir", "launch_methods", "agent_java", "agent_jvm_args", "pre_bootstrap",
+            "heartbeat_interval", "heartbeat_timeout", "channel", "host_key_checking", "job_manager_environment",
             "sge_parallel_environment");
 
     private final String file;
@@ -124,6 +124,8 @@ final class ResourceConfigParser {
                     }
                 }
                 case "gpus_per_node" -> b.gpusPerNode(integer(key, v, ResourceConfig.EXPECTED_GPUS));
+                case "max_nodes" -> b.maxNodes(integer(key, v, "an integer > 0"));
+                case "max_runtime" -> b.maxRuntime(seconds(key, v));
                 case "valid_roots" -> b.validRoots(strings(key, v, ResourceConfig.EXPECTED_ROOTS));
                 case "mandatory_args" -> b.mandatoryArgs(strings(key, v,
                         "a list of names from " + ResourceConfig.MANDATORY_ARG_NAMES));

@@ -39,6 +39,27 @@ class ResourceConfigChecksTest {
     }
 
     @Test
+    void maxNodesDefaultsToOneHostForForkAndSshAndToNoLimitForBatchSystems() throws Exception {
+        assertThat(local(List.of("/tmp"), "/tmp/pf").maxNodes()).hasValue(1);
+        assertThat(ResourceConfig.builder("test.ssh").schema("ssh", "ssh://h/", "sftp://h/").coresPerNode(4)
+                .build().maxNodes()).hasValue(1);
+        assertThat(remote().maxNodes()).isEmpty();
+        assertThat(remote().maxRuntime()).isEmpty();
+        Path f = java.nio.file.Files.writeString(dir.resolve("resource_site.json"), """
+                {"cluster": {"schemas": {"ssh": {"job_manager_endpoint": "slurm+ssh://login.example.org/",
+                                                 "filesystem_endpoint": "sftp://login.example.org/"}},
+                             "cores_per_node": 48, "max_nodes": 16, "max_runtime": 86400,
+                             "valid_roots": ["/scratch"], "default_remote_workdir": "/scratch/pf"}}
+                """);
+        ResourceRegistry r = ResourceRegistry.empty();
+        r.loadFile(f);
+        ResourceConfig c = r.get("site.cluster");
+        assertThat(c.maxNodes()).hasValue(16);
+        assertThat(c.maxRuntime()).contains(java.time.Duration.ofDays(1));
+        assertThat(c.toBuilder().build().maxNodes()).hasValue(16); // kept by toBuilder
+    }
+
+    @Test
     void sandboxUnderARootPasses() {
         ResourceConfig c = local(List.of("/tmp"), "/tmp/pf");
         assertThat(c.checkSandbox(Path.of("/tmp/pf/pilot.1"))).isEqualTo(Path.of("/tmp/pf/pilot.1"));

@@ -88,6 +88,11 @@ class ResourceConfigFileErrorsTest {
             job_manager_environment | '{"SLURM_CONF": 5}'             | job_manager_environment/SLURM_CONF        | 5                                | a string without NUL characters
             sge_parallel_environment | '"my pe"'                      | sge_parallel_environment                  | '"my pe"'                        | a parallel environment name
             sge_parallel_environment | 4                              | sge_parallel_environment                  | 4                                | a parallel environment name
+            schemas                | '{"l": {"job_manager_endpoint": "fork://compute17.example.org/", "filesystem_endpoint": "file://localhost/"}}' | schemas/l/job_manager_endpoint | '"fork://compute17.example.org/"' | would run on this machine, not on compute17.example.org: write fork://localhost/, or ssh://compute17.example.org/
+            schemas                | '{"l": {"job_manager_endpoint": "slurm://login1/", "filesystem_endpoint": "file://localhost/"}}' | schemas/l/job_manager_endpoint | '"slurm://login1/"' | or slurm+ssh://login1/ to reach that host
+            max_nodes              | 0                                 | max_nodes                                 | 0                                | an integer > 0
+            max_nodes              | '"all"'                           | max_nodes                                 | '"all"'                          | an integer > 0
+            max_runtime            | -60                               | max_runtime                               | -60                              | a number of seconds > 0
             cors_per_node          | 8                                 | cors_per_node                             | 8                                | starting with "_" (did you mean "cores_per_node"?)
             """)
     void badValueIsNamed(String key, String json, String errorKey, String errorValue, String expected)

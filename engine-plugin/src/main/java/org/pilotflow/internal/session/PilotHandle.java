@@ -7,6 +7,7 @@ import org.pilotflow.api.BadParameter;
 import org.pilotflow.api.ComputePilot;
 import org.pilotflow.api.ComputePilotDescription;
 import org.pilotflow.api.PilotCallback;
+import org.pilotflow.api.PilotDataCallback;
 import org.pilotflow.api.StateEntry;
 import org.pilotflow.internal.store.PilotRecord;
 import org.pilotflow.model.PilotState;
@@ -68,7 +69,8 @@ final class PilotHandle implements ComputePilot {
 
     @Override
     public PilotState waitFor(Duration timeout, PilotState... states) {
-        return PilotManagerImpl.waitFor(session, List.of(view), List.of(states), timeout).get(0);
+        return PilotManagerImpl.waitFor(session, List.of(view), states == null ? null : java.util.Arrays.asList(states),
+                timeout).get(0);
     }
 
     @Override
@@ -78,10 +80,23 @@ final class PilotHandle implements ComputePilot {
 
     @Override
     public void registerCallback(PilotCallback callback) {
-        if (callback == null) {
-            throw new BadParameter("callback", null, "a PilotCallback");
-        }
         view.callbacks.add(callback);
+    }
+
+    @Override
+    public <T> void registerCallback(PilotDataCallback<T> callback, T data) {
+        BadParameter.requireNonNull(callback, "callback", "a PilotDataCallback");
+        view.callbacks.add(new Callbacks.BoundPilot<>(callback, data));
+    }
+
+    @Override
+    public boolean unregisterCallback(PilotCallback callback) {
+        return view.callbacks.remove(callback);
+    }
+
+    @Override
+    public boolean unregisterCallback(PilotDataCallback<?> callback) {
+        return view.callbacks.remove(callback);
     }
 
     @Override

@@ -4,11 +4,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.pilotflow.api.BadParameter;
 import org.pilotflow.api.ComputePilot;
 import org.pilotflow.api.ComputePilotDescription;
 import org.pilotflow.api.PilotCallback;
+import org.pilotflow.api.PilotDataCallback;
 import org.pilotflow.api.PilotManager;
 import org.pilotflow.api.WaitTimeout;
 import org.pilotflow.internal.store.PilotKey;
@@ -27,7 +29,7 @@ final class PilotManagerImpl implements PilotManager {
 
     private final SessionState session;
     private final String uid;
-    private final List<PilotCallback> callbacks = new CopyOnWriteArrayList<>();
+    private final Callbacks<PilotCallback> callbacks = new Callbacks<>("PilotCallback");
     private volatile boolean closed;
 
     PilotManagerImpl(SessionState session, String uid, boolean closed) {
@@ -89,6 +91,7 @@ final class PilotManagerImpl implements PilotManager {
         if (uids == null || uids.isEmpty()) {
             return session.pilotsOf(uid);
         }
+        BadParameter.requireNoNulls(uids, "uids", "a pilot uid");
         List<PilotView> out = new ArrayList<>();
         for (String u : uids) {
             PilotView v = session.pilotView(u);
@@ -121,10 +124,36 @@ final class PilotManagerImpl implements PilotManager {
     }
 
     @Override
-    public void cancelPilots(Collection<String> uids) {
-        for (PilotView v : views(uids)) {
-            cancel(session, v.current.key());
+    public List<PilotState> cancelPilots(Collection<String> uids, Duration timeout) {
+        List<PilotView> views = requestCancels(uids);
+        return waitFor(session, views, null, timeout);
+    }
+
+    @Override
+    public CompletableFuture<List<PilotState>> cancelPilotsAsync(Collection<String> uids) {
+        List<PilotView> views = requestCancels(uids);
+        return CompletableFuture.supplyAsync(() -> waitFor(session, views, null, null), WAITERS);
+    }
+
+    /**
+     * Waits for asynchronous pilot cancels: a pilot view has no completion future, and waiting for a handful of
+     * pilots is cheap; daemon threads, so a forgotten future keeps no application alive.
+     */
+    private static final java.util.concurrent.Executor WAITERS = java.util.concurrent.Executors.newCachedThreadPool(
+            r -> {
+                Thread t = new Thread(r, "pilotflow-cancel-wait");
+                t.setDaemon(true);
+                return t;
+            });
+
+    private List<PilotView> requestCancels(Collection<String> uids) {
+        List<PilotView> views = views(uids);
+        for (PilotView v : views) {
+            if (!v.current.isFinal()) {
+                cancel(session, v.current.key());
+            }
         }
+        return views;
     }
 
     static void cancel(SessionState session, PilotKey key) {
@@ -136,13 +165,26 @@ final class PilotManagerImpl implements PilotManager {
 
     @Override
     public void registerCallback(PilotCallback callback) {
-        if (callback == null) {
-            throw new BadParameter("callback", null, "a PilotCallback");
-        }
         callbacks.add(callback);
     }
 
-    List<PilotCallback> callbacks() {
+    @Override
+    public <T> void registerCallback(PilotDataCallback<T> callback, T data) {
+        BadParameter.requireNonNull(callback, "callback", "a PilotDataCallback");
+        callbacks.add(new Callbacks.BoundPilot<>(callback, data));
+    }
+
+    @Override
+    public boolean unregisterCallback(PilotCallback callback) {
+        return callbacks.remove(callback);
+    }
+
+    @Override
+    public boolean unregisterCallback(PilotDataCallback<?> callback) {
+        return callbacks.remove(callback);
+    }
+
+    Callbacks<PilotCallback> callbacks() {
         return callbacks;
     }
 
@@ -158,7 +200,7 @@ final class PilotManagerImpl implements PilotManager {
         if (terminate) {
             session.refresh(); // pilots submitted through this manager on other nodes too
             List<PilotView> views = session.pilotsOf(uid);
-            cancelPilots(List.of());
+            requestCancels(List.of());
             Duration grace = session.service().config().cancelGrace().plusSeconds(30);
             try {
                 waitFor(session, views, List.of(), grace);

@@ -9,7 +9,7 @@ import org.pilotflow.internal.store.PilotRecord;
 final class PilotView {
     /** Written under the session's view lock; read by anyone. */
     volatile PilotRecord current;
-    final List<PilotCallback> callbacks = new CopyOnWriteArrayList<>();
+    final Callbacks<PilotCallback> callbacks = new Callbacks<>("PilotCallback");
     volatile PilotHandle handle;
 
     PilotView(PilotRecord record) {

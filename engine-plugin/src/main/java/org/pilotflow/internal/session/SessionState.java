@@ -335,9 +335,9 @@ public final class SessionState {
         synchronized (this) {
             m = unitManagers.get(v.current.manager());
         }
-        List<UnitCallback> cbs = new ArrayList<>(v.callbacks);
+        List<UnitCallback> cbs = new ArrayList<>(v.callbacks.snapshot());
         if (m != null) {
-            cbs.addAll(m.callbacks());
+            cbs.addAll(m.callbacks().snapshot());
         }
         if (cbs.isEmpty()) {
             return;
@@ -362,9 +362,9 @@ public final class SessionState {
         synchronized (this) {
             m = pilotManagers.get(v.current.manager());
         }
-        List<PilotCallback> cbs = new ArrayList<>(v.callbacks);
+        List<PilotCallback> cbs = new ArrayList<>(v.callbacks.snapshot());
         if (m != null) {
-            cbs.addAll(m.callbacks());
+            cbs.addAll(m.callbacks().snapshot());
         }
         if (cbs.isEmpty()) {
             return;

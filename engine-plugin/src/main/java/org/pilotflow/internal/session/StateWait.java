@@ -9,10 +9,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import org.pilotflow.api.BadParameter;
 import org.pilotflow.api.WaitTimeout;
 import org.pilotflow.model.StateModel;
 
-/** The one wait behind waitPilots, waitUnits and waitFor: block until every entry is in an awaited state. */
+/**
+ * The one wait behind waitPilots, waitUnits and waitFor: block until every entry has reached or passed one of the
+ * awaited states, or is final (RADICAL-Pilot's semantics: waiting for EXECUTING returns for a unit already DONE,
+ * and waiting for DONE returns for a unit that FAILED; the returned states say which).
+ */
 final class StateWait {
     private StateWait() {
     }
@@ -26,14 +31,22 @@ final class StateWait {
     static <E, S extends Enum<S>> List<S> await(SessionState session, List<E> entries, Function<E, S> state,
                                                 Function<E, String> uid, StateModel<S> model,
                                                 Collection<S> states, Duration timeout, String kind) {
+        if (states != null) {
+            BadParameter.requireNoNulls(states, "states", "a state");
+        }
+        if (timeout != null && timeout.isNegative()) {
+            throw new BadParameter("timeout", timeout, "a duration >= 0, or null for no limit");
+        }
         Set<S> target = states == null || states.isEmpty() ? model.finals() : EnumSet.copyOf(states);
         Duration limit = timeout == null ? Duration.ofDays(3650) : timeout;
-        boolean ok = session.await(() -> entries.stream().allMatch(e -> target.contains(state.apply(e))), limit);
+        java.util.function.Predicate<S> arrived = s -> model.isFinal(s)
+                || target.stream().anyMatch(t -> model.reachedOrPassed(s, t));
+        boolean ok = session.await(() -> entries.stream().allMatch(e -> arrived.test(state.apply(e))), limit);
         if (!ok) {
             Map<String, S> pending = new LinkedHashMap<>();
             for (E e : entries) {
                 S s = state.apply(e);
-                if (!target.contains(s)) {
+                if (!arrived.test(s)) {
                     pending.put(uid.apply(e), s);
                 }
             }

@@ -9,6 +9,7 @@ import org.pilotflow.api.ComputeUnit;
 import org.pilotflow.api.ComputeUnitDescription;
 import org.pilotflow.api.StateEntry;
 import org.pilotflow.api.UnitCallback;
+import org.pilotflow.api.UnitDataCallback;
 import org.pilotflow.internal.store.UnitRecord;
 import org.pilotflow.model.UnitState;
 
@@ -83,7 +84,7 @@ final class UnitHandle implements ComputeUnit {
     @Override
     public UnitState waitFor(Duration timeout, UnitState... states) {
         return StateWait.await(session, List.of(view), v -> v.current.state(), v -> v.current.uid(), UnitState.MODEL,
-                List.of(states), timeout, "unit").get(0);
+                states == null ? null : java.util.Arrays.asList(states), timeout, "unit").get(0);
     }
 
     @Override
@@ -98,10 +99,23 @@ final class UnitHandle implements ComputeUnit {
 
     @Override
     public void registerCallback(UnitCallback callback) {
-        if (callback == null) {
-            throw new BadParameter("callback", null, "a UnitCallback");
-        }
         view.callbacks.add(callback);
+    }
+
+    @Override
+    public <T> void registerCallback(UnitDataCallback<T> callback, T data) {
+        BadParameter.requireNonNull(callback, "callback", "a UnitDataCallback");
+        view.callbacks.add(new Callbacks.BoundUnit<>(callback, data));
+    }
+
+    @Override
+    public boolean unregisterCallback(UnitCallback callback) {
+        return view.callbacks.remove(callback);
+    }
+
+    @Override
+    public boolean unregisterCallback(UnitDataCallback<?> callback) {
+        return view.callbacks.remove(callback);
     }
 
     @Override

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.pilotflow.api.BadParameter;
 import org.pilotflow.api.ComputePilot;
@@ -12,6 +14,7 @@ import org.pilotflow.api.ComputeUnitDescription;
 import org.pilotflow.api.PartialSubmission;
 import org.pilotflow.api.SchedulerPolicy;
 import org.pilotflow.api.UnitCallback;
+import org.pilotflow.api.UnitDataCallback;
 import org.pilotflow.api.UnitManager;
 import org.pilotflow.internal.lifecycle.Published;
 import org.pilotflow.internal.store.SessionTable;
@@ -32,7 +35,7 @@ final class UnitManagerImpl implements UnitManager {
     private final SessionState session;
     private final String uid;
     private final SchedulerPolicy policy;
-    private final List<UnitCallback> callbacks = new CopyOnWriteArrayList<>();
+    private final Callbacks<UnitCallback> callbacks = new Callbacks<>("UnitCallback");
     private volatile boolean closed;
 
     UnitManagerImpl(SessionState session, String uid, SchedulerPolicy policy, boolean closed) {
@@ -81,14 +84,29 @@ final class UnitManagerImpl implements UnitManager {
     }
 
     @Override
-    public void removePilots(Collection<String> uids) {
+    public void removePilots(Collection<String> uids, boolean drain) {
         session.requireOpen(closed, "unit manager " + uid);
+        BadParameter.requireNoNulls(uids, "pilotUids", "a pilot uid");
+        List<String> mine = listPilots();
+        for (String p : uids) {
+            if (!mine.contains(p)) {
+                throw new BadParameter("pilotUids", p, "a pilot of unit manager " + uid + " " + mine);
+            }
+        }
         session.service().txs().runRetrying(tx -> {
             for (String p : uids) {
                 SessionTable.removeManagerPilot(tx.connection(), session.id(), uid, p);
             }
             return null;
         });
+        if (drain) {
+            Set<String> removed = Set.copyOf(uids);
+            session.refresh(); // units bound on other nodes too
+            List<UnitView> bound = session.unitsOf(uid).stream()
+                    .filter(v -> v.current.pilot() != null && removed.contains(v.current.pilot())).toList();
+            StateWait.await(session, bound, v -> v.current.state(), v -> v.current.uid(), UnitState.MODEL, null,
+                    null, "unit");
+        }
     }
 
     @Override
@@ -164,11 +182,13 @@ final class UnitManagerImpl implements UnitManager {
         return out;
     }
 
+    /** The listed units; all of this manager's when {@code uids} is null or empty. */
     private List<UnitView> views(Collection<String> uids) {
         if (uids == null || uids.isEmpty()) {
             return session.unitsOf(uid);
         }
         List<UnitView> out = new ArrayList<>();
+        BadParameter.requireNoNulls(uids, "uids", "a unit uid");
         for (String u : uids) {
             UnitView v = session.unitView(u);
             if (v == null || !uid.equals(v.current.manager())) {
@@ -186,8 +206,20 @@ final class UnitManagerImpl implements UnitManager {
     }
 
     @Override
-    public void cancelUnits(Collection<String> uids) {
-        cancel(session, views(uids), "canceled on request");
+    public List<UnitState> cancelUnits(Collection<String> uids, Duration timeout) {
+        List<UnitView> views = views(uids);
+        cancel(session, views, "canceled on request");
+        return StateWait.await(session, views, v -> v.current.state(), v -> v.current.uid(), UnitState.MODEL, null,
+                timeout, "unit");
+    }
+
+    @Override
+    public CompletableFuture<List<UnitState>> cancelUnitsAsync(Collection<String> uids) {
+        List<UnitView> views = views(uids);
+        cancel(session, views, "canceled on request");
+        // the views' completion futures end when each unit is final: no thread waits for them
+        CompletableFuture<?>[] ends = views.stream().map(v -> v.completion).toArray(CompletableFuture[]::new);
+        return CompletableFuture.allOf(ends).thenApply(x -> views.stream().map(v -> v.current.state()).toList());
     }
 
     static void cancel(SessionState session, List<UnitView> views, String why) {
@@ -208,13 +240,26 @@ final class UnitManagerImpl implements UnitManager {
 
     @Override
     public void registerCallback(UnitCallback callback) {
-        if (callback == null) {
-            throw new BadParameter("callback", null, "a UnitCallback");
-        }
         callbacks.add(callback);
     }
 
-    List<UnitCallback> callbacks() {
+    @Override
+    public <T> void registerCallback(UnitDataCallback<T> callback, T data) {
+        BadParameter.requireNonNull(callback, "callback", "a UnitDataCallback");
+        callbacks.add(new Callbacks.BoundUnit<>(callback, data));
+    }
+
+    @Override
+    public boolean unregisterCallback(UnitCallback callback) {
+        return callbacks.remove(callback);
+    }
+
+    @Override
+    public boolean unregisterCallback(UnitDataCallback<?> callback) {
+        return callbacks.remove(callback);
+    }
+
+    Callbacks<UnitCallback> callbacks() {
         return callbacks;
     }
 
@@ -225,7 +270,7 @@ final class UnitManagerImpl implements UnitManager {
         }
         if (terminate) {
             session.refresh(); // units submitted through this manager on other nodes too
-            cancelUnits(List.of());
+            cancel(session, views(List.of()), "canceled on request"); // requested; the units end on their own
         }
         closed = true;
         session.service().txs().runRetrying(tx -> {

@@ -16,7 +16,7 @@ final class UnitView {
     /** Written under the session's view lock; read by anyone. */
     volatile UnitRecord current;
     final CompletableFuture<ComputeUnit> completion = new CompletableFuture<>();
-    final List<UnitCallback> callbacks = new CopyOnWriteArrayList<>();
+    final Callbacks<UnitCallback> callbacks = new Callbacks<>("UnitCallback");
     volatile UnitHandle handle;
 
     UnitView(UnitRecord record) {

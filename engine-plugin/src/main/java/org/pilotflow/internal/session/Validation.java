@@ -41,7 +41,45 @@ final class Validation {
         } catch (InvalidDescriptionException e) {
             throw new BadParameter(prefix + e.field(), e.value(), e.expected(), e);
         }
+        checkSize(rc, prefix, d);
         return rc;
+    }
+
+    /**
+     * What the resource can give at all: cores and GPUs within {@code max_nodes} nodes (one host for fork and ssh
+     * resources), a runtime within {@code max_runtime}. A pilot asking for more would wait in a queue forever or
+     * start with fewer cores than its units are placed on.
+     */
+    private static void checkSize(ResourceConfig rc, String prefix, ComputePilotDescription d) {
+        java.util.OptionalInt maxNodes = rc.maxNodes();
+        if (maxNodes.isPresent()) {
+            long maxCores = (long) maxNodes.getAsInt() * rc.coresPerNode();
+            if (d.cores() > maxCores) {
+                throw new BadParameter(prefix + "cores", d.cores(), "at most " + maxCores + ": " + rc.label()
+                        + " gives a pilot " + nodes(maxNodes.getAsInt()) + " of " + rc.coresPerNode() + " cores");
+            }
+        }
+        if (d.gpus() > 0) {
+            if (rc.gpusPerNode() == 0) {
+                throw new BadParameter(prefix + "gpus", d.gpus(), "0: " + rc.label() + " has no GPUs (gpus_per_node"
+                        + " is 0)");
+            }
+            if (maxNodes.isPresent() && d.gpus() > (long) maxNodes.getAsInt() * rc.gpusPerNode()) {
+                throw new BadParameter(prefix + "gpus", d.gpus(), "at most " + (long) maxNodes.getAsInt()
+                        * rc.gpusPerNode() + ": " + rc.label() + " gives a pilot " + nodes(maxNodes.getAsInt())
+                        + " of " + rc.gpusPerNode() + " GPUs");
+            }
+        }
+        rc.maxRuntime().ifPresent(max -> {
+            if (d.runtime().compareTo(max) > 0) {
+                throw new BadParameter(prefix + "runtime", d.runtime(), "at most " + max + " (max_runtime of "
+                        + rc.label() + ")");
+            }
+        });
+    }
+
+    private static String nodes(int n) {
+        return n == 1 ? "one node" : "at most " + n + " nodes";
     }
 
     /**
