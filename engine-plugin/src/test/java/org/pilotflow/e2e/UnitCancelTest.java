@@ -97,9 +97,10 @@ class UnitCancelTest {
                     Map.of("EXECUTING", now), null)), last);
             unit.waitFor(WITHIN, UnitState.EXECUTING);
 
-            // asked three ways: the API, twice, and the process instance deleted (the watchdog asks every 2 s)
-            umgr.cancelUnits(List.of(unit.uid()));
-            umgr.cancelUnits(List.of(unit.uid()));
+            // asked three ways: the API, twice, and the process instance deleted (the watchdog asks every 2 s);
+            // asynchronously, because this thread plays the agent that has to report the end
+            var first = umgr.cancelUnitsAsync(List.of(unit.uid()));
+            var second = umgr.cancelUnitsAsync(List.of(unit.uid()));
             session.processEngine().getRuntimeService().deleteProcessInstance(
                     CockpitActionsTest.unitInstance(session.processEngine().getRuntimeService(), unit).getId(),
                     "deleted by the test");
@@ -124,6 +125,10 @@ class UnitCancelTest {
             fake.sync(cfg, cfg.secret(), List.of(FakeAgent.unit(seq, unit.uid(), "CANCELED",
                     Map.of("CANCELED", System.currentTimeMillis()), null)), cancels.iterator().next());
             assertThat(unit.waitFor(WITHIN)).isEqualTo(UnitState.CANCELED);
+            assertThat(first.get(WITHIN.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
+                    .containsExactly(UnitState.CANCELED);
+            assertThat(second.get(WITHIN.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
+                    .containsExactly(UnitState.CANCELED);
         }
     }
 }
