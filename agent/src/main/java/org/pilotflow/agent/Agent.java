@@ -174,8 +174,10 @@ public final class Agent {
         } catch (ExecutionException ex) {
             e = new Exit(AgentMain.EXIT_ERROR, false);
         }
+        boolean allAcked = false;
         if (e.waitForAcks()) {
-            if (queue.awaitAllAcked(options.ackWaitMillis())) {
+            allAcked = queue.awaitAllAcked(options.ackWaitMillis());
+            if (allAcked) {
                 LOG.info("engine acknowledged every report (last seq {})", queue.lastSeq());
             } else {
                 LOG.warn("engine did not acknowledge every report within {} ms (acked {} of {}); ending anyway",
@@ -188,8 +190,49 @@ public final class Agent {
         core.shutdown();
         core.awaitTermination(2, TimeUnit.SECONDS);
         executor.close();
+        if (cfg.cleanup()) {
+            if (e.code() == AgentMain.EXIT_OK && allAcked) {
+                removeSandbox();
+            } else {
+                LOG.info("sandbox {} kept despite cleanup: the agent did not end normally with every report "
+                        + "acknowledged (the files may be needed)", sandbox);
+            }
+        }
         LOG.info("agent ends with exit code {}", e.code());
         return e.code();
+    }
+
+    /**
+     * The pilot's {@code cleanup}: its sandbox goes once every report is acknowledged (the engine has the units'
+     * results; their files go with it, as in RADICAL-Pilot). Symbolic links are removed, never followed, so nothing
+     * outside the sandbox is touched. This process's own log is unlinked while open; its last lines go nowhere.
+     */
+    private void removeSandbox() {
+        LOG.info("removing sandbox {} (cleanup)", sandbox);
+        try {
+            java.nio.file.Files.walkFileTree(sandbox, new java.nio.file.SimpleFileVisitor<>() {
+                @Override
+                public java.nio.file.FileVisitResult visitFile(Path file,
+                                                               java.nio.file.attribute.BasicFileAttributes attrs)
+                        throws java.io.IOException {
+                    java.nio.file.Files.delete(file);
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public java.nio.file.FileVisitResult postVisitDirectory(Path dir, java.io.IOException failed)
+                        throws java.io.IOException {
+                    if (failed != null) {
+                        throw failed;
+                    }
+                    java.nio.file.Files.delete(dir);
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (java.io.IOException | RuntimeException ex) {
+            LOG.warn("could not remove all of sandbox {} (cleanup): {}; remove what is left by hand", sandbox,
+                    ex.toString());
+        }
     }
 
     /** Kills every unit's process tree at once (JVM shutdown hook); safe from any thread. */

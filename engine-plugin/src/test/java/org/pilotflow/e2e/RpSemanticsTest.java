@@ -138,6 +138,32 @@ class RpSemanticsTest {
         }
     }
 
+    @Test
+    void cleanupRemovesThePilotSandboxWhenThePilotEndsAndOnlyThen() {
+        try (Session session = LocalFixture.session(work)) {
+            PilotManager pmgr = session.createPilotManager();
+            ComputePilot cleaned = pmgr.submitPilot(LocalFixture.localPilot(work, 1).cleanup(true).build());
+            ComputePilot kept = pmgr.submitPilot(LocalFixture.localPilot(work, 1).build());
+            pmgr.waitPilots(List.of(), List.of(PilotState.ACTIVE), WITHIN);
+            UnitManager umgr = session.createUnitManager();
+            umgr.addPilots(List.of(cleaned, kept));
+            List<ComputeUnit> units = umgr.submitUnits(List.of(
+                    ComputeUnitDescription.builder().executable("/bin/true").pilot(cleaned.uid()).build(),
+                    ComputeUnitDescription.builder().executable("/bin/true").pilot(kept.uid()).build()));
+            umgr.waitUnits(List.of(), List.of(), WITHIN);
+            Path cleanedSandbox = Path.of(cleaned.sandbox());
+            Path keptSandbox = Path.of(kept.sandbox());
+            assertThat(cleanedSandbox.resolve(units.get(0).uid())).as("a unit sandbox while the pilot runs")
+                    .isDirectory();
+
+            assertThat(pmgr.cancelPilots(List.of(), WITHIN)).containsOnly(PilotState.CANCELED);
+            // the agent removes it after the engine acknowledged its last reports, i.e. just after CANCELED
+            awaitTrue(() -> !java.nio.file.Files.exists(cleanedSandbox));
+            assertThat(keptSandbox.resolve(units.get(1).uid())).isDirectory();
+            assertThat(keptSandbox.resolve("agent.log")).isRegularFile();
+        }
+    }
+
     private static void awaitTrue(java.util.function.BooleanSupplier condition) {
         long deadline = System.nanoTime() + WITHIN.toNanos();
         while (!condition.getAsBoolean()) {

@@ -27,6 +27,8 @@ import java.util.Map;
  *                               {@code MPIEXEC}, {@code MPIRUN}, {@code SSH}); the agent uses the first one that
  *                               can run a unit on the nodes it was given
  * @param launchMethodOptions    per method, the resource config's options for it (free-form JSON values)
+ * @param cleanup                remove the sandbox when the pilot ended normally (DONE or CANCELED, every report
+ *                               acknowledged); kept for diagnosis otherwise
  */
 public record AgentConfig(
         String sessionId,
@@ -41,13 +43,23 @@ public record AgentConfig(
         long heartbeatIntervalMillis,
         long orphanTimeoutMillis,
         List<String> launchMethods,
-        Map<String, Map<String, Object>> launchMethodOptions) {
+        Map<String, Map<String, Object>> launchMethodOptions,
+        boolean cleanup) {
 
     public AgentConfig {
         // not List.copyOf: a null list or element must reach AgentConfigs.validate, which names the field
         endpoints = endpoints == null ? null : Collections.unmodifiableList(new ArrayList<>(endpoints));
         launchMethods = launchMethods == null || launchMethods.isEmpty() ? List.of("FORK") : List.copyOf(launchMethods);
         launchMethodOptions = launchMethodOptions == null ? Map.of() : Map.copyOf(launchMethodOptions);
+    }
+
+    /** A configuration that keeps its sandbox. */
+    public AgentConfig(String sessionId, String pilotId, List<String> endpoints, boolean fixedEndpoints, String secret,
+                       String sandbox, int cores, int gpus, long runtimeSeconds, long heartbeatIntervalMillis,
+                       long orphanTimeoutMillis, List<String> launchMethods,
+                       Map<String, Map<String, Object>> launchMethodOptions) {
+        this(sessionId, pilotId, endpoints, fixedEndpoints, secret, sandbox, cores, gpus, runtimeSeconds,
+                heartbeatIntervalMillis, orphanTimeoutMillis, launchMethods, launchMethodOptions, false);
     }
 
     /** A configuration whose endpoints the engine may update ({@code fixedEndpoints} false). */
@@ -75,13 +87,21 @@ public record AgentConfig(
     /** The same configuration with another sandbox (once {@code $HOME} is resolved on the resource). */
     public AgentConfig withSandbox(String newSandbox) {
         return new AgentConfig(sessionId, pilotId, endpoints, fixedEndpoints, secret, newSandbox, cores, gpus,
-                runtimeSeconds, heartbeatIntervalMillis, orphanTimeoutMillis, launchMethods, launchMethodOptions);
+                runtimeSeconds, heartbeatIntervalMillis, orphanTimeoutMillis, launchMethods, launchMethodOptions,
+                cleanup);
     }
 
     /** The same configuration with other endpoints, e.g. only the near end of an SSH reverse tunnel, fixed. */
     public AgentConfig withEndpoints(List<String> newEndpoints, boolean fixed) {
         return new AgentConfig(sessionId, pilotId, newEndpoints, fixed, secret, sandbox, cores, gpus, runtimeSeconds,
-                heartbeatIntervalMillis, orphanTimeoutMillis, launchMethods, launchMethodOptions);
+                heartbeatIntervalMillis, orphanTimeoutMillis, launchMethods, launchMethodOptions, cleanup);
+    }
+
+    /** The same configuration, removing its sandbox at a normal end or not. */
+    public AgentConfig withCleanup(boolean remove) {
+        return new AgentConfig(sessionId, pilotId, endpoints, fixedEndpoints, secret, sandbox, cores, gpus,
+                runtimeSeconds, heartbeatIntervalMillis, orphanTimeoutMillis, launchMethods, launchMethodOptions,
+                remove);
     }
 
     @Override
@@ -89,6 +109,6 @@ public record AgentConfig(
         return "AgentConfig[session=" + sessionId + ", pilot=" + pilotId + ", endpoints=" + endpoints
                 + (fixedEndpoints ? " (fixed)" : "") + ", sandbox=" + sandbox + ", cores=" + cores + ", gpus=" + gpus
                 + ", runtime=" + runtimeSeconds + "s, heartbeat=" + heartbeatIntervalMillis + "ms, orphanTimeout="
-                + orphanTimeoutMillis + "ms, launchMethods=" + launchMethods + "]";
+                + orphanTimeoutMillis + "ms, launchMethods=" + launchMethods + (cleanup ? ", cleanup" : "") + "]";
     }
 }
