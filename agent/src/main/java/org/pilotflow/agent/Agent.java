@@ -294,7 +294,7 @@ public final class Agent {
             return;
         }
         String id = spec.unitId();
-        Unit u = new Unit(spec, sandbox.resolve(safeName(id) ? id : "_invalid"));
+        Unit u = new Unit(spec, unitSandbox(spec));
         units.put(id, u);
         live++;
         LOG.debug("unit {}: RUN_UNIT {} cores {} gpus{}", id, spec.cores(), spec.gpus(), spec.mpi() ? " (MPI)" : "");
@@ -303,17 +303,18 @@ public final class Agent {
             return;
         }
         String invalid = validate(spec);
+        boolean spanNodes = spec.mpi() && spec.colocate() == null; // MPI ranks may span nodes, unless co-located
         if (invalid == null) {
-            invalid = scheduler.neverFits(spec.cores(), spec.gpus(), spec.mpi()).orElse(null);
+            invalid = scheduler.neverFits(spec.cores(), spec.gpus(), spanNodes).orElse(null);
         }
         if (invalid != null) {
             finish(u, UnitState.FAILED, invalid, null, Map.of());
             return;
         }
         long t0 = System.currentTimeMillis();
-        File dir = u.sandbox.toFile();
-        if (!dir.mkdir() && !dir.isDirectory()) {
-            finish(u, UnitState.FAILED, "cannot create unit sandbox " + u.sandbox, null, Map.of());
+        String noSandbox = makeUnitSandbox(u.sandbox);
+        if (noSandbox != null) {
+            finish(u, UnitState.FAILED, noSandbox, null, Map.of());
             return;
         }
         long t1 = System.currentTimeMillis();
@@ -324,12 +325,72 @@ public final class Agent {
         u.state = UnitState.ALLOCATING;
         queue.offer(new Report(0, id, UnitState.ALLOCATING.name(), ts, null, null, null, null,
                 u.sandbox.toString(), List.of()));
-        scheduler.submit(u, spec.cores(), spec.gpus(), spec.mpi()); // MPI ranks may span nodes
+        try {
+            scheduler.submit(u, spec.cores(), spec.gpus(), spanNodes, spec.priority(), spec.colocate());
+        } catch (IllegalArgumentException e) { // e.g. the co-location node is too small for this unit
+            finish(u, UnitState.FAILED, e.getMessage(), null, Map.of());
+        }
+    }
+
+    /** The unit's sandbox: its own name below the pilot sandbox, else its id. Checked by {@link #validate}. */
+    private Path unitSandbox(UnitSpec spec) {
+        String name = spec.sandbox() != null ? spec.sandbox() : spec.unitId();
+        if (name == null || !safeName(spec.unitId()) || !safeRelativePath(name)) {
+            return sandbox.resolve("_invalid");
+        }
+        return sandbox.resolve(name).normalize();
+    }
+
+    /**
+     * Creates the unit sandbox one directory at a time; null when it is there, else the reason to fail the unit. A
+     * name may pass through a link an earlier unit made: each existing part must resolve inside the pilot sandbox,
+     * and nothing is created before that is known (createDirectories would follow the link and create outside).
+     */
+    private String makeUnitSandbox(Path dir) {
+        try {
+            Path base = sandbox.toRealPath();
+            Path current = sandbox;
+            for (Path part : sandbox.relativize(dir)) {
+                current = current.resolve(part);
+                if (java.nio.file.Files.exists(current, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Path real = current.toRealPath();
+                    if (!real.startsWith(base) || real.equals(base)) {
+                        return "unit sandbox " + dir + " passes through " + current + ", which resolves to " + real
+                                + ", outside the pilot sandbox " + sandbox;
+                    }
+                    if (!java.nio.file.Files.isDirectory(real)) {
+                        return "unit sandbox " + dir + ": " + current + " is not a directory";
+                    }
+                } else {
+                    java.nio.file.Files.createDirectory(current); // fails if a unit made something here meanwhile
+                }
+            }
+            return null;
+        } catch (java.io.IOException | RuntimeException e) {
+            return "cannot create unit sandbox " + dir + ": " + e;
+        }
+    }
+
+    /** A relative path of plain names (no '.', '..', empty parts, NUL), as a unit's sandbox name must be. */
+    private static boolean safeRelativePath(String s) {
+        if (s.isEmpty() || s.startsWith("/") || s.length() > 255) {
+            return false;
+        }
+        for (String part : s.split("/", -1)) {
+            if (!safeName(part)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private String validate(UnitSpec spec) {
         if (!safeName(spec.unitId())) {
             return "unit id '" + spec.unitId() + "' cannot be used as a directory name";
+        }
+        if (spec.sandbox() != null && !safeRelativePath(spec.sandbox())) {
+            return "unit sandbox '" + spec.sandbox() + "' must be a relative path of plain names below the pilot "
+                    + "sandbox";
         }
         if (spec.executable() == null || spec.executable().isBlank()) {
             return "unit has no executable";
@@ -450,6 +511,9 @@ public final class Agent {
         env.put("PILOTFLOW_CORES", Integer.toString(a.coreCount()));
         env.put("PILOTFLOW_GPUS", Integer.toString(a.gpuCount()));
         env.put("PILOTFLOW_NODES", String.join(",", a.hosts()));
+        if (s.threads() > 0) {
+            env.putIfAbsent("OMP_NUM_THREADS", Integer.toString(s.threads())); // RP's cpu_threads
+        }
         if (s.mpi()) {
             env.put("PILOTFLOW_RANKS", Integer.toString(a.coreCount()));
         }

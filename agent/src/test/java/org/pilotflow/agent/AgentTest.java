@@ -226,6 +226,43 @@ class AgentTest {
         assertThat(agent.get(10, TimeUnit.SECONDS)).isZero();
     }
 
+    @Test
+    void namedSandboxesThreadsAndPriorityAsRadicalPilotHasThem() throws Exception {
+        CompletableFuture<Integer> agent = start(1, 600, 30_000);
+        run(unit("blocker", 1, "/bin/sleep", "2"));
+        await("blocker EXECUTING", WAIT, () -> "EXECUTING".equals(engine.state("blocker")));
+        // queued behind the blocker on the one core: the high-priority one starts first although it came last
+        run(new UnitSpec("low", "low", "/bin/sh", List.of("-c", "echo $OMP_NUM_THREADS > ../order-low"), null, 1, 0,
+                null, null, null, null, 0, false, "shared/run", 0, 0, null));
+        run(new UnitSpec("high", "high", "/bin/sh", List.of("-c", "echo $OMP_NUM_THREADS > threads"), null, 1, 0,
+                null, null, null, null, 0, false, "shared/run", 1, 9, null));
+        await("low DONE", WAIT, () -> "DONE".equals(engine.state("low")));
+        await("high DONE", WAIT, () -> "DONE".equals(engine.state("high")));
+        assertThat(engine.latest("high").timestamps().get("EXECUTING"))
+                .isLessThanOrEqualTo(engine.latest("low").timestamps().get("EXECUTING"));
+        // both ran in the one sandbox they named; cpu_threads reached the unit as OMP_NUM_THREADS
+        Path shared = sandbox.resolve("shared/run");
+        assertThat(engine.latest("high").sandbox()).isEqualTo(shared.toString());
+        assertThat(Files.readString(shared.resolve("threads"))).isEqualTo("1\n");
+        assertThat(Files.readString(sandbox.resolve("shared/order-low"))).isEqualTo("\n"); // not set without threads
+
+        // a sandbox name leaving the pilot sandbox, directly or through a link an earlier unit made
+        run(new UnitSpec("dots", "dots", "/bin/true", null, null, 1, 0, null, null, null, null, 0, false,
+                "a/../../x", 0, 0, null));
+        await("dots FAILED", WAIT, () -> "FAILED".equals(engine.state("dots")));
+        assertThat(engine.latest("dots").reason()).contains("relative path of plain names");
+        Path outside = Files.createDirectories(sandbox.resolveSibling(sandbox.getFileName() + "-outside"));
+        run(unit("linker", 1, "/bin/ln", "-s", outside.toString(), "../escape"));
+        await("linker DONE", WAIT, () -> "DONE".equals(engine.state("linker")));
+        run(new UnitSpec("escaper", "escaper", "/bin/true", null, null, 1, 0, null, null, null, null, 0, false,
+                "escape/x", 0, 0, null));
+        await("escaper FAILED", WAIT, () -> "FAILED".equals(engine.state("escaper")));
+        assertThat(engine.latest("escaper").reason()).contains("outside the pilot sandbox");
+        assertThat(outside.resolve("x")).as("nothing made outside the sandbox").doesNotExist();
+        cancelPilot();
+        assertThat(agent.get(10, TimeUnit.SECONDS)).isZero();
+    }
+
     static boolean onPath(String exe) {
         return java.util.Arrays.stream(forkEnv().get("PATH").split(":"))
                 .anyMatch(d -> !d.isEmpty() && Files.isExecutable(Path.of(d, exe)));

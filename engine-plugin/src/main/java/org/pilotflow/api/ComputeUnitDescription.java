@@ -17,6 +17,16 @@ import java.util.Map;
  * @param pilot       pin the unit to this pilot uid
  * @param mpi         an MPI program: {@code cores} are its ranks, which may span the pilot's nodes; it is started
  *                    by the first MPI-capable launch method of the resource (MPIEXEC, MPIRUN, SRUN)
+ * @param cpuProcesses RADICAL-Pilot's {@code cpu_processes}: the ranks of an MPI unit (then {@code cores} equals
+ *                    it); 0 when not given
+ * @param cpuThreads  RADICAL-Pilot's {@code cpu_threads}: threads of a one-process unit (then {@code cores}
+ *                    equals it); the unit gets {@code OMP_NUM_THREADS}; 0 when not given
+ * @param tags        scheduling tags; {@code colocate}: units with the same value run on the same node of their
+ *                    pilot (the node the first of them got)
+ * @param metadata    the application's own data about the unit, kept with it and never interpreted
+ * @param sandbox     the unit sandbox's name below the pilot sandbox (a relative path of plain names); units
+ *                    naming the same one share it; null for the unit's uid
+ * @param priority    higher runs first among the units waiting for cores on a pilot; 0 by default
  */
 public record ComputeUnitDescription(
         String name,
@@ -32,7 +42,16 @@ public record ComputeUnitDescription(
         Duration timeout,
         boolean restartable,
         String pilot,
-        boolean mpi) {
+        boolean mpi,
+        int cpuProcesses,
+        int cpuThreads,
+        Map<String, String> tags,
+        Map<String, String> metadata,
+        String sandbox,
+        int priority) {
+
+    /** The tags a unit may carry. */
+    public static final java.util.Set<String> TAGS = java.util.Set.of("colocate");
 
     @JsonCreator
     public ComputeUnitDescription(@JsonProperty("name") String name,
@@ -48,12 +67,20 @@ public record ComputeUnitDescription(
                                   @JsonProperty("timeout") Duration timeout,
                                   @JsonProperty("restartable") boolean restartable,
                                   @JsonProperty("pilot") String pilot,
-                                  @JsonProperty("mpi") boolean mpi) {
+                                  @JsonProperty("mpi") boolean mpi,
+                                  @JsonProperty("cpuProcesses") int cpuProcesses,
+                                  @JsonProperty("cpuThreads") int cpuThreads,
+                                  @JsonProperty("tags") Map<String, String> tags,
+                                  @JsonProperty("metadata") Map<String, String> metadata,
+                                  @JsonProperty("sandbox") String sandbox,
+                                  @JsonProperty("priority") int priority) {
         // checked before the copies: List.copyOf and Map.copyOf throw a bare NullPointerException on a null entry
         checkEntries("arguments", arguments);
         checkEntries("preExec", preExec);
         checkEntries("postExec", postExec);
         checkEnvironment(environment);
+        checkMap("tags", tags);
+        checkMap("metadata", metadata);
         this.name = name;
         this.executable = executable;
         this.arguments = arguments == null ? List.of() : List.copyOf(arguments);
@@ -68,6 +95,12 @@ public record ComputeUnitDescription(
         this.restartable = restartable;
         this.pilot = pilot;
         this.mpi = mpi;
+        this.cpuProcesses = cpuProcesses;
+        this.cpuThreads = cpuThreads;
+        this.tags = tags == null ? Map.of() : Map.copyOf(tags);
+        this.metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+        this.sandbox = sandbox;
+        this.priority = priority;
         validate("");
     }
 
@@ -94,9 +127,20 @@ public record ComputeUnitDescription(
         }
         noNul(prefix + "name", name);
         noNul(prefix + "pilot", pilot);
+        checkLayout(prefix);
+        for (String tag : tags.keySet()) {
+            if (!TAGS.contains(tag)) {
+                throw new BadParameter(prefix + "tags", tag, "one of " + TAGS);
+            }
+        }
+        if (sandbox != null && !isRelativeSandbox(sandbox)) {
+            throw new BadParameter(prefix + "sandbox", sandbox, "a relative path of plain names below the pilot "
+                    + "sandbox (no '..', '.', empty parts or NUL; at most 255 characters), or null for the unit uid");
+        }
         checkFileName(prefix + "stdout", stdout);
         checkFileName(prefix + "stderr", stderr);
-        long chars = length(name) + executable.length() + length(pilot) + stdout.length() + stderr.length();
+        long chars = length(name) + executable.length() + length(pilot) + stdout.length() + stderr.length()
+                + length(sandbox) + mapChars(prefix + "tags", tags) + mapChars(prefix + "metadata", metadata);
         chars += listChars(prefix + "arguments", arguments);
         chars += listChars(prefix + "preExec", preExec);
         chars += listChars(prefix + "postExec", postExec);
@@ -113,6 +157,65 @@ public record ComputeUnitDescription(
             throw new BadParameter(prefix + "(description)", chars + " characters",
                     "at most " + MAX_TEXT_CHARS + " characters in all its strings (put bulk data in a file)");
         }
+    }
+
+    /**
+     * RADICAL-Pilot's process/thread layout, as far as PilotFlow launches it: an MPI unit's ranks
+     * ({@code cpuProcesses}, one core each), or one process with {@code cpuThreads} threads.
+     */
+    private void checkLayout(String prefix) {
+        if (cpuProcesses < 0) {
+            throw new BadParameter(prefix + "cpuProcesses", cpuProcesses, "an integer >= 1, or 0 when not given");
+        }
+        if (cpuThreads < 0) {
+            throw new BadParameter(prefix + "cpuThreads", cpuThreads, "an integer >= 1, or 0 when not given");
+        }
+        if (cpuProcesses > 1 && !mpi) {
+            throw new BadParameter(prefix + "cpuProcesses", cpuProcesses, "1 for a non-MPI unit (several processes"
+                    + " are an MPI unit's ranks: set mpi)");
+        }
+        if (cpuThreads > 1 && mpi) {
+            throw new BadParameter(prefix + "cpuThreads", cpuThreads, "1 for an MPI unit (ranks with several "
+                    + "threads each are not supported yet: use cores = ranks and start threads yourself)");
+        }
+        int layout = Math.max(1, cpuProcesses) * Math.max(1, cpuThreads);
+        if ((cpuProcesses > 0 || cpuThreads > 0) && cores != layout) {
+            throw new BadParameter(prefix + "cores", cores, layout + " (cpuProcesses x cpuThreads), or leave cores "
+                    + "unset");
+        }
+    }
+
+    private static boolean isRelativeSandbox(String name) {
+        if (name.isEmpty() || name.length() > 255 || name.startsWith("/") || name.indexOf('\0') >= 0) {
+            return false;
+        }
+        for (String part : name.split("/", -1)) {
+            if (part.isEmpty() || part.equals(".") || part.equals("..")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void checkMap(String field, Map<String, String> values) {
+        if (values != null) {
+            for (Map.Entry<String, String> e : values.entrySet()) {
+                if (e.getKey() == null || e.getValue() == null) {
+                    throw new BadParameter(e.getKey() == null ? field : field + "[" + e.getKey() + "]", null,
+                            "names and values that are strings, not null");
+                }
+            }
+        }
+    }
+
+    private static long mapChars(String field, Map<String, String> values) {
+        long n = 0;
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            noNul(field, e.getKey());
+            noNul(field + "[" + e.getKey() + "]", e.getValue());
+            n += e.getKey().length() + e.getValue().length();
+        }
+        return n;
     }
 
     private static void checkEntries(String field, List<String> values) {
@@ -187,13 +290,20 @@ public record ComputeUnitDescription(
         private boolean restartable;
         private String pilot;
         private boolean mpi;
+        private boolean coresGiven;
+        private int cpuProcesses;
+        private int cpuThreads;
+        private Map<String, String> tags = Map.of();
+        private Map<String, String> metadata = Map.of();
+        private String sandbox;
+        private int priority;
 
         public Builder name(String v) { name = v; return this; }
         public Builder executable(String v) { executable = v; return this; }
         public Builder arguments(List<String> v) { arguments = v; return this; }
         public Builder arguments(String... v) { arguments = List.of(v); return this; }
         public Builder environment(Map<String, String> v) { environment = v; return this; }
-        public Builder cores(int v) { cores = v; return this; }
+        public Builder cores(int v) { cores = v; coresGiven = true; return this; }
         public Builder gpus(int v) { gpus = v; return this; }
         public Builder preExec(List<String> v) { preExec = v; return this; }
         public Builder postExec(List<String> v) { postExec = v; return this; }
@@ -203,10 +313,27 @@ public record ComputeUnitDescription(
         public Builder restartable(boolean v) { restartable = v; return this; }
         public Builder pilot(String v) { pilot = v; return this; }
         public Builder mpi(boolean v) { mpi = v; return this; }
+        /** RP's {@code cpu_processes}: an MPI unit's ranks; {@code cores} follows unless set. */
+        public Builder cpuProcesses(int v) { cpuProcesses = v; return this; }
+        /** RP's {@code cpu_threads}: threads of a one-process unit; {@code cores} follows unless set. */
+        public Builder cpuThreads(int v) { cpuThreads = v; return this; }
+        /** RP's {@code gpu_processes}: the GPUs the unit gets (the same as {@link #gpus}). */
+        public Builder gpuProcesses(int v) { gpus = v; return this; }
+        public Builder tags(Map<String, String> v) { tags = v; return this; }
+        /** Shorthand for {@code tags(Map.of("colocate", name))}. */
+        public Builder colocate(String name) { tags = Map.of("colocate", name); return this; }
+        public Builder metadata(Map<String, String> v) { metadata = v; return this; }
+        public Builder sandbox(String v) { sandbox = v; return this; }
+        public Builder priority(int v) { priority = v; return this; }
 
         public ComputeUnitDescription build() {
-            return new ComputeUnitDescription(name, executable, arguments, environment, cores, gpus, preExec,
-                    postExec, stdout, stderr, timeout, restartable, pilot, mpi);
+            int c = cores;
+            if (!coresGiven && (cpuProcesses > 0 || cpuThreads > 0)) {
+                c = Math.max(1, cpuProcesses) * Math.max(1, cpuThreads);
+            }
+            return new ComputeUnitDescription(name, executable, arguments, environment, c, gpus, preExec,
+                    postExec, stdout, stderr, timeout, restartable, pilot, mpi, cpuProcesses, cpuThreads, tags,
+                    metadata, sandbox, priority);
         }
     }
 }

@@ -74,6 +74,19 @@ class BadInputTest {
                 "stdout", "plain file name");
         assertBad(() -> ComputeUnitDescription.builder().executable("/bin/true").timeout(Duration.ZERO).build(),
                 "timeout", "positive duration");
+        ComputeUnitDescription.Builder b = ComputeUnitDescription.builder().executable("/bin/true");
+        assertBad(() -> b.cpuProcesses(4).build(), "cpuProcesses", "set mpi");
+        assertBad(() -> b.mpi(true).cpuThreads(2).build(), "cpuThreads", "not supported yet");
+        assertBad(() -> b.cpuThreads(0).cores(3).build(), "cores", "4 (cpuProcesses x cpuThreads)");
+        assertThat(b.cores(4).build().cores()).isEqualTo(4);
+        assertBad(() -> ComputeUnitDescription.builder().executable("/bin/true").cpuThreads(-1).build(),
+                "cpuThreads", ">= 1");
+        ComputeUnitDescription.Builder c = ComputeUnitDescription.builder().executable("/bin/true");
+        assertBad(() -> c.tags(java.util.Map.of("partition", "x")).build(), "tags", "[colocate]");
+        assertBad(() -> c.tags(java.util.Map.of()).sandbox("../up").build(), "sandbox", "relative path");
+        assertBad(() -> c.sandbox("/abs").build(), "sandbox", "relative path");
+        assertBad(() -> c.sandbox("a//b").build(), "sandbox", "relative path");
+        assertBad(() -> c.sandbox("a/b").metadata(java.util.Map.of("k", "v\0")).build(), "metadata[k]", "NUL");
     }
 
     @Test

@@ -164,6 +164,37 @@ class RpSemanticsTest {
         }
     }
 
+    @Test
+    void radicalPilotsDescriptionFieldsReachTheAgentAndComeBack() throws Exception {
+        try (Session session = LocalFixture.session(work)) {
+            PilotManager pmgr = session.createPilotManager();
+            ComputePilot pilot = LocalFixture.activePilot(pmgr, work, 2);
+            UnitManager umgr = session.createUnitManager();
+            umgr.addPilot(pilot);
+            ComputeUnitDescription d = ComputeUnitDescription.builder().executable("/bin/sh")
+                    .arguments("-c", "echo threads=$OMP_NUM_THREADS cores=$PILOTFLOW_CORES; pwd")
+                    .cpuThreads(2).colocate("stage-1").priority(3).sandbox("stage-1/task-a")
+                    .metadata(java.util.Map.of("sample", "S17", "step", "align")).build();
+            assertThat(d.cores()).as("cores follow cpu_processes x cpu_threads").isEqualTo(2);
+            ComputeUnit u = umgr.submitUnit(d);
+            assertThat(u.waitFor(WITHIN)).isEqualTo(UnitState.DONE);
+            Path expected = Path.of(pilot.sandbox(), "stage-1", "task-a");
+            assertThat(u.sandbox()).contains(expected.toString());
+            assertThat(u.stdout()).contains("threads=2 cores=2").contains(expected.toString());
+            assertThat(u.description()).isEqualTo(d);
+            assertThat(u.description().metadata()).containsEntry("sample", "S17");
+            // as the database has it: another session object on the same engine reads the same description back
+            try (Session again = Session.reconnect(session.processEngine(), session.uid())) {
+                ComputeUnit read = again.unitManagers().get(0).getUnits(List.of(u.uid())).get(0);
+                assertThat(read.description()).isEqualTo(d);
+                again.close(false);
+            }
+            // closing that second Session object leaves this one following the session
+            ComputeUnit after = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/true").build());
+            assertThat(after.waitFor(WITHIN)).isEqualTo(UnitState.DONE);
+        }
+    }
+
     private static void awaitTrue(java.util.function.BooleanSupplier condition) {
         long deadline = System.nanoTime() + WITHIN.toNanos();
         while (!condition.getAsBoolean()) {

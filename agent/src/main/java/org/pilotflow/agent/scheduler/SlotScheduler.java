@@ -4,22 +4,23 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * Places units on core and GPU slots of the pilot's nodes, with backfilling: waiting units are kept in arrival
- * order; {@link #schedule()} starts every waiting unit that fits now, skipping those that do not fit yet, so a
- * small unit may overtake a big one. A unit that can never fit is refused at {@link #submit} ({@link #neverFits}
+ * Places units on core and GPU slots of the pilot's nodes, with backfilling: waiting units are kept in priority
+ * order (higher first), then arrival order; {@link #schedule()} starts every waiting unit that fits now, skipping
+ * those that do not fit yet, so a small unit may overtake a big one. A unit that can never fit is refused at {@link #submit} ({@link #neverFits}
  * gives the reason to report).
  *
  * <p>Placement: a unit is placed on one node (first fit). A unit that may span nodes (an MPI unit, whose cores are
  * ranks) also goes on one node when one can hold it, since ranks on one node talk fastest; otherwise its ranks
  * fill nodes one after another in node order (first fit, all free cores of a node before the next), starting
- * with the first node that has a free core and all of the unit's GPUs, which all stay on that node.
+ * with the first node that has a free core and all of the unit's GPUs, which all stay on that node. Units with
+ * the same co-location tag run on one node: the first of them goes where it fits, the others wait for room on
+ * that node (never spanning nodes).
  *
  * <p>Pure logic, not thread-safe: the agent calls it from one thread.
  *
@@ -30,7 +31,12 @@ public final class SlotScheduler<T> {
     /** A unit placed on slots by {@link #schedule()}. */
     public record Placement<T>(T item, Allocation allocation) { }
 
-    private record Request<T>(T item, int cores, int gpus, boolean spanNodes) { }
+    private record Request<T>(T item, int cores, int gpus, boolean spanNodes, int priority, String colocate,
+                              long seq) { }
+
+    /** Higher priority first, then arrival. */
+    private static final java.util.Comparator<Request<?>> ORDER = java.util.Comparator
+            .comparingInt((Request<?> r) -> -r.priority()).thenComparingLong(Request::seq);
 
     private static final class NodeState {
         final Node node;
@@ -74,7 +80,11 @@ public final class SlotScheduler<T> {
 
     private final List<NodeState> nodes = new ArrayList<>();
     private final Map<String, NodeState> nodesByName = new HashMap<>();
-    private final LinkedHashMap<T, Request<T>> waiting = new LinkedHashMap<>();
+    private final HashMap<T, Request<T>> waiting = new HashMap<>();
+    private final java.util.TreeSet<Request<T>> order = new java.util.TreeSet<>(ORDER);
+    /** Co-location tag -> the node its units run on (fixed by the first of them placed). */
+    private final Map<String, NodeState> colocated = new HashMap<>();
+    private long submitted;
     // multisets of the core counts of waiting units (one-node, node-spanning): let schedule() stop early when not
     // even the smallest fits (a one-node unit on the freest node, a spanning one on the whole pilot)
     private final TreeMap<Integer, Integer> waitingCores = new TreeMap<>();
@@ -154,6 +164,27 @@ public final class SlotScheduler<T> {
      * @throws IllegalArgumentException when it can never fit ({@link #neverFits}) or is already waiting
      */
     public void submit(T item, int cores, int gpus, boolean spanNodes) {
+        submit(item, cores, gpus, spanNodes, 0, null);
+    }
+
+    /**
+     * Queues a unit behind the waiting units of its priority or higher.
+     *
+     * @param spanNodes the unit may be spread over several nodes (an MPI unit); not with {@code colocate}
+     * @param priority  higher is placed first
+     * @param colocate  a co-location tag, or null
+     * @throws IllegalArgumentException when it can never fit ({@link #neverFits}) or is already waiting
+     */
+    public void submit(T item, int cores, int gpus, boolean spanNodes, int priority, String colocate) {
+        if (colocate != null) {
+            spanNodes = false;
+            NodeState home = colocated.get(colocate);
+            if (home != null && (cores > home.node.cores() || gpus > home.node.gpus())) {
+                throw new IllegalArgumentException("unit needs " + cores + " cores and " + gpus + " gpus, node "
+                        + home.node.name() + " (where the units tagged colocate=" + colocate + " run) has "
+                        + home.node.cores() + " and " + home.node.gpus());
+            }
+        }
         Optional<String> never = neverFits(cores, gpus, spanNodes);
         if (never.isPresent()) {
             throw new IllegalArgumentException(never.get());
@@ -161,7 +192,9 @@ public final class SlotScheduler<T> {
         if (waiting.containsKey(item)) {
             throw new IllegalArgumentException(item + " is already waiting");
         }
-        waiting.put(item, new Request<>(item, cores, gpus, spanNodes));
+        Request<T> r = new Request<>(item, cores, gpus, spanNodes, priority, colocate, submitted++);
+        waiting.put(item, r);
+        order.add(r);
         sizes(spanNodes).merge(cores, 1, Integer::sum);
     }
 
@@ -171,6 +204,7 @@ public final class SlotScheduler<T> {
         if (r == null) {
             return false;
         }
+        order.remove(r);
         forget(r);
         return true;
     }
@@ -179,24 +213,27 @@ public final class SlotScheduler<T> {
         return waiting.containsKey(item);
     }
 
-    /** Every waiting unit in arrival order (for ending the pilot); the list is a copy. */
+    /** Every waiting unit in scheduling order (for ending the pilot); the list is a copy. */
     public List<T> waitingItems() {
-        return new ArrayList<>(waiting.keySet());
+        List<T> out = new ArrayList<>(order.size());
+        order.forEach(r -> out.add(r.item()));
+        return out;
     }
 
-    /** Places every waiting unit that fits now, in arrival order, skipping those that do not fit yet. */
+    /** Places every waiting unit that fits now, in priority and arrival order, skipping those that do not fit yet. */
     public List<Placement<T>> schedule() {
         if (waiting.isEmpty()) {
             return List.of();
         }
         List<Placement<T>> out = new ArrayList<>();
-        Iterator<Map.Entry<T, Request<T>>> it = waiting.entrySet().iterator();
+        Iterator<Request<T>> it = order.iterator();
         while (it.hasNext() && mayAnyFit()) {
-            Request<T> r = it.next().getValue();
+            Request<T> r = it.next();
             Allocation a = place(r);
             if (a != null) {
                 out.add(new Placement<>(r.item(), a));
                 it.remove();
+                waiting.remove(r.item());
                 forget(r);
             }
         }
@@ -205,6 +242,20 @@ public final class SlotScheduler<T> {
 
     /** The slots for the request, taken from the free ones, or null when it does not fit now. */
     private Allocation place(Request<T> r) {
+        if (r.colocate() != null) {
+            NodeState home = colocated.get(r.colocate());
+            if (home != null) {
+                return home.fits(r.cores(), r.gpus()) ? new Allocation(List.of(home.take(r.cores(), r.gpus())))
+                        : null;
+            }
+            for (NodeState n : nodes) {
+                if (n.fits(r.cores(), r.gpus())) {
+                    colocated.put(r.colocate(), n);
+                    return new Allocation(List.of(n.take(r.cores(), r.gpus())));
+                }
+            }
+            return null;
+        }
         for (NodeState n : nodes) {
             if (n.fits(r.cores(), r.gpus())) {
                 return new Allocation(List.of(n.take(r.cores(), r.gpus())));

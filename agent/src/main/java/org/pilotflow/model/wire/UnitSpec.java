@@ -11,6 +11,10 @@ import java.util.Map;
  * @param timeoutSeconds 0 means no limit
  * @param mpi            an MPI program: its {@code cores} are ranks, which may span nodes, and it is started by an
  *                       MPI-capable launch method ({@code MPIEXEC}, {@code MPIRUN}, {@code SRUN})
+ * @param sandbox        the unit sandbox's path relative to the pilot sandbox; null for the unit id
+ * @param threads        threads of a one-process unit (set as {@code OMP_NUM_THREADS}); 0 when not given
+ * @param priority       higher is scheduled first among the units waiting for slots
+ * @param colocate       units with the same value run on one node (the one the first of them got); null for none
  */
 public record UnitSpec(
         String unitId,
@@ -25,7 +29,19 @@ public record UnitSpec(
         String stdout,
         String stderr,
         long timeoutSeconds,
-        boolean mpi) {
+        boolean mpi,
+        String sandbox,
+        int threads,
+        int priority,
+        String colocate) {
+
+    /** A unit in its own sandbox, without threads, priority or co-location. */
+    public UnitSpec(String unitId, String name, String executable, List<String> arguments,
+                    Map<String, String> environment, int cores, int gpus, List<String> preExec,
+                    List<String> postExec, String stdout, String stderr, long timeoutSeconds, boolean mpi) {
+        this(unitId, name, executable, arguments, environment, cores, gpus, preExec, postExec, stdout, stderr,
+                timeoutSeconds, mpi, null, 0, 0, null);
+    }
 
     /** A non-MPI unit. */
     public UnitSpec(String unitId, String name, String executable, List<String> arguments,

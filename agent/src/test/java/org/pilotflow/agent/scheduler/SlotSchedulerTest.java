@@ -258,4 +258,52 @@ class SlotSchedulerTest {
         }
         assertThat(spanning).isGreaterThan(50);
     }
+
+    // ------------------------------------------------------------------ priority and co-location
+
+    @Test
+    void higherPriorityGoesFirstThenArrivalOrder() {
+        SlotScheduler<String> s = pilot(1, 0);
+        s.submit("running", 1, 0);
+        List<SlotScheduler.Placement<String>> ps = s.schedule();
+        assertThat(items(ps)).containsExactly("running");
+        s.submit("low-1", 1, 0, false, 0, null);
+        s.submit("low-2", 1, 0, false, 0, null);
+        s.submit("high", 1, 0, false, 5, null);
+        s.submit("negative", 1, 0, false, -1, null);
+        s.submit("high-2", 1, 0, false, 5, null);
+        assertThat(s.waitingItems()).containsExactly("high", "high-2", "low-1", "low-2", "negative");
+        List<String> started = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            s.release(ps.get(0).allocation()); // one core: each start waits for the one before to end
+            ps = s.schedule();
+            assertThat(ps).hasSize(1);
+            started.add(ps.get(0).item());
+        }
+        assertThat(started).containsExactly("high", "high-2", "low-1", "low-2", "negative");
+        assertThat(s.withdraw("high")).isFalse();
+    }
+
+    @Test
+    void unitsWithTheSameColocationTagShareTheNodeTheFirstOneGot() {
+        SlotScheduler<String> s = cluster(); // n1, n2 (2 GPUs), n3: 4 cores each
+        s.submit("filler", 3, 0);                            // n1: 1 core left
+        s.submit("a1", 2, 1, false, 0, "a");                 // needs a GPU: n2, and "a" lives there now
+        s.submit("b1", 1, 0, false, 0, "b");                 // first fit: n1
+        assertThat(s.schedule()).extracting(p -> p.item() + "@" + p.allocation().hosts())
+                .containsExactly("filler@[n1]", "a1@[n2]", "b1@[n1]");
+        s.submit("a2", 2, 0, false, 0, "a");                 // fits n2 (2 left)
+        s.submit("b2", 1, 0, false, 0, "b");                 // n1 is full: waits, though n3 is empty
+        s.submit("free", 1, 0);                              // no tag: n2 or n3
+        List<SlotScheduler.Placement<String>> ps = s.schedule();
+        assertThat(ps).extracting(p -> p.item() + "@" + p.allocation().hosts())
+                .containsExactly("a2@[n2]", "free@[n3]");
+        assertThat(s.waitingItems()).containsExactly("b2");
+        // a co-located MPI unit stays on its tag's node
+        s.submit("a3", 4, 0, true, 0, "a");
+        assertThat(s.schedule()).isEmpty();
+        assertThatThrownBy(() -> s.submit("a-too-big", 5, 0, true, 0, "a"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("node n2")
+                .hasMessageContaining("colocate=a");
+    }
 }

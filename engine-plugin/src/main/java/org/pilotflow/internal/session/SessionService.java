@@ -91,7 +91,7 @@ public final class SessionService {
     public void stop(ProcessEngine engine) {
         BY_ENGINE.remove(engine, this);
         Threads.stop(refresher, Duration.ofSeconds(5));
-        open.values().forEach(SessionState::detach);
+        open.values().forEach(SessionState::stopFollowing);
     }
 
     // ---------------------------------------------------------------- sessions
@@ -111,30 +111,43 @@ public final class SessionService {
         return s;
     }
 
-    /** The session {@code id}, from the database; a session already open on this node is returned as it is. */
+    /**
+     * The session {@code id}, from the database; a session already open on this node is returned as it is, with
+     * one more holder (each {@code Session} object holds it until it closes; the last one to close detaches it).
+     */
     public SessionState reconnect(String id) {
-        SessionState s = open.get(id);
-        if (s != null) {
-            return s;
+        synchronized (this) {
+            SessionState s = open.get(id);
+            if (s != null) {
+                s.holders++;
+                return s;
+            }
         }
         SessionTable.SessionRow row = txs.runRetrying(tx -> SessionTable.session(tx.connection(), id));
         if (row == null) {
             throw new BadParameter("sessionId", id, "the id of a session stored in this engine's database");
         }
         synchronized (this) {
-            s = open.get(id);
+            SessionState s = open.get(id);
             if (s == null) {
                 s = new SessionState(this, id);
                 s.load();
                 open.put(id, s);
                 LOG.info("session {} opened on this node", id);
+            } else {
+                s.holders++;
             }
+            return s;
         }
-        return s;
     }
 
-    void detach(SessionState s) {
+    /** One holder lets go; true when it was the last, and the session is no longer followed here. */
+    synchronized boolean release(SessionState s) {
+        if (--s.holders > 0) {
+            return false;
+        }
         open.remove(s.id(), s);
+        return true;
     }
 
     // ---------------------------------------------------------------- what sessions need

@@ -54,6 +54,8 @@ public final class SessionState {
     private final Map<String, PilotManagerImpl> pilotManagers = new LinkedHashMap<>();
     private final Map<String, UnitManagerImpl> unitManagers = new LinkedHashMap<>();
     private final ExecutorService callbacks;
+    /** The Session objects of this node holding this state; guarded by the service's lock. */
+    int holders = 1;
     private final Object viewLock = new Object();
     private final Object monitor = new Object();
 
@@ -422,9 +424,15 @@ public final class SessionState {
         });
     }
 
-    /** This node stops following the session (its data stays in the database). */
+    /** One Session object lets go; after the last, this node stops following the session (its data stays). */
     public void detach() {
-        service.detach(this);
+        if (service.release(this)) {
+            callbacks.shutdown();
+        }
+    }
+
+    /** The engine stops: whoever still holds the session, this node follows it no more. */
+    void stopFollowing() {
         callbacks.shutdown();
     }
 
