@@ -175,6 +175,15 @@ public final class Session implements AutoCloseable {
      * them running (a later {@link #reconnect} finds them). Closes the engine when this session built it.
      */
     public void close(boolean terminate) {
+        close(terminate, false);
+    }
+
+    /**
+     * Closes the session as {@link #close(boolean)} does; with {@code download}, first brings each pilot's agent log
+     * and each unit's stdout and stderr files into {@code <work directory>/<session id>/} (RADICAL-Pilot's
+     * {@code session.close(download=True)}; a pilot with {@code cleanup} has nothing left to fetch).
+     */
+    public void close(boolean terminate, boolean download) {
         if (closed) {
             return;
         }
@@ -188,6 +197,9 @@ public final class Session implements AutoCloseable {
                     um.close(false);
                 }
                 state.markClosed();
+            }
+            if (download) {
+                state.download(downloadDirectory());
             }
         } finally {
             state.detach();
@@ -212,7 +224,12 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    private void requireOpen() {
+    /** Where {@link #close(boolean, boolean)} puts what it downloads: {@code <work directory>/<session id>}. */
+    public Path downloadDirectory() {
+        return state.workDirectory().resolve(uid());
+    }
+
+        private void requireOpen() {
         if (closed) {
             throw new IncorrectState("session " + uid() + " is closed");
         }

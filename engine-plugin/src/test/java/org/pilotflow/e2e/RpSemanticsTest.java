@@ -195,6 +195,32 @@ class RpSemanticsTest {
         }
     }
 
+    @Test
+    void closingWithDownloadBringsAgentLogsAndUnitOutputsHome() throws Exception {
+        Session session = LocalFixture.session(work);
+        ComputeUnit u;
+        ComputePilot pilot;
+        try {
+            PilotManager pmgr = session.createPilotManager();
+            pilot = LocalFixture.activePilot(pmgr, work, 1);
+            UnitManager umgr = session.createUnitManager();
+            umgr.addPilot(pilot);
+            u = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/sh")
+                    .arguments("-c", "echo out-of-" + "$PILOTFLOW_UNIT_ID; echo err >&2").stderr("errors.txt").build());
+            assertThat(u.waitFor(WITHIN)).isEqualTo(UnitState.DONE);
+        } finally {
+            session.close(true, true);
+        }
+        Path home = session.downloadDirectory();
+        assertThat(home).isEqualTo(work.resolve(session.uid()));
+        assertThat(java.nio.file.Files.readString(home.resolve(pilot.uid() + "/" + u.uid() + "/STDOUT")))
+                .isEqualTo("out-of-" + u.uid() + "\n");
+        assertThat(java.nio.file.Files.readString(home.resolve(pilot.uid() + "/" + u.uid() + "/errors.txt")))
+                .isEqualTo("err\n");
+        assertThat(java.nio.file.Files.readString(home.resolve(pilot.uid() + "/agent.log")))
+                .contains("pilot reported CANCELED"); // written before the report that made the pilot CANCELED
+    }
+
     private static void awaitTrue(java.util.function.BooleanSupplier condition) {
         long deadline = System.nanoTime() + WITHIN.toNanos();
         while (!condition.getAsBoolean()) {

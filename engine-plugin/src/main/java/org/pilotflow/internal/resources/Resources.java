@@ -134,6 +134,35 @@ public final class Resources implements AutoCloseable {
         }
     }
 
+    /**
+     * Copies {@code remotePath} (a file in a pilot's sandbox, on its resource) to {@code local}, at most its last
+     * {@code maxBytes}; false when there is no job yet or the file is not there (a cleaned-up sandbox, a unit that
+     * never started).
+     *
+     * @throws ResourceException when the resource cannot be reached or the local file not written
+     */
+    public boolean fetch(PilotRecord p, String remotePath, Path local, long maxBytes) throws ResourceException {
+        if (p.job() == null) {
+            return false;
+        }
+        JobHandle h = JobHandle.parse(p.job());
+        org.pilotflow.resource.shell.ResourceShell shell = adapters.forHandle(h).shell(h);
+        if (!shell.exists(remotePath)) {
+            return false;
+        }
+        byte[] content = shell.readTail(remotePath, maxBytes);
+        if (content == null) {
+            return false;
+        }
+        try {
+            java.nio.file.Files.createDirectories(local.getParent());
+            java.nio.file.Files.write(local, content);
+            return true;
+        } catch (java.io.IOException e) {
+            throw new ResourceException("cannot write " + local + ": " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public void close() {
         shells.close(); // agents behind an SSH tunnel lose this node now, as direct ones do with its endpoint

@@ -1,7 +1,9 @@
 package org.pilotflow.internal.session;
 
 import java.time.Duration;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -422,6 +424,67 @@ public final class SessionState {
             SessionTable.closeSession(tx.connection(), id);
             return null;
         });
+    }
+
+    /** This node's work directory (PilotFlowConfig.workDirectory). */
+    public Path workDirectory() {
+        return service.config().workDirectory();
+    }
+
+    /** The largest part of one file {@link #download} copies (its last bytes, where it is larger). */
+    static final long DOWNLOAD_MAX_BYTES = 64L << 20;
+
+    /**
+     * RADICAL-Pilot's {@code session.close(download=True)}: copies each pilot's agent log and each unit's stdout and
+     * stderr files into {@code <into>/<pilot>/agent.log} and {@code <into>/<pilot>/<unit>/<file>}, over SFTP for
+     * remote resources. Files that are not there (a cleaned-up sandbox, a unit that never started) are counted, not
+     * errors; an unreachable resource is logged and the others are still fetched.
+     *
+     * @return the number of files written
+     */
+    public int download(Path into) {
+        List<PilotRecord> ps;
+        List<UnitRecord> us;
+        synchronized (viewLock) {
+            ps = pilots.values().stream().map(v -> v.current).toList();
+            us = units.values().stream().map(v -> v.current).toList();
+        }
+        Map<String, PilotRecord> byUid = new HashMap<>();
+        ps.forEach(p -> byUid.put(p.uid(), p));
+        int written = 0;
+        int missing = 0;
+        long bytes = 0;
+        List<String> unreachable = new ArrayList<>();
+        for (PilotRecord p : ps) {
+            List<String[]> files = new ArrayList<>(); // remote path, local path
+            if (p.sandbox() != null) {
+                files.add(new String[] {p.sandbox() + "/agent.log", p.uid() + "/agent.log"});
+            }
+            for (UnitRecord u : us) {
+                if (p.uid().equals(u.pilot()) && u.sandbox() != null) {
+                    for (String name : List.of(u.description().stdout(), u.description().stderr())) {
+                        files.add(new String[] {u.sandbox() + "/" + name, p.uid() + "/" + u.uid() + "/" + name});
+                    }
+                }
+            }
+            try {
+                for (String[] f : files) {
+                    Path local = into.resolve(f[1]);
+                    if (service.resources().fetch(p, f[0], local, DOWNLOAD_MAX_BYTES)) {
+                        written++;
+                        bytes += java.nio.file.Files.size(local);
+                    } else {
+                        missing++;
+                    }
+                }
+            } catch (org.pilotflow.resource.ResourceException | java.io.IOException | RuntimeException e) {
+                unreachable.add(p.uid() + " (" + e.getMessage() + ")");
+            }
+        }
+        LOG.info("session {}: downloaded {} file(s), {} KiB, of {} pilot(s) into {}{}{}", id, written, bytes / 1024,
+                ps.size(), into, missing == 0 ? "" : "; " + missing + " not there (cleaned up or never written)",
+                unreachable.isEmpty() ? "" : "; could not fetch from " + unreachable);
+        return written;
     }
 
     /** One Session object lets go; after the last, this node stops following the session (its data stays). */

@@ -49,6 +49,30 @@ class SshPilotTest {
     }
 
     @Test
+    void closingWithDownloadFetchesLogsAndOutputsOverSftp() throws Exception {
+        Session session = ClusterFixture.session(work, ClusterFixture.sshFork(sshd));
+        ComputePilot pilot;
+        org.pilotflow.api.ComputeUnit unit;
+        try {
+            session.addContext(ClusterFixture.sshCredentials(sshd));
+            PilotManager pmgr = session.createPilotManager();
+            pilot = pmgr.submitPilot(ClusterFixture.pilot("test.ssh", 1).build());
+            assertThat(pilot.waitFor(Duration.ofSeconds(90), PilotState.ACTIVE)).isEqualTo(PilotState.ACTIVE);
+            org.pilotflow.api.UnitManager umgr = session.createUnitManager();
+            umgr.addPilot(pilot);
+            unit = umgr.submitUnit(org.pilotflow.api.ComputeUnitDescription.builder().executable("/bin/hostname")
+                    .build());
+            assertThat(unit.waitFor(Duration.ofSeconds(90))).isEqualTo(org.pilotflow.model.UnitState.DONE);
+        } finally {
+            session.close(true, true);
+        }
+        Path home = session.downloadDirectory();
+        assertThat(java.nio.file.Files.readString(home.resolve(pilot.uid() + "/" + unit.uid() + "/STDOUT")))
+                .isNotBlank();
+        assertThat(java.nio.file.Files.readString(home.resolve(pilot.uid() + "/agent.log"))).contains(pilot.uid());
+    }
+
+    @Test
     void wrongHostKeyFailsThePilotNamingTheHost() {
         SshCredentials wrongKnownHosts = SshCredentials.builder().user(sshd.get("SSH_USER"))
                 .keyFile(Path.of(sshd.get("SSH_KEY"))).knownHosts(Path.of(sshd.get("SSH_WRONG_KNOWN_HOSTS"))).build();
