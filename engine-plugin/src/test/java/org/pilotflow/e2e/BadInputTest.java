@@ -225,6 +225,7 @@ class BadInputTest {
                     "schemas": { "local": { "job_manager_endpoint": "slurm://localhost/",
                                             "filesystem_endpoint": "file://localhost/" } },
                     "cores_per_node": 8, "gpus_per_node": 2, "max_nodes": 4, "max_runtime": 3600,
+                    "queues": { "debug": { "max_nodes": 1, "max_runtime": 600 }, "batch": {} },
                     "valid_roots": ["$TMPDIR"], "default_remote_workdir": "$TMPDIR" } }
                 """);
         session.resources().loadDirectory(dir);
@@ -234,6 +235,14 @@ class BadInputTest {
         assertBad(() -> pmgr.submitPilot(b.cores(8).gpus(9).build()), "pilots[0].gpus", "at most 8");
         assertBad(() -> pmgr.submitPilot(b.gpus(0).runtime(Duration.ofHours(2)).build()), "pilots[0].runtime",
                 "at most PT1H (max_runtime of limited.cluster)");
+        assertBad(() -> pmgr.submitPilot(b.queue("batch").build()), "pilots[0].runtime",
+                "at most PT1H (max_runtime of limited.cluster in queue batch)");
+        assertBad(() -> pmgr.submitPilot(b.queue("debug").runtime(Duration.ofMinutes(11)).build()),
+                "pilots[0].runtime", "at most PT10M (max_runtime of limited.cluster in queue debug)");
+        assertBad(() -> pmgr.submitPilot(b.runtime(Duration.ofMinutes(5)).cores(9).build()), "pilots[0].cores",
+                "at most 8: limited.cluster gives a pilot in queue debug one node of 8 cores");
+        assertBad(() -> pmgr.submitPilot(b.queue("gpu").cores(8).build()), "pilots[0].queue",
+                "one of the queues of limited.cluster [debug, batch]");
         assertNothingStarted();
     }
 

@@ -37,6 +37,8 @@ import java.util.regex.Pattern;
  *     no limit for batch systems; an integer &gt; 0: the most nodes one pilot may ask for</td></tr>
  * <tr><td>max_runtime</td><td>{@link #maxRuntime()}</td><td>no limit; seconds &gt; 0: the longest runtime a pilot
  *     may ask for (the queue's wall-time limit)</td></tr>
+ * <tr><td>queues</td><td>{@link #queues()}</td><td>none; an object of queue name -&gt; {@code {"max_nodes": n,
+ *     "max_runtime": seconds}}: per-queue limits, and when given, the only queues a pilot may name</td></tr>
  * <tr><td>default_remote_workdir</td><td>{@link #defaultRemoteWorkdir()}</td>
  *     <td>{@value #DEFAULT_REMOTE_WORKDIR}</td></tr>
  * <tr><td>valid_roots</td><td>{@link #validRoots()}</td><td>{@code [default_remote_workdir]}</td></tr>
@@ -116,6 +118,7 @@ public final class ResourceConfig {
     private final int gpusPerNode;
     private final Integer maxNodes;
     private final Duration maxRuntime;
+    private final Map<String, QueueLimits> queues;
     private final List<String> validRoots;
     private final boolean validRootsGiven;
     private final List<String> mandatoryArgs;
@@ -147,6 +150,7 @@ public final class ResourceConfig {
         this.gpusPerNode = b.gpusPerNode;
         this.maxNodes = b.maxNodes;
         this.maxRuntime = b.maxRuntime;
+        this.queues = Collections.unmodifiableMap(new LinkedHashMap<>(b.queues));
         this.validRoots = validRoots;
         this.validRootsGiven = b.validRoots != null;
         this.mandatoryArgs = List.copyOf(new LinkedHashSet<>(b.mandatoryArgs));
@@ -185,6 +189,7 @@ public final class ResourceConfig {
         b.gpusPerNode = gpusPerNode;
         b.maxNodes = maxNodes;
         b.maxRuntime = maxRuntime;
+        b.queues = queues;
         b.validRoots = validRootsGiven ? validRoots : null;
         b.mandatoryArgs = mandatoryArgs;
         b.defaultRemoteWorkdir = defaultRemoteWorkdir;
@@ -276,6 +281,21 @@ public final class ResourceConfig {
 
     /** The longest runtime a pilot may ask for ({@code max_runtime}), if the site set one. */
     public Optional<Duration> maxRuntime() { return Optional.ofNullable(maxRuntime); }
+
+    /** Per-queue limits by queue name; empty when the site lists none (then any queue name is passed on). */
+    public Map<String, QueueLimits> queues() { return queues; }
+
+    /** The most nodes a pilot in {@code queue} (null: the default queue) may hold: the queue's, else the resource's. */
+    public java.util.OptionalInt maxNodes(String queue) {
+        QueueLimits q = queue == null ? null : queues.get(queue);
+        return q != null && q.maxNodes() != null ? q.nodes() : maxNodes();
+    }
+
+    /** The longest runtime a pilot in {@code queue} may ask for: the queue's, else the resource's. */
+    public Optional<Duration> maxRuntime(String queue) {
+        QueueLimits q = queue == null ? null : queues.get(queue);
+        return q != null && q.maxRuntime() != null ? q.runtime() : maxRuntime();
+    }
 
     /**
      * The valid roots: as written for a remote resource, variables expanded and normalized for a local one;
@@ -490,6 +510,7 @@ public final class ResourceConfig {
         private int gpusPerNode;
         private Integer maxNodes;
         private Duration maxRuntime;
+        private Map<String, QueueLimits> queues = Map.of();
         private List<String> validRoots;
         private List<String> mandatoryArgs = List.of();
         private String defaultRemoteWorkdir = DEFAULT_REMOTE_WORKDIR;
@@ -541,6 +562,8 @@ public final class ResourceConfig {
         public Builder maxNodes(Integer v) { this.maxNodes = v; return this; }
         /** The longest runtime a pilot may ask for; null for no limit. */
         public Builder maxRuntime(Duration v) { this.maxRuntime = v; return this; }
+        /** Per-queue limits by queue name. */
+        public Builder queues(Map<String, QueueLimits> v) { this.queues = v == null ? Map.of() : v; return this; }
 
         /** {@code null}: {@code [default_remote_workdir]}. */
         public Builder validRoots(List<String> v) { this.validRoots = v == null ? null : List.copyOf(v); return this; }
@@ -630,6 +653,22 @@ public final class ResourceConfig {
                         "an integer > 0");
             }
             positive(k + "max_runtime", maxRuntime);
+            for (Map.Entry<String, QueueLimits> q : queues.entrySet()) {
+                String qk = k + "queues/" + q.getKey();
+                if (q.getKey() == null || q.getKey().isBlank() || q.getValue() == null) {
+                    throw ResourceConfigException.badValue(null, qk, Json.render(q.getValue()),
+                            "a queue name -> {\"max_nodes\": n, \"max_runtime\": seconds}");
+                }
+                if (q.getValue().maxNodes() != null && q.getValue().maxNodes() <= 0) {
+                    throw ResourceConfigException.badValue(null, qk + "/max_nodes",
+                            Json.render(q.getValue().maxNodes()), "an integer > 0");
+                }
+                positive(qk + "/max_runtime", q.getValue().maxRuntime());
+            }
+            if (defaultQueue != null && !queues.isEmpty() && !queues.containsKey(defaultQueue)) {
+                throw ResourceConfigException.badValue(null, k + "default_queue", Json.render(defaultQueue),
+                        "one of the queues " + queues.keySet());
+            }
             nonBlank(k + "description", description, "a string");
             nonBlank(k + "notes", notes, "a string");
             if (defaultQueue != null) {

@@ -29,7 +29,7 @@ final class ResourceConfigParser {
     static final Pattern FILE_NAME = Pattern.compile("resource_(.*)\\.json");
 
     static final List<String> KEYS = List.of("description", "notes", "schemas", "default_schema", "default_queue",
-            "cores_per_node", "gpus_per_node", "max_nodes", "max_runtime", "valid_roots", "mandatory_args",
+            "cores_per_node", "gpus_per_node", "max_nodes", "max_runtime", "queues", "valid_roots", "mandatory_args",
             "default_remote_workdir", "launch_methods", "agent_java", "agent_jvm_args", "pre_bootstrap",
             "heartbeat_interval", "heartbeat_timeout", "channel", "host_key_checking", "job_manager_environment",
             "sge_parallel_environment");
@@ -126,6 +126,7 @@ final class ResourceConfigParser {
                 case "gpus_per_node" -> b.gpusPerNode(integer(key, v, ResourceConfig.EXPECTED_GPUS));
                 case "max_nodes" -> b.maxNodes(integer(key, v, "an integer > 0"));
                 case "max_runtime" -> b.maxRuntime(seconds(key, v));
+                case "queues" -> b.queues(queues(key, v));
                 case "valid_roots" -> b.validRoots(strings(key, v, ResourceConfig.EXPECTED_ROOTS));
                 case "mandatory_args" -> b.mandatoryArgs(strings(key, v,
                         "a list of names from " + ResourceConfig.MANDATORY_ARG_NAMES));
@@ -253,6 +254,34 @@ final class ResourceConfigParser {
     }
 
     /** An object of name -> string; the names are checked by the builder (as for configs built by API). */
+    private Map<String, QueueLimits> queues(String key, JsonNode v) {
+        String expected = "an object of queue name -> {\"max_nodes\": n, \"max_runtime\": seconds}";
+        if (!v.isObject()) {
+            throw bad(key, v, expected);
+        }
+        Map<String, QueueLimits> out = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String qk = key + "/" + e.getKey();
+            if (!e.getValue().isObject()) {
+                throw bad(qk, e.getValue(), "{\"max_nodes\": n, \"max_runtime\": seconds}");
+            }
+            Integer nodes = null;
+            Duration runtime = null;
+            for (Iterator<Map.Entry<String, JsonNode>> f = e.getValue().fields(); f.hasNext(); ) {
+                Map.Entry<String, JsonNode> fe = f.next();
+                switch (fe.getKey()) {
+                    case "max_nodes" -> nodes = integer(qk + "/max_nodes", fe.getValue(), "an integer > 0");
+                    case "max_runtime" -> runtime = seconds(qk + "/max_runtime", fe.getValue());
+                    default -> unknown(qk + "/" + fe.getKey(), fe.getKey(), fe.getValue(),
+                            List.of("max_nodes", "max_runtime"));
+                }
+            }
+            out.put(e.getKey(), new QueueLimits(nodes, runtime));
+        }
+        return out;
+    }
+
     private Map<String, String> environment(String key, JsonNode v) {
         if (!v.isObject()) {
             throw bad(key, v, ResourceConfig.EXPECTED_ENV);

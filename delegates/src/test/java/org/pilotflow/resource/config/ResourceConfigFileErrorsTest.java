@@ -93,6 +93,9 @@ class ResourceConfigFileErrorsTest {
             max_nodes              | 0                                 | max_nodes                                 | 0                                | an integer > 0
             max_nodes              | '"all"'                           | max_nodes                                 | '"all"'                          | an integer > 0
             max_runtime            | -60                               | max_runtime                               | -60                              | a number of seconds > 0
+            queues                 | '["debug"]'                       | queues                                    | '["debug"]'                      | an object of queue name -> {"max_nodes": n, "max_runtime": seconds}
+            queues                 | '{"debug": {"max_nodes": 0}}'     | queues/debug/max_nodes                    | 0                                | an integer > 0
+            queues                 | '{"debug": {"max_runtme": 60}}'   | queues/debug/max_runtme                   | 60                               | (did you mean "max_runtime"?)
             cors_per_node          | 8                                 | cors_per_node                             | 8                                | starting with "_" (did you mean "cores_per_node"?)
             """)
     void badValueIsNamed(String key, String json, String errorKey, String errorValue, String expected)
@@ -111,6 +114,16 @@ class ResourceConfigFileErrorsTest {
         } else {
             assertThat(e.getMessage()).contains("is missing");
         }
+    }
+
+    @Test
+    void aDefaultQueueMustBeOneOfTheListedQueues() throws IOException {
+        ObjectNode entry = goodEntry();
+        entry.set("queues", JSON.readTree("{\"debug\": {\"max_nodes\": 1}}"));
+        entry.put("default_queue", "gpu");
+        ResourceConfigException e = loadExpectingError(entry);
+        assertThat(e.key()).isEqualTo("mysite.cluster/default_queue");
+        assertThat(e.expected()).isEqualTo("one of the queues [debug]");
     }
 
     @Test

@@ -51,12 +51,19 @@ final class Validation {
      * start with fewer cores than its units are placed on.
      */
     private static void checkSize(ResourceConfig rc, String prefix, ComputePilotDescription d) {
-        java.util.OptionalInt maxNodes = rc.maxNodes();
+        String queue = d.queue() != null ? d.queue() : rc.defaultQueue().orElse(null);
+        if (d.queue() != null && !rc.queues().isEmpty() && !rc.queues().containsKey(d.queue())) {
+            throw new BadParameter(prefix + "queue", d.queue(), "one of the queues of " + rc.label() + " "
+                    + rc.queues().keySet());
+        }
+        String where = queue != null && rc.queues().containsKey(queue) ? " in queue " + queue : "";
+        java.util.OptionalInt maxNodes = rc.maxNodes(queue);
         if (maxNodes.isPresent()) {
             long maxCores = (long) maxNodes.getAsInt() * rc.coresPerNode();
             if (d.cores() > maxCores) {
                 throw new BadParameter(prefix + "cores", d.cores(), "at most " + maxCores + ": " + rc.label()
-                        + " gives a pilot " + nodes(maxNodes.getAsInt()) + " of " + rc.coresPerNode() + " cores");
+                        + " gives a pilot" + where + " " + nodes(maxNodes.getAsInt()) + " of " + rc.coresPerNode()
+                        + " cores");
             }
         }
         if (d.gpus() > 0) {
@@ -70,10 +77,10 @@ final class Validation {
                         + " of " + rc.gpusPerNode() + " GPUs");
             }
         }
-        rc.maxRuntime().ifPresent(max -> {
+        rc.maxRuntime(queue).ifPresent(max -> {
             if (d.runtime().compareTo(max) > 0) {
                 throw new BadParameter(prefix + "runtime", d.runtime(), "at most " + max + " (max_runtime of "
-                        + rc.label() + ")");
+                        + rc.label() + where + ")");
             }
         });
     }
