@@ -1,6 +1,5 @@
 package org.pilotflow.agent;
 
-import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;

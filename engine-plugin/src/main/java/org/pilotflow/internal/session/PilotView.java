@@ -1,7 +1,5 @@
 package org.pilotflow.internal.session;
 
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.pilotflow.api.PilotCallback;
 import org.pilotflow.internal.store.PilotRecord;
 

@@ -6,7 +6,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.pilotflow.api.BadParameter;
 import org.pilotflow.api.ComputePilot;
 import org.pilotflow.api.ComputeUnit;

@@ -1,8 +1,6 @@
 package org.pilotflow.internal.session;
 
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.pilotflow.api.ComputeUnit;
 import org.pilotflow.api.UnitCallback;
 import org.pilotflow.internal.store.UnitRecord;
