@@ -3,106 +3,34 @@ package org.pilotflow.api;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import org.pilotflow.internal.session.SessionState;
 import org.pilotflow.resource.config.ResourceConfig;
-import org.pilotflow.resource.config.ResourceConfigException;
-import org.pilotflow.resource.config.UnknownResourceException;
 
 /**
  * The resource configurations a session's engine knows ({@link Session#resources()}): RADICAL-Pilot's resource
  * configs, read from {@code resource_<site>.json} files or built with {@link ResourceConfig#builder(String)}.
- * Every error is a {@link BadParameter} (a {@link PilotException}) naming the file, the key, the value and what was
- * expected; a file that fails to load changes nothing.
+ * Every error is a {@link BadParameter} (a {@link PilotException}) naming the file, the key (or a JSON syntax
+ * error's line and column), the value and what was expected; a file that fails to load changes nothing.
  */
-public final class ResourceConfigs {
-    private final SessionState state;
-
-    ResourceConfigs(SessionState state) {
-        this.state = state;
-    }
+public interface ResourceConfigs {
 
     /** The entry {@code label}; a {@link BadParameter} on field {@code resource} listing the known labels if none. */
-    public ResourceConfig get(String label) {
-        try {
-            return state.resourceRegistry().get(label);
-        } catch (UnknownResourceException e) {
-            throw new BadParameter("resource", label, "one of the configured resources " + e.knownLabels(), e);
-        }
-    }
+    ResourceConfig get(String label);
 
     /** The entry {@code label}, if known. */
-    public Optional<ResourceConfig> find(String label) {
-        return state.resourceRegistry().find(label);
-    }
+    Optional<ResourceConfig> find(String label);
 
     /** The known labels, sorted. */
-    public List<String> labels() {
-        return state.resourceRegistry().labels();
-    }
+    List<String> labels();
 
     /** Adds or replaces the entry {@code config.label()}; pilots submitted from now on use it. */
-    public void add(ResourceConfig config) {
-        BadParameter.requireNonNull(config, "config", "a resource configuration (ResourceConfig.builder(label))");
-        state.resourceRegistry().add(config);
-        state.resourcesChanged();
-    }
+    void add(ResourceConfig config);
+
+    /** Adds or overrides the entries of one {@code resource_<site>.json}; returns the labels loaded. */
+    List<String> loadFile(Path file);
 
     /**
-     * Adds or overrides the entries of one {@code resource_<site>.json}.
-     *
-     * @return the labels loaded
+     * Adds or overrides the entries of every {@code resource_<site>.json} in {@code directory}, all or nothing;
+     * returns the labels loaded.
      */
-    public List<String> loadFile(Path file) {
-        BadParameter.requireNonNull(file, "file", "the path of a resource_<site>.json file");
-        try {
-            List<String> labels = state.resourceRegistry().loadFile(file);
-            state.resourcesChanged();
-            return labels;
-        } catch (ResourceConfigException e) {
-            throw badParameter(e);
-        }
-    }
-
-    /**
-     * Adds or overrides the entries of every {@code resource_<site>.json} in {@code directory}; all or nothing.
-     *
-     * @return the labels loaded
-     */
-    public List<String> loadDirectory(Path directory) {
-        BadParameter.requireNonNull(directory, "directory", "a directory holding resource_<site>.json files");
-        try {
-            List<String> labels = state.resourceRegistry().loadDirectory(directory);
-            state.resourcesChanged();
-            return labels;
-        } catch (ResourceConfigException e) {
-            throw badParameter(e);
-        }
-    }
-
-    /**
-     * The field is the file and the key ({@code resource_mysite.json: mysite.cluster/cores_per_node}), or the file
-     * and the position of a JSON syntax error ({@code resource_mysite.json: line 3, column 7}).
-     */
-    static BadParameter badParameter(ResourceConfigException e) {
-        String file = e.file() == null ? "" : fileName(e.file()) + ": ";
-        if (e.key() != null) {
-            return new BadParameter(file + e.key(), e.value(), e.expected() == null ? e.getMessage() : e.expected(),
-                    e);
-        }
-        if (e.line() > 0) {
-            return new BadParameter(file + "line " + e.line() + ", column " + e.column(), e.getMessage(),
-                    "valid JSON", e);
-        }
-        return new BadParameter(file + "(file)", e.getMessage(), e.expected() == null ? "a readable file"
-                : e.expected(), e);
-    }
-
-    private static String fileName(String file) {
-        try {
-            Path name = Path.of(file).getFileName();
-            return name == null ? file : name.toString();
-        } catch (java.nio.file.InvalidPathException ex) {
-            return file;
-        }
-    }
+    List<String> loadDirectory(Path directory);
 }

@@ -105,7 +105,7 @@ public final class Session implements AutoCloseable {
 
     /** The resource configurations this engine knows; add or load more here. */
     public ResourceConfigs resources() {
-        return new ResourceConfigs(state);
+        return state.resourceConfigs();
     }
 
     /**

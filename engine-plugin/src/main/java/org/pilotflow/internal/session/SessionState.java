@@ -84,6 +84,11 @@ public final class SessionState {
         return service.resources().registry();
     }
 
+    /** The resource configurations as the API offers them. */
+    public org.pilotflow.api.ResourceConfigs resourceConfigs() {
+        return new ResourceConfigsImpl(this);
+    }
+
     /** Tells the adapters about resource entries loaded after the start. */
     public void resourcesChanged() {
         service.resources().configureAdapters();
