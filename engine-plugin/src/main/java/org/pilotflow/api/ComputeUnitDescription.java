@@ -301,7 +301,7 @@ public record ComputeUnitDescription(
         public Builder name(String v) { name = v; return this; }
         public Builder executable(String v) { executable = v; return this; }
         public Builder arguments(List<String> v) { arguments = v; return this; }
-        public Builder arguments(String... v) { arguments = List.of(v); return this; }
+        public Builder arguments(String... v) { arguments = v == null ? null : java.util.Arrays.asList(v.clone()); return this; }
         public Builder environment(Map<String, String> v) { environment = v; return this; }
         public Builder cores(int v) { cores = v; coresGiven = true; return this; }
         public Builder gpus(int v) { gpus = v; return this; }

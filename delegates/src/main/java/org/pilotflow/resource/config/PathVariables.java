@@ -20,7 +20,9 @@ public final class PathVariables {
 
     /** True for an absolute path or a path starting with a variable. */
     public static boolean isWellFormed(String path) {
-        return path != null && (path.startsWith("/") || LEADING_VAR.matcher(path).matches());
+        // a NUL cannot be in a path (the OS would cut it there; Path.of refuses it)
+        return path != null && path.indexOf('\0') < 0
+                && (path.startsWith("/") || LEADING_VAR.matcher(path).matches());
     }
 
     /** The leading variable's name, if any. */

@@ -62,14 +62,29 @@ final class ResourceConfigParser {
         }
         String site = m.group(1);
         JsonNode root;
+        com.fasterxml.jackson.core.JsonParser parser = null;
         try {
-            root = Json.MAPPER.readTree(content);
+            parser = Json.MAPPER.createParser(content);
+            root = Json.MAPPER.readTree(parser);
+            if (root != null && parser.nextToken() != null) { // what readTree(byte[]) checks: nothing after the value
+                throw new com.fasterxml.jackson.core.JsonParseException(parser, "trailing token after the value");
+            }
         } catch (JsonProcessingException e) {
-            JsonLocation loc = e.getLocation();
+            // some errors carry no location (nesting too deep): then where the parser stopped
+            JsonLocation loc = e.getLocation() != null ? e.getLocation()
+                    : parser == null ? null : parser.currentLocation();
             throw ResourceConfigException.invalidJson(file, loc == null ? -1 : loc.getLineNr(),
                     loc == null ? -1 : loc.getColumnNr(), e.getOriginalMessage(), e);
         } catch (IOException e) {
             throw ResourceConfigException.io(file, "cannot read", e);
+        } finally {
+            if (parser != null) {
+                try {
+                    parser.close();
+                } catch (IOException ignored) {
+                    // a parser over a byte array holds nothing to release
+                }
+            }
         }
         if (root == null || root.isMissingNode()) {
             throw ResourceConfigException.invalidJson(file, 1, 1, "empty file", null);
@@ -323,7 +338,8 @@ final class ResourceConfigParser {
     }
 
     private Duration seconds(String key, JsonNode v) {
-        if (!v.isNumber() || v.decimalValue().signum() <= 0) {
+        // NaN and Infinity (Jackson reads them as doubles) have no decimal value
+        if (!v.isNumber() || !Double.isFinite(v.doubleValue()) || v.decimalValue().signum() <= 0) {
             throw bad(key, v, ResourceConfig.EXPECTED_SECONDS);
         }
         try {
