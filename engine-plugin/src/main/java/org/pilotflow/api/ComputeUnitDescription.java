@@ -139,11 +139,18 @@ public record ComputeUnitDescription(
         }
         checkFileName(prefix + "stdout", stdout);
         checkFileName(prefix + "stderr", stderr);
-        long chars = length(name) + executable.length() + length(pilot) + stdout.length() + stderr.length()
-                + length(sandbox) + mapChars(prefix + "tags", tags) + mapChars(prefix + "metadata", metadata);
-        chars += listChars(prefix + "arguments", arguments);
-        chars += listChars(prefix + "preExec", preExec);
-        chars += listChars(prefix + "postExec", postExec);
+        TextSize size = new TextSize();
+        size.add(prefix + "name", name);
+        size.add(prefix + "executable", executable);
+        size.add(prefix + "pilot", pilot);
+        size.add(prefix + "stdout", stdout);
+        size.add(prefix + "stderr", stderr);
+        size.add(prefix + "sandbox", sandbox);
+        mapChars(prefix + "tags", tags, size);
+        mapChars(prefix + "metadata", metadata, size);
+        listChars(prefix + "arguments", arguments, size);
+        listChars(prefix + "preExec", preExec, size);
+        listChars(prefix + "postExec", postExec, size);
         for (Map.Entry<String, String> e : environment.entrySet()) {
             String key = e.getKey();
             if (key.isEmpty() || key.contains("=") || key.indexOf('\0') >= 0) {
@@ -151,11 +158,31 @@ public record ComputeUnitDescription(
                         + "without '=' or NUL");
             }
             noNul(prefix + "environment[" + key + "]", e.getValue());
-            chars += key.length() + e.getValue().length();
+            size.add(prefix + "environment", key);
+            size.add(prefix + "environment[" + key + "]", e.getValue());
         }
-        if (chars > MAX_TEXT_CHARS) {
-            throw new BadParameter(prefix + "(description)", chars + " characters",
-                    "at most " + MAX_TEXT_CHARS + " characters in all its strings (put bulk data in a file)");
+        if (size.total > MAX_TEXT_CHARS) {
+            // named by its largest string: that is the one to move into a file
+            throw new BadParameter(size.largestField, size.largestValue, "a description of at most "
+                    + MAX_TEXT_CHARS + " characters in all its strings, not " + size.total + " (put bulk data in a "
+                    + "file)");
+        }
+    }
+
+    /** The characters of a description's strings, and which field holds the largest. */
+    private static final class TextSize {
+        long total;
+        String largestField;
+        String largestValue = "";
+
+        void add(String field, String value) {
+            if (value != null) {
+                total += value.length();
+                if (value.length() >= largestValue.length()) {
+                    largestField = field;
+                    largestValue = value;
+                }
+            }
         }
     }
 
@@ -208,14 +235,13 @@ public record ComputeUnitDescription(
         }
     }
 
-    private static long mapChars(String field, Map<String, String> values) {
-        long n = 0;
+    private static void mapChars(String field, Map<String, String> values, TextSize size) {
         for (Map.Entry<String, String> e : values.entrySet()) {
             noNul(field, e.getKey());
             noNul(field + "[" + e.getKey() + "]", e.getValue());
-            n += e.getKey().length() + e.getValue().length();
+            size.add(field, e.getKey());
+            size.add(field + "[" + e.getKey() + "]", e.getValue());
         }
-        return n;
     }
 
     private static void checkEntries(String field, List<String> values) {
@@ -242,17 +268,11 @@ public record ComputeUnitDescription(
         }
     }
 
-    private static long listChars(String field, List<String> values) {
-        long n = 0;
+    private static void listChars(String field, List<String> values, TextSize size) {
         for (int i = 0; i < values.size(); i++) {
             noNul(field + "[" + i + "]", values.get(i));
-            n += values.get(i).length();
+            size.add(field + "[" + i + "]", values.get(i));
         }
-        return n;
-    }
-
-    private static long length(String s) {
-        return s == null ? 0 : s.length();
     }
 
     /** A NUL cannot pass through argv, the environment or a file name: it would end the string early there. */

@@ -127,6 +127,10 @@ public final class SyncService {
                 reply.send(Answer.error(400, "malformed sync request"));
                 return;
             }
+            if (req == null) { // the body "null"
+                reply.send(Answer.error(400, "malformed sync request: no object"));
+                return;
+            }
             if (!pilot.uid().equals(req.pilotId())) {
                 reply.send(Answer.error(400, "pilotId does not match the path"));
                 return;
@@ -143,6 +147,8 @@ public final class SyncService {
             polls.park(pilot, pollMillis, () -> {
                 try {
                     reply.send(later(pilot, req, acked));
+                } catch (ImpossibleAck e) {
+                    reply.send(Answer.error(400, e.getMessage()));
                 } catch (RuntimeException e) {
                     LOG.warn("pilot {}: sync not answered, the agent will send it again: {}", pilot, e.toString());
                     reply.send(Answer.error(503, "try again"));
@@ -150,6 +156,8 @@ public final class SyncService {
                     contacts.answered(pilot);
                 }
             });
+        } catch (ImpossibleAck e) {
+            reply.send(Answer.error(400, e.getMessage()));
         } catch (RuntimeException e) {
             LOG.warn("pilot {}: sync not answered, the agent will send it again: {}", pilot, e.toString());
             reply.send(Answer.error(503, "try again"));
@@ -199,6 +207,13 @@ public final class SyncService {
 
     private record Snapshot(long cursor, List<Command> commands) { }
 
+    /** A sync acknowledging a command number that was never issued: answered 400, nothing deleted. */
+    private static final class ImpossibleAck extends RuntimeException {
+        ImpossibleAck(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     /** The pilot's commands above the agent's last (dropping the acknowledged ones) and its report cursor. */
     private Snapshot read(PilotKey pilot, long agentLastCommand) {
         long readAt = System.nanoTime();
@@ -215,6 +230,11 @@ public final class SyncService {
                     commands.add(Command.cancelPilot(p.nextCommandSeq() + 1));
                 }
             } else {
+                if (p != null && agentLastCommand > p.nextCommandSeq()) {
+                    // acknowledging a number never issued would drop commands the agent has not seen
+                    throw new ImpossibleAck("lastCommandSeq " + agentLastCommand + " is beyond the last command "
+                            + "issued to this pilot (" + p.nextCommandSeq() + ")");
+                }
                 CommandTable.deleteUpTo(tx.connection(), pilot, agentLastCommand);
                 commands.addAll(CommandTable.after(tx.connection(), pilot, agentLastCommand, MAX_COMMANDS));
             }
