@@ -18,6 +18,7 @@ import org.pilotflow.internal.store.PilotKey;
 import org.pilotflow.internal.store.PilotRecord;
 import org.pilotflow.internal.store.PilotTable;
 import org.pilotflow.model.wire.Command;
+import org.pilotflow.model.wire.Report;
 import org.pilotflow.model.wire.SyncRequest;
 import org.pilotflow.model.wire.SyncResponse;
 import org.pilotflow.model.wire.Wire;
@@ -120,17 +121,18 @@ public final class SyncService {
     private void handle(PilotKey pilot, byte[] body, Reply reply) {
         boolean parked = false;
         try {
-            SyncRequest req;
+            SyncRequest parsed;
             try {
-                req = Wire.mapper().readValue(body, SyncRequest.class);
+                parsed = Wire.mapper().readValue(body, SyncRequest.class);
             } catch (IOException e) {
                 reply.send(Answer.error(400, "malformed sync request"));
                 return;
             }
-            if (req == null) { // the body "null"
+            if (parsed == null) { // the body "null"
                 reply.send(Answer.error(400, "malformed sync request: no object"));
                 return;
             }
+            SyncRequest req = withoutNul(parsed);
             if (!pilot.uid().equals(req.pilotId())) {
                 reply.send(Answer.error(400, "pilotId does not match the path"));
                 return;
@@ -203,6 +205,42 @@ public final class SyncService {
         Horizon h = horizons.get(pilot);
         return h != null && !h.ended() && agentLastCommand >= h.commandSeq()
                 && System.nanoTime() - h.readAtNanos() < HORIZON_MILLIS * 1_000_000L;
+    }
+
+    /**
+     * The request with every NUL character replaced by U+FFFD: a unit's output tail may hold binary bytes, and
+     * PostgreSQL refuses a NUL in text ("invalid byte sequence"), which would make its report unappliable forever.
+     */
+    static SyncRequest withoutNul(SyncRequest req) {
+        List<Report> reports = new ArrayList<>(req.reports().size());
+        boolean changed = false;
+        for (Report r : req.reports()) {
+            Report clean = r == null ? null : new Report(r.seq(), clean(r.unitId()), clean(r.state()),
+                    cleanKeys(r.timestamps()), r.exitCode(), clean(r.reason()), clean(r.stdoutTail()),
+                    clean(r.stderrTail()), clean(r.sandbox()), r.slots() == null ? null
+                    : r.slots().stream().map(SyncService::clean).toList());
+            changed |= clean != null && !clean.equals(r);
+            reports.add(clean);
+        }
+        String host = clean(req.host());
+        if (!changed && java.util.Objects.equals(host, req.host())) {
+            return req;
+        }
+        return new SyncRequest(req.pilotId(), req.agentTimeMillis(), req.agentPid(), host, reports,
+                req.lastCommandSeq());
+    }
+
+    private static String clean(String s) {
+        return s == null || s.indexOf('\0') < 0 ? s : s.replace('\0', '\uFFFD');
+    }
+
+    private static java.util.Map<String, Long> cleanKeys(java.util.Map<String, Long> m) {
+        if (m == null || m.keySet().stream().noneMatch(k -> k != null && k.indexOf('\0') >= 0)) {
+            return m;
+        }
+        java.util.Map<String, Long> out = new java.util.LinkedHashMap<>();
+        m.forEach((k, v) -> out.put(clean(k), v));
+        return out;
     }
 
     private record Snapshot(long cursor, List<Command> commands) { }
