@@ -76,6 +76,16 @@ public record ComputePilotDescription(
         if (memoryMb < 0) {
             throw new BadParameter(prefix + "memoryMb", memoryMb, "an integer >= 0 (MiB)");
         }
+    }
+
+    /**
+     * What a new pilot must also meet (the builder and {@link PilotManager#submitPilots} check it; a description
+     * stored by an older version and read back is not held to it): no NUL, and lengths batch scripts, paths and
+     * database columns take.
+     *
+     * @param prefix names the list position in the field, e.g. {@code pilots[1].}
+     */
+    public void checkLimits(String prefix) {
         text(prefix + "resource", resource, 200);
         text(prefix + "queue", queue, 200);
         text(prefix + "project", project, 200);
@@ -125,8 +135,10 @@ public record ComputePilotDescription(
         public Builder cleanup(boolean v) { cleanup = v; return this; }
 
         public ComputePilotDescription build() {
-            return new ComputePilotDescription(resource, runtime, cores, gpus, memoryMb, queue, project, sandbox,
-                    accessSchema, cleanup);
+            ComputePilotDescription d = new ComputePilotDescription(resource, runtime, cores, gpus, memoryMb, queue,
+                    project, sandbox, accessSchema, cleanup);
+            d.checkLimits("");
+            return d;
         }
     }
 }

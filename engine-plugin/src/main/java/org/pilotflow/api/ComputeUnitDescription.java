@@ -22,10 +22,11 @@ import java.util.Map;
  * @param cpuThreads  RADICAL-Pilot's {@code cpu_threads}: threads of a one-process unit (then {@code cores}
  *                    equals it); the unit gets {@code OMP_NUM_THREADS}; 0 when not given
  * @param tags        scheduling tags; {@code colocate}: units with the same value run on the same node of their
- *                    pilot (the node the first of them got)
+ *                    pilot (the node the first of them got); the engine does not bind by tag, so with several
+ *                    pilots pin such units to one with {@code pilot}
  * @param metadata    the application's own data about the unit, kept with it and never interpreted
  * @param sandbox     the unit sandbox's name below the pilot sandbox (a relative path of plain names); units
- *                    naming the same one share it; null for the unit's uid
+ *                    naming the same one on the same pilot share it; null for the unit's uid
  * @param priority    higher runs first among the units waiting for cores on a pilot; 0 by default
  */
 public record ComputeUnitDescription(
@@ -111,11 +112,14 @@ public record ComputeUnitDescription(
      */
     public static final int MAX_TEXT_CHARS = 128 * 1024;
 
+    /**
+     * The checks every description passes, also one read back from the database: the shape of its fields. The
+     * limits a new submission must also meet are in {@link #checkLimits}.
+     */
     void validate(String prefix) {
         if (executable == null || executable.isBlank()) {
             throw new BadParameter(prefix + "executable", executable, "a program path or name");
         }
-        noNul(prefix + "executable", executable);
         if (cores <= 0) {
             throw new BadParameter(prefix + "cores", cores, "an integer > 0");
         }
@@ -125,8 +129,6 @@ public record ComputeUnitDescription(
         if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
             throw new BadParameter(prefix + "timeout", timeout, "a positive duration, or null for no limit");
         }
-        noNul(prefix + "name", name);
-        noNul(prefix + "pilot", pilot);
         checkLayout(prefix);
         for (String tag : tags.keySet()) {
             if (!TAGS.contains(tag)) {
@@ -139,6 +141,28 @@ public record ComputeUnitDescription(
         }
         checkFileName(prefix + "stdout", stdout);
         checkFileName(prefix + "stderr", stderr);
+        for (String key : environment.keySet()) {
+            if (key.isEmpty() || key.contains("=")) {
+                throw new BadParameter(prefix + "environment", key, "variable names that are not empty, without "
+                        + "'=' or NUL");
+            }
+        }
+    }
+
+    /**
+     * What a new unit must also meet, beyond {@link #validate}'s shape (the builder and
+     * {@link UnitManager#submitUnits} check it; a description stored by an older version and read back is not held
+     * to it): no NUL where it would cut a string short in argv, the environment or a file name, file names of at
+     * most 255 characters, and at most {@link #MAX_TEXT_CHARS} characters of text in all.
+     *
+     * @param prefix names the list position in the field, e.g. {@code units[3].}
+     */
+    public void checkLimits(String prefix) {
+        noNul(prefix + "executable", executable);
+        noNul(prefix + "name", name);
+        noNul(prefix + "pilot", pilot);
+        checkFileNameLength(prefix + "stdout", stdout);
+        checkFileNameLength(prefix + "stderr", stderr);
         TextSize size = new TextSize();
         size.add(prefix + "name", name);
         size.add(prefix + "executable", executable);
@@ -153,17 +177,23 @@ public record ComputeUnitDescription(
         listChars(prefix + "postExec", postExec, size);
         for (Map.Entry<String, String> e : environment.entrySet()) {
             String key = e.getKey();
-            if (key.isEmpty() || key.contains("=") || key.indexOf('\0') >= 0) {
+            if (key.indexOf('\0') >= 0) {
                 throw new BadParameter(prefix + "environment", key, "variable names that are not empty, "
                         + "without '=' or NUL");
             }
-            noNul(prefix + "environment[" + key + "]", e.getValue());
+            if (e.getValue().indexOf('\0') >= 0) { // the value may be a secret: named, not shown
+                throw new BadParameter(prefix + "environment[" + key + "]", "(a value of " + e.getValue().length()
+                        + " characters, not shown)", "text without NUL characters");
+            }
             size.add(prefix + "environment", key);
             size.add(prefix + "environment[" + key + "]", e.getValue());
         }
         if (size.total > MAX_TEXT_CHARS) {
-            // named by its largest string: that is the one to move into a file
-            throw new BadParameter(size.largestField, size.largestValue, "a description of at most "
+            // named by its largest string: that is the one to move into a file (an environment value, maybe a
+            // secret, by its length only)
+            Object shown = size.largestField.contains("environment[")
+                    ? "(a value of " + size.largestValue.length() + " characters, not shown)" : size.largestValue;
+            throw new BadParameter(size.largestField, shown, "a description of at most "
                     + MAX_TEXT_CHARS + " characters in all its strings, not " + size.total + " (put bulk data in a "
                     + "file)");
         }
@@ -217,7 +247,7 @@ public record ComputeUnitDescription(
             return false;
         }
         for (String part : name.split("/", -1)) {
-            if (part.isEmpty() || part.equals(".") || part.equals("..")) {
+            if (part.isBlank() || part.equals(".") || part.equals("..")) { // as the agent's rule
                 return false;
             }
         }
@@ -284,9 +314,17 @@ public record ComputeUnitDescription(
 
     // output files stay inside the unit sandbox
     private static void checkFileName(String field, String name) {
-        if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..") || name.indexOf('\0') >= 0
-                || name.length() > 255) {
-            throw new BadParameter(field, name, "a plain file name inside the unit sandbox (no '/' or NUL, not '..', at most 255 characters)");
+        if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {
+            throw new BadParameter(field, name, "a plain file name inside the unit sandbox (no '/' or NUL, not "
+                    + "'..', at most 255 characters)");
+        }
+    }
+
+    private static void checkFileNameLength(String field, String name) {
+        noNul(field, name);
+        if (name.length() > 255) {
+            throw new BadParameter(field, name, "a plain file name inside the unit sandbox (no '/' or NUL, not "
+                    + "'..', at most 255 characters)");
         }
     }
 
@@ -351,9 +389,11 @@ public record ComputeUnitDescription(
             if (!coresGiven && (cpuProcesses > 0 || cpuThreads > 0)) {
                 c = Math.max(1, cpuProcesses) * Math.max(1, cpuThreads);
             }
-            return new ComputeUnitDescription(name, executable, arguments, environment, c, gpus, preExec,
-                    postExec, stdout, stderr, timeout, restartable, pilot, mpi, cpuProcesses, cpuThreads, tags,
-                    metadata, sandbox, priority);
+            ComputeUnitDescription d = new ComputeUnitDescription(name, executable, arguments, environment, c, gpus,
+                    preExec, postExec, stdout, stderr, timeout, restartable, pilot, mpi, cpuProcesses, cpuThreads,
+                    tags, metadata, sandbox, priority);
+            d.checkLimits("");
+            return d;
         }
     }
 }

@@ -282,8 +282,9 @@ public final class Session implements AutoCloseable {
          * passed, without the cost of variable history). See the README for the measured cost of each level.
          */
         public Builder historyLevel(String level) {
-            if (level == null || !java.util.Set.of("none", "activity", "audit", "full", "auto").contains(level)) {
-                throw new BadParameter("historyLevel", level, "one of none, activity, audit, full, auto");
+            if (level == null || level.isBlank()) { // Camunda itself names an unknown level when the engine starts
+                throw new BadParameter("historyLevel", level, "a Camunda history level: none, activity, audit, full"
+                        + " or auto");
             }
             historyLevel = level;
             return this;

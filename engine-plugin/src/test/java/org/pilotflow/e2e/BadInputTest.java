@@ -154,6 +154,9 @@ class BadInputTest {
         assertBad(() -> ok.arguments("a", "b\0c").build(), "arguments[1]", "NUL");
         assertBad(() -> ok.arguments(List.of()).environment(java.util.Map.of("A", "x\0y")).build(), "environment[A]",
                 "NUL");
+        assertThatThrownBy(() -> ok.environment(java.util.Map.of("TOKEN", "s3cr3t\0x")).build())
+                .isInstanceOf(BadParameter.class).hasMessageContaining("environment[TOKEN]")
+                .hasMessageNotContaining("s3cr3t"); // a value may be a secret: named, never shown
         assertBad(() -> ok.environment(java.util.Map.of()).stdout("out\0.txt").build(), "stdout", "NUL");
         assertBad(() -> ok.stdout(null).preExec(List.of("echo \0")).build(), "preExec[0]", "NUL");
         assertBad(() -> LocalFixture.localPilot(work, 1).queue("de\0bug").build(), "queue", "NUL");

@@ -130,6 +130,7 @@ class RpSemanticsTest {
                     .isInstanceOfSatisfying(BadParameter.class, e -> assertThat(e.field()).isEqualTo("pilotUids"));
             umgr.removePilots(List.of(pilot.uid()), true);
             assertThat(units).allMatch(u -> u.state() == UnitState.DONE);
+            umgr.removePilots(List.of(pilot.uid())); // removed already: nothing to do, no error
             assertThat(umgr.listPilots()).isEmpty();
             // no pilot left: a new unit waits for one instead of being bound
             ComputeUnit waiting = umgr.submitUnit(sleep(1));
@@ -219,6 +220,26 @@ class RpSemanticsTest {
                 .isEqualTo("err\n");
         assertThat(java.nio.file.Files.readString(home.resolve(pilot.uid() + "/agent.log")))
                 .contains("pilot reported CANCELED"); // written before the report that made the pilot CANCELED
+    }
+
+    @Test
+    void aWaitOnASessionNoLongerFollowedHereEndsInsteadOfHanging() {
+        Session session = LocalFixture.session(work);
+        ComputeUnit running;
+        try {
+            PilotManager pmgr = session.createPilotManager();
+            UnitManager umgr = session.createUnitManager();
+            umgr.addPilot(LocalFixture.activePilot(pmgr, work, 1));
+            running = umgr.submitUnit(sleep(300));
+            running.waitFor(WITHIN, UnitState.EXECUTING);
+        } finally {
+            session.close(false); // the pilot and its unit go on; this node stops following the session
+        }
+        assertThatThrownBy(() -> running.waitFor(Duration.ofMinutes(10)))
+                .isInstanceOf(org.pilotflow.api.IncorrectState.class).hasMessageContaining("reconnect");
+        try (Session again = LocalFixture.builder(work, LocalFixture.config(work)).reconnect(session.uid())) {
+            again.pilotManagers().get(0).cancelPilots(List.of(), WITHIN);
+        }
     }
 
     private static void awaitTrue(java.util.function.BooleanSupplier condition) {

@@ -36,7 +36,7 @@ public final class SlotScheduler<T> {
 
     /** Higher priority first, then arrival. */
     private static final java.util.Comparator<Request<?>> ORDER = java.util.Comparator
-            .comparingInt((Request<?> r) -> -r.priority()).thenComparingLong(Request::seq);
+            .comparingInt((Request<?> r) -> r.priority()).reversed().thenComparingLong(Request::seq);
 
     private static final class NodeState {
         final Node node;

@@ -286,8 +286,23 @@ public final class ResourceConfig {
 
     /** The most nodes a pilot in {@code queue} (null: the default queue) may hold: the queue's, else the resource's. */
     public java.util.OptionalInt maxNodes(String queue) {
+        return maxNodes(queue, null);
+    }
+
+    /**
+     * As {@link #maxNodes(String)}, for a pilot using the schema {@code schemaName} (null: the default one): where
+     * no limit is set, one node if that schema's job manager starts a plain process on one host.
+     */
+    public java.util.OptionalInt maxNodes(String queue, String schemaName) {
         QueueLimits q = queue == null ? null : queues.get(queue);
-        return q != null && q.maxNodes() != null ? q.nodes() : maxNodes();
+        if (q != null && q.maxNodes() != null) {
+            return q.nodes();
+        }
+        if (maxNodes != null) {
+            return java.util.OptionalInt.of(maxNodes);
+        }
+        return schema(schemaName).jobManagerEndpoint().type() == JobManagerType.FORK ? java.util.OptionalInt.of(1)
+                : java.util.OptionalInt.empty();
     }
 
     /** The longest runtime a pilot in {@code queue} may ask for: the queue's, else the resource's. */

@@ -54,6 +54,7 @@ final class PilotManagerImpl implements PilotManager {
             if (d == null) {
                 throw new BadParameter("pilots[" + i + "]", null, "a ComputePilotDescription");
             }
+            d.checkLimits("pilots[" + i + "].");
             resources.add(Validation.resource(session.resources().registry(), "pilots[" + i + "].", d));
         }
         if (descriptions.isEmpty()) {

@@ -58,6 +58,8 @@ public final class SessionState {
     private final ExecutorService callbacks;
     /** The Session objects of this node holding this state; guarded by the service's lock. */
     int holders = 1;
+    /** False once this node stops following the session: waits end with IncorrectState instead of hanging. */
+    private volatile boolean followed = true;
     private final Object viewLock = new Object();
     private final Object monitor = new Object();
 
@@ -406,6 +408,10 @@ public final class SessionState {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (monitor) {
             while (!condition.getAsBoolean()) {
+                if (!followed) { // nothing updates the views any more: waiting on would be forever
+                    throw new IncorrectState("session " + id + " is no longer followed on this node (closed, or its"
+                            + " engine stopped): reconnect to wait for it");
+                }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
@@ -495,13 +501,15 @@ public final class SessionState {
     /** One Session object lets go; after the last, this node stops following the session (its data stays). */
     public void detach() {
         if (service.release(this)) {
-            callbacks.shutdown();
+            stopFollowing();
         }
     }
 
     /** The engine stops: whoever still holds the session, this node follows it no more. */
     void stopFollowing() {
+        followed = false;
         callbacks.shutdown();
+        signal(); // waiters see it at once
     }
 
     void requireOpen(boolean closed, String what) {

@@ -86,10 +86,9 @@ final class UnitManagerImpl implements UnitManager {
     public void removePilots(Collection<String> uids, boolean drain) {
         session.requireOpen(closed, "unit manager " + uid);
         BadParameter.requireNoNulls(uids, "pilotUids", "a pilot uid");
-        List<String> mine = listPilots();
         for (String p : uids) {
-            if (!mine.contains(p)) {
-                throw new BadParameter("pilotUids", p, "a pilot of unit manager " + uid + " " + mine);
+            if (session.pilotView(p) == null) { // one this manager no longer has is removed already: no error
+                throw new BadParameter("pilotUids", p, "a pilot of session " + session.id());
             }
         }
         session.service().txs().runRetrying(tx -> {
@@ -128,6 +127,7 @@ final class UnitManagerImpl implements UnitManager {
             if (d == null) {
                 throw new BadParameter("units[" + i + "]", null, "a ComputeUnitDescription");
             }
+            d.checkLimits("units[" + i + "].");
             if (d.pilot() != null) {
                 pilots = pilots == null ? listPilots() : pilots;
                 if (!pilots.contains(d.pilot())) {
@@ -216,9 +216,12 @@ final class UnitManagerImpl implements UnitManager {
     public CompletableFuture<List<UnitState>> cancelUnitsAsync(Collection<String> uids) {
         List<UnitView> views = views(uids);
         cancel(session, views, "canceled on request");
-        // the views' completion futures end when each unit is final: no thread waits for them
+        // the views' completion futures end when each unit is final: no thread waits for them; the result is
+        // handed over on the common pool, so what the caller chains never runs on the engine thread that applied
+        // the last report
         CompletableFuture<?>[] ends = views.stream().map(v -> v.completion).toArray(CompletableFuture[]::new);
-        return CompletableFuture.allOf(ends).thenApply(x -> views.stream().map(v -> v.current.state()).toList());
+        return CompletableFuture.allOf(ends).thenApplyAsync(x -> views.stream().map(v -> v.current.state())
+                .toList());
     }
 
     static void cancel(SessionState session, List<UnitView> views, String why) {

@@ -57,7 +57,7 @@ final class Validation {
                     + rc.queues().keySet());
         }
         String where = queue != null && rc.queues().containsKey(queue) ? " in queue " + queue : "";
-        java.util.OptionalInt maxNodes = rc.maxNodes(queue);
+        java.util.OptionalInt maxNodes = rc.maxNodes(queue, d.accessSchema());
         if (maxNodes.isPresent()) {
             long maxCores = (long) maxNodes.getAsInt() * rc.coresPerNode();
             if (d.cores() > maxCores) {
