@@ -23,7 +23,8 @@ import org.pilotflow.model.wire.Command;
 /**
  * Canceling units whose agent has not taken the cancel yet, played against a fake agent over the real endpoint:
  * a unit of a pilot whose agent never started ends at once and is never sent; a cancel waiting for its agent is
- * sent once, however often it is asked for.
+ * sent once, however often it is asked for; a cancel the agent never carried out, because its pilot was lost, still
+ * ends the unit CANCELED, even a restartable one.
  */
 class UnitCancelTest {
 
@@ -129,6 +130,45 @@ class UnitCancelTest {
                     .containsExactly(UnitState.CANCELED);
             assertThat(second.get(WITHIN.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
                     .containsExactly(UnitState.CANCELED);
+        }
+    }
+
+    @Test
+    void aRestartableUnitWhosePilotIsLostBeforeItsAgentTookTheCancelIsCanceledNotRestarted() throws Exception {
+        try (Session session = LocalFixture.session(work)) {
+            FakeAgent fake = FakeAgent.install(session);
+            ComputePilot pilot = session.createPilotManager().submitPilot(LocalFixture.localPilot(work, 2).build());
+            AgentConfig cfg = fake.awaitLaunch(pilot.uid());
+            UnitManager umgr = session.createUnitManager();
+            umgr.addPilot(pilot);
+            ComputeUnit unit = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/sleep")
+                    .arguments("300").restartable(true).build());
+            long last = 0;
+            long deadline = System.nanoTime() + WITHIN.toNanos();
+            boolean running = false;
+            while (!running) {
+                assertThat(System.nanoTime()).as("the unit's run command").isLessThan(deadline);
+                FakeAgent.Answer a = fake.sync(cfg, cfg.secret(), List.of(FakeAgent.pilot(1, "ACTIVE")), last);
+                assertThat(a.status()).isEqualTo(200);
+                for (Command c : a.response().commands()) {
+                    running |= c.type() == Command.Type.RUN_UNIT && c.unitId().equals(unit.uid());
+                    last = Math.max(last, c.seq());
+                }
+            }
+            fake.sync(cfg, cfg.secret(), List.of(FakeAgent.unit(2, unit.uid(), "EXECUTING",
+                    Map.of("EXECUTING", System.currentTimeMillis()), null)), last);
+            unit.waitFor(WITHIN, UnitState.EXECUTING);
+
+            // the cancel is queued for the agent, which dies before it syncs again: the command goes with the pilot
+            var canceled = umgr.cancelUnitsAsync(List.of(unit.uid()));
+            fake.gone.add(FakeAgent.jobId(pilot.uid()));
+            assertThat(pilot.waitFor(WITHIN, PilotState.FAILED)).isEqualTo(PilotState.FAILED);
+
+            assertThat(canceled.get(WITHIN.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
+                    .containsExactly(UnitState.CANCELED);
+            assertThat(unit.failureReason()).get().asString().contains("before its agent had canceled the unit");
+            assertThat(unit.stateHistory()).as("the attempts in its history: never restarted")
+                    .allMatch(e -> e.attempt() == 1);
         }
     }
 }

@@ -18,8 +18,8 @@ public enum PilotEffect {
     CORRELATE_ENDED("the pilot process gets `pilotflow.pilot.ended` (pilotState, failureReason)"),
     END_JOB("the job must end: killed at once when the engine ended the pilot, else it ends by itself (killed"
             + " after cancelGrace if not)"),
-    SETTLE_UNITS("unfinished units end with the pilot: CANCELED, FAILED, or (restartable, pilot FAILED) run again"
-            + " elsewhere once the job is gone"),
+    SETTLE_UNITS("unfinished units end with the pilot: CANCELED (also any unit whose cancel the agent had not carried"
+            + " out), FAILED, or (restartable, pilot FAILED) run again elsewhere once the job is gone"),
     DRAIN_MANAGERS("the unit managers of the pilot bind waiting units");
 
     private final String description;

@@ -161,6 +161,9 @@ public final class UnitLifecycle {
                 if (!CommandTable.cancelPending(tx.connection(), p.key(), now.uid())) {
                     tx.queueCommand(p.key(), seq -> Command.cancelUnit(seq, now.uid(), why));
                 }
+                if (now.cancelRequested() == null) { // outlives the command, which goes when the pilot ends
+                    tx.updateUnit(now.edit().cancelRequested(why).done());
+                }
             } else {
                 // no agent yet (its pilot's job may wait in a batch queue for hours): canceled now, run never sent
                 CommandTable.deleteRun(tx.connection(), p.key(), now.uid());
@@ -172,8 +175,9 @@ public final class UnitLifecycle {
     // ---------------------------------------------------------------- a final pilot's units
 
     /**
-     * Ends up to {@code limit} unfinished units of a final pilot: CANCELED with a canceled pilot, FAILED with a
-     * failed or expired one, or, for a restartable unit of a FAILED pilot whose job is gone, a new attempt elsewhere.
+     * Ends up to {@code limit} unfinished units of a final pilot: CANCELED with a canceled pilot or when a cancel was
+     * asked of its agent, FAILED with a failed or expired one, or, for a restartable unit of a FAILED pilot whose job
+     * is gone, a new attempt elsewhere.
      *
      * @param waiting uids of restartable units waiting for the pilot's job to end (skipped; grown here)
      * @return how many units were ended or restarted
@@ -192,7 +196,10 @@ public final class UnitLifecycle {
             if (u.isFinal() || waiting.contains(u.uid())) {
                 continue;
             }
-            if (p.state() == PilotState.FAILED && u.description().restartable()) {
+            if (u.cancelRequested() != null) {
+                move(tx, u, UnitState.CANCELED, Move.engine(u.cancelRequested() + "; pilot " + p.uid() + " ended ("
+                        + p.state() + ") before its agent had canceled the unit"));
+            } else if (p.state() == PilotState.FAILED && u.description().restartable()) {
                 if (p.jobPhase() != JobPhase.ENDED) {
                     waiting.add(u.uid()); // never beside its orphan: only once the old job is gone
                     continue;

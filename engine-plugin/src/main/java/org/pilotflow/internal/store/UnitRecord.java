@@ -15,6 +15,8 @@ import org.pilotflow.model.wire.Report;
  *
  * @param pilot   the pilot the unit is bound to (null while UNSCHEDULED)
  * @param attempt 1 for the first run; a restartable unit whose pilot was lost runs again as attempt 2, 3, ...
+ * @param cancelRequested why a cancel was asked of the unit's agent (null: none asked); a unit with one is canceled,
+ *                        never restarted, should its pilot end before the agent carries the cancel out
  */
 public record UnitRecord(
         String sessionId,
@@ -32,6 +34,7 @@ public record UnitRecord(
         String sandbox,
         List<String> slots,
         int attempt,
+        String cancelRequested,
         int rev) {
 
     public UnitRecord {
@@ -43,7 +46,7 @@ public record UnitRecord(
     public static UnitRecord created(String sessionId, String uid, String manager, ComputeUnitDescription d) {
         return new UnitRecord(sessionId, uid, manager, d, UnitState.NEW,
                 List.of(new StateEntry<>(UnitState.NEW, Instant.now(), 1)), null, null, null, null, null, null,
-                null, List.of(), 1, 0);
+                null, List.of(), 1, null, 0);
     }
 
     public UnitKey key() {
@@ -81,6 +84,7 @@ public record UnitRecord(
         private String sandbox;
         private List<String> slots;
         private int attempt;
+        private String cancelRequested;
 
         private Editor(UnitRecord r) {
             this.r = r;
@@ -95,6 +99,7 @@ public record UnitRecord(
             sandbox = r.sandbox;
             slots = r.slots;
             attempt = r.attempt;
+            cancelRequested = r.cancelRequested;
         }
 
         /** Appends the announced states to the history (the agent's timestamps where it gave them). */
@@ -159,10 +164,12 @@ public record UnitRecord(
         public Editor pilot(String v) { pilot = v; return this; }
         public Editor processInstance(String v) { processInstanceId = v; return this; }
         public Editor reason(String v) { reason = v; return this; }
+        public Editor cancelRequested(String why) { cancelRequested = why; return this; }
 
         public UnitRecord done() {
             return new UnitRecord(r.sessionId, r.uid, r.manager, r.description, state, history, pilot,
-                    processInstanceId, exitCode, reason, stdoutTail, stderrTail, sandbox, slots, attempt, r.rev);
+                    processInstanceId, exitCode, reason, stdoutTail, stderrTail, sandbox, slots, attempt, cancelRequested,
+                    r.rev);
         }
     }
 }
