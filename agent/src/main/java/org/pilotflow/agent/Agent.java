@@ -13,6 +13,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
+import org.pilotflow.agent.monitor.MemoryMonitor;
 import org.pilotflow.agent.channel.EngineChannel;
 import org.pilotflow.agent.channel.ReportQueue;
 import org.pilotflow.agent.executor.ExecResult;
@@ -30,6 +31,7 @@ import org.pilotflow.agent.scheduler.SlotScheduler;
 import org.pilotflow.model.PilotState;
 import org.pilotflow.model.UnitState;
 import org.pilotflow.model.wire.AgentConfig;
+import org.pilotflow.model.memory.MemoryProfile;
 import org.pilotflow.model.wire.Command;
 import org.pilotflow.model.wire.Report;
 import org.pilotflow.model.wire.UnitSpec;
@@ -129,7 +131,8 @@ public final class Agent {
         this.nodes = NodeDiscovery.discover(env, cfg, thisHost);
         this.scheduler = new SlotScheduler<>(nodes.nodes());
         this.launchMethods = LaunchMethods.create(cfg, env, nodes.agentNode(), LaunchMethods.runningAsRoot());
-        this.executor = new UnitExecutor(options.launchThreads(), options.killGraceMillis());
+        this.executor = new UnitExecutor(options.launchThreads(), options.killGraceMillis(),
+                cfg.memorySampleMillis() > 0 ? new MemoryMonitor(cfg.memorySampleMillis()) : null);
         this.core = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "pilotflow-agent");
             t.setDaemon(true);
@@ -533,7 +536,7 @@ public final class Agent {
         u.allocation = a;
         env.putAll(launch.environment());
         LaunchSpec ls = new LaunchSpec(s.unitId(), u.sandbox, launch.argv(), s.preExec(), s.postExec(), env,
-                s.stdout(), s.stderr(), s.timeoutSeconds());
+                s.stdout(), s.stderr(), s.timeoutSeconds(), s.memoryMb() * 1024 * 1024);
         LOG.debug("unit {}: launching with {} on {}", s.unitId(), launch.method(), a.slots());
         u.execution = executor.launch(ls, new UnitExecutor.Listener() {
             @Override
@@ -569,16 +572,17 @@ public final class Agent {
             ts.put(UnitState.STAGING_OUTPUT.name(), r.stagingAt());
         }
         u.execution = null;
-        finishWith(u, r.state(), r.reason(), r.exitCode(), ts, r.stdoutTail(), r.stderrTail(), r.finishedAt());
+        finishWith(u, r.state(), r.reason(), r.exitCode(), ts, r.stdoutTail(), r.stderrTail(), r.finishedAt(),
+                r.memory());
         schedule();
     }
 
     private void finish(Unit u, UnitState state, String reason, Integer exitCode, Map<String, Long> ts) {
-        finishWith(u, state, reason, exitCode, ts, null, null, System.currentTimeMillis());
+        finishWith(u, state, reason, exitCode, ts, null, null, System.currentTimeMillis(), null);
     }
 
     private void finishWith(Unit u, UnitState state, String reason, Integer exitCode, Map<String, Long> ts,
-                            String out, String err, long at) {
+                            String out, String err, long at, MemoryProfile memory) {
         if (u.state.isFinal()) {
             return;
         }
@@ -588,7 +592,7 @@ public final class Agent {
         live--;
         finals.merge(state, 1L, Long::sum);
         queue.offer(new Report(0, u.spec.unitId(), state.name(), all, exitCode, reason, out, err,
-                u.sandbox.toString(), u.allocation == null ? List.of() : u.allocation.slots()));
+                u.sandbox.toString(), u.allocation == null ? List.of() : u.allocation.slots(), memory));
         if (LOG.isDebugEnabled()) {
             LOG.debug("unit {}: {}{}", u.spec.unitId(), state, reason == null ? "" : " (" + reason + ")");
         }

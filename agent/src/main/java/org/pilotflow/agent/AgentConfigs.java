@@ -70,6 +70,7 @@ public final class AgentConfigs {
         atLeast(c.runtimeSeconds(), 1, "runtimeSeconds", file);
         atLeast(c.heartbeatIntervalMillis(), 1, "heartbeatIntervalMillis", file);
         atLeast(c.orphanTimeoutMillis(), 1, "orphanTimeoutMillis", file);
+        atLeast(c.memorySampleMillis(), 0, "memorySampleMillis", file);
         LaunchMethods.check(c, file);
     }
 

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.pilotflow.model.UnitState;
+import org.pilotflow.model.memory.MemoryProfile;
 
 /** A compute unit (RADICAL-Pilot's {@code ComputeUnit}): a live view of the latest committed state. */
 public interface ComputeUnit {
@@ -38,6 +39,13 @@ public interface ComputeUnit {
 
     /** The slots the unit ran on, as {@code host:core} entries. */
     List<String> slots();
+
+    /**
+     * What its agent saw of the unit's memory, once it ended: peaks, the sampled series and the leak analysis
+     * ({@link org.pilotflow.model.memory.LeakRule}); empty when the unit ended before its first sample or the
+     * agent samples no memory.
+     */
+    Optional<MemoryProfile> memory();
 
     /** Blocks until the unit has reached or passed one of {@code states}, or is final (any final state when empty). */
     UnitState waitFor(Duration timeout, UnitState... states);

@@ -28,6 +28,9 @@ import java.util.Map;
  * @param sandbox     the unit sandbox's name below the pilot sandbox (a relative path of plain names); units
  *                    naming the same one on the same pilot share it; null for the unit's uid
  * @param priority    higher runs first among the units waiting for cores on a pilot; 0 by default
+ * @param memoryMb    the most memory (MiB of {@code pss + swap}, the unit's processes together) the unit may use:
+ *                    its agent kills it beyond that (FAILED, naming limit and peak); 0 for no limit. Memory is
+ *                    sampled at the engine's {@code memorySampleInterval}, so a shorter peak can pass unseen
  */
 public record ComputeUnitDescription(
         String name,
@@ -49,7 +52,8 @@ public record ComputeUnitDescription(
         Map<String, String> tags,
         Map<String, String> metadata,
         String sandbox,
-        int priority) {
+        int priority,
+        long memoryMb) {
 
     /** The tags a unit may carry. */
     public static final java.util.Set<String> TAGS = java.util.Set.of("colocate");
@@ -74,7 +78,8 @@ public record ComputeUnitDescription(
                                   @JsonProperty("tags") Map<String, String> tags,
                                   @JsonProperty("metadata") Map<String, String> metadata,
                                   @JsonProperty("sandbox") String sandbox,
-                                  @JsonProperty("priority") int priority) {
+                                  @JsonProperty("priority") int priority,
+                                  @JsonProperty("memoryMb") long memoryMb) {
         // checked before the copies: List.copyOf and Map.copyOf throw a bare NullPointerException on a null entry
         checkEntries("arguments", arguments);
         checkEntries("preExec", preExec);
@@ -102,6 +107,7 @@ public record ComputeUnitDescription(
         this.metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
         this.sandbox = sandbox;
         this.priority = priority;
+        this.memoryMb = memoryMb;
         validate("");
     }
 
@@ -111,6 +117,9 @@ public record ComputeUnitDescription(
      * description this large is a mistake (put bulk data in a file and stage it).
      */
     public static final int MAX_TEXT_CHARS = 128 * 1024;
+
+    /** The largest memory limit a unit may name: 1 PiB in MiB (larger is a typo, and bytes would overflow). */
+    public static final long MAX_MEMORY_MB = 1L << 30;
 
     /**
      * The checks every description passes, also one read back from the database: the shape of its fields. The
@@ -130,6 +139,10 @@ public record ComputeUnitDescription(
             throw new BadParameter(prefix + "timeout", timeout, "a positive duration, or null for no limit");
         }
         checkLayout(prefix);
+        if (memoryMb < 0 || memoryMb > MAX_MEMORY_MB) {
+            throw new BadParameter(prefix + "memoryMb", memoryMb, "MiB between 1 and " + MAX_MEMORY_MB
+                    + " (1 PiB), or 0 for no limit");
+        }
         for (String tag : tags.keySet()) {
             if (!TAGS.contains(tag)) {
                 throw new BadParameter(prefix + "tags", tag, "one of " + TAGS);
@@ -355,6 +368,7 @@ public record ComputeUnitDescription(
         private Map<String, String> metadata = Map.of();
         private String sandbox;
         private int priority;
+        private long memoryMb;
 
         public Builder name(String v) { name = v; return this; }
         public Builder executable(String v) { executable = v; return this; }
@@ -383,6 +397,8 @@ public record ComputeUnitDescription(
         public Builder metadata(Map<String, String> v) { metadata = v; return this; }
         public Builder sandbox(String v) { sandbox = v; return this; }
         public Builder priority(int v) { priority = v; return this; }
+        /** The memory limit in MiB ({@code pss + swap} of the unit's processes); 0 for none. */
+        public Builder memoryMb(long v) { memoryMb = v; return this; }
 
         public ComputeUnitDescription build() {
             int c = cores;
@@ -391,7 +407,7 @@ public record ComputeUnitDescription(
             }
             ComputeUnitDescription d = new ComputeUnitDescription(name, executable, arguments, environment, c, gpus,
                     preExec, postExec, stdout, stderr, timeout, restartable, pilot, mpi, cpuProcesses, cpuThreads,
-                    tags, metadata, sandbox, priority);
+                    tags, metadata, sandbox, priority, memoryMb);
             d.checkLimits("");
             return d;
         }

@@ -25,6 +25,9 @@ import org.pilotflow.api.BadParameter;
  *                         connection while it applies reports; more syncs wait in a queue
  * @param launchThreads    how many pilots this node launches at once (4): each runs the resource's submission
  *                         (staging, sbatch) without holding a database connection
+ * @param memorySampleInterval how often agents sample each running unit's memory (2 s; zero: never, and units'
+ *                         memory limits are not enforced). Each sample reads {@code /proc} for the unit's whole
+ *                         process tree; the PanDA pilot's prmon samples every 60 s
  */
 public record PilotFlowConfig(
         Path workDirectory,
@@ -38,7 +41,8 @@ public record PilotFlowConfig(
         Duration cancelGrace,
         Duration jobPollInterval,
         int syncThreads,
-        int launchThreads) {
+        int launchThreads,
+        Duration memorySampleInterval) {
 
     public PilotFlowConfig {
         BadParameter.requireNonNull(workDirectory, "workDirectory", "a directory path");
@@ -60,6 +64,11 @@ public record PilotFlowConfig(
         }
         if (launchThreads < 1 || launchThreads > 256) {
             throw new BadParameter("launchThreads", launchThreads, "1..256");
+        }
+        if (memorySampleInterval == null || memorySampleInterval.isNegative()
+                || (!memorySampleInterval.isZero() && memorySampleInterval.toMillis() < 1)) {
+            throw new BadParameter("memorySampleInterval", memorySampleInterval, "a duration of at least 1 ms, or "
+                    + "zero to sample no memory");
         }
         if (heartbeatTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
             throw new BadParameter("heartbeatTimeout", heartbeatTimeout, "at least twice heartbeatInterval ("
@@ -95,7 +104,7 @@ public record PilotFlowConfig(
                 .endpointHost(endpointHost).endpointPort(endpointPort).heartbeatInterval(heartbeatInterval)
                 .heartbeatTimeout(heartbeatTimeout).orphanTimeout(orphanTimeout).launchTimeout(launchTimeout)
                 .cancelGrace(cancelGrace).jobPollInterval(jobPollInterval).syncThreads(syncThreads)
-                .launchThreads(launchThreads);
+                .launchThreads(launchThreads).memorySampleInterval(memorySampleInterval);
     }
 
     public static final class Builder {
@@ -111,6 +120,7 @@ public record PilotFlowConfig(
         private Duration jobPollInterval = Duration.ofSeconds(3);
         private int syncThreads = 4;
         private int launchThreads = 4;
+        private Duration memorySampleInterval = Duration.ofSeconds(2);
 
         public Builder workDirectory(Path v) { workDirectory = v; return this; }
         public Builder resourceDirectory(Path v) { resourceDirectory = v; return this; }
@@ -124,12 +134,13 @@ public record PilotFlowConfig(
         public Builder jobPollInterval(Duration v) { jobPollInterval = v; return this; }
         public Builder syncThreads(int v) { syncThreads = v; return this; }
         public Builder launchThreads(int v) { launchThreads = v; return this; }
+        public Builder memorySampleInterval(Duration v) { memorySampleInterval = v; return this; }
 
         public PilotFlowConfig build() {
             BadParameter.requireNonNull(workDirectory, "workDirectory", "a directory path");
             return new PilotFlowConfig(workDirectory.toAbsolutePath().normalize(), resourceDirectory, endpointHost,
                     endpointPort, heartbeatInterval, heartbeatTimeout, orphanTimeout, launchTimeout, cancelGrace,
-                    jobPollInterval, syncThreads, launchThreads);
+                    jobPollInterval, syncThreads, launchThreads, memorySampleInterval);
         }
     }
 }

@@ -94,6 +94,11 @@ public class PilotFlowPlugin extends AbstractProcessEnginePlugin {
         settings.jobPollInterval(Duration.parse(duration));
     }
 
+    /** ISO-8601, e.g. {@code PT2S}; {@code PT0S} samples no memory. */
+    public void setMemorySampleInterval(String duration) {
+        settings.memorySampleInterval(Duration.parse(duration));
+    }
+
     public void setSyncThreads(int n) {
         settings.syncThreads(n);
     }

@@ -123,7 +123,10 @@ public class DescriptionsPropertyTest {
                         (b, v) -> b.tags(v)),
                 call("metadata", environment(), (b, v) -> b.metadata(v)),
                 call("sandbox", Arbitraries.oneOf(fileNames(), paths(), text()), (b, v) -> b.sandbox(v)),
-                primitive("priority", counts(), (b, v) -> b.priority(v)));
+                primitive("priority", counts(), (b, v) -> b.priority(v)),
+                primitive("memoryMb", Arbitraries.oneOf(counts().map(Integer::longValue),
+                        Arbitraries.of(Long.MIN_VALUE, Long.MAX_VALUE, ComputeUnitDescription.MAX_MEMORY_MB,
+                                ComputeUnitDescription.MAX_MEMORY_MB + 1)), (b, v) -> b.memoryMb(v)));
         return recipe(calls);
     }
 

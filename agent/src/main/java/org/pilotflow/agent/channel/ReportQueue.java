@@ -44,7 +44,8 @@ public final class ReportQueue {
                 r.stdoutTail() != null ? r.stdoutTail() : old.stdoutTail(),
                 r.stderrTail() != null ? r.stderrTail() : old.stderrTail(),
                 r.sandbox() != null ? r.sandbox() : old.sandbox(),
-                !r.slots().isEmpty() ? r.slots() : old.slots());
+                !r.slots().isEmpty() ? r.slots() : old.slots(),
+                r.memory() != null ? r.memory() : old.memory());
     }
 
     /**
@@ -64,7 +65,7 @@ public final class ReportQueue {
             Report p = it.next();
             it.remove();
             Report numbered = new Report(nextSeq++, p.unitId(), p.state(), p.timestamps(), p.exitCode(),
-                    p.reason(), p.stdoutTail(), p.stderrTail(), p.sandbox(), p.slots());
+                    p.reason(), p.stdoutTail(), p.stderrTail(), p.sandbox(), p.slots(), p.memory());
             unacked.add(numbered);
             out.add(numbered);
         }

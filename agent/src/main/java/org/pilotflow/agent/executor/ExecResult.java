@@ -1,6 +1,7 @@
 package org.pilotflow.agent.executor;
 
 import org.pilotflow.model.UnitState;
+import org.pilotflow.model.memory.MemoryProfile;
 
 /**
  * How a unit ended.
@@ -13,7 +14,9 @@ import org.pilotflow.model.UnitState;
  * @param exitedAt    epoch ms at which the last process exited (PENDING_OUTPUT_STAGING)
  * @param stagingAt   epoch ms at which the output tails were read (STAGING_OUTPUT)
  * @param finishedAt  epoch ms of the end
+ * @param memory      what the memory monitor saw; null without a monitor or when the unit ended before its first
+ *                    sample
  */
 public record ExecResult(UnitState state, Integer exitCode, String reason, String stdoutTail, String stderrTail,
-                         long startedAt, long exitedAt, long stagingAt, long finishedAt) {
+                         long startedAt, long exitedAt, long stagingAt, long finishedAt, MemoryProfile memory) {
 }

@@ -8,11 +8,18 @@ import java.util.Map;
  * Everything the executor needs to run one unit: an argv (never given to a shell), the pre/post shell lines, the
  * extra environment (added to the agent's own), the sandbox (cwd; must exist) and the output file names in it.
  *
- * @param timeoutSeconds 0 means no limit; the limit covers preExec, executable and postExec together
+ * @param timeoutSeconds   0 means no limit; the limit covers preExec, executable and postExec together
+ * @param memoryLimitBytes the most {@code pss + swap} the unit's processes may use together; 0 means no limit
  */
 public record LaunchSpec(String unitId, Path sandbox, List<String> argv, List<String> preExec,
                          List<String> postExec, Map<String, String> environment, String stdout, String stderr,
-                         long timeoutSeconds) {
+                         long timeoutSeconds, long memoryLimitBytes) {
+
+    /** A unit without a memory limit. */
+    public LaunchSpec(String unitId, Path sandbox, List<String> argv, List<String> preExec, List<String> postExec,
+                      Map<String, String> environment, String stdout, String stderr, long timeoutSeconds) {
+        this(unitId, sandbox, argv, preExec, postExec, environment, stdout, stderr, timeoutSeconds, 0);
+    }
 
     public LaunchSpec {
         argv = List.copyOf(argv);

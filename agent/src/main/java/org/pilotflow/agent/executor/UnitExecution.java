@@ -8,7 +8,9 @@ import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
+import org.pilotflow.agent.monitor.MemoryMonitor;
 import org.pilotflow.model.UnitState;
+import org.pilotflow.model.memory.MemoryProfile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +34,7 @@ public final class UnitExecution {
     private boolean finished;
     private long startedAt;
     private ScheduledFuture<?> timeout;
+    private MemoryMonitor.Watch memoryWatch;
     // written by the step thread only (steps run one after another)
     private Integer mainExit;
     private String failReason;
@@ -62,6 +65,10 @@ public final class UnitExecution {
 
     public synchronized Process currentProcess() {
         return current;
+    }
+
+    private synchronized ProcessHandle currentHandle() {
+        return current == null ? null : current.toHandle();
     }
 
     /**
@@ -114,6 +121,10 @@ public final class UnitExecution {
             first = startedAt == 0;
             if (first) {
                 startedAt = System.currentTimeMillis();
+                if (executor.memory() != null) {
+                    memoryWatch = executor.memory().watch(spec.unitId(), this::currentHandle,
+                            spec.memoryLimitBytes(), why -> kill(UnitState.FAILED, why));
+                }
                 if (spec.timeoutSeconds() > 0) {
                     long secs = spec.timeoutSeconds();
                     timeout = executor.timer().schedule(
@@ -195,10 +206,12 @@ public final class UnitExecution {
         UnitState ks;
         String kr;
         long started;
+        MemoryMonitor.Watch watch;
         synchronized (this) {
             if (finished) {
                 return;
             }
+            watch = memoryWatch;
             finished = true;
             current = null;
             ks = killState;
@@ -209,6 +222,7 @@ public final class UnitExecution {
             }
         }
         long exitedAt = System.currentTimeMillis();
+        MemoryProfile memory = watch == null ? null : watch.stop();
         String stdoutTail = Tails.read(spec.sandbox().resolve(spec.stdout()));
         String stderrTail = Tails.read(spec.sandbox().resolve(spec.stderr()));
         long stagedAt = System.currentTimeMillis();
@@ -231,7 +245,7 @@ public final class UnitExecution {
             reason = null;
         }
         ExecResult r = new ExecResult(state, mainExit, reason, stdoutTail, stderrTail, started, exitedAt, stagedAt,
-                System.currentTimeMillis());
+                System.currentTimeMillis(), memory);
         try {
             listener.finished(r);
         } catch (RuntimeException e) {

@@ -7,6 +7,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.pilotflow.agent.monitor.MemoryMonitor;
 
 /**
  * Launches units as local processes and watches them without a thread per unit: processes are started by a small
@@ -35,9 +36,16 @@ public final class UnitExecutor implements AutoCloseable {
     private final ExecutorService pool;
     private final ScheduledThreadPoolExecutor timer;
     private final long killGraceMillis;
+    private final MemoryMonitor memory;
 
     public UnitExecutor(int launchThreads, long killGraceMillis) {
+        this(launchThreads, killGraceMillis, null);
+    }
+
+    /** @param memory samples each unit's memory and enforces its limit; null for neither */
+    public UnitExecutor(int launchThreads, long killGraceMillis, MemoryMonitor memory) {
         this.killGraceMillis = killGraceMillis;
+        this.memory = memory;
         this.pool = new ThreadPoolExecutor(launchThreads, launchThreads, 0, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(), daemonThreads("pilotflow-launch"));
         this.timer = new ScheduledThreadPoolExecutor(1, daemonThreads("pilotflow-exec-timer"));
@@ -63,10 +71,17 @@ public final class UnitExecutor implements AutoCloseable {
         return killGraceMillis;
     }
 
+    MemoryMonitor memory() {
+        return memory;
+    }
+
     @Override
     public void close() {
         pool.shutdownNow();
         timer.shutdownNow();
+        if (memory != null) {
+            memory.close();
+        }
     }
 
     static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {

@@ -29,6 +29,8 @@ import java.util.Map;
  * @param launchMethodOptions    per method, the resource config's options for it (free-form JSON values)
  * @param cleanup                remove the sandbox when the pilot ended normally (DONE or CANCELED, every report
  *                               acknowledged); kept for diagnosis otherwise
+ * @param memorySampleMillis     how often the agent samples each running unit's memory (0: never, and memory limits
+ *                               are not enforced)
  */
 public record AgentConfig(
         String sessionId,
@@ -44,13 +46,23 @@ public record AgentConfig(
         long orphanTimeoutMillis,
         List<String> launchMethods,
         Map<String, Map<String, Object>> launchMethodOptions,
-        boolean cleanup) {
+        boolean cleanup,
+        long memorySampleMillis) {
 
     public AgentConfig {
         // not List.copyOf: a null list or element must reach AgentConfigs.validate, which names the field
         endpoints = endpoints == null ? null : Collections.unmodifiableList(new ArrayList<>(endpoints));
         launchMethods = launchMethods == null || launchMethods.isEmpty() ? List.of("FORK") : List.copyOf(launchMethods);
         launchMethodOptions = launchMethodOptions == null ? Map.of() : Map.copyOf(launchMethodOptions);
+    }
+
+    /** A configuration that samples no memory. */
+    public AgentConfig(String sessionId, String pilotId, List<String> endpoints, boolean fixedEndpoints, String secret,
+                       String sandbox, int cores, int gpus, long runtimeSeconds, long heartbeatIntervalMillis,
+                       long orphanTimeoutMillis, List<String> launchMethods,
+                       Map<String, Map<String, Object>> launchMethodOptions, boolean cleanup) {
+        this(sessionId, pilotId, endpoints, fixedEndpoints, secret, sandbox, cores, gpus, runtimeSeconds,
+                heartbeatIntervalMillis, orphanTimeoutMillis, launchMethods, launchMethodOptions, cleanup, 0);
     }
 
     /** A configuration that keeps its sandbox. */
@@ -88,20 +100,21 @@ public record AgentConfig(
     public AgentConfig withSandbox(String newSandbox) {
         return new AgentConfig(sessionId, pilotId, endpoints, fixedEndpoints, secret, newSandbox, cores, gpus,
                 runtimeSeconds, heartbeatIntervalMillis, orphanTimeoutMillis, launchMethods, launchMethodOptions,
-                cleanup);
+                cleanup, memorySampleMillis);
     }
 
     /** The same configuration with other endpoints, e.g. only the near end of an SSH reverse tunnel, fixed. */
     public AgentConfig withEndpoints(List<String> newEndpoints, boolean fixed) {
         return new AgentConfig(sessionId, pilotId, newEndpoints, fixed, secret, sandbox, cores, gpus, runtimeSeconds,
-                heartbeatIntervalMillis, orphanTimeoutMillis, launchMethods, launchMethodOptions, cleanup);
+                heartbeatIntervalMillis, orphanTimeoutMillis, launchMethods, launchMethodOptions, cleanup,
+                memorySampleMillis);
     }
 
     /** The same configuration, removing its sandbox at a normal end or not. */
     public AgentConfig withCleanup(boolean remove) {
         return new AgentConfig(sessionId, pilotId, endpoints, fixedEndpoints, secret, sandbox, cores, gpus,
                 runtimeSeconds, heartbeatIntervalMillis, orphanTimeoutMillis, launchMethods, launchMethodOptions,
-                remove);
+                remove, memorySampleMillis);
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.pilotflow.model.wire;
 
 import java.util.List;
 import java.util.Map;
+import org.pilotflow.model.memory.MemoryProfile;
 
 /**
  * One state report from an agent. Reports of one pilot share one sequence: the engine applies them exactly once
@@ -15,6 +16,7 @@ import java.util.Map;
  * @param exitCode   the executable's exit code, once known
  * @param reason     why the unit or pilot FAILED or was CANCELED, in words a person can act on
  * @param slots      the slots the unit ran on, as {@code host:core} entries (GPUs as {@code host:gpuN})
+ * @param memory     the unit's memory profile, with its final report (null when not sampled)
  */
 public record Report(
         long seq,
@@ -26,7 +28,14 @@ public record Report(
         String stdoutTail,
         String stderrTail,
         String sandbox,
-        List<String> slots) {
+        List<String> slots,
+        MemoryProfile memory) {
+
+    /** A report without a memory profile. */
+    public Report(long seq, String unitId, String state, Map<String, Long> timestamps, Integer exitCode,
+                  String reason, String stdoutTail, String stderrTail, String sandbox, List<String> slots) {
+        this(seq, unitId, state, timestamps, exitCode, reason, stdoutTail, stderrTail, sandbox, slots, null);
+    }
 
     public Report {
         timestamps = timestamps == null ? Map.of() : Map.copyOf(timestamps);

@@ -15,6 +15,7 @@ import java.util.Map;
  * @param threads        threads of a one-process unit (set as {@code OMP_NUM_THREADS}); 0 when not given
  * @param priority       higher is scheduled first among the units waiting for slots
  * @param colocate       units with the same value run on one node (the one the first of them got); null for none
+ * @param memoryMb       the most memory ({@code pss + swap}, MiB) the unit's processes may use; 0 for no limit
  */
 public record UnitSpec(
         String unitId,
@@ -33,7 +34,17 @@ public record UnitSpec(
         String sandbox,
         int threads,
         int priority,
-        String colocate) {
+        String colocate,
+        long memoryMb) {
+
+    /** A unit without a memory limit. */
+    public UnitSpec(String unitId, String name, String executable, List<String> arguments,
+                    Map<String, String> environment, int cores, int gpus, List<String> preExec,
+                    List<String> postExec, String stdout, String stderr, long timeoutSeconds, boolean mpi,
+                    String sandbox, int threads, int priority, String colocate) {
+        this(unitId, name, executable, arguments, environment, cores, gpus, preExec, postExec, stdout, stderr,
+                timeoutSeconds, mpi, sandbox, threads, priority, colocate, 0);
+    }
 
     /** A unit in its own sandbox, without threads, priority or co-location. */
     public UnitSpec(String unitId, String name, String executable, List<String> arguments,

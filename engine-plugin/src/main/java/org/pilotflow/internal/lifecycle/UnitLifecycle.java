@@ -20,8 +20,11 @@ import org.pilotflow.internal.store.UnitTable;
 import org.pilotflow.model.IllegalStateTransitionException;
 import org.pilotflow.model.PilotState;
 import org.pilotflow.model.UnitState;
+import org.pilotflow.model.memory.MemoryProfile;
 import org.pilotflow.model.wire.Command;
 import org.pilotflow.model.wire.Report;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The only code that changes a unit's state. Every change runs inside a {@link Tx}, moves through
@@ -29,6 +32,8 @@ import org.pilotflow.model.wire.Report;
  * pilot's lock (through the manager's {@link ManagerSchedule}), so no unit is bound to a pilot that is ending.
  */
 public final class UnitLifecycle {
+
+    private static final Logger LOG = LoggerFactory.getLogger(UnitLifecycle.class);
 
     private final Bpmn bpmn;
 
@@ -118,6 +123,13 @@ public final class UnitLifecycle {
             target = UnitState.valueOf(r.state());
         } catch (IllegalArgumentException | NullPointerException e) {
             return new Outcome.Refused("'" + r.state() + "' is not a unit state");
+        }
+        if (r.memory() != null && r.memory().samples().size() > MemoryProfile.MAX_SAMPLES) {
+            // an agent keeps at most this many; more is garbage, and a row must stay small: the state still counts
+            LOG.warn("unit {}: its memory profile of {} samples (at most {}) was dropped", r.unitId(),
+                    r.memory().samples().size(), MemoryProfile.MAX_SAMPLES);
+            r = new Report(r.seq(), r.unitId(), r.state(), r.timestamps(), r.exitCode(), r.reason(), r.stdoutTail(),
+                    r.stderrTail(), r.sandbox(), r.slots(), null);
         }
         try {
             return move(tx, u, target, Move.agent(r));

@@ -103,7 +103,7 @@ public final class Resources implements AutoCloseable {
         AgentConfig agent = new AgentConfig(p.sessionId(), p.uid(), endpoints, false, secret, p.sandbox(),
                 d.cores(), d.gpus(), d.runtime().toSeconds(), config.heartbeatInterval().toMillis(),
                 config.orphanTimeout().toMillis(), methods.order().stream().map(Enum::name).toList(), methodOptions,
-                d.cleanup());
+                d.cleanup(), config.memorySampleInterval().toMillis());
         // on this host the engine's own java serves the agent; elsewhere the resource says where java is
         String java = schema.access() == Access.LOCAL && "java".equals(rc.agentJava())
                 ? Path.of(System.getProperty("java.home"), "bin", "java").toString() : rc.agentJava();

@@ -82,6 +82,11 @@ final class UnitHandle implements ComputeUnit {
     }
 
     @Override
+    public Optional<org.pilotflow.model.memory.MemoryProfile> memory() {
+        return Optional.ofNullable(view.current.memory());
+    }
+
+    @Override
     public UnitState waitFor(Duration timeout, UnitState... states) {
         return StateWait.await(session, List.of(view), v -> v.current.state(), v -> v.current.uid(), UnitState.MODEL,
                 states == null ? null : java.util.Arrays.asList(states), timeout, "unit").get(0);

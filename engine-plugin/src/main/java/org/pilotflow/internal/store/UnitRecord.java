@@ -7,6 +7,7 @@ import java.util.Map;
 import org.pilotflow.api.ComputeUnitDescription;
 import org.pilotflow.api.StateEntry;
 import org.pilotflow.model.UnitState;
+import org.pilotflow.model.memory.MemoryProfile;
 import org.pilotflow.model.wire.Report;
 
 /**
@@ -17,6 +18,7 @@ import org.pilotflow.model.wire.Report;
  * @param attempt 1 for the first run; a restartable unit whose pilot was lost runs again as attempt 2, 3, ...
  * @param cancelRequested why a cancel was asked of the unit's agent (null: none asked); a unit with one is canceled,
  *                        never restarted, should its pilot end before the agent carries the cancel out
+ * @param memory          the agent's memory profile of the unit's (last) run; null before its end or when not sampled
  */
 public record UnitRecord(
         String sessionId,
@@ -35,6 +37,7 @@ public record UnitRecord(
         List<String> slots,
         int attempt,
         String cancelRequested,
+        MemoryProfile memory,
         int rev) {
 
     public UnitRecord {
@@ -46,7 +49,7 @@ public record UnitRecord(
     public static UnitRecord created(String sessionId, String uid, String manager, ComputeUnitDescription d) {
         return new UnitRecord(sessionId, uid, manager, d, UnitState.NEW,
                 List.of(new StateEntry<>(UnitState.NEW, Instant.now(), 1)), null, null, null, null, null, null,
-                null, List.of(), 1, null, 0);
+                null, List.of(), 1, null, null, 0);
     }
 
     public UnitKey key() {
@@ -85,6 +88,7 @@ public record UnitRecord(
         private List<String> slots;
         private int attempt;
         private String cancelRequested;
+        private MemoryProfile memory;
 
         private Editor(UnitRecord r) {
             this.r = r;
@@ -100,6 +104,7 @@ public record UnitRecord(
             slots = r.slots;
             attempt = r.attempt;
             cancelRequested = r.cancelRequested;
+            memory = r.memory;
         }
 
         /** Appends the announced states to the history (the agent's timestamps where it gave them). */
@@ -138,6 +143,9 @@ public record UnitRecord(
             if (!rep.slots().isEmpty()) {
                 slots = rep.slots();
             }
+            if (rep.memory() != null) {
+                memory = rep.memory();
+            }
             return this;
         }
 
@@ -158,6 +166,7 @@ public record UnitRecord(
             stderrTail = null;
             sandbox = null;
             slots = List.of();
+            memory = null;
             return this;
         }
 
@@ -169,7 +178,7 @@ public record UnitRecord(
         public UnitRecord done() {
             return new UnitRecord(r.sessionId, r.uid, r.manager, r.description, state, history, pilot,
                     processInstanceId, exitCode, reason, stdoutTail, stderrTail, sandbox, slots, attempt, cancelRequested,
-                    r.rev);
+                    memory, r.rev);
         }
     }
 }

@@ -15,6 +15,7 @@ import org.camunda.bpm.engine.OptimisticLockingException;
 import org.pilotflow.api.ComputeUnitDescription;
 import org.pilotflow.api.StateEntry;
 import org.pilotflow.model.UnitState;
+import org.pilotflow.model.memory.MemoryProfile;
 
 /**
  * {@code PF_UNIT}: one row per unit. Every update checks the row's revision. {@code CORES} and {@code GPUS} copy
@@ -23,11 +24,12 @@ import org.pilotflow.model.UnitState;
 public final class UnitTable {
 
     private static final String COLUMNS = "SESSION_ID, UID, MANAGER, DESCRIPTION, STATE, HISTORY, PILOT, PROC_INST,"
-            + " EXIT_CODE, REASON, STDOUT_TAIL, STDERR_TAIL, SANDBOX, SLOTS, ATTEMPT, CANCEL_REQUESTED, REV";
+            + " EXIT_CODE, REASON, STDOUT_TAIL, STDERR_TAIL, SANDBOX, SLOTS, ATTEMPT, CANCEL_REQUESTED, MEMORY, REV";
     private static final String SELECT = "SELECT " + COLUMNS + " FROM PF_UNIT";
     private static final TypeReference<List<StateEntry<UnitState>>> HISTORY = new TypeReference<>() { };
     private static final TypeReference<List<String>> STRINGS = new TypeReference<>() { };
     private static final TypeReference<ComputeUnitDescription> DESCRIPTION = new TypeReference<>() { };
+    private static final TypeReference<MemoryProfile> MEMORY = new TypeReference<>() { };
     static final String NON_FINAL = Sql.names(nonFinal());
     private static final int IN_LIST = 500;
 
@@ -46,7 +48,7 @@ public final class UnitTable {
 
     public static void insert(Connection c, Collection<UnitRecord> units) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO PF_UNIT (" + COLUMNS + ", CORES, GPUS) VALUES ("
-                + Sql.marks(19) + ")")) {
+                + Sql.marks(20) + ")")) {
             for (UnitRecord u : units) {
                 int i = 1;
                 ps.setString(i++, u.sessionId());
@@ -68,7 +70,7 @@ public final class UnitTable {
         // the description never changes after insert: not rewritten
         try (PreparedStatement ps = c.prepareStatement("UPDATE PF_UNIT SET STATE = ?, HISTORY = ?, PILOT = ?,"
                 + " PROC_INST = ?, EXIT_CODE = ?, REASON = ?, STDOUT_TAIL = ?, STDERR_TAIL = ?, SANDBOX = ?,"
-                + " SLOTS = ?, ATTEMPT = ?, CANCEL_REQUESTED = ?, REV = ? WHERE SESSION_ID = ? AND UID = ? AND REV = ?")) {
+                + " SLOTS = ?, ATTEMPT = ?, CANCEL_REQUESTED = ?, MEMORY = ?, REV = ? WHERE SESSION_ID = ? AND UID = ? AND REV = ?")) {
             List<UnitRecord> order = new ArrayList<>(units);
             for (UnitRecord u : order) {
                 int i = bindMutable(ps, 1, u);
@@ -102,6 +104,7 @@ public final class UnitTable {
         ps.setString(i++, Json.write(u.slots()));
         ps.setInt(i++, u.attempt());
         ps.setString(i++, u.cancelRequested());
+        ps.setString(i++, u.memory() == null ? null : Json.write(u.memory()));
         return i;
     }
 
@@ -329,6 +332,7 @@ public final class UnitTable {
                 Json.read(rs.getString(4), DESCRIPTION), UnitState.valueOf(rs.getString(5)),
                 Json.read(rs.getString(6), HISTORY), rs.getString(7), rs.getString(8), Sql.nullableInt(rs, 9),
                 rs.getString(10), rs.getString(11), rs.getString(12), rs.getString(13),
-                Json.read(rs.getString(14), STRINGS), rs.getInt(15), rs.getString(16), rs.getInt(17));
+                Json.read(rs.getString(14), STRINGS), rs.getInt(15), rs.getString(16),
+                rs.getString(17) == null ? null : Json.read(rs.getString(17), MEMORY), rs.getInt(18));
     }
 }
