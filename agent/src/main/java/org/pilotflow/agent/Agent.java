@@ -31,6 +31,7 @@ import org.pilotflow.agent.scheduler.SlotScheduler;
 import org.pilotflow.model.PilotState;
 import org.pilotflow.model.UnitState;
 import org.pilotflow.model.wire.AgentConfig;
+import org.pilotflow.model.ErrorCode;
 import org.pilotflow.model.memory.MemoryProfile;
 import org.pilotflow.model.wire.Command;
 import org.pilotflow.model.wire.Report;
@@ -108,6 +109,7 @@ public final class Agent {
     private PilotState pilotFinal;
     private String pilotReason;
     private UnitState unitFinal;
+    private ErrorCode unitFinalCode;
     private ScheduledFuture<?> runtimeTimer;
     private final Map<Command.Type, Long> commandCounts = new EnumMap<>(Command.Type.class);
     private long ignoredCommands;
@@ -164,7 +166,7 @@ public final class Agent {
         queue.offer(new Report(0, null, PilotState.ACTIVE.name(), Map.of(PilotState.ACTIVE.name(), startMillis),
                 null, null, null, null, sandbox.toString(), List.of()));
         runtimeTimer = core.schedule(() -> guarded(() -> endPilot(PilotState.DONE, UnitState.FAILED,
-                "pilot runtime expired after " + cfg.runtimeSeconds() + " s")), cfg.runtimeSeconds(), TimeUnit.SECONDS);
+                ErrorCode.PILOT_RUNTIME_EXPIRED, "pilot runtime expired after " + cfg.runtimeSeconds() + " s")), cfg.runtimeSeconds(), TimeUnit.SECONDS);
         core.scheduleWithFixedDelay(() -> guarded(this::logSummary), options.summaryMillis(),
                 options.summaryMillis(), TimeUnit.MILLISECONDS);
         Thread channelThread = new Thread(channel, "pilotflow-channel");
@@ -276,7 +278,7 @@ public final class Agent {
                 case CANCEL_UNIT -> onCancelUnit(c.unitId(), c.reason());
                 case CANCEL_PILOT -> {
                     LOG.info("CANCEL_PILOT (command {}): canceling {} live units", c.seq(), live);
-                    endPilot(PilotState.CANCELED, UnitState.CANCELED, "pilot canceled");
+                    endPilot(PilotState.CANCELED, UnitState.CANCELED, ErrorCode.PILOT_CANCELED, "pilot canceled");
                 }
                 default -> LOG.warn("unknown command type {}", c.type());
             }
@@ -290,18 +292,20 @@ public final class Agent {
             ignoredCommands++;
             return;
         }
-        if (units.containsKey(spec.unitId())) {
+        Unit known = units.get(spec.unitId());
+        if (known != null && !known.state.isFinal()) {
             LOG.debug("RUN_UNIT for known unit {} ignored", spec.unitId());
             ignoredCommands++;
             return;
         }
+        // a final unit sent again is a new attempt: the engine restarts a restartable unit after a recoverable end
         String id = spec.unitId();
         Unit u = new Unit(spec, unitSandbox(spec));
         units.put(id, u);
         live++;
         LOG.debug("unit {}: RUN_UNIT {} cores {} gpus{}", id, spec.cores(), spec.gpus(), spec.mpi() ? " (MPI)" : "");
         if (ending) {
-            finish(u, unitFinal, pilotReason, null, Map.of());
+            finish(u, unitFinal, unitFinalCode, pilotReason, null, Map.of());
             return;
         }
         String invalid = validate(spec);
@@ -310,13 +314,13 @@ public final class Agent {
             invalid = scheduler.neverFits(spec.cores(), spec.gpus(), spanNodes).orElse(null);
         }
         if (invalid != null) {
-            finish(u, UnitState.FAILED, invalid, null, Map.of());
+            finish(u, UnitState.FAILED, ErrorCode.INVALID_UNIT, invalid, null, Map.of());
             return;
         }
         long t0 = System.currentTimeMillis();
         String noSandbox = makeUnitSandbox(u.sandbox);
         if (noSandbox != null) {
-            finish(u, UnitState.FAILED, noSandbox, null, Map.of());
+            finish(u, UnitState.FAILED, ErrorCode.SANDBOX_FAILED, noSandbox, null, Map.of());
             return;
         }
         long t1 = System.currentTimeMillis();
@@ -330,7 +334,7 @@ public final class Agent {
         try {
             scheduler.submit(u, spec.cores(), spec.gpus(), spanNodes, spec.priority(), spec.colocate());
         } catch (IllegalArgumentException e) { // e.g. the co-location node is too small for this unit
-            finish(u, UnitState.FAILED, e.getMessage(), null, Map.of());
+            finish(u, UnitState.FAILED, ErrorCode.INVALID_UNIT, e.getMessage(), null, Map.of());
         }
     }
 
@@ -421,36 +425,37 @@ public final class Agent {
             LOG.debug("CANCEL_UNIT for unit {} ignored, it is {} already", unitId, u.state);
             return;
         }
-        cancel(u, UnitState.CANCELED, reason == null || reason.isBlank() ? "canceled on request" : reason);
+        cancel(u, UnitState.CANCELED, ErrorCode.CANCELED, reason == null || reason.isBlank() ? "canceled on request" : reason);
     }
 
     /** Ends a non-final unit: a waiting one at once, a running one by killing its process tree. */
-    private void cancel(Unit u, UnitState state, String reason) {
+    private void cancel(Unit u, UnitState state, ErrorCode code, String reason) {
         if (scheduler.withdraw(u)) {
-            finish(u, state, reason, null, Map.of());
+            finish(u, state, code, reason, null, Map.of());
         } else if (u.execution != null) {
-            u.execution.kill(state, reason);
+            u.execution.kill(state, code, reason);
         }
     }
 
-    private void endPilot(PilotState pilotState, UnitState unitState, String reason) {
+    private void endPilot(PilotState pilotState, UnitState unitState, ErrorCode unitCode, String reason) {
         if (ending || orphaned) {
             return;
         }
         ending = true;
         pilotFinal = pilotState;
         unitFinal = unitState;
+        unitFinalCode = unitCode;
         pilotReason = reason;
         if (runtimeTimer != null) {
             runtimeTimer.cancel(false);
         }
         LOG.info("pilot ending ({}): {}; ending {} live units as {}", pilotState, reason, live, unitState);
         for (Unit u : scheduler.waitingItems()) {
-            cancel(u, unitState, reason);
+            cancel(u, unitState, unitCode, reason);
         }
         for (Unit u : units.values()) {
             if (!u.state.isFinal() && u.execution != null) {
-                u.execution.kill(unitState, reason);
+                u.execution.kill(unitState, unitCode, reason);
             }
         }
         checkEnded();
@@ -478,11 +483,11 @@ public final class Agent {
         orphaned = true;
         for (Unit u : scheduler.waitingItems()) {
             scheduler.withdraw(u);
-            finish(u, UnitState.FAILED, "agent orphaned", null, Map.of());
+            finish(u, UnitState.FAILED, ErrorCode.AGENT_ORPHANED, "agent orphaned", null, Map.of());
         }
         for (Unit u : units.values()) {
             if (!u.state.isFinal() && u.execution != null) {
-                u.execution.kill(UnitState.FAILED, "agent orphaned");
+                u.execution.kill(UnitState.FAILED, ErrorCode.AGENT_ORPHANED, "agent orphaned");
             }
         }
         checkEnded();
@@ -530,7 +535,7 @@ public final class Agent {
             launch = launchMethods.select(new LaunchRequest(s, a, argv, u.sandbox, env));
         } catch (LaunchMethods.NoLaunchMethodException e) {
             scheduler.release(a);
-            finish(u, UnitState.FAILED, e.getMessage(), null, Map.of());
+            finish(u, UnitState.FAILED, ErrorCode.INVALID_UNIT, e.getMessage(), null, Map.of());
             return false;
         }
         u.allocation = a;
@@ -572,16 +577,18 @@ public final class Agent {
             ts.put(UnitState.STAGING_OUTPUT.name(), r.stagingAt());
         }
         u.execution = null;
-        finishWith(u, r.state(), r.reason(), r.exitCode(), ts, r.stdoutTail(), r.stderrTail(), r.finishedAt(),
-                r.memory());
+        finishWith(u, r.state(), r.errorCode(), r.reason(), r.exitCode(), ts, r.stdoutTail(), r.stderrTail(),
+                r.finishedAt(), r.memory());
         schedule();
     }
 
-    private void finish(Unit u, UnitState state, String reason, Integer exitCode, Map<String, Long> ts) {
-        finishWith(u, state, reason, exitCode, ts, null, null, System.currentTimeMillis(), null);
+    private void finish(Unit u, UnitState state, ErrorCode code, String reason, Integer exitCode,
+                        Map<String, Long> ts) {
+        finishWith(u, state, code, reason, exitCode, ts, null, null, System.currentTimeMillis(), null);
     }
 
-    private void finishWith(Unit u, UnitState state, String reason, Integer exitCode, Map<String, Long> ts,
+    private void finishWith(Unit u, UnitState state, ErrorCode code, String reason, Integer exitCode,
+                            Map<String, Long> ts,
                             String out, String err, long at, MemoryProfile memory) {
         if (u.state.isFinal()) {
             return;
@@ -592,7 +599,8 @@ public final class Agent {
         live--;
         finals.merge(state, 1L, Long::sum);
         queue.offer(new Report(0, u.spec.unitId(), state.name(), all, exitCode, reason, out, err,
-                u.sandbox.toString(), u.allocation == null ? List.of() : u.allocation.slots(), memory));
+                u.sandbox.toString(), u.allocation == null ? List.of() : u.allocation.slots(), memory,
+                code == null ? null : code.name()));
         if (LOG.isDebugEnabled()) {
             LOG.debug("unit {}: {}{}", u.spec.unitId(), state, reason == null ? "" : " (" + reason + ")");
         }

@@ -134,6 +134,7 @@ class AgentTest {
         await("run EXECUTING", WAIT, () -> "EXECUTING".equals(engine.state("run")));
         await("huge FAILED", WAIT, () -> "FAILED".equals(engine.state("huge")));
         assertThat(engine.latest("huge").reason()).isEqualTo("unit needs 4 cores, pilot has 1");
+        assertThat(engine.latest("huge").errorCode()).isEqualTo("INVALID_UNIT");
         await("gpu FAILED", WAIT, () -> "FAILED".equals(engine.state("gpu")));
         assertThat(engine.latest("gpu").reason()).isEqualTo("unit needs 2 gpus, pilot has 1");
         assertThat(engine.state("queued")).isEqualTo("ALLOCATING");
@@ -142,6 +143,7 @@ class AgentTest {
         await("queued CANCELED", WAIT, () -> "CANCELED".equals(engine.state("queued")));
         assertThat(engine.latest("queued").reason()).isEqualTo("canceled on request");
         assertThat(engine.latest("queued").exitCode()).isNull();
+        assertThat(engine.latest("queued").errorCode()).isEqualTo("CANCELED");
 
         engine.command(Command.cancelUnit(engine.nextCommandSeq(), "run"));
         await("run CANCELED", WAIT, () -> "CANCELED".equals(engine.state("run")));
@@ -162,6 +164,7 @@ class AgentTest {
         cancelPilot();
         assertThat(agent.get(10, TimeUnit.SECONDS)).isZero();
         assertThat(engine.latest("a").reason()).isEqualTo("pilot canceled");
+        assertThat(engine.latest("a").errorCode()).isEqualTo("PILOT_CANCELED");
         assertThat(engine.state("b")).isEqualTo("CANCELED");
         Report last = engine.applied.get(engine.applied.size() - 1);
         assertThat(last.unitId()).isNull();
@@ -206,6 +209,8 @@ class AgentTest {
         assertThat(engine.latest("long").reason()).isEqualTo("pilot runtime expired after 1 s");
         assertThat(engine.state("waiting")).isEqualTo("FAILED");
         assertThat(engine.latest("waiting").reason()).isEqualTo("pilot runtime expired after 1 s");
+        assertThat(engine.latest("long").errorCode()).isEqualTo("PILOT_RUNTIME_EXPIRED");
+        assertThat(engine.latest("waiting").errorCode()).isEqualTo("PILOT_RUNTIME_EXPIRED");
         assertThat(engine.state("pilot")).isEqualTo("DONE");
     }
 

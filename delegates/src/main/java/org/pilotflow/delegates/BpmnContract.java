@@ -33,6 +33,8 @@ public final class BpmnContract {
     public static final String VAR_UNIT_STATE = "unitState";
     public static final String VAR_EXIT_CODE = "exitCode";
     public static final String VAR_FAILURE_REASON = "failureReason";
+    /** An {@code ErrorCode} name when the unit did not end DONE (null for DONE). */
+    public static final String VAR_ERROR_CODE = "errorCode";
     public static final String VAR_CANCEL_GRACE = "pilotflowCancelGrace";
     /** Set by "Ask agent to stop": whether an agent was asked to stop (else the pilot ended at once). */
     public static final String VAR_AGENT_RUNNING = "pilotflowAgentRunning";

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.pilotflow.model.ErrorCode;
 import org.pilotflow.model.UnitState;
 import org.pilotflow.model.memory.MemoryProfile;
 
@@ -30,6 +31,12 @@ public interface ComputeUnit {
 
     /** Why the unit FAILED or was CANCELED ("exit code 3; stderr: ...", "pilot lost", ...). */
     Optional<String> failureReason();
+
+    /**
+     * Why the unit FAILED or was CANCELED, as a stable code a program can act on (empty while it runs and for DONE);
+     * {@link ErrorCode#recoverable()} says whether another run may succeed.
+     */
+    Optional<ErrorCode> errorCode();
 
     /** The unit sandbox on its pilot's resource, once the agent created it. */
     Optional<String> sandbox();

@@ -45,7 +45,8 @@ public final class ReportQueue {
                 r.stderrTail() != null ? r.stderrTail() : old.stderrTail(),
                 r.sandbox() != null ? r.sandbox() : old.sandbox(),
                 !r.slots().isEmpty() ? r.slots() : old.slots(),
-                r.memory() != null ? r.memory() : old.memory());
+                r.memory() != null ? r.memory() : old.memory(),
+                r.errorCode() != null ? r.errorCode() : old.errorCode());
     }
 
     /**
@@ -65,7 +66,8 @@ public final class ReportQueue {
             Report p = it.next();
             it.remove();
             Report numbered = new Report(nextSeq++, p.unitId(), p.state(), p.timestamps(), p.exitCode(),
-                    p.reason(), p.stdoutTail(), p.stderrTail(), p.sandbox(), p.slots(), p.memory());
+                    p.reason(), p.stdoutTail(), p.stderrTail(), p.sandbox(), p.slots(), p.memory(),
+                    p.errorCode());
             unacked.add(numbered);
             out.add(numbered);
         }

@@ -9,6 +9,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.pilotflow.agent.monitor.MemoryMonitor;
+import org.pilotflow.model.ErrorCode;
 import org.pilotflow.model.UnitState;
 import org.pilotflow.model.memory.MemoryProfile;
 import org.slf4j.Logger;
@@ -31,6 +32,7 @@ public final class UnitExecution {
     private Process current;
     private UnitState killState;
     private String killReason;
+    private ErrorCode killCode;
     private boolean finished;
     private long startedAt;
     private ScheduledFuture<?> timeout;
@@ -38,6 +40,7 @@ public final class UnitExecution {
     // written by the step thread only (steps run one after another)
     private Integer mainExit;
     private String failReason;
+    private ErrorCode failCode;
 
     UnitExecution(UnitExecutor executor, LaunchSpec spec, UnitExecutor.Listener listener) {
         this.executor = executor;
@@ -76,7 +79,7 @@ public final class UnitExecution {
      * yet, keeps anything from starting. The unit ends in {@code state} with {@code reason}, unless it already ended
      * or was already being killed. Safe from any thread.
      */
-    public void kill(UnitState state, String reason) {
+    public void kill(UnitState state, ErrorCode code, String reason) {
         Process p;
         synchronized (this) {
             if (finished || killState != null) {
@@ -84,6 +87,7 @@ public final class UnitExecution {
             }
             killState = state;
             killReason = reason;
+            killCode = code;
             p = current;
         }
         if (p != null && p.isAlive()) {
@@ -108,6 +112,7 @@ public final class UnitExecution {
         try {
             p = start(argv);
         } catch (IOException | RuntimeException e) {
+            failCode = ErrorCode.LAUNCH_FAILED;
             failReason = step == mainStep
                     ? "cannot launch " + argv.get(0) + ": " + e.getMessage()
                     : "cannot launch /bin/sh for " + stepName(step) + ": " + e.getMessage();
@@ -123,12 +128,12 @@ public final class UnitExecution {
                 startedAt = System.currentTimeMillis();
                 if (executor.memory() != null) {
                     memoryWatch = executor.memory().watch(spec.unitId(), this::currentHandle,
-                            spec.memoryLimitBytes(), why -> kill(UnitState.FAILED, why));
+                            spec.memoryLimitBytes(), why -> kill(UnitState.FAILED, ErrorCode.MEMORY_EXCEEDED, why));
                 }
                 if (spec.timeoutSeconds() > 0) {
                     long secs = spec.timeoutSeconds();
                     timeout = executor.timer().schedule(
-                            () -> kill(UnitState.FAILED, "timed out after " + secs + " s"), secs, TimeUnit.SECONDS);
+                            () -> kill(UnitState.FAILED, ErrorCode.TIMEOUT, "timed out after " + secs + " s"), secs, TimeUnit.SECONDS);
                 }
             }
             killedMeanwhile = killState != null;
@@ -177,11 +182,13 @@ public final class UnitExecution {
             return;
         }
         if (step < mainStep && code != 0) {
+            failCode = ErrorCode.PRE_EXEC_FAILED;
             failReason = stepName(step) + " '" + spec.preExec().get(step) + "' failed with exit code " + code;
             finish();
             return;
         }
         if (step > mainStep && code != 0 && failReason == null) {
+            failCode = ErrorCode.POST_EXEC_FAILED;
             failReason = stepName(step) + " '" + spec.postExec().get(step - mainStep - 1)
                     + "' failed with exit code " + code;
         }
@@ -205,6 +212,7 @@ public final class UnitExecution {
     private void finish() {
         UnitState ks;
         String kr;
+        ErrorCode kc;
         long started;
         MemoryMonitor.Watch watch;
         synchronized (this) {
@@ -216,6 +224,7 @@ public final class UnitExecution {
             current = null;
             ks = killState;
             kr = killReason;
+            kc = killCode;
             started = startedAt;
             if (timeout != null) {
                 timeout.cancel(false);
@@ -228,24 +237,30 @@ public final class UnitExecution {
         long stagedAt = System.currentTimeMillis();
         UnitState state;
         String reason;
+        ErrorCode code;
         if (ks != null) {
             state = ks;
             reason = kr;
+            code = kc;
         } else if (mainExit == null) {
             state = UnitState.FAILED;
             reason = appendStderr(failReason, stderrTail);
+            code = failCode;
         } else if (mainExit != 0) {
             state = UnitState.FAILED;
             reason = exitReason(mainExit, stderrTail);
+            code = isSignal(mainExit) ? ErrorCode.SIGNAL : ErrorCode.EXIT_CODE;
         } else if (failReason != null) {
             state = UnitState.FAILED;
             reason = appendStderr(failReason, stderrTail);
+            code = failCode;
         } else {
             state = UnitState.DONE;
             reason = null;
+            code = null;
         }
         ExecResult r = new ExecResult(state, mainExit, reason, stdoutTail, stderrTail, started, exitedAt, stagedAt,
-                System.currentTimeMillis(), memory);
+                System.currentTimeMillis(), code, memory);
         try {
             listener.finished(r);
         } catch (RuntimeException e) {
@@ -255,10 +270,14 @@ public final class UnitExecution {
 
     /** "exit code 3; stderr: last line", or "killed by signal 9" (Java reports a signal death as 128+n). */
     static String exitReason(int code, String stderrTail) {
-        if (code > 128 && code <= 128 + 64) {
+        if (isSignal(code)) {
             return "killed by signal " + (code - 128);
         }
         return appendStderr("exit code " + code, stderrTail);
+    }
+
+    private static boolean isSignal(int code) {
+        return code > 128 && code <= 128 + 64;
     }
 
     private static String appendStderr(String reason, String stderrTail) {

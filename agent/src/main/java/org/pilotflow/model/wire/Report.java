@@ -17,6 +17,8 @@ import org.pilotflow.model.memory.MemoryProfile;
  * @param reason     why the unit or pilot FAILED or was CANCELED, in words a person can act on
  * @param slots      the slots the unit ran on, as {@code host:core} entries (GPUs as {@code host:gpuN})
  * @param memory     the unit's memory profile, with its final report (null when not sampled)
+ * @param errorCode  an {@code ErrorCode} name with a unit's FAILED or CANCELED report (null otherwise, and from
+ *                   agents older than the codes)
  */
 public record Report(
         long seq,
@@ -29,12 +31,13 @@ public record Report(
         String stderrTail,
         String sandbox,
         List<String> slots,
-        MemoryProfile memory) {
+        MemoryProfile memory,
+        String errorCode) {
 
     /** A report without a memory profile. */
     public Report(long seq, String unitId, String state, Map<String, Long> timestamps, Integer exitCode,
                   String reason, String stdoutTail, String stderrTail, String sandbox, List<String> slots) {
-        this(seq, unitId, state, timestamps, exitCode, reason, stdoutTail, stderrTail, sandbox, slots, null);
+        this(seq, unitId, state, timestamps, exitCode, reason, stdoutTail, stderrTail, sandbox, slots, null, null);
     }
 
     public Report {

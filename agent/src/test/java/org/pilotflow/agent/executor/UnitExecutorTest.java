@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pilotflow.model.ErrorCode;
 import org.pilotflow.model.UnitState;
 
 public class UnitExecutorTest {
@@ -63,6 +64,7 @@ public class UnitExecutorTest {
         assertThat(r.state()).isEqualTo(UnitState.DONE);
         assertThat(r.exitCode()).isZero();
         assertThat(r.reason()).isNull();
+        assertThat(r.errorCode()).isNull();
         assertThat(r.stdoutTail()).isEqualTo("hello world\n");
         assertThat(Files.readString(tmp.resolve("unit/STDOUT"))).isEqualTo("hello world\n");
         assertThat(r.startedAt()).isPositive();
@@ -76,6 +78,7 @@ public class UnitExecutorTest {
         assertThat(r.state()).isEqualTo(UnitState.FAILED);
         assertThat(r.exitCode()).isEqualTo(3);
         assertThat(r.reason()).isEqualTo("exit code 3; stderr: it broke");
+        assertThat(r.errorCode()).isEqualTo(ErrorCode.EXIT_CODE);
         assertThat(r.stderrTail()).isEqualTo("first\nit broke\n");
     }
 
@@ -122,6 +125,7 @@ public class UnitExecutorTest {
         assertThat(r.state()).isEqualTo(UnitState.FAILED);
         assertThat(r.exitCode()).isNull();
         assertThat(r.reason()).isEqualTo("pre_exec 'echo nope >&2; exit 4' failed with exit code 4; stderr: nope");
+        assertThat(r.errorCode()).isEqualTo(ErrorCode.PRE_EXEC_FAILED);
         assertThat(tmp.resolve("unit/ran")).doesNotExist();
     }
 
@@ -132,6 +136,7 @@ public class UnitExecutorTest {
         assertThat(r.state()).isEqualTo(UnitState.FAILED);
         assertThat(r.exitCode()).isZero();
         assertThat(r.reason()).isEqualTo("post_exec 'exit 5' failed with exit code 5");
+        assertThat(r.errorCode()).isEqualTo(ErrorCode.POST_EXEC_FAILED);
     }
 
     @Test
@@ -140,6 +145,7 @@ public class UnitExecutorTest {
         assertThat(r.state()).isEqualTo(UnitState.FAILED);
         assertThat(r.exitCode()).isNull();
         assertThat(r.reason()).startsWith("cannot launch /no/such/binary: ");
+        assertThat(r.errorCode()).isEqualTo(ErrorCode.LAUNCH_FAILED);
     }
 
     @Test
@@ -148,6 +154,7 @@ public class UnitExecutorTest {
         assertThat(r.state()).isEqualTo(UnitState.FAILED);
         assertThat(r.exitCode()).isEqualTo(137);
         assertThat(r.reason()).isEqualTo("killed by signal 9");
+        assertThat(r.errorCode()).isEqualTo(ErrorCode.SIGNAL);
     }
 
     @Test
@@ -157,6 +164,7 @@ public class UnitExecutorTest {
                 .result().get(10, TimeUnit.SECONDS);
         assertThat(r.state()).isEqualTo(UnitState.FAILED);
         assertThat(r.reason()).isEqualTo("timed out after 1 s");
+        assertThat(r.errorCode()).isEqualTo(ErrorCode.TIMEOUT);
         assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(5000);
     }
 
@@ -177,10 +185,11 @@ public class UnitExecutorTest {
             Thread.sleep(10);
         }
         assertThat(tree).hasSize(3);
-        run.execution().kill(UnitState.CANCELED, "canceled on request");
+        run.execution().kill(UnitState.CANCELED, ErrorCode.CANCELED, "canceled on request");
         ExecResult r = run.result().get(10, TimeUnit.SECONDS);
         assertThat(r.state()).isEqualTo(UnitState.CANCELED);
         assertThat(r.reason()).isEqualTo("canceled on request");
+        assertThat(r.errorCode()).isEqualTo(ErrorCode.CANCELED);
         for (ProcessHandle h : tree) {
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (isRunning(h.pid()) && System.nanoTime() < until) {
@@ -193,7 +202,7 @@ public class UnitExecutorTest {
     @Test
     void killBeforeStartKeepsTheUnitFromRunning() throws Exception {
         Run run = launch(List.of("/bin/touch", "ran"), List.of("sleep 30"), List.of(), Map.of(), 0);
-        run.execution().kill(UnitState.CANCELED, "canceled on request");
+        run.execution().kill(UnitState.CANCELED, ErrorCode.CANCELED, "canceled on request");
         ExecResult r = run.result().get(10, TimeUnit.SECONDS);
         assertThat(r.state()).isEqualTo(UnitState.CANCELED);
         assertThat(tmp.resolve("unit/ran")).doesNotExist();

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.pilotflow.agent.executor.ExecResult;
 import org.pilotflow.agent.executor.LaunchSpec;
 import org.pilotflow.agent.executor.UnitExecutor;
+import org.pilotflow.model.ErrorCode;
 import org.pilotflow.model.UnitState;
 import org.pilotflow.model.memory.MemoryProfile;
 import org.pilotflow.model.memory.MemorySample;
@@ -68,6 +69,7 @@ class MemoryMonitorTest {
     void aUnitOverItsLimitIsKilledWithLimitAndPeakInItsReason() throws Exception {
         ExecResult r = run(MemoryHog.argv("hold", "300", "600"), 150 * MIB);
         assertThat(r.state()).isEqualTo(UnitState.FAILED);
+        assertThat(r.errorCode()).isEqualTo(ErrorCode.MEMORY_EXCEEDED);
         assertThat(r.reason()).matches("memory limit exceeded: peak \\d+\\.\\d MiB \\(pss\\+swap of its processes\\),"
                 + " limit 150\\.0 MiB");
         MemoryProfile m = r.memory();

@@ -218,7 +218,7 @@ public final class SyncService {
             Report clean = r == null ? null : new Report(r.seq(), clean(r.unitId()), clean(r.state()),
                     cleanKeys(r.timestamps()), r.exitCode(), clean(r.reason()), clean(r.stdoutTail()),
                     clean(r.stderrTail()), clean(r.sandbox()), r.slots() == null ? null
-                    : r.slots().stream().map(SyncService::clean).toList(), r.memory());
+                    : r.slots().stream().map(SyncService::clean).toList(), r.memory(), clean(r.errorCode()));
             changed |= clean != null && !clean.equals(r);
             reports.add(clean);
         }

@@ -50,6 +50,7 @@ public final class Bpmn {
         vars.put(BpmnContract.VAR_UNIT_STATE, u.state().name());
         vars.put(BpmnContract.VAR_EXIT_CODE, u.exitCode());
         vars.put(BpmnContract.VAR_FAILURE_REASON, u.reason());
+        vars.put(BpmnContract.VAR_ERROR_CODE, u.errorCode() == null ? null : u.errorCode().name());
         return correlate(BpmnContract.MSG_UNIT_ENDED, u.processInstanceId(), vars);
     }
 

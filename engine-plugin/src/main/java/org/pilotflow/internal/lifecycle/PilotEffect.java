@@ -19,7 +19,8 @@ public enum PilotEffect {
     END_JOB("the job must end: killed at once when the engine ended the pilot, else it ends by itself (killed"
             + " after cancelGrace if not)"),
     SETTLE_UNITS("unfinished units end with the pilot: CANCELED (also any unit whose cancel the agent had not carried"
-            + " out), FAILED, or (restartable, pilot FAILED) run again elsewhere once the job is gone"),
+            + " out), FAILED, or (restartable, a recoverable error code: pilot FAILED or runtime expired, attempts"
+            + " left) run again elsewhere once the job is gone"),
     DRAIN_MANAGERS("the unit managers of the pilot bind waiting units");
 
     private final String description;

@@ -331,7 +331,7 @@ public final class Tx {
         int rev = inserted ? 1 : u.rev() + 1;
         return new UnitRecord(u.sessionId(), u.uid(), u.manager(), u.description(), u.state(), u.history(),
                 u.pilot(), u.processInstanceId(), u.exitCode(), u.reason(), u.stdoutTail(), u.stderrTail(),
-                u.sandbox(), u.slots(), u.attempt(), u.cancelRequested(), u.memory(),
+                u.sandbox(), u.slots(), u.attempt(), u.cancelRequested(), u.errorCode(), u.memory(),
                 rev);
     }
 }

@@ -13,7 +13,7 @@ public enum UnitEffect {
     SCHEDULE("the unit manager's policy binds the unit to a pilot, leaves it waiting, or FAILS it when no pilot can"
             + " ever hold it: at once when the unit is stored, in the manager's next drain when it runs again"),
     QUEUE_RUN_UNIT("RUN_UNIT is queued for the pilot's agent (it reaches the agent after the commit)"),
-    CORRELATE_ENDED("the unit process gets `pilotflow.unit.ended` (unitState, exitCode, failureReason)"),
+    CORRELATE_ENDED("the unit process gets `pilotflow.unit.ended` (unitState, exitCode, failureReason, errorCode)"),
     DRAIN_MANAGER("the unit manager binds waiting units (the unit's cores are free again)");
 
     private final String description;

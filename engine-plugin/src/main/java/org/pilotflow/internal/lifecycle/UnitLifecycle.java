@@ -17,6 +17,7 @@ import org.pilotflow.internal.store.UnitKey;
 import org.pilotflow.internal.store.UnitRecord;
 import org.pilotflow.internal.store.UnitSpecs;
 import org.pilotflow.internal.store.UnitTable;
+import org.pilotflow.model.ErrorCode;
 import org.pilotflow.model.IllegalStateTransitionException;
 import org.pilotflow.model.PilotState;
 import org.pilotflow.model.UnitState;
@@ -51,26 +52,26 @@ public final class UnitLifecycle {
      *                          taking the message (a suspended instance, a token moved away), and one such unit
      *                          must not hold up the later reports of its pilot
      */
-    private record Move(Report report, String reason, String pilot, Map<String, Long> timestamps, boolean correlate,
-                        boolean atSubmit) {
+    private record Move(Report report, ErrorCode code, String reason, String pilot, Map<String, Long> timestamps,
+                        boolean correlate, boolean atSubmit) {
         static Move agent(Report r) {
-            return new Move(r, null, null, r.timestamps(), true, false);
+            return new Move(r, null, null, null, r.timestamps(), true, false);
         }
 
-        static Move engine(String reason) {
-            return new Move(null, reason, null, Map.of(), true, false);
+        static Move engine(ErrorCode code, String reason) {
+            return new Move(null, code, reason, null, Map.of(), true, false);
         }
 
         static Move bind(String pilot) {
-            return new Move(null, null, pilot, Map.of(), true, false);
+            return new Move(null, null, null, pilot, Map.of(), true, false);
         }
 
         /**
          * In the transaction that stores the unit: scheduled at once; rejected, the process (still starting) takes
          * its error path itself, so nothing is correlated.
          */
-        static Move atSubmit(String reason) {
-            return new Move(null, reason, null, Map.of(), false, true);
+        static Move atSubmit(ErrorCode code, String reason) {
+            return new Move(null, code, reason, null, Map.of(), false, true);
         }
     }
 
@@ -101,7 +102,7 @@ public final class UnitLifecycle {
         }
         UnitRecord withProcess = u.edit().processInstance(processInstanceId).done();
         tx.updateUnit(withProcess);
-        move(tx, withProcess, UnitState.UNSCHEDULED, Move.atSubmit(null));
+        move(tx, withProcess, UnitState.UNSCHEDULED, Move.atSubmit(null, null));
         UnitRecord after = tx.unit(key);
         return after.state() == UnitState.FAILED ? after.reason() : null;
     }
@@ -129,7 +130,19 @@ public final class UnitLifecycle {
             LOG.warn("unit {}: its memory profile of {} samples (at most {}) was dropped", r.unitId(),
                     r.memory().samples().size(), MemoryProfile.MAX_SAMPLES);
             r = new Report(r.seq(), r.unitId(), r.state(), r.timestamps(), r.exitCode(), r.reason(), r.stdoutTail(),
-                    r.stderrTail(), r.sandbox(), r.slots(), null);
+                    r.stderrTail(), r.sandbox(), r.slots(), null, r.errorCode());
+        }
+        if (target == UnitState.FAILED && runsAgain(u, ErrorCode.parse(r.errorCode())) && !u.isFinal()) {
+            // its own run ended for a reason another run may not meet (the pilot ending, a broken sandbox)
+            restart(tx, u, ErrorCode.parse(r.errorCode()), r.reason());
+            return Outcome.APPLIED;
+        }
+        if (target == UnitState.FAILED && r.errorCode() != null) {
+            String spent = attemptsSpent(u, ErrorCode.parse(r.errorCode()));
+            if (!spent.isEmpty()) {
+                r = new Report(r.seq(), r.unitId(), r.state(), r.timestamps(), r.exitCode(), r.reason() + spent,
+                        r.stdoutTail(), r.stderrTail(), r.sandbox(), r.slots(), r.memory(), r.errorCode());
+            }
         }
         try {
             return move(tx, u, target, Move.agent(r));
@@ -164,9 +177,10 @@ public final class UnitLifecycle {
             }
             PilotRecord p = now.pilot() == null ? null : tx.pilot(now.pilotKey());
             if (p == null) {
-                move(tx, now, UnitState.CANCELED, Move.engine(why + "; canceled before it reached an agent"));
+                move(tx, now, UnitState.CANCELED, Move.engine(ErrorCode.CANCELED,
+                        why + "; canceled before it reached an agent"));
             } else if (p.isFinal()) {
-                move(tx, now, UnitState.CANCELED, Move.engine(why));
+                move(tx, now, UnitState.CANCELED, Move.engine(ErrorCode.CANCELED, why));
             } else if (p.state() == PilotState.ACTIVE || p.state() == PilotState.CANCELING
                     || ChannelTable.heard(tx.connection(), p.key())) {
                 // its agent has the unit, or may have fetched it: the agent kills it and reports CANCELED
@@ -179,7 +193,8 @@ public final class UnitLifecycle {
             } else {
                 // no agent yet (its pilot's job may wait in a batch queue for hours): canceled now, run never sent
                 CommandTable.deleteRun(tx.connection(), p.key(), now.uid());
-                move(tx, now, UnitState.CANCELED, Move.engine(why + "; canceled before its pilot's agent started"));
+                move(tx, now, UnitState.CANCELED, Move.engine(ErrorCode.CANCELED,
+                        why + "; canceled before its pilot's agent started"));
             }
         }
     }
@@ -208,17 +223,20 @@ public final class UnitLifecycle {
             if (u.isFinal() || waiting.contains(u.uid())) {
                 continue;
             }
+            ErrorCode code = switch (p.state()) {
+                case CANCELED -> ErrorCode.PILOT_CANCELED;
+                case DONE -> ErrorCode.PILOT_RUNTIME_EXPIRED;
+                default -> ErrorCode.PILOT_LOST;
+            };
             if (u.cancelRequested() != null) {
-                move(tx, u, UnitState.CANCELED, Move.engine(u.cancelRequested() + "; pilot " + p.uid() + " ended ("
-                        + p.state() + ") before its agent had canceled the unit"));
-            } else if (p.state() == PilotState.FAILED && u.description().restartable()) {
+                move(tx, u, UnitState.CANCELED, Move.engine(ErrorCode.CANCELED, u.cancelRequested() + "; pilot "
+                        + p.uid() + " ended (" + p.state() + ") before its agent had canceled the unit"));
+            } else if (runsAgain(u, code)) {
                 if (p.jobPhase() != JobPhase.ENDED) {
                     waiting.add(u.uid()); // never beside its orphan: only once the old job is gone
                     continue;
                 }
-                UnitRecord again = u.edit().restart("restarted after pilot " + p.uid() + " was lost").done();
-                tx.updateUnit(again);
-                effects(tx, again, List.of(UnitState.UNSCHEDULED), Move.engine(null));
+                restart(tx, u, code, "pilot " + p.uid() + " ended " + p.state());
             } else {
                 UnitState end = p.state() == PilotState.CANCELED ? UnitState.CANCELED : UnitState.FAILED;
                 String why = switch (p.state()) {
@@ -226,7 +244,7 @@ public final class UnitLifecycle {
                     case DONE -> "pilot " + p.uid() + " ended (runtime expired) before the unit finished";
                     default -> "pilot lost: " + p.uid() + (p.reason() == null ? "" : " (" + p.reason() + ")");
                 };
-                move(tx, u, end, Move.engine(why));
+                move(tx, u, end, Move.engine(code, why + attemptsSpent(u, code)));
             }
             handled++;
         }
@@ -260,6 +278,28 @@ public final class UnitLifecycle {
         return n;
     }
 
+    // ---------------------------------------------------------------- attempts
+
+    /** Whether a restartable unit ending with {@code code} runs again: a recoverable code, and attempts left. */
+    private static boolean runsAgain(UnitRecord u, ErrorCode code) {
+        return u.description().restartable() && code.recoverable() && u.attempt() < ErrorCode.MAX_ATTEMPTS
+                && u.cancelRequested() == null;
+    }
+
+    /** Said in the reason of a restartable unit that would have run again but has no attempts left. */
+    private static String attemptsSpent(UnitRecord u, ErrorCode code) {
+        return u.description().restartable() && code.recoverable() && u.attempt() >= ErrorCode.MAX_ATTEMPTS
+                ? "; attempt " + u.attempt() + " of " + ErrorCode.MAX_ATTEMPTS + ", not restarted again" : "";
+    }
+
+    /** A new attempt: UNSCHEDULED and unbound, bound again by the manager's next drain. */
+    private void restart(Tx tx, UnitRecord u, ErrorCode code, String why) throws SQLException {
+        UnitRecord again = u.edit().restart("attempt " + u.attempt() + " ended " + code + " (" + why
+                + "); restarted as attempt " + (u.attempt() + 1)).done();
+        tx.updateUnit(again);
+        effects(tx, again, List.of(UnitState.UNSCHEDULED), Move.engine(null, null));
+    }
+
     /** The process of a final unit still waits (it missed {@code pilotflow.unit.ended}): tell it again. */
     public boolean catchUp(UnitRecord u) {
         return bpmn.unitEnded(u);
@@ -278,6 +318,12 @@ public final class UnitLifecycle {
         }
         if (m.reason() != null) {
             e.reason(m.reason());
+        }
+        if (m.code() != null) {
+            e.errorCode(m.code());
+        } else if (target.isFinal() && target != UnitState.DONE && u.errorCode() == null
+                && (m.report() == null || m.report().errorCode() == null)) {
+            e.errorCode(ErrorCode.UNKNOWN); // an agent older than the codes
         }
         if (m.pilot() != null) {
             e.pilot(m.pilot());
@@ -330,7 +376,8 @@ public final class UnitLifecycle {
             return true;
         }
         if (placement instanceof Placement.Reject r) {
-            move(tx, u, UnitState.FAILED, correlate ? Move.engine(r.reason()) : Move.atSubmit(r.reason()));
+            move(tx, u, UnitState.FAILED, correlate ? Move.engine(ErrorCode.NO_PILOT, r.reason())
+                    : Move.atSubmit(ErrorCode.NO_PILOT, r.reason()));
             return true;
         }
         return false;

@@ -82,6 +82,11 @@ final class UnitHandle implements ComputeUnit {
     }
 
     @Override
+    public Optional<org.pilotflow.model.ErrorCode> errorCode() {
+        return Optional.ofNullable(view.current.errorCode());
+    }
+
+    @Override
     public Optional<org.pilotflow.model.memory.MemoryProfile> memory() {
         return Optional.ofNullable(view.current.memory());
     }

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * <p>Migration 1 is the schema the first releases created without a version table ({@code PF_SESSION},
  * {@code PF_MANAGER}, {@code PF_PILOT}, {@code PF_UNIT}); a database that has those tables and no
  * {@code PF_SCHEMA} is at version 1. Migration 2 makes the database the truth for a cluster of engine nodes; 3 keeps
- * a requested unit cancel on the unit's row; 4 a unit's memory profile.
+ * on a unit's row a requested cancel, its memory profile and its error code.
  */
 public final class Schema {
 
@@ -33,7 +33,7 @@ public final class Schema {
     private static final Object JVM_LOCK = new Object();
 
     /** The newest schema version this code writes. */
-    public static final int CURRENT = 4;
+    public static final int CURRENT = 3;
     /**
      * Command numbers of pilots that were running when their database was migrated to version 2 start above this:
      * the first releases kept the numbering in memory, so a running agent may have seen any number below it.
@@ -52,8 +52,7 @@ public final class Schema {
             new Migration(1, "sessions, managers, pilots and units", Schema::v1),
             new Migration(2, "the database is the truth: revisions, commands, report cursors, contacts, counters,"
                     + " nodes, leases", Schema::v2),
-            new Migration(3, "a unit remembers a cancel asked of its agent", Schema::v3),
-            new Migration(4, "a unit's memory profile", Schema::v4));
+            new Migration(3, "units: a requested cancel, the memory profile, the error code", Schema::v3));
 
     private Schema() {
     }
@@ -189,17 +188,14 @@ public final class Schema {
                         + " SLOTS " + TEXT + ", ATTEMPT INT NOT NULL, PRIMARY KEY (SESSION_ID, UID))");
     }
 
-    // ---------------------------------------------------------------- 4: memory profiles
-
-    private static void v4(Connection c) throws SQLException {
-        execute(c, "ALTER TABLE PF_UNIT ADD COLUMN IF NOT EXISTS MEMORY " + TEXT);
-    }
-
-    // ---------------------------------------------------------------- 3: a requested cancel outlives its command
+    // ---------------------------------------------------------------- 3: what a unit's end tells
 
     private static void v3(Connection c) throws SQLException {
-        // the CANCEL_UNIT command is dropped when the pilot ends; without this a restartable unit would run again
-        execute(c, "ALTER TABLE PF_UNIT ADD COLUMN IF NOT EXISTS CANCEL_REQUESTED " + TEXT);
+        // a requested cancel outlives its CANCEL_UNIT command, which goes when the pilot ends: without it a
+        // restartable unit would run again
+        execute(c, "ALTER TABLE PF_UNIT ADD COLUMN IF NOT EXISTS CANCEL_REQUESTED " + TEXT,
+                "ALTER TABLE PF_UNIT ADD COLUMN IF NOT EXISTS MEMORY " + TEXT,
+                "ALTER TABLE PF_UNIT ADD COLUMN IF NOT EXISTS ERROR_CODE VARCHAR(40)");
     }
 
     // ---------------------------------------------------------------- 2: the database is the truth
@@ -240,8 +236,7 @@ public final class Schema {
                 "CREATE INDEX IF NOT EXISTS PF_PILOT_STATE ON PF_PILOT (STATE)",
                 "CREATE INDEX IF NOT EXISTS PF_UNIT_PROC_INST ON PF_UNIT (PROC_INST)",
                 "CREATE INDEX IF NOT EXISTS PF_PILOT_PROC_INST ON PF_PILOT (PROC_INST)");
-        v3(c); // the rows below are read through today's UnitTable, which selects the columns migrations 3 and 4 add
-        v4(c);
+        v3(c); // the rows below are read through today's UnitTable, which selects the columns migration 3 adds
         migratePilotRows(c);
         migrateUnitRows(c);
         migrateManagerRows(c);

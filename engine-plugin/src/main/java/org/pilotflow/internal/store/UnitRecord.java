@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.pilotflow.api.ComputeUnitDescription;
 import org.pilotflow.api.StateEntry;
+import org.pilotflow.model.ErrorCode;
 import org.pilotflow.model.UnitState;
 import org.pilotflow.model.memory.MemoryProfile;
 import org.pilotflow.model.wire.Report;
@@ -18,6 +19,7 @@ import org.pilotflow.model.wire.Report;
  * @param attempt 1 for the first run; a restartable unit whose pilot was lost runs again as attempt 2, 3, ...
  * @param cancelRequested why a cancel was asked of the unit's agent (null: none asked); a unit with one is canceled,
  *                        never restarted, should its pilot end before the agent carries the cancel out
+ * @param errorCode       why the unit ended other than DONE (null while it runs and for DONE)
  * @param memory          the agent's memory profile of the unit's (last) run; null before its end or when not sampled
  */
 public record UnitRecord(
@@ -37,6 +39,7 @@ public record UnitRecord(
         List<String> slots,
         int attempt,
         String cancelRequested,
+        ErrorCode errorCode,
         MemoryProfile memory,
         int rev) {
 
@@ -49,7 +52,7 @@ public record UnitRecord(
     public static UnitRecord created(String sessionId, String uid, String manager, ComputeUnitDescription d) {
         return new UnitRecord(sessionId, uid, manager, d, UnitState.NEW,
                 List.of(new StateEntry<>(UnitState.NEW, Instant.now(), 1)), null, null, null, null, null, null,
-                null, List.of(), 1, null, null, 0);
+                null, List.of(), 1, null, null, null, 0);
     }
 
     public UnitKey key() {
@@ -88,6 +91,7 @@ public record UnitRecord(
         private List<String> slots;
         private int attempt;
         private String cancelRequested;
+        private ErrorCode errorCode;
         private MemoryProfile memory;
 
         private Editor(UnitRecord r) {
@@ -104,6 +108,7 @@ public record UnitRecord(
             slots = r.slots;
             attempt = r.attempt;
             cancelRequested = r.cancelRequested;
+            errorCode = r.errorCode;
             memory = r.memory;
         }
 
@@ -146,6 +151,9 @@ public record UnitRecord(
             if (rep.memory() != null) {
                 memory = rep.memory();
             }
+            if (rep.errorCode() != null) {
+                errorCode = ErrorCode.parse(rep.errorCode());
+            }
             return this;
         }
 
@@ -166,6 +174,7 @@ public record UnitRecord(
             stderrTail = null;
             sandbox = null;
             slots = List.of();
+            errorCode = null;
             memory = null;
             return this;
         }
@@ -174,11 +183,12 @@ public record UnitRecord(
         public Editor processInstance(String v) { processInstanceId = v; return this; }
         public Editor reason(String v) { reason = v; return this; }
         public Editor cancelRequested(String why) { cancelRequested = why; return this; }
+        public Editor errorCode(ErrorCode v) { errorCode = v; return this; }
 
         public UnitRecord done() {
             return new UnitRecord(r.sessionId, r.uid, r.manager, r.description, state, history, pilot,
                     processInstanceId, exitCode, reason, stdoutTail, stderrTail, sandbox, slots, attempt, cancelRequested,
-                    memory, r.rev);
+                    errorCode, memory, r.rev);
         }
     }
 }

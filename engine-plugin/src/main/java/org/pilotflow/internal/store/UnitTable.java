@@ -14,6 +14,7 @@ import java.util.Map;
 import org.camunda.bpm.engine.OptimisticLockingException;
 import org.pilotflow.api.ComputeUnitDescription;
 import org.pilotflow.api.StateEntry;
+import org.pilotflow.model.ErrorCode;
 import org.pilotflow.model.UnitState;
 import org.pilotflow.model.memory.MemoryProfile;
 
@@ -24,7 +25,7 @@ import org.pilotflow.model.memory.MemoryProfile;
 public final class UnitTable {
 
     private static final String COLUMNS = "SESSION_ID, UID, MANAGER, DESCRIPTION, STATE, HISTORY, PILOT, PROC_INST,"
-            + " EXIT_CODE, REASON, STDOUT_TAIL, STDERR_TAIL, SANDBOX, SLOTS, ATTEMPT, CANCEL_REQUESTED, MEMORY, REV";
+            + " EXIT_CODE, REASON, STDOUT_TAIL, STDERR_TAIL, SANDBOX, SLOTS, ATTEMPT, CANCEL_REQUESTED, ERROR_CODE, MEMORY, REV";
     private static final String SELECT = "SELECT " + COLUMNS + " FROM PF_UNIT";
     private static final TypeReference<List<StateEntry<UnitState>>> HISTORY = new TypeReference<>() { };
     private static final TypeReference<List<String>> STRINGS = new TypeReference<>() { };
@@ -48,7 +49,7 @@ public final class UnitTable {
 
     public static void insert(Connection c, Collection<UnitRecord> units) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO PF_UNIT (" + COLUMNS + ", CORES, GPUS) VALUES ("
-                + Sql.marks(20) + ")")) {
+                + Sql.marks(21) + ")")) {
             for (UnitRecord u : units) {
                 int i = 1;
                 ps.setString(i++, u.sessionId());
@@ -70,7 +71,8 @@ public final class UnitTable {
         // the description never changes after insert: not rewritten
         try (PreparedStatement ps = c.prepareStatement("UPDATE PF_UNIT SET STATE = ?, HISTORY = ?, PILOT = ?,"
                 + " PROC_INST = ?, EXIT_CODE = ?, REASON = ?, STDOUT_TAIL = ?, STDERR_TAIL = ?, SANDBOX = ?,"
-                + " SLOTS = ?, ATTEMPT = ?, CANCEL_REQUESTED = ?, MEMORY = ?, REV = ? WHERE SESSION_ID = ? AND UID = ? AND REV = ?")) {
+                + " SLOTS = ?, ATTEMPT = ?, CANCEL_REQUESTED = ?, ERROR_CODE = ?, MEMORY = ?,"
+                + " REV = ? WHERE SESSION_ID = ? AND UID = ? AND REV = ?")) {
             List<UnitRecord> order = new ArrayList<>(units);
             for (UnitRecord u : order) {
                 int i = bindMutable(ps, 1, u);
@@ -104,6 +106,7 @@ public final class UnitTable {
         ps.setString(i++, Json.write(u.slots()));
         ps.setInt(i++, u.attempt());
         ps.setString(i++, u.cancelRequested());
+        ps.setString(i++, u.errorCode() == null ? null : u.errorCode().name());
         ps.setString(i++, u.memory() == null ? null : Json.write(u.memory()));
         return i;
     }
@@ -333,6 +336,7 @@ public final class UnitTable {
                 Json.read(rs.getString(6), HISTORY), rs.getString(7), rs.getString(8), Sql.nullableInt(rs, 9),
                 rs.getString(10), rs.getString(11), rs.getString(12), rs.getString(13),
                 Json.read(rs.getString(14), STRINGS), rs.getInt(15), rs.getString(16),
-                rs.getString(17) == null ? null : Json.read(rs.getString(17), MEMORY), rs.getInt(18));
+                rs.getString(17) == null ? null : ErrorCode.parse(rs.getString(17)),
+                rs.getString(18) == null ? null : Json.read(rs.getString(18), MEMORY), rs.getInt(19));
     }
 }

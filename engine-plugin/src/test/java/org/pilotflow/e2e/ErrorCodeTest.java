@@ -1,0 +1,137 @@
+package org.pilotflow.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pilotflow.api.ComputePilot;
+import org.pilotflow.api.ComputeUnit;
+import org.pilotflow.api.ComputeUnitDescription;
+import org.pilotflow.api.Session;
+import org.pilotflow.api.StateEntry;
+import org.pilotflow.api.UnitManager;
+import org.pilotflow.model.ErrorCode;
+import org.pilotflow.model.UnitState;
+import org.pilotflow.model.wire.AgentConfig;
+import org.pilotflow.model.wire.Command;
+import org.pilotflow.model.wire.Report;
+
+/**
+ * Error codes and the restart policy, played against a fake agent over the real endpoint: a restartable unit that
+ * ends with a recoverable code runs again, up to {@link ErrorCode#MAX_ATTEMPTS}; a fatal code ends it at once;
+ * codes the engine gives itself (a cancel, no pilot that fits) are on the unit too.
+ */
+class ErrorCodeTest {
+
+    private static final Duration WITHIN = Duration.ofSeconds(60);
+
+    @TempDir
+    Path work;
+
+    /** Plays the agent: counts the RUN_UNIT commands it gets and reports what a test tells it. */
+    private static final class Agent {
+        final FakeAgent fake;
+        final AgentConfig cfg;
+        long lastCommand;
+        long seq;
+
+        Agent(FakeAgent fake, AgentConfig cfg) throws Exception {
+            this.fake = fake;
+            this.cfg = cfg;
+            report(FakeAgent.pilot(++seq, "ACTIVE"));
+        }
+
+        final Map<String, Integer> runs = new java.util.HashMap<>();
+
+        /** Syncs until the unit's {@code n}th RUN_UNIT has arrived. */
+        void awaitRun(String unitId, int n) throws Exception {
+            long deadline = System.nanoTime() + WITHIN.toNanos();
+            while (runs.getOrDefault(unitId, 0) < n) {
+                assertThat(System.nanoTime()).as("RUN_UNIT #" + n + " of " + unitId).isLessThan(deadline);
+                FakeAgent.Answer a = fake.sync(cfg, cfg.secret(), List.of(), lastCommand);
+                assertThat(a.status()).isEqualTo(200);
+                for (Command c : a.response().commands()) {
+                    if (c.type() == Command.Type.RUN_UNIT) {
+                        runs.merge(c.unitId(), 1, Integer::sum);
+                    }
+                    lastCommand = Math.max(lastCommand, c.seq());
+                }
+            }
+        }
+
+        void failed(String unitId, ErrorCode code, String reason) throws Exception {
+            long now = System.currentTimeMillis();
+            report(new Report(++seq, unitId, "FAILED", Map.of("EXECUTING", now, "FAILED", now), null, reason,
+                    null, null, null, List.of(), null, code.name()));
+        }
+
+        void report(Report r) throws Exception {
+            assertThat(fake.sync(cfg, cfg.secret(), List.of(r), lastCommand).status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aRestartableUnitRunsAgainOnARecoverableCodeUpToTheLimitAndNeverOnAFatalOne() throws Exception {
+        try (Session session = LocalFixture.session(work)) {
+            FakeAgent fake = FakeAgent.install(session);
+            ComputePilot pilot = session.createPilotManager().submitPilot(LocalFixture.localPilot(work, 2).build());
+            Agent agent = new Agent(fake, fake.awaitLaunch(pilot.uid()));
+            UnitManager umgr = session.createUnitManager();
+            umgr.addPilot(pilot);
+            ComputeUnit again = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/true")
+                    .restartable(true).build());
+            ComputeUnit fatal = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/true")
+                    .restartable(true).build());
+
+            agent.awaitRun(fatal.uid(), 1);
+            agent.failed(fatal.uid(), ErrorCode.EXIT_CODE, "exit code 3");
+            assertThat(fatal.waitFor(WITHIN)).isEqualTo(UnitState.FAILED);
+            assertThat(fatal.errorCode()).contains(ErrorCode.EXIT_CODE);
+            assertThat(attempts(fatal)).containsOnly(1);
+
+            for (int attempt = 1; attempt <= ErrorCode.MAX_ATTEMPTS; attempt++) {
+                agent.awaitRun(again.uid(), attempt); // each attempt is bound again, here to the only pilot
+                agent.failed(again.uid(), ErrorCode.SANDBOX_FAILED, "cannot create the unit sandbox");
+            }
+            assertThat(again.waitFor(WITHIN)).isEqualTo(UnitState.FAILED);
+            assertThat(again.errorCode()).contains(ErrorCode.SANDBOX_FAILED);
+            assertThat(again.failureReason()).get().asString()
+                    .isEqualTo("cannot create the unit sandbox; attempt 3 of 3, not restarted again");
+            assertThat(attempts(again)).containsOnly(1, 2, 3);
+        }
+    }
+
+    @Test
+    void theEngineGivesCodesToTheEndsItDecides() throws Exception {
+        try (Session session = LocalFixture.session(work)) {
+            FakeAgent fake = FakeAgent.install(session);
+            ComputePilot pilot = session.createPilotManager().submitPilot(LocalFixture.localPilot(work, 2).build());
+            fake.awaitLaunch(pilot.uid()); // no agent: its units are canceled at once
+            UnitManager umgr = session.createUnitManager();
+            umgr.addPilot(pilot);
+            ComputeUnit tooBig = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/true").cores(64)
+                    .build());
+            ComputeUnit canceled = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/true").build());
+            assertThat(tooBig.waitFor(WITHIN)).isEqualTo(UnitState.FAILED);
+            assertThat(tooBig.errorCode()).contains(ErrorCode.NO_PILOT);
+            umgr.cancelUnits(List.of(canceled.uid()));
+            assertThat(canceled.state()).isEqualTo(UnitState.CANCELED);
+            assertThat(canceled.errorCode()).contains(ErrorCode.CANCELED);
+            ComputeUnit running = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/true").build());
+            assertThat(running.errorCode()).isEmpty();
+        }
+    }
+
+    private static List<Integer> attempts(ComputeUnit u) {
+        List<Integer> out = new ArrayList<>();
+        for (StateEntry<UnitState> e : u.stateHistory()) {
+            out.add(e.attempt());
+        }
+        return out;
+    }
+}
