@@ -66,8 +66,9 @@ public record PilotFlowConfig(
             throw new BadParameter("launchThreads", launchThreads, "1..256");
         }
         if (memorySampleInterval == null || memorySampleInterval.isNegative()
-                || (!memorySampleInterval.isZero() && memorySampleInterval.toMillis() < 1)) {
-            throw new BadParameter("memorySampleInterval", memorySampleInterval, "a duration of at least 1 ms, or "
+                || (!memorySampleInterval.isZero() && memorySampleInterval.toMillis() < 100)) {
+            // each sample reads /proc for every unit's processes: more often would cost the units' own CPU
+            throw new BadParameter("memorySampleInterval", memorySampleInterval, "a duration of at least 100 ms, or "
                     + "zero to sample no memory");
         }
         if (heartbeatTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {

@@ -48,6 +48,8 @@ public final class EngineChannel implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(EngineChannel.class);
 
     public static final int MAX_BATCH = 2000;
+    /** About this much JSON per sync at most: well under the engine's request limit (64 MiB). */
+    static final long MAX_BATCH_BYTES = 8L << 20;
     public static final long IDLE_PAUSE_MILLIS = 150;
     static final long BACKOFF_START_MILLIS = 100;
     static final long BACKOFF_MAX_MILLIS = 2000;
@@ -196,7 +198,7 @@ public final class EngineChannel implements Runnable {
                     listener.orphaned(silent);
                     return;
                 }
-                List<Report> batch = queue.nextBatch(MAX_BATCH);
+                List<Report> batch = queue.nextBatch(MAX_BATCH, MAX_BATCH_BYTES);
                 SyncRequest req = new SyncRequest(pilotId, System.currentTimeMillis(), pid, host, batch,
                         lastCommandSeq);
                 String at = endpoints.get(current);

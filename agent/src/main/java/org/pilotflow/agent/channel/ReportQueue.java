@@ -49,14 +49,23 @@ public final class ReportQueue {
                 r.errorCode() != null ? r.errorCode() : old.errorCode());
     }
 
+    /** The reports for the next sync, at most {@code max}, without a bound on their size. */
+    public synchronized List<Report> nextBatch(int max) {
+        return nextBatch(max, Long.MAX_VALUE);
+    }
+
     /**
      * The reports for the next sync, in seq order: every unacknowledged one first, then pending ones numbered now,
-     * at most {@code max} in all.
+     * at most {@code max} in all and about {@code maxBytes} of JSON (at least one report, however large): a
+     * pilot ending many long units at once sends their memory profiles in several syncs, each under the engine's
+     * request size limit.
      */
-    public synchronized List<Report> nextBatch(int max) {
+    public synchronized List<Report> nextBatch(int max, long maxBytes) {
         List<Report> out = new ArrayList<>(Math.min(max, unacked.size() + pending.size()));
+        long bytes = 0;
         for (Report r : unacked) {
-            if (out.size() >= max) {
+            bytes += estimatedBytes(r);
+            if (out.size() >= max || (!out.isEmpty() && bytes > maxBytes)) {
                 return out;
             }
             out.add(r);
@@ -64,6 +73,10 @@ public final class ReportQueue {
         Iterator<Report> it = pending.values().iterator();
         while (out.size() < max && it.hasNext()) {
             Report p = it.next();
+            bytes += estimatedBytes(p);
+            if (!out.isEmpty() && bytes > maxBytes) {
+                break;
+            }
             it.remove();
             Report numbered = new Report(nextSeq++, p.unitId(), p.state(), p.timestamps(), p.exitCode(),
                     p.reason(), p.stdoutTail(), p.stderrTail(), p.sandbox(), p.slots(), p.memory(),
@@ -72,6 +85,23 @@ public final class ReportQueue {
             out.add(numbered);
         }
         return out;
+    }
+
+    /** An upper estimate of a report's JSON size: its texts, slots and memory samples, plus the field names. */
+    static long estimatedBytes(Report r) {
+        long n = 400 + length(r.unitId()) + length(r.reason()) + length(r.stdoutTail()) + length(r.stderrTail())
+                + length(r.sandbox()) + 40L * r.timestamps().size();
+        for (String s : r.slots()) {
+            n += s.length() + 3;
+        }
+        if (r.memory() != null) {
+            n += 400 + 90L * r.memory().samples().size(); // {"atMillis":..,"rss":..,"pss":..,"swap":..}
+        }
+        return n;
+    }
+
+    private static long length(String s) {
+        return s == null ? 0 : 2L * s.length(); // most escapes double a character; the margin to the limit covers the rest
     }
 
     /** Drops every report with seq <= {@code seq}. */

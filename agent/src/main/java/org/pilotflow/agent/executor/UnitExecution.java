@@ -5,6 +5,7 @@ import java.lang.ProcessBuilder.Redirect;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -62,10 +63,13 @@ public final class UnitExecution {
         return spec.unitId();
     }
 
-    /** The process running now (for tests and diagnostics), or null. */
-    /** Completes when the tree of a killed process has exited; null when nothing was killed. */
-    private volatile java.util.concurrent.CompletableFuture<Void> treeGone;
+    /**
+     * Completes when the tree of the killed process has exited; null when nothing was killed. Set under the lock
+     * before the first signal goes out, so the exit thread of a killed process always finds it.
+     */
+    private CompletableFuture<Void> treeGone;
 
+    /** The process running now (for tests and diagnostics), or null. */
     public synchronized Process currentProcess() {
         return current;
     }
@@ -81,6 +85,7 @@ public final class UnitExecution {
      */
     public void kill(UnitState state, ErrorCode code, String reason) {
         Process p;
+        CompletableFuture<Void> gone = null;
         synchronized (this) {
             if (finished || killState != null) {
                 return;
@@ -89,9 +94,22 @@ public final class UnitExecution {
             killReason = reason;
             killCode = code;
             p = current;
+            if (p != null) {
+                gone = new CompletableFuture<>();
+                treeGone = gone;
+            }
         }
-        if (p != null && p.isAlive()) {
-            treeGone = ProcessTrees.kill(p.toHandle(), executor.killGraceMillis(), executor.timer());
+        if (gone != null) {
+            killTree(p, gone);
+        }
+    }
+
+    private void killTree(Process p, CompletableFuture<Void> gone) {
+        if (p.isAlive()) {
+            ProcessTrees.kill(p.toHandle(), executor.killGraceMillis(), executor.timer())
+                    .whenComplete((v, e) -> gone.complete(null));
+        } else {
+            gone.complete(null);
         }
     }
 
@@ -120,7 +138,7 @@ public final class UnitExecution {
             return;
         }
         boolean first;
-        boolean killedMeanwhile;
+        CompletableFuture<Void> killedMeanwhile = null;
         synchronized (this) {
             current = p;
             first = startedAt == 0;
@@ -136,10 +154,13 @@ public final class UnitExecution {
                             () -> kill(UnitState.FAILED, ErrorCode.TIMEOUT, "timed out after " + secs + " s"), secs, TimeUnit.SECONDS);
                 }
             }
-            killedMeanwhile = killState != null;
+            if (killState != null) { // kill() came between the check above and current = p
+                killedMeanwhile = new CompletableFuture<>();
+                treeGone = killedMeanwhile;
+            }
         }
-        if (killedMeanwhile) { // kill() came between the check above and current = p
-            treeGone = ProcessTrees.kill(p.toHandle(), executor.killGraceMillis(), executor.timer());
+        if (killedMeanwhile != null) {
+            killTree(p, killedMeanwhile);
         }
         if (first) {
             listener.started(startedAt);
@@ -166,14 +187,15 @@ public final class UnitExecution {
             code = -1;
         }
         boolean killed;
+        CompletableFuture<Void> gone;
         synchronized (this) {
             killed = killState != null;
+            gone = treeGone;
         }
         if (step == mainStep) {
             mainExit = code;
         }
         if (killed) {
-            java.util.concurrent.CompletableFuture<Void> gone = treeGone;
             if (gone == null) {
                 finish();
             } else {

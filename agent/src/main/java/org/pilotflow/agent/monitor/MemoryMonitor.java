@@ -3,6 +3,7 @@ package org.pilotflow.agent.monitor;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -81,9 +82,13 @@ public final class MemoryMonitor implements AutoCloseable {
     }
 
     private void sampleAll() {
+        if (watches.isEmpty()) {
+            return;
+        }
+        Map<Long, List<Long>> children = proc.children();
         for (Watch w : watches) {
             try {
-                w.sample();
+                w.sample(children);
             } catch (RuntimeException e) { // one unit's trouble must not stop the sampling of the others
                 LOG.warn("sampling the memory of unit {} failed: {}", w.unitId, e.toString());
             }
@@ -110,6 +115,9 @@ public final class MemoryMonitor implements AutoCloseable {
         private long tick; // samples taken so far, kept or not
         private final List<Long> keptTicks = new ArrayList<>();
         private long peakUsed;
+        private long peakRss;
+        private long peakPss;
+        private long peakSwap;
         private boolean over;
         private boolean stopped;
 
@@ -122,12 +130,12 @@ public final class MemoryMonitor implements AutoCloseable {
             this.startedAt = startedAt;
         }
 
-        private void sample() {
+        private void sample(Map<Long, List<Long>> children) {
             ProcessHandle p = process.get();
             if (p == null || !p.isAlive()) {
                 return;
             }
-            ProcMemory.Usage u = proc.ofTree(p);
+            ProcMemory.Usage u = proc.ofTree(p.pid(), children);
             if (u.rss() == 0) { // exited while read
                 return;
             }
@@ -138,6 +146,9 @@ public final class MemoryMonitor implements AutoCloseable {
                     return;
                 }
                 peakUsed = Math.max(peakUsed, s.used());
+                peakRss = Math.max(peakRss, s.rss());
+                peakPss = Math.max(peakPss, s.pss());
+                peakSwap = Math.max(peakSwap, s.swap());
                 long now = tick++;
                 if (keptTicks.isEmpty() || now >= keptTicks.get(keptTicks.size() - 1) + stride) {
                     samples.add(s);
@@ -186,11 +197,9 @@ public final class MemoryMonitor implements AutoCloseable {
                     return null;
                 }
                 MemoryProfile p = MemoryProfile.of(limitBytes, intervalMillis * stride, samples);
-                if (p.peakUsed() < peakUsed) { // a peak between two kept samples still counts
-                    return new MemoryProfile(p.limitBytes(), p.intervalMillis(), p.peakRss(), p.peakPss(),
-                            p.peakSwap(), peakUsed, p.samples(), p.leak(), p.leaking());
-                }
-                return p;
+                // the peaks of every sample taken, also those thinned out of the series
+                return new MemoryProfile(p.limitBytes(), p.intervalMillis(), peakRss, peakPss, peakSwap, peakUsed,
+                        p.samples(), p.leak(), p.leaking());
             }
         }
     }

@@ -122,6 +122,7 @@ public record AgentConfig(
         return "AgentConfig[session=" + sessionId + ", pilot=" + pilotId + ", endpoints=" + endpoints
                 + (fixedEndpoints ? " (fixed)" : "") + ", sandbox=" + sandbox + ", cores=" + cores + ", gpus=" + gpus
                 + ", runtime=" + runtimeSeconds + "s, heartbeat=" + heartbeatIntervalMillis + "ms, orphanTimeout="
-                + orphanTimeoutMillis + "ms, launchMethods=" + launchMethods + (cleanup ? ", cleanup" : "") + "]";
+                + orphanTimeoutMillis + "ms, launchMethods=" + launchMethods + (cleanup ? ", cleanup" : "")
+                + ", memorySample=" + memorySampleMillis + "ms]";
     }
 }

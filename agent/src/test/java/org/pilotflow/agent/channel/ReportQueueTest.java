@@ -58,4 +58,26 @@ class ReportQueueTest {
         q.ack(3);
         assertThat(q.nextBatch(3)).extracting(Report::seq).containsExactly(4L, 5L);
     }
+
+    @Test
+    void batchesStayUnderTheirSizeAndALargeReportStillGoesAlone() throws Exception {
+        List<org.pilotflow.model.memory.MemorySample> samples = new java.util.ArrayList<>();
+        for (int i = 0; i < org.pilotflow.model.memory.MemoryProfile.MAX_SAMPLES - 1; i++) {
+            samples.add(new org.pilotflow.model.memory.MemorySample(i * 2000L, 1L << 40, 1L << 40, 1L << 30));
+        }
+        var profile = org.pilotflow.model.memory.MemoryProfile.of(0, 2000, samples);
+        ReportQueue q = new ReportQueue();
+        for (int i = 0; i < 4; i++) {
+            q.offer(new Report(0, "unit.00000" + i, "DONE", Map.of("DONE", 1L), 0, null, "x".repeat(4096),
+                    "y".repeat(4096), "/sandbox/unit.00000" + i, List.of("localhost:0"), profile, null));
+        }
+        Report one = q.nextBatch(10, 1).get(0);
+        long actual = org.pilotflow.model.wire.Wire.mapper().writeValueAsBytes(one).length;
+        assertThat(ReportQueue.estimatedBytes(one)).as("the estimate is an upper bound").isGreaterThanOrEqualTo(actual);
+        assertThat(q.nextBatch(10, 1)).as("one report however large").hasSize(1);
+        assertThat(q.nextBatch(10, 2 * ReportQueue.estimatedBytes(one))).extracting(Report::seq)
+                .containsExactly(1L, 2L);
+        q.ack(2);
+        assertThat(q.nextBatch(10, Long.MAX_VALUE)).extracting(Report::seq).containsExactly(3L, 4L);
+    }
 }

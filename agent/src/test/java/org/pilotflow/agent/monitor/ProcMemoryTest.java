@@ -35,6 +35,31 @@ class ProcMemoryTest {
     }
 
     @Test
+    void aTreeIsSummedFromOneScanOfTheProcessTable() throws Exception {
+        // 10 ─┬─ 11 ── 13     20 (another tree)
+        //     └─ 12           the command name of 11 holds ") 1 (" to mislead a naive parser
+        stat(10, "init-ish", 1);
+        stat(11, "odd) 1 (name", 10);
+        stat(12, "b", 10);
+        stat(13, "c", 11);
+        stat(20, "other", 1);
+        for (int pid : new int[] {10, 11, 12, 13, 20}) {
+            Files.write(proc.resolve(pid + "/status"), List.of("VmRSS:\t" + pid + " kB", "VmSwap:\t1 kB"));
+        }
+        ProcMemory pm = new ProcMemory(proc);
+        var children = pm.children();
+        assertThat(children.get(10L)).containsExactlyInAnyOrder(11L, 12L);
+        assertThat(children.get(11L)).containsExactly(13L);
+        assertThat(pm.ofTree(10, children)).isEqualTo(new ProcMemory.Usage((10 + 11 + 12 + 13) * 1024L,
+                (10 + 11 + 12 + 13) * 1024L, 4 * 1024L));
+    }
+
+    private void stat(int pid, String comm, int ppid) throws Exception {
+        Files.createDirectories(proc.resolve(Integer.toString(pid)));
+        Files.writeString(proc.resolve(pid + "/stat"), pid + " (" + comm + ") S " + ppid + " " + pid + " 0 0 -1");
+    }
+
+    @Test
     void aProcessThatIsGoneCountsAsNothing() {
         assertThat(new ProcMemory(proc).of(123456)).isEqualTo(ProcMemory.Usage.NONE);
     }

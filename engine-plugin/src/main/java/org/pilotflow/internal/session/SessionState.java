@@ -170,7 +170,8 @@ public final class SessionState {
             for (PilotRecord p : rows.pilots()) {
                 pilots.put(p.uid(), new PilotView(p));
             }
-            for (UnitRecord u : rows.units()) {
+            for (UnitRecord row : rows.units()) {
+                UnitRecord u = row.withoutMemory();
                 UnitView v = new UnitView(u);
                 units.put(u.uid(), v);
                 if (u.isFinal()) {
@@ -238,8 +239,16 @@ public final class SessionState {
         signal();
     }
 
+    /** The unit's memory profile, read from the database (the view does not keep profiles); null when none. */
+    org.pilotflow.model.memory.MemoryProfile memoryOf(String uid) {
+        UnitRecord u = service.txs().runRetrying(tx -> UnitTable.get(tx.connection(),
+                new org.pilotflow.internal.store.UnitKey(id, uid)));
+        return u == null ? null : u.memory();
+    }
+
     /** Takes a committed unit row into the view (see {@link #apply(PilotRecord)}). */
-    void apply(UnitRecord u) {
+    void apply(UnitRecord committed) {
+        UnitRecord u = committed.withoutMemory(); // a profile is up to ~30 KB: read from the database when asked
         List<StateEntry<UnitState>> announced;
         UnitView v;
         synchronized (viewLock) {

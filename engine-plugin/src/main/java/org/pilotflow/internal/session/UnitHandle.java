@@ -88,7 +88,7 @@ final class UnitHandle implements ComputeUnit {
 
     @Override
     public Optional<org.pilotflow.model.memory.MemoryProfile> memory() {
-        return Optional.ofNullable(view.current.memory());
+        return Optional.ofNullable(session.memoryOf(uid()));
     }
 
     @Override

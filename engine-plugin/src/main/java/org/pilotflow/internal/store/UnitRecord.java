@@ -72,6 +72,13 @@ public record UnitRecord(
         return UnitState.MODEL.advance(state, target);
     }
 
+    /** This version without its memory profile (for views that keep many units in memory). */
+    public UnitRecord withoutMemory() {
+        return memory == null ? this : new UnitRecord(sessionId, uid, manager, description, state, history, pilot,
+                processInstanceId, exitCode, reason, stdoutTail, stderrTail, sandbox, slots, attempt, cancelRequested,
+                errorCode, null, rev);
+    }
+
     public Editor edit() {
         return new Editor(this);
     }
