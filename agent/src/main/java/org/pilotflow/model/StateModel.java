@@ -67,6 +67,11 @@ public final class StateModel<S extends Enum<S>> {
         }
     }
 
+    /** The enum of the states. */
+    public Class<S> type() {
+        return type;
+    }
+
     public static <S extends Enum<S>> Builder<S> builder(Class<S> type, S initial) {
         return new Builder<>(type, initial);
     }

@@ -41,7 +41,20 @@ final class StateWait {
         Duration limit = timeout == null ? Duration.ofDays(3650) : timeout;
         java.util.function.Predicate<S> arrived = s -> model.isFinal(s)
                 || target.stream().anyMatch(t -> model.reachedOrPassed(s, t));
-        boolean ok = session.await(() -> entries.stream().allMatch(e -> arrived.test(state.apply(e))), limit);
+        java.util.function.BooleanSupplier all = () -> entries.stream().allMatch(e -> arrived.test(state.apply(e)));
+        long start = System.nanoTime();
+        long deadline = start + Math.min(limit.toNanos(), Long.MAX_VALUE / 4);
+        WaitProgress<E, S> progress = new WaitProgress<>(entries, state, arrived, model.type(), kind, start);
+        boolean ok;
+        while (true) { // in slices, telling progress between them: a long wait is not silent
+            long now = System.nanoTime();
+            long slice = Math.min(deadline - now, WaitProgress.EVERY_NANOS);
+            ok = session.await(all, Duration.ofNanos(Math.max(0, slice)));
+            if (ok || System.nanoTime() - deadline >= 0) {
+                break;
+            }
+            progress.log(System.nanoTime());
+        }
         if (!ok) {
             Map<String, S> pending = new LinkedHashMap<>();
             for (E e : entries) {
