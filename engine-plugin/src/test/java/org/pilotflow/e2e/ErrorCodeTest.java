@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pilotflow.api.ComputePilot;
@@ -17,9 +16,6 @@ import org.pilotflow.api.StateEntry;
 import org.pilotflow.api.UnitManager;
 import org.pilotflow.model.ErrorCode;
 import org.pilotflow.model.UnitState;
-import org.pilotflow.model.wire.AgentConfig;
-import org.pilotflow.model.wire.Command;
-import org.pilotflow.model.wire.Report;
 
 /**
  * Error codes and the restart policy, played against a fake agent over the real endpoint: a restartable unit that
@@ -33,54 +29,12 @@ class ErrorCodeTest {
     @TempDir
     Path work;
 
-    /** Plays the agent: counts the RUN_UNIT commands it gets and reports what a test tells it. */
-    private static final class Agent {
-        final FakeAgent fake;
-        final AgentConfig cfg;
-        long lastCommand;
-        long seq;
-
-        Agent(FakeAgent fake, AgentConfig cfg) throws Exception {
-            this.fake = fake;
-            this.cfg = cfg;
-            report(FakeAgent.pilot(++seq, "ACTIVE"));
-        }
-
-        final Map<String, Integer> runs = new java.util.HashMap<>();
-
-        /** Syncs until the unit's {@code n}th RUN_UNIT has arrived. */
-        void awaitRun(String unitId, int n) throws Exception {
-            long deadline = System.nanoTime() + WITHIN.toNanos();
-            while (runs.getOrDefault(unitId, 0) < n) {
-                assertThat(System.nanoTime()).as("RUN_UNIT #" + n + " of " + unitId).isLessThan(deadline);
-                FakeAgent.Answer a = fake.sync(cfg, cfg.secret(), List.of(), lastCommand);
-                assertThat(a.status()).isEqualTo(200);
-                for (Command c : a.response().commands()) {
-                    if (c.type() == Command.Type.RUN_UNIT) {
-                        runs.merge(c.unitId(), 1, Integer::sum);
-                    }
-                    lastCommand = Math.max(lastCommand, c.seq());
-                }
-            }
-        }
-
-        void failed(String unitId, ErrorCode code, String reason) throws Exception {
-            long now = System.currentTimeMillis();
-            report(new Report(++seq, unitId, "FAILED", Map.of("EXECUTING", now, "FAILED", now), null, reason,
-                    null, null, null, List.of(), null, code.name()));
-        }
-
-        void report(Report r) throws Exception {
-            assertThat(fake.sync(cfg, cfg.secret(), List.of(r), lastCommand).status()).isEqualTo(200);
-        }
-    }
-
     @Test
     void aRestartableUnitRunsAgainOnARecoverableCodeUpToTheLimitAndNeverOnAFatalOne() throws Exception {
         try (Session session = LocalFixture.session(work)) {
             FakeAgent fake = FakeAgent.install(session);
             ComputePilot pilot = session.createPilotManager().submitPilot(LocalFixture.localPilot(work, 2).build());
-            Agent agent = new Agent(fake, fake.awaitLaunch(pilot.uid()));
+            FakeAgent.Player agent = fake.player(fake.awaitLaunch(pilot.uid()));
             UnitManager umgr = session.createUnitManager();
             umgr.addPilot(pilot);
             ComputeUnit again = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/true")

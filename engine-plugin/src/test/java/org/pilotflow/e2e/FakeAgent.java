@@ -104,4 +104,59 @@ final class FakeAgent implements ResourceAdapter {
     static Report pilot(long seq, String state) {
         return new Report(seq, null, state, Map.of(), null, null, null, null, null, List.of());
     }
+    /** Plays this fake's agent of one pilot: reports ACTIVE at once, then counts the RUN_UNIT commands it gets. */
+    Player player(AgentConfig cfg) throws Exception {
+        return new Player(cfg);
+    }
+
+    final class Player {
+        private static final Duration WITHIN = Duration.ofSeconds(60);
+        final AgentConfig cfg;
+        final Map<String, Integer> runs = new java.util.HashMap<>();
+        long lastCommand;
+        long seq;
+
+        private Player(AgentConfig cfg) throws Exception {
+            this.cfg = cfg;
+            report(pilot(++seq, "ACTIVE"));
+        }
+
+        /** Syncs until the unit's {@code n}th RUN_UNIT has arrived. */
+        void awaitRun(String unitId, int n) throws Exception {
+            long deadline = System.nanoTime() + WITHIN.toNanos();
+            while (runs.getOrDefault(unitId, 0) < n) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new AssertionError("RUN_UNIT #" + n + " of " + unitId + " not sent within " + WITHIN);
+                }
+                Answer a = sync(cfg, cfg.secret(), List.of(), lastCommand);
+                if (a.status() != 200) {
+                    throw new AssertionError("sync answered " + a.status());
+                }
+                for (org.pilotflow.model.wire.Command c : a.response().commands()) {
+                    if (c.type() == org.pilotflow.model.wire.Command.Type.RUN_UNIT) {
+                        runs.merge(c.unitId(), 1, Integer::sum);
+                    }
+                    lastCommand = Math.max(lastCommand, c.seq());
+                }
+            }
+        }
+
+        /** Reports the unit EXECUTING (the agent's clock). */
+        void executing(String unitId) throws Exception {
+            report(unit(++seq, unitId, "EXECUTING", Map.of("EXECUTING", System.currentTimeMillis()), null));
+        }
+
+        void failed(String unitId, org.pilotflow.model.ErrorCode code, String reason) throws Exception {
+            long now = System.currentTimeMillis();
+            report(new Report(++seq, unitId, "FAILED", Map.of("EXECUTING", now, "FAILED", now), null, reason,
+                    null, null, null, List.of(), null, code.name()));
+        }
+
+        void report(Report r) throws Exception {
+            Answer a = sync(cfg, cfg.secret(), List.of(r), lastCommand);
+            if (a.status() != 200) {
+                throw new AssertionError("report #" + r.seq() + " answered " + a.status());
+            }
+        }
+    }
 }

@@ -138,25 +138,13 @@ class UnitCancelTest {
         try (Session session = LocalFixture.session(work)) {
             FakeAgent fake = FakeAgent.install(session);
             ComputePilot pilot = session.createPilotManager().submitPilot(LocalFixture.localPilot(work, 2).build());
-            AgentConfig cfg = fake.awaitLaunch(pilot.uid());
+            FakeAgent.Player agent = fake.player(fake.awaitLaunch(pilot.uid()));
             UnitManager umgr = session.createUnitManager();
             umgr.addPilot(pilot);
             ComputeUnit unit = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/sleep")
                     .arguments("300").restartable(true).build());
-            long last = 0;
-            long deadline = System.nanoTime() + WITHIN.toNanos();
-            boolean running = false;
-            while (!running) {
-                assertThat(System.nanoTime()).as("the unit's run command").isLessThan(deadline);
-                FakeAgent.Answer a = fake.sync(cfg, cfg.secret(), List.of(FakeAgent.pilot(1, "ACTIVE")), last);
-                assertThat(a.status()).isEqualTo(200);
-                for (Command c : a.response().commands()) {
-                    running |= c.type() == Command.Type.RUN_UNIT && c.unitId().equals(unit.uid());
-                    last = Math.max(last, c.seq());
-                }
-            }
-            fake.sync(cfg, cfg.secret(), List.of(FakeAgent.unit(2, unit.uid(), "EXECUTING",
-                    Map.of("EXECUTING", System.currentTimeMillis()), null)), last);
+            agent.awaitRun(unit.uid(), 1);
+            agent.executing(unit.uid());
             unit.waitFor(WITHIN, UnitState.EXECUTING);
 
             // the cancel is queued for the agent, which dies before it syncs again: the command goes with the pilot
