@@ -200,6 +200,7 @@ public final class Session implements AutoCloseable {
             }
             if (download) {
                 state.download(downloadDirectory());
+                state.exportProfile(downloadDirectory().resolve(PROFILE_FILE));
             }
         } finally {
             state.detach();
@@ -222,6 +223,23 @@ public final class Session implements AutoCloseable {
                 throw new PersistenceFailure("cannot close the engine's connection pool: " + e.getMessage(), e);
             }
         }
+    }
+
+    /** The name of the profile {@link #close(boolean, boolean)} writes with what it downloads. */
+    public static final String PROFILE_FILE = "pilotflow.prof";
+
+    /**
+     * Writes the session's profile: every state entry of its pilots and units, with the time the clock that saw it
+     * gave (the agent's or the engine's), as one CSV in RADICAL-Pilot's {@code *.prof} shape
+     * ({@code time,event,comp,thread,uid,state,msg}; {@code comp} is the clock, {@code msg} the attempt and pilot),
+     * readable by tools written for RP's profiles. {@code close(terminate, true)} writes it too.
+     *
+     * @return the number of events written
+     * @throws BadParameter when the file cannot be written
+     */
+    public int exportProfile(Path file) {
+        BadParameter.requireNonNull(file, "file", "a file path");
+        return state.exportProfile(file);
     }
 
     /** Where {@link #close(boolean, boolean)} puts what it downloads: {@code <work directory>/<session id>}. */

@@ -507,6 +507,26 @@ public final class SessionState {
         return written;
     }
 
+    /**
+     * Writes every state entry of the session's pilots and units as one profile in RADICAL-Pilot's {@code *.prof}
+     * CSV shape ({@link ProfileWriter}).
+     *
+     * @return the number of events written
+     */
+    public int exportProfile(Path file) {
+        ProfileWriter w = new ProfileWriter();
+        synchronized (viewLock) {
+            pilots.values().forEach(v -> w.add(v.current.uid(), v.current.history(), null));
+            units.values().forEach(v -> w.add(v.current.uid(), v.current.history(), v.current.pilot()));
+        }
+        try {
+            return w.write(file);
+        } catch (java.io.IOException e) {
+            throw new org.pilotflow.api.BadParameter("file", file, "a file this process can write ("
+                    + e.getMessage() + ")");
+        }
+    }
+
     /** One Session object lets go; after the last, this node stops following the session (its data stays). */
     public void detach() {
         if (service.release(this)) {

@@ -113,7 +113,8 @@ public record PilotRecord(
             Instant now = Instant.now();
             for (PilotState s : announced) {
                 Long t = timestamps.get(s.name());
-                h.add(new StateEntry<>(s, t == null ? now : Instant.ofEpochMilli(t), 1));
+                h.add(t == null ? new StateEntry<>(s, now, 1)
+                        : new StateEntry<>(s, Instant.ofEpochMilli(t), 1, StateEntry.AGENT));
             }
             history = h;
             state = announced.get(announced.size() - 1);

@@ -128,7 +128,8 @@ public record UnitRecord(
             Instant now = Instant.now();
             for (UnitState s : announced) {
                 Long t = timestamps.get(s.name());
-                h.add(new StateEntry<>(s, t == null ? now : Instant.ofEpochMilli(t), attempt));
+                h.add(t == null ? new StateEntry<>(s, now, attempt)
+                        : new StateEntry<>(s, Instant.ofEpochMilli(t), attempt, StateEntry.AGENT));
             }
             history = h;
             state = announced.get(announced.size() - 1);
