@@ -60,6 +60,11 @@ public enum ErrorCode {
         return recoverable;
     }
 
+    /** A code about the unit's pilot (12xx): the pilot is ending, so another run must wait for another pilot. */
+    public boolean aboutThePilot() {
+        return number / 100 == 12;
+    }
+
     /** The code of a name on the wire or in the database; {@link #UNKNOWN} for null or a name this version lacks. */
     public static ErrorCode parse(String name) {
         if (name == null) {

@@ -61,6 +61,36 @@ class ErrorCodeTest {
     }
 
     @Test
+    void aUnitFailedByItsEndingPilotRunsAgainElsewhereOnlyOnceThatPilotIsGone() throws Exception {
+        try (Session session = LocalFixture.session(work)) {
+            FakeAgent fake = FakeAgent.install(session);
+            var pmgr = session.createPilotManager();
+            ComputePilot ending = pmgr.submitPilot(LocalFixture.localPilot(work, 2).build());
+            FakeAgent.Player a = fake.player(fake.awaitLaunch(ending.uid()));
+            UnitManager umgr = session.createUnitManager();
+            umgr.addPilot(ending);
+            ComputeUnit unit = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/true")
+                    .restartable(true).build());
+            a.awaitRun(unit.uid(), 1);
+            ComputePilot next = pmgr.submitPilot(LocalFixture.localPilot(work, 2).build());
+            FakeAgent.Player b = fake.player(fake.awaitLaunch(next.uid()));
+            umgr.addPilot(next);
+
+            // the agent's runtime expired: it fails the unit, but its pilot is still ACTIVE for the engine
+            a.failed(unit.uid(), ErrorCode.PILOT_RUNTIME_EXPIRED, "pilot runtime expired after 60 s");
+            assertThat(unit.state().isFinal()).as("left for the pilot's end, not bound again to it").isFalse();
+            assertThat(attempts(unit)).containsOnly(1);
+
+            a.report(FakeAgent.pilot(++a.seq, "DONE"));
+            fake.gone.add(FakeAgent.jobId(ending.uid()));
+            b.awaitRun(unit.uid(), 1); // attempt 2, on the other pilot
+            assertThat(a.runs.get(unit.uid())).as("RUN_UNITs the ending pilot got").isEqualTo(1);
+            assertThat(attempts(unit)).contains(2);
+            assertThat(unit.pilot()).contains(next.uid());
+        }
+    }
+
+    @Test
     void theEngineGivesCodesToTheEndsItDecides() throws Exception {
         try (Session session = LocalFixture.session(work)) {
             FakeAgent fake = FakeAgent.install(session);

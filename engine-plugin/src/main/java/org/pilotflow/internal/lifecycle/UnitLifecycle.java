@@ -132,15 +132,23 @@ public final class UnitLifecycle {
             r = new Report(r.seq(), r.unitId(), r.state(), r.timestamps(), r.exitCode(), r.reason(), r.stdoutTail(),
                     r.stderrTail(), r.sandbox(), r.slots(), null, r.errorCode());
         }
-        if (target == UnitState.FAILED && runsAgain(u, ErrorCode.parse(r.errorCode())) && !u.isFinal()) {
-            // its own run ended for a reason another run may not meet (the pilot ending, a broken sandbox)
-            restart(tx, u, ErrorCode.parse(r.errorCode()), r.reason());
+        ErrorCode code = ErrorCode.parse(r.errorCode());
+        if (target == UnitState.FAILED && runsAgain(u, code) && !u.isFinal()) {
+            if (code.aboutThePilot()) {
+                // the pilot is ending (runtime expired, agent orphaned) but still ACTIVE here: a restart now could
+                // bind the unit to it again. The unit stays as it is; when the pilot is final and its job gone,
+                // settle() runs it again elsewhere
+                return Outcome.APPLIED;
+            }
+            // its own run ended for a reason another run may not meet (a broken sandbox)
+            restart(tx, u, code, r.reason());
             return Outcome.APPLIED;
         }
         if (target == UnitState.FAILED && r.errorCode() != null) {
-            String spent = attemptsSpent(u, ErrorCode.parse(r.errorCode()));
+            String spent = attemptsSpent(u, code);
             if (!spent.isEmpty()) {
-                r = new Report(r.seq(), r.unitId(), r.state(), r.timestamps(), r.exitCode(), r.reason() + spent,
+                String why = r.reason() == null ? code.name() : r.reason();
+                r = new Report(r.seq(), r.unitId(), r.state(), r.timestamps(), r.exitCode(), why + spent,
                         r.stdoutTail(), r.stderrTail(), r.sandbox(), r.slots(), r.memory(), r.errorCode());
             }
         }

@@ -15,7 +15,8 @@ import org.pilotflow.api.StateEntry;
  * state,msg}, so tools written for RP's {@code *.prof} files (radical.analytics) can read it: one {@code advance}
  * event per state entry, {@code time} in seconds since the epoch (millisecond precision), {@code comp} the clock that
  * saw the state ({@code agent} or {@code engine}, {@code unknown} for old entries), {@code thread} empty, and
- * {@code msg} the attempt and, for a unit, its pilot ({@code attempt=2 pilot=pilot.0001}). Rows are in time order.
+ * {@code msg} the attempt and, for a unit, the pilot it is bound to now or last ran on ({@code attempt=2
+ * pilot=pilot.0001}; an earlier attempt may have run on another). Rows are in time order.
  */
 final class ProfileWriter {
 
@@ -45,8 +46,9 @@ final class ProfileWriter {
             w.newLine();
             for (Row r : rows) {
                 // uids, states and clocks never hold a comma; pilot uids neither
-                w.write(String.format(Locale.ROOT, "%d.%03d,advance,%s,,%s,%s,%s", r.millis() / 1000,
-                        r.millis() % 1000, r.comp(), r.uid(), r.state(), r.msg()));
+                w.write(String.format(Locale.ROOT, "%s,advance,%s,,%s,%s,%s",
+                        java.math.BigDecimal.valueOf(r.millis(), 3).toPlainString(), r.comp(), r.uid(), r.state(),
+                        r.msg()));
                 w.newLine();
             }
         }

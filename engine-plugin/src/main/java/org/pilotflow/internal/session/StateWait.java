@@ -50,8 +50,8 @@ final class StateWait {
             long now = System.nanoTime();
             long slice = Math.min(deadline - now, WaitProgress.EVERY_NANOS);
             ok = session.await(all, Duration.ofNanos(Math.max(0, slice)));
-            if (ok || System.nanoTime() - deadline >= 0) {
-                break;
+            if (ok || System.nanoTime() - deadline >= 0 || Thread.currentThread().isInterrupted()) {
+                break; // interrupted: the flag stays set and the wait ends as a timeout, as before the slices
             }
             progress.log(System.nanoTime());
         }

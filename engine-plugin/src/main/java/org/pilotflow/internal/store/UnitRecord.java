@@ -159,8 +159,8 @@ public record UnitRecord(
             if (rep.memory() != null) {
                 memory = rep.memory();
             }
-            if (rep.errorCode() != null) {
-                errorCode = ErrorCode.parse(rep.errorCode());
+            if (rep.errorCode() != null && ("FAILED".equals(rep.state()) || "CANCELED".equals(rep.state()))) {
+                errorCode = ErrorCode.parse(rep.errorCode()); // a code belongs to an end other than DONE
             }
             return this;
         }
