@@ -255,6 +255,9 @@ EOF
   psql_admin <<EOF
 SELECT 'CREATE ROLE $DB_USER' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$DB_USER') \gexec
 ALTER ROLE $DB_USER LOGIN CREATEDB NOSUPERUSER PASSWORD '$DB_PASSWORD';
+-- DROP DATABASE ... WITH (FORCE) ends every session on the database; one that is not the role's own (an
+-- autovacuum worker visiting a new database) needs this, or the drop fails now and then
+GRANT pg_signal_backend TO $DB_USER;
 SELECT 'CREATE DATABASE $DB_NAME OWNER $DB_USER'
   WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$DB_NAME') \gexec
 EOF
