@@ -80,6 +80,8 @@ public final class Agent {
         final Path sandbox;
         UnitState state = UnitState.NEW;
         Allocation allocation;
+        /** When the scheduler gave the unit its slots (epoch ms): ALLOCATING's time, reported with EXECUTING. */
+        long allocatedAt;
         volatile UnitExecution execution;
 
         Unit(UnitSpec spec, Path sandbox) {
@@ -324,12 +326,13 @@ public final class Agent {
             return;
         }
         long t1 = System.currentTimeMillis();
+        // PENDING_EXECUTION: here, waiting for slots. ALLOCATING (slots given, launching) is timed when the scheduler
+        // places the unit and reported with EXECUTING, so the time between them is the agent's launch overhead
         Map<String, Long> ts = new HashMap<>(4);
         ts.put(UnitState.STAGING_INPUT.name(), t0);
         ts.put(UnitState.PENDING_EXECUTION.name(), t1);
-        ts.put(UnitState.ALLOCATING.name(), t1);
-        u.state = UnitState.ALLOCATING;
-        queue.offer(new Report(0, id, UnitState.ALLOCATING.name(), ts, null, null, null, null,
+        u.state = UnitState.PENDING_EXECUTION;
+        queue.offer(new Report(0, id, UnitState.PENDING_EXECUTION.name(), ts, null, null, null, null,
                 u.sandbox.toString(), List.of()));
         try {
             scheduler.submit(u, spec.cores(), spec.gpus(), spanNodes, spec.priority(), spec.colocate());
@@ -508,6 +511,7 @@ public final class Agent {
 
     /** Starts the unit on its slots; false when no launch method can (the unit FAILED, its slots are free). */
     private boolean launch(Unit u, Allocation a) {
+        u.allocatedAt = System.currentTimeMillis();
         UnitSpec s = u.spec;
         Map<String, String> env = new HashMap<>(s.environment().size() + 10);
         env.putAll(s.environment());
@@ -563,7 +567,8 @@ public final class Agent {
         }
         u.state = UnitState.EXECUTING;
         queue.offer(new Report(0, u.spec.unitId(), UnitState.EXECUTING.name(),
-                Map.of(UnitState.EXECUTING.name(), at), null, null, null, null, null, u.allocation.slots()));
+                Map.of(UnitState.ALLOCATING.name(), u.allocatedAt, UnitState.EXECUTING.name(), at), null, null, null,
+                null, null, u.allocation.slots()));
     }
 
     private void onFinished(Unit u, ExecResult r) {
@@ -572,6 +577,7 @@ public final class Agent {
         }
         Map<String, Long> ts = new HashMap<>(4);
         if (r.startedAt() > 0) {
+            ts.put(UnitState.ALLOCATING.name(), u.allocatedAt);
             ts.put(UnitState.EXECUTING.name(), r.startedAt());
             ts.put(UnitState.PENDING_OUTPUT_STAGING.name(), r.exitedAt());
             ts.put(UnitState.STAGING_OUTPUT.name(), r.stagingAt());

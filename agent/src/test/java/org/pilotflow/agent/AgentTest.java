@@ -111,6 +111,10 @@ class AgentTest {
         assertThat(engine.applied.stream().filter(r -> "u1".equals(r.unitId()))
                 .flatMap(r -> r.timestamps().keySet().stream())).contains("STAGING_INPUT", "PENDING_EXECUTION",
                 "ALLOCATING", "EXECUTING", "PENDING_OUTPUT_STAGING", "STAGING_OUTPUT", "DONE");
+        // ALLOCATING is timed when the scheduler gave the slots: after arrival, before the process started
+        Map<String, Long> times = new java.util.HashMap<>();
+        engine.applied.stream().filter(r -> "u1".equals(r.unitId())).forEach(r -> times.putAll(r.timestamps()));
+        assertThat(times.get("ALLOCATING")).isBetween(times.get("PENDING_EXECUTION"), times.get("EXECUTING"));
         await("requests without u1's reports", WAIT, () -> engine.requests.get(engine.requests.size() - 1)
                 .reports().isEmpty());
         assertThat(Files.readString(sandbox.resolve("runs.txt"))).isEqualTo("ran\n"); // ran once
@@ -137,12 +141,14 @@ class AgentTest {
         assertThat(engine.latest("huge").errorCode()).isEqualTo("INVALID_UNIT");
         await("gpu FAILED", WAIT, () -> "FAILED".equals(engine.state("gpu")));
         assertThat(engine.latest("gpu").reason()).isEqualTo("unit needs 2 gpus, pilot has 1");
-        assertThat(engine.state("queued")).isEqualTo("ALLOCATING");
+        assertThat(engine.state("queued")).isEqualTo("PENDING_EXECUTION"); // waits for the one core
 
         engine.command(Command.cancelUnit(engine.nextCommandSeq(), "queued"));
         await("queued CANCELED", WAIT, () -> "CANCELED".equals(engine.state("queued")));
         assertThat(engine.latest("queued").reason()).isEqualTo("canceled on request");
         assertThat(engine.latest("queued").exitCode()).isNull();
+        assertThat(engine.applied.stream().filter(r -> "queued".equals(r.unitId()))
+                .flatMap(r -> r.timestamps().keySet().stream())).as("never placed").doesNotContain("ALLOCATING");
         assertThat(engine.latest("queued").errorCode()).isEqualTo("CANCELED");
 
         engine.command(Command.cancelUnit(engine.nextCommandSeq(), "run"));
