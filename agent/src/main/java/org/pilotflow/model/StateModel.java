@@ -2,6 +2,7 @@ package org.pilotflow.model;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.EnumMap;
@@ -130,6 +131,37 @@ public final class StateModel<S extends Enum<S>> {
         }
         throw new IllegalStateTransitionException(type.getSimpleName() + " cannot move from final state "
                 + current + " to " + target);
+    }
+
+    /**
+     * Like {@link #advance(Object, Object)}, but an end the table reaches in one step from any state (FAILED or
+     * CANCELED) first passes through the states the reporter says it passed ({@code passed}: those it gave times
+     * for), up to the furthest of them. A unit whose agent merged its EXECUTING report into its FAILED report thus
+     * still has EXECUTING in its history, with the agent's time.
+     */
+    public List<S> advance(S current, S target, Collection<S> passed) {
+        List<S> direct = advance(current, target);
+        S from = current == null ? initial : current;
+        if (direct.size() != 1 || !isFinal(target) || passed.isEmpty() || isFinal(from)) {
+            return direct;
+        }
+        S furthest = null;
+        int distance = 0;
+        for (S s : passed) {
+            if (!isFinal(s) && forward.get(from).contains(s) && successors.get(s).contains(target)) {
+                int d = shortestPath(from, s).size();
+                if (d > distance) {
+                    distance = d;
+                    furthest = s;
+                }
+            }
+        }
+        if (furthest == null) {
+            return direct;
+        }
+        List<S> path = new ArrayList<>(shortestPath(from, furthest));
+        path.add(target);
+        return path;
     }
 
     private List<S> shortestPath(S from, S to) {

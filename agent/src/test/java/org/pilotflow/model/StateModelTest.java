@@ -26,6 +26,26 @@ class StateModelTest {
     }
 
     @Test
+    void anExitPassesThroughTheStatesTheReporterTimed() {
+        // an agent that merged STAGING_INPUT .. EXECUTING into its FAILED report: the history keeps them
+        assertThat(UnitState.MODEL.advance(PENDING_INPUT_STAGING, FAILED,
+                List.of(STAGING_INPUT, PENDING_EXECUTION, ALLOCATING, EXECUTING, FAILED)))
+                .containsExactly(STAGING_INPUT, PENDING_EXECUTION, ALLOCATING, EXECUTING, FAILED);
+        // the furthest timed state counts, the ones between are implied, order of the list does not matter
+        assertThat(UnitState.MODEL.advance(PENDING_INPUT_STAGING, CANCELED, List.of(PENDING_EXECUTION, STAGING_INPUT)))
+                .containsExactly(STAGING_INPUT, PENDING_EXECUTION, CANCELED);
+        // nothing after the current state, an earlier state, or a race from a final state: as without times
+        assertThat(UnitState.MODEL.advance(EXECUTING, FAILED, List.of(ALLOCATING, EXECUTING)))
+                .containsExactly(FAILED);
+        assertThat(UnitState.MODEL.advance(CANCELED, FAILED, List.of(EXECUTING))).containsExactly(FAILED);
+        assertThat(UnitState.MODEL.advance(FAILED, FAILED, List.of(EXECUTING))).isEmpty();
+        // a normal forward move is not changed by times for states beyond it
+        assertThat(UnitState.MODEL.advance(ALLOCATING, EXECUTING, List.of(PENDING_OUTPUT_STAGING)))
+                .containsExactly(EXECUTING);
+        assertThat(UnitState.MODEL.advance(PENDING_INPUT_STAGING, FAILED, List.of())).containsExactly(FAILED);
+    }
+
+    @Test
     void equalOrEarlierStatesAreIgnored() {
         assertThat(UnitState.MODEL.advance(EXECUTING, EXECUTING)).isEmpty();
         assertThat(UnitState.MODEL.advance(EXECUTING, ALLOCATING)).isEmpty();

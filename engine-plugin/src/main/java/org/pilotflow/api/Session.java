@@ -349,7 +349,13 @@ public final class Session implements AutoCloseable {
             cfg.setProcessEngineName("pilotflow-" + digest(work.toString()) + "-"
                     + Integer.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextInt(1 << 16)));
             int jobThreads = 10;
-            javax.sql.DataSource pool = Pools.dataSource(url, user, password, config.connectionsNeeded() + jobThreads);
+            javax.sql.DataSource pool;
+            try {
+                pool = Pools.dataSource(url, user, password, config.connectionsNeeded() + jobThreads);
+            } catch (RuntimeException e) { // HikariCP tries one connection at once: a wrong URL, host or password
+                throw new PersistenceFailure("cannot connect to the database " + url + " as " + user + ": "
+                        + e.getMessage() + " (check the JDBC URL, that the server runs, the user and the password)", e);
+            }
             cfg.setDataSource(pool);
             cfg.setDatabaseSchemaUpdate(ProcessEngineConfiguration.DB_SCHEMA_UPDATE_TRUE);
             cfg.setHistory(historyLevel);

@@ -159,7 +159,7 @@ final class Charts {
     }
 
     static int failuresHeight(int codes) {
-        return 110 + 30 * codes;
+        return Math.max(200, 110 + 30 * codes);
     }
 
     /** Peak {@code pss + swap} per unit (the first {@code units}), leaking ones in red. */
@@ -176,7 +176,7 @@ final class Charts {
     }
 
     static int memoryPeaksHeight(int units) {
-        return 110 + 20 * units;
+        return Math.max(200, 110 + 20 * units);
     }
 
     private static void bars(JFreeChart c, Color normal, Color marked, int markedRow) {

@@ -261,7 +261,10 @@ public final class RunReport {
         }
         List<UnitRun> shown = units.subList(0, Math.min(MAX_MEMORY_UNITS, units.size()));
         figure(h, charts.svg(charts.memoryPeaks(shown), Charts.WIDTH, Charts.memoryPeaksHeight(shown.size())));
+        // the leaking ones, then the longest series: a short unit's few samples say little
         List<UnitRun> series = shown.stream().filter(u -> !u.memory().samples().isEmpty())
+                .sorted(java.util.Comparator.comparing((UnitRun u) -> !u.memory().leaking())
+                        .thenComparing(u -> -u.memory().samples().size()))
                 .limit(MAX_MEMORY_SERIES).toList();
         if (!series.isEmpty()) {
             figure(h, charts.svg(charts.memorySeries(series)));
@@ -282,7 +285,7 @@ public final class RunReport {
                     .tdNumber(MemoryProfile.mib(m.peakSwap())).tdNumber(MemoryProfile.mib(m.peakUsed()))
                     .tdNumber(m.limitBytes() > 0 ? MemoryProfile.mib(m.limitBytes()) : "–")
                     .tdNumber(String.valueOf(m.samples().size()))
-                    .tdNumber(fit == null ? "–" : String.format(Locale.ROOT, "%.1f KiB/s", fit.slope() / 1024))
+                    .tdNumber(fit == null ? "–" : rate(fit.slope()))
                     .tdNumber(fit == null ? "–" : String.format(Locale.ROOT, "%.4f", fit.meanChi2()))
                     .td(m.leaking() ? "LEAKING" : fit == null ? "too few samples" : "no").raw("</tr>");
         }
@@ -301,6 +304,13 @@ public final class RunReport {
 
     private static String percent(double share) {
         return String.format(Locale.ROOT, "%.1f %%", share * 100);
+    }
+
+    /** Bytes per second as KiB/s, or MiB/s from 1 MiB/s on. */
+    static String rate(double bytesPerSecond) {
+        return Math.abs(bytesPerSecond) < 1048576
+                ? String.format(Locale.ROOT, "%.1f KiB/s", bytesPerSecond / 1024)
+                : String.format(Locale.ROOT, "%.1f MiB/s", bytesPerSecond / 1048576);
     }
 
     private static String coreHours(double coreSeconds) {

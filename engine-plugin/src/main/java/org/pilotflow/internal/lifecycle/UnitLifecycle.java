@@ -316,7 +316,7 @@ public final class UnitLifecycle {
     // ---------------------------------------------------------------- moves
 
     private Outcome move(Tx tx, UnitRecord u, UnitState target, Move m) throws SQLException {
-        List<UnitState> ann = u.advanceTo(target);
+        List<UnitState> ann = u.advanceTo(target, m.timestamps());
         if (ann.isEmpty()) {
             return Outcome.APPLIED;
         }

@@ -72,6 +72,23 @@ public record UnitRecord(
         return UnitState.MODEL.advance(state, target);
     }
 
+    /**
+     * The states to announce when an agent reports {@code target} with times for the states it passed: a FAILED or
+     * CANCELED report that carries the earlier steps (its agent merged them into it) keeps them in the history.
+     * Only the agent's own states count (STAGING_INPUT on): the engine's, which have effects, are never implied.
+     */
+    public List<UnitState> advanceTo(UnitState target, Map<String, Long> timestamps) {
+        List<UnitState> passed = new ArrayList<>(timestamps.size());
+        for (String name : timestamps.keySet()) {
+            for (UnitState s : UnitState.values()) {
+                if (s.name().equals(name) && UnitState.MODEL.reachedOrPassed(s, UnitState.STAGING_INPUT)) {
+                    passed.add(s);
+                }
+            }
+        }
+        return UnitState.MODEL.advance(state, target, passed);
+    }
+
     /** This version without its memory profile (for views that keep many units in memory). */
     public UnitRecord withoutMemory() {
         return memory == null ? this : new UnitRecord(sessionId, uid, manager, description, state, history, pilot,
