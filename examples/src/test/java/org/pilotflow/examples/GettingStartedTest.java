@@ -36,7 +36,8 @@ class GettingStartedTest {
         });
         assertThat(r.failed()).isZero();
         assertThat(r.canceled()).isZero();
-        assertThat(printed).contains("16 units: 16 DONE, 0 FAILED, 0 CANCELED");
+        assertThat(printed).contains("16 units: 16 DONE, 0 FAILED, 0 CANCELED")
+                .containsPattern("java -jar report/target/pilotflow.jar report session\\.\\S+ --work /");
         assertThat(work.resolve("sandboxes")).isDirectory();
     }
 
