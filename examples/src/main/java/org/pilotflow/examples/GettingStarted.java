@@ -130,7 +130,7 @@ public final class GettingStarted {
             }
             Result r = new Result(rows, done, failed, canceled, wall);
             print(r, out);
-            out.printf("The run report, once this program ended: java -jar report/target/pilotflow.jar report %s"
+            out.printf("The run report, once this program ended: bin/pilotflow report %s"
                     + " --work %s%n", session.uid(), work);
             LOG.info("closing the session (canceling pilot {})", pilot.uid());
             return r;

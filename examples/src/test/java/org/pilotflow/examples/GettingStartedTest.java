@@ -37,7 +37,7 @@ class GettingStartedTest {
         assertThat(r.failed()).isZero();
         assertThat(r.canceled()).isZero();
         assertThat(printed).contains("16 units: 16 DONE, 0 FAILED, 0 CANCELED")
-                .containsPattern("java -jar report/target/pilotflow.jar report session\\.\\S+ --work /");
+                .containsPattern("bin/pilotflow report session\\.\\S+ --work /");
         assertThat(work.resolve("sandboxes")).isDirectory();
     }
 

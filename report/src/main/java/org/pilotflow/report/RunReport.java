@@ -29,7 +29,7 @@ import org.pilotflow.report.RunData.UnitRun;
  * RunReport.of(session).write(Path.of("report.html"));
  * }</pre>
  *
- * From a shell: {@code java -jar report/target/pilotflow.jar report <session id>}.
+ * From a shell: {@code bin/pilotflow report <session id>} (the shaded {@code report/target/pilotflow.jar}).
  */
 public final class RunReport {
 
