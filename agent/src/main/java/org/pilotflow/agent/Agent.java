@@ -539,7 +539,8 @@ public final class Agent {
             launch = launchMethods.select(new LaunchRequest(s, a, argv, u.sandbox, env));
         } catch (LaunchMethods.NoLaunchMethodException e) {
             scheduler.release(a);
-            finish(u, UnitState.FAILED, ErrorCode.INVALID_UNIT, e.getMessage(), null, Map.of());
+            finish(u, UnitState.FAILED, ErrorCode.INVALID_UNIT, e.getMessage(), null,
+                    Map.of(UnitState.ALLOCATING.name(), u.allocatedAt));
             return false;
         }
         u.allocation = a;
@@ -576,8 +577,10 @@ public final class Agent {
             scheduler.release(u.allocation);
         }
         Map<String, Long> ts = new HashMap<>(4);
-        if (r.startedAt() > 0) {
+        if (u.allocatedAt > 0) { // it held cores, whether its process started or not
             ts.put(UnitState.ALLOCATING.name(), u.allocatedAt);
+        }
+        if (r.startedAt() > 0) {
             ts.put(UnitState.EXECUTING.name(), r.startedAt());
             ts.put(UnitState.PENDING_OUTPUT_STAGING.name(), r.exitedAt());
             ts.put(UnitState.STAGING_OUTPUT.name(), r.stagingAt());

@@ -11,6 +11,7 @@ import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.ProcessEngineConfiguration;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
 import org.pilotflow.internal.session.SessionService;
+import org.pilotflow.internal.session.SessionSnapshots;
 import org.pilotflow.internal.session.SessionState;
 import org.pilotflow.plugin.PilotFlowConfig;
 import org.pilotflow.plugin.PilotFlowPlugin;
@@ -242,6 +243,21 @@ public final class Session implements AutoCloseable {
         return state.exportProfile(file);
     }
 
+    /**
+     * The session as the database holds it now, read over one read-only connection of the engine's pool (the
+     * session's live views are not used: a snapshot of 100,000 units does not hold 100,000 memory series, see
+     * {@link SessionSnapshot}).
+     */
+    public SessionSnapshot snapshot() {
+        javax.sql.DataSource ds = ((ProcessEngineConfigurationImpl) engine.getProcessEngineConfiguration())
+                .getDataSource();
+        try (java.sql.Connection c = ds.getConnection()) {
+            return SessionSnapshots.read(c, uid(), SessionSnapshot.DEFAULT_SERIES_KEPT);
+        } catch (java.sql.SQLException e) {
+            throw new PersistenceFailure("cannot read session " + uid() + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Where {@link #close(boolean, boolean)} puts what it downloads: {@code <work directory>/<session id>}. */
     public Path downloadDirectory() {
         return state.workDirectory().resolve(uid());
@@ -333,6 +349,44 @@ public final class Session implements AutoCloseable {
             }
         }
 
+        /** {@link #snapshot(String, int)} keeping {@link SessionSnapshot#DEFAULT_SERIES_KEPT} memory series. */
+        public SessionSnapshot snapshot(String sessionId) {
+            return snapshot(sessionId, SessionSnapshot.DEFAULT_SERIES_KEPT);
+        }
+
+        /**
+         * The stored session {@code sessionId}, read over one read-only connection without starting an engine:
+         * nothing is created, upgraded or written, no agent is served (for reports on a finished run; the embedded H2
+         * file can be read once its application ended, H2 allowing one process per file).
+         *
+         * @param seriesKept how many non-leaking units keep their memory series (the largest peaks)
+         * @throws BadParameter       when the database holds no such session
+         * @throws PersistenceFailure when the database cannot be opened or holds no PilotFlow tables of this version
+         */
+        public SessionSnapshot snapshot(String sessionId, int seriesKept) {
+            requireSessionId(sessionId);
+            if (seriesKept < 0) {
+                throw new BadParameter("seriesKept", seriesKept, "an integer >= 0");
+            }
+            // IFEXISTS: a wrong path is an error, not a new empty database; ACCESS_MODE_DATA=r: H2 writes nothing
+            String url = jdbcUrl == null ? "jdbc:h2:file:" + config.workDirectory().resolve("db").resolve("pilotflow")
+                    .toAbsolutePath() + ";IFEXISTS=TRUE;ACCESS_MODE_DATA=r"
+                    : jdbcUrl.startsWith("jdbc:h2:") && !jdbcUrl.toUpperCase(java.util.Locale.ROOT).contains("IFEXISTS")
+                    ? jdbcUrl + ";IFEXISTS=TRUE" : jdbcUrl;
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, user, password)) {
+                return SessionSnapshots.read(c, sessionId, seriesKept);
+            } catch (java.sql.SQLException e) {
+                throw new PersistenceFailure("cannot open the database " + redacted(url) + " as " + user + ": "
+                        + e.getMessage() + (jdbcUrl == null ? " (has the application that used this work directory"
+                        + " ended? H2 opens a database file in one process at a time)" : ""), e);
+            }
+        }
+
+        /** A JDBC URL for messages: without a password parameter or user information in it. */
+        static String redacted(String url) {
+            return url.replaceAll("(?i)(password=)[^;&]*", "$1***").replaceAll("//[^/@]*@", "//***@");
+        }
+
         private ProcessEngine buildEngine(PilotFlowPlugin plugin) {
             Path work = config.workDirectory();
             String url = jdbcUrl != null ? jdbcUrl
@@ -353,7 +407,7 @@ public final class Session implements AutoCloseable {
             try {
                 pool = Pools.dataSource(url, user, password, config.connectionsNeeded() + jobThreads);
             } catch (RuntimeException e) { // HikariCP tries one connection at once: a wrong URL, host or password
-                throw new PersistenceFailure("cannot connect to the database " + url + " as " + user + ": "
+                throw new PersistenceFailure("cannot connect to the database " + redacted(url) + " as " + user + ": "
                         + e.getMessage() + " (check the JDBC URL, that the server runs, the user and the password)", e);
             }
             cfg.setDataSource(pool);
@@ -376,7 +430,7 @@ public final class Session implements AutoCloseable {
                 return cfg.buildProcessEngine();
             } catch (RuntimeException e) {
                 ((com.zaxxer.hikari.HikariDataSource) pool).close();
-                throw new PersistenceFailure("cannot start the embedded engine on " + url + ": "
+                throw new PersistenceFailure("cannot start the embedded engine on " + redacted(url) + ": "
                         + e.getMessage() + (jdbcUrl == null ? " (is another application using this work directory?)"
                         : ""), e);
             }

@@ -41,8 +41,6 @@ class ModuleDependenciesTest {
     private static final String INTERNAL = "org.pilotflow.internal..";
     private static final String PLUGIN = "org.pilotflow.plugin..";
     private static final String EXAMPLES = "org.pilotflow.examples..";
-    private static final String REPORT = "org.pilotflow.report..";
-    private static final String CLI = "org.pilotflow.cli..";
 
     private static JavaClasses mainClasses;
 
@@ -119,15 +117,6 @@ class ModuleDependenciesTest {
                 .should().dependOnClassesThat().resideInAPackage(EXAMPLES)
                 .because("nothing depends on examples (DESIGN.md, Modules). Move the shared code into the module"
                         + " that needs it (usually engine-plugin's org.pilotflow.api) and let the example use it");
-        rule.check(mainClasses);
-    }
-
-    @Test
-    void nothingHereDependsOnTheReportModule() {
-        ArchRule rule = noClasses().that().resideOutsideOfPackages(REPORT, CLI, EXAMPLES)
-                .should().dependOnClassesThat().resideInAnyPackage(REPORT, CLI)
-                .because("the report module (the run report and the pilotflow command) sits on top of the public"
-                        + " API (DESIGN.md, Modules): what the engine side needs belongs in engine-plugin");
         rule.check(mainClasses);
     }
 

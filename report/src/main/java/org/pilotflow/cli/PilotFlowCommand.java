@@ -47,6 +47,7 @@ public final class PilotFlowCommand {
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "org/pilotflow/cli/logback.xml");
         }
+        System.setProperty("java.awt.headless", "true"); // the plots are drawn without a display
         System.exit(run(args, System.getenv(), System.out, System.err));
     }
 
@@ -77,27 +78,25 @@ public final class PilotFlowCommand {
                 return 2;
             }
         }
-        Session.Builder b = Session.builder().workDirectory(o.work());
+        Session.Builder b = Session.builder().workDirectory(o.work()); // only read: no engine is started
         if (o.jdbcUrl() != null) {
             b.jdbcUrl(o.jdbcUrl()).credentials(o.user(), env.getOrDefault(PASSWORD_VARIABLE, ""));
         }
         Path output = o.output() != null ? o.output() : Path.of(o.sessionId() + ".html");
         try {
-            Session session = b.reconnect(o.sessionId());
-            try {
-                RunData run = RunData.of(session);
-                RunReport.of(run).write(output);
-                out.println("wrote " + output.toAbsolutePath().normalize() + " (" + run.pilots().size() + " pilots, "
-                        + run.units().size() + " units)");
-                return 0;
-            } finally {
-                session.close(false); // a report leaves the session's pilots as they are
-            }
+            RunData run = RunData.read(b, o.sessionId());
+            RunReport.of(run).write(output);
+            out.println("wrote " + output.toAbsolutePath().normalize() + " (" + run.pilots().size() + " pilots, "
+                    + run.units().size() + " units)");
+            return 0;
         } catch (BadParameter e) {
             err.println("pilotflow report: " + e.getMessage());
             return 2;
         } catch (PilotException e) {
             err.println("pilotflow report: " + e.getMessage());
+            return 1;
+        } catch (RuntimeException | Error e) { // a plot that cannot be drawn, fonts missing, ...: say it, exit 1
+            err.println("pilotflow report: the report could not be made: " + e);
             return 1;
         }
     }

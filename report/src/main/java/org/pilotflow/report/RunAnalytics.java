@@ -36,6 +36,9 @@ final class RunAnalytics {
     private final double span;
     private final double binWidth;
     private final List<Attempt> attempts;
+    /** Intervals that ran backwards (an agent's clock behind the engine's) and were cut to zero. */
+    private int skewed;
+    private List<Utilization> utilization;
 
     /**
      * One run of a unit: attempt 1 from submission, a restart's from the entry that started it.
@@ -48,9 +51,10 @@ final class RunAnalytics {
      * @param stopped     when it stopped executing (the entry after EXECUTING, the next attempt's start, or the end
      *                    of the run for a unit still executing); NaN when it never executed
      * @param ended       when the attempt reached a final state; NaN when it did not
+     * @param open        still executing when the run was read: {@code stopped} is the end of the run
      */
     record Attempt(UnitRun unit, int number, String pilot, double submitted, double allocated, double executing,
-                   double stopped, UnitState finalState, double ended) {
+                   double stopped, UnitState finalState, double ended, boolean open) {
 
         boolean ran() {
             return !Double.isNaN(executing);
@@ -121,6 +125,11 @@ final class RunAnalytics {
         return attempts;
     }
 
+    /** How many intervals ran backwards between two clocks and were cut to zero. */
+    int skewed() {
+        return skewed;
+    }
+
     private double seconds(Instant t) {
         return Duration.between(start, t).toNanos() / 1e9;
     }
@@ -159,12 +168,27 @@ final class RunAnalytics {
                     ended = t;
                 }
             }
-            if (!Double.isNaN(executing) && Double.isNaN(executed)) {
-                executed = j < h.size() ? seconds(h.get(j).time()) : span; // restarted, or still executing
-            }
             boolean last = j == h.size();
+            boolean open = false;
+            if (!Double.isNaN(executing) && Double.isNaN(executed)) {
+                open = last;
+                executed = last ? span : seconds(h.get(j).time()); // still executing, or restarted
+            }
+            // entries from two clocks (the engine's end of an attempt after the agent's start) may run backwards
+            if (!Double.isNaN(allocated) && !Double.isNaN(executing) && allocated > executing) {
+                allocated = executing;
+                skewed++;
+            }
+            if (!Double.isNaN(executing) && executed < executing) {
+                executed = executing;
+                skewed++;
+            }
+            if (!Double.isNaN(executing) && ended < executed) {
+                ended = executed;
+                skewed++;
+            }
             out.add(new Attempt(u, number, last ? u.pilot() : null, submitted, allocated, executing, executed,
-                    finalState, ended));
+                    finalState, ended, open));
             i = j;
         }
         return out;
@@ -192,44 +216,66 @@ final class RunAnalytics {
 
     /** Per pilot, in the order of the run's pilots. */
     List<Utilization> utilization() {
-        List<Utilization> out = new ArrayList<>();
-        for (PilotRun p : run.pilots()) {
-            double[] busy = new double[BINS];
-            double[] overhead = new double[BINS];
-            double[] active = new double[BINS];
-            double busyCs = 0;
-            double overheadCs = 0;
+        if (utilization == null) {
+            Map<String, List<Attempt>> byPilot = new java.util.HashMap<>();
             for (Attempt a : attempts) {
-                if (!p.uid().equals(a.pilot()) || !a.ran() && Double.isNaN(a.allocated())) {
-                    continue;
-                }
-                int cores = a.unit().cores();
-                if (!Double.isNaN(a.allocated()) && a.ran() && a.executing() > a.allocated()) {
-                    spread(overhead, a.allocated(), a.executing(), cores);
-                    overheadCs += cores * (a.executing() - a.allocated());
-                }
-                if (a.ran()) {
-                    spread(busy, a.executing(), a.stopped(), cores);
-                    busyCs += cores * (a.stopped() - a.executing());
-                }
-                if (a.ran() && a.ended() > a.stopped()) { // the agent frees the cores once it collected the unit
-                    spread(overhead, a.stopped(), a.ended(), cores);
-                    overheadCs += cores * (a.ended() - a.stopped());
+                if (a.pilot() != null) {
+                    byPilot.computeIfAbsent(a.pilot(), k -> new ArrayList<>()).add(a);
                 }
             }
-            double[] window = activeWindow(p);
-            double activeCs = 0;
-            if (window != null) {
-                spread(active, window[0], window[1], p.cores());
-                activeCs = p.cores() * (window[1] - window[0]);
+            List<Utilization> out = new ArrayList<>();
+            for (PilotRun p : run.pilots()) {
+                out.add(utilization(p, byPilot.getOrDefault(p.uid(), List.of())));
             }
-            double[] idle = new double[BINS];
-            for (int b = 0; b < BINS; b++) {
-                idle[b] = Math.max(0, active[b] - busy[b] - overhead[b]);
-            }
-            out.add(new Utilization(p, busy, overhead, idle, busyCs, overheadCs, activeCs));
+            utilization = List.copyOf(out);
         }
-        return out;
+        return utilization;
+    }
+
+    /**
+     * Only what falls into the pilot's ACTIVE window counts: its cores are there for that long. A unit the agent
+     * ends after the pilot began CANCELING (the engine's clock) is cut at that point.
+     */
+    private Utilization utilization(PilotRun p, List<Attempt> onPilot) {
+        double[] busy = new double[BINS];
+        double[] overhead = new double[BINS];
+        double[] active = new double[BINS];
+        double[] window = activeWindow(p);
+        if (window == null) {
+            return new Utilization(p, busy, overhead, new double[BINS], 0, 0, 0);
+        }
+        double busyCs = 0;
+        double overheadCs = 0;
+        for (Attempt a : onPilot) {
+            if (!a.ran()) {
+                continue;
+            }
+            int cores = a.unit().cores();
+            if (!Double.isNaN(a.allocated())) {
+                overheadCs += clipped(overhead, window, a.allocated(), a.executing(), cores);
+            }
+            busyCs += clipped(busy, window, a.executing(), a.stopped(), cores);
+            if (!Double.isNaN(a.ended())) { // the agent frees the cores once it collected the unit
+                overheadCs += clipped(overhead, window, a.stopped(), a.ended(), cores);
+            }
+        }
+        spread(active, window[0], window[1], p.cores());
+        double[] idle = new double[BINS];
+        for (int b = 0; b < BINS; b++) {
+            idle[b] = Math.max(0, active[b] - busy[b] - overhead[b]);
+        }
+        return new Utilization(p, busy, overhead, idle, busyCs, overheadCs, p.cores() * (window[1] - window[0]));
+    }
+
+    /** Spreads {@code [from, to)} cut to {@code window}; returns the core-seconds spread. */
+    private double clipped(double[] bins, double[] window, double from, double to, int cores) {
+        double lo = Math.max(from, window[0]);
+        double hi = Math.min(to, window[1]);
+        if (!(hi > lo)) {
+            return 0;
+        }
+        spread(bins, lo, hi, cores);
+        return cores * (hi - lo);
     }
 
     /** From ACTIVE to the entry that ended it (CANCELING or a final state), or the end of the run; null if never. */
@@ -291,10 +337,13 @@ final class RunAnalytics {
 
     // ------------------------------------------------------------------------------------------------ distributions
 
-    /** Seconds each attempt executed (EXECUTING to the entry after it), sorted; attempts still executing excluded. */
+    /**
+     * Seconds each attempt executed (EXECUTING to the entry after it, or to the restart that ended it), sorted;
+     * attempts still executing are left out.
+     */
     double[] durations() {
         return attempts.stream()
-                .filter(a -> a.ran() && !Double.isNaN(a.ended()))
+                .filter(a -> a.ran() && !a.open())
                 .mapToDouble(a -> a.stopped() - a.executing())
                 .sorted().toArray();
     }
@@ -341,7 +390,10 @@ final class RunAnalytics {
         return m;
     }
 
-    /** Units with a memory profile: leaking ones first, then by peak {@code pss + swap}, largest first. */
+    /**
+     * Units with a memory profile (an agent sends one once it took a sample): leaking ones first, then by peak
+     * {@code pss + swap}, largest first.
+     */
     List<UnitRun> memoryUnits() {
         return run.units().stream()
                 .filter(u -> u.memory() != null)

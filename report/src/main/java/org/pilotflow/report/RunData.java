@@ -2,28 +2,23 @@ package org.pilotflow.report;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
-import org.pilotflow.api.ComputePilot;
-import org.pilotflow.api.ComputeUnit;
-import org.pilotflow.api.PilotManager;
 import org.pilotflow.api.Session;
+import org.pilotflow.api.SessionSnapshot;
 import org.pilotflow.api.StateEntry;
-import org.pilotflow.api.UnitManager;
 import org.pilotflow.model.ErrorCode;
 import org.pilotflow.model.PilotState;
 import org.pilotflow.model.UnitState;
 import org.pilotflow.model.memory.MemoryProfile;
 
 /**
- * What a run report is made of: a session's pilots and units as the public API shows them, read once. Plain values,
- * so that the analysis can be tested on hand-made runs.
+ * What a run report is made of: a session's pilots and units, read once from a {@link SessionSnapshot}. Plain
+ * values, so that the analysis can be tested on hand-made runs.
  *
  * @param sessionId the session's id
  * @param pilots    its pilots, in the order their managers list them
- * @param units     its units, each once (a unit is listed by the one manager it was submitted to)
+ * @param units     its units
  */
 public record RunData(String sessionId, List<PilotRun> pilots, List<UnitRun> units) {
 
@@ -60,24 +55,32 @@ public record RunData(String sessionId, List<PilotRun> pilots, List<UnitRun> uni
         }
     }
 
-    /** Reads every pilot and unit of {@code session} through its managers (memory profiles from the database). */
+    /** The session as its database holds it now (see {@link Session#snapshot()}). */
     public static RunData of(Session session) {
+        return of(session.snapshot());
+    }
+
+    /**
+     * The stored session {@code sessionId} in the database {@code database} names, read without an engine (see
+     * {@link Session.Builder#snapshot(String)}): nothing is written, no agent is served.
+     */
+    public static RunData read(Session.Builder database, String sessionId) {
+        return of(database.snapshot(sessionId));
+    }
+
+    /** What a snapshot holds, as the report needs it. */
+    public static RunData of(SessionSnapshot s) {
         List<PilotRun> pilots = new ArrayList<>();
-        for (PilotManager pm : session.pilotManagers()) {
-            for (ComputePilot p : pm.getPilots(pm.listPilots())) {
-                pilots.add(new PilotRun(p.uid(), p.description().resource(), p.description().cores(), p.state(),
-                        p.stateHistory(), p.reason().orElse(null)));
-            }
+        for (SessionSnapshot.PilotSnapshot p : s.pilots()) {
+            pilots.add(new PilotRun(p.uid(), p.description().resource(), p.description().cores(), p.state(),
+                    p.history(), p.reason()));
         }
-        Map<String, UnitRun> units = new LinkedHashMap<>(); // a unit is in one manager; the map keeps it once anyway
-        for (UnitManager um : session.unitManagers()) {
-            for (ComputeUnit u : um.getUnits(um.listUnits())) {
-                units.computeIfAbsent(u.uid(), uid -> new UnitRun(uid, u.description().name(),
-                        u.pilot().orElse(null), u.description().cores(), u.state(), u.stateHistory(),
-                        u.errorCode().orElse(null), u.failureReason().orElse(null), u.memory().orElse(null)));
-            }
+        List<UnitRun> units = new ArrayList<>();
+        for (SessionSnapshot.UnitSnapshot u : s.units()) {
+            units.add(new UnitRun(u.uid(), u.description().name(), u.pilot(), u.description().cores(), u.state(),
+                    u.history(), u.errorCode(), u.reason(), u.memory()));
         }
-        return new RunData(session.uid(), pilots, new ArrayList<>(units.values()));
+        return new RunData(s.id(), pilots, units);
     }
 
     /** The earliest time any entry of any pilot or unit carries; null for a run with no entries. */

@@ -99,7 +99,10 @@ public final class RunReport {
         h.raw("<footer>Times come from the clock that saw each state: the agent's for placing, starting and ending a"
                 + " unit, the engine's for submitting it; a queue wait spans both clocks. Time series are means over"
                 + " " + RunAnalytics.BINS + " equal bins. An earlier attempt of a restarted unit counts in every"
-                + " figure but the per-pilot ones: the history does not keep which pilot it had.</footer>");
+                + " figure but the per-pilot ones: the history does not keep which pilot it had."
+                + (analytics.skewed() == 0 ? "" : " " + analytics.skewed() + " intervals ran backwards between"
+                + " two clocks (an agent's host behind the engine's) and were counted as zero.")
+                + "</footer>");
         h.raw("</main></body></html>\n");
         return h.toString();
     }
@@ -140,7 +143,7 @@ public final class RunReport {
         row(h, "throughput", finished + " units ended in " + Charts.duration(analytics.span()) + " ("
                 + String.format(Locale.ROOT, "%.2f", finished / analytics.span()) + " / s)");
         long leaking = run.units().stream().filter(u -> u.memory() != null && u.memory().leaking()).count();
-        row(h, "memory leaks", leaking + " of " + analytics.memoryUnits().size() + " units with memory samples");
+        row(h, "memory leaks", leaking + " of " + analytics.memoryUnits().size() + " units with a memory profile");
         h.raw("</table></section>");
     }
 
@@ -284,7 +287,7 @@ public final class RunReport {
                     .tdNumber(MemoryProfile.mib(m.peakRss())).tdNumber(MemoryProfile.mib(m.peakPss()))
                     .tdNumber(MemoryProfile.mib(m.peakSwap())).tdNumber(MemoryProfile.mib(m.peakUsed()))
                     .tdNumber(m.limitBytes() > 0 ? MemoryProfile.mib(m.limitBytes()) : "–")
-                    .tdNumber(String.valueOf(m.samples().size()))
+                    .tdNumber(m.samples().isEmpty() ? "–" : String.valueOf(m.samples().size()))
                     .tdNumber(fit == null ? "–" : rate(fit.slope()))
                     .tdNumber(fit == null ? "–" : String.format(Locale.ROOT, "%.4f", fit.meanChi2()))
                     .td(m.leaking() ? "LEAKING" : fit == null ? "too few samples" : "no").raw("</tr>");
@@ -318,7 +321,7 @@ public final class RunReport {
     }
 
     private static String shorten(String s, int max) {
-        return s.length() <= max ? s : s.substring(0, max) + "…";
+        return s.codePointCount(0, s.length()) <= max ? s : s.substring(0, s.offsetByCodePoints(0, max)) + "…";
     }
 
     private static final String CSS = """

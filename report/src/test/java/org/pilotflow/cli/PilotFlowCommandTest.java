@@ -126,7 +126,7 @@ class PilotFlowCommandTest {
         Outcome o = run("report", "session.nope", "--work", r.work().toString(), "--output", out.toString());
         assertThat(o.exit()).isEqualTo(2);
         assertThat(o.err()).contains("sessionId is 'session.nope', expected the id of a session stored in this"
-                + " engine's database");
+                + " database");
         assertThat(out).doesNotExist();
     }
 

@@ -54,6 +54,7 @@ public final class RealRun {
     private static Result run() throws Exception {
         // under the temporary directory: local.localhost accepts sandboxes there
         Path work = Files.createTempDirectory("pilotflow-report-").toRealPath();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(work), "delete-" + work.getFileName()));
         String sessionId;
         try (Session s = Session.builder().config(PilotFlowConfig.builder().workDirectory(work)
                 .memorySampleInterval(Duration.ofMillis(100)).build()).create()) {
@@ -90,14 +91,16 @@ public final class RealRun {
                 html.toString()}, Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
 
-        RunData data;
-        Session again = Session.builder().workDirectory(work).reconnect(sessionId);
-        try {
-            data = RunData.of(again);
-        } finally {
-            again.close(false);
-        }
+        RunData data = RunData.read(Session.builder().workDirectory(work), sessionId);
         return new Result(work, sessionId, exit, out.toString(StandardCharsets.UTF_8),
                 err.toString(StandardCharsets.UTF_8), html, data);
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (java.io.IOException | RuntimeException e) {
+            // a temporary directory left behind is harmless
+        }
     }
 }

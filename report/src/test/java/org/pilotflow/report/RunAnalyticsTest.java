@@ -105,7 +105,8 @@ class RunAnalyticsTest {
     @Test
     void runTimesCountEndedAttemptsAndQueueWaitsEveryStartedOne() {
         RunAnalytics a = new RunAnalytics(handMade());
-        assertThat(a.durations()).containsExactly(1, 2, 4);
+        // u4's first attempt ran 2 s until its restart: it counts, though it never ended
+        assertThat(a.durations()).containsExactly(1, 2, 2, 4);
         assertThat(a.queueWaits()).containsExactly(1, 1, 2, 7);
     }
 
@@ -153,6 +154,60 @@ class RunAnalyticsTest {
         for (int i = 3; i < m.size(); i++) {
             assertThat(m.get(i).memory().peakUsed()).isLessThanOrEqualTo(m.get(i - 1).memory().peakUsed());
         }
+    }
+
+    @Test
+    void onlyThePilotsActiveTimeCounts() {
+        // the pilot is ACTIVE 0..4, CANCELING from 4 (engine clock); its unit is killed at 6 (agent clock)
+        PilotRun p = new PilotRun("p", "local.localhost", 1, PilotState.CANCELED, List.of(e(PilotState.ACTIVE, 0),
+                e(PilotState.CANCELING, 4), e(PilotState.CANCELED, 7)), "pilot canceled");
+        UnitRun u = new UnitRun("u", "u", "p", 1, UnitState.CANCELED, List.of(e(UnitState.NEW, 0),
+                e(UnitState.ALLOCATING, 1), e(UnitState.EXECUTING, 2), e(UnitState.CANCELED, 6)),
+                ErrorCode.PILOT_CANCELED, "pilot canceled", null);
+        RunAnalytics.Utilization util = new RunAnalytics(new RunData("s", List.of(p), List.of(u))).utilization()
+                .get(0);
+        assertThat(util.activeCoreSeconds()).isCloseTo(4, within(EPS));
+        assertThat(util.busyCoreSeconds()).as("2..4, not 2..6").isCloseTo(2, within(EPS));
+        assertThat(util.overheadCoreSeconds()).isCloseTo(1, within(EPS));
+        assertThat(util.busyShare() + util.overheadShare()).isLessThanOrEqualTo(1);
+    }
+
+    @Test
+    void aPilotNeverActiveHasNoUtilization() {
+        PilotRun p = new PilotRun("p", "slurm", 8, PilotState.FAILED, List.of(e(PilotState.NEW, 0),
+                e(PilotState.FAILED, 3)), "job rejected");
+        RunAnalytics.Utilization util = new RunAnalytics(new RunData("s", List.of(p), List.of())).utilization()
+                .get(0);
+        assertThat(util.activeCoreSeconds()).isZero();
+        assertThat(util.busyShare()).isZero();
+        assertThat(Arrays.stream(util.idle()).sum()).isZero();
+    }
+
+    @Test
+    void intervalsRunningBackwardsBetweenClocksAreCutToZeroAndCounted() {
+        // the engine ended the unit (pilot lost) at 1.5 by its clock; the agent had seen it start at 2 by its own
+        UnitRun u = new UnitRun("u", "u", "p", 1, UnitState.FAILED, List.of(e(UnitState.NEW, 0),
+                e(UnitState.ALLOCATING, 2.5), e(UnitState.EXECUTING, 2), e(UnitState.FAILED, 1.5)),
+                ErrorCode.PILOT_LOST, "pilot lost", null);
+        RunAnalytics a = new RunAnalytics(new RunData("s", List.of(), List.of(u)));
+        assertThat(a.durations()).containsExactly(0);
+        assertThat(a.attempts().get(0).allocated()).isCloseTo(2, within(EPS));
+        assertThat(a.skewed()).isEqualTo(3);
+        assertThat(a.peakConcurrency()).isLessThanOrEqualTo(1);
+    }
+
+    @Test
+    void aUnitStillExecutingCountsUntilTheEndOfTheRunButHasNoRunTimeYet() {
+        UnitRun running = new UnitRun("u", "u", "p", 1, UnitState.EXECUTING, List.of(e(UnitState.NEW, 0),
+                e(UnitState.EXECUTING, 1)), null, null, null);
+        UnitRun other = new UnitRun("v", "v", null, 1, UnitState.FAILED, List.of(e(UnitState.NEW, 0),
+                e(UnitState.FAILED, 5)), ErrorCode.NO_PILOT, "no pilot", null);
+        RunAnalytics a = new RunAnalytics(new RunData("s", List.of(), List.of(running, other)));
+        assertThat(a.attempts().get(0).open()).isTrue();
+        assertThat(a.attempts().get(0).stopped()).isCloseTo(5, within(EPS));
+        assertThat(a.durations()).isEmpty();
+        assertThat(a.queueWaits()).containsExactly(1);
+        assertThat(Arrays.stream(a.concurrency()).sum() * a.binWidth()).isCloseTo(4, within(1e-6));
     }
 
     @Test

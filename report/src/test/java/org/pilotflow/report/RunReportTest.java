@@ -43,7 +43,7 @@ class RunReportTest {
                 .contains("<td>MEMORY_EXCEEDED</td>")
                 .contains("80 (");
         assertThat(count(html, "<tr class=\"leak\">")).as("the two leaking units' rows").isEqualTo(2);
-        assertThat(html).contains("<td>LEAKING</td>").contains("2 of 11 units with memory samples");
+        assertThat(html).contains("<td>LEAKING</td>").contains("2 of 11 units with a memory profile");
     }
 
     @Test

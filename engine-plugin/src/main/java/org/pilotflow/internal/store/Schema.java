@@ -125,6 +125,18 @@ public final class Schema {
         return before;
     }
 
+    /** The version of the PilotFlow tables, read without changing anything; 0 when the database has none. */
+    public static int readVersion(Connection c) throws SQLException {
+        if (!Sql.tableExists(c, "PF_SCHEMA")) {
+            return 0;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT MAX(VERSION) FROM PF_SCHEMA");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
     private static int lockAndReadVersion(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT VERSION FROM PF_SCHEMA WHERE VERSION = 0 FOR UPDATE");
              ResultSet rs = ps.executeQuery()) {

@@ -147,6 +147,28 @@ public final class UnitTable {
         }
     }
 
+    /** What {@link #forEachOfSession} hands each row to. */
+    @FunctionalInterface
+    public interface RowConsumer {
+        void accept(UnitRecord unit) throws SQLException;
+    }
+
+    /**
+     * Every unit of a session, one row at a time (fetched in pages, not all held at once: with their memory
+     * profiles a large session's rows are gigabytes).
+     */
+    public static void forEachOfSession(Connection c, String sessionId, RowConsumer consumer) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SELECT + " WHERE SESSION_ID = ? ORDER BY UID")) {
+            ps.setString(1, sessionId);
+            ps.setFetchSize(200);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    consumer.accept(read(rs));
+                }
+            }
+        }
+    }
+
     public static int count(Connection c, String sessionId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM PF_UNIT WHERE SESSION_ID = ?")) {
             ps.setString(1, sessionId);
