@@ -57,6 +57,9 @@ class ErrorCodeTest {
             assertThat(again.failureReason()).get().asString()
                     .isEqualTo("cannot create the unit sandbox; attempt 3 of 3, not restarted again");
             assertThat(attempts(again)).containsOnly(1, 2, 3);
+            // each attempt's EXECUTING, which the agent timed in its FAILED report, is history: restarted or not
+            assertThat(again.stateHistory()).filteredOn(e -> e.state() == UnitState.EXECUTING)
+                    .extracting(e -> e.attempt() + "/" + e.clock()).containsExactly("1/agent", "2/agent", "3/agent");
         }
     }
 
@@ -80,6 +83,9 @@ class ErrorCodeTest {
             a.failed(unit.uid(), ErrorCode.PILOT_RUNTIME_EXPIRED, "pilot runtime expired after 60 s");
             assertThat(unit.state().isFinal()).as("left for the pilot's end, not bound again to it").isFalse();
             assertThat(attempts(unit)).containsOnly(1);
+            assertThat(unit.stateHistory()).as("the steps the agent timed before the end")
+                    .filteredOn(e -> e.state() == UnitState.EXECUTING).extracting(e -> e.clock())
+                    .containsExactly("agent");
 
             a.report(FakeAgent.pilot(++a.seq, "DONE"));
             fake.gone.add(FakeAgent.jobId(ending.uid()));

@@ -134,14 +134,20 @@ public final class UnitLifecycle {
         }
         ErrorCode code = ErrorCode.parse(r.errorCode());
         if (target == UnitState.FAILED && runsAgain(u, code) && !u.isFinal()) {
+            // the end is not applied, but the steps the agent timed before it are history (when it ran, when it
+            // stopped: the run report's figures for this attempt)
+            UnitRecord stepped = withTimedSteps(u, r);
             if (code.aboutThePilot()) {
                 // the pilot is ending (runtime expired, agent orphaned) but still ACTIVE here: a restart now could
-                // bind the unit to it again. The unit stays as it is; when the pilot is final and its job gone,
+                // bind the unit to it again. The unit stays unfinished; when the pilot is final and its job gone,
                 // settle() runs it again elsewhere
+                if (stepped != u) {
+                    tx.updateUnit(stepped);
+                }
                 return Outcome.APPLIED;
             }
             // its own run ended for a reason another run may not meet (a broken sandbox)
-            restart(tx, u, code, r.reason());
+            restart(tx, stepped, code, r.reason());
             return Outcome.APPLIED;
         }
         if (target == UnitState.FAILED && r.errorCode() != null) {
@@ -298,6 +304,13 @@ public final class UnitLifecycle {
     private static String attemptsSpent(UnitRecord u, ErrorCode code) {
         return u.description().restartable() && code.recoverable() && u.attempt() >= ErrorCode.MAX_ATTEMPTS
                 ? "; attempt " + u.attempt() + " of " + ErrorCode.MAX_ATTEMPTS + ", not restarted again" : "";
+    }
+
+    /** {@code u} moved through the non-final states an end report timed; {@code u} itself when there are none. */
+    private static UnitRecord withTimedSteps(UnitRecord u, Report r) {
+        List<UnitState> steps = new ArrayList<>(u.advanceTo(UnitState.FAILED, r.timestamps()));
+        steps.removeIf(UnitState::isFinal);
+        return steps.isEmpty() ? u : u.edit().states(steps, r.timestamps()).done();
     }
 
     /** A new attempt: UNSCHEDULED and unbound, bound again by the manager's next drain. */
