@@ -59,7 +59,7 @@ class ResourceConfigFileErrorsTest {
             default_queue          | 7                                 | default_queue                             | 7                                | a non-empty string
             default_schema         | '"gsissh"'                        | default_schema                            | '"gsissh"'                       | one of the schemas [ssh]
             schemas                | '["ssh"]'                         | schemas                                   | '["ssh"]'                        | an object of schema name
-            schemas                | '{"ssh": {"job_manager_endpoint": "pbs+ssh://h/", "filesystem_endpoint": "sftp://h/"}}' | schemas/ssh/job_manager_endpoint | '"pbs+ssh://h/"' | one of fork://localhost/, ssh://<host>/
+            schemas                | '{"ssh": {"job_manager_endpoint": "pbz+ssh://h/", "filesystem_endpoint": "sftp://h/"}}' | schemas/ssh/job_manager_endpoint | '"pbz+ssh://h/"' | one of fork://localhost/, ssh://<host>/, lsf://localhost/, lsf+ssh://<host>/, pbs://localhost/
             schemas                | '{"ssh": {"job_manager_endpoint": "ssh:///", "filesystem_endpoint": "sftp://h/"}}' | schemas/ssh/job_manager_endpoint | '"ssh:///"' | need <scheme>://<host>/
             schemas                | '{"ssh": {"job_manager_endpoint": "ssh://h/", "filesystem_endpoint": "ftp://h/"}}' | schemas/ssh/filesystem_endpoint | '"ftp://h/"' | one of file://localhost/, sftp://<host>/
             schemas                | '{"ssh": {"job_manager_endpoint": "ssh://h/", "filesystem_endpoint": "file://localhost/"}}' | schemas/ssh/filesystem_endpoint | '"file://localhost/"' | sftp://h/ as job_manager_endpoint
