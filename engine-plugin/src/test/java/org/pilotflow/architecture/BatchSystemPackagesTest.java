@@ -73,6 +73,14 @@ class BatchSystemPackagesTest {
         }
     }
 
+    /** The declaration is what the engine says; the agent must read what it says. */
+    @Test
+    void everyDeclaredNodeListSourceIsOneTheAgentReads() {
+        assertThat(BatchSystemCatalog.installed().providers()).allSatisfy(p -> assertThat(
+                org.pilotflow.agent.nodes.NodeDiscovery.VARIABLES).as(p.info().name() + "'s node list")
+                .contains(p.info().nodeList().variable()));
+    }
+
     private static String[] concat(String[]... parts) {
         return java.util.Arrays.stream(parts).flatMap(java.util.Arrays::stream).toArray(String[]::new);
     }
