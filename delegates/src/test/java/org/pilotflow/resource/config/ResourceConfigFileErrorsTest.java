@@ -88,6 +88,7 @@ class ResourceConfigFileErrorsTest {
             job_manager_environment | '{"SLURM_CONF": 5}'             | job_manager_environment/SLURM_CONF        | 5                                | a string without NUL characters
             sge_parallel_environment | '"my pe"'                      | sge_parallel_environment                  | '"my pe"'                        | a parallel environment name
             sge_parallel_environment | 4                              | sge_parallel_environment                  | 4                                | a parallel environment name
+            pbs_resource_syntax    | '"chunks"'                        | pbs_resource_syntax                       | '"chunks"'                       | "select" (PBS Pro, OpenPBS: -l select=...) or "nodes"
             schemas                | '{"l": {"job_manager_endpoint": "fork://compute17.example.org/", "filesystem_endpoint": "file://localhost/"}}' | schemas/l/job_manager_endpoint | '"fork://compute17.example.org/"' | would run on this machine, not on compute17.example.org: write fork://localhost/, or ssh://compute17.example.org/
             schemas                | '{"l": {"job_manager_endpoint": "slurm://login1/", "filesystem_endpoint": "file://localhost/"}}' | schemas/l/job_manager_endpoint | '"slurm://login1/"' | or slurm+ssh://login1/ to reach that host
             max_nodes              | 0                                 | max_nodes                                 | 0                                | an integer > 0
