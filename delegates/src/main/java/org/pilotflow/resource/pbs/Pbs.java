@@ -149,11 +149,10 @@ public final class Pbs implements BatchSystem {
         List<String> argv = new ArrayList<>(List.of("qstat", "-f", "-F", "json", "-x"));
         argv.addAll(jobIds);
         Map<String, PbsOutput.PbsJob> listed;
-        CommandResult q;
         try {
-            q = commands.run(argv);
+            CommandResult q = commands.run(argv);
             // with an unknown id among known ones, qstat prints the known ones and fails (exit 153)
-            if (!q.ok() && !PbsOutput.unknownJobIds(q.stderr()).isEmpty() || q.ok()) {
+            if (q.ok() || !PbsOutput.unknownJobIds(q.stderr()).isEmpty()) {
                 listed = q.stdout().isBlank() ? Map.of() : PbsOutput.qstatJson(q.stdout());
             } else {
                 return BatchSystem.allUnknown(jobIds, "qstat on " + commands.target() + " failed: "
