@@ -7,19 +7,21 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.pilotflow.resource.batch.BatchAdapter;
+import org.pilotflow.resource.batch.BatchSystem;
+import org.pilotflow.resource.batch.BatchSystems;
+import org.pilotflow.resource.config.BatchSystemCatalog;
 import org.pilotflow.resource.config.ResourceConfig;
 import org.pilotflow.resource.config.ResourceSchema;
 import org.pilotflow.resource.fork.ForkAdapter;
 import org.pilotflow.resource.fork.RemoteForkAdapter;
-import org.pilotflow.resource.sge.GridEngine;
 import org.pilotflow.resource.shell.LocalOnlyShells;
 import org.pilotflow.resource.shell.ShellProvider;
-import org.pilotflow.resource.slurm.Slurm;
 
 /**
  * The adapters of one engine, chosen by the scheme of a resource's job-manager endpoint: {@code fork}, {@code ssh},
- * {@code slurm} and {@code slurm+ssh}, {@code sge} and {@code sge+ssh}. The batch adapters serve the local and the
- * SSH scheme with one instance each; the {@link ShellProvider} decides where their commands run.
+ * and the two schemes of every installed batch system ({@link BatchSystemCatalog}: {@code slurm} and
+ * {@code slurm+ssh}, {@code sge}, {@code pbs}, {@code lsf}, ... each with {@code +ssh}). A batch adapter serves
+ * the local and the SSH scheme with one instance; the {@link ShellProvider} decides where its commands run.
  */
 public final class ResourceAdapters {
 
@@ -30,12 +32,10 @@ public final class ResourceAdapters {
         Objects.requireNonNull(shells, "shells");
         byScheme.put(ForkAdapter.NAME, new ForkAdapter());
         byScheme.put(RemoteForkAdapter.SCHEME, new RemoteForkAdapter(shells));
-        BatchAdapter slurm = new BatchAdapter(shells, new Slurm());
-        byScheme.put("slurm", slurm);
-        byScheme.put("slurm+ssh", slurm);
-        BatchAdapter sge = new BatchAdapter(shells, new GridEngine());
-        byScheme.put("sge", sge);
-        byScheme.put("sge+ssh", sge);
+        for (BatchSystem system : BatchSystems.of(BatchSystemCatalog.installed())) {
+            BatchAdapter adapter = new BatchAdapter(shells, system);
+            system.info().schemes().forEach(scheme -> byScheme.put(scheme, adapter));
+        }
     }
 
     /** Adapters for this host only: an SSH endpoint fails with "SSH access is not configured". */
@@ -64,7 +64,12 @@ public final class ResourceAdapters {
     }
 
     public ResourceAdapter forEndpoint(String jobManagerEndpoint) throws ResourceException {
-        String scheme = URI.create(jobManagerEndpoint).getScheme();
+        String scheme;
+        try {
+            scheme = new URI(jobManagerEndpoint).getScheme();
+        } catch (java.net.URISyntaxException e) {
+            scheme = null;
+        }
         ResourceAdapter adapter = scheme == null ? null : byScheme.get(scheme);
         if (adapter == null) {
             throw new ResourceException("no resource adapter for job manager endpoint '" + jobManagerEndpoint

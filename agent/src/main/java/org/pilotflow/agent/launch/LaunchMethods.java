@@ -19,9 +19,11 @@ import org.slf4j.LoggerFactory;
 public final class LaunchMethods {
     private static final Logger LOG = LoggerFactory.getLogger(LaunchMethods.class);
 
+    /** The installed methods ({@link LaunchMethodProvider} services) by name, in the service file's order. */
+    private static final Map<String, LaunchMethodProvider> PROVIDERS = load();
+
     /** Every known method, as named in the configuration. */
-    public static final List<String> NAMES = List.of(ForkMethod.NAME, SrunMethod.NAME, MpiMethod.MPIEXEC,
-            MpiMethod.MPIRUN, SshMethod.NAME);
+    public static final List<String> NAMES = List.copyOf(PROVIDERS.keySet());
 
     private final List<LaunchMethod> methods;
 
@@ -58,33 +60,40 @@ public final class LaunchMethods {
             if (!options.ignoredKeys().isEmpty()) {
                 LOG.info("launch method {}: options {} are not used by the agent", name, options.ignoredKeys());
             }
-            methods.add(switch (name) {
-                case ForkMethod.NAME -> new ForkMethod(agentNode);
-                case SrunMethod.NAME -> new SrunMethod(options, env);
-                case MpiMethod.MPIEXEC, MpiMethod.MPIRUN -> new MpiMethod(name, options, env, root);
-                case SshMethod.NAME -> new SshMethod(options, env, agentNode);
-                default -> throw new IllegalStateException(name); // parseOptions refused it
-            });
+            methods.add(PROVIDERS.get(name).create(name, options,
+                    new LaunchMethodProvider.Context(env, agentNode, root)));
         }
         return new LaunchMethods(methods);
     }
 
     private static MethodOptions parseOptions(AgentConfig cfg, String name, String errorPrefix)
             throws BadConfigException {
-        String defaultExecutable = switch (name == null ? "" : name) {
-            case ForkMethod.NAME -> null;
-            case SrunMethod.NAME -> "srun";
-            case MpiMethod.MPIEXEC -> "mpiexec";
-            case MpiMethod.MPIRUN -> "mpirun";
-            case SshMethod.NAME -> "ssh";
-            default -> throw new BadConfigException(errorPrefix + "field 'launchMethods' names an unknown launch "
+        LaunchMethodProvider provider = name == null ? null : PROVIDERS.get(name);
+        if (provider == null) {
+            throw new BadConfigException(errorPrefix + "field 'launchMethods' names an unknown launch "
                     + "method '" + name + "' (expected some of " + NAMES + "), was " + cfg.launchMethods());
-        };
+        }
+        String defaultExecutable = provider.defaultExecutable(name);
         try {
             return MethodOptions.parse(name, defaultExecutable, cfg.launchMethodOptions().get(name));
         } catch (IllegalArgumentException e) {
             throw new BadConfigException(errorPrefix + e.getMessage());
         }
+    }
+
+    private static Map<String, LaunchMethodProvider> load() {
+        Map<String, LaunchMethodProvider> byName = new java.util.LinkedHashMap<>();
+        for (LaunchMethodProvider p : java.util.ServiceLoader.load(LaunchMethodProvider.class,
+                LaunchMethods.class.getClassLoader())) {
+            for (String name : p.names()) {
+                LaunchMethodProvider before = byName.putIfAbsent(name, p);
+                if (before != null) {
+                    throw new IllegalStateException("launch method " + name + " is registered twice: by "
+                            + before.getClass().getName() + " and " + p.getClass().getName());
+                }
+            }
+        }
+        return java.util.Collections.unmodifiableMap(byName);
     }
 
     /** The configured names, in order. */

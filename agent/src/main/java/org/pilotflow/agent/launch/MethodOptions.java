@@ -18,9 +18,9 @@ import java.util.TreeSet;
  *
  * @param executable null for a method without a launcher program ({@code FORK})
  */
-record MethodOptions(String executable, List<String> args, Set<String> ignoredKeys) {
+public record MethodOptions(String executable, List<String> args, Set<String> ignoredKeys) {
 
-    MethodOptions {
+    public MethodOptions {
         args = List.copyOf(args);
         ignoredKeys = Set.copyOf(ignoredKeys);
     }
@@ -62,7 +62,7 @@ record MethodOptions(String executable, List<String> args, Set<String> ignoredKe
      * Where {@link #executable} is: itself when it contains a '/', else the first executable file of that name on
      * {@code path} (a {@code PATH} value); empty when there is none.
      */
-    Optional<Path> find(String path) {
+    public Optional<Path> find(String path) {
         if (executable.contains("/")) {
             Path p = Path.of(executable);
             return Files.isRegularFile(p) && Files.isExecutable(p) ? Optional.of(p) : Optional.empty();

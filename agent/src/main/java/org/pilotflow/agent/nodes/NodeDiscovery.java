@@ -28,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * {@code SLURM_CPUS_ON_NODE} for every node.</li>
  * <li>Grid Engine ({@code PE_HOSTFILE}): one line per host and queue, {@code host slots queue processors}; a host
  * listed for several queues gets the sum of its slots.</li>
+ * <li>PBS ({@code PBS_NODEFILE}): a file naming a host once per core (per MPI rank: the job script asks for one rank
+ * per core); a host's cores are the lines that name it.</li>
+ * <li>LSF ({@code LSB_MCPU_HOSTS}): host and core-count pairs, {@code n1 4 n2 4}; the first host is where the job
+ * script (the agent) runs.</li>
  * <li>Otherwise (fork): this host alone, named {@code localhost}, with the config's cores and GPUs.</li>
  * </ul>
  * The pilot asked for {@code cfg.cores()} cores and never uses more: extra cores are trimmed from the last nodes
@@ -40,6 +44,14 @@ import org.slf4j.LoggerFactory;
 public final class NodeDiscovery {
     private static final Logger LOG = LoggerFactory.getLogger(NodeDiscovery.class);
 
+    /**
+     * The variables read, in the order tried; a batch system's declared node-list source
+     * ({@code BatchSystemInfo.nodeList()} on the engine side) must be one of them.
+     */
+    public static final List<String> VARIABLES = List.of("SLURM_JOB_NODELIST", "SLURM_NODELIST", "PE_HOSTFILE",
+            "PBS_NODEFILE", "LSB_MCPU_HOSTS");
+
+    private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
     private static final Pattern CPUS_ITEM = Pattern.compile("(\\d{1,9})(?:\\(x(\\d{1,9})\\))?");
 
     /** A host and the cores the batch system gave on it, before trimming to the pilot's size. */
@@ -68,6 +80,12 @@ public final class NodeDiscovery {
         }
         if (present(env, "PE_HOSTFILE")) {
             return fit(PilotNodes.Source.SGE, peHostfile(Path.of(env.get("PE_HOSTFILE"))), cfg, thisHost);
+        }
+        if (present(env, "PBS_NODEFILE")) {
+            return fit(PilotNodes.Source.PBS, pbsNodefile(Path.of(env.get("PBS_NODEFILE"))), cfg, thisHost);
+        }
+        if (present(env, "LSB_MCPU_HOSTS")) {
+            return fit(PilotNodes.Source.LSF, lsfHosts(env.get("LSB_MCPU_HOSTS")), cfg, thisHost);
         }
         Node local = Node.localhost(cfg.cores(), cfg.gpus());
         return new PilotNodes(PilotNodes.Source.FORK, List.of(local), Optional.of(local.name()));
@@ -181,6 +199,59 @@ public final class NodeDiscovery {
         }
         if (out.isEmpty()) {
             throw bad("PE_HOSTFILE", file.toString(), "lists no host");
+        }
+        return merge(out);
+    }
+
+    /** PBS's {@code PBS_NODEFILE}: one host name per line, once per core; the order of first appearance is kept. */
+    static List<HostCores> pbsNodefile(Path file) throws BadConfigException {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (IOException e) {
+            throw bad("PBS_NODEFILE", file.toString(), "cannot read it: " + e);
+        }
+        List<HostCores> out = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String host = lines.get(i).strip();
+            if (host.isEmpty()) {
+                continue;
+            }
+            if (!HOST_NAME.matcher(host).matches()) {
+                throw bad("PBS_NODEFILE", file.toString(), "line " + (i + 1) + " '" + host
+                        + "' is not a host name (expected one host name per line, once per core)");
+            }
+            out.add(new HostCores(host, 1));
+        }
+        if (out.isEmpty()) {
+            throw bad("PBS_NODEFILE", file.toString(), "lists no host");
+        }
+        return merge(out);
+    }
+
+    /** LSF's {@code LSB_MCPU_HOSTS}: {@code host cores host cores ...}. */
+    static List<HostCores> lsfHosts(String value) throws BadConfigException {
+        String[] words = value.strip().split("\\s+");
+        String expected = "expected pairs of host name and core count, like 'n1 4 n2 4'";
+        if (words.length % 2 != 0) {
+            throw bad("LSB_MCPU_HOSTS", value, "an odd number of words: " + expected);
+        }
+        List<HostCores> out = new ArrayList<>();
+        for (int i = 0; i < words.length; i += 2) {
+            if (!HOST_NAME.matcher(words[i]).matches()) {
+                throw bad("LSB_MCPU_HOSTS", value, "'" + words[i] + "' is not a host name: " + expected);
+            }
+            int cores;
+            try {
+                cores = words[i + 1].length() > 9 ? 0 : Integer.parseInt(words[i + 1]);
+            } catch (NumberFormatException e) {
+                cores = 0;
+            }
+            if (cores < 1) {
+                throw bad("LSB_MCPU_HOSTS", value, "host " + words[i] + " has '" + words[i + 1]
+                        + "' cores, expected a number >= 1");
+            }
+            out.add(new HostCores(words[i], cores));
         }
         return merge(out);
     }

@@ -21,6 +21,10 @@ public record PilotNodes(Source source, List<Node> nodes, Optional<String> agent
         SLURM,
         /** Grid Engine's {@code PE_HOSTFILE}. */
         SGE,
+        /** PBS's {@code PBS_NODEFILE}. */
+        PBS,
+        /** LSF's {@code LSB_MCPU_HOSTS}. */
+        LSF,
         /** No batch system: this host alone, with the cores and GPUs of the agent's config. */
         FORK
     }

@@ -27,7 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A pilot as a batch job ({@code slurm://}, {@code slurm+ssh://}, {@code sge://}, {@code sge+ssh://}): the part
+ * A pilot as a batch job ({@code slurm://}, {@code slurm+ssh://}, {@code pbs+ssh://}, ...): the part
  * every batch system shares, with the system-specific part in a {@link BatchSystem}.
  *
  * <ul>
@@ -74,7 +74,7 @@ public final class BatchAdapter implements ResourceAdapter {
     @Override
     public void configure(ResourceConfig resource) {
         for (ResourceSchema s : resource.schemas().values()) {
-            if (s.jobManagerEndpoint().type() == system.type()) {
+            if (s.jobManagerEndpoint().type().equals(system.type())) {
                 remember(key(s.jobManagerEndpoint()), resource.jobManagerEnvironment(), resource.label());
             }
         }
@@ -83,7 +83,7 @@ public final class BatchAdapter implements ResourceAdapter {
     @Override
     public Submitted submit(PilotLaunch launch) throws ResourceException {
         JobManagerEndpoint endpoint = launch.schema().jobManagerEndpoint();
-        if (endpoint.type() != system.type()) {
+        if (!endpoint.type().equals(system.type())) {
             throw new IllegalArgumentException(system.name() + " adapter given endpoint " + endpoint);
         }
         ResourceConfig rc = launch.resource();
@@ -107,7 +107,7 @@ public final class BatchAdapter implements ResourceAdapter {
         if (!r.ok()) {
             throw new ResourceException(system.name() + " rejected " + pilot + ": " + system.submitError(r));
         }
-        String submit = system.submitCommand(scriptPath).get(0);
+        String submit = system.submitProgram();
         String jobId = system.jobId(r).orElseThrow(() -> new ResourceException(pilot + ": " + submit
                 + " succeeded but printed no job id (output '" + BatchText.oneLine(r.stdout()) + "'); a job may be "
                 + "queued that PilotFlow does not know of"));
@@ -128,7 +128,7 @@ public final class BatchAdapter implements ResourceAdapter {
     @Override
     public Optional<Submitted> find(PilotLaunch launch) throws ResourceException {
         JobManagerEndpoint endpoint = launch.schema().jobManagerEndpoint();
-        if (endpoint.type() != system.type()) {
+        if (!endpoint.type().equals(system.type())) {
             throw new IllegalArgumentException(system.name() + " adapter given endpoint " + endpoint);
         }
         ResourceConfig rc = launch.resource();

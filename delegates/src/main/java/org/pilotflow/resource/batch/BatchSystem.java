@@ -8,6 +8,8 @@ import org.pilotflow.resource.AgentStaging;
 import org.pilotflow.resource.JobStatus;
 import org.pilotflow.resource.PilotLaunch;
 import org.pilotflow.resource.ResourceException;
+import org.pilotflow.resource.config.BatchSystemInfo;
+import org.pilotflow.resource.config.BatchSystemProvider;
 import org.pilotflow.resource.config.JobManagerType;
 import org.pilotflow.resource.shell.CommandResult;
 
@@ -16,15 +18,27 @@ import org.pilotflow.resource.shell.CommandResult;
  * queried and read, and how a job is cancelled. Everything else (staging, shells, the job manager environment,
  * grouping status queries by host, error wording, log tails) is {@link BatchAdapter}'s, written once.
  *
- * <p>Implementations are stateless and thread-safe.
+ * <h2>Adding a batch system</h2>
+ * One package ({@code org.pilotflow.resource.<system>}) that uses only this package (the shared batch API),
+ * {@code resource}, {@code resource.config} and {@code resource.shell}, never another system's package (an
+ * ArchUnit rule holds this), and one line naming its class in
+ * {@code META-INF/services/org.pilotflow.resource.config.BatchSystemProvider}. Its {@link #info()} declares the
+ * scheme, the resource-config keys and the agent's node-list source; {@code ResourceAdapters} serves both of its
+ * schemes with a {@link BatchAdapter}.
+ *
+ * <p>Implementations are stateless and thread-safe, with a public no-argument constructor (ServiceLoader).
  */
-public interface BatchSystem {
+public interface BatchSystem extends BatchSystemProvider {
 
     /** The job-manager type whose endpoints ({@code slurm://}, {@code slurm+ssh://}) this system serves. */
-    JobManagerType type();
+    default JobManagerType type() {
+        return JobManagerType.batch(info().scheme());
+    }
 
     /** The system's name in messages: {@code SLURM}, {@code SGE}. */
-    String name();
+    default String name() {
+        return info().name();
+    }
 
     /** The job script's file name in the sandbox, e.g. {@code pilot.sbatch}. */
     String scriptName();
@@ -40,6 +54,11 @@ public interface BatchSystem {
 
     /** The command that submits the script at {@code scriptPath}. */
     List<String> submitCommand(String scriptPath);
+
+    /** The submit program's name for messages ({@code sbatch}); differs from argv[0] when a shell feeds it. */
+    default String submitProgram() {
+        return submitCommand("script").get(0);
+    }
 
     /** The job id in the output of a successful submit command, or empty when it holds none. */
     Optional<String> jobId(CommandResult submitted);

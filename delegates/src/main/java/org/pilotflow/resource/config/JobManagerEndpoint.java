@@ -5,9 +5,10 @@ import java.net.URISyntaxException;
 import java.util.Objects;
 
 /**
- * A parsed {@code job_manager_endpoint}: {@code fork://localhost/}, {@code ssh://[user@]host[:port]/},
- * {@code slurm://localhost/}, {@code slurm+ssh://[user@]host[:port]/}, {@code sge://localhost/},
- * {@code sge+ssh://[user@]host[:port]/}. The path must be empty or {@code /}.
+ * A parsed {@code job_manager_endpoint}: {@code fork://localhost/}, {@code ssh://[user@]host[:port]/}, and for
+ * every installed batch system ({@link BatchSystemCatalog}) {@code <scheme>://localhost/} and
+ * {@code <scheme>+ssh://[user@]host[:port]/}, e.g. {@code slurm://localhost/}, {@code pbs+ssh://login1/}. The path
+ * must be empty or {@code /}.
  *
  * @param uri      the endpoint as written
  * @param scheme   e.g. {@code slurm+ssh}
@@ -20,8 +21,8 @@ import java.util.Objects;
 public record JobManagerEndpoint(String uri, String scheme, Access access, JobManagerType type, String user,
                                  String host, int port) {
 
-    static final String EXPECTED = "one of fork://localhost/, ssh://<host>/, slurm://localhost/, "
-            + "slurm+ssh://<host>/, sge://localhost/, sge+ssh://<host>/";
+    /** {@code one of fork://localhost/, ssh://<host>/, lsf://localhost/, lsf+ssh://<host>/, ...}: the installed. */
+    static final String EXPECTED = expected(BatchSystemCatalog.installed());
 
     /** The hosts a local scheme may name: this machine. */
     static final java.util.Set<String> LOCAL_HOSTS = java.util.Set.of("localhost", "127.0.0.1", "[::1]");
@@ -44,14 +45,19 @@ public record JobManagerEndpoint(String uri, String scheme, Access access, JobMa
         String scheme = u.getScheme().toLowerCase(java.util.Locale.ROOT);
         Access access;
         JobManagerType type;
-        switch (scheme) {
-            case "fork" -> { access = Access.LOCAL; type = JobManagerType.FORK; }
-            case "ssh" -> { access = Access.SSH; type = JobManagerType.FORK; }
-            case "slurm" -> { access = Access.LOCAL; type = JobManagerType.SLURM; }
-            case "slurm+ssh" -> { access = Access.SSH; type = JobManagerType.SLURM; }
-            case "sge" -> { access = Access.LOCAL; type = JobManagerType.SGE; }
-            case "sge+ssh" -> { access = Access.SSH; type = JobManagerType.SGE; }
-            default -> throw new IllegalArgumentException("unknown scheme " + scheme);
+        if (scheme.equals("fork") || scheme.equals("ssh")) {
+            access = scheme.equals("ssh") ? Access.SSH : Access.LOCAL;
+            type = JobManagerType.FORK;
+        } else {
+            boolean ssh = scheme.endsWith("+ssh");
+            String base = ssh ? scheme.substring(0, scheme.length() - "+ssh".length()) : scheme;
+            BatchSystemCatalog catalog = BatchSystemCatalog.installed();
+            if (catalog.forScheme(base) == null) {
+                throw new IllegalArgumentException("unknown scheme '" + scheme + "': this build knows "
+                        + catalog.schemes());
+            }
+            access = ssh ? Access.SSH : Access.LOCAL;
+            type = JobManagerType.batch(base);
         }
         if (access == Access.LOCAL && (u.getUserInfo() != null || u.getPort() != -1)) {
             throw new IllegalArgumentException("a local endpoint takes no user or port");
@@ -64,6 +70,13 @@ public record JobManagerEndpoint(String uri, String scheme, Access access, JobMa
                     : scheme + "+ssh") + "://" + u.getHost() + "/ to reach that host");
         }
         return new JobManagerEndpoint(text, scheme, access, type, u.getUserInfo(), u.getHost(), u.getPort());
+    }
+
+    static String expected(BatchSystemCatalog catalog) {
+        StringBuilder sb = new StringBuilder("one of fork://localhost/, ssh://<host>/");
+        catalog.schemes().stream().filter(s -> !s.equals("fork") && !s.equals("ssh"))
+                .forEach(s -> sb.append(", ").append(s).append(s.endsWith("+ssh") ? "://<host>/" : "://localhost/"));
+        return sb.toString();
     }
 
     static URI parseUri(String text) {

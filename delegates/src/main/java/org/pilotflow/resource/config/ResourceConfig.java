@@ -55,10 +55,9 @@ import java.util.regex.Pattern;
  *     name ({@code [A-Za-z_][A-Za-z0-9_]*}) -&gt; string, set for every job-manager command (sbatch, squeue, qsub,
  *     ...), e.g. {@code {"SLURM_CONF": "/opt/slurm/etc/slurm.conf"}} or {@code {"SGE_ROOT": ..., "SGE_CELL": ...}}.
  *     Not passed to the job itself, and never logged (only the names are)</td></tr>
- * <tr><td>sge_parallel_environment</td><td>{@link #sgeParallelEnvironment()}</td><td>{@value
- *     #DEFAULT_SGE_PARALLEL_ENVIRONMENT}; the Grid Engine parallel environment a pilot's cores are requested in
- *     ({@code qsub -pe <name> <cores>}); for pilots larger than one node, one whose allocation rule spans
- *     nodes</td></tr>
+ * <tr><td>the keys of the installed batch systems, e.g. {@code sge_parallel_environment}</td>
+ *     <td>{@link #batchSystemKey}</td><td>each key's own default ({@link BatchSystemInfo#configKeys()}); a string
+ *     the key's pattern accepts</td></tr>
  * <tr><td>description, notes</td><td>{@link #description()}, {@link #notes()}</td><td>empty</td></tr>
  * </table>
  *
@@ -80,15 +79,12 @@ public final class ResourceConfig {
     public static final String DEFAULT_REMOTE_WORKDIR = "$HOME/.pilotflow/sandboxes";
     /** Default {@code agent_java}. */
     public static final String DEFAULT_AGENT_JAVA = "java";
-    /** Default {@code sge_parallel_environment}. */
-    public static final String DEFAULT_SGE_PARALLEL_ENVIRONMENT = "smp";
     /** The description fields {@code mandatory_args} may name. */
     public static final List<String> MANDATORY_ARG_NAMES = List.of("project", "queue", "memory", "gpus", "sandbox");
 
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]*");
     static final Pattern LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]*\\.[A-Za-z0-9][A-Za-z0-9_-]*");
     static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-    static final Pattern PE_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*");
     private static final Pattern PILOT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
     static final String EXPECTED_LABEL = "<site>.<machine>, each of letters, digits, '_' and '-'";
@@ -103,7 +99,6 @@ public final class ResourceConfig {
     static final String EXPECTED_ENV_NAME = "an environment variable name: a letter or '_', then letters, digits "
             + "and '_'";
     static final String EXPECTED_ENV_VALUE = "a string without NUL characters";
-    static final String EXPECTED_PE = "a parallel environment name of letters, digits, '_', '.' and '-'";
 
     private final String label;
     private final String description;
@@ -131,7 +126,8 @@ public final class ResourceConfig {
     private final ChannelMode channelMode;
     private final boolean hostKeyChecking;
     private final Map<String, String> jobManagerEnvironment;
-    private final String sgeParallelEnvironment;
+    /** Values given for batch systems' keys ({@link BatchSystemCatalog#configKeys()}), by key. */
+    private final Map<String, String> batchSystemKeys;
     /** For local resources: the values of the variables the paths use, captured when built. */
     private final Map<String, String> localVariables;
 
@@ -163,7 +159,7 @@ public final class ResourceConfig {
         this.channelMode = b.channelMode;
         this.hostKeyChecking = b.hostKeyChecking;
         this.jobManagerEnvironment = Collections.unmodifiableMap(new LinkedHashMap<>(b.jobManagerEnvironment));
-        this.sgeParallelEnvironment = b.sgeParallelEnvironment;
+        this.batchSystemKeys = Collections.unmodifiableMap(new LinkedHashMap<>(b.batchSystemKeys));
         this.localVariables = Map.copyOf(localVariables);
     }
 
@@ -201,7 +197,7 @@ public final class ResourceConfig {
         b.channelMode = channelMode;
         b.hostKeyChecking = hostKeyChecking;
         b.jobManagerEnvironment = jobManagerEnvironment;
-        b.sgeParallelEnvironment = sgeParallelEnvironment;
+        b.batchSystemKeys = new LinkedHashMap<>(batchSystemKeys);
         return b;
     }
 
@@ -348,8 +344,13 @@ public final class ResourceConfig {
      */
     public Map<String, String> jobManagerEnvironment() { return jobManagerEnvironment; }
 
-    /** The Grid Engine parallel environment a pilot's cores are requested in ({@code qsub -pe <name> <cores>}). */
-    public String sgeParallelEnvironment() { return sgeParallelEnvironment; }
+    /** The value of a batch system's key: as given in the entry, else the key's default. */
+    public String batchSystemKey(BatchSystemInfo.ConfigKey key) {
+        return batchSystemKeys.getOrDefault(key.name(), key.defaultValue());
+    }
+
+    /** The batch-system keys the entry gives (not the defaults), in the order given. */
+    public Map<String, String> batchSystemKeys() { return batchSystemKeys; }
 
     // ------------------------------------------------------------------------------------ description checks
 
@@ -537,7 +538,7 @@ public final class ResourceConfig {
         private ChannelMode channelMode = ChannelMode.DIRECT;
         private boolean hostKeyChecking = true;
         private Map<String, String> jobManagerEnvironment = Map.of();
-        private String sgeParallelEnvironment = DEFAULT_SGE_PARALLEL_ENVIRONMENT;
+        private Map<String, String> batchSystemKeys = new LinkedHashMap<>();
 
         private Builder(String label) {
             this.label = label;
@@ -610,7 +611,11 @@ public final class ResourceConfig {
             return this;
         }
 
-        public Builder sgeParallelEnvironment(String v) { this.sgeParallelEnvironment = v; return this; }
+        /** Sets a key an installed batch system declares, e.g. {@code sge_parallel_environment} (checked by build). */
+        public Builder batchSystemKey(String key, String value) {
+            this.batchSystemKeys.put(Objects.requireNonNull(key, "key"), value);
+            return this;
+        }
 
         /** Validates and builds. */
         public ResourceConfig build() {
@@ -726,9 +731,17 @@ public final class ResourceConfig {
                     throw ResourceConfigException.badValue(null, ek, Json.render(e.getValue()), EXPECTED_ENV_VALUE);
                 }
             }
-            if (sgeParallelEnvironment == null || !PE_NAME.matcher(sgeParallelEnvironment).matches()) {
-                throw ResourceConfigException.badValue(null, k + "sge_parallel_environment",
-                        Json.render(sgeParallelEnvironment), EXPECTED_PE);
+            Map<String, BatchSystemInfo.ConfigKey> declared = BatchSystemCatalog.installed().configKeys();
+            for (Map.Entry<String, String> e : batchSystemKeys.entrySet()) {
+                BatchSystemInfo.ConfigKey key = declared.get(e.getKey());
+                if (key == null) {
+                    throw ResourceConfigException.badValue(null, k + e.getKey(), Json.render(e.getValue()),
+                            "a key of an installed batch system, one of " + declared.keySet());
+                }
+                if (e.getValue() == null || !key.pattern().matcher(e.getValue()).matches()) {
+                    throw ResourceConfigException.badValue(null, k + e.getKey(), Json.render(e.getValue()),
+                            key.expected());
+                }
             }
             positive(k + "heartbeat_interval", heartbeatInterval);
             positive(k + "heartbeat_timeout", heartbeatTimeout);

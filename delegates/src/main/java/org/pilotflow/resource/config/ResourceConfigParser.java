@@ -31,8 +31,7 @@ final class ResourceConfigParser {
     static final List<String> KEYS = List.of("description", "notes", "schemas", "default_schema", "default_queue",
             "cores_per_node", "gpus_per_node", "max_nodes", "max_runtime", "queues", "valid_roots", "mandatory_args",
             "default_remote_workdir", "launch_methods", "agent_java", "agent_jvm_args", "pre_bootstrap",
-            "heartbeat_interval", "heartbeat_timeout", "channel", "host_key_checking", "job_manager_environment",
-            "sge_parallel_environment");
+            "heartbeat_interval", "heartbeat_timeout", "channel", "host_key_checking", "job_manager_environment");
 
     private final String file;
 
@@ -160,8 +159,16 @@ final class ResourceConfigParser {
                     b.hostKeyChecking(v.booleanValue());
                 }
                 case "job_manager_environment" -> b.jobManagerEnvironment(environment(key, v));
-                case "sge_parallel_environment" -> b.sgeParallelEnvironment(string(key, v, ResourceConfig.EXPECTED_PE));
-                default -> unknown(key, e.getKey(), v, KEYS);
+                default -> {
+                    BatchSystemInfo.ConfigKey declared = BatchSystemCatalog.installed().configKeys().get(e.getKey());
+                    if (declared == null) {
+                        List<String> known = new ArrayList<>(KEYS);
+                        known.addAll(BatchSystemCatalog.installed().configKeys().keySet());
+                        unknown(key, e.getKey(), v, known);
+                    } else {
+                        b.batchSystemKey(e.getKey(), string(key, v, declared.expected()));
+                    }
+                }
             }
         }
     }

@@ -17,7 +17,8 @@ import org.pilotflow.resource.batch.BatchText;
 import org.pilotflow.resource.batch.JobManagerCommands;
 import org.pilotflow.resource.batch.JobScript;
 import org.pilotflow.resource.batch.WallTime;
-import org.pilotflow.resource.config.JobManagerType;
+import java.util.regex.Pattern;
+import org.pilotflow.resource.config.BatchSystemInfo;
 import org.pilotflow.resource.shell.CommandResult;
 
 /**
@@ -61,14 +62,20 @@ public final class GridEngine implements BatchSystem {
 
     public static final String SCRIPT = "pilot.qsub";
 
-    @Override
-    public JobManagerType type() {
-        return JobManagerType.SGE;
-    }
+    /**
+     * {@code sge_parallel_environment}: the parallel environment a pilot's cores are requested in
+     * ({@code qsub -pe <name> <cores>}); for pilots larger than one node, one whose allocation rule spans nodes.
+     */
+    public static final BatchSystemInfo.ConfigKey PARALLEL_ENVIRONMENT = new BatchSystemInfo.ConfigKey(
+            "sge_parallel_environment", "smp", Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*"),
+            "a parallel environment name of letters, digits, '_', '.' and '-'");
+
+    public static final BatchSystemInfo INFO = new BatchSystemInfo("SGE", "sge", List.of(PARALLEL_ENVIRONMENT),
+            new BatchSystemInfo.NodeListSource("PE_HOSTFILE", "a file of 'host slots queue processors' lines"));
 
     @Override
-    public String name() {
-        return "SGE";
+    public BatchSystemInfo info() {
+        return INFO;
     }
 
     @Override
@@ -88,7 +95,7 @@ public final class GridEngine implements BatchSystem {
                 .directive("-e", staged.file(BatchAdapter.JOB_STDERR))
                 .directive("-wd", staged.sandbox())
                 .directive("-S", "/bin/sh")
-                .directive("-pe", launch.resource().sgeParallelEnvironment(), Integer.toString(launch.cores()))
+                .directive("-pe", launch.resource().batchSystemKey(PARALLEL_ENVIRONMENT), Integer.toString(launch.cores()))
                 .directive("-l", "h_rt=" + WallTime.of(launch.runtime()).toSeconds())
                 .directive("-r", "n");
         if (launch.queue() != null) {

@@ -16,7 +16,7 @@ import org.pilotflow.resource.batch.BatchText;
 import org.pilotflow.resource.batch.JobManagerCommands;
 import org.pilotflow.resource.batch.JobScript;
 import org.pilotflow.resource.batch.WallTime;
-import org.pilotflow.resource.config.JobManagerType;
+import org.pilotflow.resource.config.BatchSystemInfo;
 import org.pilotflow.resource.shell.CommandResult;
 
 /**
@@ -66,14 +66,14 @@ public final class Slurm implements BatchSystem {
     private static final String SQUEUE_FORMAT = "%i|%T|%r";
     private static final String SACCT_FIELDS = "JobID,State,ExitCode,Reason";
 
-    @Override
-    public JobManagerType type() {
-        return JobManagerType.SLURM;
-    }
+    /** SLURM reads no resource-config keys of its own; the agent reads its nodes from SLURM_JOB_NODELIST. */
+    public static final BatchSystemInfo INFO = new BatchSystemInfo("SLURM", "slurm", List.of(),
+            new BatchSystemInfo.NodeListSource("SLURM_JOB_NODELIST", "a compressed host list, n[01-03]; cores "
+                    + "from SLURM_JOB_CPUS_PER_NODE"));
 
     @Override
-    public String name() {
-        return "SLURM";
+    public BatchSystemInfo info() {
+        return INFO;
     }
 
     @Override

@@ -194,11 +194,11 @@ class ResourceConfigChecksTest {
         assertThat(ssh.user()).isEqualTo("alice");
         assertThat(ssh.host()).isEqualTo("host.example.org");
         assertThat(ssh.port()).isEqualTo(2222);
-        assertThat(JobManagerEndpoint.parse("sge+ssh://h").type()).isEqualTo(JobManagerType.SGE);
+        assertThat(JobManagerEndpoint.parse("sge+ssh://h").type()).isEqualTo(JobManagerType.batch("sge"));
         assertThat(JobManagerEndpoint.parse("sge://localhost/").access()).isEqualTo(Access.LOCAL);
-        assertThat(JobManagerEndpoint.parse("slurm://localhost/").type()).isEqualTo(JobManagerType.SLURM);
+        assertThat(JobManagerEndpoint.parse("slurm://localhost/").type()).isEqualTo(JobManagerType.batch("slurm"));
         assertThat(FilesystemEndpoint.parse("sftp://h:22/").access()).isEqualTo(Access.SSH);
-        for (String bad : new String[] {"pbs://localhost/", "fork://localhost/x", "fork://u@localhost/", "localhost",
+        for (String bad : new String[] {"pbz://localhost/", "fork://localhost/x", "fork://u@localhost/", "localhost",
                 "fork://localhost/?q"}) {
             assertThatThrownBy(() -> JobManagerEndpoint.parse(bad)).as(bad)
                     .isInstanceOf(IllegalArgumentException.class);

@@ -59,7 +59,7 @@ class ResourceConfigFileErrorsTest {
             default_queue          | 7                                 | default_queue                             | 7                                | a non-empty string
             default_schema         | '"gsissh"'                        | default_schema                            | '"gsissh"'                       | one of the schemas [ssh]
             schemas                | '["ssh"]'                         | schemas                                   | '["ssh"]'                        | an object of schema name
-            schemas                | '{"ssh": {"job_manager_endpoint": "pbs+ssh://h/", "filesystem_endpoint": "sftp://h/"}}' | schemas/ssh/job_manager_endpoint | '"pbs+ssh://h/"' | one of fork://localhost/, ssh://<host>/
+            schemas                | '{"ssh": {"job_manager_endpoint": "pbz+ssh://h/", "filesystem_endpoint": "sftp://h/"}}' | schemas/ssh/job_manager_endpoint | '"pbz+ssh://h/"' | one of fork://localhost/, ssh://<host>/, lsf://localhost/, lsf+ssh://<host>/, pbs://localhost/
             schemas                | '{"ssh": {"job_manager_endpoint": "ssh:///", "filesystem_endpoint": "sftp://h/"}}' | schemas/ssh/job_manager_endpoint | '"ssh:///"' | need <scheme>://<host>/
             schemas                | '{"ssh": {"job_manager_endpoint": "ssh://h/", "filesystem_endpoint": "ftp://h/"}}' | schemas/ssh/filesystem_endpoint | '"ftp://h/"' | one of file://localhost/, sftp://<host>/
             schemas                | '{"ssh": {"job_manager_endpoint": "ssh://h/", "filesystem_endpoint": "file://localhost/"}}' | schemas/ssh/filesystem_endpoint | '"file://localhost/"' | sftp://h/ as job_manager_endpoint
@@ -88,6 +88,7 @@ class ResourceConfigFileErrorsTest {
             job_manager_environment | '{"SLURM_CONF": 5}'             | job_manager_environment/SLURM_CONF        | 5                                | a string without NUL characters
             sge_parallel_environment | '"my pe"'                      | sge_parallel_environment                  | '"my pe"'                        | a parallel environment name
             sge_parallel_environment | 4                              | sge_parallel_environment                  | 4                                | a parallel environment name
+            pbs_resource_syntax    | '"chunks"'                        | pbs_resource_syntax                       | '"chunks"'                       | "select" (PBS Pro, OpenPBS: -l select=...) or "nodes"
             schemas                | '{"l": {"job_manager_endpoint": "fork://compute17.example.org/", "filesystem_endpoint": "file://localhost/"}}' | schemas/l/job_manager_endpoint | '"fork://compute17.example.org/"' | would run on this machine, not on compute17.example.org: write fork://localhost/, or ssh://compute17.example.org/
             schemas                | '{"l": {"job_manager_endpoint": "slurm://login1/", "filesystem_endpoint": "file://localhost/"}}' | schemas/l/job_manager_endpoint | '"slurm://login1/"' | or slurm+ssh://login1/ to reach that host
             max_nodes              | 0                                 | max_nodes                                 | 0                                | an integer > 0

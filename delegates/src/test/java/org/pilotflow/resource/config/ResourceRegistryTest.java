@@ -82,7 +82,7 @@ class ResourceRegistryTest {
         assertThat(c.heartbeatInterval()).isEmpty();
         assertThat(c.defaultQueue()).isEmpty();
         assertThat(c.jobManagerEnvironment()).isEmpty();
-        assertThat(c.sgeParallelEnvironment()).isEqualTo("smp");
+        assertThat(c.batchSystemKey(org.pilotflow.resource.sge.GridEngine.PARALLEL_ENVIRONMENT)).isEqualTo("smp");
     }
 
     @Test
@@ -102,7 +102,7 @@ class ResourceRegistryTest {
         JobManagerEndpoint jm = c.jobManagerEndpoint();
         assertThat(jm.scheme()).isEqualTo("slurm+ssh");
         assertThat(jm.access()).isEqualTo(Access.SSH);
-        assertThat(jm.type()).isEqualTo(JobManagerType.SLURM);
+        assertThat(jm.type()).isEqualTo(JobManagerType.batch("slurm"));
         assertThat(jm.host()).isEqualTo("login.example.org");
         assertThat(c.schema("local").jobManagerEndpoint().access()).isEqualTo(Access.LOCAL);
         assertThat(c.defaultQueue()).contains("normal");
@@ -124,7 +124,7 @@ class ResourceRegistryTest {
         assertThat(c.hostKeyChecking()).isFalse();
         assertThat(c.jobManagerEnvironment()).containsExactly(Map.entry("SLURM_CONF", "/opt/slurm/etc/slurm.conf"),
                 Map.entry("_X", "1")); // "_X" is a variable name here, not a comment key
-        assertThat(c.sgeParallelEnvironment()).isEqualTo("mpi-fill.up");
+        assertThat(c.batchSystemKey(org.pilotflow.resource.sge.GridEngine.PARALLEL_ENVIRONMENT)).isEqualTo("mpi-fill.up");
         assertThat(c.toBuilder().build().jobManagerEnvironment()).isEqualTo(c.jobManagerEnvironment());
         assertThatThrownBy(() -> c.jobManagerEnvironment().put("X", "y"))
                 .isInstanceOf(UnsupportedOperationException.class);

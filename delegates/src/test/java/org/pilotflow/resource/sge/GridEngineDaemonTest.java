@@ -55,7 +55,7 @@ class GridEngineDaemonTest {
     @BeforeEach
     void fixture() {
         f = new DaemonFixture(root, "sge", new GridEngine(), clientEnv, Integer.parseInt(backend.get("SGE_SLOTS")));
-        rc = f.resource().sgeParallelEnvironment(backend.get("SGE_PE")).build();
+        rc = f.resource().batchSystemKey("sge_parallel_environment", backend.get("SGE_PE")).build();
     }
 
     @AfterEach
@@ -128,7 +128,7 @@ class GridEngineDaemonTest {
 
     @Test
     void aBadParallelEnvironmentIsRejectedWithQsubsOwnMessage() {
-        ResourceConfig badPe = f.resource().sgeParallelEnvironment("nope").build();
+        ResourceConfig badPe = f.resource().batchSystemKey("sge_parallel_environment", "nope").build();
 
         assertThatThrownBy(() -> f.submit(badPe, "pilot.pe", 1, "/bin/true", null))
                 .isInstanceOf(ResourceException.class)

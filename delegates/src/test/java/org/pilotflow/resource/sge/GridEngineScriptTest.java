@@ -13,7 +13,7 @@ class GridEngineScriptTest {
 
     @Test
     void everyOptionGivenGivesThisScript() {
-        ResourceConfig rc = ScriptFixtures.resource("sge+ssh").sgeParallelEnvironment("mpi").build();
+        ResourceConfig rc = ScriptFixtures.resource("sge+ssh").batchSystemKey("sge_parallel_environment", "mpi").build();
         String script = sge.script(ScriptFixtures.launch(rc, "pilot.0001", 0, "all.q", "abc123", 2048),
                 ScriptFixtures.STAGED);
 

@@ -1,0 +1,108 @@
+package org.pilotflow.agent.nodes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pilotflow.agent.scheduler.Node;
+import org.pilotflow.model.wire.AgentConfig;
+
+/** PBS's PBS_NODEFILE and LSF's LSB_MCPU_HOSTS, in the shapes those systems write them. */
+class NodeDiscoveryPbsLsfTest {
+
+    @TempDir
+    Path dir;
+
+    private static AgentConfig pilot(int cores, int gpus) {
+        return new AgentConfig("s", "p", List.of("http://127.0.0.1:1"), "x", "/tmp", cores, gpus, 60, 1000, 1000);
+    }
+
+    @Test
+    void pbsNodefileNamesEachHostOncePerCore() throws Exception {
+        // select=2:ncpus=4:mpiprocs=4+1:ncpus=2:mpiprocs=2 on PBS Pro: hosts in chunk order, one line per rank
+        Path file = Files.writeString(dir.resolve("4711.pbs-server"), """
+                n01.cluster
+                n01.cluster
+                n01.cluster
+                n01.cluster
+                n07.cluster
+                n07.cluster
+                n07.cluster
+                n07.cluster
+                n03.cluster
+                n03.cluster
+                """);
+
+        PilotNodes n = NodeDiscovery.discover(Map.of("PBS_NODEFILE", file.toString(), "PBS_JOBID", "4711.pbs-server"),
+                pilot(10, 1), "n01");
+
+        assertThat(n.source()).isEqualTo(PilotNodes.Source.PBS);
+        assertThat(n.nodes()).containsExactly(new Node("n01.cluster", 4, 1), new Node("n07.cluster", 4, 0),
+                new Node("n03.cluster", 2, 0));
+        assertThat(n.agentNode()).contains("n01.cluster");
+    }
+
+    @Test
+    void torqueNodefileWithInterleavedHostsAddsUpEachHostsLines() throws Exception {
+        Path file = Files.writeString(dir.resolve("nodefile"), "a\nb\na\nb\n\n");
+        assertThat(NodeDiscovery.discover(Map.of("PBS_NODEFILE", file.toString()), pilot(4, 0), "b").nodes())
+                .containsExactly(new Node("a", 2, 0), new Node("b", 2, 0));
+    }
+
+    @Test
+    void badPbsNodefilesNameTheVariableTheFileTheLineAndWhatWasExpected() throws Exception {
+        Path file = Files.writeString(dir.resolve("nodefile"), "n1\nn2 4\n");
+        assertThatThrownBy(() -> NodeDiscovery.discover(Map.of("PBS_NODEFILE", file.toString()), pilot(2, 0), "n1"))
+                .hasMessage("batch system: cannot use PBS_NODEFILE='" + file + "': line 2 'n2 4' is not a host name "
+                        + "(expected one host name per line, once per core)");
+        Files.writeString(file, "\n\n");
+        assertThatThrownBy(() -> NodeDiscovery.discover(Map.of("PBS_NODEFILE", file.toString()), pilot(2, 0), "n1"))
+                .hasMessage("batch system: cannot use PBS_NODEFILE='" + file + "': lists no host");
+        Path missing = dir.resolve("gone");
+        assertThatThrownBy(() -> NodeDiscovery.discover(Map.of("PBS_NODEFILE", missing.toString()), pilot(2, 0), "n1"))
+                .hasMessageStartingWith("batch system: cannot use PBS_NODEFILE='" + missing + "': cannot read it");
+    }
+
+    @Test
+    void lsfHostsArePairsOfHostAndCoresTheFirstRunningTheAgent() throws Exception {
+        PilotNodes n = NodeDiscovery.discover(Map.of("LSB_MCPU_HOSTS", "c01 4 c02 4 c03 2 ",
+                "LSB_HOSTS", "c01 c01 c01 c01 c02 c02 c02 c02 c03 c03"), pilot(10, 2), "c01.lsf.example.org");
+
+        assertThat(n.source()).isEqualTo(PilotNodes.Source.LSF);
+        assertThat(n.nodes()).containsExactly(new Node("c01", 4, 2), new Node("c02", 4, 0), new Node("c03", 2, 0));
+        assertThat(n.agentNode()).contains("c01");
+        assertThat(NodeDiscovery.discover(Map.of("LSB_MCPU_HOSTS", "c01 8"), pilot(3, 0), "c01").nodes())
+                .containsExactly(new Node("c01", 3, 0));
+    }
+
+    @Test
+    void badLsfHostsNameTheVariableTheValueAndWhatWasExpected() {
+        assertThatThrownBy(() -> NodeDiscovery.discover(Map.of("LSB_MCPU_HOSTS", "c01 4 c02"), pilot(4, 0), "c01"))
+                .hasMessage("batch system: cannot use LSB_MCPU_HOSTS='c01 4 c02': an odd number of words: expected "
+                        + "pairs of host name and core count, like 'n1 4 n2 4'");
+        assertThatThrownBy(() -> NodeDiscovery.discover(Map.of("LSB_MCPU_HOSTS", "c01 four"), pilot(4, 0), "c01"))
+                .hasMessage("batch system: cannot use LSB_MCPU_HOSTS='c01 four': host c01 has 'four' cores, expected "
+                        + "a number >= 1");
+        assertThatThrownBy(() -> NodeDiscovery.discover(Map.of("LSB_MCPU_HOSTS", "c01 0"), pilot(4, 0), "c01"))
+                .hasMessageContaining("host c01 has '0' cores, expected a number >= 1");
+        assertThatThrownBy(() -> NodeDiscovery.discover(Map.of("LSB_MCPU_HOSTS", "4 c01"), pilot(4, 0), "c01"))
+                .hasMessageContaining("host 4 has 'c01' cores");
+        assertThatThrownBy(() -> NodeDiscovery.discover(Map.of("LSB_MCPU_HOSTS", "c0/1 4"), pilot(4, 0), "c01"))
+                .hasMessageContaining("'c0/1' is not a host name");
+    }
+
+    @Test
+    void theVariablesAreTriedInOrder() throws Exception {
+        Path file = Files.writeString(dir.resolve("nodefile"), "p1\n");
+        assertThat(NodeDiscovery.discover(Map.of("PBS_NODEFILE", file.toString(), "LSB_MCPU_HOSTS", "l1 1"),
+                pilot(1, 0), "p1").source()).isEqualTo(PilotNodes.Source.PBS);
+        assertThat(NodeDiscovery.VARIABLES).containsExactly("SLURM_JOB_NODELIST", "SLURM_NODELIST", "PE_HOSTFILE",
+                "PBS_NODEFILE", "LSB_MCPU_HOSTS");
+    }
+}
