@@ -249,6 +249,7 @@ public final class Session implements AutoCloseable {
      * {@link SessionSnapshot}).
      */
     public SessionSnapshot snapshot() {
+        requireOpen();
         javax.sql.DataSource ds = ((ProcessEngineConfigurationImpl) engine.getProcessEngineConfiguration())
                 .getDataSource();
         try (java.sql.Connection c = ds.getConnection()) {
