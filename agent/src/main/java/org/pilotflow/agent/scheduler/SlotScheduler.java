@@ -2,11 +2,13 @@ package org.pilotflow.agent.scheduler;
 
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.TreeMap;
 
 /**
@@ -22,6 +24,13 @@ import java.util.TreeMap;
  * the same co-location tag run on one node: the first of them goes where it fits, the others wait for room on
  * that node (never spanning nodes).
  *
+ * <p>Built for pilots of thousands of nodes (see {@code SchedulerBenchmark} in the test sources): free cores and GPUs
+ * per node are kept in a max tree over the node order, so first fit is a descent instead of a scan of every node;
+ * and waiting units are grouped by shape (cores, GPUs, spanning, priority, co-location tag), so a pass tries each
+ * shape's first unit in scheduling order and drops a shape whose first unit does not fit: slots only get fewer
+ * during a pass, so its later units, alike, would not fit either. Placements are the ones a walk over every waiting
+ * unit would make.
+ *
  * <p>Pure logic, not thread-safe: the agent calls it from one thread.
  *
  * @param <T> the caller's handle of a unit (compared with {@code equals})
@@ -32,21 +41,40 @@ public final class SlotScheduler<T> {
     public record Placement<T>(T item, Allocation allocation) { }
 
     private record Request<T>(T item, int cores, int gpus, boolean spanNodes, int priority, String colocate,
-                              long seq) { }
+                              long seq, Shape<T> shape) { }
 
-    /** Higher priority first, then arrival. */
-    private static final java.util.Comparator<Request<?>> ORDER = java.util.Comparator
-            .comparingInt((Request<?> r) -> r.priority()).reversed().thenComparingLong(Request::seq);
+    /** Higher priority first, then arrival (written out: schedule() compares on every pass). */
+    private static final Comparator<Request<?>> ORDER = (a, b) -> a.priority() != b.priority()
+            ? Integer.compare(b.priority(), a.priority()) : Long.compare(a.seq(), b.seq());
+
+    /** What decides where a unit may go and when its turn is: waiting units of one shape are placed alike. */
+    private record ShapeKey(int cores, int gpus, boolean spanNodes, int priority, String colocate) { }
+
+    /** The waiting units of one shape, in arrival order (which is their scheduling order: same priority). */
+    private static final class Shape<T> {
+        final ShapeKey key;
+        final LinkedHashMap<T, Request<T>> queue = new LinkedHashMap<>();
+
+        Shape(ShapeKey key) {
+            this.key = key;
+        }
+
+        Request<T> first() {
+            return queue.values().iterator().next();
+        }
+    }
 
     private static final class NodeState {
         final Node node;
+        final int index;
         final BitSet freeCores;
         final BitSet freeGpus;
         int nFreeCores;
         int nFreeGpus;
 
-        NodeState(Node node) {
+        NodeState(Node node, int index) {
             this.node = node;
+            this.index = index;
             this.freeCores = new BitSet(node.cores());
             this.freeCores.set(0, node.cores());
             this.freeGpus = new BitSet(node.gpus());
@@ -59,29 +87,115 @@ public final class SlotScheduler<T> {
             return nFreeCores >= cores && nFreeGpus >= gpus;
         }
 
-        Allocation.Part take(int cores, int gpus) {
-            return new Allocation.Part(node, takeBits(freeCores, cores), takeBits(freeGpus, gpus));
+        Allocation.Part take(int cores, int gpus, Ranges ranges) {
+            Allocation.Part p = new Allocation.Part(node, takeBits(freeCores, cores, ranges),
+                    takeBits(freeGpus, gpus, ranges));
+            nFreeCores -= cores;
+            nFreeGpus -= gpus;
+            return p;
         }
 
-        private List<Integer> takeBits(BitSet free, int n) {
-            List<Integer> out = new ArrayList<>(n);
-            for (int i = free.nextSetBit(0); out.size() < n; i = free.nextSetBit(i + 1)) {
-                out.add(i);
+        private static List<Integer> takeBits(BitSet free, int n, Ranges ranges) {
+            if (n > 0 && free.nextClearBit(0) >= n) { // from the node's first slot on: whole nodes, mostly
+                free.clear(0, n);
+                return ranges.upTo(n);
+            }
+            Integer[] out = new Integer[n];
+            for (int k = 0, i = free.nextSetBit(0); k < n; k++, i = free.nextSetBit(i + 1)) {
+                out[k] = i;
                 free.clear(i);
             }
-            if (free == freeCores) {
-                nFreeCores -= n;
-            } else {
-                nFreeGpus -= n;
+            return List.of(out);
+        }
+    }
+
+    /** The lists 0..n-1, each made once: the parts that take a node's first n slots share them. */
+    private static final class Ranges {
+        private final List<List<Integer>> lists = new ArrayList<>();
+
+        List<Integer> upTo(int n) {
+            while (lists.size() <= n) {
+                Integer[] range = new Integer[lists.size()];
+                for (int i = 0; i < range.length; i++) {
+                    range[i] = i;
+                }
+                lists.add(List.of(range));
             }
-            return out;
+            return lists.get(n);
+        }
+    }
+
+    /**
+     * The most free cores and free GPUs of any node in each subtree of a complete binary tree over the node order
+     * (leaves past the last node hold zeros, which no unit fits: a unit needs a core).
+     */
+    private static final class FreeTree {
+        private final int leaves;
+        private final int[] maxCores;
+        private final int[] maxGpus;
+
+        FreeTree(List<NodeState> nodes) {
+            int n = 1;
+            while (n < nodes.size()) {
+                n <<= 1;
+            }
+            leaves = n;
+            maxCores = new int[2 * n];
+            maxGpus = new int[2 * n];
+            for (NodeState s : nodes) {
+                maxCores[n + s.index] = s.nFreeCores;
+                maxGpus[n + s.index] = s.nFreeGpus;
+            }
+            for (int i = n - 1; i >= 1; i--) {
+                pull(i);
+            }
+        }
+
+        void update(NodeState s) {
+            int i = leaves + s.index;
+            maxCores[i] = s.nFreeCores;
+            maxGpus[i] = s.nFreeGpus;
+            for (i >>= 1; i >= 1; i >>= 1) {
+                pull(i);
+            }
+        }
+
+        private void pull(int i) {
+            maxCores[i] = Math.max(maxCores[2 * i], maxCores[2 * i + 1]);
+            maxGpus[i] = Math.max(maxGpus[2 * i], maxGpus[2 * i + 1]);
+        }
+
+        int maxFreeCores() {
+            return maxCores[1];
+        }
+
+        /**
+         * The first node at or after {@code from} with at least this many free cores and GPUs, or -1. Without GPUs
+         * one path down; with GPUs a subtree whose best node for cores lacks GPUs is entered and left again.
+         */
+        int firstFit(int cores, int gpus, int from) {
+            return find(1, 0, leaves, from, cores, gpus);
+        }
+
+        private int find(int i, int lo, int hi, int from, int cores, int gpus) {
+            if (hi <= from || maxCores[i] < cores || maxGpus[i] < gpus) {
+                return -1;
+            }
+            if (i >= leaves) {
+                return lo;
+            }
+            int mid = (lo + hi) >>> 1;
+            int left = find(2 * i, lo, mid, from, cores, gpus);
+            return left >= 0 ? left : find(2 * i + 1, mid, hi, from, cores, gpus);
         }
     }
 
     private final List<NodeState> nodes = new ArrayList<>();
     private final Map<String, NodeState> nodesByName = new HashMap<>();
+    private final FreeTree free;
+    private final Ranges ranges = new Ranges();
     private final HashMap<T, Request<T>> waiting = new HashMap<>();
-    private final java.util.TreeSet<Request<T>> order = new java.util.TreeSet<>(ORDER);
+    private final Map<ShapeKey, Shape<T>> shapes = new HashMap<>();
     /** Co-location tag -> the node its units run on (fixed by the first of them placed). */
     private final Map<String, NodeState> colocated = new HashMap<>();
     private long submitted;
@@ -93,6 +207,8 @@ public final class SlotScheduler<T> {
     private final int totalGpus;
     private final int maxNodeCores;
     private final int maxNodeGpus;
+    private int freeCoreCount;
+    private int freeGpuCount;
 
     public SlotScheduler(List<Node> nodeList) {
         if (nodeList.isEmpty()) {
@@ -103,7 +219,7 @@ public final class SlotScheduler<T> {
         int mc = 0;
         int mg = 0;
         for (Node n : nodeList) {
-            NodeState state = new NodeState(n);
+            NodeState state = new NodeState(n, nodes.size());
             if (nodesByName.putIfAbsent(n.name(), state) != null) {
                 throw new IllegalArgumentException("node " + n.name() + " is listed twice");
             }
@@ -117,6 +233,9 @@ public final class SlotScheduler<T> {
         totalGpus = tg;
         maxNodeCores = mc;
         maxNodeGpus = mg;
+        freeCoreCount = tc;
+        freeGpuCount = tg;
+        free = new FreeTree(nodes);
     }
 
     /** {@link #neverFits(int, int, boolean)} for a unit that stays on one node. */
@@ -192,9 +311,10 @@ public final class SlotScheduler<T> {
         if (waiting.containsKey(item)) {
             throw new IllegalArgumentException(item + " is already waiting");
         }
-        Request<T> r = new Request<>(item, cores, gpus, spanNodes, priority, colocate, submitted++);
+        Shape<T> shape = shapes.computeIfAbsent(new ShapeKey(cores, gpus, spanNodes, priority, colocate), Shape::new);
+        Request<T> r = new Request<>(item, cores, gpus, spanNodes, priority, colocate, submitted++, shape);
         waiting.put(item, r);
-        order.add(r);
+        shape.queue.put(item, r);
         sizes(spanNodes).merge(cores, 1, Integer::sum);
     }
 
@@ -204,7 +324,6 @@ public final class SlotScheduler<T> {
         if (r == null) {
             return false;
         }
-        order.remove(r);
         forget(r);
         return true;
     }
@@ -215,9 +334,7 @@ public final class SlotScheduler<T> {
 
     /** Every waiting unit in scheduling order (for ending the pilot); the list is a copy. */
     public List<T> waitingItems() {
-        List<T> out = new ArrayList<>(order.size());
-        order.forEach(r -> out.add(r.item()));
-        return out;
+        return waiting.values().stream().sorted(ORDER).map(Request::item).toList();
     }
 
     /** Places every waiting unit that fits now, in priority and arrival order, skipping those that do not fit yet. */
@@ -226,15 +343,25 @@ public final class SlotScheduler<T> {
             return List.of();
         }
         List<Placement<T>> out = new ArrayList<>();
-        Iterator<Request<T>> it = order.iterator();
-        while (it.hasNext() && mayAnyFit()) {
-            Request<T> r = it.next();
+        // the first waiting unit of every shape, in scheduling order
+        PriorityQueue<Request<T>> firsts = new PriorityQueue<>(shapes.size(), ORDER);
+        int maxFree = free.maxFreeCores();
+        for (Shape<T> shape : shapes.values()) {
+            if (shape.key.cores() <= (shape.key.spanNodes() ? freeCoreCount : maxFree)) { // else it cannot fit now
+                firsts.add(shape.first());
+            }
+        }
+        while (!firsts.isEmpty() && mayAnyFit()) {
+            Request<T> r = firsts.poll();
             Allocation a = place(r);
-            if (a != null) {
-                out.add(new Placement<>(r.item(), a));
-                it.remove();
-                waiting.remove(r.item());
-                forget(r);
+            if (a == null) {
+                continue; // nor would the rest of its shape (slots only get fewer): done with it this pass
+            }
+            out.add(new Placement<>(r.item(), a));
+            waiting.remove(r.item());
+            forget(r);
+            if (!r.shape().queue.isEmpty()) {
+                firsts.add(r.shape().first());
             }
         }
         return out;
@@ -245,60 +372,54 @@ public final class SlotScheduler<T> {
         if (r.colocate() != null) {
             NodeState home = colocated.get(r.colocate());
             if (home != null) {
-                return home.fits(r.cores(), r.gpus()) ? new Allocation(List.of(home.take(r.cores(), r.gpus())))
+                return home.fits(r.cores(), r.gpus()) ? new Allocation(List.of(take(home, r.cores(), r.gpus())))
                         : null;
             }
-            for (NodeState n : nodes) {
-                if (n.fits(r.cores(), r.gpus())) {
-                    colocated.put(r.colocate(), n);
-                    return new Allocation(List.of(n.take(r.cores(), r.gpus())));
-                }
+            int i = free.firstFit(r.cores(), r.gpus(), 0);
+            if (i < 0) {
+                return null;
             }
+            colocated.put(r.colocate(), nodes.get(i));
+            return new Allocation(List.of(take(nodes.get(i), r.cores(), r.gpus())));
+        }
+        int one = free.firstFit(r.cores(), r.gpus(), 0);
+        if (one >= 0) {
+            return new Allocation(List.of(take(nodes.get(one), r.cores(), r.gpus())));
+        }
+        if (!r.spanNodes() || freeCoreCount < r.cores()) {
             return null;
         }
-        for (NodeState n : nodes) {
-            if (n.fits(r.cores(), r.gpus())) {
-                return new Allocation(List.of(n.take(r.cores(), r.gpus())));
-            }
-        }
-        if (!r.spanNodes() || freeCores() < r.cores()) {
+        int firstIndex = free.firstFit(1, r.gpus(), 0);
+        if (firstIndex < 0) {
             return null;
         }
-        NodeState first = null;
-        for (NodeState n : nodes) {
-            if (n.nFreeCores > 0 && n.nFreeGpus >= r.gpus()) {
-                first = n;
-                break;
-            }
-        }
-        if (first == null) {
-            return null;
-        }
+        NodeState first = nodes.get(firstIndex);
         List<Allocation.Part> parts = new ArrayList<>();
         int left = r.cores();
-        parts.add(first.take(Math.min(first.nFreeCores, left), r.gpus()));
+        parts.add(take(first, Math.min(first.nFreeCores, left), r.gpus()));
         left -= parts.get(0).cores().size();
-        for (int i = 0; i < nodes.size() && left > 0; i++) {
+        // the first node gave all its free cores if any are left to place, so the walk below passes over it
+        for (int i = free.firstFit(1, 0, 0); i >= 0 && left > 0; i = free.firstFit(1, 0, i + 1)) {
             NodeState n = nodes.get(i);
-            if (n != first && n.nFreeCores > 0) {
-                Allocation.Part p = n.take(Math.min(n.nFreeCores, left), 0);
-                parts.add(p);
-                left -= p.cores().size();
-            }
+            Allocation.Part p = take(n, Math.min(n.nFreeCores, left), 0);
+            parts.add(p);
+            left -= p.cores().size();
         }
         return new Allocation(parts);
     }
 
+    private Allocation.Part take(NodeState n, int cores, int gpus) {
+        Allocation.Part p = n.take(cores, gpus, ranges);
+        freeCoreCount -= cores;
+        freeGpuCount -= gpus;
+        free.update(n);
+        return p;
+    }
+
     /** False when not even the smallest waiting unit fits (a cheap bound that lets schedule() stop early). */
     private boolean mayAnyFit() {
-        int maxFree = 0;
-        int totalFree = 0;
-        for (NodeState n : nodes) {
-            maxFree = Math.max(maxFree, n.nFreeCores);
-            totalFree += n.nFreeCores;
-        }
-        return !waitingCores.isEmpty() && maxFree >= waitingCores.firstKey()
-                || !waitingSpanningCores.isEmpty() && totalFree >= waitingSpanningCores.firstKey();
+        return !waitingCores.isEmpty() && free.maxFreeCores() >= waitingCores.firstKey()
+                || !waitingSpanningCores.isEmpty() && freeCoreCount >= waitingSpanningCores.firstKey();
     }
 
     /** Gives slots back. @throws IllegalStateException when a slot is free already (a double release) */
@@ -326,6 +447,9 @@ public final class SlotScheduler<T> {
             }
             n.nFreeCores += p.cores().size();
             n.nFreeGpus += p.gpus().size();
+            freeCoreCount += p.cores().size();
+            freeGpuCount += p.gpus().size();
+            free.update(n);
         }
     }
 
@@ -334,19 +458,11 @@ public final class SlotScheduler<T> {
     }
 
     public int freeCores() {
-        int s = 0;
-        for (NodeState n : nodes) {
-            s += n.nFreeCores;
-        }
-        return s;
+        return freeCoreCount;
     }
 
     public int freeGpus() {
-        int s = 0;
-        for (NodeState n : nodes) {
-            s += n.nFreeGpus;
-        }
-        return s;
+        return freeGpuCount;
     }
 
     public int totalCores() {
@@ -361,7 +477,13 @@ public final class SlotScheduler<T> {
         return spanNodes ? waitingSpanningCores : waitingCores;
     }
 
+    /** Takes a request that leaves the waiting list (placed or withdrawn) out of its shape and the size counts. */
     private void forget(Request<T> r) {
+        Shape<T> shape = r.shape();
+        shape.queue.remove(r.item());
+        if (shape.queue.isEmpty()) {
+            shapes.remove(shape.key);
+        }
         sizes(r.spanNodes()).computeIfPresent(r.cores(), (k, v) -> v == 1 ? null : v - 1);
     }
 

@@ -88,6 +88,34 @@ class SlotSchedulerTest {
     }
 
     @Test
+    void onTenThousandNodesAUnitThatCanNeverFitIsRefusedAtOnceAndOneThatNeedsAllOfThemWaitsForThem() {
+        List<Node> nodes = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            nodes.add(new Node("node" + i, 128, i == 9_999 ? 1 : 0));
+        }
+        SlotScheduler<String> s = new SlotScheduler<>(nodes);
+        assertThatThrownBy(() -> s.submit("too-wide", 129, 0))
+                .hasMessage("unit needs 129 cores, largest node of the pilot has 128");
+        assertThatThrownBy(() -> s.submit("too-big", 1_280_001, 0, true))
+                .hasMessage("unit needs 1280001 cores, pilot has 1280000");
+        assertThatThrownBy(() -> s.submit("too-many-gpus", 1, 2, true))
+                .hasMessage("unit needs 2 gpus, largest node of the pilot has 1");
+        assertThat(s.waitingCount()).isZero();
+        s.submit("one", 1, 0);
+        Allocation one = s.schedule().get(0).allocation();
+        s.submit("all", 1_280_000, 1, true); // fits only on the whole pilot; its GPU is on the last node
+        assertThat(s.schedule()).isEmpty();
+        s.release(one);
+        Allocation all = s.schedule().get(0).allocation();
+        assertThat(all.parts()).hasSize(10_000);
+        assertThat(all.hosts().get(0)).as("the first node holds the GPU").isEqualTo("node9999");
+        assertThat(all.hosts().get(1)).isEqualTo("node0");
+        assertThat(s.freeCores()).isZero();
+        s.release(all);
+        assertThat(s.freeCores()).isEqualTo(1_280_000);
+    }
+
+    @Test
     void multiNodePilotsNameTheLargestNode() {
         SlotScheduler<String> s = new SlotScheduler<>(List.of(new Node("n1", 4, 0), new Node("n2", 2, 0)));
         assertThat(s.neverFits(5, 0)).contains("unit needs 5 cores, largest node of the pilot has 4");
