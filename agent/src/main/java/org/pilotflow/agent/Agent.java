@@ -545,7 +545,7 @@ public final class Agent {
         u.allocation = a;
         env.putAll(launch.environment());
         LaunchSpec ls = new LaunchSpec(s.unitId(), u.sandbox, launch.argv(), s.preExec(), s.postExec(), env,
-                s.stdout(), s.stderr(), s.timeoutSeconds(), s.memoryMb() * 1024 * 1024);
+                s.stdout(), s.stderr(), s.timeoutSeconds(), s.memoryMb() * 1024 * 1024, launch.remoteKill());
         LOG.debug("unit {}: launching with {} on {}", s.unitId(), launch.method(), a.slots());
         u.execution = executor.launch(ls, new UnitExecutor.Listener() {
             @Override

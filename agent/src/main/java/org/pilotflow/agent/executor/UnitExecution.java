@@ -20,6 +20,9 @@ import org.slf4j.LoggerFactory;
 public final class UnitExecution {
     private static final Logger LOG = LoggerFactory.getLogger(UnitExecution.class);
 
+    /** The longest a remote kill command may take (an ssh connection to a node that went away hangs). */
+    static final long REMOTE_KILL_SECONDS = 30;
+
     private final UnitExecutor executor;
     private final LaunchSpec spec;
     private final UnitExecutor.Listener listener;
@@ -105,12 +108,63 @@ public final class UnitExecution {
     }
 
     private void killTree(Process p, CompletableFuture<Void> gone) {
-        if (p.isAlive()) {
+        RemoteKill remote;
+        synchronized (this) {
+            remote = step == mainStep ? spec.remoteKill() : null; // preExec and postExec run here
+        }
+        if (remote != null) {
+            killRemote(remote, p, gone);
+        } else if (p.isAlive()) {
             ProcessTrees.kill(p.toHandle(), executor.killGraceMillis(), executor.timer())
                     .whenComplete((v, e) -> gone.complete(null));
         } else {
             gone.complete(null);
         }
+    }
+
+    /**
+     * SIGTERM to the remote processes, the grace period for the launcher to exit with them, SIGKILL to whatever is
+     * left there, then the local tree; {@code gone} completes after all of it.
+     */
+    private void killRemote(RemoteKill remote, Process p, CompletableFuture<Void> gone) {
+        long grace = executor.killGraceMillis();
+        runRemoteKill(remote, "TERM")
+                .thenCompose(v -> p.onExit().completeOnTimeout(p, grace, TimeUnit.MILLISECONDS))
+                .thenCompose(v -> runRemoteKill(remote, "KILL"))
+                .thenCompose(v -> p.isAlive() ? ProcessTrees.kill(p.toHandle(), 0, executor.timer())
+                        : CompletableFuture.completedFuture(null))
+                .whenComplete((v, e) -> gone.complete(null));
+    }
+
+    /** Runs the remote kill for {@code signal}; completes when it ended (at most {@link #REMOTE_KILL_SECONDS}). */
+    private CompletableFuture<Void> runRemoteKill(RemoteKill remote, String signal) {
+        List<String> argv = remote.argv(signal);
+        Process k;
+        try {
+            k = new ProcessBuilder(argv).redirectInput(UnitExecutor.DEV_NULL).redirectOutput(Redirect.DISCARD)
+                    .redirectErrorStream(false).start();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("unit {}: cannot send SIG{} to its remote processes: {}", spec.unitId(), signal, e.toString());
+            return CompletableFuture.completedFuture(null);
+        }
+        return k.onExit().orTimeout(REMOTE_KILL_SECONDS, TimeUnit.SECONDS).handle((done, e) -> {
+            if (e != null) {
+                k.destroyForcibly();
+                LOG.warn("unit {}: sending SIG{} to its remote processes took over {} s ({}); gave up on it",
+                        spec.unitId(), signal, REMOTE_KILL_SECONDS, argv.get(0));
+            } else if (k.exitValue() != 0) {
+                String err;
+                try {
+                    err = new String(k.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                            .strip();
+                } catch (IOException ex) {
+                    err = ex.toString();
+                }
+                LOG.warn("unit {}: sending SIG{} to its remote processes failed with exit code {}: {}",
+                        spec.unitId(), signal, k.exitValue(), Tails.lastLine(err));
+            }
+            return null;
+        });
     }
 
     void startNext() {
