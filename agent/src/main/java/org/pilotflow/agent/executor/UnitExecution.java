@@ -5,6 +5,7 @@ import java.lang.ProcessBuilder.Redirect;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -131,9 +132,28 @@ public final class UnitExecution {
         runRemoteKill(remote, "TERM")
                 .thenCompose(v -> p.onExit().completeOnTimeout(p, grace, TimeUnit.MILLISECONDS))
                 .thenCompose(v -> runRemoteKill(remote, "KILL"))
-                .thenCompose(v -> p.isAlive() ? ProcessTrees.kill(p.toHandle(), 0, executor.timer())
-                        : CompletableFuture.completedFuture(null))
+                .thenCompose(v -> {
+                    executor.remoteEnded(this);
+                    return p.isAlive() ? ProcessTrees.kill(p.toHandle(), 0, executor.timer())
+                            : CompletableFuture.<Void>completedFuture(null);
+                })
                 .whenComplete((v, e) -> gone.complete(null));
+    }
+
+    /**
+     * Starts SIGKILL for the executable's processes on another node, at once and without waiting (JVM shutdown);
+     * the kill command. Called for executions whose remote part may still run ({@link UnitExecutor}), even when the
+     * local launcher died already (a batch system ending the job signals it too).
+     */
+    Optional<Process> killRemoteNow() {
+        RemoteKill remote = spec.remoteKill();
+        try {
+            return Optional.of(new ProcessBuilder(remote.argv("KILL")).redirectInput(UnitExecutor.DEV_NULL)
+                    .redirectOutput(Redirect.DISCARD).redirectError(Redirect.DISCARD).start());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("unit {}: cannot send SIGKILL to its remote processes: {}", spec.unitId(), e.toString());
+            return Optional.empty();
+        }
     }
 
     /** Runs the remote kill for {@code signal}; completes when it ended (at most {@link #REMOTE_KILL_SECONDS}). */
@@ -219,6 +239,9 @@ public final class UnitExecution {
         if (first) {
             listener.started(startedAt);
         }
+        if (step == mainStep && spec.remoteKill() != null) {
+            executor.remoteStarted(this);
+        }
         p.onExit().whenComplete((proc, ex) -> stepExited(p)); // on the JDK's exit thread: no extra hop
     }
 
@@ -248,6 +271,13 @@ public final class UnitExecution {
         }
         if (step == mainStep) {
             mainExit = code;
+            if (!killed && spec.remoteKill() != null) {
+                if (code < 128) {
+                    executor.remoteEnded(this); // ssh passed the remote command's own exit code on: it ended there
+                } else { // the launcher died or lost the node (ssh says 255): what it started there may run on
+                    runRemoteKill(spec.remoteKill(), "KILL").whenComplete((v, e) -> executor.remoteEnded(this));
+                }
+            }
         }
         if (killed) {
             if (gone == null) {

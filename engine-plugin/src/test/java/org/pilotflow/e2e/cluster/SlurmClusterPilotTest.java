@@ -91,8 +91,7 @@ class SlurmClusterPilotTest {
             mpiRanksOnEveryNode(umgr); // MPI units through MPIEXEC (Open MPI)
             unitsOnEveryNode(umgr); // those off the agent's node through SSH
             cancelingEndsEveryProcessOnEveryNode(umgr);
-
-            ClusterFixture.cancelActivePilot(pilot);
+            jobCanceledFromOutsideEndsTheRemoteProcessesToo(umgr, pilot);
         }
     }
 
@@ -151,19 +150,9 @@ class SlurmClusterPilotTest {
      * started on other nodes (through ssh) included.
      */
     private void cancelingEndsEveryProcessOnEveryNode(UnitManager umgr) throws IOException {
-        int n = nodes.size() * coresPerNode;
         Path pids = Files.createDirectories(ClusterFixture.SANDBOX_ROOT.resolve("pids-" + System.nanoTime()));
-        List<ComputeUnitDescription> ds = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            ds.add(ComputeUnitDescription.builder().name("sleeper-" + i).executable("/bin/sh")
-                    .arguments("-c", SLEEP_WITH_CHILD, "sleeper", pids.toString()).build());
-        }
-        List<ComputeUnit> units = umgr.submitUnits(ds);
-        ClusterFixture.await(n + " units to record their processes", Duration.ofMinutes(1),
-                () -> complete(pids).size() == n);
+        List<ComputeUnit> units = sleepersOnEveryNode(umgr, pids);
         List<String[]> recorded = complete(pids).stream().map(l -> l.split(" ")).toList();
-        assertThat(recorded.stream().map(r -> r[0]).collect(Collectors.toSet()))
-                .containsExactlyInAnyOrderElementsOf(nodes);
 
         units.forEach(ComputeUnit::cancel);
 
@@ -176,6 +165,44 @@ class SlurmClusterPilotTest {
                 assertThat(running(pid)).as((i == 1 ? "unit" : "its child") + " " + pid + " on " + r[0]).isFalse();
             }
         }
+    }
+
+    /**
+     * The batch system ends the pilot's job (an admin's scancel): the agent, killed, still ends the processes it
+     * started on other nodes through ssh, which are no part of the job.
+     */
+    private void jobCanceledFromOutsideEndsTheRemoteProcessesToo(UnitManager umgr, ComputePilot pilot)
+            throws IOException {
+        Path pids = Files.createDirectories(ClusterFixture.SANDBOX_ROOT.resolve("pids-" + System.nanoTime()));
+        sleepersOnEveryNode(umgr, pids);
+        List<String[]> recorded = complete(pids).stream().map(l -> l.split(" ")).toList();
+
+        ClusterFixture.run(client, "scancel", SlurmPilotTest.jobId(pilot));
+
+        assertThat(pilot.waitFor(Duration.ofSeconds(60))).isEqualTo(PilotState.FAILED);
+        for (String[] r : recorded) {
+            for (int i = 1; i < 3; i++) {
+                long pid = Long.parseLong(r[i]);
+                ClusterFixture.await("process " + pid + " on " + r[0] + " to end", Duration.ofSeconds(30),
+                        () -> !running(pid));
+            }
+        }
+    }
+
+    /** A unit with a child process on every core, each recorded in {@code pids}: on every node. */
+    private List<ComputeUnit> sleepersOnEveryNode(UnitManager umgr, Path pids) {
+        int n = nodes.size() * coresPerNode;
+        List<ComputeUnitDescription> ds = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ds.add(ComputeUnitDescription.builder().name("sleeper-" + i).executable("/bin/sh")
+                    .arguments("-c", SLEEP_WITH_CHILD, "sleeper", pids.toString()).build());
+        }
+        List<ComputeUnit> units = umgr.submitUnits(ds);
+        ClusterFixture.await(n + " units to record their processes", Duration.ofMinutes(1),
+                () -> complete(pids).size() == n);
+        assertThat(complete(pids).stream().map(l -> l.split(" ")[0]).collect(Collectors.toSet()))
+                .containsExactlyInAnyOrderElementsOf(nodes);
+        return units;
     }
 
     /** The lines of the files in {@code dir} that are written completely (three words). */
