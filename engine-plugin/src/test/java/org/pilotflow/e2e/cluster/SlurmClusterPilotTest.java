@@ -15,6 +15,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,6 +24,7 @@ import org.pilotflow.api.ComputeUnit;
 import org.pilotflow.api.ComputeUnitDescription;
 import org.pilotflow.api.Session;
 import org.pilotflow.api.UnitManager;
+import org.pilotflow.e2e.LocalFixture;
 import org.pilotflow.model.PilotState;
 import org.pilotflow.model.UnitState;
 import org.pilotflow.resource.config.LaunchMethod;
@@ -55,6 +57,8 @@ class SlurmClusterPilotTest {
 
     @BeforeAll
     static void backends() throws Exception {
+        // what is tested here happens on the cluster, not in the engine's database: once is enough
+        Assumptions.assumeFalse(LocalFixture.onPostgres(), "runs in the H2 run of the end-to-end suite only");
         cluster = TestBackends.require("slurm-cluster");
         client = TestBackends.clientEnvironment("slurm-cluster");
         nodes = Arrays.asList(cluster.get("SLURM_NODE_NAMES").split(","));
