@@ -168,20 +168,18 @@ public final class UnitExecution {
             return CompletableFuture.completedFuture(null);
         }
         return k.onExit().orTimeout(REMOTE_KILL_SECONDS, TimeUnit.SECONDS).handle((done, e) -> {
-            if (e != null) {
-                k.destroyForcibly();
-                LOG.warn("unit {}: sending SIG{} to its remote processes took over {} s ({}); gave up on it",
-                        spec.unitId(), signal, REMOTE_KILL_SECONDS, argv.get(0));
-            } else if (k.exitValue() != 0) {
-                String err;
-                try {
-                    err = new String(k.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
-                            .strip();
-                } catch (IOException ex) {
-                    err = ex.toString();
+            try (java.io.InputStream stderr = k.getErrorStream()) {
+                if (e != null) {
+                    k.destroyForcibly();
+                    LOG.warn("unit {}: sending SIG{} to its remote processes took over {} s ({}); gave up on it",
+                            spec.unitId(), signal, REMOTE_KILL_SECONDS, argv.get(0));
+                } else if (k.exitValue() != 0) {
+                    String err = new String(stderr.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                    LOG.warn("unit {}: sending SIG{} to its remote processes failed with exit code {}: {}",
+                            spec.unitId(), signal, k.exitValue(), Tails.lastLine(err));
                 }
-                LOG.warn("unit {}: sending SIG{} to its remote processes failed with exit code {}: {}",
-                        spec.unitId(), signal, k.exitValue(), Tails.lastLine(err));
+            } catch (IOException ex) {
+                LOG.warn("unit {}: reading the remote kill's errors: {}", spec.unitId(), ex.toString());
             }
             return null;
         });
