@@ -14,11 +14,14 @@
 #   namespace pfc-pfnodeN  $NET.(10+N), hostname pfnodeN: slurmd -N pfnodeN and an sshd on port 22
 # each namespace joined to the bridge by a veth pair (host side pfcvN, pfcv0 for the head). Names resolve in the
 # namespaces through <state-dir>/hosts, bind-mounted over /etc/hosts in a mount namespace of each daemon (and so
-# of the jobs, units and ssh sessions below it); the host's /etc/hosts is not changed. Processes share the host's file system and
-# process table, so a pilot's sandbox under /tmp is the "shared file system" of the cluster.
+# of the jobs, units and ssh sessions below it); the host's /etc/hosts is not changed. Processes share the host's
+# file system and process table, so a pilot's sandbox under /tmp is the "shared file system" of the cluster, and a
+# test sees (and can check) the pids of processes on every node.
 #
 # Coexists with test-backends/slurm.sh: own munged (key and socket under <state-dir>), own slurm.conf, own ports
-# (slurmctld $PORT, slurmd $PORT+1, on the namespace addresses only).
+# (slurmctld $PORT, slurmd $PORT+1, on the namespace addresses only). One such cluster per machine: the namespace,
+# link and bridge names are fixed. A node cut off (its link down) is "not responding" after about 20 s and DOWN
+# after SlurmdTimeout (30 s); SLURM then ends the jobs on it with NODE_FAIL unless they were submitted --no-kill.
 #
 # slurm-cluster.env: CLIENT_ENV=SLURM_CONF; SLURM_CONF; SLURM_PARTITION; SLURM_NODES (pfnode[1-3]) and
 # SLURM_NODE_NAMES (comma list); SLURM_CPUS_PER_NODE; SLURM_JOBCOMP; ENGINE_HOST (the bridge address); NODE_ADDR_<n>
