@@ -241,7 +241,11 @@ public final class Agent {
         }
     }
 
-    /** Kills every unit's process tree at once (JVM shutdown hook); safe from any thread. */
+    /**
+     * Kills every unit's process tree at once (JVM shutdown hook), and SIGKILLs the processes launchers started on
+     * other nodes (waiting at most {@link #REMOTE_KILL_WAIT_MILLIS} for that: a batch system ending the job gives
+     * little time); safe from any thread.
+     */
     public void killAllNow() {
         for (Unit u : units.values()) {
             UnitExecution ex = u.execution;
@@ -250,7 +254,11 @@ public final class Agent {
                 ProcessTrees.kill(p.toHandle(), 0, null);
             }
         }
+        executor.killRemoteNow(REMOTE_KILL_WAIT_MILLIS);
     }
+
+    /** How long {@link #killAllNow} waits for the remote kills. */
+    static final long REMOTE_KILL_WAIT_MILLIS = 5000;
 
     // ---------------------------------------------------------------- core thread
 
@@ -546,7 +554,7 @@ public final class Agent {
         u.allocation = a;
         env.putAll(launch.environment());
         LaunchSpec ls = new LaunchSpec(s.unitId(), u.sandbox, launch.argv(), s.preExec(), s.postExec(), env,
-                s.stdout(), s.stderr(), s.timeoutSeconds(), s.memoryMb() * 1024 * 1024);
+                s.stdout(), s.stderr(), s.timeoutSeconds(), s.memoryMb() * 1024 * 1024, launch.remoteKill());
         LOG.debug("unit {}: launching with {} on {}", s.unitId(), launch.method(), a.slots());
         u.execution = executor.launch(ls, new UnitExecutor.Listener() {
             @Override

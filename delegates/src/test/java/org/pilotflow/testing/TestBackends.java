@@ -13,8 +13,9 @@ import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Real daemons for tests: a private sshd, a single-node SLURM, a single-node Grid Engine and a private PostgreSQL
- * server (see {@link PostgresBackend}) on this machine, started by the scripts in the repository's
+ * Real daemons for tests: a private sshd, a single-node SLURM, a 3-node SLURM in network namespaces
+ * ({@code slurm-cluster}), a single-node Grid Engine and a private PostgreSQL server (see {@link PostgresBackend}) on
+ * this machine, started by the scripts in the repository's
  * {@code test-backends/} folder, each with its own state directory. Each backend starts once per test JVM on
  * first use and stops when the JVM exits.
  *
@@ -42,7 +43,8 @@ public final class TestBackends {
     }
 
     /**
-     * Starts the backend {@code name} ({@code sshd}, {@code slurm}, {@code sge}, {@code postgres}) unless it runs
+     * Starts the backend {@code name} ({@code sshd}, {@code slurm}, {@code slurm-cluster}, {@code sge},
+     * {@code postgres}) unless it runs
      * already, and returns the values its script wrote (see the class comment); skips or fails the calling test
      * when it cannot start.
      */

@@ -10,15 +10,25 @@ import java.util.Map;
  *
  * @param timeoutSeconds   0 means no limit; the limit covers preExec, executable and postExec together
  * @param memoryLimitBytes the most {@code pss + swap} the unit's processes may use together; 0 means no limit
+ * @param remoteKill       how to end the executable's processes on another node when the unit is killed; null when
+ *                         killing its local process tree is enough
  */
 public record LaunchSpec(String unitId, Path sandbox, List<String> argv, List<String> preExec,
                          List<String> postExec, Map<String, String> environment, String stdout, String stderr,
-                         long timeoutSeconds, long memoryLimitBytes) {
+                         long timeoutSeconds, long memoryLimitBytes, RemoteKill remoteKill) {
+
+    /** A unit whose processes all run on this node. */
+    public LaunchSpec(String unitId, Path sandbox, List<String> argv, List<String> preExec, List<String> postExec,
+                      Map<String, String> environment, String stdout, String stderr, long timeoutSeconds,
+                      long memoryLimitBytes) {
+        this(unitId, sandbox, argv, preExec, postExec, environment, stdout, stderr, timeoutSeconds, memoryLimitBytes,
+                null);
+    }
 
     /** A unit without a memory limit. */
     public LaunchSpec(String unitId, Path sandbox, List<String> argv, List<String> preExec, List<String> postExec,
                       Map<String, String> environment, String stdout, String stderr, long timeoutSeconds) {
-        this(unitId, sandbox, argv, preExec, postExec, environment, stdout, stderr, timeoutSeconds, 0);
+        this(unitId, sandbox, argv, preExec, postExec, environment, stdout, stderr, timeoutSeconds, 0, null);
     }
 
     public LaunchSpec {

@@ -5,6 +5,7 @@ import java.lang.ProcessBuilder.Redirect;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +20,9 @@ import org.slf4j.LoggerFactory;
 /** One unit being run by the {@link UnitExecutor}: a chain of steps (preExec..., executable, postExec...). */
 public final class UnitExecution {
     private static final Logger LOG = LoggerFactory.getLogger(UnitExecution.class);
+
+    /** The longest a remote kill command may take (an ssh connection to a node that went away hangs). */
+    static final long REMOTE_KILL_SECONDS = 30;
 
     private final UnitExecutor executor;
     private final LaunchSpec spec;
@@ -105,12 +109,80 @@ public final class UnitExecution {
     }
 
     private void killTree(Process p, CompletableFuture<Void> gone) {
-        if (p.isAlive()) {
+        RemoteKill remote;
+        synchronized (this) {
+            remote = step == mainStep ? spec.remoteKill() : null; // preExec and postExec run here
+        }
+        if (remote != null) {
+            killRemote(remote, p, gone);
+        } else if (p.isAlive()) {
             ProcessTrees.kill(p.toHandle(), executor.killGraceMillis(), executor.timer())
                     .whenComplete((v, e) -> gone.complete(null));
         } else {
             gone.complete(null);
         }
+    }
+
+    /**
+     * SIGTERM to the remote processes, the grace period for the launcher to exit with them, SIGKILL to whatever is
+     * left there, then the local tree; {@code gone} completes after all of it.
+     */
+    private void killRemote(RemoteKill remote, Process p, CompletableFuture<Void> gone) {
+        long grace = executor.killGraceMillis();
+        runRemoteKill(remote, "TERM")
+                .thenCompose(v -> p.onExit().completeOnTimeout(p, grace, TimeUnit.MILLISECONDS))
+                .thenCompose(v -> runRemoteKill(remote, "KILL"))
+                .thenCompose(v -> {
+                    executor.remoteEnded(this);
+                    return p.isAlive() ? ProcessTrees.kill(p.toHandle(), 0, executor.timer())
+                            : CompletableFuture.<Void>completedFuture(null);
+                })
+                .whenComplete((v, e) -> gone.complete(null));
+    }
+
+    /**
+     * Starts SIGKILL for the executable's processes on another node, at once and without waiting (JVM shutdown);
+     * the kill command. Called for executions whose remote part may still run ({@link UnitExecutor}), even when the
+     * local launcher died already (a batch system ending the job signals it too).
+     */
+    Optional<Process> killRemoteNow() {
+        RemoteKill remote = spec.remoteKill();
+        try {
+            return Optional.of(new ProcessBuilder(remote.argv("KILL")).redirectInput(UnitExecutor.DEV_NULL)
+                    .redirectOutput(Redirect.DISCARD).redirectError(Redirect.DISCARD).start());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("unit {}: cannot send SIGKILL to its remote processes: {}", spec.unitId(), e.toString());
+            return Optional.empty();
+        }
+    }
+
+    /** Runs the remote kill for {@code signal}; completes when it ended (at most {@link #REMOTE_KILL_SECONDS}). */
+    private CompletableFuture<Void> runRemoteKill(RemoteKill remote, String signal) {
+        List<String> argv = remote.argv(signal);
+        Process k;
+        try {
+            k = new ProcessBuilder(argv).redirectInput(UnitExecutor.DEV_NULL).redirectOutput(Redirect.DISCARD)
+                    .redirectErrorStream(false).start();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("unit {}: cannot send SIG{} to its remote processes: {}", spec.unitId(), signal, e.toString());
+            return CompletableFuture.completedFuture(null);
+        }
+        return k.onExit().orTimeout(REMOTE_KILL_SECONDS, TimeUnit.SECONDS).handle((done, e) -> {
+            try (java.io.InputStream stderr = k.getErrorStream()) {
+                if (e != null) {
+                    k.destroyForcibly();
+                    LOG.warn("unit {}: sending SIG{} to its remote processes took over {} s ({}); gave up on it",
+                            spec.unitId(), signal, REMOTE_KILL_SECONDS, argv.get(0));
+                } else if (k.exitValue() != 0) {
+                    String err = new String(stderr.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                    LOG.warn("unit {}: sending SIG{} to its remote processes failed with exit code {}: {}",
+                            spec.unitId(), signal, k.exitValue(), Tails.lastLine(err));
+                }
+            } catch (IOException ex) {
+                LOG.warn("unit {}: reading the remote kill's errors: {}", spec.unitId(), ex.toString());
+            }
+            return null;
+        });
     }
 
     void startNext() {
@@ -165,6 +237,9 @@ public final class UnitExecution {
         if (first) {
             listener.started(startedAt);
         }
+        if (step == mainStep && spec.remoteKill() != null) {
+            executor.remoteStarted(this);
+        }
         p.onExit().whenComplete((proc, ex) -> stepExited(p)); // on the JDK's exit thread: no extra hop
     }
 
@@ -194,6 +269,13 @@ public final class UnitExecution {
         }
         if (step == mainStep) {
             mainExit = code;
+            if (!killed && spec.remoteKill() != null) {
+                if (code < 128) {
+                    executor.remoteEnded(this); // ssh passed the remote command's own exit code on: it ended there
+                } else { // the launcher died or lost the node (ssh says 255): what it started there may run on
+                    runRemoteKill(spec.remoteKill(), "KILL").whenComplete((v, e) -> executor.remoteEnded(this));
+                }
+            }
         }
         if (killed) {
             if (gone == null) {

@@ -1,6 +1,10 @@
 package org.pilotflow.agent.executor;
 
 import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -37,6 +41,8 @@ public final class UnitExecutor implements AutoCloseable {
     private final ScheduledThreadPoolExecutor timer;
     private final long killGraceMillis;
     private final MemoryMonitor memory;
+    /** Executions whose executable was started on another node and may still run there. */
+    private final Set<UnitExecution> remoteLive = ConcurrentHashMap.newKeySet();
 
     public UnitExecutor(int launchThreads, long killGraceMillis) {
         this(launchThreads, killGraceMillis, null);
@@ -73,6 +79,37 @@ public final class UnitExecutor implements AutoCloseable {
 
     MemoryMonitor memory() {
         return memory;
+    }
+
+    /**
+     * SIGKILL, at once, to the processes launchers started on other nodes that may still run (the remote command
+     * did not end by itself, or its kill did not finish); waits at most {@code waitMillis} for the kill commands.
+     * For the JVM's shutdown: the local launchers may be gone already, the remote processes are not.
+     */
+    public void killRemoteNow(long waitMillis) {
+        List<Process> kills = new ArrayList<>();
+        for (UnitExecution e : remoteLive) {
+            e.killRemoteNow().ifPresent(kills::add);
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
+        for (Process k : kills) {
+            try {
+                if (!k.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    k.destroyForcibly();
+                }
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    void remoteStarted(UnitExecution e) {
+        remoteLive.add(e);
+    }
+
+    void remoteEnded(UnitExecution e) {
+        remoteLive.remove(e);
     }
 
     @Override

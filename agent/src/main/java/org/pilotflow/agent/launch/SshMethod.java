@@ -5,12 +5,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
+
+import org.pilotflow.agent.executor.RemoteKill;
 
 /**
  * {@code SSH}: a non-MPI unit on another node of the pilot, through ssh:
  * <pre>
- * ssh [args...] -o BatchMode=yes -o StrictHostKeyChecking=accept-new HOST "cd 'SANDBOX' &amp;&amp; exec env 'K=V'... 'argv0' 'argv1'..."
+ * ssh [args...] -o BatchMode=yes -o StrictHostKeyChecking=accept-new HOST "cd 'SANDBOX' &amp;&amp; exec setsid -w /bin/sh -c 'START' '.pilotflow-ssh-N' env 'K=V'... 'argv0' 'argv1'..."
  * </pre>
  * ssh hands the remote side one command line for the login shell, so here, and only here, the argv becomes a
  * command line: every word in POSIX single quotes ({@link #quote}), which that shell passes on verbatim (a POSIX
@@ -20,13 +23,28 @@ import java.util.regex.Pattern;
  * sees for an option, so a resource can override the two defaults (e.g. {@code StrictHostKeyChecking=yes}).
  * {@code BatchMode=yes} makes a missing key fail at once instead of waiting for a password.
  *
- * <p>Killing the unit kills the local ssh; the remote process gets no signal (no terminal is allocated), so it may
- * run on until it notices its output is gone.
+ * <p>Killing: a killed ssh client does not end the remote command (no terminal, no signal), so the unit runs in a
+ * process group of its own on the remote node ({@code setsid -w}, util-linux, assumed there), whose id the fixed
+ * {@link #START} script writes to {@code .pilotflow-ssh-N.pid} in the unit sandbox before it execs the unit (the
+ * words after it are its arguments, not parsed again). The launch's {@link Launch#remoteKill} then runs, over a
+ * second ssh connection to the same node, {@link #KILL}: it creates {@code .pilotflow-ssh-N.cancel} and signals the
+ * group named in the pid file. START looks for the cancel file after writing the pid file, so a kill that comes
+ * before the unit started keeps it from starting. N counts this agent's ssh launches, so a unit run again in the
+ * same sandbox gets fresh files. The two small files stay in the unit sandbox.
  */
 final class SshMethod implements LaunchMethod {
     static final String NAME = "SSH";
 
     private static final Pattern VARIABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+    /** Run by {@code sh -c} on the remote node: $0 is the files' prefix, "$@" the unit's command. */
+    static final String START = "echo $$ > \"$0.pid\" && if [ -e \"$0.cancel\" ]; then exit 143; fi && exec \"$@\"";
+
+    /** Run by the remote login shell after {@code cd SANDBOX && f=PREFIX s=SIGNAL}: signals the unit's group. */
+    static final String KILL = "touch \"$f.cancel\" && if [ -s \"$f.pid\" ]; then "
+            + "kill -s \"$s\" -- \"-$(cat \"$f.pid\")\" 2>/dev/null; fi; exit 0";
+
+    private final AtomicLong launches = new AtomicLong();
 
     private final MethodOptions options;
     private final Optional<String> agentNode;
@@ -63,20 +81,30 @@ final class SshMethod implements LaunchMethod {
 
     @Override
     public Launch wrap(LaunchRequest r) {
-        StringBuilder line = new StringBuilder("cd ").append(quote(r.sandbox().toString())).append(" && exec env");
+        String files = ".pilotflow-ssh-" + launches.incrementAndGet();
+        String sandbox = quote(r.sandbox().toString());
+        StringBuilder line = new StringBuilder("cd ").append(sandbox).append(" && exec setsid -w /bin/sh -c ")
+                .append(quote(START)).append(' ').append(quote(files)).append(" env");
         for (Map.Entry<String, String> e : new TreeMap<>(r.environment()).entrySet()) {
             line.append(' ').append(quote(e.getKey() + "=" + e.getValue()));
         }
         for (String word : r.argv()) {
             line.append(' ').append(quote(word));
         }
+        String host = r.allocation().hosts().get(0);
+        RemoteKill kill = signal -> ssh(host, "cd " + sandbox + " && f=" + quote(files) + " s=" + quote(signal)
+                + " && " + KILL);
+        return new Launch(NAME, ssh(host, line.toString()), Map.of(), kill);
+    }
+
+    private List<String> ssh(String host, String commandLine) {
         List<String> argv = new ArrayList<>();
         argv.add(options.executable());
         argv.addAll(options.args());
         argv.addAll(List.of("-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=accept-new"));
-        argv.add(r.allocation().hosts().get(0));
-        argv.add(line.toString());
-        return new Launch(NAME, argv, Map.of());
+        argv.add(host);
+        argv.add(commandLine);
+        return argv;
     }
 
     /** One word for a POSIX shell: in single quotes, each {@code '} written as {@code '\''}. */

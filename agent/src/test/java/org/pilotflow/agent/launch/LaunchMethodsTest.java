@@ -123,8 +123,57 @@ class LaunchMethodsTest {
     void sshPassesOneQuotedCommandLineThatEntersTheSandboxWithTheUnitsVariables() throws Exception {
         Launch l = methods("SSH").select(request(unit(2, 0, false), TWO_CORES_ON_N2));
         assertThat(l.argv()).containsExactly("ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=accept-new",
-                "n2", "cd '/scratch/pilot.0/unit.1' && exec env 'PILOTFLOW_UNIT_ID=unit.1' 'X=1' '/bin/app' '--in' "
-                        + "'a b' 'it'\\''s'");
+                "n2", "cd '/scratch/pilot.0/unit.1' && exec setsid -w /bin/sh -c " + SshMethod.quote(SshMethod.START)
+                        + " '.pilotflow-ssh-1' env 'PILOTFLOW_UNIT_ID=unit.1' 'X=1' '/bin/app' '--in' 'a b' "
+                        + "'it'\\''s'");
+        assertThat(l.remoteKill().argv("TERM")).containsExactly("ssh", "-o", "BatchMode=yes", "-o",
+                "StrictHostKeyChecking=accept-new", "n2", "cd '/scratch/pilot.0/unit.1' && f='.pilotflow-ssh-1' "
+                        + "s='TERM' && " + SshMethod.KILL);
+    }
+
+    @Test
+    void sshGivesEveryLaunchItsOwnPidAndCancelFiles() throws Exception {
+        LaunchMethods m = methods("SSH");
+        m.select(request(unit(2, 0, false), TWO_CORES_ON_N2));
+        Launch second = m.select(request(unit(2, 0, false), TWO_CORES_ON_N2));
+        assertThat(second.argv().get(second.argv().size() - 1)).contains(" '.pilotflow-ssh-2' env ");
+        assertThat(second.remoteKill().argv("KILL").get(second.argv().size() - 1))
+                .contains("f='.pilotflow-ssh-2' s='KILL'");
+    }
+
+    @Test
+    void sshStartAndKillScriptsEndTheUnitsProcessGroupInARealShell(@TempDir Path dir) throws Exception {
+        // the two scripts as the remote login shell runs them, without ssh: a unit with a child, then the kill
+        Process unit = new ProcessBuilder("/bin/sh", "-c", "cd " + SshMethod.quote(dir.toString())
+                + " && exec setsid -w /bin/sh -c " + SshMethod.quote(SshMethod.START) + " '.f' /bin/sh -c "
+                + SshMethod.quote("sleep 300 & echo $! > child; wait")).start();
+        Path child = dir.resolve("child");
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (!(Files.exists(child) && !Files.readString(child).isBlank()) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        long childPid = Long.parseLong(Files.readString(child).strip());
+        Process kill = new ProcessBuilder("/bin/sh", "-c", "cd " + SshMethod.quote(dir.toString())
+                + " && f='.f' s='TERM' && " + SshMethod.KILL).start();
+        assertThat(kill.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(kill.exitValue()).isZero();
+        assertThat(unit.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        deadline = System.nanoTime() + 20_000_000_000L;
+        while (ProcessHandle.of(childPid).map(org.pilotflow.agent.executor.ProcessTrees::isRunning).orElse(false)
+                && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(ProcessHandle.of(childPid).map(org.pilotflow.agent.executor.ProcessTrees::isRunning))
+                .as("the unit's child, in its process group").isNotEqualTo(Optional.of(true));
+        assertThat(dir.resolve(".f.cancel")).exists();
+
+        // a kill that came first keeps the unit from starting at all
+        Process late = new ProcessBuilder("/bin/sh", "-c", "cd " + SshMethod.quote(dir.toString())
+                + " && exec setsid -w /bin/sh -c " + SshMethod.quote(SshMethod.START) + " '.f' /bin/sh -c "
+                + SshMethod.quote("echo started > started")).start();
+        assertThat(late.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(late.exitValue()).isEqualTo(143);
+        assertThat(dir.resolve("started")).doesNotExist();
     }
 
     @Test

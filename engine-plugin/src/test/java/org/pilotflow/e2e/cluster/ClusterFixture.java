@@ -95,6 +95,29 @@ final class ClusterFixture {
                 .build();
     }
 
+    /**
+     * {@code slurm://localhost/} on the multi-node test cluster (test-backends/slurm-cluster.sh) with these launch
+     * methods; nodes of {@code SLURM_CPUS_PER_NODE} cores.
+     */
+    static ResourceConfig slurmCluster(String label, Map<String, String> cluster,
+                                       org.pilotflow.resource.config.LaunchMethods launchMethods) {
+        return base(label, "slurm://localhost/", "file://localhost/")
+                .coresPerNode(Integer.parseInt(cluster.get("SLURM_CPUS_PER_NODE")))
+                .jobManagerEnvironment(TestBackends.clientEnvironment("slurm-cluster"))
+                .launchMethods(launchMethods)
+                .build();
+    }
+
+    /** A session whose agents report to {@code endpointHost} (an address the cluster's nodes reach). */
+    static Session session(Path work, String endpointHost, ResourceConfig... resources) {
+        Session s = org.pilotflow.e2e.LocalFixture.builder(work, config(work).toBuilder().endpointHost(endpointHost)
+                .build()).create();
+        for (ResourceConfig rc : resources) {
+            s.resources().add(rc);
+        }
+        return s;
+    }
+
     /** {@code sge://localhost/} with the test cell's client environment. */
     static ResourceConfig sgeLocal(Map<String, String> sge) {
         return base("test.sge", "sge://localhost/", "file://localhost/")
