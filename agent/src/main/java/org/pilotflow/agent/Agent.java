@@ -25,6 +25,7 @@ import org.pilotflow.agent.launch.Launch;
 import org.pilotflow.agent.launch.LaunchMethods;
 import org.pilotflow.agent.launch.LaunchRequest;
 import org.pilotflow.agent.nodes.NodeDiscovery;
+import org.pilotflow.agent.nodes.NodeWatcher;
 import org.pilotflow.agent.nodes.PilotNodes;
 import org.pilotflow.agent.scheduler.Allocation;
 import org.pilotflow.agent.scheduler.SlotScheduler;
@@ -113,6 +114,7 @@ public final class Agent {
     private UnitState unitFinal;
     private ErrorCode unitFinalCode;
     private ScheduledFuture<?> runtimeTimer;
+    private NodeWatcher nodeWatcher;
     private final Map<Command.Type, Long> commandCounts = new EnumMap<>(Command.Type.class);
     private long ignoredCommands;
     private final Map<UnitState, Long> finals = new EnumMap<>(UnitState.class);
@@ -171,6 +173,10 @@ public final class Agent {
                 ErrorCode.PILOT_RUNTIME_EXPIRED, "pilot runtime expired after " + cfg.runtimeSeconds() + " s")), cfg.runtimeSeconds(), TimeUnit.SECONDS);
         core.scheduleWithFixedDelay(() -> guarded(this::logSummary), options.summaryMillis(),
                 options.summaryMillis(), TimeUnit.MILLISECONDS);
+        if (nodes.source() == PilotNodes.Source.SLURM && nodes.nodes().size() > 1) {
+            nodeWatcher = new NodeWatcher(nodes.nodes().stream().map(n -> n.name()).toList(),
+                    (node, why) -> post(() -> onNodeLost(node, why)));
+        }
         Thread channelThread = new Thread(channel, "pilotflow-channel");
         channelThread.setDaemon(true);
         channelThread.start();
@@ -189,6 +195,9 @@ public final class Agent {
                 LOG.warn("engine did not acknowledge every report within {} ms (acked {} of {}); ending anyway",
                         options.ackWaitMillis(), queue.ackedSeq(), queue.lastSeq());
             }
+        }
+        if (nodeWatcher != null) {
+            nodeWatcher.close();
         }
         channel.stop();
         channelThread.join(2000);
@@ -505,6 +514,31 @@ public final class Agent {
         // bounded: the kill grace plus a margin
         core.schedule(() -> exit.complete(new Exit(AgentMain.EXIT_ORPHANED, false)),
                 options.killGraceMillis() + 2000, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A node of the pilot is lost: the units running on it (in part, for one spanning nodes) end FAILED with
+     * NODE_LOST, their launchers here killed; the waiting units that no longer fit the nodes left end the same way;
+     * the others go on, and new units are placed on the nodes left.
+     */
+    private void onNodeLost(String node, String why) {
+        if (ending || orphaned || scheduler.isLost(node)) {
+            return;
+        }
+        String reason = "node " + node + " lost: " + why;
+        List<Unit> neverFit = scheduler.loseNode(node);
+        List<Unit> onIt = units.values().stream().filter(u -> !u.state.isFinal() && u.execution != null
+                && u.allocation != null && u.allocation.hosts().contains(node)).toList();
+        LOG.warn("{}; ending its {} units, and {} waiting ones that no longer fit; going on with the other nodes",
+                reason, onIt.size(), neverFit.size());
+        for (Unit u : neverFit) {
+            finish(u, UnitState.FAILED, ErrorCode.NODE_LOST, reason + "; the unit no longer fits the nodes left",
+                    null, Map.of());
+        }
+        for (Unit u : onIt) {
+            u.execution.kill(UnitState.FAILED, ErrorCode.NODE_LOST, reason);
+        }
+        schedule();
     }
 
     private void schedule() {
