@@ -6,6 +6,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -81,6 +82,8 @@ public final class Agent {
         final Path sandbox;
         UnitState state = UnitState.NEW;
         Allocation allocation;
+        /** The launch method that started it ({@code SRUN}, ...). */
+        String launchMethod;
         /** When the scheduler gave the unit its slots (epoch ms): ALLOCATING's time, reported with EXECUTING. */
         long allocatedAt;
         volatile UnitExecution execution;
@@ -586,6 +589,7 @@ public final class Agent {
             return false;
         }
         u.allocation = a;
+        u.launchMethod = launch.method();
         env.putAll(launch.environment());
         LaunchSpec ls = new LaunchSpec(s.unitId(), u.sandbox, launch.argv(), s.preExec(), s.postExec(), env,
                 s.stdout(), s.stderr(), s.timeoutSeconds(), s.memoryMb() * 1024 * 1024, launch.remoteKill());
@@ -628,8 +632,19 @@ public final class Agent {
             ts.put(UnitState.STAGING_OUTPUT.name(), r.stagingAt());
         }
         u.execution = null;
-        finishWith(u, r.state(), r.errorCode(), r.reason(), r.exitCode(), ts, r.stdoutTail(), r.stderrTail(),
-                r.finishedAt(), r.memory());
+        // srun ends "successfully" when SLURM calls a node of its step DOWN: its tasks there are lost
+        Optional<String> failedNode = "SRUN".equals(u.launchMethod) && u.allocation != null
+                ? NodeWatcher.srunNodeFailure(r.stderrTail()).filter(n -> u.allocation.hosts().contains(n))
+                : Optional.empty();
+        if (failedNode.isPresent()) {
+            String why = "srun reports a node failure";
+            onNodeLost(failedNode.get(), why);
+            finishWith(u, UnitState.FAILED, ErrorCode.NODE_LOST, "node " + failedNode.get() + " lost: " + why, null,
+                    ts, r.stdoutTail(), r.stderrTail(), r.finishedAt(), r.memory());
+        } else {
+            finishWith(u, r.state(), r.errorCode(), r.reason(), r.exitCode(), ts, r.stdoutTail(), r.stderrTail(),
+                    r.finishedAt(), r.memory());
+        }
         schedule();
     }
 

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -84,6 +85,22 @@ public final class NodeWatcher implements AutoCloseable {
             }
         }
         return lost;
+    }
+
+    /** What srun prints when a node of its step fails (and then exits 0, its tasks there lost). */
+    private static final java.util.regex.Pattern SRUN_NODE_FAILURE =
+            java.util.regex.Pattern.compile("^srun: error: Node failure on (\\S+)$", java.util.regex.Pattern.MULTILINE);
+
+    /**
+     * The node srun's stderr says failed under its step, if any: SLURM tells srun when it calls the node DOWN,
+     * which may be before the next {@code sinfo} poll; srun then ends as if its step had succeeded.
+     */
+    public static Optional<String> srunNodeFailure(String srunStderr) {
+        if (srunStderr == null) {
+            return Optional.empty();
+        }
+        java.util.regex.Matcher m = SRUN_NODE_FAILURE.matcher(srunStderr);
+        return m.find() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
     private void poll() {

@@ -49,6 +49,14 @@ class NodeWatcherTest {
                 .containsExactly("sinfo", "-h", "-N", "-n", "pfnode1,pfnode2", "-o", "%N %T %E");
     }
 
+    @Test
+    void srunsNodeFailureMessageNamesTheNode() {
+        assertThat(NodeWatcher.srunNodeFailure("srun: error: Node failure on pfnode3\n")).hasValue("pfnode3");
+        assertThat(NodeWatcher.srunNodeFailure("a line\nsrun: error: Node failure on n7\nmore")).hasValue("n7");
+        assertThat(NodeWatcher.srunNodeFailure("my program: error: Node failure on n7 (quoted)")).isEmpty();
+        assertThat(NodeWatcher.srunNodeFailure(null)).isEmpty();
+    }
+
     /** A real command as sinfo: the lost node is told once, though every poll reports it; a failing poll is none. */
     @Test
     void aLostNodeIsToldOnceFromARealCommand(@TempDir Path dir) throws Exception {
