@@ -2,8 +2,10 @@ package org.pilotflow.agent.nodes;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -13,6 +15,8 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +44,7 @@ public final class NodeWatcher implements AutoCloseable {
     private final List<String> argv;
     private final Set<String> nodes;
     private final Listener listener;
-    private final java.util.Set<String> told = new java.util.HashSet<>();
+    private final Set<String> told = new HashSet<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "pilotflow-node-watcher");
         t.setDaemon(true);
@@ -88,8 +92,8 @@ public final class NodeWatcher implements AutoCloseable {
     }
 
     /** What srun prints when a node of its step fails (and then exits 0, its tasks there lost). */
-    private static final java.util.regex.Pattern SRUN_NODE_FAILURE =
-            java.util.regex.Pattern.compile("^srun: error: Node failure on (\\S+)$", java.util.regex.Pattern.MULTILINE);
+    private static final Pattern SRUN_NODE_FAILURE =
+            Pattern.compile("^srun: error: Node failure on (\\S+)$", Pattern.MULTILINE);
 
     /**
      * The node srun's stderr says failed under its step, if any: SLURM tells srun when it calls the node DOWN,
@@ -99,24 +103,23 @@ public final class NodeWatcher implements AutoCloseable {
         if (srunStderr == null) {
             return Optional.empty();
         }
-        java.util.regex.Matcher m = SRUN_NODE_FAILURE.matcher(srunStderr);
+        Matcher m = SRUN_NODE_FAILURE.matcher(srunStderr);
         return m.find() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
     private void poll() {
+        Path out = null;
         try {
+            // output to a file, not a pipe: a hanging sinfo is then given up after SINFO_SECONDS, never waited on
+            out = Files.createTempFile("pilotflow-sinfo", ".out");
             Process p = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .redirectErrorStream(true).start();
-            byte[] out;
-            try (var in = p.getInputStream()) {
-                out = in.readNBytes(1 << 20);
-            }
+                    .redirectErrorStream(true).redirectOutput(out.toFile()).start();
             if (!p.waitFor(SINFO_SECONDS, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 problem(String.join(" ", argv) + " took over " + SINFO_SECONDS + " s");
                 return;
             }
-            String text = new String(out, StandardCharsets.UTF_8);
+            String text = Files.readString(out, StandardCharsets.UTF_8);
             if (p.exitValue() != 0) {
                 problem(String.join(" ", argv) + " exited with " + p.exitValue() + ": " + text.strip());
                 return;
@@ -133,6 +136,14 @@ public final class NodeWatcher implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             LOG.warn("node watcher: unexpected error, watching on", e);
+        } finally {
+            if (out != null) {
+                try {
+                    Files.deleteIfExists(out);
+                } catch (IOException e) {
+                    LOG.debug("cannot remove {}: {}", out, e.toString());
+                }
+            }
         }
     }
 
