@@ -6,6 +6,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -25,6 +26,7 @@ import org.pilotflow.agent.launch.Launch;
 import org.pilotflow.agent.launch.LaunchMethods;
 import org.pilotflow.agent.launch.LaunchRequest;
 import org.pilotflow.agent.nodes.NodeDiscovery;
+import org.pilotflow.agent.nodes.NodeWatcher;
 import org.pilotflow.agent.nodes.PilotNodes;
 import org.pilotflow.agent.scheduler.Allocation;
 import org.pilotflow.agent.scheduler.SlotScheduler;
@@ -80,6 +82,8 @@ public final class Agent {
         final Path sandbox;
         UnitState state = UnitState.NEW;
         Allocation allocation;
+        /** The launch method that started it ({@code SRUN}, ...). */
+        String launchMethod;
         /** When the scheduler gave the unit its slots (epoch ms): ALLOCATING's time, reported with EXECUTING. */
         long allocatedAt;
         volatile UnitExecution execution;
@@ -113,6 +117,7 @@ public final class Agent {
     private UnitState unitFinal;
     private ErrorCode unitFinalCode;
     private ScheduledFuture<?> runtimeTimer;
+    private NodeWatcher nodeWatcher;
     private final Map<Command.Type, Long> commandCounts = new EnumMap<>(Command.Type.class);
     private long ignoredCommands;
     private final Map<UnitState, Long> finals = new EnumMap<>(UnitState.class);
@@ -171,6 +176,10 @@ public final class Agent {
                 ErrorCode.PILOT_RUNTIME_EXPIRED, "pilot runtime expired after " + cfg.runtimeSeconds() + " s")), cfg.runtimeSeconds(), TimeUnit.SECONDS);
         core.scheduleWithFixedDelay(() -> guarded(this::logSummary), options.summaryMillis(),
                 options.summaryMillis(), TimeUnit.MILLISECONDS);
+        if (nodes.source() == PilotNodes.Source.SLURM && nodes.nodes().size() > 1) {
+            nodeWatcher = new NodeWatcher(nodes.nodes().stream().map(n -> n.name()).toList(),
+                    (node, why) -> post(() -> onNodeLost(node, why)));
+        }
         Thread channelThread = new Thread(channel, "pilotflow-channel");
         channelThread.setDaemon(true);
         channelThread.start();
@@ -189,6 +198,9 @@ public final class Agent {
                 LOG.warn("engine did not acknowledge every report within {} ms (acked {} of {}); ending anyway",
                         options.ackWaitMillis(), queue.ackedSeq(), queue.lastSeq());
             }
+        }
+        if (nodeWatcher != null) {
+            nodeWatcher.close();
         }
         channel.stop();
         channelThread.join(2000);
@@ -507,6 +519,31 @@ public final class Agent {
                 options.killGraceMillis() + 2000, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * A node of the pilot is lost: the units running on it (in part, for one spanning nodes) end FAILED with
+     * NODE_LOST, their launchers here killed; the waiting units that no longer fit the nodes left end the same way;
+     * the others go on, and new units are placed on the nodes left.
+     */
+    private void onNodeLost(String node, String why) {
+        if (ending || orphaned || scheduler.isLost(node)) {
+            return;
+        }
+        String reason = "node " + node + " lost: " + why;
+        List<Unit> neverFit = scheduler.loseNode(node);
+        List<Unit> onIt = units.values().stream().filter(u -> !u.state.isFinal() && u.execution != null
+                && u.allocation != null && u.allocation.hosts().contains(node)).toList();
+        LOG.warn("{}; ending its {} units, and {} waiting ones that no longer fit; going on with the other nodes",
+                reason, onIt.size(), neverFit.size());
+        for (Unit u : neverFit) {
+            finish(u, UnitState.FAILED, ErrorCode.NODE_LOST, reason + "; the unit no longer fits the nodes left",
+                    null, Map.of());
+        }
+        for (Unit u : onIt) {
+            u.execution.kill(UnitState.FAILED, ErrorCode.NODE_LOST, reason);
+        }
+        schedule();
+    }
+
     private void schedule() {
         boolean released;
         do { // a unit no launch method can start gives its slots back, which may let others in
@@ -552,6 +589,7 @@ public final class Agent {
             return false;
         }
         u.allocation = a;
+        u.launchMethod = launch.method();
         env.putAll(launch.environment());
         LaunchSpec ls = new LaunchSpec(s.unitId(), u.sandbox, launch.argv(), s.preExec(), s.postExec(), env,
                 s.stdout(), s.stderr(), s.timeoutSeconds(), s.memoryMb() * 1024 * 1024, launch.remoteKill());
@@ -594,8 +632,19 @@ public final class Agent {
             ts.put(UnitState.STAGING_OUTPUT.name(), r.stagingAt());
         }
         u.execution = null;
-        finishWith(u, r.state(), r.errorCode(), r.reason(), r.exitCode(), ts, r.stdoutTail(), r.stderrTail(),
-                r.finishedAt(), r.memory());
+        // srun ends "successfully" when SLURM calls a node of its step DOWN: its tasks there are lost
+        Optional<String> failedNode = "SRUN".equals(u.launchMethod) && u.allocation != null
+                ? NodeWatcher.srunNodeFailure(r.stderrTail()).filter(n -> u.allocation.hosts().contains(n))
+                : Optional.empty();
+        if (failedNode.isPresent()) {
+            String why = "srun reports a node failure";
+            onNodeLost(failedNode.get(), why);
+            finishWith(u, UnitState.FAILED, ErrorCode.NODE_LOST, "node " + failedNode.get() + " lost: " + why, null,
+                    ts, r.stdoutTail(), r.stderrTail(), r.finishedAt(), r.memory());
+        } else {
+            finishWith(u, r.state(), r.errorCode(), r.reason(), r.exitCode(), ts, r.stdoutTail(), r.stderrTail(),
+                    r.finishedAt(), r.memory());
+        }
         schedule();
     }
 

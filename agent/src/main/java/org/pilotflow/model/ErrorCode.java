@@ -31,6 +31,11 @@ public enum ErrorCode {
     PILOT_RUNTIME_EXPIRED(1202, true),
     /** The agent could not reach the engine for its orphan timeout and ended its units. */
     AGENT_ORPHANED(1203, true),
+    /**
+     * A node of the unit's pilot was lost (down, cut off) while the unit ran on it. The pilot goes on with its other
+     * nodes, so the unit may run again on it at once.
+     */
+    NODE_LOST(1204, true),
     /** No pilot of the unit manager can ever hold the unit (too many cores or GPUs, a pinned pilot gone). */
     NO_PILOT(1301, false),
     /** The unit was canceled on request (the API, Cockpit, its process instance deleted). */
@@ -60,9 +65,12 @@ public enum ErrorCode {
         return recoverable;
     }
 
-    /** A code about the unit's pilot (12xx): the pilot is ending, so another run must wait for another pilot. */
+    /**
+     * A code about the unit's pilot ending (12xx but {@link #NODE_LOST}, after which the pilot goes on): another run
+     * must wait for another pilot.
+     */
     public boolean aboutThePilot() {
-        return number / 100 == 12;
+        return number / 100 == 12 && this != NODE_LOST;
     }
 
     /** The code of a name on the wire or in the database; {@link #UNKNOWN} for null or a name this version lacks. */

@@ -31,6 +31,9 @@ import java.util.TreeMap;
  * during a pass, so its later units, alike, would not fit either. Placements are the ones a walk over every waiting
  * unit would make.
  *
+ * <p>A node the pilot lost ({@link #loseNode}) is taken out: its slots are never given again, the limits of
+ * {@link #neverFits} become those of the nodes left, and its allocations' releases are ignored.
+ *
  * <p>Pure logic, not thread-safe: the agent calls it from one thread.
  *
  * @param <T> the caller's handle of a unit (compared with {@code equals})
@@ -71,6 +74,8 @@ public final class SlotScheduler<T> {
         final BitSet freeGpus;
         int nFreeCores;
         int nFreeGpus;
+        /** Taken out by {@link #loseNode}: nothing free, nothing placed on it again, its releases ignored. */
+        boolean lost;
 
         NodeState(Node node, int index) {
             this.node = node;
@@ -203,10 +208,11 @@ public final class SlotScheduler<T> {
     // even the smallest fits (a one-node unit on the freest node, a spanning one on the whole pilot)
     private final TreeMap<Integer, Integer> waitingCores = new TreeMap<>();
     private final TreeMap<Integer, Integer> waitingSpanningCores = new TreeMap<>();
-    private final int totalCores;
-    private final int totalGpus;
-    private final int maxNodeCores;
-    private final int maxNodeGpus;
+    // of the nodes not lost
+    private int totalCores;
+    private int totalGpus;
+    private int maxNodeCores;
+    private int maxNodeGpus;
     private int freeCoreCount;
     private int freeGpuCount;
 
@@ -422,10 +428,71 @@ public final class SlotScheduler<T> {
                 || !waitingSpanningCores.isEmpty() && freeCoreCount >= waitingSpanningCores.firstKey();
     }
 
-    /** Gives slots back. @throws IllegalStateException when a slot is free already (a double release) */
+    /**
+     * Takes a lost node out of the pilot: its free slots are no longer given, and the waiting units that can now
+     * never fit on the nodes left are withdrawn and returned (in scheduling order) for the caller to end. Units
+     * co-located on it go where they fit next. Allocations on it stay the caller's to end; their release is
+     * harmless. Losing a node again does nothing.
+     *
+     * @throws IllegalArgumentException for a node not in the pilot
+     */
+    public List<T> loseNode(String name) {
+        NodeState n = nodesByName.get(name);
+        if (n == null) {
+            throw new IllegalArgumentException("unknown node " + name);
+        }
+        if (n.lost) {
+            return List.of();
+        }
+        n.lost = true;
+        freeCoreCount -= n.nFreeCores;
+        freeGpuCount -= n.nFreeGpus;
+        n.nFreeCores = 0;
+        n.nFreeGpus = 0;
+        n.freeCores.clear();
+        n.freeGpus.clear();
+        free.update(n);
+        colocated.values().removeIf(home -> home == n);
+        totalCores = 0;
+        totalGpus = 0;
+        maxNodeCores = 0;
+        maxNodeGpus = 0;
+        for (NodeState s : nodes) {
+            if (!s.lost) {
+                totalCores += s.node.cores();
+                totalGpus += s.node.gpus();
+                maxNodeCores = Math.max(maxNodeCores, s.node.cores());
+                maxNodeGpus = Math.max(maxNodeGpus, s.node.gpus());
+            }
+        }
+        List<T> never = new ArrayList<>();
+        for (Request<T> r : waiting.values().stream().sorted(ORDER).toList()) {
+            if (neverFits(r.cores(), r.gpus(), r.spanNodes()).isPresent()) {
+                waiting.remove(r.item());
+                forget(r);
+                never.add(r.item());
+            }
+        }
+        return never;
+    }
+
+    /** Whether {@link #loseNode} took this node out. */
+    public boolean isLost(String name) {
+        NodeState n = nodesByName.get(name);
+        return n != null && n.lost;
+    }
+
+    /**
+     * Gives slots back; those on a lost node stay taken.
+     *
+     * @throws IllegalStateException when a slot is free already (a double release)
+     */
     public void release(Allocation a) {
         for (Allocation.Part p : a.parts()) {
             NodeState n = stateOf(p.node());
+            if (n.lost) {
+                continue;
+            }
             for (int c : p.cores()) {
                 if (n.freeCores.get(c)) {
                     throw new IllegalStateException("core slot " + p.node().coreSlot(c) + " released twice");
@@ -439,6 +506,9 @@ public final class SlotScheduler<T> {
         }
         for (Allocation.Part p : a.parts()) {
             NodeState n = stateOf(p.node());
+            if (n.lost) {
+                continue;
+            }
             for (int c : p.cores()) {
                 n.freeCores.set(c);
             }
@@ -465,10 +535,12 @@ public final class SlotScheduler<T> {
         return freeGpuCount;
     }
 
+    /** The cores of the nodes not lost. */
     public int totalCores() {
         return totalCores;
     }
 
+    /** The GPUs of the nodes not lost. */
     public int totalGpus() {
         return totalGpus;
     }

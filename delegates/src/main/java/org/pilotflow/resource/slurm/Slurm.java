@@ -39,6 +39,7 @@ import org.pilotflow.resource.shell.CommandResult;
  * #SBATCH --mem=&lt;memory MB&gt;         per node, when &gt; 0
  * #SBATCH --export=NONE
  * #SBATCH --no-requeue
+ * #SBATCH --no-kill
  * # PilotFlow pilot ...
  * unset SLURM_EXPORT_ENV
  * &lt;pre_bootstrap&gt;
@@ -107,6 +108,7 @@ public final class Slurm implements BatchSystem {
         }
         return s.directive("--export=NONE")
                 .directive("--no-requeue")
+                .directive("--no-kill") // a node that fails ends its units, not the pilot: the agent goes on without it
                 .setup("unset SLURM_EXPORT_ENV")
                 .render(launch, staged);
     }

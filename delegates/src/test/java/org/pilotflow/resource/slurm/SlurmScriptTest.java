@@ -32,6 +32,7 @@ class SlurmScriptTest {
                 #SBATCH --mem=2048
                 #SBATCH --export=NONE
                 #SBATCH --no-requeue
+                #SBATCH --no-kill
                 # PilotFlow pilot pilot.0001: starts its agent (log: agent.log); the pilot secret is in agent.json (0600), not here
                 unset SLURM_EXPORT_ENV
                 module load jdk/17
