@@ -53,7 +53,7 @@ import org.pilotflow.resource.shell.CommandResult;
  * <h2>States</h2>
  * One {@code bjobs -a -json -o 'jobid stat exit_code exit_reason' <ids>} per host: finished jobs stay listed
  * for {@code CLEAN_PERIOD} (one hour by default); a job bjobs no longer knows ({@code "ERROR": "Job <7> is not
- * found"}) is GONE. The mapping is {@link LsfStates}'s.
+ * found"}) is GONE; one without a record, or with another ERROR, is UNKNOWN. The mapping is {@link LsfStates}'s.
  */
 public final class Lsf implements BatchSystem {
 
@@ -149,10 +149,17 @@ public final class Lsf implements BatchSystem {
         Map<String, JobStatus> out = new LinkedHashMap<>();
         for (String id : jobIds) {
             LsfOutput.LsfJob job = listed.get(id);
-            out.put(id, job == null || job.error() != null
-                    ? JobStatus.gone("LSF job " + id + " is not known to bjobs" + (job == null ? ""
-                    : " (" + job.error() + ")") + ": it finished longer ago than CLEAN_PERIOD, or never was")
-                    : LsfStates.status(job));
+            if (job == null) {
+                out.put(id, JobStatus.unknown("bjobs on " + commands.target() + " printed no record of LSF job " + id));
+            } else if (job.error() == null) {
+                out.put(id, LsfStates.status(job));
+            } else if (job.error().contains("is not found")) {
+                out.put(id, JobStatus.gone("LSF job " + id + " is not known to bjobs (" + job.error()
+                        + "): it finished longer ago than CLEAN_PERIOD, or never was"));
+            } else {
+                out.put(id, JobStatus.unknown("bjobs on " + commands.target() + " about LSF job " + id + ": "
+                        + job.error()));
+            }
         }
         return out;
     }

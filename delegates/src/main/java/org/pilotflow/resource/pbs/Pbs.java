@@ -54,7 +54,8 @@ import org.pilotflow.resource.shell.ShellQuote;
  * One {@code qstat -f -F json -x <ids>} per host ({@code -x}: finished jobs too, while the server keeps their
  * history): {@code Jobs.<id>.job_state} and, for a finished job, {@code Exit_status}; the mapping is
  * {@link PbsStates}'s. A job the server does not know ({@code qstat: Unknown Job Id ...}) is GONE: it finished and
- * its history is off or expired. The JSON output is PBS Pro's and OpenPBS's (18 and later); Torque's qstat has no
+ * its history is off or expired (matched by sequence number: the server may print another domain). A job qstat
+ * neither lists nor names is UNKNOWN: its silence proves nothing. The JSON output is PBS Pro's and OpenPBS's (18 and later); Torque's qstat has no
  * JSON (its {@code -x} is XML), so on Torque submit and cancel work and states do not: not tested, not claimed.
  */
 public final class Pbs implements BatchSystem {
@@ -149,10 +150,12 @@ public final class Pbs implements BatchSystem {
         List<String> argv = new ArrayList<>(List.of("qstat", "-f", "-F", "json", "-x"));
         argv.addAll(jobIds);
         Map<String, PbsOutput.PbsJob> listed;
+        List<String> unknownToServer;
         try {
             CommandResult q = commands.run(argv);
             // with an unknown id among known ones, qstat prints the known ones and fails (exit 153)
-            if (q.ok() || !PbsOutput.unknownJobIds(q.stderr()).isEmpty()) {
+            unknownToServer = PbsOutput.unknownJobIds(q.stderr());
+            if (q.ok() || !unknownToServer.isEmpty()) {
                 listed = q.stdout().isBlank() ? Map.of() : PbsOutput.qstatJson(q.stdout());
             } else {
                 return BatchSystem.allUnknown(jobIds, "qstat on " + commands.target() + " failed: "
@@ -164,17 +167,27 @@ public final class Pbs implements BatchSystem {
         Map<String, JobStatus> out = new LinkedHashMap<>();
         for (String id : jobIds) {
             PbsOutput.PbsJob job = PbsOutput.find(listed, id);
-            out.put(id, job != null ? PbsStates.status(job)
-                    : JobStatus.gone("PBS job " + id + " is not known to the server (qstat: Unknown Job Id): it has "
-                    + "finished, and job history is off or has expired"));
+            String seq = PbsOutput.sequenceNumber(id);
+            if (job != null) {
+                out.put(id, PbsStates.status(job));
+            } else if (unknownToServer.stream().anyMatch(u -> PbsOutput.sequenceNumber(u).equals(seq))) {
+                out.put(id, JobStatus.gone("PBS job " + id + " is not known to the server (qstat: Unknown Job Id): "
+                        + "it has finished, and job history is off or has expired"));
+            } else { // neither listed nor named unknown: qstat said nothing about it, so nothing can be concluded
+                out.put(id, JobStatus.unknown("qstat on " + commands.target() + " neither listed PBS job " + id
+                        + " nor said it is unknown"));
+            }
         }
         return out;
     }
 
-    /** {@code qselect -N <name> -s QHWTR}: the ids of queued, held, waiting, moving and running jobs of that name. */
+    /**
+     * {@code qselect -u <user> -N <name> -s QHWTRSU}: the ids of the user's queued, held, waiting, moving, running
+     * and suspended jobs of that name (another user's job of the same name is not ours to adopt).
+     */
     @Override
     public List<String> liveJobsNamed(JobManagerCommands commands, String jobName) throws ResourceException {
-        CommandResult r = commands.run("qselect", "-N", jobName, "-s", "QHWTR");
+        CommandResult r = commands.run("qselect", "-u", commands.user(), "-N", jobName, "-s", "QHWTRSU");
         if (!r.ok()) {
             throw new ResourceException("qselect on " + commands.target() + " failed: "
                     + BatchText.oneLine(r.describe()));

@@ -54,6 +54,23 @@ class PbsStatusesTest {
     }
 
     @Test
+    void onlyAJobQstatCallsUnknownIsGoneAndOneItMerelyLeftOutIsUnknown() {
+        // blank stdout and one Unknown Job Id line: only that id is gone (matched by sequence number, other domain)
+        FakeCommands fakes = new FakeCommands(dir).program("qstat", 153, "",
+                "qstat: Unknown Job Id 9999.pbs-server.example.org\n");
+
+        Map<String, JobStatus> s = new Pbs().statuses(commands(fakes), List.of("9999.pbs-server", "4711.pbs-server"));
+
+        assertThat(s.get("9999.pbs-server").state()).isEqualTo(State.GONE);
+        assertThat(s.get("4711.pbs-server")).isEqualTo(JobStatus.unknown(
+                "qstat on localhost neither listed PBS job 4711.pbs-server nor said it is unknown"));
+
+        fakes.program("qstat", 0, "{\"Jobs\": {}}", "");
+        assertThat(new Pbs().statuses(commands(fakes), List.of("4711.pbs-server")).get("4711.pbs-server").state())
+                .isEqualTo(State.UNKNOWN);
+    }
+
+    @Test
     void aFailingOrGarbledQstatMakesEveryJobUnknownWithItsMessage() {
         FakeCommands fakes = new FakeCommands(dir).program("qstat", 1, "",
                 "Connection refused\nqstat: cannot connect to server pbs-server (errno=15010)\n");
@@ -77,11 +94,13 @@ class PbsStatusesTest {
 
     @Test
     void findAsksQselectForTheNameAndReturnsTheOldestFirst() throws Exception {
-        FakeCommands fakes = new FakeCommands(dir).program("qselect", 0, sample("qselect.txt"), "");
+        FakeCommands fakes = new FakeCommands(dir).program("qselect", 0, sample("qselect.txt"), "")
+                .variable("USER", "alice");
 
         assertThat(new Pbs().liveJobsNamed(commands(fakes), "pilot.0000.s1"))
                 .containsExactly("4711.pbs-server", "4712.pbs-server");
-        assertThat(fakes.calls()).containsExactly("qselect -N pilot.0000.s1 -s QHWTR");
+        // the user's own jobs only, suspended ones (S, U) included
+        assertThat(fakes.calls()).containsExactly("qselect -u alice -N pilot.0000.s1 -s QHWTRSU");
 
         fakes.program("qselect", 0, "", "");
         assertThat(new Pbs().liveJobsNamed(commands(fakes), "pilot.0000.s1")).isEmpty();
