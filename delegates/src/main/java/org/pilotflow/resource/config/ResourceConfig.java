@@ -636,7 +636,7 @@ public final class ResourceConfig {
                             "a schema name of letters, digits, '_' and '-'");
                 }
                 JobManagerEndpoint jm = endpoint(sk + "/job_manager_endpoint", e.getValue()[0],
-                        JobManagerEndpoint.EXPECTED, JobManagerEndpoint::parse);
+                        JobManagerEndpoint.expected(), JobManagerEndpoint::parse);
                 FilesystemEndpoint fs = endpoint(sk + "/filesystem_endpoint", e.getValue()[1],
                         FilesystemEndpoint.EXPECTED, FilesystemEndpoint::parse);
                 if (jm.access() != fs.access()) {
