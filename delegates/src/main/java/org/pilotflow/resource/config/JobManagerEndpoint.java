@@ -22,7 +22,6 @@ public record JobManagerEndpoint(String uri, String scheme, Access access, JobMa
                                  String host, int port) {
 
     /** {@code one of fork://localhost/, ssh://<host>/, lsf://localhost/, lsf+ssh://<host>/, ...}: the installed. */
-    /** What an endpoint may be, with the installed systems' schemes (for messages). */
     static String expected() {
         return expected(BatchSystemCatalog.installed());
     }
