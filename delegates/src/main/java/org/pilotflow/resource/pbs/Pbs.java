@@ -32,6 +32,7 @@ import org.pilotflow.resource.shell.ShellQuote;
  * #PBS -o &lt;sandbox&gt;/pilot.out
  * #PBS -e &lt;sandbox&gt;/pilot.err
  * #PBS -l walltime=&lt;H:MM:SS: runtime + WallTime.MARGIN&gt;
+ * #PBS -k oed                      not for Torque
  * #PBS -l select=&lt;n&gt;:ncpus=&lt;cores_per_node&gt;:mpiprocs=&lt;cores_per_node&gt;[:mem=&lt;MB&gt;mb][+1:ncpus=&lt;rest&gt;...]
  *      (pbs_resource_syntax "nodes", Torque: #PBS -l nodes=&lt;n&gt;:ppn=&lt;cores_per_node&gt;[+1:ppn=&lt;rest&gt;])
  * #PBS -r n
@@ -44,7 +45,9 @@ import org.pilotflow.resource.shell.ShellQuote;
  * </pre>
  * Cores are asked for as whole nodes' worth of cores (chunks of {@code cores_per_node}, the last one smaller), with
  * one MPI rank per core, so {@code PBS_NODEFILE} lists each host once per core: the agent counts its cores there.
- * PBS starts a job in the home directory, hence the {@code cd}. No {@code -V}: the job gets no environment of the
+ * {@code -k oed}: PBS writes the output straight to {@code -o}/{@code -e}, so pilot.out and pilot.err are readable
+ * while the job runs (by default it spools them on the node and copies them when the job ends, as Torque always
+ * does: Torque has no {@code d}). PBS starts a job in the home directory, hence the {@code cd}. No {@code -V}: the job gets no environment of the
  * engine. Memory is per node (as SLURM's {@code --mem}): in each chunk for PBS Pro, {@code mem} times the nodes
  * for Torque (a job total). GPUs ({@code ngpus}, Torque {@code gpus}) are asked for on a one-node pilot only: the
  * agent puts a pilot's GPUs on its first node, and a chunk per node cannot say "these GPUs on that node".
@@ -99,6 +102,9 @@ public final class Pbs implements BatchSystem {
                 .directive("-o", staged.file(BatchAdapter.JOB_STDOUT))
                 .directive("-e", staged.file(BatchAdapter.JOB_STDERR))
                 .directive("-l", "walltime=" + wallTime(WallTime.of(launch.runtime())));
+        if (!torque) { // Torque's -k has no "d": there the output is copied to -o/-e only when the job ends
+            s.directive("-k", "oed");
+        }
         List<String> chunks = new ArrayList<>();
         if (full > 0) {
             chunks.add(chunk(torque, full, perNode, gpus, mem));

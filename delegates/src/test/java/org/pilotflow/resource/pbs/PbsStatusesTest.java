@@ -45,7 +45,8 @@ class PbsStatusesTest {
                 + "Exit_status 0 (Job run at Tue Dec 02 at 09:40 on (n2:ncpus=2) and finished)"));
         assertThat(s.get("4714.pbs-server").reason()).isEqualTo("PBS job 4714.pbs-server finished with Exit_status 3 "
                 + "(Job run at Tue Dec 02 at 09:41 on (n2:ncpus=2) and failed)");
-        assertThat(s.get("4715.pbs-server").reason()).contains("Exit_status 265: killed by signal 9 (SIGKILL, e.g. qdel)");
+        assertThat(s.get("4715.pbs-server").reason()).contains("Exit_status 143: ended after signal 15 (SIGTERM, e.g. "
+                + "qdel)");
         assertThat(s.get("4716.pbs-server").reason()).contains("Exit_status -29: wall time reached");
         assertThat(s.get("4717.pbs-server").state()).isEqualTo(State.QUEUED);
         assertThat(s.get("9999.pbs-server")).isEqualTo(JobStatus.gone("PBS job 9999.pbs-server is not known to the "
@@ -68,6 +69,15 @@ class PbsStatusesTest {
         fakes.program("qstat", 0, "{\"Jobs\": {}}", "");
         assertThat(new Pbs().statuses(commands(fakes), List.of("4711.pbs-server")).get("4711.pbs-server").state())
                 .isEqualTo(State.UNKNOWN);
+    }
+
+    @Test
+    void exitStatusesSaySignalsTheShellsWayAndPbssWay() {
+        assertThat(PbsStates.exit(130)).isEqualTo(" with Exit_status 130: ended after signal 2");
+        assertThat(PbsStates.exit(255)).isEqualTo(" with Exit_status 255: ended after signal 127");
+        assertThat(PbsStates.exit(265)).isEqualTo(" with Exit_status 265: killed by signal 9");
+        assertThat(PbsStates.exit(128)).isEqualTo(" with Exit_status 128");
+        assertThat(PbsStates.exit(3)).isEqualTo(" with Exit_status 3");
     }
 
     @Test
