@@ -9,6 +9,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.pilotflow.resource.ResourceException;
@@ -123,7 +124,7 @@ public final class FakeCommands implements ResourceShell {
 
     @Override
     public Map<String, String> variables(List<String> names) throws ResourceException {
-        Map<String, String> out = new java.util.LinkedHashMap<>(LocalShell.INSTANCE.variables(names));
+        Map<String, String> out = new LinkedHashMap<>(LocalShell.INSTANCE.variables(names));
         names.stream().filter(variables::containsKey).forEach(n -> out.put(n, variables.get(n)));
         return out;
     }
