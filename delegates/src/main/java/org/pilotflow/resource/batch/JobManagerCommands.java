@@ -50,6 +50,21 @@ public final class JobManagerCommands {
         return run(List.of(argv));
     }
 
+    /**
+     * The user the commands run as: {@code $USER} on the machine (its login name there, which over SSH may differ
+     * from the engine's).
+     *
+     * @throws ResourceException the host is unreachable, or USER is not set there
+     */
+    public String user() throws ResourceException {
+        String user = shell.variables(List.of("USER")).get("USER");
+        if (user == null || user.isBlank()) {
+            throw new ResourceException("USER is not set on " + shell.target()
+                    + ", expected the login name the job manager knows the jobs' owner by");
+        }
+        return user;
+    }
+
     /** Where the commands run, for messages. */
     public String target() {
         return shell.target();

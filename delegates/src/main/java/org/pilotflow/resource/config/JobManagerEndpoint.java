@@ -22,7 +22,9 @@ public record JobManagerEndpoint(String uri, String scheme, Access access, JobMa
                                  String host, int port) {
 
     /** {@code one of fork://localhost/, ssh://<host>/, lsf://localhost/, lsf+ssh://<host>/, ...}: the installed. */
-    static final String EXPECTED = expected(BatchSystemCatalog.installed());
+    static String expected() {
+        return expected(BatchSystemCatalog.installed());
+    }
 
     /** The hosts a local scheme may name: this machine. */
     static final java.util.Set<String> LOCAL_HOSTS = java.util.Set.of("localhost", "127.0.0.1", "[::1]");

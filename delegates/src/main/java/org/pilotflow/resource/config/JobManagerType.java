@@ -17,8 +17,16 @@ public record JobManagerType(String name) {
         Objects.requireNonNull(name, "name");
     }
 
-    /** The batch system of scheme {@code scheme} (installed or not: {@link JobManagerEndpoint#parse} checks). */
+    /**
+     * The batch system of scheme {@code scheme} (installed or not: {@link JobManagerEndpoint#parse} checks).
+     *
+     * @throws IllegalArgumentException for {@code fork} or {@code ssh}, which start a plain process: {@link #FORK}
+     */
     public static JobManagerType batch(String scheme) {
+        if ("fork".equals(scheme) || "ssh".equals(scheme)) {
+            throw new IllegalArgumentException("batch system scheme is '" + scheme + "', expected a batch system's "
+                    + "scheme such as slurm or pbs (fork and ssh start a plain process: JobManagerType.FORK)");
+        }
         return new JobManagerType(scheme);
     }
 

@@ -79,6 +79,15 @@ public final class ResourceConfig {
     public static final String DEFAULT_REMOTE_WORKDIR = "$HOME/.pilotflow/sandboxes";
     /** Default {@code agent_java}. */
     public static final String DEFAULT_AGENT_JAVA = "java";
+    /**
+     * Default {@code sge_parallel_environment}.
+     *
+     * @deprecated the key is Grid Engine's: {@code GridEngine.PARALLEL_ENVIRONMENT.defaultValue()}
+     */
+    @Deprecated
+    public static final String DEFAULT_SGE_PARALLEL_ENVIRONMENT = "smp";
+    /** The Grid Engine key the deprecated {@code sgeParallelEnvironment} methods read and write. */
+    private static final String SGE_PARALLEL_ENVIRONMENT_KEY = "sge_parallel_environment";
     /** The description fields {@code mandatory_args} may name. */
     public static final List<String> MANDATORY_ARG_NAMES = List.of("project", "queue", "memory", "gpus", "sandbox");
 
@@ -270,7 +279,7 @@ public final class ResourceConfig {
         if (maxNodes != null) {
             return java.util.OptionalInt.of(maxNodes);
         }
-        return jobManagerEndpoint().type() == JobManagerType.FORK ? java.util.OptionalInt.of(1)
+        return jobManagerEndpoint().type().equals(JobManagerType.FORK) ? java.util.OptionalInt.of(1)
                 : java.util.OptionalInt.empty();
     }
 
@@ -297,7 +306,7 @@ public final class ResourceConfig {
         if (maxNodes != null) {
             return java.util.OptionalInt.of(maxNodes);
         }
-        return schema(schemaName).jobManagerEndpoint().type() == JobManagerType.FORK ? java.util.OptionalInt.of(1)
+        return schema(schemaName).jobManagerEndpoint().type().equals(JobManagerType.FORK) ? java.util.OptionalInt.of(1)
                 : java.util.OptionalInt.empty();
     }
 
@@ -347,6 +356,16 @@ public final class ResourceConfig {
     /** The value of a batch system's key: as given in the entry, else the key's default. */
     public String batchSystemKey(BatchSystemInfo.ConfigKey key) {
         return batchSystemKeys.getOrDefault(key.name(), key.defaultValue());
+    }
+
+    /**
+     * The Grid Engine parallel environment a pilot's cores are requested in ({@code qsub -pe <name> <cores>}).
+     *
+     * @deprecated read the key as the other batch systems' are: {@code batchSystemKey(GridEngine.PARALLEL_ENVIRONMENT)}
+     */
+    @Deprecated
+    public String sgeParallelEnvironment() {
+        return batchSystemKeys.getOrDefault(SGE_PARALLEL_ENVIRONMENT_KEY, DEFAULT_SGE_PARALLEL_ENVIRONMENT);
     }
 
     /** The batch-system keys the entry gives (not the defaults), in the order given. */
@@ -617,6 +636,16 @@ public final class ResourceConfig {
             return this;
         }
 
+        /**
+         * Sets {@code sge_parallel_environment}.
+         *
+         * @deprecated {@code batchSystemKey("sge_parallel_environment", v)}
+         */
+        @Deprecated
+        public Builder sgeParallelEnvironment(String v) {
+            return batchSystemKey(SGE_PARALLEL_ENVIRONMENT_KEY, v);
+        }
+
         /** Validates and builds. */
         public ResourceConfig build() {
             if (label == null || !LABEL.matcher(label).matches()) {
@@ -636,7 +665,7 @@ public final class ResourceConfig {
                             "a schema name of letters, digits, '_' and '-'");
                 }
                 JobManagerEndpoint jm = endpoint(sk + "/job_manager_endpoint", e.getValue()[0],
-                        JobManagerEndpoint.EXPECTED, JobManagerEndpoint::parse);
+                        JobManagerEndpoint.expected(), JobManagerEndpoint::parse);
                 FilesystemEndpoint fs = endpoint(sk + "/filesystem_endpoint", e.getValue()[1],
                         FilesystemEndpoint.EXPECTED, FilesystemEndpoint::parse);
                 if (jm.access() != fs.access()) {

@@ -195,14 +195,14 @@ final class ResourceConfigParser {
                 Map.Entry<String, JsonNode> fe = f.next();
                 String fk = sk + "/" + fe.getKey();
                 switch (fe.getKey()) {
-                    case "job_manager_endpoint" -> jm = string(fk, fe.getValue(), JobManagerEndpoint.EXPECTED);
+                    case "job_manager_endpoint" -> jm = string(fk, fe.getValue(), JobManagerEndpoint.expected());
                     case "filesystem_endpoint" -> fs = string(fk, fe.getValue(), FilesystemEndpoint.EXPECTED);
                     default -> unknown(fk, fe.getKey(), fe.getValue(),
                             List.of("job_manager_endpoint", "filesystem_endpoint"));
                 }
             }
             if (jm == null) {
-                throw ResourceConfigException.missing(file, sk + "/job_manager_endpoint", JobManagerEndpoint.EXPECTED);
+                throw ResourceConfigException.missing(file, sk + "/job_manager_endpoint", JobManagerEndpoint.expected());
             }
             if (fs == null) {
                 throw ResourceConfigException.missing(file, sk + "/filesystem_endpoint", FilesystemEndpoint.EXPECTED);

@@ -34,6 +34,7 @@ import org.pilotflow.resource.shell.CommandResult;
  * #BSUB -n &lt;cores&gt;
  * #BSUB -R span[hosts=1]              cores &lt;= cores_per_node; else span[ptile=&lt;cores_per_node&gt;]
  * #BSUB -env none
+ * #BSUB -L /bin/sh
  * #BSUB -rn
  * #BSUB -q &lt;queue&gt;                    when given
  * #BSUB -P &lt;project&gt;                  when given
@@ -45,7 +46,9 @@ import org.pilotflow.resource.shell.CommandResult;
  * </pre>
  * bsub reads {@code #BSUB} lines only from a script on its standard input, so the submit command is
  * {@code sh -c 'exec bsub < "$1"' bsub <script>}: the path is the shell's {@code $1}, never parsed as shell text.
- * {@code -env none}: bsub would otherwise copy the submitting environment (the engine's) into the job.
+ * {@code -env none}: bsub would otherwise copy the submitting environment (the engine's) into the job;
+ * {@code -L /bin/sh} gives the job the user's login environment instead ({@code /etc/profile}, {@code ~/.profile}:
+ * PATH, modules), as SLURM's {@code --export=NONE} does.
  * {@code span[ptile=...]} fills whole hosts, so the agent finds a host's cores in {@code LSB_MCPU_HOSTS}.
  * {@code -M} is a memory limit (per process on most sites; {@code LSB_JOB_MEMLIMIT=y} makes it per job), the only
  * memory option whose unit is written with it. {@code -rn}: a pilot is never re-run.
@@ -53,7 +56,7 @@ import org.pilotflow.resource.shell.CommandResult;
  * <h2>States</h2>
  * One {@code bjobs -a -json -o 'jobid stat exit_code exit_reason' <ids>} per host: finished jobs stay listed
  * for {@code CLEAN_PERIOD} (one hour by default); a job bjobs no longer knows ({@code "ERROR": "Job <7> is not
- * found"}) is GONE. The mapping is {@link LsfStates}'s.
+ * found"}) is GONE; one without a record, or with another ERROR, is UNKNOWN. The mapping is {@link LsfStates}'s.
  */
 public final class Lsf implements BatchSystem {
 
@@ -93,6 +96,7 @@ public final class Lsf implements BatchSystem {
                 .directive("-n", Integer.toString(cores))
                 .directive("-R", cores <= perNode ? "span[hosts=1]" : "span[ptile=" + perNode + "]")
                 .directive("-env", "none")
+                .directive("-L", "/bin/sh")
                 .directive("-rn");
         if (launch.queue() != null) {
             s.directive("-q", launch.queue());
@@ -149,10 +153,17 @@ public final class Lsf implements BatchSystem {
         Map<String, JobStatus> out = new LinkedHashMap<>();
         for (String id : jobIds) {
             LsfOutput.LsfJob job = listed.get(id);
-            out.put(id, job == null || job.error() != null
-                    ? JobStatus.gone("LSF job " + id + " is not known to bjobs" + (job == null ? ""
-                    : " (" + job.error() + ")") + ": it finished longer ago than CLEAN_PERIOD, or never was")
-                    : LsfStates.status(job));
+            if (job == null) {
+                out.put(id, JobStatus.unknown("bjobs on " + commands.target() + " printed no record of LSF job " + id));
+            } else if (job.error() == null) {
+                out.put(id, LsfStates.status(job));
+            } else if (job.error().contains("is not found")) {
+                out.put(id, JobStatus.gone("LSF job " + id + " is not known to bjobs (" + job.error()
+                        + "): it finished longer ago than CLEAN_PERIOD, or never was"));
+            } else {
+                out.put(id, JobStatus.unknown("bjobs on " + commands.target() + " about LSF job " + id + ": "
+                        + job.error()));
+            }
         }
         return out;
     }

@@ -32,6 +32,7 @@ import org.pilotflow.resource.shell.ShellQuote;
  * #PBS -o &lt;sandbox&gt;/pilot.out
  * #PBS -e &lt;sandbox&gt;/pilot.err
  * #PBS -l walltime=&lt;H:MM:SS: runtime + WallTime.MARGIN&gt;
+ * #PBS -k oed                      not for Torque
  * #PBS -l select=&lt;n&gt;:ncpus=&lt;cores_per_node&gt;:mpiprocs=&lt;cores_per_node&gt;[:mem=&lt;MB&gt;mb][+1:ncpus=&lt;rest&gt;...]
  *      (pbs_resource_syntax "nodes", Torque: #PBS -l nodes=&lt;n&gt;:ppn=&lt;cores_per_node&gt;[+1:ppn=&lt;rest&gt;])
  * #PBS -r n
@@ -44,7 +45,9 @@ import org.pilotflow.resource.shell.ShellQuote;
  * </pre>
  * Cores are asked for as whole nodes' worth of cores (chunks of {@code cores_per_node}, the last one smaller), with
  * one MPI rank per core, so {@code PBS_NODEFILE} lists each host once per core: the agent counts its cores there.
- * PBS starts a job in the home directory, hence the {@code cd}. No {@code -V}: the job gets no environment of the
+ * {@code -k oed}: PBS writes the output straight to {@code -o}/{@code -e}, so pilot.out and pilot.err are readable
+ * while the job runs (by default it spools them on the node and copies them when the job ends, as Torque always
+ * does: Torque has no {@code d}). PBS starts a job in the home directory, hence the {@code cd}. No {@code -V}: the job gets no environment of the
  * engine. Memory is per node (as SLURM's {@code --mem}): in each chunk for PBS Pro, {@code mem} times the nodes
  * for Torque (a job total). GPUs ({@code ngpus}, Torque {@code gpus}) are asked for on a one-node pilot only: the
  * agent puts a pilot's GPUs on its first node, and a chunk per node cannot say "these GPUs on that node".
@@ -54,7 +57,8 @@ import org.pilotflow.resource.shell.ShellQuote;
  * One {@code qstat -f -F json -x <ids>} per host ({@code -x}: finished jobs too, while the server keeps their
  * history): {@code Jobs.<id>.job_state} and, for a finished job, {@code Exit_status}; the mapping is
  * {@link PbsStates}'s. A job the server does not know ({@code qstat: Unknown Job Id ...}) is GONE: it finished and
- * its history is off or expired. The JSON output is PBS Pro's and OpenPBS's (18 and later); Torque's qstat has no
+ * its history is off or expired (matched by sequence number: the server may print another domain). A job qstat
+ * neither lists nor names is UNKNOWN: its silence proves nothing. The JSON output is PBS Pro's and OpenPBS's (18 and later); Torque's qstat has no
  * JSON (its {@code -x} is XML), so on Torque submit and cancel work and states do not: not tested, not claimed.
  */
 public final class Pbs implements BatchSystem {
@@ -98,6 +102,9 @@ public final class Pbs implements BatchSystem {
                 .directive("-o", staged.file(BatchAdapter.JOB_STDOUT))
                 .directive("-e", staged.file(BatchAdapter.JOB_STDERR))
                 .directive("-l", "walltime=" + wallTime(WallTime.of(launch.runtime())));
+        if (!torque) { // Torque's -k has no "d": there the output is copied to -o/-e only when the job ends
+            s.directive("-k", "oed");
+        }
         List<String> chunks = new ArrayList<>();
         if (full > 0) {
             chunks.add(chunk(torque, full, perNode, gpus, mem));
@@ -149,10 +156,12 @@ public final class Pbs implements BatchSystem {
         List<String> argv = new ArrayList<>(List.of("qstat", "-f", "-F", "json", "-x"));
         argv.addAll(jobIds);
         Map<String, PbsOutput.PbsJob> listed;
+        List<String> unknownToServer;
         try {
             CommandResult q = commands.run(argv);
             // with an unknown id among known ones, qstat prints the known ones and fails (exit 153)
-            if (q.ok() || !PbsOutput.unknownJobIds(q.stderr()).isEmpty()) {
+            unknownToServer = PbsOutput.unknownJobIds(q.stderr());
+            if (q.ok() || !unknownToServer.isEmpty()) {
                 listed = q.stdout().isBlank() ? Map.of() : PbsOutput.qstatJson(q.stdout());
             } else {
                 return BatchSystem.allUnknown(jobIds, "qstat on " + commands.target() + " failed: "
@@ -164,17 +173,27 @@ public final class Pbs implements BatchSystem {
         Map<String, JobStatus> out = new LinkedHashMap<>();
         for (String id : jobIds) {
             PbsOutput.PbsJob job = PbsOutput.find(listed, id);
-            out.put(id, job != null ? PbsStates.status(job)
-                    : JobStatus.gone("PBS job " + id + " is not known to the server (qstat: Unknown Job Id): it has "
-                    + "finished, and job history is off or has expired"));
+            String seq = PbsOutput.sequenceNumber(id);
+            if (job != null) {
+                out.put(id, PbsStates.status(job));
+            } else if (unknownToServer.stream().anyMatch(u -> PbsOutput.sequenceNumber(u).equals(seq))) {
+                out.put(id, JobStatus.gone("PBS job " + id + " is not known to the server (qstat: Unknown Job Id): "
+                        + "it has finished, and job history is off or has expired"));
+            } else { // neither listed nor named unknown: qstat said nothing about it, so nothing can be concluded
+                out.put(id, JobStatus.unknown("qstat on " + commands.target() + " neither listed PBS job " + id
+                        + " nor said it is unknown"));
+            }
         }
         return out;
     }
 
-    /** {@code qselect -N <name> -s QHWTR}: the ids of queued, held, waiting, moving and running jobs of that name. */
+    /**
+     * {@code qselect -u <user> -N <name> -s QHWTRSU}: the ids of the user's queued, held, waiting, moving, running
+     * and suspended jobs of that name (another user's job of the same name is not ours to adopt).
+     */
     @Override
     public List<String> liveJobsNamed(JobManagerCommands commands, String jobName) throws ResourceException {
-        CommandResult r = commands.run("qselect", "-N", jobName, "-s", "QHWTR");
+        CommandResult r = commands.run("qselect", "-u", commands.user(), "-N", jobName, "-s", "QHWTRSU");
         if (!r.ok()) {
             throw new ResourceException("qselect on " + commands.target() + " failed: "
                     + BatchText.oneLine(r.describe()));

@@ -1,8 +1,12 @@
 package org.pilotflow.resource.pbs;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -18,7 +22,16 @@ final class PbsOutput {
     /** {@code 1234.pbs-server} (the server's name after the dot; Torque may print the full domain). */
     private static final Pattern JOB_ID = Pattern.compile("\\d+(\\.[A-Za-z0-9._-]+)?");
     private static final Pattern UNKNOWN = Pattern.compile("(?m)^qstat: Unknown Job Id (\\S+)\\s*$");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Lenient: OpenPBS's {@code qstat -F json} is known to print invalid JSON (numbers with leading zeros, a
+     * backslash before any character, nan/inf, a repeated attribute); the fields PilotFlow reads survive all of it.
+     */
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(JsonReadFeature.ALLOW_LEADING_ZEROS_FOR_NUMBERS, JsonReadFeature.ALLOW_BACKSLASH_ESCAPING_ANY_CHARACTER,
+                    JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .disable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .disable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+            .build();
 
     /**
      * One job of {@code qstat -f -F json}.

@@ -12,7 +12,9 @@ import org.pilotflow.resource.JobStatus;
  * <tr><td>R (running), E (exiting), S and U (suspended), B (array begun)</td><td>RUNNING (the job holds its
  *     nodes)</td></tr>
  * <tr><td>F (finished), X (subjob expired)</td><td>GONE: "PBS job 12.srv finished with Exit_status 3", with what
- *     the value means: above 256 a signal (265: SIGKILL, qdel), below 0 PBS's own codes (-29: wall time)</td></tr>
+ *     the value means: 129-255 the job's shell or exec'd program ended after signal n - 128 (143: SIGTERM, as
+ *     a qdel'd pilot's JVM exits), above 256 PBS killed the job's top process with signal n - 256 (265: SIGKILL,
+ *     e.g. after qdel's kill_delay), below 0 PBS's own codes (-29: wall time)</td></tr>
  * <tr><td>anything else</td><td>UNKNOWN</td></tr>
  * </table>
  */
@@ -40,14 +42,19 @@ final class PbsStates {
         }
     }
 
-    /** What an Exit_status means: the script's exit code, a signal (256 + n), or PBS's own negative codes. */
+    /**
+     * What an Exit_status means: the script's exit code, a signal the script's program ended after (128 + n, the
+     * shell's convention), a signal PBS killed the job with (256 + n), or PBS's own negative codes.
+     */
     static String exit(Integer status) {
         if (status == null) {
             return " before it started (no Exit_status)";
         }
         String meaning;
         if (status > 256) {
-            meaning = ": killed by signal " + (status - 256) + (status == 265 ? " (SIGKILL, e.g. qdel)" : "");
+            meaning = ": killed by signal " + (status - 256);
+        } else if (status > 128 && status < 256) {
+            meaning = ": ended after signal " + (status - 128) + (status == 143 ? " (SIGTERM, e.g. qdel)" : "");
         } else if (status == -29) {
             meaning = ": wall time reached";
         } else if (status < 0) {

@@ -9,6 +9,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.pilotflow.resource.ResourceException;
@@ -27,6 +28,7 @@ public final class FakeCommands implements ResourceShell {
 
     private final Path bin;
     private final Path log;
+    private final Map<String, String> variables = new HashMap<>();
 
     public FakeCommands(Path dir) {
         this.bin = dir.resolve("bin");
@@ -55,6 +57,12 @@ public final class FakeCommands implements ResourceShell {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return this;
+    }
+
+    /** The machine's environment variable {@code name} as {@link #variables} reports it, instead of this host's. */
+    public FakeCommands variable(String name, String value) {
+        variables.put(name, value);
         return this;
     }
 
@@ -116,7 +124,9 @@ public final class FakeCommands implements ResourceShell {
 
     @Override
     public Map<String, String> variables(List<String> names) throws ResourceException {
-        return LocalShell.INSTANCE.variables(names);
+        Map<String, String> out = new LinkedHashMap<>(LocalShell.INSTANCE.variables(names));
+        names.stream().filter(variables::containsKey).forEach(n -> out.put(n, variables.get(n)));
+        return out;
     }
 
     @Override

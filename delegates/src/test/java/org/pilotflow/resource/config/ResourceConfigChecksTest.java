@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.pilotflow.resource.sge.GridEngine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -36,6 +37,30 @@ class ResourceConfigChecksTest {
                 .validRoots(List.of("/scratch", "$WORK"))
                 .defaultRemoteWorkdir("$WORK/pf")
                 .build();
+    }
+
+    @Test
+    @SuppressWarnings("deprecation") // the API kept for callers written before the key was Grid Engine's
+    void theDeprecatedSgeParallelEnvironmentMethodsReadAndWriteGridEnginesKey() throws Exception {
+        ResourceConfig plain = ResourceConfig.builder("test.sge").schema("sge", "sge://localhost/", "file://localhost/")
+                .coresPerNode(4).build();
+        assertThat(plain.sgeParallelEnvironment()).isEqualTo(ResourceConfig.DEFAULT_SGE_PARALLEL_ENVIRONMENT)
+                .isEqualTo(plain.batchSystemKey(GridEngine.PARALLEL_ENVIRONMENT));
+
+        ResourceConfig mpi = plain.toBuilder().sgeParallelEnvironment("mpi").build();
+        assertThat(mpi.batchSystemKey(GridEngine.PARALLEL_ENVIRONMENT)).isEqualTo("mpi");
+        assertThat(mpi.sgeParallelEnvironment()).isEqualTo("mpi");
+        assertThatThrownBy(() -> plain.toBuilder().sgeParallelEnvironment("bad pe").build())
+                .isInstanceOf(ResourceConfigException.class).hasMessageContaining("sge_parallel_environment");
+    }
+
+    @Test
+    void aBatchTypeIsNeverForkOrSsh() {
+        assertThatThrownBy(() -> JobManagerType.batch("fork")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("batch system scheme is 'fork', expected a batch system's scheme");
+        assertThatThrownBy(() -> JobManagerType.batch("ssh")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'ssh'");
+        assertThat(JobManagerType.batch("pbs").name()).isEqualTo("pbs");
     }
 
     @Test

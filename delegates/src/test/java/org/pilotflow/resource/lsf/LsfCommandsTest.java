@@ -80,6 +80,17 @@ class LsfCommandsTest {
     }
 
     @Test
+    void aJobBjobsLeavesOutOrReportsAnotherErrorForIsUnknownNotGone() {
+        FakeCommands fakes = new FakeCommands(dir).program("bjobs", 255, "{\"COMMAND\":\"bjobs\",\"JOBS\":1,"
+                + "\"RECORDS\":[{\"ERROR\":\"Job <81240> is not found\"}]}", "");
+
+        Map<String, JobStatus> s = new Lsf().statuses(commands(fakes), List.of("81240", "81241"));
+
+        assertThat(s.get("81240").state()).isEqualTo(State.GONE);
+        assertThat(s.get("81241")).isEqualTo(JobStatus.unknown("bjobs on localhost printed no record of LSF job 81241"));
+    }
+
+    @Test
     void aFailingOrGarbledBjobsMakesEveryJobUnknownWithItsMessage() {
         FakeCommands fakes = new FakeCommands(dir).program("bjobs", 255, "",
                 "LSF is down. Please wait ...\nbatch system daemon not responding ... still trying\n");

@@ -28,6 +28,7 @@ class LsfScriptTest {
                 #BSUB -n 3
                 #BSUB -R span[ptile=2]
                 #BSUB -env none
+                #BSUB -L /bin/sh
                 #BSUB -rn
                 #BSUB -q debug
                 #BSUB -P abc123
@@ -37,7 +38,7 @@ class LsfScriptTest {
                 export OMP_NUM_THREADS=1
                 exec '/opt/jdk 17/bin/java' -Xss512k -jar /scratch/u/pf/pilotflow-agent-0123456789ab.jar /scratch/u/pf/pilot.0001/agent.json >> /scratch/u/pf/pilot.0001/agent.log 2>&1
                 """);
-        assertThat(script).doesNotContain("secret-xyz");
+        assertThat(script).doesNotContain("secret-xyz").doesNotContain("rusage"); // -M is a limit, not a reservation
     }
 
     @Test

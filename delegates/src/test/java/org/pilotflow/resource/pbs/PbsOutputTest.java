@@ -36,6 +36,14 @@ class PbsOutputTest {
     }
 
     @Test
+    void qstatJsonIsReadDespiteOpenPbsInvalidJson() {
+        // leading zeros, backslashes before ordinary characters, NaN and a repeated key, as OpenPBS prints them
+        assertThat(PbsOutput.qstatJson(sample("qstat-invalid-json.txt")).get("4718.pbs-server"))
+                .isEqualTo(new PbsOutput.PbsJob("4718.pbs-server", "F", 0,
+                        "Job run at Tue Dec 02 at 09:50 on (n1:ncpus=4) and finished"));
+    }
+
+    @Test
     void aJobIsFoundByItsSequenceNumberWhenTheDomainDiffers() {
         Map<String, PbsOutput.PbsJob> jobs = PbsOutput.qstatJson(sample("qstat-json.txt"));
         assertThat(PbsOutput.find(jobs, "4712.pbs-server.example.org").state()).isEqualTo("Q");

@@ -25,6 +25,7 @@ class PbsScriptTest {
                 #PBS -o /scratch/u/pf/pilot.0001/pilot.out
                 #PBS -e /scratch/u/pf/pilot.0001/pilot.err
                 #PBS -l walltime=1:31:00
+                #PBS -k oed
                 #PBS -l select=1:ncpus=2:mpiprocs=2:mem=2048mb+1:ncpus=1:mpiprocs=1:mem=2048mb
                 #PBS -r n
                 #PBS -q debug
@@ -44,6 +45,7 @@ class PbsScriptTest {
                 .build();
         assertThat(pbs.script(ScriptFixtures.launch(torque, "p", 0, null, null, 1024), ScriptFixtures.STAGED))
                 .contains("#PBS -l nodes=1:ppn=2+1:ppn=1\n#PBS -l mem=2048mb\n")
+                .doesNotContain("#PBS -k") // Torque's -k has no "d" (direct write)
                 .doesNotContain("select=").doesNotContain("-q ").doesNotContain("-A ");
     }
 

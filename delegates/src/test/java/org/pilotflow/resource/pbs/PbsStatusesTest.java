@@ -45,12 +45,39 @@ class PbsStatusesTest {
                 + "Exit_status 0 (Job run at Tue Dec 02 at 09:40 on (n2:ncpus=2) and finished)"));
         assertThat(s.get("4714.pbs-server").reason()).isEqualTo("PBS job 4714.pbs-server finished with Exit_status 3 "
                 + "(Job run at Tue Dec 02 at 09:41 on (n2:ncpus=2) and failed)");
-        assertThat(s.get("4715.pbs-server").reason()).contains("Exit_status 265: killed by signal 9 (SIGKILL, e.g. qdel)");
+        assertThat(s.get("4715.pbs-server").reason()).contains("Exit_status 143: ended after signal 15 (SIGTERM, e.g. "
+                + "qdel)");
         assertThat(s.get("4716.pbs-server").reason()).contains("Exit_status -29: wall time reached");
         assertThat(s.get("4717.pbs-server").state()).isEqualTo(State.QUEUED);
         assertThat(s.get("9999.pbs-server")).isEqualTo(JobStatus.gone("PBS job 9999.pbs-server is not known to the "
                 + "server (qstat: Unknown Job Id): it has finished, and job history is off or has expired"));
         assertThat(fakes.calls()).containsExactly("qstat -f -F json -x " + String.join(" ", ids));
+    }
+
+    @Test
+    void onlyAJobQstatCallsUnknownIsGoneAndOneItMerelyLeftOutIsUnknown() {
+        // blank stdout and one Unknown Job Id line: only that id is gone (matched by sequence number, other domain)
+        FakeCommands fakes = new FakeCommands(dir).program("qstat", 153, "",
+                "qstat: Unknown Job Id 9999.pbs-server.example.org\n");
+
+        Map<String, JobStatus> s = new Pbs().statuses(commands(fakes), List.of("9999.pbs-server", "4711.pbs-server"));
+
+        assertThat(s.get("9999.pbs-server").state()).isEqualTo(State.GONE);
+        assertThat(s.get("4711.pbs-server")).isEqualTo(JobStatus.unknown(
+                "qstat on localhost neither listed PBS job 4711.pbs-server nor said it is unknown"));
+
+        fakes.program("qstat", 0, "{\"Jobs\": {}}", "");
+        assertThat(new Pbs().statuses(commands(fakes), List.of("4711.pbs-server")).get("4711.pbs-server").state())
+                .isEqualTo(State.UNKNOWN);
+    }
+
+    @Test
+    void exitStatusesSaySignalsTheShellsWayAndPbssWay() {
+        assertThat(PbsStates.exit(130)).isEqualTo(" with Exit_status 130: ended after signal 2");
+        assertThat(PbsStates.exit(255)).isEqualTo(" with Exit_status 255: ended after signal 127");
+        assertThat(PbsStates.exit(265)).isEqualTo(" with Exit_status 265: killed by signal 9");
+        assertThat(PbsStates.exit(128)).isEqualTo(" with Exit_status 128");
+        assertThat(PbsStates.exit(3)).isEqualTo(" with Exit_status 3");
     }
 
     @Test
@@ -77,11 +104,13 @@ class PbsStatusesTest {
 
     @Test
     void findAsksQselectForTheNameAndReturnsTheOldestFirst() throws Exception {
-        FakeCommands fakes = new FakeCommands(dir).program("qselect", 0, sample("qselect.txt"), "");
+        FakeCommands fakes = new FakeCommands(dir).program("qselect", 0, sample("qselect.txt"), "")
+                .variable("USER", "alice");
 
         assertThat(new Pbs().liveJobsNamed(commands(fakes), "pilot.0000.s1"))
                 .containsExactly("4711.pbs-server", "4712.pbs-server");
-        assertThat(fakes.calls()).containsExactly("qselect -N pilot.0000.s1 -s QHWTR");
+        // the user's own jobs only, suspended ones (S, U) included
+        assertThat(fakes.calls()).containsExactly("qselect -u alice -N pilot.0000.s1 -s QHWTRSU");
 
         fakes.program("qselect", 0, "", "");
         assertThat(new Pbs().liveJobsNamed(commands(fakes), "pilot.0000.s1")).isEmpty();
