@@ -43,6 +43,8 @@ public final class UnitExecutor implements AutoCloseable {
     private final MemoryMonitor memory;
     /** Executions whose executable was started on another node and may still run there. */
     private final Set<UnitExecution> remoteLive = ConcurrentHashMap.newKeySet();
+    /** Remote kill commands (ssh connections) under way at once per node. */
+    private final PerNodeLimit remoteKills = new PerNodeLimit(4);
 
     public UnitExecutor(int launchThreads, long killGraceMillis) {
         this(launchThreads, killGraceMillis, null);
@@ -102,6 +104,15 @@ public final class UnitExecutor implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    PerNodeLimit remoteKills() {
+        return remoteKills;
+    }
+
+    /** Whether {@code e}'s remote processes may still run (the JVM's shutdown would kill them). */
+    boolean remoteLive(UnitExecution e) {
+        return remoteLive.contains(e);
     }
 
     void remoteStarted(UnitExecution e) {
