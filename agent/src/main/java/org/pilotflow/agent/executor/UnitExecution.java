@@ -170,6 +170,11 @@ public final class UnitExecution {
         }
     }
 
+    /** The node the executable's remote processes run on (only for executions with a remote kill). */
+    String remoteNode() {
+        return spec.remoteKill().node();
+    }
+
     /**
      * Runs the remote kill for {@code signal}, once fewer than a few run for its node; completes with whether it
      * exited 0 (it is given up after {@link #REMOTE_KILL_SECONDS}).

@@ -315,6 +315,58 @@ public class UnitExecutorTest {
         assertThat(tmp.resolve("unit/kills")).doesNotExist();
     }
 
+    @Test
+    void theShutdownsRemoteKillsRunAtMostFourAtOnceOnANode() throws Exception {
+        // six units on one node whose KILLs block until released: sshd drops connections beyond MaxStartups
+        Path dir = Files.createDirectories(tmp.resolve("unit"));
+        Path log = dir.resolve("log");
+        try (UnitExecutor own = new UnitExecutor(2, 500)) {
+            List<UnitExecution> units = new ArrayList<>();
+            List<CompletableFuture<ExecResult>> results = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                CompletableFuture<ExecResult> result = new CompletableFuture<>();
+                results.add(result);
+                RemoteKill remote = new RemoteKill() {
+                    @Override
+                    public List<String> argv(String signal) {
+                        return List.of("/bin/sh", "-c", signal.equals("TERM") ? "exit 0" : "cd \"$0\" && "
+                                + "echo start >> log; while [ ! -e release ]; do sleep 0.05; done; echo end >> log",
+                                dir.toString());
+                    }
+
+                    @Override
+                    public String node() {
+                        return "n1";
+                    }
+                };
+                units.add(own.launch(new LaunchSpec("u" + i, dir, List.of("/bin/sleep", "300"), List.of(), List.of(),
+                        Map.of(), "STDOUT", "STDERR", 0, 0, remote), new UnitExecutor.Listener() {
+                            @Override
+                            public void started(long epochMillis) {
+                            }
+
+                            @Override
+                            public void finished(ExecResult r) {
+                                result.complete(r);
+                            }
+                        }));
+            }
+            await(() -> units.stream().allMatch(u -> own.remoteLive(u)), "all started");
+            Thread shutdown = new Thread(() -> own.killRemoteNow(20_000));
+            shutdown.start();
+            await(() -> read(log).lines().count() >= 4, "four kills started");
+            Files.createFile(dir.resolve("release"));
+            shutdown.join(30_000);
+            List<String> lines = read(log).lines().toList();
+            assertThat(lines).hasSize(12);
+            assertThat(lines.indexOf("end")).as("kills started before the first ended: %s", lines).isEqualTo(4);
+            for (UnitExecution u : units) {
+                u.kill(UnitState.CANCELED, ErrorCode.CANCELED, "test over");
+            }
+            CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
+        }
+    }
+
     private static String read(Path p) {
         try {
             return Files.readString(p);
