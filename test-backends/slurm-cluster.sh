@@ -321,7 +321,6 @@ StrictModes no
 X11Forwarding no
 PrintMotd no
 UseDNS no
-MaxStartups 100:30:200
 MaxSessions 50
 Subsystem sftp $sftp
 LogLevel VERBOSE

@@ -124,20 +124,34 @@ public final class UnitExecution {
     }
 
     /**
-     * SIGTERM to the remote processes, the grace period for the launcher to exit with them, SIGKILL to whatever is
-     * left there, then the local tree; {@code gone} completes after all of it.
+     * SIGTERM to the remote processes and the grace period for the launcher to exit with them, then the local tree
+     * is killed and {@code gone} completes; SIGKILL to whatever is left there follows the SIGTERM without holding
+     * the unit up (a node that went away). Skipped when the launcher ended by itself: the remote group is gone and
+     * its id may be another's by now.
      */
     private void killRemote(RemoteKill remote, Process p, CompletableFuture<Void> gone) {
-        long grace = executor.killGraceMillis();
-        runRemoteKill(remote, "TERM")
-                .thenCompose(v -> p.onExit().completeOnTimeout(p, grace, TimeUnit.MILLISECONDS))
-                .thenCompose(v -> runRemoteKill(remote, "KILL"))
+        CompletableFuture<Boolean> term = runRemoteKill(remote, "TERM");
+        p.onExit().completeOnTimeout(p, executor.killGraceMillis(), TimeUnit.MILLISECONDS)
                 .thenCompose(v -> {
-                    executor.remoteEnded(this);
+                    if (!p.isAlive() && p.exitValue() < 128) {
+                        remoteGone(remote);
+                    } else {
+                        term.thenCompose(sent -> runRemoteKill(remote, "KILL")).thenAccept(done -> {
+                            if (done) {
+                                remoteGone(remote);
+                            }
+                        });
+                    }
                     return p.isAlive() ? ProcessTrees.kill(p.toHandle(), 0, executor.timer())
                             : CompletableFuture.<Void>completedFuture(null);
                 })
                 .whenComplete((v, e) -> gone.complete(null));
+    }
+
+    /** The remote processes are gone: off the shutdown's kill list, their launch's files removed. */
+    private void remoteGone(RemoteKill remote) {
+        executor.remoteEnded(this);
+        remote.ended();
     }
 
     /**
@@ -156,8 +170,20 @@ public final class UnitExecution {
         }
     }
 
-    /** Runs the remote kill for {@code signal}; completes when it ended (at most {@link #REMOTE_KILL_SECONDS}). */
-    private CompletableFuture<Void> runRemoteKill(RemoteKill remote, String signal) {
+    /** The node the executable's remote processes run on (only for executions with a remote kill). */
+    String remoteNode() {
+        return spec.remoteKill().node();
+    }
+
+    /**
+     * Runs the remote kill for {@code signal}, once fewer than a few run for its node; completes with whether it
+     * exited 0 (it is given up after {@link #REMOTE_KILL_SECONDS}).
+     */
+    private CompletableFuture<Boolean> runRemoteKill(RemoteKill remote, String signal) {
+        return executor.remoteKills().run(remote.node(), () -> startRemoteKill(remote, signal));
+    }
+
+    private CompletableFuture<Boolean> startRemoteKill(RemoteKill remote, String signal) {
         List<String> argv = remote.argv(signal);
         Process k;
         try {
@@ -165,7 +191,7 @@ public final class UnitExecution {
                     .redirectErrorStream(false).start();
         } catch (IOException | RuntimeException e) {
             LOG.warn("unit {}: cannot send SIG{} to its remote processes: {}", spec.unitId(), signal, e.toString());
-            return CompletableFuture.completedFuture(null);
+            return CompletableFuture.completedFuture(false);
         }
         return k.onExit().orTimeout(REMOTE_KILL_SECONDS, TimeUnit.SECONDS).handle((done, e) -> {
             try (java.io.InputStream stderr = k.getErrorStream()) {
@@ -173,15 +199,18 @@ public final class UnitExecution {
                     k.destroyForcibly();
                     LOG.warn("unit {}: sending SIG{} to its remote processes took over {} s ({}); gave up on it",
                             spec.unitId(), signal, REMOTE_KILL_SECONDS, argv.get(0));
+                    return false;
                 } else if (k.exitValue() != 0) {
                     String err = new String(stderr.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
                     LOG.warn("unit {}: sending SIG{} to its remote processes failed with exit code {}: {}",
                             spec.unitId(), signal, k.exitValue(), Tails.lastLine(err));
+                    return false;
                 }
+                return true;
             } catch (IOException ex) {
                 LOG.warn("unit {}: reading the remote kill's errors: {}", spec.unitId(), ex.toString());
+                return k.exitValue() == 0;
             }
-            return null;
         });
     }
 
@@ -213,6 +242,9 @@ public final class UnitExecution {
         CompletableFuture<Void> killedMeanwhile = null;
         synchronized (this) {
             current = p;
+            if (step == mainStep && spec.remoteKill() != null) { // before a kill can end it
+                executor.remoteStarted(this);
+            }
             first = startedAt == 0;
             if (first) {
                 startedAt = System.currentTimeMillis();
@@ -236,9 +268,6 @@ public final class UnitExecution {
         }
         if (first) {
             listener.started(startedAt);
-        }
-        if (step == mainStep && spec.remoteKill() != null) {
-            executor.remoteStarted(this);
         }
         p.onExit().whenComplete((proc, ex) -> stepExited(p)); // on the JDK's exit thread: no extra hop
     }
@@ -270,10 +299,15 @@ public final class UnitExecution {
         if (step == mainStep) {
             mainExit = code;
             if (!killed && spec.remoteKill() != null) {
+                RemoteKill remote = spec.remoteKill();
                 if (code < 128) {
-                    executor.remoteEnded(this); // ssh passed the remote command's own exit code on: it ended there
+                    remoteGone(remote); // ssh passed the remote command's own exit code on: it ended there
                 } else { // the launcher died or lost the node (ssh says 255): what it started there may run on
-                    runRemoteKill(spec.remoteKill(), "KILL").whenComplete((v, e) -> executor.remoteEnded(this));
+                    runRemoteKill(remote, "KILL").thenAccept(done -> {
+                        if (done) {
+                            remoteGone(remote);
+                        }
+                    });
                 }
             }
         }

@@ -4,12 +4,15 @@ import java.io.File;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.pilotflow.agent.monitor.MemoryMonitor;
 
@@ -43,6 +46,8 @@ public final class UnitExecutor implements AutoCloseable {
     private final MemoryMonitor memory;
     /** Executions whose executable was started on another node and may still run there. */
     private final Set<UnitExecution> remoteLive = ConcurrentHashMap.newKeySet();
+    /** Remote kill commands (ssh connections) under way at once per node. */
+    private final PerNodeLimit remoteKills = new PerNodeLimit(4);
 
     public UnitExecutor(int launchThreads, long killGraceMillis) {
         this(launchThreads, killGraceMillis, null);
@@ -82,26 +87,39 @@ public final class UnitExecutor implements AutoCloseable {
     }
 
     /**
-     * SIGKILL, at once, to the processes launchers started on other nodes that may still run (the remote command
-     * did not end by itself, or its kill did not finish); waits at most {@code waitMillis} for the kill commands.
-     * For the JVM's shutdown: the local launchers may be gone already, the remote processes are not.
+     * SIGKILL to the processes launchers started on other nodes that may still run (the remote command did not end
+     * by itself, or no kill of it succeeded), as many at once per node as other remote kills; waits at most
+     * {@code waitMillis} for the kill commands. For the JVM's shutdown: the local launchers may be gone already, the
+     * remote processes are not.
      */
     public void killRemoteNow(long waitMillis) {
-        List<Process> kills = new ArrayList<>();
+        List<Process> started = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<CompletableFuture<?>> kills = new ArrayList<>();
         for (UnitExecution e : remoteLive) {
-            e.killRemoteNow().ifPresent(kills::add);
+            kills.add(remoteKills.run(e.remoteNode(), () -> e.killRemoteNow().map(k -> {
+                started.add(k);
+                return k.onExit();
+            }).orElse(CompletableFuture.completedFuture(null))));
         }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
-        for (Process k : kills) {
-            try {
-                if (!k.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                    k.destroyForcibly();
-                }
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+        try {
+            CompletableFuture.allOf(kills.toArray(CompletableFuture[]::new)).get(waitMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException ex) {
+            // the ones still under way are given up below
         }
+        for (Process k : started) {
+            k.destroyForcibly();
+        }
+    }
+
+    PerNodeLimit remoteKills() {
+        return remoteKills;
+    }
+
+    /** Whether {@code e}'s remote processes may still run (the JVM's shutdown would kill them). */
+    boolean remoteLive(UnitExecution e) {
+        return remoteLive.contains(e);
     }
 
     void remoteStarted(UnitExecution e) {

@@ -1,5 +1,7 @@
 package org.pilotflow.agent.launch;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -9,40 +11,63 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
 import org.pilotflow.agent.executor.RemoteKill;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code SSH}: a non-MPI unit on another node of the pilot, through ssh:
  * <pre>
- * ssh [args...] -o BatchMode=yes -o StrictHostKeyChecking=accept-new HOST "cd 'SANDBOX' &amp;&amp; exec setsid -w /bin/sh -c 'START' '.pilotflow-ssh-N' env 'K=V'... 'argv0' 'argv1'..."
+ * ssh [args...] -o BatchMode=yes -o StrictHostKeyChecking=accept-new HOST "cd 'SANDBOX' &amp;&amp; exec /bin/sh -c 'LAUNCH' '.pilotflow-ssh-N' env 'K=V'... 'argv0' 'argv1'..."
  * </pre>
  * ssh hands the remote side one command line for the login shell, so here, and only here, the argv becomes a
- * command line: every word in POSIX single quotes ({@link #quote}), which that shell passes on verbatim (a POSIX
- * shell is assumed on the nodes; csh would treat '!' and newlines differently). The remote process starts in the
- * unit sandbox (the pilot's nodes share a file system) with the unit's own variables; the rest of its
+ * command line: every word in single quotes ({@link #quote}), which the login shell passes on verbatim, and
+ * all the login shell runs is {@code cd} and {@code exec /bin/sh -c} with fixed script text, so csh and tcsh logins
+ * work too (as long as no word holds a newline or '!', which csh treats differently). The remote process starts in
+ * the unit sandbox (the pilot's nodes share a file system) with the unit's own variables; the rest of its
  * environment is the remote login's. The configured {@code args} come first because ssh keeps the first value it
  * sees for an option, so a resource can override the two defaults (e.g. {@code StrictHostKeyChecking=yes}).
  * {@code BatchMode=yes} makes a missing key fail at once instead of waiting for a password.
  *
  * <p>Killing: a killed ssh client does not end the remote command (no terminal, no signal), so the unit runs in a
- * process group of its own on the remote node ({@code setsid -w}, util-linux, assumed there), whose id the fixed
- * {@link #START} script writes to {@code .pilotflow-ssh-N.pid} in the unit sandbox before it execs the unit (the
- * words after it are its arguments, not parsed again). The launch's {@link Launch#remoteKill} then runs, over a
- * second ssh connection to the same node, {@link #KILL}: it creates {@code .pilotflow-ssh-N.cancel} and signals the
- * group named in the pid file. START looks for the cancel file after writing the pid file, so a kill that comes
- * before the unit started keeps it from starting. N counts this agent's ssh launches, so a unit run again in the
- * same sandbox gets fresh files. The two small files stay in the unit sandbox.
+ * process group of its own on the remote node ({@code setsid -w}, util-linux; {@link #LAUNCH} runs it without one
+ * where that is missing), which the fixed {@link #START} script writes to {@code .pilotflow-ssh-N.pid} in the unit
+ * sandbox before it execs the unit (the words after it are its arguments, not parsed again). The launch's
+ * {@link Launch#remoteKill} then runs, over a second ssh connection to the same node, {@link #KILL}: it creates
+ * {@code .pilotflow-ssh-N.cancel} and signals what the pid file names. START looks for the cancel file after
+ * writing the pid file, so a kill that comes before the unit started keeps it from starting. N counts this agent's
+ * ssh launches, so a unit run again in the same sandbox gets fresh files; they are removed once the remote
+ * processes are known to be gone.
  */
 final class SshMethod implements LaunchMethod {
     static final String NAME = "SSH";
+    private static final Logger LOG = LoggerFactory.getLogger(SshMethod.class);
 
     private static final Pattern VARIABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
-    /** Run by {@code sh -c} on the remote node: $0 is the files' prefix, "$@" the unit's command. */
-    static final String START = "echo $$ > \"$0.pid\" && if [ -e \"$0.cancel\" ]; then exit 143; fi && exec \"$@\"";
+    /**
+     * Run by {@code sh -c} on the remote node with $0 the files' prefix and "$@" the unit's command, $g being "-" in
+     * a session of its own (the pid file then names the process group) and empty without one.
+     */
+    static final String START = "echo \"$g$$\" > \"$0.pid\" && if [ -e \"$0.cancel\" ]; then exit 143; fi && exec \"$@\"";
 
-    /** Run by the remote login shell after {@code cd SANDBOX && f=PREFIX s=SIGNAL}: signals the unit's group. */
-    static final String KILL = "touch \"$f.cancel\" && if [ -s \"$f.pid\" ]; then "
-            + "kill -s \"$s\" -- \"-$(cat \"$f.pid\")\" 2>/dev/null; fi; exit 0";
+    /**
+     * Run by {@code /bin/sh -c} from the login shell, arguments as for {@link #START}: START in a new session when
+     * the node's setsid has {@code -w} (util-linux; without -w the unit's exit code would be lost), else START in
+     * this process, so a node without it still runs units (a kill then reaches the unit's own process only).
+     */
+    static final String LAUNCH = "if setsid -w true 2>/dev/null; then exec setsid -w /bin/sh -c 'g=-; " + START
+            + "' \"$0\" \"$@\"; fi; g=; " + START;
+
+    /**
+     * Run by {@code /bin/sh -c} from the login shell with $1 the files' prefix, $2 the signal: keeps the unit from
+     * starting and signals what the pid file names. Exits 0 unless it could not leave the cancel file.
+     */
+    static final String KILL = "touch \"$1.cancel\" && if [ -s \"$1.pid\" ]; then "
+            + "kill -s \"$2\" -- \"$(cat \"$1.pid\")\" 2>/dev/null; fi; exit 0";
+
+    /** A kill must not wait long for a node that went away: the unit's cores stay taken until it gave up. */
+    private static final List<String> KILL_OPTIONS = List.of("-o", "ConnectTimeout=5", "-o",
+            "ServerAliveInterval=5", "-o", "ServerAliveCountMax=2");
 
     private final AtomicLong launches = new AtomicLong();
 
@@ -83,8 +108,8 @@ final class SshMethod implements LaunchMethod {
     public Launch wrap(LaunchRequest r) {
         String files = ".pilotflow-ssh-" + launches.incrementAndGet();
         String sandbox = quote(r.sandbox().toString());
-        StringBuilder line = new StringBuilder("cd ").append(sandbox).append(" && exec setsid -w /bin/sh -c ")
-                .append(quote(START)).append(' ').append(quote(files)).append(" env");
+        StringBuilder line = new StringBuilder("cd ").append(sandbox).append(" && exec /bin/sh -c ")
+                .append(quote(LAUNCH)).append(' ').append(quote(files)).append(" env");
         for (Map.Entry<String, String> e : new TreeMap<>(r.environment()).entrySet()) {
             line.append(' ').append(quote(e.getKey() + "=" + e.getValue()));
         }
@@ -92,16 +117,37 @@ final class SshMethod implements LaunchMethod {
             line.append(' ').append(quote(word));
         }
         String host = r.allocation().hosts().get(0);
-        RemoteKill kill = signal -> ssh(host, "cd " + sandbox + " && f=" + quote(files) + " s=" + quote(signal)
-                + " && " + KILL);
-        return new Launch(NAME, ssh(host, line.toString()), Map.of(), kill);
+        return new Launch(NAME, ssh(host, List.of(), line.toString()), Map.of(), new RemoteKill() {
+            @Override
+            public List<String> argv(String signal) {
+                return ssh(host, KILL_OPTIONS, "cd " + sandbox + " && exec /bin/sh -c " + quote(KILL) + " sh "
+                        + quote(files) + " " + quote(signal));
+            }
+
+            @Override
+            public String node() {
+                return host;
+            }
+
+            @Override
+            public void ended() { // the nodes share the file system
+                for (String suffix : List.of(".pid", ".cancel")) {
+                    try {
+                        Files.deleteIfExists(r.sandbox().resolve(files + suffix));
+                    } catch (IOException | RuntimeException e) {
+                        LOG.debug("cannot remove {}{}: {}", files, suffix, e.toString());
+                    }
+                }
+            }
+        });
     }
 
-    private List<String> ssh(String host, String commandLine) {
+    private List<String> ssh(String host, List<String> extraOptions, String commandLine) {
         List<String> argv = new ArrayList<>();
         argv.add(options.executable());
         argv.addAll(options.args());
         argv.addAll(List.of("-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=accept-new"));
+        argv.addAll(extraOptions);
         argv.add(host);
         argv.add(commandLine);
         return argv;

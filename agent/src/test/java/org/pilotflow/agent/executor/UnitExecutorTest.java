@@ -208,6 +208,173 @@ public class UnitExecutorTest {
         assertThat(tmp.resolve("unit/ran")).doesNotExist();
     }
 
+    /** A remote kill whose commands are local shell lines run in {@code dir}; counts its {@code ended()} calls. */
+    private static final class ScriptedRemoteKill implements RemoteKill {
+        final Path dir;
+        final Map<String, String> lines;
+        final java.util.concurrent.atomic.AtomicInteger ended = new java.util.concurrent.atomic.AtomicInteger();
+
+        ScriptedRemoteKill(Path dir, Map<String, String> lines) {
+            this.dir = dir;
+            this.lines = lines;
+        }
+
+        @Override
+        public List<String> argv(String signal) {
+            return List.of("/bin/sh", "-c", "cd \"$0\" && " + lines.get(signal), dir.toString());
+        }
+
+        @Override
+        public String node() {
+            return "n-" + lines.hashCode(); // a node of its own: other tests' kills do not take its slots
+        }
+
+        @Override
+        public void ended() {
+            ended.incrementAndGet();
+        }
+    }
+
+    private Run launchRemote(List<String> argv, ScriptedRemoteKill remote) throws IOException {
+        Path sandbox = Files.createDirectories(tmp.resolve("unit"));
+        CompletableFuture<ExecResult> f = new CompletableFuture<>();
+        UnitExecution ex = executor.launch(new LaunchSpec("unit", sandbox, argv, List.of(), List.of(), Map.of(),
+                "STDOUT", "STDERR", 0, 0, remote), new UnitExecutor.Listener() {
+                    @Override
+                    public void started(long epochMillis) {
+                    }
+
+                    @Override
+                    public void finished(ExecResult result) {
+                        f.complete(result);
+                    }
+                });
+        return new Run(ex, f);
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition, String what) throws Exception {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean() && System.nanoTime() < until) {
+            Thread.sleep(10);
+        }
+        assertThat(condition.getAsBoolean()).as(what).isTrue();
+    }
+
+    private void awaitStarted(Run run) throws Exception {
+        await(() -> run.execution().currentProcess() != null && Files.exists(tmp.resolve("unit/up")), "started");
+    }
+
+    @Test
+    void aKillEndsTheUnitWithoutWaitingForTheRemoteKillAndRetriesOnlyAFailedOneAtShutdown() throws Exception {
+        // the KILL hangs (a node that went away) until the test releases it, then fails, the second time succeeds
+        ScriptedRemoteKill remote = new ScriptedRemoteKill(tmp.resolve("unit"), Map.of("TERM", "echo TERM >> kills",
+                "KILL", "while [ ! -e release ]; do sleep 0.05; done; echo KILL >> kills; [ -e ok ]"));
+        Run run = launchRemote(List.of("/bin/sh", "-c", "touch up; exec sleep 300"), remote);
+        awaitStarted(run);
+        assertThat(executor.remoteLive(run.execution())).isTrue();
+        run.execution().kill(UnitState.CANCELED, ErrorCode.CANCELED, "canceled on request");
+        ExecResult r = run.result().get(15, TimeUnit.SECONDS); // the KILL would hold it REMOTE_KILL_SECONDS (30)
+        assertThat(r.state()).isEqualTo(UnitState.CANCELED);
+        assertThat(executor.remoteLive(run.execution())).as("the KILL has not finished").isTrue();
+
+        Path kills = tmp.resolve("unit/kills");
+        Files.createFile(tmp.resolve("unit/release"));
+        await(() -> Files.exists(kills) && read(kills).contains("KILL")
+                && executor.remoteKills().running(remote.node()) == 0, "the KILL ran");
+        assertThat(read(kills)).isEqualTo("TERM\nKILL\n");
+        assertThat(executor.remoteLive(run.execution())).as("the KILL failed: left to the shutdown").isTrue();
+        assertThat(remote.ended).hasValue(0);
+
+        Files.createFile(tmp.resolve("unit/ok"));
+        executor.killRemoteNow(20_000);
+        assertThat(read(kills)).isEqualTo("TERM\nKILL\nKILL\n");
+    }
+
+    @Test
+    void aLauncherThatEndedByItselfDuringTheGraceGetsNoRemoteKill() throws Exception {
+        // the remote TERM makes the launcher exit 3 by itself: its remote group is gone, its id no longer its own
+        ScriptedRemoteKill remote = new ScriptedRemoteKill(tmp.resolve("unit"), Map.of("TERM", "echo TERM >> kills; kill -s TERM $(cat pid)",
+                "KILL", "echo KILL >> kills"));
+        Run run = launchRemote(List.of("/bin/sh", "-c", "trap 'exit 3' TERM; echo $$ > pid; touch up; "
+                + "while :; do sleep 0.1; done"), remote);
+        awaitStarted(run);
+        run.execution().kill(UnitState.CANCELED, ErrorCode.CANCELED, "canceled on request");
+        assertThat(run.result().get(15, TimeUnit.SECONDS).state()).isEqualTo(UnitState.CANCELED);
+        await(() -> remote.ended.get() == 1, "the remote part counted as ended");
+        assertThat(executor.remoteLive(run.execution())).isFalse();
+        assertThat(read(tmp.resolve("unit/kills"))).isEqualTo("TERM\n");
+    }
+
+    @Test
+    void aLauncherThatEndedByItselfHasItsFilesRemovedWithoutAKill() throws Exception {
+        ScriptedRemoteKill remote = new ScriptedRemoteKill(tmp.resolve("unit"), Map.of("TERM", "echo TERM >> kills",
+                "KILL", "echo KILL >> kills"));
+        ExecResult r = launchRemote(List.of("/bin/sh", "-c", "exit 4"), remote).result().get(10, TimeUnit.SECONDS);
+        assertThat(r.exitCode()).isEqualTo(4);
+        await(() -> remote.ended.get() == 1, "the remote part counted as ended");
+        assertThat(tmp.resolve("unit/kills")).doesNotExist();
+    }
+
+    @Test
+    void theShutdownsRemoteKillsRunAtMostFourAtOnceOnANode() throws Exception {
+        // six units on one node whose KILLs block until released: sshd drops connections beyond MaxStartups
+        Path dir = Files.createDirectories(tmp.resolve("unit"));
+        Path log = dir.resolve("log");
+        try (UnitExecutor own = new UnitExecutor(2, 500)) {
+            List<UnitExecution> units = new ArrayList<>();
+            List<CompletableFuture<ExecResult>> results = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                CompletableFuture<ExecResult> result = new CompletableFuture<>();
+                results.add(result);
+                RemoteKill remote = new RemoteKill() {
+                    @Override
+                    public List<String> argv(String signal) {
+                        return List.of("/bin/sh", "-c", signal.equals("TERM") ? "exit 0" : "cd \"$0\" && "
+                                + "echo start >> log; while [ ! -e release ]; do sleep 0.05; done; echo end >> log",
+                                dir.toString());
+                    }
+
+                    @Override
+                    public String node() {
+                        return "n1";
+                    }
+                };
+                units.add(own.launch(new LaunchSpec("u" + i, dir, List.of("/bin/sleep", "300"), List.of(), List.of(),
+                        Map.of(), "STDOUT", "STDERR", 0, 0, remote), new UnitExecutor.Listener() {
+                            @Override
+                            public void started(long epochMillis) {
+                            }
+
+                            @Override
+                            public void finished(ExecResult r) {
+                                result.complete(r);
+                            }
+                        }));
+            }
+            await(() -> units.stream().allMatch(u -> own.remoteLive(u)), "all started");
+            Thread shutdown = new Thread(() -> own.killRemoteNow(20_000));
+            shutdown.start();
+            await(() -> read(log).lines().count() >= 4, "four kills started");
+            Files.createFile(dir.resolve("release"));
+            shutdown.join(30_000);
+            List<String> lines = read(log).lines().toList();
+            assertThat(lines).hasSize(12);
+            assertThat(lines.indexOf("end")).as("kills started before the first ended: %s", lines).isEqualTo(4);
+            for (UnitExecution u : units) {
+                u.kill(UnitState.CANCELED, ErrorCode.CANCELED, "test over");
+            }
+            CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     /** Alive and not a zombie (a reparented child that PID 1 has not reaped yet counts as gone). */
     public static boolean isRunning(long pid) {
         Path stat = Path.of("/proc/" + pid + "/stat");

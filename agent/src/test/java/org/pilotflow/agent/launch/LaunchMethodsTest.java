@@ -123,12 +123,14 @@ class LaunchMethodsTest {
     void sshPassesOneQuotedCommandLineThatEntersTheSandboxWithTheUnitsVariables() throws Exception {
         Launch l = methods("SSH").select(request(unit(2, 0, false), TWO_CORES_ON_N2));
         assertThat(l.argv()).containsExactly("ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=accept-new",
-                "n2", "cd '/scratch/pilot.0/unit.1' && exec setsid -w /bin/sh -c " + SshMethod.quote(SshMethod.START)
+                "n2", "cd '/scratch/pilot.0/unit.1' && exec /bin/sh -c " + SshMethod.quote(SshMethod.LAUNCH)
                         + " '.pilotflow-ssh-1' env 'PILOTFLOW_UNIT_ID=unit.1' 'X=1' '/bin/app' '--in' 'a b' "
                         + "'it'\\''s'");
+        assertThat(l.remoteKill().node()).isEqualTo("n2");
         assertThat(l.remoteKill().argv("TERM")).containsExactly("ssh", "-o", "BatchMode=yes", "-o",
-                "StrictHostKeyChecking=accept-new", "n2", "cd '/scratch/pilot.0/unit.1' && f='.pilotflow-ssh-1' "
-                        + "s='TERM' && " + SshMethod.KILL);
+                "StrictHostKeyChecking=accept-new", "-o", "ConnectTimeout=5", "-o", "ServerAliveInterval=5", "-o",
+                "ServerAliveCountMax=2", "n2", "cd '/scratch/pilot.0/unit.1' && exec /bin/sh -c "
+                        + SshMethod.quote(SshMethod.KILL) + " sh '.pilotflow-ssh-1' 'TERM'");
     }
 
     @Test
@@ -137,43 +139,108 @@ class LaunchMethodsTest {
         m.select(request(unit(2, 0, false), TWO_CORES_ON_N2));
         Launch second = m.select(request(unit(2, 0, false), TWO_CORES_ON_N2));
         assertThat(second.argv().get(second.argv().size() - 1)).contains(" '.pilotflow-ssh-2' env ");
-        assertThat(second.remoteKill().argv("KILL").get(second.argv().size() - 1))
-                .contains("f='.pilotflow-ssh-2' s='KILL'");
+        List<String> kill = second.remoteKill().argv("KILL");
+        assertThat(kill.get(kill.size() - 1)).endsWith(" sh '.pilotflow-ssh-2' 'KILL'");
     }
 
-    @Test
-    void sshStartAndKillScriptsEndTheUnitsProcessGroupInARealShell(@TempDir Path dir) throws Exception {
-        // the two scripts as the remote login shell runs them, without ssh: a unit with a child, then the kill
-        Process unit = new ProcessBuilder("/bin/sh", "-c", "cd " + SshMethod.quote(dir.toString())
-                + " && exec setsid -w /bin/sh -c " + SshMethod.quote(SshMethod.START) + " '.f' /bin/sh -c "
-                + SshMethod.quote("sleep 300 & echo $! > child; wait")).start();
-        Path child = dir.resolve("child");
+    /** The login shells the real-shell tests run the ssh command lines in: sh, and tcsh where installed. */
+    static List<String> loginShells() {
+        return java.util.stream.Stream.of("/bin/sh", "/usr/bin/tcsh")
+                .filter(s -> Files.isExecutable(Path.of(s))).toList();
+    }
+
+    /** The SSH launch of {@code argv} in {@code sandbox}, with {@code env} as the agent's environment. */
+    private Launch sshLaunch(Path sandbox, String... argv) throws Exception {
+        UnitSpec u = unit(1, 0, false);
+        return methods("SSH").select(new LaunchRequest(u, TWO_CORES_ON_N2, List.of(argv), sandbox,
+                Map.of("PILOTFLOW_UNIT_ID", "unit.1")));
+    }
+
+    /** Runs the command line ssh would hand to the remote login {@code shell}, here, with {@code path} as PATH. */
+    private static Process remote(String shell, List<String> sshArgv, String path) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(shell, "-c", sshArgv.get(sshArgv.size() - 1));
+        if (path != null) {
+            pb.environment().put("PATH", path);
+        }
+        return pb.redirectErrorStream(true).start();
+    }
+
+    private static String waitForContent(Path file) throws Exception {
         long deadline = System.nanoTime() + 20_000_000_000L;
-        while (!(Files.exists(child) && !Files.readString(child).isBlank()) && System.nanoTime() < deadline) {
+        while (!(Files.exists(file) && Files.readString(file).endsWith("\n")) && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        long childPid = Long.parseLong(Files.readString(child).strip());
-        Process kill = new ProcessBuilder("/bin/sh", "-c", "cd " + SshMethod.quote(dir.toString())
-                + " && f='.f' s='TERM' && " + SshMethod.KILL).start();
+        return Files.readString(file).strip();
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("loginShells")
+    void sshStartAndKillEndTheUnitsProcessGroupFromAnyLoginShell(String shell, @TempDir Path dir) throws Exception {
+        // the command lines as the remote login shell runs them, without ssh: a unit with a child, then the kill
+        Launch l = sshLaunch(dir, "/bin/sh", "-c", "sleep 300 & echo $! > child; wait");
+        Process unit = remote(shell, l.argv(), null);
+        long childPid = Long.parseLong(waitForContent(dir.resolve("child")));
+        assertThat(Files.readString(dir.resolve(".pilotflow-ssh-1.pid"))).as("a process group").startsWith("-");
+        Process kill = remote(shell, l.remoteKill().argv("TERM"), null);
         assertThat(kill.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-        assertThat(kill.exitValue()).isZero();
+        assertThat(kill.exitValue()).as(new String(kill.getInputStream().readAllBytes())).isZero();
         assertThat(unit.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-        deadline = System.nanoTime() + 20_000_000_000L;
+        long deadline = System.nanoTime() + 20_000_000_000L;
         while (ProcessHandle.of(childPid).map(org.pilotflow.agent.executor.ProcessTrees::isRunning).orElse(false)
                 && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
         assertThat(ProcessHandle.of(childPid).map(org.pilotflow.agent.executor.ProcessTrees::isRunning))
                 .as("the unit's child, in its process group").isNotEqualTo(Optional.of(true));
-        assertThat(dir.resolve(".f.cancel")).exists();
+        assertThat(dir.resolve(".pilotflow-ssh-1.cancel")).exists();
 
         // a kill that came first keeps the unit from starting at all
-        Process late = new ProcessBuilder("/bin/sh", "-c", "cd " + SshMethod.quote(dir.toString())
-                + " && exec setsid -w /bin/sh -c " + SshMethod.quote(SshMethod.START) + " '.f' /bin/sh -c "
-                + SshMethod.quote("echo started > started")).start();
+        Files.delete(dir.resolve(".pilotflow-ssh-1.pid"));
+        Process late = remote(shell, l.argv(), null);
         assertThat(late.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         assertThat(late.exitValue()).isEqualTo(143);
-        assertThat(dir.resolve("started")).doesNotExist();
+
+        // the files go once the unit is over
+        l.remoteKill().ended();
+        assertThat(dir.resolve(".pilotflow-ssh-1.cancel")).doesNotExist();
+        assertThat(dir.resolve(".pilotflow-ssh-1.pid")).doesNotExist();
+    }
+
+    @Test
+    void sshRunsTheUnitAndKillsItsProcessWhereSetsidIsMissingOrHasNoW(@TempDir Path dir) throws Exception {
+        // a PATH with what the scripts need but setsid: missing, then one that rejects -w (old util-linux, busybox)
+        Path tools = Files.createDirectories(dir.resolve("tools"));
+        for (String t : List.of("env", "touch", "cat", "sleep")) {
+            Files.createSymbolicLink(tools.resolve(t), Path.of(bin("/usr/bin/" + t, "/bin/" + t)));
+        }
+        for (boolean fakeSetsid : List.of(false, true)) {
+            if (fakeSetsid) {
+                Path setsid = tools.resolve("setsid");
+                Files.writeString(setsid, "#!/bin/sh\necho \"setsid: invalid option -- 'w'\" >&2\nexit 1\n");
+                Files.setPosixFilePermissions(setsid, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+            Path sandbox = Files.createDirectories(dir.resolve("sandbox-" + fakeSetsid));
+            Launch done = sshLaunch(sandbox, "/bin/sh", "-c", "exit 3");
+            Process p = remote("/bin/sh", done.argv(), tools.toString());
+            assertThat(p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(new String(p.getInputStream().readAllBytes())).isEqualTo(3);
+
+            Launch l = sshLaunch(sandbox, "/bin/sh", "-c", "echo $$ > me; exec sleep 300");
+            Process unit = remote("/bin/sh", l.argv(), tools.toString());
+            String me = waitForContent(sandbox.resolve("me"));
+            assertThat(Files.readString(sandbox.resolve(".pilotflow-ssh-1.pid")).strip()).as("the unit's pid")
+                    .isEqualTo(me);
+            Process kill = remote("/bin/sh", l.remoteKill().argv("TERM"), tools.toString());
+            assertThat(kill.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(kill.exitValue()).isZero();
+            assertThat(unit.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(unit.exitValue()).isEqualTo(143);
+        }
+    }
+
+    private static String bin(String... candidates) {
+        return java.util.Arrays.stream(candidates).filter(c -> Files.isExecutable(Path.of(c))).findFirst()
+                .orElseThrow();
     }
 
     @Test
