@@ -208,6 +208,26 @@ final class ClusterFixture {
         }
     }
 
+    /**
+     * The 3-node SLURM test cluster (test-backends/slurm-cluster.sh), started once per JVM. Its tests run in the H2
+     * run of the end-to-end suite only: what they test happens on the cluster, not in the engine's database.
+     *
+     * @param env    what the cluster's script wrote (node names, links, ENGINE_HOST, ...)
+     * @param client the environment a client of the cluster needs (SLURM_CONF, munge socket, ...)
+     */
+    record SlurmCluster(Map<String, String> env, Map<String, String> client, List<String> nodes, int coresPerNode) {
+
+        static SlurmCluster require() throws IOException {
+            org.junit.jupiter.api.Assumptions.assumeFalse(org.pilotflow.e2e.LocalFixture.onPostgres(),
+                    "runs in the H2 run of the end-to-end suite only");
+            Map<String, String> env = TestBackends.require("slurm-cluster");
+            SlurmCluster c = new SlurmCluster(env, TestBackends.clientEnvironment("slurm-cluster"),
+                    List.of(env.get("SLURM_NODE_NAMES").split(",")), Integer.parseInt(env.get("SLURM_CPUS_PER_NODE")));
+            createSandboxRoot();
+            return c;
+        }
+    }
+
     static void createSandboxRoot() throws IOException {
         Files.createDirectories(SANDBOX_ROOT);
     }

@@ -6,12 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,13 +18,11 @@ import org.pilotflow.api.ComputeUnit;
 import org.pilotflow.api.ComputeUnitDescription;
 import org.pilotflow.api.Session;
 import org.pilotflow.api.UnitManager;
-import org.pilotflow.e2e.LocalFixture;
 import org.pilotflow.model.ErrorCode;
 import org.pilotflow.model.PilotState;
 import org.pilotflow.model.UnitState;
 import org.pilotflow.resource.config.LaunchMethod;
 import org.pilotflow.resource.config.LaunchMethods;
-import org.pilotflow.testing.TestBackends;
 
 /**
  * A node of a running 3-node pilot cut off from the cluster (its namespace's link down): SLURM calls it DOWN after
@@ -58,12 +54,11 @@ class SlurmClusterNodeFailureTest {
 
     @BeforeAll
     static void backends() throws Exception {
-        Assumptions.assumeFalse(LocalFixture.onPostgres(), "runs in the H2 run of the end-to-end suite only");
-        cluster = TestBackends.require("slurm-cluster");
-        client = TestBackends.clientEnvironment("slurm-cluster");
-        nodes = Arrays.asList(cluster.get("SLURM_NODE_NAMES").split(","));
-        coresPerNode = Integer.parseInt(cluster.get("SLURM_CPUS_PER_NODE"));
-        ClusterFixture.createSandboxRoot();
+        ClusterFixture.SlurmCluster c = ClusterFixture.SlurmCluster.require();
+        cluster = c.env();
+        client = c.client();
+        nodes = c.nodes();
+        coresPerNode = c.coresPerNode();
     }
 
     @Test

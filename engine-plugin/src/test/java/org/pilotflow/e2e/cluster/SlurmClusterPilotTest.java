@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,7 +14,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,12 +22,10 @@ import org.pilotflow.api.ComputeUnit;
 import org.pilotflow.api.ComputeUnitDescription;
 import org.pilotflow.api.Session;
 import org.pilotflow.api.UnitManager;
-import org.pilotflow.e2e.LocalFixture;
 import org.pilotflow.model.PilotState;
 import org.pilotflow.model.UnitState;
 import org.pilotflow.resource.config.LaunchMethod;
 import org.pilotflow.resource.config.LaunchMethods;
-import org.pilotflow.testing.TestBackends;
 
 /**
  * Pilots spanning the nodes of the multi-node test cluster ({@code test-backends/slurm-cluster.sh}: nodes
@@ -57,13 +53,11 @@ class SlurmClusterPilotTest {
 
     @BeforeAll
     static void backends() throws Exception {
-        // what is tested here happens on the cluster, not in the engine's database: once is enough
-        Assumptions.assumeFalse(LocalFixture.onPostgres(), "runs in the H2 run of the end-to-end suite only");
-        cluster = TestBackends.require("slurm-cluster");
-        client = TestBackends.clientEnvironment("slurm-cluster");
-        nodes = Arrays.asList(cluster.get("SLURM_NODE_NAMES").split(","));
-        coresPerNode = Integer.parseInt(cluster.get("SLURM_CPUS_PER_NODE"));
-        ClusterFixture.createSandboxRoot();
+        ClusterFixture.SlurmCluster c = ClusterFixture.SlurmCluster.require();
+        cluster = c.env();
+        client = c.client();
+        nodes = c.nodes();
+        coresPerNode = c.coresPerNode();
     }
 
     @Test
