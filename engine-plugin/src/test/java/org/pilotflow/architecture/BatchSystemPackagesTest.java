@@ -81,16 +81,6 @@ class BatchSystemPackagesTest {
                 .contains(p.info().nodeList().variable()));
     }
 
-    /**
-     * Launch methods are providers of the agent (META-INF/services/org.pilotflow.agent.launch.LaunchMethodProvider);
-     * the resource config checks {@code launch_methods.order} against its own list, which must name the same.
-     */
-    @Test
-    void theResourceConfigKnowsExactlyTheAgentsInstalledLaunchMethods() {
-        assertThat(java.util.Arrays.stream(org.pilotflow.resource.config.LaunchMethod.values()).map(Enum::name))
-                .containsExactlyElementsOf(org.pilotflow.agent.launch.LaunchMethods.NAMES);
-    }
-
     private static String[] concat(String[]... parts) {
         return java.util.Arrays.stream(parts).flatMap(java.util.Arrays::stream).toArray(String[]::new);
     }

@@ -252,6 +252,19 @@ class BadInputTest {
                 "at most 8: limited.cluster gives a pilot in queue debug one node of 8 cores");
         assertBad(() -> pmgr.submitPilot(b.queue("gpu").cores(8).build()), "pilots[0].queue",
                 "one of the queues of limited.cluster [debug, batch]");
+
+        // what only the batch system knows it cannot ask for is refused at submit too, not after staging
+        Files.writeString(dir.resolve("resource_pbs.json"), """
+                { "cluster": {
+                    "schemas": { "local": { "job_manager_endpoint": "pbs://localhost/",
+                                            "filesystem_endpoint": "file://localhost/" } },
+                    "cores_per_node": 8, "gpus_per_node": 2,
+                    "valid_roots": ["$TMPDIR"], "default_remote_workdir": "$TMPDIR" } }
+                """);
+        session.resources().loadFile(dir.resolve("resource_pbs.json"));
+        ComputePilotDescription.Builder pbs = LocalFixture.localPilot(work, 16).resource("pbs.cluster");
+        assertBad(() -> pmgr.submitPilot(pbs.gpus(1).build()), "pilots[0].gpus",
+                "0 on a pilot of 2 nodes (16 cores, cores_per_node 8): PBS GPUs are requested for one-node pilots only");
         assertNothingStarted();
     }
 

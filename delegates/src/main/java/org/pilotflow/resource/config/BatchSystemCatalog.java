@@ -29,12 +29,15 @@ public final class BatchSystemCatalog {
 
     private final List<BatchSystemProvider> providers;
     private final Map<String, BatchSystemInfo> byScheme;
+    private final Map<String, BatchSystemProvider> providerByScheme;
     private final Map<String, BatchSystemInfo.ConfigKey> keys;
+    private final Map<String, BatchSystemInfo> keyOwners;
 
     private BatchSystemCatalog(List<BatchSystemProvider> providers) {
         Map<String, BatchSystemInfo> schemes = new LinkedHashMap<>();
+        Map<String, BatchSystemProvider> providerOf = new LinkedHashMap<>();
         Map<String, BatchSystemInfo.ConfigKey> k = new LinkedHashMap<>();
-        Map<String, String> keyOwner = new LinkedHashMap<>();
+        Map<String, BatchSystemInfo> keyOwner = new LinkedHashMap<>();
         for (BatchSystemProvider p : providers) {
             BatchSystemInfo info = p.info();
             BatchSystemInfo before = schemes.putIfAbsent(info.scheme(), info);
@@ -42,15 +45,16 @@ public final class BatchSystemCatalog {
                 throw new IllegalStateException("batch systems " + before.name() + " and " + info.name()
                         + " both declare scheme " + info.scheme() + " (" + p.getClass().getName() + ")");
             }
+            providerOf.put(info.scheme(), p);
             for (BatchSystemInfo.ConfigKey key : info.configKeys()) {
                 if (ResourceConfigParser.KEYS.contains(key.name())) {
                     throw new IllegalStateException("batch system " + info.name() + " (" + p.getClass().getName()
                             + ") declares config key " + key.name() + ", which the resource configuration itself "
                             + "reads; expected a key of its own, such as " + info.scheme() + "_" + key.name());
                 }
-                String owner = keyOwner.putIfAbsent(key.name(), info.name());
+                BatchSystemInfo owner = keyOwner.putIfAbsent(key.name(), info);
                 if (owner != null) {
-                    throw new IllegalStateException("batch systems " + owner + " and " + info.name()
+                    throw new IllegalStateException("batch systems " + owner.name() + " and " + info.name()
                             + " both declare config key " + key.name());
                 }
                 k.put(key.name(), key);
@@ -58,7 +62,9 @@ public final class BatchSystemCatalog {
         }
         this.providers = List.copyOf(providers);
         this.byScheme = Collections.unmodifiableMap(schemes);
+        this.providerByScheme = Collections.unmodifiableMap(providerOf);
         this.keys = Collections.unmodifiableMap(k);
+        this.keyOwners = Collections.unmodifiableMap(keyOwner);
     }
 
     /**
@@ -139,6 +145,16 @@ public final class BatchSystemCatalog {
     /** The system serving a base scheme ({@code pbs}, not {@code pbs+ssh}), or null. */
     public BatchSystemInfo forScheme(String scheme) {
         return byScheme.get(scheme);
+    }
+
+    /** The system behind a job manager, or null for fork and ssh. */
+    public BatchSystemProvider providerFor(JobManagerType type) {
+        return providerByScheme.get(type.name());
+    }
+
+    /** The system that declares {@code key}, or null. */
+    public BatchSystemInfo ownerOf(String key) {
+        return keyOwners.get(key);
     }
 
     /** Every declared key, by name. */

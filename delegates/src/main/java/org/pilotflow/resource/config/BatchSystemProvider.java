@@ -11,4 +11,14 @@ public interface BatchSystemProvider {
 
     /** What the system offers; the same value on every call. */
     BatchSystemInfo info();
+
+    /**
+     * Refuses a pilot this system cannot ask for. Called when the pilot is submitted (so the user hears of it before
+     * anything is staged or queued) and again by the job script's writer, which relies on it.
+     *
+     * @throws InvalidDescriptionException naming the description's field ({@code gpus}), its value and what would
+     *                                     work
+     */
+    default void checkPilot(PilotShape shape) {
+    }
 }

@@ -1,4 +1,51 @@
 package org.pilotflow.resource.config;
 
-/** The ways an agent can start a unit's processes, named as in {@code launch_methods.order}. */
-public enum LaunchMethod { FORK, SRUN, MPIEXEC, MPIRUN, SSH }
+import java.util.List;
+import java.util.Objects;
+
+import org.pilotflow.agent.launch.LaunchMethodProvider;
+
+/**
+ * A way an agent can start a unit's processes, named as in {@code launch_methods.order}. The names are those of the
+ * agent's installed {@link LaunchMethodProvider} services ({@link #installed()}), which are on this classpath because
+ * the agent's jar is: a method added to the agent as its own package is accepted here without a change. The
+ * constants are the built-in methods, for code and tests that name one.
+ *
+ * @param name the method's name, upper case: {@code SRUN}
+ */
+public record LaunchMethod(String name) {
+
+    public static final LaunchMethod FORK = new LaunchMethod("FORK");
+    public static final LaunchMethod SRUN = new LaunchMethod("SRUN");
+    public static final LaunchMethod MPIEXEC = new LaunchMethod("MPIEXEC");
+    public static final LaunchMethod MPIRUN = new LaunchMethod("MPIRUN");
+    public static final LaunchMethod SSH = new LaunchMethod("SSH");
+
+    /** Only through {@link #of} and the constants; the names are checked against the agent's providers by {@link #of}. */
+    public LaunchMethod {
+        Objects.requireNonNull(name, "name");
+    }
+
+    /**
+     * The installed method {@code name}.
+     *
+     * @throws IllegalArgumentException no installed provider serves it; the message lists those that do
+     */
+    public static LaunchMethod of(String name) {
+        if (name == null || !installed().contains(name)) {
+            throw new IllegalArgumentException("unknown launch method '" + name + "', expected one of "
+                    + installed());
+        }
+        return new LaunchMethod(name);
+    }
+
+    /** The names every installed method serves, in the agent's service-file order. */
+    public static List<String> installed() {
+        return org.pilotflow.agent.launch.LaunchMethods.NAMES;
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

@@ -2,7 +2,6 @@ package org.pilotflow.resource.config;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +17,7 @@ public record LaunchMethods(List<LaunchMethod> order, Map<LaunchMethod, Map<Stri
 
     public LaunchMethods {
         order = List.copyOf(order);
-        EnumMap<LaunchMethod, Map<String, Object>> copy = new EnumMap<>(LaunchMethod.class);
+        Map<LaunchMethod, Map<String, Object>> copy = new LinkedHashMap<>();
         options.forEach((k, v) -> copy.put(k, deepCopy(v)));
         options = Collections.unmodifiableMap(copy);
     }

@@ -745,7 +745,7 @@ public final class ResourceConfig {
             }
             if (launchMethods.order().isEmpty()) {
                 throw ResourceConfigException.badValue(null, k + "launch_methods/order", "[]",
-                        "a non-empty list of " + List.of(LaunchMethod.values()));
+                        "a non-empty list of " + LaunchMethod.installed());
             }
             if (new HashSet<>(launchMethods.order()).size() != launchMethods.order().size()) {
                 throw ResourceConfigException.badValue(null, k + "launch_methods/order",
@@ -770,6 +770,16 @@ public final class ResourceConfig {
                 if (e.getValue() == null || !key.pattern().matcher(e.getValue()).matches()) {
                     throw ResourceConfigException.badValue(null, k + e.getKey(), Json.render(e.getValue()),
                             key.expected());
+                }
+                // a key of a system none of the entry's job managers is would be ignored without a word
+                BatchSystemInfo owner = BatchSystemCatalog.installed().ownerOf(e.getKey());
+                List<String> jobManagers = parsed.values().stream()
+                        .map(s -> s.jobManagerEndpoint().type().name()).distinct().toList();
+                if (!jobManagers.contains(owner.scheme())) {
+                    throw ResourceConfigException.badValue(null, k + e.getKey(), Json.render(e.getValue()),
+                            "no " + owner.name() + " key on an entry whose job managers are " + jobManagers
+                                    + ": it would be ignored (give it on the entry with a " + owner.scheme()
+                                    + ":// or " + owner.scheme() + "+ssh:// job_manager_endpoint)");
                 }
             }
             positive(k + "heartbeat_interval", heartbeatInterval);

@@ -212,12 +212,12 @@ final class ResourceConfigParser {
     }
 
     private LaunchMethods launchMethods(String key, JsonNode v) {
-        String names = List.of(LaunchMethod.values()).toString();
+        String names = LaunchMethod.installed().toString();
         if (!v.isObject()) {
             throw bad(key, v, "{\"order\": [launch methods], \"<METHOD>\": {options}}");
         }
         List<LaunchMethod> order = null;
-        Map<LaunchMethod, Map<String, Object>> options = new EnumMap<>(LaunchMethod.class);
+        Map<LaunchMethod, Map<String, Object>> options = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             String k = key + "/" + e.getKey();
@@ -243,7 +243,7 @@ final class ResourceConfigParser {
 
     private LaunchMethod launchMethod(String key, String name, String expected) {
         try {
-            return LaunchMethod.valueOf(name);
+            return LaunchMethod.of(name);
         } catch (IllegalArgumentException e) {
             throw ResourceConfigException.badValue(file, key, Json.render(name), expected);
         }

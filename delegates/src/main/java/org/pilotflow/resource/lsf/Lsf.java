@@ -17,6 +17,8 @@ import org.pilotflow.resource.batch.JobManagerCommands;
 import org.pilotflow.resource.batch.JobScript;
 import org.pilotflow.resource.batch.WallTime;
 import org.pilotflow.resource.config.BatchSystemInfo;
+import org.pilotflow.resource.config.InvalidDescriptionException;
+import org.pilotflow.resource.config.PilotShape;
 import org.pilotflow.resource.shell.CommandResult;
 
 /**
@@ -72,6 +74,17 @@ public final class Lsf implements BatchSystem {
         return INFO;
     }
 
+    /** GPUs on one-host pilots only: LSF's -gpu is per host and the agent puts a pilot's GPUs on its first host. */
+    @Override
+    public void checkPilot(PilotShape shape) {
+        if (shape.gpus() > 0 && shape.nodes() > 1) {
+            throw new InvalidDescriptionException("gpus", Integer.toString(shape.gpus()), "0 on a pilot of "
+                    + shape.nodes() + " hosts (" + shape.cores() + " cores, cores_per_node " + shape.coresPerNode()
+                    + "): LSF's -gpu is per host and a pilot's GPUs are on its first host, so GPUs are requested for "
+                    + "one-host pilots only");
+        }
+    }
+
     @Override
     public String scriptName() {
         return SCRIPT;
@@ -82,11 +95,7 @@ public final class Lsf implements BatchSystem {
         int cores = launch.cores();
         int perNode = launch.resource().coresPerNode();
         int gpus = launch.agent().gpus();
-        if (gpus > 0 && cores > perNode) {
-            throw new IllegalArgumentException("the pilot asks for " + gpus + " GPUs on more than one host (" + cores
-                    + " cores, cores_per_node " + perNode + "); LSF's -gpu is per host and the agent puts a pilot's "
-                    + "GPUs on its first host, so GPUs are requested for one-host pilots only");
-        }
+        checkPilot(new PilotShape(cores, gpus, perNode));
         JobScript s = JobScript.withDirectivePrefix("#BSUB")
                 .directive("-J", launch.jobName())
                 .directive("-o", staged.file(BatchAdapter.JOB_STDOUT))

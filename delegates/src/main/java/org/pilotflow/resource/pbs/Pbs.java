@@ -18,6 +18,8 @@ import org.pilotflow.resource.batch.JobManagerCommands;
 import org.pilotflow.resource.batch.JobScript;
 import org.pilotflow.resource.batch.WallTime;
 import org.pilotflow.resource.config.BatchSystemInfo;
+import org.pilotflow.resource.config.InvalidDescriptionException;
+import org.pilotflow.resource.config.PilotShape;
 import org.pilotflow.resource.shell.CommandResult;
 import org.pilotflow.resource.shell.ShellQuote;
 
@@ -78,6 +80,16 @@ public final class Pbs implements BatchSystem {
         return INFO;
     }
 
+    /** GPUs on one-node pilots only: a chunk per node cannot say "these GPUs on that node". */
+    @Override
+    public void checkPilot(PilotShape shape) {
+        if (shape.gpus() > 0 && shape.nodes() > 1) {
+            throw new InvalidDescriptionException("gpus", Integer.toString(shape.gpus()), "0 on a pilot of "
+                    + shape.nodes() + " nodes (" + shape.cores() + " cores, cores_per_node " + shape.coresPerNode()
+                    + "): PBS GPUs are requested for one-node pilots only (a pilot's GPUs are on its first node)");
+        }
+    }
+
     @Override
     public String scriptName() {
         return SCRIPT;
@@ -91,10 +103,7 @@ public final class Pbs implements BatchSystem {
         int rest = cores % perNode;
         int nodes = full + (rest > 0 ? 1 : 0);
         int gpus = launch.agent().gpus();
-        if (gpus > 0 && nodes > 1) {
-            throw new IllegalArgumentException("the pilot asks for " + gpus + " GPUs on " + nodes + " nodes; PBS "
-                    + "GPUs are requested for one-node pilots only (a pilot's GPUs are on its first node)");
-        }
+        checkPilot(new PilotShape(cores, gpus, perNode));
         boolean torque = launch.resource().batchSystemKey(RESOURCE_SYNTAX).equals("nodes");
         int mem = launch.memoryMb();
         JobScript s = JobScript.withDirectivePrefix("#PBS")

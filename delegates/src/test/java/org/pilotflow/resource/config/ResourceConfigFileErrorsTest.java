@@ -71,6 +71,8 @@ class ResourceConfigFileErrorsTest {
             valid_roots            | '["/work"]'                       | default_remote_workdir                    | '"/scratch/pilotflow"'           | a path under one of the valid_roots [/work]
             default_remote_workdir | '"pilotflow"'                     | default_remote_workdir                    | '"pilotflow"'                    | an absolute path
             mandatory_args         | '["projcet"]'                     | mandatory_args/0                          | '"projcet"'                      | one of [project, queue, memory, gpus, sandbox]
+            sge_parallel_environment | '"mpi"'                       | sge_parallel_environment                  | '"mpi"'                          | no SGE key on an entry whose job managers are [slurm]: it would be ignored
+            pbs_resource_syntax    | '"nodes"'                         | pbs_resource_syntax                       | '"nodes"'                        | no PBS key on an entry whose job managers are [slurm]
             launch_methods         | '{"order": ["APRUN"]}'            | launch_methods/order/0                    | '"APRUN"'                        | one of [FORK, SRUN, MPIEXEC, MPIRUN, SSH]
             launch_methods         | '{"order": []}'                   | launch_methods/order                      | []                               | a non-empty list
             launch_methods         | '{"FORK": {}}'                    | launch_methods/order                      |                                  | a non-empty list

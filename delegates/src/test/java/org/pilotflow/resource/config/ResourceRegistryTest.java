@@ -29,7 +29,9 @@ class ResourceRegistryTest {
                   "ssh": {"job_manager_endpoint": "slurm+ssh://login.example.org/",
                           "filesystem_endpoint": "sftp://login.example.org/"},
                   "local": {"job_manager_endpoint": "slurm://localhost/",
-                            "filesystem_endpoint": "file://localhost/"}
+                            "filesystem_endpoint": "file://localhost/"},
+                  "sge": {"job_manager_endpoint": "sge+ssh://login.example.org/",
+                          "filesystem_endpoint": "sftp://login.example.org/"}
                 },
                 "default_queue": "normal",
                 "cores_per_node": 48,
@@ -96,7 +98,7 @@ class ResourceRegistryTest {
 
         ResourceConfig c = registry.get("mysite.cluster");
         assertThat(c.description()).isEqualTo("a SLURM cluster");
-        assertThat(c.schemas()).containsOnlyKeys("ssh", "local");
+        assertThat(c.schemas()).containsOnlyKeys("ssh", "local", "sge");
         assertThat(c.defaultSchema()).isEqualTo("ssh"); // the first
         assertThat(c.isLocal()).isFalse();
         JobManagerEndpoint jm = c.jobManagerEndpoint();

@@ -52,8 +52,9 @@ class LsfScriptTest {
     @Test
     void gpusOnAPilotOfSeveralHostsAreRefusedSayingWhy() {
         assertThatThrownBy(() -> lsf.script(ScriptFixtures.launch(rc, "p", 1, null, null, 0), ScriptFixtures.STAGED))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("the pilot asks for 1 GPUs on more than one host (3 cores, cores_per_node 2)");
+                .isInstanceOf(org.pilotflow.resource.config.InvalidDescriptionException.class)
+                .hasMessageStartingWith("field \"gpus\" is \"1\", expected 0 on a pilot of 2 hosts (3 cores, "
+                        + "cores_per_node 2)");
     }
 
     @Test

@@ -7,6 +7,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.pilotflow.resource.batch.ScriptFixtures;
 import org.pilotflow.resource.config.ResourceConfig;
+import org.pilotflow.resource.config.InvalidDescriptionException;
 import org.pilotflow.resource.config.ResourceConfigException;
 
 class PbsScriptTest {
@@ -62,9 +63,9 @@ class PbsScriptTest {
     @Test
     void gpusOnAPilotOfSeveralNodesAreRefusedSayingWhy() {
         assertThatThrownBy(() -> pbs.script(ScriptFixtures.launch(rc, "p", 1, null, null, 0), ScriptFixtures.STAGED))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("the pilot asks for 1 GPUs on 2 nodes; PBS GPUs are requested for one-node pilots only "
-                        + "(a pilot's GPUs are on its first node)");
+                .isInstanceOf(InvalidDescriptionException.class)
+                .hasMessage("field \"gpus\" is \"1\", expected 0 on a pilot of 2 nodes (3 cores, cores_per_node 2): PBS "
+                        + "GPUs are requested for one-node pilots only (a pilot's GPUs are on its first node)");
     }
 
     @Test

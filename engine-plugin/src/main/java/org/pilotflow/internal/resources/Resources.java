@@ -17,6 +17,7 @@ import org.pilotflow.resource.ResourceAdapter;
 import org.pilotflow.resource.ResourceAdapters;
 import org.pilotflow.resource.ResourceException;
 import org.pilotflow.resource.config.Access;
+import org.pilotflow.resource.config.LaunchMethod;
 import org.pilotflow.resource.config.LaunchMethods;
 import org.pilotflow.resource.config.ResourceConfig;
 import org.pilotflow.resource.config.ResourceRegistry;
@@ -102,7 +103,7 @@ public final class Resources implements AutoCloseable {
         methods.options().forEach((m, o) -> methodOptions.put(m.name(), o));
         AgentConfig agent = new AgentConfig(p.sessionId(), p.uid(), endpoints, false, secret, p.sandbox(),
                 d.cores(), d.gpus(), d.runtime().toSeconds(), config.heartbeatInterval().toMillis(),
-                config.orphanTimeout().toMillis(), methods.order().stream().map(Enum::name).toList(), methodOptions,
+                config.orphanTimeout().toMillis(), methods.order().stream().map(LaunchMethod::name).toList(), methodOptions,
                 d.cleanup(), config.memorySampleInterval().toMillis());
         // on this host the engine's own java serves the agent; elsewhere the resource says where java is
         String java = schema.access() == Access.LOCAL && "java".equals(rc.agentJava())

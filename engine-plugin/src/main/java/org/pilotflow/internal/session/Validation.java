@@ -6,8 +6,11 @@ import java.util.Map;
 import org.pilotflow.api.BadParameter;
 import org.pilotflow.api.ComputePilotDescription;
 import org.pilotflow.resource.config.Access;
+import org.pilotflow.resource.config.BatchSystemCatalog;
+import org.pilotflow.resource.config.BatchSystemProvider;
 import org.pilotflow.resource.config.InvalidDescriptionException;
 import org.pilotflow.resource.config.PathVariables;
+import org.pilotflow.resource.config.PilotShape;
 import org.pilotflow.resource.config.ResourceConfig;
 import org.pilotflow.resource.config.ResourceConfigException;
 import org.pilotflow.resource.config.ResourceRegistry;
@@ -75,6 +78,15 @@ final class Validation {
                 throw new BadParameter(prefix + "gpus", d.gpus(), "at most " + (long) maxNodes.getAsInt()
                         * rc.gpusPerNode() + ": " + rc.label() + " gives a pilot " + nodes(maxNodes.getAsInt())
                         + " of " + rc.gpusPerNode() + " GPUs");
+            }
+        }
+        BatchSystemProvider batch = BatchSystemCatalog.installed()
+                .providerFor(rc.schema(d.accessSchema()).jobManagerEndpoint().type());
+        if (batch != null) {
+            try {
+                batch.checkPilot(new PilotShape(d.cores(), d.gpus(), rc.coresPerNode()));
+            } catch (InvalidDescriptionException e) {
+                throw new BadParameter(prefix + e.field(), e.value(), e.expected(), e);
             }
         }
         rc.maxRuntime(queue).ifPresent(max -> {
