@@ -28,6 +28,7 @@ import org.pilotflow.agent.launch.LaunchRequest;
 import org.pilotflow.agent.nodes.NodeDiscovery;
 import org.pilotflow.agent.nodes.NodeWatcher;
 import org.pilotflow.agent.nodes.PilotNodes;
+import org.pilotflow.agent.nodes.SlurmHostlistFormat;
 import org.pilotflow.agent.scheduler.Allocation;
 import org.pilotflow.agent.scheduler.SlotScheduler;
 import org.pilotflow.model.PilotState;
@@ -176,7 +177,7 @@ public final class Agent {
                 ErrorCode.PILOT_RUNTIME_EXPIRED, "pilot runtime expired after " + cfg.runtimeSeconds() + " s")), cfg.runtimeSeconds(), TimeUnit.SECONDS);
         core.scheduleWithFixedDelay(() -> guarded(this::logSummary), options.summaryMillis(),
                 options.summaryMillis(), TimeUnit.MILLISECONDS);
-        if (nodes.source() == PilotNodes.Source.SLURM && nodes.nodes().size() > 1) {
+        if (SlurmHostlistFormat.NAME.equals(nodes.format()) && nodes.nodes().size() > 1) {
             nodeWatcher = new NodeWatcher(nodes.nodes().stream().map(n -> n.name()).toList(),
                     (node, why) -> post(() -> onNodeLost(node, why)));
         }

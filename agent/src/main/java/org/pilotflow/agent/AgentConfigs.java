@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import org.pilotflow.agent.channel.EngineChannel;
 import org.pilotflow.agent.launch.LaunchMethods;
+import org.pilotflow.agent.nodes.NodeListFormats;
 import org.pilotflow.model.wire.AgentConfig;
 import org.pilotflow.model.wire.Wire;
 
@@ -72,6 +73,14 @@ public final class AgentConfigs {
         atLeast(c.orphanTimeoutMillis(), 1, "orphanTimeoutMillis", file);
         atLeast(c.memorySampleMillis(), 0, "memorySampleMillis", file);
         LaunchMethods.check(c, file);
+        if (c.nodeList() != null) {
+            requireText(c.nodeList().variable(), "nodeList.variable", file);
+            if (NodeListFormats.byName(c.nodeList().format()) == null) {
+                throw new BadConfigException("bad config " + file + ": field 'nodeList.format' names a node-list "
+                        + "format this agent does not read, '" + c.nodeList().format() + "' (expected one of "
+                        + NodeListFormats.NAMES + ")");
+            }
+        }
     }
 
     private static void checkEndpoint(String v, String field, String file) throws BadConfigException {

@@ -75,10 +75,10 @@ class BatchSystemPackagesTest {
 
     /** The declaration is what the engine says; the agent must read what it says. */
     @Test
-    void everyDeclaredNodeListSourceIsOneTheAgentReads() {
-        assertThat(BatchSystemCatalog.installed().providers()).allSatisfy(p -> assertThat(
-                org.pilotflow.agent.nodes.NodeDiscovery.VARIABLES).as(p.info().name() + "'s node list")
-                .contains(p.info().nodeList().variable()));
+    void everyDeclaredNodeListFormatIsOneTheAgentReads() {
+        assertThat(BatchSystemCatalog.installed().providers()).hasSize(4).allSatisfy(p -> assertThat(
+                org.pilotflow.agent.nodes.NodeListFormats.NAMES).as(p.info().name() + "'s node list")
+                .contains(p.info().nodeList().format()));
     }
 
     private static String[] concat(String[]... parts) {

@@ -21,41 +21,25 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Finds the nodes of the pilot from the batch system's environment, so the agent can place units on every node of
- * its job, not only the one it runs on:
- * <ul>
- * <li>SLURM ({@code SLURM_JOB_NODELIST}, or the older {@code SLURM_NODELIST}): the hosts of the compressed host list
- * ({@link Hostlist}); cores per node from {@code SLURM_JOB_CPUS_PER_NODE} ({@code 2(x3),1}), or else
- * {@code SLURM_CPUS_ON_NODE} for every node.</li>
- * <li>Grid Engine ({@code PE_HOSTFILE}): one line per host and queue, {@code host slots queue processors}; a host
- * listed for several queues gets the sum of its slots.</li>
- * <li>PBS ({@code PBS_NODEFILE}): a file naming a host once per core (per MPI rank: the job script asks for one rank
- * per core); a host's cores are the lines that name it.</li>
- * <li>LSF ({@code LSB_MCPU_HOSTS}): host and core-count pairs, {@code n1 4 n2 4}; the first host is where the job
- * script (the agent) runs.</li>
- * <li>Otherwise (fork): this host alone, named {@code localhost}, with the config's cores and GPUs.</li>
- * </ul>
- * The pilot asked for {@code cfg.cores()} cores and never uses more: extra cores are trimmed from the last nodes
+ * its job, not only the one it runs on. The engine names the variable and its format
+ * ({@link AgentConfig#nodeList()}, as the batch system's provider declares them); the formats are
+ * {@link NodeListFormat} services: {@link SlurmHostlistFormat}, {@link PeHostfileFormat},
+ * {@link HostPerCoreFileFormat}, {@link HostCorePairsFormat}. Without a declared list (an agent started by an older
+ * engine), or when its variable is not set, each format's default variables are tried in the service file's order.
+ * Otherwise (fork, ssh): this host alone, named {@code localhost}, with the config's cores and GPUs.
+ *
+ * <p>The pilot asked for {@code cfg.cores()} cores and never uses more: extra cores are trimmed from the last nodes
  * (nodes left without cores are dropped). When the batch system gave fewer, the agent uses what it got and logs a
  * warning. The config's GPUs all go to the first node: batch systems describe GPUs in many ways and the pilot
  * description has one GPU count, so this stays simple until a resource needs more.
  *
- * <p>Pure apart from reading {@code PE_HOSTFILE}: the environment and this host's name are parameters.
+ * <p>Pure apart from reading the list files: the environment and this host's name are parameters.
  */
 public final class NodeDiscovery {
     private static final Logger LOG = LoggerFactory.getLogger(NodeDiscovery.class);
 
-    /**
-     * The variables read, in the order tried; a batch system's declared node-list source
-     * ({@code BatchSystemInfo.nodeList()} on the engine side) must be one of them.
-     */
-    public static final List<String> VARIABLES = List.of("SLURM_JOB_NODELIST", "SLURM_NODELIST", "PE_HOSTFILE",
-            "PBS_NODEFILE", "LSB_MCPU_HOSTS");
-
     private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
     private static final Pattern CPUS_ITEM = Pattern.compile("(\\d{1,9})(?:\\(x(\\d{1,9})\\))?");
-
-    /** A host and the cores the batch system gave on it, before trimming to the pilot's size. */
-    record HostCores(String host, int cores) { }
 
     private NodeDiscovery() {
     }
@@ -70,25 +54,30 @@ public final class NodeDiscovery {
      */
     public static PilotNodes discover(Map<String, String> env, AgentConfig cfg, String thisHost)
             throws BadConfigException {
-        String nodelistVar = present(env, "SLURM_JOB_NODELIST") ? "SLURM_JOB_NODELIST"
-                : present(env, "SLURM_NODELIST") ? "SLURM_NODELIST" : null;
-        if (nodelistVar != null) {
-            List<HostCores> given = slurm(env, nodelistVar);
-            // Slurm's node name is what the node list holds; it may differ from the host name
-            String self = present(env, "SLURMD_NODENAME") ? env.get("SLURMD_NODENAME") : thisHost;
-            return fit(PilotNodes.Source.SLURM, given, cfg, self);
+        AgentConfig.NodeList declared = cfg.nodeList();
+        if (declared != null) {
+            NodeListFormat format = NodeListFormats.byName(declared.format());
+            if (format == null) {
+                throw new BadConfigException("batch system: the engine says the job's nodes are in "
+                        + declared.variable() + " written as '" + declared.format() + "', a node-list format this "
+                        + "agent does not read (expected one of " + NodeListFormats.NAMES + "): install the agent of "
+                        + "the engine's PilotFlow version");
+            }
+            if (present(env, declared.variable())) {
+                return fit(declared.variable(), format, format.read(declared.variable(), env), cfg,
+                        format.self(env, thisHost));
+            }
+            LOG.warn("{} is not set in the job's environment: looking for another node list", declared.variable());
         }
-        if (present(env, "PE_HOSTFILE")) {
-            return fit(PilotNodes.Source.SGE, peHostfile(Path.of(env.get("PE_HOSTFILE"))), cfg, thisHost);
-        }
-        if (present(env, "PBS_NODEFILE")) {
-            return fit(PilotNodes.Source.PBS, pbsNodefile(Path.of(env.get("PBS_NODEFILE"))), cfg, thisHost);
-        }
-        if (present(env, "LSB_MCPU_HOSTS")) {
-            return fit(PilotNodes.Source.LSF, lsfHosts(env.get("LSB_MCPU_HOSTS")), cfg, thisHost);
+        for (NodeListFormat format : NodeListFormats.all()) {
+            for (String variable : format.defaultVariables()) {
+                if (present(env, variable)) {
+                    return fit(variable, format, format.read(variable, env), cfg, format.self(env, thisHost));
+                }
+            }
         }
         Node local = Node.localhost(cfg.cores(), cfg.gpus());
-        return new PilotNodes(PilotNodes.Source.FORK, List.of(local), Optional.of(local.name()));
+        return new PilotNodes(PilotNodes.THIS_HOST, null, List.of(local), Optional.of(local.name()));
     }
 
     /**
@@ -167,12 +156,12 @@ public final class NodeDiscovery {
     }
 
     /** Grid Engine's {@code PE_HOSTFILE}: {@code host slots queue processors} per line. */
-    static List<HostCores> peHostfile(Path file) throws BadConfigException {
+    static List<HostCores> peHostfile(String variable, Path file) throws BadConfigException {
         List<String> lines;
         try {
             lines = Files.readAllLines(file);
         } catch (IOException e) {
-            throw bad("PE_HOSTFILE", file.toString(), "cannot read it: " + e);
+            throw bad(variable, file.toString(), "cannot read it: " + e);
         }
         List<HostCores> out = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
@@ -182,7 +171,7 @@ public final class NodeDiscovery {
             }
             String[] f = line.split("\\s+");
             if (f.length < 2) {
-                throw bad("PE_HOSTFILE", file.toString(), "line " + (i + 1) + " '" + line
+                throw bad(variable, file.toString(), "line " + (i + 1) + " '" + line
                         + "' is not 'host slots queue processors'");
             }
             int slots;
@@ -192,24 +181,24 @@ public final class NodeDiscovery {
                 slots = 0;
             }
             if (slots < 1) {
-                throw bad("PE_HOSTFILE", file.toString(), "line " + (i + 1) + " '" + line
+                throw bad(variable, file.toString(), "line " + (i + 1) + " '" + line
                         + "': slots must be a number >= 1");
             }
             out.add(new HostCores(f[0], slots));
         }
         if (out.isEmpty()) {
-            throw bad("PE_HOSTFILE", file.toString(), "lists no host");
+            throw bad(variable, file.toString(), "lists no host");
         }
         return merge(out);
     }
 
     /** PBS's {@code PBS_NODEFILE}: one host name per line, once per core; the order of first appearance is kept. */
-    static List<HostCores> pbsNodefile(Path file) throws BadConfigException {
+    static List<HostCores> hostPerCoreFile(String variable, Path file) throws BadConfigException {
         List<String> lines;
         try {
             lines = Files.readAllLines(file);
         } catch (IOException e) {
-            throw bad("PBS_NODEFILE", file.toString(), "cannot read it: " + e);
+            throw bad(variable, file.toString(), "cannot read it: " + e);
         }
         List<HostCores> out = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
@@ -218,28 +207,28 @@ public final class NodeDiscovery {
                 continue;
             }
             if (!HOST_NAME.matcher(host).matches()) {
-                throw bad("PBS_NODEFILE", file.toString(), "line " + (i + 1) + " '" + host
+                throw bad(variable, file.toString(), "line " + (i + 1) + " '" + host
                         + "' is not a host name (expected one host name per line, once per core)");
             }
             out.add(new HostCores(host, 1));
         }
         if (out.isEmpty()) {
-            throw bad("PBS_NODEFILE", file.toString(), "lists no host");
+            throw bad(variable, file.toString(), "lists no host");
         }
         return merge(out);
     }
 
     /** LSF's {@code LSB_MCPU_HOSTS}: {@code host cores host cores ...}. */
-    static List<HostCores> lsfHosts(String value) throws BadConfigException {
+    static List<HostCores> hostCorePairs(String variable, String value) throws BadConfigException {
         String[] words = value.strip().split("\\s+");
         String expected = "expected pairs of host name and core count, like 'n1 4 n2 4'";
         if (words.length % 2 != 0) {
-            throw bad("LSB_MCPU_HOSTS", value, "an odd number of words: " + expected);
+            throw bad(variable, value, "an odd number of words: " + expected);
         }
         List<HostCores> out = new ArrayList<>();
         for (int i = 0; i < words.length; i += 2) {
             if (!HOST_NAME.matcher(words[i]).matches()) {
-                throw bad("LSB_MCPU_HOSTS", value, "'" + words[i] + "' is not a host name: " + expected);
+                throw bad(variable, value, "'" + words[i] + "' is not a host name: " + expected);
             }
             int cores;
             try {
@@ -248,7 +237,7 @@ public final class NodeDiscovery {
                 cores = 0;
             }
             if (cores < 1) {
-                throw bad("LSB_MCPU_HOSTS", value, "host " + words[i] + " has '" + words[i + 1]
+                throw bad(variable, value, "host " + words[i] + " has '" + words[i + 1]
                         + "' cores, expected a number >= 1");
             }
             out.add(new HostCores(words[i], cores));
@@ -257,7 +246,8 @@ public final class NodeDiscovery {
     }
 
     /** Trims to the pilot's cores, puts its GPUs on the first node and finds the agent's own node. */
-    static PilotNodes fit(PilotNodes.Source source, List<HostCores> given, AgentConfig cfg, String thisHost) {
+    static PilotNodes fit(String source, NodeListFormat format, List<HostCores> given, AgentConfig cfg,
+                          String thisHost) {
         int givenCores = given.stream().mapToInt(HostCores::cores).sum();
         if (givenCores < cfg.cores()) {
             LOG.warn("{} gave {} cores on {} nodes, the pilot asked for {}: using {}", source, givenCores,
@@ -284,7 +274,7 @@ public final class NodeDiscovery {
             LOG.warn("this host ({}) is not one of the pilot's nodes: no unit can be forked here, only started by "
                     + "a launch method that reaches other nodes", thisHost);
         }
-        return new PilotNodes(source, nodes, agentNode);
+        return new PilotNodes(source, format.name(), nodes, agentNode);
     }
 
     /** Short host names compare equal whatever the domain: {@code n1.cluster} is {@code n1}. */

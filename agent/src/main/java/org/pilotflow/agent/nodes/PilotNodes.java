@@ -8,26 +8,16 @@ import org.pilotflow.agent.scheduler.Node;
 /**
  * The nodes a pilot may use, as found by {@link NodeDiscovery}.
  *
- * @param source    where the list came from
+ * @param source    the variable the list came from, or {@link #THIS_HOST}
+ * @param format    the {@link NodeListFormat} it was read with; null for this host alone
  * @param nodes     the nodes with the cores and GPUs the pilot may use on each; never empty
  * @param agentNode the name of the node the agent itself runs on (units there can be forked directly), or empty
  *                  when this host is not in the list
  */
-public record PilotNodes(Source source, List<Node> nodes, Optional<String> agentNode) {
+public record PilotNodes(String source, String format, List<Node> nodes, Optional<String> agentNode) {
 
-    /** Where a pilot's node list came from. */
-    public enum Source {
-        /** {@code SLURM_JOB_NODELIST} and {@code SLURM_JOB_CPUS_PER_NODE}. */
-        SLURM,
-        /** Grid Engine's {@code PE_HOSTFILE}. */
-        SGE,
-        /** PBS's {@code PBS_NODEFILE}. */
-        PBS,
-        /** LSF's {@code LSB_MCPU_HOSTS}. */
-        LSF,
-        /** No batch system: this host alone, with the cores and GPUs of the agent's config. */
-        FORK
-    }
+    /** The source when no batch system gave a list: this host alone, with the agent config's cores and GPUs. */
+    public static final String THIS_HOST = "this host";
 
     public PilotNodes {
         nodes = List.copyOf(nodes);
@@ -35,7 +25,6 @@ public record PilotNodes(Source source, List<Node> nodes, Optional<String> agent
             throw new IllegalArgumentException("a pilot needs at least one node");
         }
     }
-
     public int totalCores() {
         return nodes.stream().mapToInt(Node::cores).sum();
     }

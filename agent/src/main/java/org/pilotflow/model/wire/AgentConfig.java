@@ -31,6 +31,9 @@ import java.util.Map;
  *                               acknowledged); kept for diagnosis otherwise
  * @param memorySampleMillis     how often the agent samples each running unit's memory (0: never, and memory limits
  *                               are not enforced)
+ * @param nodeList               where the batch system gives the job its nodes, as its provider declares; null for
+ *                               fork and ssh resources (and from engines that predate it: the agent then tries the
+ *                               variables it knows)
  */
 public record AgentConfig(
         String sessionId,
@@ -47,13 +50,31 @@ public record AgentConfig(
         List<String> launchMethods,
         Map<String, Map<String, Object>> launchMethodOptions,
         boolean cleanup,
-        long memorySampleMillis) {
+        long memorySampleMillis,
+        NodeList nodeList) {
+
+    /**
+     * The batch system's node list: the environment variable it is in and the format it is written in, a name one
+     * of the agent's {@code NodeListFormat} services serves ({@code slurm-hostlist}).
+     */
+    public record NodeList(String variable, String format) {
+    }
 
     public AgentConfig {
         // not List.copyOf: a null list or element must reach AgentConfigs.validate, which names the field
         endpoints = endpoints == null ? null : Collections.unmodifiableList(new ArrayList<>(endpoints));
         launchMethods = launchMethods == null || launchMethods.isEmpty() ? List.of("FORK") : List.copyOf(launchMethods);
         launchMethodOptions = launchMethodOptions == null ? Map.of() : Map.copyOf(launchMethodOptions);
+    }
+
+    /** A configuration without a declared node list. */
+    public AgentConfig(String sessionId, String pilotId, List<String> endpoints, boolean fixedEndpoints, String secret,
+                       String sandbox, int cores, int gpus, long runtimeSeconds, long heartbeatIntervalMillis,
+                       long orphanTimeoutMillis, List<String> launchMethods,
+                       Map<String, Map<String, Object>> launchMethodOptions, boolean cleanup, long memorySampleMillis) {
+        this(sessionId, pilotId, endpoints, fixedEndpoints, secret, sandbox, cores, gpus, runtimeSeconds,
+                heartbeatIntervalMillis, orphanTimeoutMillis, launchMethods, launchMethodOptions, cleanup,
+                memorySampleMillis, null);
     }
 
     /** A configuration that samples no memory. */
@@ -100,21 +121,28 @@ public record AgentConfig(
     public AgentConfig withSandbox(String newSandbox) {
         return new AgentConfig(sessionId, pilotId, endpoints, fixedEndpoints, secret, newSandbox, cores, gpus,
                 runtimeSeconds, heartbeatIntervalMillis, orphanTimeoutMillis, launchMethods, launchMethodOptions,
-                cleanup, memorySampleMillis);
+                cleanup, memorySampleMillis, nodeList);
     }
 
     /** The same configuration with other endpoints, e.g. only the near end of an SSH reverse tunnel, fixed. */
     public AgentConfig withEndpoints(List<String> newEndpoints, boolean fixed) {
         return new AgentConfig(sessionId, pilotId, newEndpoints, fixed, secret, sandbox, cores, gpus, runtimeSeconds,
                 heartbeatIntervalMillis, orphanTimeoutMillis, launchMethods, launchMethodOptions, cleanup,
-                memorySampleMillis);
+                memorySampleMillis, nodeList);
     }
 
     /** The same configuration, removing its sandbox at a normal end or not. */
     public AgentConfig withCleanup(boolean remove) {
         return new AgentConfig(sessionId, pilotId, endpoints, fixedEndpoints, secret, sandbox, cores, gpus,
                 runtimeSeconds, heartbeatIntervalMillis, orphanTimeoutMillis, launchMethods, launchMethodOptions,
-                remove, memorySampleMillis);
+                remove, memorySampleMillis, nodeList);
+    }
+
+    /** The same configuration, reading its nodes from {@code list}. */
+    public AgentConfig withNodeList(NodeList list) {
+        return new AgentConfig(sessionId, pilotId, endpoints, fixedEndpoints, secret, sandbox, cores, gpus,
+                runtimeSeconds, heartbeatIntervalMillis, orphanTimeoutMillis, launchMethods, launchMethodOptions,
+                cleanup, memorySampleMillis, list);
     }
 
     @Override
@@ -123,6 +151,7 @@ public record AgentConfig(
                 + (fixedEndpoints ? " (fixed)" : "") + ", sandbox=" + sandbox + ", cores=" + cores + ", gpus=" + gpus
                 + ", runtime=" + runtimeSeconds + "s, heartbeat=" + heartbeatIntervalMillis + "ms, orphanTimeout="
                 + orphanTimeoutMillis + "ms, launchMethods=" + launchMethods + (cleanup ? ", cleanup" : "")
-                + ", memorySample=" + memorySampleMillis + "ms]";
+                + ", memorySample=" + memorySampleMillis + "ms" + (nodeList != null ? ", nodeList=" + nodeList : "")
+                + "]";
     }
 }

@@ -2,6 +2,7 @@ package org.pilotflow.agent.nodes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +11,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pilotflow.agent.BadConfigException;
 import org.pilotflow.agent.scheduler.Node;
 import org.pilotflow.model.wire.AgentConfig;
 
@@ -42,7 +44,7 @@ class NodeDiscoveryPbsLsfTest {
         PilotNodes n = NodeDiscovery.discover(Map.of("PBS_NODEFILE", file.toString(), "PBS_JOBID", "4711.pbs-server"),
                 pilot(10, 1), "n01");
 
-        assertThat(n.source()).isEqualTo(PilotNodes.Source.PBS);
+        assertThat(n.source()).isEqualTo("PBS_NODEFILE");
         assertThat(n.nodes()).containsExactly(new Node("n01.cluster", 4, 1), new Node("n07.cluster", 4, 0),
                 new Node("n03.cluster", 2, 0));
         assertThat(n.agentNode()).contains("n01.cluster");
@@ -74,7 +76,7 @@ class NodeDiscoveryPbsLsfTest {
         PilotNodes n = NodeDiscovery.discover(Map.of("LSB_MCPU_HOSTS", "c01 4 c02 4 c03 2 ",
                 "LSB_HOSTS", "c01 c01 c01 c01 c02 c02 c02 c02 c03 c03"), pilot(10, 2), "c01.lsf.example.org");
 
-        assertThat(n.source()).isEqualTo(PilotNodes.Source.LSF);
+        assertThat(n.source()).isEqualTo("LSB_MCPU_HOSTS");
         assertThat(n.nodes()).containsExactly(new Node("c01", 4, 2), new Node("c02", 4, 0), new Node("c03", 2, 0));
         assertThat(n.agentNode()).contains("c01");
         assertThat(NodeDiscovery.discover(Map.of("LSB_MCPU_HOSTS", "c01 8"), pilot(3, 0), "c01").nodes())
@@ -98,11 +100,50 @@ class NodeDiscoveryPbsLsfTest {
     }
 
     @Test
-    void theVariablesAreTriedInOrder() throws Exception {
+    void withoutADeclaredListTheKnownVariablesAreTriedInOrder() throws Exception {
         Path file = Files.writeString(dir.resolve("nodefile"), "p1\n");
         assertThat(NodeDiscovery.discover(Map.of("PBS_NODEFILE", file.toString(), "LSB_MCPU_HOSTS", "l1 1"),
-                pilot(1, 0), "p1").source()).isEqualTo(PilotNodes.Source.PBS);
-        assertThat(NodeDiscovery.VARIABLES).containsExactly("SLURM_JOB_NODELIST", "SLURM_NODELIST", "PE_HOSTFILE",
-                "PBS_NODEFILE", "LSB_MCPU_HOSTS");
+                pilot(1, 0), "p1").source()).isEqualTo("PBS_NODEFILE");
+        assertThat(NodeListFormats.NAMES).containsExactly(SlurmHostlistFormat.NAME, PeHostfileFormat.NAME,
+                HostPerCoreFileFormat.NAME, HostCorePairsFormat.NAME);
+    }
+
+    /**
+     * A batch system declares its variable and format; one that writes PBS's format under another name (Cobalt's
+     * COBALT_NODEFILE) needs no agent change, and its variable wins over any other list in the environment.
+     */
+    @Test
+    void aDeclaredListIsReadWithItsFormatWhateverTheVariable() throws Exception {
+        Path file = Files.writeString(dir.resolve("cobalt"), "c1\nc1\nc2\nc2\n");
+        AgentConfig cfg = pilot(4, 0).withNodeList(new AgentConfig.NodeList("COBALT_NODEFILE",
+                HostPerCoreFileFormat.NAME));
+        PilotNodes n = NodeDiscovery.discover(Map.of("COBALT_NODEFILE", file.toString(), "LSB_MCPU_HOSTS", "l1 1"),
+                cfg, "c1");
+        assertThat(n.source()).isEqualTo("COBALT_NODEFILE");
+        assertThat(n.format()).isEqualTo(HostPerCoreFileFormat.NAME);
+        assertThat(n.nodes()).extracting(Node::name, Node::cores).containsExactly(tuple("c1", 2), tuple("c2", 2));
+        assertThat(n.agentNode()).contains("c1");
+
+        Path bad = Files.writeString(dir.resolve("bad"), "c1\nnot a host\n");
+        assertThatThrownBy(() -> NodeDiscovery.discover(Map.of("COBALT_NODEFILE", bad.toString()), cfg, "c1"))
+                .isInstanceOf(BadConfigException.class)
+                .hasMessageContaining("cannot use COBALT_NODEFILE='" + bad + "'")
+                .hasMessageContaining("line 2 'not a host' is not a host name");
+    }
+
+    @Test
+    void aDeclaredFormatTheAgentDoesNotReadIsAClearErrorAndAMissingVariableFallsBack() throws Exception {
+        AgentConfig unknown = pilot(4, 0).withNodeList(new AgentConfig.NodeList("FLUX_R", "flux-r"));
+        assertThatThrownBy(() -> NodeDiscovery.discover(Map.of("FLUX_R", "{}"), unknown, "h"))
+                .isInstanceOf(BadConfigException.class)
+                .hasMessageContaining("FLUX_R written as 'flux-r'")
+                .hasMessageContaining("expected one of [slurm-hostlist, pe-hostfile, host-per-core-file, "
+                        + "host-core-pairs]");
+
+        AgentConfig declared = pilot(2, 0).withNodeList(new AgentConfig.NodeList("PBS_NODEFILE",
+                HostPerCoreFileFormat.NAME));
+        PilotNodes n = NodeDiscovery.discover(Map.of("LSB_MCPU_HOSTS", "l1 2"), declared, "l1");
+        assertThat(n.source()).isEqualTo("LSB_MCPU_HOSTS");
+        assertThat(NodeDiscovery.discover(Map.of(), declared, "h").source()).isEqualTo(PilotNodes.THIS_HOST);
     }
 }

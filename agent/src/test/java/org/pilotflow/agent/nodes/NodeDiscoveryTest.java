@@ -38,7 +38,7 @@ class NodeDiscoveryTest {
     @Test
     void withoutABatchSystemThePilotIsThisHostWithTheConfiguredSize() throws Exception {
         PilotNodes n = NodeDiscovery.discover(env("PATH", "/bin"), pilot(3, 1), "vm");
-        assertThat(n.source()).isEqualTo(PilotNodes.Source.FORK);
+        assertThat(n.source()).isEqualTo(PilotNodes.THIS_HOST);
         assertThat(n.nodes()).containsExactly(new Node("localhost", 3, 1));
         assertThat(n.agentNode()).contains("localhost");
     }
@@ -47,7 +47,8 @@ class NodeDiscoveryTest {
     void slurmNodesAndCoresPerNode() throws Exception {
         PilotNodes n = NodeDiscovery.discover(env("SLURM_JOB_NODELIST", "n[01-03],gpu7",
                 "SLURM_JOB_CPUS_PER_NODE", "4(x3),8", "SLURM_CPUS_ON_NODE", "4"), pilot(20, 2), "n02");
-        assertThat(n.source()).isEqualTo(PilotNodes.Source.SLURM);
+        assertThat(n.source()).isEqualTo("SLURM_JOB_NODELIST");
+        assertThat(n.format()).isEqualTo(SlurmHostlistFormat.NAME);
         assertThat(n.nodes()).containsExactly(new Node("n01", 4, 2), new Node("n02", 4, 0), new Node("n03", 4, 0),
                 new Node("gpu7", 8, 0));
         assertThat(n.agentNode()).contains("n02");
@@ -132,7 +133,7 @@ class NodeDiscoveryTest {
                 n1.cluster.org 2 long.q@n1.cluster.org UNDEFINED
                 """);
         PilotNodes n = NodeDiscovery.discover(env("PE_HOSTFILE", file.toString()), pilot(8, 1), "n2");
-        assertThat(n.source()).isEqualTo(PilotNodes.Source.SGE);
+        assertThat(n.source()).isEqualTo("PE_HOSTFILE");
         assertThat(n.nodes()).containsExactly(new Node("n1.cluster.org", 6, 1), new Node("n2.cluster.org", 2, 0));
         assertThat(n.agentNode()).contains("n2.cluster.org");
     }
@@ -157,19 +158,19 @@ class NodeDiscoveryTest {
 
     @Test
     void neverUsesMoreCoresThanThePilotAskedForTrimmingTheLastNodes() {
-        List<NodeDiscovery.HostCores> given = List.of(new NodeDiscovery.HostCores("a", 4),
-                new NodeDiscovery.HostCores("b", 4), new NodeDiscovery.HostCores("c", 4));
-        assertThat(NodeDiscovery.fit(PilotNodes.Source.SLURM, given, pilot(6, 1), "a").nodes())
+        List<HostCores> given = List.of(new HostCores("a", 4),
+                new HostCores("b", 4), new HostCores("c", 4));
+        assertThat(NodeDiscovery.fit("SLURM_JOB_NODELIST", new SlurmHostlistFormat(), given, pilot(6, 1), "a").nodes())
                 .containsExactly(new Node("a", 4, 1), new Node("b", 2, 0));
-        assertThat(NodeDiscovery.fit(PilotNodes.Source.SLURM, given, pilot(4, 0), "a").nodes())
+        assertThat(NodeDiscovery.fit("SLURM_JOB_NODELIST", new SlurmHostlistFormat(), given, pilot(4, 0), "a").nodes())
                 .containsExactly(new Node("a", 4, 0));
-        assertThat(NodeDiscovery.fit(PilotNodes.Source.SLURM, given, pilot(12, 0), "a").nodes())
+        assertThat(NodeDiscovery.fit("SLURM_JOB_NODELIST", new SlurmHostlistFormat(), given, pilot(12, 0), "a").nodes())
                 .extracting(Node::cores).containsExactly(4, 4, 4);
     }
 
     @Test
     void usesWhatTheBatchSystemGaveWhenItIsLessThanAsked() {
-        PilotNodes n = NodeDiscovery.fit(PilotNodes.Source.SGE, List.of(new NodeDiscovery.HostCores("a", 2)),
+        PilotNodes n = NodeDiscovery.fit("PE_HOSTFILE", new PeHostfileFormat(), List.of(new HostCores("a", 2)),
                 pilot(8, 0), "a");
         assertThat(n.nodes()).containsExactly(new Node("a", 2, 0));
         assertThat(n.agentNode()).isEqualTo(Optional.of("a"));

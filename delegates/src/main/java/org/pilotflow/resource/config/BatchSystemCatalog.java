@@ -126,7 +126,15 @@ public final class BatchSystemCatalog {
             }
             try {
                 BatchSystemProvider p = provider.get();
-                p.info();
+                BatchSystemInfo.NodeListSource nodeList = p.info().nodeList();
+                if (nodeList.describe() == null) {
+                    failures++;
+                    LOG.warn("batch system provider {} declares its node list in {} written as '{}', a format the "
+                            + "agent does not read (one of {}), skipped: add the format to the agent or declare one "
+                            + "of those", provider.type().getName(), nodeList.variable(), nodeList.format(),
+                            org.pilotflow.agent.nodes.NodeListFormats.NAMES);
+                    continue;
+                }
                 found.add(p);
             } catch (ServiceConfigurationError | LinkageError | RuntimeException e) {
                 failures++;

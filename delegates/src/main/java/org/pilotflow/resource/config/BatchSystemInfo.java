@@ -3,6 +3,8 @@ package org.pilotflow.resource.config;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import org.pilotflow.agent.nodes.NodeListFormat;
+import org.pilotflow.agent.nodes.NodeListFormats;
 
 /**
  * What a batch system offers, as data that can be read without submitting anything (the shape of an Airflow
@@ -53,15 +55,22 @@ public record BatchSystemInfo(String name, String scheme, List<ConfigKey> config
     }
 
     /**
-     * Where the agent reads the job's nodes: an environment variable, holding the list itself or naming a file.
+     * Where the agent reads the job's nodes: an environment variable, holding the list itself or naming a file, and
+     * the way it is written, a {@code org.pilotflow.agent.nodes.NodeListFormat} the agent has ({@link #describe}).
      *
      * @param variable e.g. {@code SLURM_JOB_NODELIST}, {@code PE_HOSTFILE}, {@code PBS_NODEFILE}
-     * @param content  what the variable holds, in a few words (for the README and messages)
+     * @param format   the format's name, e.g. {@code slurm-hostlist}, {@code host-per-core-file}
      */
-    public record NodeListSource(String variable, String content) {
+    public record NodeListSource(String variable, String format) {
         public NodeListSource {
             Objects.requireNonNull(variable, "variable");
-            Objects.requireNonNull(content, "content");
+            Objects.requireNonNull(format, "format");
+        }
+
+        /** What the variable holds, in the words of the agent's format; null when the agent has no such format. */
+        public String describe() {
+            NodeListFormat f = NodeListFormats.byName(format);
+            return f == null ? null : f.description();
         }
     }
 }

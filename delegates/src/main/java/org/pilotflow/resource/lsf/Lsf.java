@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.pilotflow.agent.nodes.HostCorePairsFormat;
 import org.pilotflow.resource.AgentStaging;
 import org.pilotflow.resource.JobStatus;
 import org.pilotflow.resource.PilotLaunch;
@@ -67,7 +68,7 @@ public final class Lsf implements BatchSystem {
 
     /** LSF reads no resource-config keys of its own. */
     public static final BatchSystemInfo INFO = new BatchSystemInfo("LSF", "lsf", List.of(),
-            new BatchSystemInfo.NodeListSource("LSB_MCPU_HOSTS", "host and core-count pairs, 'n1 4 n2 4'"));
+            new BatchSystemInfo.NodeListSource("LSB_MCPU_HOSTS", HostCorePairsFormat.NAME));
 
     @Override
     public BatchSystemInfo info() {

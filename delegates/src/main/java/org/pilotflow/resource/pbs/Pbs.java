@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.pilotflow.agent.nodes.HostPerCoreFileFormat;
 import org.pilotflow.resource.AgentStaging;
 import org.pilotflow.resource.JobStatus;
 import org.pilotflow.resource.PilotLaunch;
@@ -73,7 +74,7 @@ public final class Pbs implements BatchSystem {
             "\"select\" (PBS Pro, OpenPBS: -l select=...) or \"nodes\" (Torque: -l nodes=...:ppn=...)");
 
     public static final BatchSystemInfo INFO = new BatchSystemInfo("PBS", "pbs", List.of(RESOURCE_SYNTAX),
-            new BatchSystemInfo.NodeListSource("PBS_NODEFILE", "a file naming a host once per core"));
+            new BatchSystemInfo.NodeListSource("PBS_NODEFILE", HostPerCoreFileFormat.NAME));
 
     @Override
     public BatchSystemInfo info() {

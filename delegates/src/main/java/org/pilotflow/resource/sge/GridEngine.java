@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import org.pilotflow.agent.nodes.PeHostfileFormat;
 import org.pilotflow.resource.AgentStaging;
 import org.pilotflow.resource.JobStatus;
 import org.pilotflow.resource.PilotLaunch;
@@ -71,7 +72,7 @@ public final class GridEngine implements BatchSystem {
             "a parallel environment name of letters, digits, '_', '.' and '-'");
 
     public static final BatchSystemInfo INFO = new BatchSystemInfo("SGE", "sge", List.of(PARALLEL_ENVIRONMENT),
-            new BatchSystemInfo.NodeListSource("PE_HOSTFILE", "a file of 'host slots queue processors' lines"));
+            new BatchSystemInfo.NodeListSource("PE_HOSTFILE", PeHostfileFormat.NAME));
 
     @Override
     public BatchSystemInfo info() {

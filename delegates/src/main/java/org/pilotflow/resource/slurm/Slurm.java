@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.pilotflow.agent.nodes.SlurmHostlistFormat;
 import org.pilotflow.resource.AgentStaging;
 import org.pilotflow.resource.JobStatus;
 import org.pilotflow.resource.PilotLaunch;
@@ -69,8 +70,7 @@ public final class Slurm implements BatchSystem {
 
     /** SLURM reads no resource-config keys of its own; the agent reads its nodes from SLURM_JOB_NODELIST. */
     public static final BatchSystemInfo INFO = new BatchSystemInfo("SLURM", "slurm", List.of(),
-            new BatchSystemInfo.NodeListSource("SLURM_JOB_NODELIST", "a compressed host list, n[01-03]; cores "
-                    + "from SLURM_JOB_CPUS_PER_NODE"));
+            new BatchSystemInfo.NodeListSource("SLURM_JOB_NODELIST", SlurmHostlistFormat.NAME));
 
     @Override
     public BatchSystemInfo info() {

@@ -23,7 +23,7 @@ public class BatchSystemCatalogTest {
 
     private static BatchSystemInfo system(String scheme, String key) {
         return new BatchSystemInfo(scheme, scheme, List.of(new BatchSystemInfo.ConfigKey(key, "x", Pattern.compile("x"),
-                "x")), new BatchSystemInfo.NodeListSource("NODES", "a list"));
+                "x")), new BatchSystemInfo.NodeListSource("NODES", "host-per-core-file"));
     }
 
     public static final class Good implements BatchSystemProvider {
@@ -49,6 +49,15 @@ public class BatchSystemCatalogTest {
         @Override
         public BatchSystemInfo info() {
             return null;
+        }
+    }
+
+    /** Its node list is written in a way the agent cannot read: a pilot on it would find one node. */
+    public static final class UnreadableNodeList implements BatchSystemProvider {
+        @Override
+        public BatchSystemInfo info() {
+            return new BatchSystemInfo("Flux", "flux", List.of(), new BatchSystemInfo.NodeListSource("FLUX_R",
+                    "flux-r"));
         }
     }
 
@@ -90,6 +99,15 @@ public class BatchSystemCatalogTest {
 
         assertThat(catalog.providers()).extracting(p -> p.info().scheme()).containsExactly("good", "alsogood");
         assertThat(catalog.configKeys()).containsOnlyKeys("good_key", "alsogood_key");
+    }
+
+    @Test
+    void aProviderWhoseNodeListTheAgentCannotReadIsSkipped() throws Exception {
+        BatchSystemCatalog catalog = BatchSystemCatalog.load(listing(Good.class, UnreadableNodeList.class));
+
+        assertThat(catalog.providers()).extracting(p -> p.info().scheme()).containsExactly("good");
+        assertThat(catalog.forScheme("flux")).isNull();
+        assertThat(catalog.forScheme("good").nodeList().describe()).isEqualTo("a file naming a host once per core");
     }
 
     @Test

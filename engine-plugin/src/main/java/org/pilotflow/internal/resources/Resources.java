@@ -17,6 +17,9 @@ import org.pilotflow.resource.ResourceAdapter;
 import org.pilotflow.resource.ResourceAdapters;
 import org.pilotflow.resource.ResourceException;
 import org.pilotflow.resource.config.Access;
+import org.pilotflow.resource.config.BatchSystemCatalog;
+import org.pilotflow.resource.config.BatchSystemInfo;
+import org.pilotflow.resource.config.BatchSystemProvider;
 import org.pilotflow.resource.config.LaunchMethod;
 import org.pilotflow.resource.config.LaunchMethods;
 import org.pilotflow.resource.config.ResourceConfig;
@@ -105,6 +108,11 @@ public final class Resources implements AutoCloseable {
                 d.cores(), d.gpus(), d.runtime().toSeconds(), config.heartbeatInterval().toMillis(),
                 config.orphanTimeout().toMillis(), methods.order().stream().map(LaunchMethod::name).toList(), methodOptions,
                 d.cleanup(), config.memorySampleInterval().toMillis());
+        BatchSystemProvider batch = BatchSystemCatalog.installed().providerFor(schema.jobManagerEndpoint().type());
+        if (batch != null) {
+            BatchSystemInfo.NodeListSource nodeList = batch.info().nodeList();
+            agent = agent.withNodeList(new AgentConfig.NodeList(nodeList.variable(), nodeList.format()));
+        }
         // on this host the engine's own java serves the agent; elsewhere the resource says where java is
         String java = schema.access() == Access.LOCAL && "java".equals(rc.agentJava())
                 ? Path.of(System.getProperty("java.home"), "bin", "java").toString() : rc.agentJava();
