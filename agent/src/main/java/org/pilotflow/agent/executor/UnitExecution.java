@@ -125,25 +125,30 @@ public final class UnitExecution {
 
     /**
      * SIGTERM to the remote processes and the grace period for the launcher to exit with them, then the local tree
-     * is killed and {@code gone} completes; SIGKILL to whatever is left there follows the SIGTERM without holding
-     * the unit up (a node that went away). Skipped when the launcher ended by itself: the remote group is gone and
-     * its id may be another's by now.
+     * is killed and SIGKILL sent to whatever is left there; {@code gone} completes once both are done, so a canceled
+     * unit is reported (and its cores reused) only when its processes on the other node are gone too, or the kill
+     * gave up on the node ({@link #REMOTE_KILL_SECONDS}: a node that went away holds the unit that long at most).
+     * No SIGKILL when the launcher ended by itself before the grace ran out with a code below 128: the remote
+     * command ended there (ssh passes its code on), and its group id may be another's by now.
      */
     private void killRemote(RemoteKill remote, Process p, CompletableFuture<Void> gone) {
         CompletableFuture<Boolean> term = runRemoteKill(remote, "TERM");
         p.onExit().completeOnTimeout(p, executor.killGraceMillis(), TimeUnit.MILLISECONDS)
                 .thenCompose(v -> {
+                    CompletableFuture<Void> remoteDone;
                     if (!p.isAlive() && p.exitValue() < 128) {
                         remoteGone(remote);
+                        remoteDone = CompletableFuture.completedFuture(null);
                     } else {
-                        term.thenCompose(sent -> runRemoteKill(remote, "KILL")).thenAccept(done -> {
+                        remoteDone = term.thenCompose(sent -> runRemoteKill(remote, "KILL")).thenAccept(done -> {
                             if (done) {
                                 remoteGone(remote);
                             }
                         });
                     }
-                    return p.isAlive() ? ProcessTrees.kill(p.toHandle(), 0, executor.timer())
+                    CompletableFuture<Void> local = p.isAlive() ? ProcessTrees.kill(p.toHandle(), 0, executor.timer())
                             : CompletableFuture.<Void>completedFuture(null);
+                    return CompletableFuture.allOf(local, remoteDone);
                 })
                 .whenComplete((v, e) -> gone.complete(null));
     }

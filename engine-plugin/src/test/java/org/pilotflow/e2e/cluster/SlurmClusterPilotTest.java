@@ -103,8 +103,10 @@ class SlurmClusterPilotTest {
         assertThat(ClusterFixture.run(client, "squeue", "-h", "-o", "%i %T %N").strip())
                 .as("the cluster's only job").isEqualTo(job + " RUNNING " + cluster.get("SLURM_NODES"));
         String nodeLine = nodes.stream().map(n -> n + " (" + coresPerNode + " cores)")
-                .collect(Collectors.joining(", ", "nodes from SLURM: ", "; "));
+                .collect(Collectors.joining(", ", "nodes from SLURM_JOB_NODELIST: ", "; "));
+        // the engine told the agent where SLURM's provider says the list is (BatchSystemInfo.nodeList)
         assertThat(Files.readString(Path.of(pilot.sandbox(), "agent.log"))).contains(nodeLine)
+                .contains("nodeList=NodeList[variable=SLURM_JOB_NODELIST, format=slurm-hostlist]")
                 .contains("the agent runs on " + nodes.get(0));
         return pilot;
     }
