@@ -21,7 +21,7 @@ import java.util.SplittableRandom;
  *     -Dexec.mainClass=org.pilotflow.agent.scheduler.SchedulerBenchmark
  * </pre>
  *
- * Options: {@code --nodes N} (10000), {@code --cores N} (128), {@code --rounds N} (5, after two warm-up rounds,
+ * Options: {@code --nodes N} (10000), {@code --cores N} (128), {@code --gpus N} (8), {@code --rounds N} (5, after two warm-up rounds,
  * and for the indexed scheduler as many more as make 50,000 placements).
  * Workloads (each round a new scheduler; submitting is timed with placing, as the agent does both per unit; the
  * baseline runs a tenth of each batch, which, filling fewer nodes, flatters it a little, and a hundredth of the
@@ -31,7 +31,9 @@ import java.util.SplittableRandom;
  *   <li>multi-core: 20,000 units of 2 to 64 cores, then one {@code schedule()};</li>
  *   <li>MPI: 5,000 node-spanning units of 200 ranks (two or three nodes each), then one {@code schedule()};</li>
  *   <li>churn: a full pilot and 200 more waiting units of 1 to 16 cores; 20,000 times one running unit ends
- *       ({@code release}), {@code schedule()} runs and a new unit arrives: the agent's steady state.</li>
+ *       ({@code release}), {@code schedule()} runs and a new unit arrives: the agent's steady state;</li>
+ *   <li>GPU: on nodes of {@code --gpus} (8) GPUs, 50,000 units of 1 GPU and 1 to 16 cores; and 40,000 where every
+ *       second one is a one-core CPU unit and the GPU units take 8 to 16 cores ({@link GpuBatch}).</li>
  * </ul>
  */
 public final class SchedulerBenchmark {
@@ -47,7 +49,7 @@ public final class SchedulerBenchmark {
 
     /** The calls the benchmark makes, so one workload drives both schedulers. */
     interface Subject {
-        void submit(int item, int cores, boolean spanNodes);
+        void submit(int item, int cores, int gpus, boolean spanNodes);
 
         /** Runs one pass; adds the placed allocations to {@code placed}. */
         void schedule(List<Allocation> placed);
@@ -59,8 +61,8 @@ public final class SchedulerBenchmark {
         SlotScheduler<Integer> s = new SlotScheduler<>(nodes);
         return new Subject() {
             @Override
-            public void submit(int item, int cores, boolean spanNodes) {
-                s.submit(item, cores, 0, spanNodes);
+            public void submit(int item, int cores, int gpus, boolean spanNodes) {
+                s.submit(item, cores, gpus, spanNodes);
             }
 
             @Override
@@ -81,8 +83,8 @@ public final class SchedulerBenchmark {
         ScanningSlotScheduler<Integer> s = new ScanningSlotScheduler<>(nodes);
         return new Subject() {
             @Override
-            public void submit(int item, int cores, boolean spanNodes) {
-                s.submit(item, cores, 0, spanNodes);
+            public void submit(int item, int cores, int gpus, boolean spanNodes) {
+                s.submit(item, cores, gpus, spanNodes);
             }
 
             @Override
@@ -105,6 +107,11 @@ public final class SchedulerBenchmark {
 
         /** The part of the workload the baseline runs: all of it would take minutes. */
         int baselineShare();
+
+        /** Runs on the pilot whose nodes have GPUs. */
+        default boolean gpuNodes() {
+            return false;
+        }
 
         /**
          * Placements made during the timed part, whose start and end it marks on {@code clock}; 1/{@code share} of
@@ -149,7 +156,49 @@ public final class SchedulerBenchmark {
             List<Allocation> placed = new ArrayList<>(units);
             clock.start();
             for (int i = 0; i < units; i++) {
-                s.submit(i, sizes[i], spanNodes);
+                s.submit(i, sizes[i], 0, spanNodes);
+            }
+            s.schedule(placed);
+            clock.stop();
+            if (placed.size() != units) {
+                throw new IllegalStateException(name + ": placed " + placed.size() + " of " + units + " units");
+            }
+            return placed.size();
+        }
+    }
+
+    /**
+     * GPU units on GPU nodes: {@code units} units of {@code gpus} GPU(s) and {@code minCores}..{@code maxCores}
+     * cores, each {@code cpuEvery}-th slot taken instead by a one-core unit without GPUs, then one
+     * {@code schedule()}. The one-core units use up cores of nodes whose GPUs are free, so a GPU unit's descent
+     * meets subtrees whose most free cores and most free GPUs are on different nodes: the scheduler's worst case.
+     */
+    record GpuBatch(String name, int units, int gpus, int minCores, int maxCores, int cpuEvery) implements Workload {
+        @Override
+        public int baselineShare() {
+            return 10;
+        }
+
+        @Override
+        public boolean gpuNodes() {
+            return true;
+        }
+
+        @Override
+        public long run(Subject s, Clock clock, int share) {
+            int units = this.units / share;
+            SplittableRandom rnd = new SplittableRandom(56);
+            int[] cores = new int[units];
+            int[] gpuCounts = new int[units];
+            for (int i = 0; i < units; i++) {
+                boolean cpuOnly = cpuEvery > 0 && i % cpuEvery == 0;
+                cores[i] = cpuOnly ? 1 : minCores + rnd.nextInt(maxCores - minCores + 1);
+                gpuCounts[i] = cpuOnly ? 0 : gpus;
+            }
+            List<Allocation> placed = new ArrayList<>(units);
+            clock.start();
+            for (int i = 0; i < units; i++) {
+                s.submit(i, cores[i], gpuCounts[i], false);
             }
             s.schedule(placed);
             clock.stop();
@@ -175,7 +224,7 @@ public final class SchedulerBenchmark {
             // fill the pilot: submit until a pass leaves units waiting, then keep that many waiting
             while (true) {
                 for (int i = 0; i < 1_000; i++) {
-                    s.submit(next++, 1 + rnd.nextInt(maxCores), false);
+                    s.submit(next++, 1 + rnd.nextInt(maxCores), 0, false);
                 }
                 int before = running.size();
                 s.schedule(running);
@@ -184,7 +233,7 @@ public final class SchedulerBenchmark {
                 }
             }
             for (int i = 0; i < waiting; i++) {
-                s.submit(next++, 1 + rnd.nextInt(maxCores), false);
+                s.submit(next++, 1 + rnd.nextInt(maxCores), 0, false);
             }
             List<Allocation> placed = new ArrayList<>();
             clock.start();
@@ -199,7 +248,7 @@ public final class SchedulerBenchmark {
                 for (int j = before; j < placed.size(); j++) {
                     running.add(placed.get(j));
                 }
-                s.submit(next++, 1 + rnd.nextInt(maxCores), false);
+                s.submit(next++, 1 + rnd.nextInt(maxCores), 0, false);
             }
             clock.stop();
             return placed.size();
@@ -210,18 +259,22 @@ public final class SchedulerBenchmark {
         int nodes = 10_000;
         int cores = 128;
         int rounds = 5;
+        int gpus = 8;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--nodes" -> nodes = intOption(args, ++i, "--nodes");
                 case "--cores" -> cores = intOption(args, ++i, "--cores");
                 case "--rounds" -> rounds = intOption(args, ++i, "--rounds");
+                case "--gpus" -> gpus = intOption(args, ++i, "--gpus");
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (usage: [--nodes N] [--cores N] [--rounds N])");
+                        + " (usage: [--nodes N] [--cores N] [--gpus N] [--rounds N])");
             }
         }
-        List<Node> pilot = new ArrayList<>(nodes);
+        List<Node> cpuPilot = new ArrayList<>(nodes);
+        List<Node> gpuPilot = new ArrayList<>(nodes);
         for (int i = 0; i < nodes; i++) {
-            pilot.add(new Node(String.format(Locale.ROOT, "node%05d", i), cores, 0));
+            cpuPilot.add(new Node(String.format(Locale.ROOT, "node%05d", i), cores, 0));
+            gpuPilot.add(new Node(String.format(Locale.ROOT, "gpu%05d", i), cores, gpus));
         }
         int total = nodes * cores;
         List<Workload> workloads = List.of(
@@ -229,11 +282,15 @@ public final class SchedulerBenchmark {
                 new Batch("multi-core units (2-64 cores)", Math.min(20_000, total / 64), 2, Math.min(64, cores),
                         false),
                 new Batch("MPI units spanning nodes (200 ranks)", Math.min(5_000, total / 200), 200, 200, true),
-                new Churn("churn: release + schedule + submit (1-16)", 200, 20_000, Math.min(16, cores)));
+                new Churn("churn: release + schedule + submit (1-16)", 200, 20_000, Math.min(16, cores)),
+                new GpuBatch("GPU units (1 GPU, 1-16 cores)", Math.min(50_000, nodes * gpus), 1, 1,
+                        Math.min(16, cores), 0),
+                new GpuBatch("GPU units, every 2nd a 1-core CPU unit", Math.min(40_000, nodes * gpus), 1,
+                        Math.min(8, cores), Math.min(16, cores), 2));
 
-        System.out.printf(Locale.ROOT, "SlotScheduler on %d nodes x %d cores: placements/s, median of %d rounds "
-                + "after %d warm-up rounds (the indexed scheduler's: %d placements at least)%n", nodes, cores, rounds,
-                WARM_UP_ROUNDS, WARM_UP_PLACEMENTS);
+        System.out.printf(Locale.ROOT, "SlotScheduler on %d nodes x %d cores (GPU rows: x %d GPUs too): "
+                + "placements/s, median of %d rounds after %d warm-up rounds (the indexed scheduler's: %d placements "
+                + "at least)%n", nodes, cores, gpus, rounds, WARM_UP_ROUNDS, WARM_UP_PLACEMENTS);
         System.out.printf(Locale.ROOT, "baseline: ScanningSlotScheduler, the scheduler before issue 12 (commit "
                 + "71679cf), on a part of each workload (baseline n)%n%n");
         System.out.printf(Locale.ROOT, "per second of the benchmark thread's CPU time (wall clock in the last column:"
@@ -245,6 +302,7 @@ public final class SchedulerBenchmark {
         System.out.printf(Locale.ROOT, "|%s|%s|%s|%s|%s|%s|%s|%n", "-".repeat(44), "-".repeat(12), "-".repeat(12),
                 "-".repeat(12), "-".repeat(12), "-".repeat(10), "-".repeat(14));
         for (Workload w : workloads) {
+            List<Node> pilot = w.gpuNodes() ? gpuPilot : cpuPilot;
             double[] base = new double[rounds];
             double[] fast = new double[rounds];
             double[] fastWall = new double[rounds];
