@@ -68,6 +68,10 @@ class ResourceFilesPropertyTest {
         // every key of the format present, so each can be spoiled
         remoteEntry.put("heartbeat_interval", 10).put("heartbeat_timeout", 60.5)
                 .put("sge_parallel_environment", "mpi");
+        // a batch system's key needs an entry with that system's job manager
+        remoteEntry.withObject("schemas").putObject("sge")
+                .put("job_manager_endpoint", "sge+ssh://login.cluster.example.org/")
+                .put("filesystem_endpoint", "sftp://login.cluster.example.org/");
         remoteEntry.withObject("launch_methods").putObject("SRUN").put("flags", "--exclusive");
         goodFile = Files.writeString(dir.resolve("resource_good.json"),
                 JSON.writeValueAsString(NODES.objectNode().set("cluster", remoteEntry.deepCopy())));
