@@ -126,8 +126,10 @@ public final class UnitExecution {
     /**
      * SIGTERM to the remote processes and the grace period for the launcher to exit with them, then the local tree
      * is killed and SIGKILL sent to whatever is left there; {@code gone} completes once both are done, so a canceled
-     * unit is reported (and its cores reused) only when its processes on the other node are gone too, or the kill
-     * gave up on the node ({@link #REMOTE_KILL_SECONDS}: a node that went away holds the unit that long at most).
+     * unit is reported (and its cores reused) only when its processes on the other node are gone too. A node the
+     * TERM could not reach (gone away) holds the unit no longer than that failed TERM, and no kill holds it longer
+     * than {@link #REMOTE_KILL_SECONDS} (kills wait their turn per node); the kills not done by then go on, and are
+     * retried at shutdown.
      * No SIGKILL when the launcher ended by itself before the grace ran out with a code below 128: the remote
      * command ended there (ssh passes its code on), and its group id may be another's by now.
      */
@@ -140,11 +142,18 @@ public final class UnitExecution {
                         remoteGone(remote);
                         remoteDone = CompletableFuture.completedFuture(null);
                     } else {
-                        remoteDone = term.thenCompose(sent -> runRemoteKill(remote, "KILL")).thenAccept(done -> {
-                            if (done) {
-                                remoteGone(remote);
-                            }
-                        });
+                        remoteDone = term.thenCompose(sent -> {
+                            CompletableFuture<Boolean> kill = runRemoteKill(remote, "KILL");
+                            kill.thenAccept(done -> {
+                                if (done) {
+                                    remoteGone(remote);
+                                }
+                            });
+                            // a node the TERM could not reach does not hold the unit: its KILL goes on without it
+                            // (and is retried at shutdown while it has not succeeded)
+                            return sent ? kill.<Void>thenApply(done -> null)
+                                    : CompletableFuture.<Void>completedFuture(null);
+                        }).completeOnTimeout(null, REMOTE_KILL_SECONDS, TimeUnit.SECONDS); // kills queued per node
                     }
                     CompletableFuture<Void> local = p.isAlive() ? ProcessTrees.kill(p.toHandle(), 0, executor.timer())
                             : CompletableFuture.<Void>completedFuture(null);

@@ -297,6 +297,25 @@ public class UnitExecutorTest {
         assertThat(read(kills)).isEqualTo("TERM\nKILL\nKILL\n");
     }
 
+    /** A node the TERM cannot reach (ssh exits 255) has gone away: the unit is reported without its KILL's end. */
+    @Test
+    void aNodeTheTermCannotReachDoesNotHoldTheUnitAndItsKillGoesOn() throws Exception {
+        ScriptedRemoteKill remote = new ScriptedRemoteKill(tmp.resolve("unit"), Map.of("TERM",
+                "echo TERM >> kills; exit 255", "KILL", "while [ ! -e release ]; do sleep 0.05; done; "
+                        + "echo KILL >> kills"));
+        Run run = launchRemote(List.of("/bin/sh", "-c", "touch up; exec sleep 300"), remote);
+        awaitStarted(run);
+        run.execution().kill(UnitState.CANCELED, ErrorCode.CANCELED, "canceled on request");
+        ExecResult r = run.result().get(15, TimeUnit.SECONDS); // the KILL hangs until released
+        assertThat(r.state()).isEqualTo(UnitState.CANCELED);
+        assertThat(executor.remoteLive(run.execution())).as("its KILL still under way").isTrue();
+
+        Files.createFile(tmp.resolve("unit/release"));
+        await(() -> remote.ended.get() == 1, "the KILL ended and the remote part counted as gone");
+        assertThat(read(tmp.resolve("unit/kills"))).isEqualTo("TERM\nKILL\n");
+        assertThat(executor.remoteLive(run.execution())).isFalse();
+    }
+
     @Test
     void aLauncherThatEndedByItselfDuringTheGraceGetsNoRemoteKill() throws Exception {
         // the remote TERM makes the launcher exit 3 by itself: its remote group is gone, its id no longer its own
