@@ -214,8 +214,8 @@ async function applyEveryWay(page, template) {
     for (const [i, f] of fields.entries()) {
       const value = wanted[i];
       const binding = f.property.binding;
-      if (binding.type === 'camunda:inputParameter') {
-        expected.inputs[binding.name] = value === '' ? null : value;
+      if (binding.type === 'camunda:inputParameter' || binding.type === 'camunda:in') {
+        expected.inputs[binding.name || binding.target] = value === '' ? null : value;
       } else if (binding.type === 'camunda:out') {
         expected.outputs[binding.source] = value;
       } else {
