@@ -1,10 +1,10 @@
 // The Modeler-side check of PilotFlow's shipped BPMN artifacts, with Camunda Modeler's own libraries:
 //  1. every element-template file validates against @camunda/element-templates-json-schema;
-//  2. bpmnlint (the repository's .bpmnlintrc) reports nothing on any shipped model;
+//  2. bpmnlint (the repository's .bpmnlintrc) reports no error on any shipped model (warnings are printed);
 //  3. in headless Chromium, bpmn-js-element-templates applies each template to a call activity, the fields typed
 //     into the real properties panel: optional fields left empty, then each field filled, then all of them; the
 //     saved XML goes to target/modeler-check/templates/ with what the called process should receive
-//     (ModelerSavedTemplatesTest deploys and runs every one);
+//     (ElementTemplatesTest deploys and runs every one);
 //  4. every shipped diagram renders in bpmn-js without overlapping shapes or labels; screenshots in
 //     target/modeler-check/screenshots/.
 // Any problem fails the run (exit code 1). Run by Maven (bpmn module, phase process-test-classes) or alone:

@@ -41,7 +41,8 @@ async function openModeler(xml, templates) {
     });
   }
   const { warnings } = await modeler.importXML(xml);
-  modeler.get('elementTemplates').set(templates);
+  // the loader validates the templates as the Modeler does (its errors and warnings are collected above)
+  modeler.get('elementTemplatesLoader').setTemplates(templates);
   return { importWarnings: warnings.map((w) => w.message), templateProblems };
 }
 
