@@ -175,15 +175,19 @@ console.log(`modeler check passed in ${((Date.now() - started) / 1000).toFixed(1
  */
 async function applyEveryWay(page, template) {
   const fields = editableFields(template);
-  const variants = [['optional-empty', []]];
-  for (const f of fields) {
-    variants.push([`filled-${f.key}`, [f]]);
-  }
-  variants.push(['all-filled', fields]);
   const elementType = (template.elementType && template.elementType.value) || template.appliesTo[0];
-  for (const [variant, filled] of variants) {
+  const variants = [['optional-empty', [], elementType]];
+  for (const f of fields) {
+    variants.push([`filled-${f.key}`, [f], elementType]);
+  }
+  variants.push(['all-filled', fields, elementType]);
+  // chosen on another element it applies to (a plain task): the Modeler replaces it by the template's element type
+  for (const other of template.appliesTo.filter((t) => t !== elementType)) {
+    variants.push([`on-${other.replace(/^bpmn:/, '')}-optional-empty`, [], other]);
+  }
+  for (const [variant, filled, startingAs] of variants) {
     const name = `${template.id}-v${template.version}-${variant}`;
-    const base = baseDiagram(name.replace(/[^A-Za-z0-9]/g, '_'), elementType);
+    const base = baseDiagram(name.replace(/[^A-Za-z0-9]/g, '_'), startingAs);
     const opened = await page.evaluate((xml, t) => window.pilotflowCheck.openModeler(xml, t), base, templates);
     opened.importWarnings.concat(opened.templateProblems).forEach((w) => problems.push(`${name}: ${w}`));
     const elementId = await page.evaluate((id, v) => window.pilotflowCheck.applyTemplate('work', id, v),
