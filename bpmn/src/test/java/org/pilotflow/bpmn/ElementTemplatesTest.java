@@ -6,11 +6,13 @@ import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.calledP
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,36 +22,27 @@ import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests;
 import org.camunda.bpm.engine.test.junit5.ProcessEngineExtension;
 import org.camunda.bpm.engine.test.mock.Mocks;
-import org.camunda.bpm.model.bpmn.Bpmn;
 import org.camunda.bpm.model.bpmn.BpmnModelInstance;
-import org.camunda.bpm.model.bpmn.instance.CallActivity;
-import org.camunda.bpm.model.bpmn.instance.ExtensionElements;
 import org.camunda.bpm.model.bpmn.instance.Process;
-import org.camunda.bpm.model.bpmn.instance.camunda.CamundaIn;
-import org.camunda.bpm.model.bpmn.instance.camunda.CamundaOut;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The Camunda Modeler element templates: well-formed for the C7 schema's rules, pointing at the shipped unit
- * process, and - applied the way the Modeler applies them - producing a call activity that really runs a unit.
+ * The Camunda Modeler element templates: pointing at the shipped unit process with the variable names the Java side
+ * reads, and - applied by the Modeler's own library (bpmn-js-element-templates, in headless Chromium, by
+ * {@code src/test/js/check.mjs}, which also validates them against Camunda's JSON schema) with optional fields left
+ * empty and with each one filled - saved as XML that deploys and runs a unit.
  */
 @ExtendWith(ProcessEngineExtension.class)
 class ElementTemplatesTest {
 
   static final String TEMPLATES = "element-templates/pilotflow-templates.json";
-  static final String SCHEMA = "https://unpkg.com/@camunda/element-templates-json-schema/resources/schema.json";
-
-  /** Field types the C7 schema allows per binding type (properties.json of the schema package). */
-  static final Map<String, Set<String>> ALLOWED_TYPES = Map.of(
-      "property", Set.of("String", "Text", "Hidden", "Dropdown", "Boolean"),
-      "camunda:in", Set.of("String", "Hidden", "Dropdown"),
-      "camunda:out", Set.of("String", "Hidden", "Dropdown"),
-      "camunda:in:businessKey", Set.of("String", "Hidden", "Dropdown"),
-      "camunda:inputParameter", Set.of("String", "Text", "Hidden", "Dropdown"),
-      "camunda:outputParameter", Set.of("String", "Hidden", "Dropdown"));
+  /** Where check.mjs saves the call activities it made with the Modeler's library (Maven runs it before the tests). */
+  static final Path SAVED_BY_THE_MODELER = Path.of("target", "modeler-check", "templates");
 
   ProcessEngine engine;
 
@@ -71,31 +64,9 @@ class ElementTemplatesTest {
   }
 
   @Test
-  void fileIsAnArrayOfC7Templates_withUniqueIdAndVersion() throws IOException {
-    JsonNode templates = readTemplates();
-    assertThat(templates.isArray()).isTrue();
-    assertThat(templates).isNotEmpty();
-    Set<String> seen = new java.util.HashSet<>();
-    for (JsonNode template : templates) {
-      assertThat(template.path("$schema").asText()).isEqualTo(SCHEMA);
-      for (String key : List.of("id", "name", "appliesTo", "properties")) {
-        assertThat(template.has(key)).as("%s has %s", template.path("id").asText(), key).isTrue();
-      }
-      assertThat(template.path("version").isInt()).isTrue();
-      assertThat(texts(template.path("appliesTo"))).allMatch(type -> type.matches("^[\\w\\d]+:[\\w\\d]+$"));
-      assertThat(template.path("elementType").path("value").asText()).matches("^[\\w\\d]+:[\\w\\d]+$");
-      template.path("groups").forEach(group -> assertThat(group.hasNonNull("id") && group.hasNonNull("label")).isTrue());
-      assertThat(seen.add(template.path("id").asText() + "@" + template.path("version").asInt()))
-          .as("id+version unique").isTrue();
-    }
-  }
-
-  @Test
   void runUnit_callsTheShippedUnitProcess() throws IOException {
     JsonNode runUnit = runUnitTemplate();
     assertThat(runUnit.path("elementType").path("value").asText()).isEqualTo("bpmn:CallActivity");
-    assertThat(texts(runUnit.path("appliesTo"))).containsExactlyInAnyOrder("bpmn:Task", "bpmn:CallActivity");
-
     JsonNode calledElement = properties(runUnit).stream()
         .filter(p -> p.path("binding").path("type").asText().equals("property")
             && p.path("binding").path("name").asText().equals("calledElement"))
@@ -107,122 +78,61 @@ class ElementTemplatesTest {
     assertThat(calledElement.path("value").asText()).isEqualTo(unitProcessId).isEqualTo(UnitLifecycleTest.PROCESS_ID);
   }
 
+  /**
+   * The names UnitFromVariables (engine-plugin) reads. Each is an input parameter of the call activity (an empty
+   * field is a parameter without value: null), all passed on by one camunda:in variables="all" local="true"; a
+   * camunda:in without source, which the Modeler writes for an empty camunda:in field, does not deploy.
+   */
   @Test
-  void everyPropertyHasABindingTheSchemaAllows() throws IOException {
-    for (JsonNode template : readTemplates()) {
-      Set<String> groups = new java.util.HashSet<>(texts(template.path("groups").findValues("id")));
-      for (JsonNode property : template.path("properties")) {
-        JsonNode binding = property.path("binding");
-        String what = template.path("id").asText() + " " + property.path("label").asText(binding.toString());
-        assertThat(binding.isObject()).as("%s has a binding", what).isTrue();
-        String type = binding.path("type").asText();
-        assertThat(ALLOWED_TYPES).as("%s binding type", what).containsKey(type);
-        assertThat(ALLOWED_TYPES.get(type)).as("%s field type", what).contains(property.path("type").asText());
-        switch (type) {
-          case "property", "camunda:inputParameter" -> assertThat(binding.hasNonNull("name")).as(what).isTrue();
-          case "camunda:in" -> assertThat(binding.hasNonNull("target") || binding.hasNonNull("variables")).as(what).isTrue();
-          case "camunda:out" -> assertThat(binding.hasNonNull("source")).as(what).isTrue();
-          case "camunda:outputParameter" -> assertThat(binding.hasNonNull("source")).as(what).isTrue();
-          default -> { }
-        }
-        if (property.has("group")) {
-          assertThat(groups).as("%s group declared", what).contains(property.path("group").asText());
-        }
-        if (property.path("type").asText().equals("Dropdown")) {
-          assertThat(property.path("choices").isArray()).as("%s has choices", what).isTrue();
-          property.path("choices").forEach(choice -> assertThat(choice.hasNonNull("name") && choice.hasNonNull("value"))
-              .as("%s choice has name and value", what).isTrue());
-          assertThat(texts(property.path("choices").findValues("value"))).as(what).contains(property.path("value").asText());
-        }
-        if (property.has("value")) {
-          assertThat(property.path("value").isTextual() || property.path("value").isBoolean()).as(what).isTrue();
-        }
-        String pattern = property.path("constraints").path("pattern").path("value").asText(null);
-        if (pattern != null && property.has("value")) {
-          assertThat(property.path("value").asText()).as("%s default matches its pattern", what).matches(pattern);
-        }
-      }
-    }
-  }
-
-  @Test
-  void runUnit_passesTheUnitDescriptionAndReturnsItsResult() throws IOException {
+  void runUnit_passesTheUnitDescriptionAsInputParameters_andReturnsItsResult() throws IOException {
     JsonNode runUnit = runUnitTemplate();
-    assertThat(inTargets(runUnit)).containsExactlyInAnyOrder("pilotflowSession", "executable", "arguments",
-        "environment", "cores", "gpus", "pilot", "name", "timeoutSeconds", "restartable");
-    assertThat(properties(runUnit).stream()
-        .filter(p -> p.path("binding").path("type").asText().equals("camunda:out"))
-        .map(p -> p.path("binding").path("source").asText()))
+    assertThat(bindings(runUnit, "camunda:inputParameter", "name")).containsExactlyInAnyOrder("executable",
+        "arguments", "environment", "cores", "gpus", "pilot", "name", "timeoutSeconds", "restartable");
+    assertThat(bindings(runUnit, "camunda:out", "source"))
         .containsExactlyInAnyOrder("unitState", "exitCode", "failureReason", "pilotflowUnit");
-    JsonNode session = properties(runUnit).stream()
-        .filter(p -> "pilotflowSession".equals(p.path("binding").path("target").asText())).findFirst().orElseThrow();
-    assertThat(session.path("type").asText()).isEqualTo("Hidden");
-    assertThat(session.path("binding").path("expression").asBoolean()).isTrue();
-    assertThat(session.path("value").asText()).isEqualTo("${pilotflowSession}");
+    assertThat(properties(runUnit).stream().filter(p -> p.path("binding").path("type").asText().equals("camunda:in"))
+        .map(p -> p.path("type").asText() + " " + p.path("binding")))
+        .containsExactlyInAnyOrder(
+            "Hidden {\"type\":\"camunda:in\",\"target\":\"pilotflowSession\",\"expression\":true}",
+            "Hidden {\"type\":\"camunda:in\",\"variables\":\"local\"}");
   }
 
-  /** Applies the template as the Modeler does (camunda:in sourceExpression / source, camunda:out) and runs it. */
-  @Test
-  void runUnit_appliedToACallActivity_runsAUnitEndToEnd() throws IOException {
-    Map<String, String> typedByTheModeler = Map.of("executable", "/bin/echo", "arguments", "[\"-n\",\"hi\"]",
-        "name", "greeting");
-    BpmnModelInstance caller = Bpmn.createExecutableProcess("templateCaller")
-        .camundaHistoryTimeToLive(1)
-        .startEvent()
-        .callActivity("runUnit")
-        .endEvent("callerDone")
-        .done();
-    CallActivity callActivity = caller.getModelElementById("runUnit");
-    ExtensionElements extensions = caller.newInstance(ExtensionElements.class);
-    callActivity.setExtensionElements(extensions);
-    for (JsonNode property : properties(runUnitTemplate())) {
-      JsonNode binding = property.path("binding");
-      String value = typedByTheModeler.getOrDefault(binding.path("target").asText(),
-          property.has("value") ? property.path("value").asText() : null);
-      if (value == null) {
-        continue; // an optional field the modeler left empty
-      }
-      switch (binding.path("type").asText()) {
-        case "property" -> callActivity.setAttributeValue(binding.path("name").asText(), value);
-        case "camunda:in" -> {
-          CamundaIn in = caller.newInstance(CamundaIn.class);
-          in.setCamundaTarget(binding.path("target").asText());
-          if (binding.path("expression").asBoolean()) {
-            in.setCamundaSourceExpression(value);
-          } else {
-            in.setCamundaSource(value);
-          }
-          extensions.addChildElement(in);
-        }
-        case "camunda:out" -> {
-          CamundaOut out = caller.newInstance(CamundaOut.class);
-          out.setCamundaSource(binding.path("source").asText());
-          out.setCamundaTarget(value);
-          extensions.addChildElement(out);
-        }
-        default -> throw new AssertionError("binding not handled by this test: " + binding);
-      }
+  static Stream<Path> savedByTheModeler() throws IOException {
+    assertThat(SAVED_BY_THE_MODELER).as("run by Maven before the tests (or: cd bpmn/src/test/js && npm ci && npm test)")
+        .isDirectory();
+    try (Stream<Path> files = Files.list(SAVED_BY_THE_MODELER)) {
+      List<Path> saved = files.filter(f -> f.toString().endsWith(".bpmn")).sorted().toList();
+      assertThat(saved).as("call activities saved in " + SAVED_BY_THE_MODELER).isNotEmpty();
+      return saved.stream();
     }
-    Bpmn.validateModel(caller);
+  }
+
+  /**
+   * A call activity as the Modeler saved it deploys, hands the unit process what was typed (null for an empty
+   * field, the default then applies) and the session, and returns the unit's result into the chosen variables.
+   */
+  @ParameterizedTest
+  @MethodSource("savedByTheModeler")
+  void savedByTheModeler_deploysAndRunsAUnit(Path saved) throws IOException {
+    JsonNode expected = new ObjectMapper().readTree(
+        Path.of(saved.toString().replaceAll("\\.bpmn$", ".expected.json")).toFile());
     deploymentId = engine.getRepositoryService().createDeployment()
         .addClasspathResource(UnitLifecycleTest.UNIT_BPMN)
-        .addModelInstance("templateCaller.bpmn", caller)
+        .addString(saved.getFileName().toString(), Files.readString(saved))
         .deploy().getId();
+    String callerKey = engine.getRepositoryService().createProcessDefinitionQuery().deploymentId(deploymentId)
+        .list().stream().map(d -> d.getKey()).filter(k -> !k.equals(UnitLifecycleTest.PROCESS_ID))
+        .findFirst().orElseThrow();
 
-    ProcessInstance parent = engine.getRuntimeService().startProcessInstanceByKey("templateCaller",
+    ProcessInstance caller = engine.getRuntimeService().startProcessInstanceByKey(callerKey,
         Map.of("pilotflowSession", "session.0099"));
-    ProcessInstance unit = calledProcessInstance(parent);
+    ProcessInstance unit = calledProcessInstance(caller);
     assertThat(unit).isWaitingAt("runUnit");
-    assertThat(engine.getRuntimeService().getVariables(unit.getId()))
-        .containsEntry("pilotflowSession", "session.0099")
-        .containsEntry("executable", "/bin/echo")
-        .containsEntry("arguments", "[\"-n\",\"hi\"]")
-        .containsEntry("name", "greeting")
-        .containsEntry("cores", "1")
-        .containsEntry("gpus", "0")
-        .containsEntry("timeoutSeconds", "0")
-        .containsEntry("restartable", "false")
-        .doesNotContainKeys("pilot", "environment");
+    Map<String, Object> unitVariables = engine.getRuntimeService().getVariables(unit.getId());
+    assertThat(unitVariables).containsEntry("pilotflowSession", "session.0099");
+    expected.path("inputs").fields().forEachRemaining(input -> assertThat(unitVariables)
+        .as("%s: unit variable %s", saved.getFileName(), input.getKey())
+        .containsEntry(input.getKey(), input.getValue().isNull() ? null : input.getValue().asText()));
 
     Map<String, Object> ended = new HashMap<>();
     ended.put("unitState", "DONE");
@@ -230,22 +140,20 @@ class ElementTemplatesTest {
     ended.put("failureReason", null);
     engine.getRuntimeService().createMessageCorrelation(UnitLifecycleTest.ENDED)
         .processInstanceId(unit.getId()).setVariables(ended).correlate();
-    // runUnit is async after: the unit's end and the caller's continuation run in that job
-    assertThat(parent).hasNotPassed("callerDone").isNotEnded();
     Job continuation = engine.getManagementService().createJobQuery().processInstanceId(unit.getId())
         .activityId("runUnit").singleResult();
-    assertThat(continuation).isNotNull();
     engine.getManagementService().executeJob(continuation.getId());
 
-    assertThat(parent).hasPassed("callerDone").isEnded();
-    Map<String, Object> results = new HashMap<>();
-    engine.getHistoryService().createHistoricVariableInstanceQuery().processInstanceId(parent.getId()).list()
-        .forEach(v -> results.put(v.getName(), v.getValue()));
-    assertThat(results)
-        .containsEntry("unitState", "DONE")
-        .containsEntry("unitExitCode", 0)
-        .containsEntry("unitUid", "unit." + unit.getId())
-        .containsKey("unitFailureReason");
+    assertThat(caller).isEnded();
+    Map<String, Object> callerVariables = new HashMap<>();
+    engine.getHistoryService().createHistoricVariableInstanceQuery().processInstanceId(caller.getId()).list()
+        .forEach(v -> callerVariables.put(v.getName(), v.getValue()));
+    Map<String, Object> unitResult = Map.of("unitState", "DONE", "exitCode", 0, "pilotflowUnit", "unit." + unit.getId());
+    expected.path("outputs").fields().forEachRemaining(output -> {
+      String target = output.getValue().asText();
+      assertThat(callerVariables).as("%s: caller variable %s", saved.getFileName(), target).containsKey(target);
+      assertThat(callerVariables.get(target)).isEqualTo(unitResult.get(output.getKey()));
+    });
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -260,7 +168,7 @@ class ElementTemplatesTest {
   static JsonNode runUnitTemplate() throws IOException {
     for (JsonNode template : readTemplates()) {
       if (template.path("id").asText().equals("org.pilotflow.RunUnit")) {
-        assertThat(template.path("version").asInt()).isEqualTo(1);
+        assertThat(template.path("version").asInt()).isEqualTo(2);
         return template;
       }
     }
@@ -273,20 +181,10 @@ class ElementTemplatesTest {
     return result;
   }
 
-  private static List<String> inTargets(JsonNode template) {
+  private static List<String> bindings(JsonNode template, String type, String attribute) {
     return properties(template).stream()
-        .filter(p -> p.path("binding").path("type").asText().equals("camunda:in"))
-        .map(p -> p.path("binding").path("target").asText())
+        .filter(p -> p.path("binding").path("type").asText().equals(type))
+        .map(p -> p.path("binding").path(attribute).asText())
         .toList();
-  }
-
-  private static List<String> texts(JsonNode array) {
-    List<String> result = new ArrayList<>();
-    array.forEach(n -> result.add(n.asText()));
-    return result;
-  }
-
-  private static List<String> texts(List<JsonNode> nodes) {
-    return nodes.stream().map(JsonNode::asText).toList();
   }
 }
