@@ -75,11 +75,7 @@ public final class AgentConfigs {
         LaunchMethods.check(c, file);
         if (c.nodeList() != null) {
             requireText(c.nodeList().variable(), "nodeList.variable", file);
-            if (NodeListFormats.byName(c.nodeList().format()) == null) {
-                throw new BadConfigException("bad config " + file + ": field 'nodeList.format' names a node-list "
-                        + "format this agent does not read, '" + c.nodeList().format() + "' (expected one of "
-                        + NodeListFormats.NAMES + ")");
-            }
+            NodeListFormats.require(c.nodeList().format(), "bad config " + file + ": ");
         }
     }
 

@@ -70,4 +70,29 @@ class AgentConfigsTest {
                 .doesNotContain("top-secret");
         assertThat(config(List.of("http://h:1")).fixedEndpoints()).isFalse();
     }
+
+    @Test
+    void theNodeListSurvivesJsonIsAbsentForForkAndANamedFormatMustBeInstalled() throws Exception {
+        Path json = sandbox.resolve("agent.json");
+        AgentConfig slurm = config(List.of("http://h:1")).withNodeList(new AgentConfig.NodeList("SLURM_JOB_NODELIST",
+                "slurm-hostlist"));
+        Wire.mapper().writeValue(json.toFile(), slurm);
+        assertThat(AgentConfigs.load(json).nodeList()).isEqualTo(slurm.nodeList());
+
+        Wire.mapper().writeValue(json.toFile(), config(List.of("http://h:1")));
+        assertThat(Wire.mapper().readTree(json.toFile()).path("nodeList").isNull()).isTrue();
+        assertThat(AgentConfigs.load(json).nodeList()).as("fork and ssh: this host alone").isNull();
+
+        Wire.mapper().writeValue(json.toFile(), config(List.of("http://h:1")).withNodeList(
+                new AgentConfig.NodeList("FLUX_R", "flux-r")));
+        assertThatThrownBy(() -> AgentConfigs.load(json)).isInstanceOf(BadConfigException.class)
+                .hasMessage("bad config " + json + ": field 'nodeList.format' names a node-list format this agent "
+                        + "does not read, 'flux-r' (expected one of [slurm-hostlist, pe-hostfile, host-per-core-file,"
+                        + " host-core-pairs])");
+
+        Wire.mapper().writeValue(json.toFile(), config(List.of("http://h:1")).withNodeList(
+                new AgentConfig.NodeList(null, "slurm-hostlist")));
+        assertThatThrownBy(() -> AgentConfigs.load(json))
+                .hasMessage("bad config " + json + ": field 'nodeList.variable' is missing or blank");
+    }
 }

@@ -49,6 +49,10 @@ class LocalPilotTest {
                 assertThat(u.completion()).isCompleted();
             }
             assertThat(pilot.state()).isEqualTo(PilotState.ACTIVE);
+            // a fork pilot declares no node list: its agent uses this host whatever its environment holds
+            assertThat(org.pilotflow.model.wire.Wire.mapper().readValue(java.nio.file.Files.readAllBytes(
+                    Path.of(pilot.sandbox(), "agent.json")), org.pilotflow.model.wire.AgentConfig.class).nodeList())
+                    .isNull();
             // every unit's process instance ended
             LocalFixture.awaitNoInstances(session.processEngine(), "pilotflow-unit");
         }

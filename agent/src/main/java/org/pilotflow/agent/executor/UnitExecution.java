@@ -159,7 +159,8 @@ public final class UnitExecution {
                             : CompletableFuture.<Void>completedFuture(null);
                     return CompletableFuture.allOf(local, remoteDone);
                 })
-                .whenComplete((v, e) -> gone.complete(null));
+                // the future may complete on the JDK's delay thread (a timeout): finish() runs on the pool
+                .whenCompleteAsync((v, e) -> gone.complete(null), executor.pool());
     }
 
     /** The remote processes are gone: off the shutdown's kill list, their launch's files removed. */

@@ -21,11 +21,6 @@ public final class HostCorePairsFormat implements NodeListFormat {
     }
 
     @Override
-    public List<String> defaultVariables() {
-        return List.of("LSB_MCPU_HOSTS");
-    }
-
-    @Override
     public List<HostCores> read(String variable, Map<String, String> env) throws BadConfigException {
         return NodeDiscovery.hostCorePairs(variable, env.get(variable));
     }

@@ -25,11 +25,6 @@ public final class HostPerCoreFileFormat implements NodeListFormat {
     }
 
     @Override
-    public List<String> defaultVariables() {
-        return List.of("PBS_NODEFILE");
-    }
-
-    @Override
     public List<HostCores> read(String variable, Map<String, String> env) throws BadConfigException {
         return NodeDiscovery.hostPerCoreFile(variable, Path.of(env.get(variable)));
     }

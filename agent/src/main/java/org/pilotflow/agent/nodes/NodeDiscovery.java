@@ -24,9 +24,9 @@ import org.slf4j.LoggerFactory;
  * its job, not only the one it runs on. The engine names the variable and its format
  * ({@link AgentConfig#nodeList()}, as the batch system's provider declares them); the formats are
  * {@link NodeListFormat} services: {@link SlurmHostlistFormat}, {@link PeHostfileFormat},
- * {@link HostPerCoreFileFormat}, {@link HostCorePairsFormat}. Without a declared list (an agent started by an older
- * engine), or when its variable is not set, each format's default variables are tried in the service file's order.
- * Otherwise (fork, ssh): this host alone, named {@code localhost}, with the config's cores and GPUs.
+ * {@link HostPerCoreFileFormat}, {@link HostCorePairsFormat}. Without a declared list (fork, ssh), or when its
+ * variable is not set (logged): this host alone, named {@code localhost}, with the config's cores and GPUs, whatever
+ * batch variables the environment holds (an engine running inside a batch job passes its own on to a fork agent).
  *
  * <p>The pilot asked for {@code cfg.cores()} cores and never uses more: extra cores are trimmed from the last nodes
  * (nodes left without cores are dropped). When the batch system gave fewer, the agent uses what it got and logs a
@@ -56,26 +56,15 @@ public final class NodeDiscovery {
             throws BadConfigException {
         AgentConfig.NodeList declared = cfg.nodeList();
         if (declared != null) {
-            NodeListFormat format = NodeListFormats.byName(declared.format());
-            if (format == null) {
-                throw new BadConfigException("batch system: the engine says the job's nodes are in "
-                        + declared.variable() + " written as '" + declared.format() + "', a node-list format this "
-                        + "agent does not read (expected one of " + NodeListFormats.NAMES + "): install the agent of "
-                        + "the engine's PilotFlow version");
-            }
+            NodeListFormat format = NodeListFormats.require(declared.format(), "batch system: ");
             if (present(env, declared.variable())) {
                 return fit(declared.variable(), format, format.read(declared.variable(), env), cfg,
                         format.self(env, thisHost));
             }
-            LOG.warn("{} is not set in the job's environment: looking for another node list", declared.variable());
+            LOG.warn("the batch system gives its node list in {}, which the job's environment does not set: using "
+                    + "this host alone", declared.variable());
         }
-        for (NodeListFormat format : NodeListFormats.all()) {
-            for (String variable : format.defaultVariables()) {
-                if (present(env, variable)) {
-                    return fit(variable, format, format.read(variable, env), cfg, format.self(env, thisHost));
-                }
-            }
-        }
+        // fork and ssh: this host, whatever batch variables the environment inherited (an engine inside a job)
         Node local = Node.localhost(cfg.cores(), cfg.gpus());
         return new PilotNodes(PilotNodes.THIS_HOST, null, List.of(local), Optional.of(local.name()));
     }

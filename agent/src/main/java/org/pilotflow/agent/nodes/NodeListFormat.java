@@ -21,12 +21,6 @@ public interface NodeListFormat {
     String description();
 
     /**
-     * The variables this format is found in when the engine names none (agents of older engines), in the order
-     * tried; empty when it has to be named.
-     */
-    List<String> defaultVariables();
-
-    /**
      * The hosts of the job and the cores each was given, in the batch system's order, each host once.
      *
      * @param variable the variable the list is in (set and not blank)

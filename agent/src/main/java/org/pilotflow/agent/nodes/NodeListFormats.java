@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 
+import org.pilotflow.agent.BadConfigException;
+
 /** The installed {@link NodeListFormat}s by name, in their service file's order (the order variables are tried). */
 public final class NodeListFormats {
 
@@ -22,8 +24,19 @@ public final class NodeListFormats {
         return BY_NAME.get(name);
     }
 
-    static List<NodeListFormat> all() {
-        return List.copyOf(BY_NAME.values());
+    /**
+     * The format {@code name}.
+     *
+     * @param prefix what the message starts with ({@code bad config agent.json: })
+     * @throws BadConfigException no format of that name is installed; the message names it and the installed ones
+     */
+    public static NodeListFormat require(String name, String prefix) throws BadConfigException {
+        NodeListFormat f = name == null ? null : BY_NAME.get(name);
+        if (f == null) {
+            throw new BadConfigException(prefix + "field 'nodeList.format' names a node-list format this agent does "
+                    + "not read, '" + name + "' (expected one of " + NAMES + ")");
+        }
+        return f;
     }
 
     private static Map<String, NodeListFormat> load() {

@@ -25,11 +25,6 @@ public final class PeHostfileFormat implements NodeListFormat {
     }
 
     @Override
-    public List<String> defaultVariables() {
-        return List.of("PE_HOSTFILE");
-    }
-
-    @Override
     public List<HostCores> read(String variable, Map<String, String> env) throws BadConfigException {
         return NodeDiscovery.peHostfile(variable, Path.of(env.get(variable)));
     }

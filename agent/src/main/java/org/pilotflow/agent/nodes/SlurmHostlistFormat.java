@@ -24,11 +24,6 @@ public final class SlurmHostlistFormat implements NodeListFormat {
     }
 
     @Override
-    public List<String> defaultVariables() {
-        return List.of("SLURM_JOB_NODELIST", "SLURM_NODELIST");
-    }
-
-    @Override
     public List<HostCores> read(String variable, Map<String, String> env) throws BadConfigException {
         return NodeDiscovery.slurm(env, variable);
     }

@@ -32,8 +32,7 @@ import java.util.Map;
  * @param memorySampleMillis     how often the agent samples each running unit's memory (0: never, and memory limits
  *                               are not enforced)
  * @param nodeList               where the batch system gives the job its nodes, as its provider declares; null for
- *                               fork and ssh resources (and from engines that predate it: the agent then tries the
- *                               variables it knows)
+ *                               fork and ssh resources: this host alone
  */
 public record AgentConfig(
         String sessionId,

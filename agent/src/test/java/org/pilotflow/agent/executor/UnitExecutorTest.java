@@ -278,11 +278,14 @@ public class UnitExecutorTest {
         Run run = launchRemote(List.of("/bin/sh", "-c", "touch up; exec sleep 300"), remote);
         awaitStarted(run);
         assertThat(executor.remoteLive(run.execution())).isTrue();
+        Process launcher = run.execution().currentProcess();
         run.execution().kill(UnitState.CANCELED, ErrorCode.CANCELED, "canceled on request");
         Path kills = tmp.resolve("unit/kills");
-        await(() -> Files.exists(kills) && read(kills).contains("TERM")
-                && !run.execution().currentProcess().isAlive(), "the TERM sent and the launcher killed");
-        assertThat(run.result()).as("reported before the remote KILL ended").isNotDone();
+        await(() -> Files.exists(kills) && read(kills).contains("TERM") && !launcher.isAlive(),
+                "the TERM sent and the launcher killed");
+        // the old code reported the unit within milliseconds of the launcher's end: give it a second to be wrong
+        assertThat(run.result().copy().completeOnTimeout(null, 1, TimeUnit.SECONDS).get())
+                .as("reported before the remote KILL ended").isNull();
 
         Files.createFile(tmp.resolve("unit/release"));
         ExecResult r = run.result().get(15, TimeUnit.SECONDS);
@@ -314,6 +317,42 @@ public class UnitExecutorTest {
         await(() -> remote.ended.get() == 1, "the KILL ended and the remote part counted as gone");
         assertThat(read(tmp.resolve("unit/kills"))).isEqualTo("TERM\nKILL\n");
         assertThat(executor.remoteLive(run.execution())).isFalse();
+    }
+
+    /**
+     * Twelve units on one node that went away: their kills queue four at a time on the node, and each TERM fails
+     * after a while (ssh's connect timeout); every unit is reported once its own TERM failed, none waits for the
+     * KILLs, which hang until released.
+     */
+    @Test
+    void unitsOnANodeThatWentAwayAreAllReportedWithoutWaitingForTheirKills() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("lost"));
+        Map<String, String> lines = Map.of("TERM", "sleep 0.3; exit 255",
+                "KILL", "while [ ! -e release ]; do sleep 0.05; done; exit 255");
+        List<Run> runs = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            ScriptedRemoteKill remote = new ScriptedRemoteKill(dir, lines);
+            Path sandbox = Files.createDirectories(tmp.resolve("u" + i));
+            CompletableFuture<ExecResult> f = new CompletableFuture<>();
+            UnitExecution ex = executor.launch(new LaunchSpec("u" + i, sandbox, List.of("/bin/sleep", "300"),
+                    List.of(), List.of(), Map.of(), "STDOUT", "STDERR", 0, 0, remote), new UnitExecutor.Listener() {
+                        @Override
+                        public void started(long epochMillis) {
+                        }
+
+                        @Override
+                        public void finished(ExecResult result) {
+                            f.complete(result);
+                        }
+                    });
+            runs.add(new Run(ex, f));
+        }
+        await(() -> runs.stream().allMatch(r -> r.execution().currentProcess() != null), "all started");
+        runs.forEach(r -> r.execution().kill(UnitState.FAILED, ErrorCode.NODE_LOST, "node n lost"));
+        for (Run r : runs) { // 12 TERMs of 0.3 s, 4 at a time: about a second; REMOTE_KILL_SECONDS is 30
+            assertThat(r.result().get(20, TimeUnit.SECONDS).state()).isEqualTo(UnitState.FAILED);
+        }
+        Files.createFile(dir.resolve("release"));
     }
 
     @Test

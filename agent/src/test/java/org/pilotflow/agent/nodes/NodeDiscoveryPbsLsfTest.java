@@ -41,7 +41,7 @@ class NodeDiscoveryPbsLsfTest {
                 n03.cluster
                 """);
 
-        PilotNodes n = NodeDiscovery.discover(Map.of("PBS_NODEFILE", file.toString(), "PBS_JOBID", "4711.pbs-server"),
+        PilotNodes n = Declared.discover(Map.of("PBS_NODEFILE", file.toString(), "PBS_JOBID", "4711.pbs-server"),
                 pilot(10, 1), "n01");
 
         assertThat(n.source()).isEqualTo("PBS_NODEFILE");
@@ -53,57 +53,63 @@ class NodeDiscoveryPbsLsfTest {
     @Test
     void torqueNodefileWithInterleavedHostsAddsUpEachHostsLines() throws Exception {
         Path file = Files.writeString(dir.resolve("nodefile"), "a\nb\na\nb\n\n");
-        assertThat(NodeDiscovery.discover(Map.of("PBS_NODEFILE", file.toString()), pilot(4, 0), "b").nodes())
+        assertThat(Declared.discover(Map.of("PBS_NODEFILE", file.toString()), pilot(4, 0), "b").nodes())
                 .containsExactly(new Node("a", 2, 0), new Node("b", 2, 0));
     }
 
     @Test
     void badPbsNodefilesNameTheVariableTheFileTheLineAndWhatWasExpected() throws Exception {
         Path file = Files.writeString(dir.resolve("nodefile"), "n1\nn2 4\n");
-        assertThatThrownBy(() -> NodeDiscovery.discover(Map.of("PBS_NODEFILE", file.toString()), pilot(2, 0), "n1"))
+        assertThatThrownBy(() -> Declared.discover(Map.of("PBS_NODEFILE", file.toString()), pilot(2, 0), "n1"))
                 .hasMessage("batch system: cannot use PBS_NODEFILE='" + file + "': line 2 'n2 4' is not a host name "
                         + "(expected one host name per line, once per core)");
         Files.writeString(file, "\n\n");
-        assertThatThrownBy(() -> NodeDiscovery.discover(Map.of("PBS_NODEFILE", file.toString()), pilot(2, 0), "n1"))
+        assertThatThrownBy(() -> Declared.discover(Map.of("PBS_NODEFILE", file.toString()), pilot(2, 0), "n1"))
                 .hasMessage("batch system: cannot use PBS_NODEFILE='" + file + "': lists no host");
         Path missing = dir.resolve("gone");
-        assertThatThrownBy(() -> NodeDiscovery.discover(Map.of("PBS_NODEFILE", missing.toString()), pilot(2, 0), "n1"))
+        assertThatThrownBy(() -> Declared.discover(Map.of("PBS_NODEFILE", missing.toString()), pilot(2, 0), "n1"))
                 .hasMessageStartingWith("batch system: cannot use PBS_NODEFILE='" + missing + "': cannot read it");
     }
 
     @Test
     void lsfHostsArePairsOfHostAndCoresTheFirstRunningTheAgent() throws Exception {
-        PilotNodes n = NodeDiscovery.discover(Map.of("LSB_MCPU_HOSTS", "c01 4 c02 4 c03 2 ",
+        PilotNodes n = Declared.discover(Map.of("LSB_MCPU_HOSTS", "c01 4 c02 4 c03 2 ",
                 "LSB_HOSTS", "c01 c01 c01 c01 c02 c02 c02 c02 c03 c03"), pilot(10, 2), "c01.lsf.example.org");
 
         assertThat(n.source()).isEqualTo("LSB_MCPU_HOSTS");
         assertThat(n.nodes()).containsExactly(new Node("c01", 4, 2), new Node("c02", 4, 0), new Node("c03", 2, 0));
         assertThat(n.agentNode()).contains("c01");
-        assertThat(NodeDiscovery.discover(Map.of("LSB_MCPU_HOSTS", "c01 8"), pilot(3, 0), "c01").nodes())
+        assertThat(Declared.discover(Map.of("LSB_MCPU_HOSTS", "c01 8"), pilot(3, 0), "c01").nodes())
                 .containsExactly(new Node("c01", 3, 0));
     }
 
     @Test
     void badLsfHostsNameTheVariableTheValueAndWhatWasExpected() {
-        assertThatThrownBy(() -> NodeDiscovery.discover(Map.of("LSB_MCPU_HOSTS", "c01 4 c02"), pilot(4, 0), "c01"))
+        assertThatThrownBy(() -> Declared.discover(Map.of("LSB_MCPU_HOSTS", "c01 4 c02"), pilot(4, 0), "c01"))
                 .hasMessage("batch system: cannot use LSB_MCPU_HOSTS='c01 4 c02': an odd number of words: expected "
                         + "pairs of host name and core count, like 'n1 4 n2 4'");
-        assertThatThrownBy(() -> NodeDiscovery.discover(Map.of("LSB_MCPU_HOSTS", "c01 four"), pilot(4, 0), "c01"))
+        assertThatThrownBy(() -> Declared.discover(Map.of("LSB_MCPU_HOSTS", "c01 four"), pilot(4, 0), "c01"))
                 .hasMessage("batch system: cannot use LSB_MCPU_HOSTS='c01 four': host c01 has 'four' cores, expected "
                         + "a number >= 1");
-        assertThatThrownBy(() -> NodeDiscovery.discover(Map.of("LSB_MCPU_HOSTS", "c01 0"), pilot(4, 0), "c01"))
+        assertThatThrownBy(() -> Declared.discover(Map.of("LSB_MCPU_HOSTS", "c01 0"), pilot(4, 0), "c01"))
                 .hasMessageContaining("host c01 has '0' cores, expected a number >= 1");
-        assertThatThrownBy(() -> NodeDiscovery.discover(Map.of("LSB_MCPU_HOSTS", "4 c01"), pilot(4, 0), "c01"))
+        assertThatThrownBy(() -> Declared.discover(Map.of("LSB_MCPU_HOSTS", "4 c01"), pilot(4, 0), "c01"))
                 .hasMessageContaining("host 4 has 'c01' cores");
-        assertThatThrownBy(() -> NodeDiscovery.discover(Map.of("LSB_MCPU_HOSTS", "c0/1 4"), pilot(4, 0), "c01"))
+        assertThatThrownBy(() -> Declared.discover(Map.of("LSB_MCPU_HOSTS", "c0/1 4"), pilot(4, 0), "c01"))
                 .hasMessageContaining("'c0/1' is not a host name");
     }
 
+    /**
+     * Fork and ssh pilots declare no list: this host alone, whatever the environment holds (an engine running inside
+     * a batch job passes its own SLURM_JOB_NODELIST on to a fork agent, whose units could not reach those nodes).
+     */
     @Test
-    void withoutADeclaredListTheKnownVariablesAreTriedInOrder() throws Exception {
+    void withoutADeclaredListThisHostAloneWhateverTheEnvironment() throws Exception {
         Path file = Files.writeString(dir.resolve("nodefile"), "p1\n");
-        assertThat(NodeDiscovery.discover(Map.of("PBS_NODEFILE", file.toString(), "LSB_MCPU_HOSTS", "l1 1"),
-                pilot(1, 0), "p1").source()).isEqualTo("PBS_NODEFILE");
+        PilotNodes n = NodeDiscovery.discover(Map.of("PBS_NODEFILE", file.toString(), "SLURM_JOB_NODELIST",
+                "c[1-4]", "SLURM_CPUS_ON_NODE", "8"), pilot(2, 0), "p1");
+        assertThat(n.source()).isEqualTo(PilotNodes.THIS_HOST);
+        assertThat(n.nodes()).extracting(Node::name, Node::cores).containsExactly(tuple("localhost", 2));
         assertThat(NodeListFormats.NAMES).containsExactly(SlurmHostlistFormat.NAME, PeHostfileFormat.NAME,
                 HostPerCoreFileFormat.NAME, HostCorePairsFormat.NAME);
     }
@@ -132,18 +138,17 @@ class NodeDiscoveryPbsLsfTest {
     }
 
     @Test
-    void aDeclaredFormatTheAgentDoesNotReadIsAClearErrorAndAMissingVariableFallsBack() throws Exception {
+    void aDeclaredFormatTheAgentDoesNotReadIsAClearErrorAndAMissingVariableMeansThisHost() throws Exception {
         AgentConfig unknown = pilot(4, 0).withNodeList(new AgentConfig.NodeList("FLUX_R", "flux-r"));
         assertThatThrownBy(() -> NodeDiscovery.discover(Map.of("FLUX_R", "{}"), unknown, "h"))
                 .isInstanceOf(BadConfigException.class)
-                .hasMessageContaining("FLUX_R written as 'flux-r'")
+                .hasMessageContaining("node-list format this agent does not read, 'flux-r'")
                 .hasMessageContaining("expected one of [slurm-hostlist, pe-hostfile, host-per-core-file, "
                         + "host-core-pairs]");
 
         AgentConfig declared = pilot(2, 0).withNodeList(new AgentConfig.NodeList("PBS_NODEFILE",
                 HostPerCoreFileFormat.NAME));
         PilotNodes n = NodeDiscovery.discover(Map.of("LSB_MCPU_HOSTS", "l1 2"), declared, "l1");
-        assertThat(n.source()).isEqualTo("LSB_MCPU_HOSTS");
-        assertThat(NodeDiscovery.discover(Map.of(), declared, "h").source()).isEqualTo(PilotNodes.THIS_HOST);
+        assertThat(n.source()).as("only the declared variable is read").isEqualTo(PilotNodes.THIS_HOST);
     }
 }

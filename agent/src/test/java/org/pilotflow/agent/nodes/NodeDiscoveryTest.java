@@ -37,7 +37,7 @@ class NodeDiscoveryTest {
 
     @Test
     void withoutABatchSystemThePilotIsThisHostWithTheConfiguredSize() throws Exception {
-        PilotNodes n = NodeDiscovery.discover(env("PATH", "/bin"), pilot(3, 1), "vm");
+        PilotNodes n = Declared.discover(env("PATH", "/bin"), pilot(3, 1), "vm");
         assertThat(n.source()).isEqualTo(PilotNodes.THIS_HOST);
         assertThat(n.nodes()).containsExactly(new Node("localhost", 3, 1));
         assertThat(n.agentNode()).contains("localhost");
@@ -45,7 +45,7 @@ class NodeDiscoveryTest {
 
     @Test
     void slurmNodesAndCoresPerNode() throws Exception {
-        PilotNodes n = NodeDiscovery.discover(env("SLURM_JOB_NODELIST", "n[01-03],gpu7",
+        PilotNodes n = Declared.discover(env("SLURM_JOB_NODELIST", "n[01-03],gpu7",
                 "SLURM_JOB_CPUS_PER_NODE", "4(x3),8", "SLURM_CPUS_ON_NODE", "4"), pilot(20, 2), "n02");
         assertThat(n.source()).isEqualTo("SLURM_JOB_NODELIST");
         assertThat(n.format()).isEqualTo(SlurmHostlistFormat.NAME);
@@ -58,7 +58,7 @@ class NodeDiscoveryTest {
 
     @Test
     void slurmFallsBackToCpusOnNodeAndTheOlderNodelistName() throws Exception {
-        PilotNodes n = NodeDiscovery.discover(env("SLURM_NODELIST", "a,b", "SLURM_CPUS_ON_NODE", "2"),
+        PilotNodes n = Declared.discover(env("SLURM_NODELIST", "a,b", "SLURM_CPUS_ON_NODE", "2"),
                 pilot(4, 0), "a.cluster.example.org");
         assertThat(n.nodes()).containsExactly(new Node("a", 2, 0), new Node("b", 2, 0));
         assertThat(n.agentNode()).contains("a"); // compared by short name
@@ -66,14 +66,14 @@ class NodeDiscoveryTest {
 
     @Test
     void slurmdNodeNameNamesTheAgentsNodeWhenItDiffersFromTheHostName() throws Exception {
-        PilotNodes n = NodeDiscovery.discover(env("SLURM_JOB_NODELIST", "c[1-2]", "SLURM_CPUS_ON_NODE", "2",
+        PilotNodes n = Declared.discover(env("SLURM_JOB_NODELIST", "c[1-2]", "SLURM_CPUS_ON_NODE", "2",
                 "SLURMD_NODENAME", "c2"), pilot(4, 0), "ip-10-0-0-7");
         assertThat(n.agentNode()).contains("c2");
     }
 
     @Test
     void anAgentOutsideItsNodeListHasNoNode() throws Exception {
-        PilotNodes n = NodeDiscovery.discover(env("SLURM_JOB_NODELIST", "c[1-2]", "SLURM_CPUS_ON_NODE", "2"),
+        PilotNodes n = Declared.discover(env("SLURM_JOB_NODELIST", "c[1-2]", "SLURM_CPUS_ON_NODE", "2"),
                 pilot(4, 0), "login1");
         assertThat(n.agentNode()).isEmpty();
     }
@@ -107,18 +107,18 @@ class NodeDiscoveryTest {
 
     @Test
     void badSlurmValuesNameTheVariableAndValue() {
-        assertThatThrownBy(() -> NodeDiscovery.discover(env("SLURM_JOB_NODELIST", "n[1-2", "SLURM_CPUS_ON_NODE",
+        assertThatThrownBy(() -> Declared.discover(env("SLURM_JOB_NODELIST", "n[1-2", "SLURM_CPUS_ON_NODE",
                 "2"), pilot(2, 0), "n1"))
                 .hasMessage("batch system: cannot use SLURM_JOB_NODELIST='n[1-2': not a Slurm host list: "
                         + "'[' without ']'");
-        assertThatThrownBy(() -> NodeDiscovery.discover(env("SLURM_JOB_NODELIST", "n[1-3]",
+        assertThatThrownBy(() -> Declared.discover(env("SLURM_JOB_NODELIST", "n[1-3]",
                 "SLURM_JOB_CPUS_PER_NODE", "2(x2)"), pilot(2, 0), "n1"))
                 .hasMessage("batch system: cannot use SLURM_JOB_CPUS_PER_NODE='2(x2)': gives the cores of 2 nodes, "
                         + "but SLURM_JOB_NODELIST has 3");
-        assertThatThrownBy(() -> NodeDiscovery.discover(env("SLURM_JOB_NODELIST", "n1", "SLURM_CPUS_ON_NODE",
+        assertThatThrownBy(() -> Declared.discover(env("SLURM_JOB_NODELIST", "n1", "SLURM_CPUS_ON_NODE",
                 "many"), pilot(2, 0), "n1"))
                 .hasMessage("batch system: cannot use SLURM_CPUS_ON_NODE='many': expected a number >= 1");
-        assertThatThrownBy(() -> NodeDiscovery.discover(env("SLURM_JOB_NODELIST", "n1"), pilot(2, 0), "n1"))
+        assertThatThrownBy(() -> Declared.discover(env("SLURM_JOB_NODELIST", "n1"), pilot(2, 0), "n1"))
                 .isInstanceOf(BadConfigException.class)
                 .hasMessageContaining("neither SLURM_JOB_CPUS_PER_NODE nor SLURM_CPUS_ON_NODE");
     }
@@ -132,7 +132,7 @@ class NodeDiscoveryTest {
 
                 n1.cluster.org 2 long.q@n1.cluster.org UNDEFINED
                 """);
-        PilotNodes n = NodeDiscovery.discover(env("PE_HOSTFILE", file.toString()), pilot(8, 1), "n2");
+        PilotNodes n = Declared.discover(env("PE_HOSTFILE", file.toString()), pilot(8, 1), "n2");
         assertThat(n.source()).isEqualTo("PE_HOSTFILE");
         assertThat(n.nodes()).containsExactly(new Node("n1.cluster.org", 6, 1), new Node("n2.cluster.org", 2, 0));
         assertThat(n.agentNode()).contains("n2.cluster.org");
@@ -142,17 +142,17 @@ class NodeDiscoveryTest {
     void badGridEngineHostfilesNameTheVariableTheFileAndTheLine() throws Exception {
         Path file = dir.resolve("pe_hostfile");
         Files.writeString(file, "n1 4 all.q UNDEFINED\nn2 four all.q UNDEFINED\n");
-        assertThatThrownBy(() -> NodeDiscovery.discover(env("PE_HOSTFILE", file.toString()), pilot(8, 0), "n1"))
+        assertThatThrownBy(() -> Declared.discover(env("PE_HOSTFILE", file.toString()), pilot(8, 0), "n1"))
                 .hasMessage("batch system: cannot use PE_HOSTFILE='" + file + "': line 2 'n2 four all.q UNDEFINED'"
                         + ": slots must be a number >= 1");
         Files.writeString(file, "n1\n");
-        assertThatThrownBy(() -> NodeDiscovery.discover(env("PE_HOSTFILE", file.toString()), pilot(8, 0), "n1"))
+        assertThatThrownBy(() -> Declared.discover(env("PE_HOSTFILE", file.toString()), pilot(8, 0), "n1"))
                 .hasMessageContaining("line 1 'n1' is not 'host slots queue processors'");
         Files.writeString(file, "\n");
-        assertThatThrownBy(() -> NodeDiscovery.discover(env("PE_HOSTFILE", file.toString()), pilot(8, 0), "n1"))
+        assertThatThrownBy(() -> Declared.discover(env("PE_HOSTFILE", file.toString()), pilot(8, 0), "n1"))
                 .hasMessageEndingWith("lists no host");
         Path missing = dir.resolve("missing");
-        assertThatThrownBy(() -> NodeDiscovery.discover(env("PE_HOSTFILE", missing.toString()), pilot(8, 0), "n1"))
+        assertThatThrownBy(() -> Declared.discover(env("PE_HOSTFILE", missing.toString()), pilot(8, 0), "n1"))
                 .hasMessageStartingWith("batch system: cannot use PE_HOSTFILE='" + missing + "': cannot read it");
     }
 
@@ -178,7 +178,7 @@ class NodeDiscoveryTest {
 
     @Test
     void describeShortensLongNodeLists() throws Exception {
-        PilotNodes n = NodeDiscovery.discover(env("SLURM_JOB_NODELIST", "n[1-25]", "SLURM_CPUS_ON_NODE", "1"),
+        PilotNodes n = Declared.discover(env("SLURM_JOB_NODELIST", "n[1-25]", "SLURM_CPUS_ON_NODE", "1"),
                 pilot(25, 0), "n1");
         assertThat(n.describe()).startsWith("n1 (1 cores), n2 (1 cores)").endsWith("n20 (1 cores) and 5 more");
     }

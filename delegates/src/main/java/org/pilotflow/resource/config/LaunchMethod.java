@@ -7,9 +7,12 @@ import org.pilotflow.agent.launch.LaunchMethodProvider;
 
 /**
  * A way an agent can start a unit's processes, named as in {@code launch_methods.order}. The names are those of the
- * agent's installed {@link LaunchMethodProvider} services ({@link #installed()}), which are on this classpath because
- * the agent's jar is: a method added to the agent as its own package is accepted here without a change. The
- * constants are the built-in methods, for code and tests that name one.
+ * agent module's {@link LaunchMethodProvider} services ({@link #installed()}): the agent's classes are on this
+ * classpath, and the same build's agent jar is what the engine stages, so a method added to the agent module as a
+ * package of its own (and its service-file line) is accepted here without a change. A provider jar added to the
+ * engine's classpath alone would be accepted here but missing in the staged agent: methods belong in the agent
+ * module. The constants are the built-in methods, for code and tests that name one; {@code ResourceConfig}'s
+ * builder checks every name, however it was made.
  *
  * @param name the method's name, upper case: {@code SRUN}
  */
@@ -21,7 +24,7 @@ public record LaunchMethod(String name) {
     public static final LaunchMethod MPIRUN = new LaunchMethod("MPIRUN");
     public static final LaunchMethod SSH = new LaunchMethod("SSH");
 
-    /** Only through {@link #of} and the constants; the names are checked against the agent's providers by {@link #of}. */
+    /** Any name; {@link #of} and the resource config's builder check it against the installed methods. */
     public LaunchMethod {
         Objects.requireNonNull(name, "name");
     }

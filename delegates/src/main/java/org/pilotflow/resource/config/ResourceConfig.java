@@ -747,6 +747,19 @@ public final class ResourceConfig {
                 throw ResourceConfigException.badValue(null, k + "launch_methods/order", "[]",
                         "a non-empty list of " + LaunchMethod.installed());
             }
+            for (int i = 0; i < launchMethods.order().size(); i++) { // built in code, not only parsed
+                LaunchMethod m = launchMethods.order().get(i);
+                if (!LaunchMethod.installed().contains(m.name())) {
+                    throw ResourceConfigException.badValue(null, k + "launch_methods/order/" + i,
+                            Json.render(m.name()), "one of " + LaunchMethod.installed());
+                }
+            }
+            for (LaunchMethod m : launchMethods.options().keySet()) {
+                if (!LaunchMethod.installed().contains(m.name())) {
+                    throw ResourceConfigException.badValue(null, k + "launch_methods/" + m.name(),
+                            Json.render(m.name()), "one of " + LaunchMethod.installed());
+                }
+            }
             if (new HashSet<>(launchMethods.order()).size() != launchMethods.order().size()) {
                 throw ResourceConfigException.badValue(null, k + "launch_methods/order",
                         Json.render(launchMethods.order()), "a list without repeats");

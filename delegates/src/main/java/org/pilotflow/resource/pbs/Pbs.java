@@ -102,9 +102,10 @@ public final class Pbs implements BatchSystem {
         int perNode = launch.resource().coresPerNode();
         int full = cores / perNode;
         int rest = cores % perNode;
-        int nodes = full + (rest > 0 ? 1 : 0);
         int gpus = launch.agent().gpus();
-        checkPilot(new PilotShape(cores, gpus, perNode));
+        PilotShape shape = new PilotShape(cores, gpus, perNode);
+        checkPilot(shape);
+        int nodes = shape.nodes();
         boolean torque = launch.resource().batchSystemKey(RESOURCE_SYNTAX).equals("nodes");
         int mem = launch.memoryMb();
         JobScript s = JobScript.withDirectivePrefix("#PBS")

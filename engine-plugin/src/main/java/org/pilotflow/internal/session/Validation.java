@@ -86,7 +86,13 @@ final class Validation {
             try {
                 batch.checkPilot(new PilotShape(d.cores(), d.gpus(), rc.coresPerNode()));
             } catch (InvalidDescriptionException e) {
-                throw new BadParameter(prefix + e.field(), e.value(), e.expected(), e);
+                // the description's own value (a number), as the other size errors give it
+                Object value = switch (e.field()) {
+                    case "gpus" -> d.gpus();
+                    case "cores" -> d.cores();
+                    default -> e.value();
+                };
+                throw new BadParameter(prefix + e.field(), value, e.expected(), e);
             }
         }
         rc.maxRuntime(queue).ifPresent(max -> {

@@ -48,6 +48,8 @@ class SlurmOverSshPilotTest {
                     AgentConfig.class);
             int enginePort = java.net.URI.create(PilotFlowRuntime.of(session.processEngine()).agentEndpointUrl())
                     .getPort();
+            assertThat(agent.nodeList()).as("the node list SLURM's provider declares")
+                    .isEqualTo(new AgentConfig.NodeList("SLURM_JOB_NODELIST", "slurm-hostlist"));
             assertThat(agent.endpoint()).as("the agent reports to the tunnel's near end")
                     .startsWith("http://127.0.0.1:").doesNotContain(":" + enginePort + "/");
 

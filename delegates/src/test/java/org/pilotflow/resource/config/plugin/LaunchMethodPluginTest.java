@@ -17,19 +17,38 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pilotflow.agent.launch.LaunchMethodProvider;
+import java.util.Map;
+
+import org.pilotflow.resource.config.LaunchMethod;
+import org.pilotflow.resource.config.LaunchMethods;
+import org.pilotflow.resource.config.ResourceConfig;
 import org.pilotflow.resource.config.ResourceConfigException;
 import org.pilotflow.resource.config.ResourceRegistry;
 
 /**
- * Adding a launch method is one package in the agent: the resource configuration accepts a method in
- * {@code launch_methods.order} once the agent's {@link LaunchMethodProvider} service names it, with no list of its
- * own to extend. The engine sees the agent's providers because the agent's classes are on its classpath; this test
- * installs one more in a class loader of its own, as a jar with a service file would.
+ * Adding a launch method is one package in the agent module: the resource configuration accepts a method in
+ * {@code launch_methods.order} once an agent {@link LaunchMethodProvider} service names it, with no list of its own
+ * to extend. The engine sees the agent's providers because the agent's classes are on its classpath (and the agent
+ * jar it stages is the same build's). This test adds one provider in a class loader of its own, as the agent
+ * module's service file would list it, so the other tests keep seeing the built-in methods alone.
  */
 class LaunchMethodPluginTest {
 
     @TempDir
     Path dir;
+
+    @Test
+    void aMethodMadeInCodeIsCheckedByTheBuilderToo() {
+        ResourceConfig.Builder b = ResourceRegistry.withBuiltIns().get("local.localhost").toBuilder()
+                .launchMethods(new LaunchMethods(List.of(LaunchMethod.FORK, new LaunchMethod("srun")), Map.of()));
+        assertThatThrownBy(b::build).isInstanceOf(ResourceConfigException.class)
+                .hasMessageContaining("launch_methods/order/1").hasMessageContaining("\"srun\"")
+                .hasMessageContaining("one of [FORK, SRUN, MPIEXEC, MPIRUN, SSH]");
+        ResourceConfig.Builder options = ResourceRegistry.withBuiltIns().get("local.localhost").toBuilder()
+                .launchMethods(new LaunchMethods(List.of(LaunchMethod.FORK), Map.of(new LaunchMethod("APRUN"),
+                        Map.of())));
+        assertThatThrownBy(options::build).hasMessageContaining("launch_methods/APRUN");
+    }
 
     @Test
     void aMethodTheAgentDoesNotHaveIsRefusedNamingTheInstalledOnes() throws Exception {
