@@ -98,11 +98,29 @@ public final class PilotFlowRuntime {
     private ResourceJobs jobs;
     private PilotLifecycle pilots;
     private volatile boolean stopped;
+    /** The delegates the models name, by bean name; they exist before the engine and forward to it once it runs. */
+    private final Map<String, Object> delegates;
 
     public PilotFlowRuntime(PilotFlowConfig config) {
         this.config = config;
         this.nodeId = hostName() + "/" + UUID.randomUUID().toString().substring(0, 8);
         this.resources = new Resources(config);
+        PilotFlowBackend forward = new ForwardingBackend();
+        this.delegates = Map.of(
+                BpmnContract.BEAN_LAUNCH_PILOT, new LaunchPilotDelegate(forward),
+                BpmnContract.BEAN_CANCEL_PILOT, new CancelPilotDelegate(forward),
+                BpmnContract.BEAN_KILL_PILOT, new KillPilotDelegate(forward),
+                BpmnContract.BEAN_SUBMIT_UNIT, new SubmitUnitDelegate(forward),
+                BpmnContract.BEAN_CANCEL_UNIT, new CancelUnitDelegate(forward));
+    }
+
+    /**
+     * The delegates the models call, by the bean names the models use ({@code ${pilotflowSubmitUnit}}, ...). {@link
+     * #preInit} layers them over the engine's beans; a container whose expression manager resolves its own beans
+     * (Spring's, built before plugins run) registers each under its name instead.
+     */
+    public Map<String, Object> delegates() {
+        return delegates;
     }
 
     /** The runtime of an engine built with {@link org.pilotflow.plugin.PilotFlowPlugin}. */
@@ -118,14 +136,8 @@ public final class PilotFlowRuntime {
     // ---------------------------------------------------------------- engine lifecycle
 
     public void preInit(ProcessEngineConfigurationImpl cfg) {
-        PilotFlowBackend forward = new ForwardingBackend();
         // set before the expression manager reads the beans map (it runs after preInit)
-        Map<Object, Object> ours = new HashMap<>();
-        ours.put(BpmnContract.BEAN_LAUNCH_PILOT, new LaunchPilotDelegate(forward));
-        ours.put(BpmnContract.BEAN_CANCEL_PILOT, new CancelPilotDelegate(forward));
-        ours.put(BpmnContract.BEAN_KILL_PILOT, new KillPilotDelegate(forward));
-        ours.put(BpmnContract.BEAN_SUBMIT_UNIT, new SubmitUnitDelegate(forward));
-        ours.put(BpmnContract.BEAN_CANCEL_UNIT, new CancelUnitDelegate(forward));
+        Map<Object, Object> ours = new HashMap<>(delegates);
         cfg.setBeans(cfg.getBeans() == null ? ours : new LayeredBeans(ours, cfg.getBeans()));
         if (cfg.getCustomPostBPMNParseListeners() == null) {
             cfg.setCustomPostBPMNParseListeners(new ArrayList<>());
