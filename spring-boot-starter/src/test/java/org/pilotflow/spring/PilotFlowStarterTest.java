@@ -35,7 +35,6 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(classes = PilotFlowStarterTest.Application.class, properties = {
         "camunda.bpm.history-level=activity",
         "camunda.bpm.job-execution.lock-time-in-millis=60000",
-        "spring.datasource.url=jdbc:h2:mem:pilotflow-starter-test;DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=30000",
         "spring.datasource.hikari.maximum-pool-size=30",
         "pilotflow.heartbeat-timeout=20s",
         "pilotflow.cancel-grace=5s"})
@@ -50,6 +49,9 @@ class PilotFlowStarterTest {
     @DynamicPropertySource
     static void workDirectory(DynamicPropertyRegistry registry) {
         registry.add("pilotflow.work-directory", WORK::toString);
+        // the README's database: an H2 file, written as PilotFlow's embedded default is
+        registry.add("spring.datasource.url", () -> "jdbc:h2:async:" + WORK.toAbsolutePath().resolve("db").resolve("app")
+                + ";WRITE_DELAY=0;LOCK_TIMEOUT=30000");
     }
 
     @Autowired
