@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.ProcessEngineException;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
@@ -101,17 +102,27 @@ public final class PilotFlowRuntime {
     /** The delegates the models name, by bean name; they exist before the engine and forward to it once it runs. */
     private final Map<String, Object> delegates;
 
+    /** Every delegate the models call: its bean name and how it is made. */
+    private static final Map<String, Function<PilotFlowBackend, Object>> DELEGATES = Map.of(
+            BpmnContract.BEAN_LAUNCH_PILOT, LaunchPilotDelegate::new,
+            BpmnContract.BEAN_CANCEL_PILOT, CancelPilotDelegate::new,
+            BpmnContract.BEAN_KILL_PILOT, KillPilotDelegate::new,
+            BpmnContract.BEAN_SUBMIT_UNIT, SubmitUnitDelegate::new,
+            BpmnContract.BEAN_CANCEL_UNIT, CancelUnitDelegate::new);
+
     public PilotFlowRuntime(PilotFlowConfig config) {
         this.config = config;
         this.nodeId = hostName() + "/" + UUID.randomUUID().toString().substring(0, 8);
         this.resources = new Resources(config);
         PilotFlowBackend forward = new ForwardingBackend();
-        this.delegates = Map.of(
-                BpmnContract.BEAN_LAUNCH_PILOT, new LaunchPilotDelegate(forward),
-                BpmnContract.BEAN_CANCEL_PILOT, new CancelPilotDelegate(forward),
-                BpmnContract.BEAN_KILL_PILOT, new KillPilotDelegate(forward),
-                BpmnContract.BEAN_SUBMIT_UNIT, new SubmitUnitDelegate(forward),
-                BpmnContract.BEAN_CANCEL_UNIT, new CancelUnitDelegate(forward));
+        Map<String, Object> made = new HashMap<>();
+        DELEGATES.forEach((name, make) -> made.put(name, make.apply(forward)));
+        this.delegates = Map.copyOf(made);
+    }
+
+    /** The bean names of the delegates the models call ({@link #delegates()}'s keys), known before any runtime. */
+    public static java.util.Set<String> delegateNames() {
+        return DELEGATES.keySet();
     }
 
     /**

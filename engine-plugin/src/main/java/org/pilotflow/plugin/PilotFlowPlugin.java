@@ -45,6 +45,11 @@ public class PilotFlowPlugin extends AbstractProcessEnginePlugin {
         return fixedRuntime().delegates();
     }
 
+    /** The names {@link #delegates()} has, known before any plugin is made (a container registers beans first). */
+    public static java.util.Set<String> delegateNames() {
+        return PilotFlowRuntime.delegateNames();
+    }
+
     private PilotFlowRuntime fixedRuntime() {
         if (runtime == null) {
             runtime = new PilotFlowRuntime(settings.build());

@@ -2,11 +2,9 @@ package org.pilotflow.spring;
 
 import javax.sql.DataSource;
 import org.camunda.bpm.engine.ProcessEngine;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.camunda.bpm.spring.boot.starter.CamundaBpmAutoConfiguration;
 import org.camunda.bpm.spring.boot.starter.property.CamundaBpmProperties;
 import org.pilotflow.api.Session;
-import org.pilotflow.delegates.BpmnContract;
 import org.pilotflow.plugin.PilotFlowConfig;
 import org.pilotflow.plugin.PilotFlowPlugin;
 import org.springframework.beans.factory.ObjectProvider;
@@ -43,35 +41,10 @@ public class PilotFlowAutoConfiguration {
         return new PilotFlowModelsDeployedOnce();
     }
 
-    // the delegates, one bean per name the models call (PilotFlowStarterTest checks none is missing)
-
-    @Bean(BpmnContract.BEAN_LAUNCH_PILOT)
-    public JavaDelegate pilotflowLaunchPilot(PilotFlowPlugin plugin) {
-        return delegate(plugin, BpmnContract.BEAN_LAUNCH_PILOT);
-    }
-
-    @Bean(BpmnContract.BEAN_CANCEL_PILOT)
-    public JavaDelegate pilotflowCancelPilot(PilotFlowPlugin plugin) {
-        return delegate(plugin, BpmnContract.BEAN_CANCEL_PILOT);
-    }
-
-    @Bean(BpmnContract.BEAN_KILL_PILOT)
-    public JavaDelegate pilotflowKillPilot(PilotFlowPlugin plugin) {
-        return delegate(plugin, BpmnContract.BEAN_KILL_PILOT);
-    }
-
-    @Bean(BpmnContract.BEAN_SUBMIT_UNIT)
-    public JavaDelegate pilotflowSubmitUnit(PilotFlowPlugin plugin) {
-        return delegate(plugin, BpmnContract.BEAN_SUBMIT_UNIT);
-    }
-
-    @Bean(BpmnContract.BEAN_CANCEL_UNIT)
-    public JavaDelegate pilotflowCancelUnit(PilotFlowPlugin plugin) {
-        return delegate(plugin, BpmnContract.BEAN_CANCEL_UNIT);
-    }
-
-    private static JavaDelegate delegate(PilotFlowPlugin plugin, String name) {
-        return (JavaDelegate) plugin.delegates().get(name);
+    /** The models' delegates as beans of the names the models call ({@link PilotFlowDelegateBeans}). */
+    @Bean
+    public static PilotFlowDelegateBeans pilotFlowDelegateBeans() {
+        return new PilotFlowDelegateBeans();
     }
 
     @Bean

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
+import org.camunda.bpm.model.bpmn.instance.ServiceTask;
 import org.junit.jupiter.api.Test;
 import org.pilotflow.api.ComputePilot;
 import org.pilotflow.api.ComputePilotDescription;
@@ -76,8 +77,20 @@ class PilotFlowStarterTest {
 
     @Test
     void everyDelegateTheModelsCallIsASpringBean() {
-        for (Map.Entry<String, Object> d : plugin.delegates().entrySet()) {
-            assertThat(context.getBean(d.getKey())).as("bean %s", d.getKey()).isSameAs(d.getValue());
+        var repository = engine.getRepositoryService();
+        List<String> called = new java.util.ArrayList<>();
+        for (String key : List.of("pilotflow-pilot", "pilotflow-unit")) {
+            String id = repository.createProcessDefinitionQuery().processDefinitionKey(key).latestVersion()
+                    .singleResult().getId();
+            for (ServiceTask t : repository.getBpmnModelInstance(id).getModelElementsByType(ServiceTask.class)) {
+                if (t.getCamundaDelegateExpression() != null) {
+                    called.add(t.getCamundaDelegateExpression().replaceAll("^\\$\\{(.*)}$", "$1"));
+                }
+            }
+        }
+        assertThat(called).as("the models' delegate expressions").isNotEmpty();
+        for (String name : called) {
+            assertThat(context.getBean(name)).as("bean %s", name).isSameAs(plugin.delegates().get(name));
         }
     }
 
