@@ -7,9 +7,11 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.ProcessEngineConfiguration;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
+import org.pilotflow.internal.session.EmbeddedDatabaseServer;
 import org.pilotflow.internal.session.SessionService;
 import org.pilotflow.internal.session.SessionSnapshots;
 import org.pilotflow.internal.session.SessionState;
@@ -50,12 +52,20 @@ public final class Session implements AutoCloseable {
     private final ProcessEngine engine;
     /** The plugin of the engine this session built, or null when the application owns the engine. */
     private final PilotFlowPlugin ownPlugin;
+    /** The server that lets a second process (Cockpit) reach the embedded H2 database; null on other databases. */
+    private final EmbeddedDatabaseServer databaseServer;
     private volatile boolean closed;
 
     private Session(SessionState state, ProcessEngine engine, PilotFlowPlugin ownPlugin) {
+        this(state, engine, ownPlugin, null);
+    }
+
+    private Session(SessionState state, ProcessEngine engine, PilotFlowPlugin ownPlugin,
+            EmbeddedDatabaseServer databaseServer) {
         this.state = state;
         this.engine = engine;
         this.ownPlugin = ownPlugin;
+        this.databaseServer = databaseServer;
     }
 
     /** A new session on an embedded engine with the default settings (work directory {@code ./pilotflow-work}). */
@@ -86,6 +96,17 @@ public final class Session implements AutoCloseable {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * The JDBC URL (user {@code sa}, no password) at which another process on this host reaches the embedded H2
+     * database of a session that runs on {@code workDirectory} now (a loopback H2 TCP server the session started,
+     * whose address and key it wrote into {@code <work directory>/db/pilotflow.server}, mode 0600); empty when no
+     * such session runs, or the last one was killed (then the URL no longer answers).
+     */
+    public static Optional<String> embeddedDatabaseUrl(Path workDirectory) {
+        BadParameter.requireNonNull(workDirectory, "workDirectory", "a directory path");
+        return EmbeddedDatabaseServer.url(workDirectory.resolve("db"));
     }
 
     private static void requireSessionId(String sessionId) {
@@ -205,6 +226,9 @@ public final class Session implements AutoCloseable {
             }
         } finally {
             state.detach();
+            if (databaseServer != null) {
+                databaseServer.close(); // before the engine: its connections would keep the database open
+            }
             if (ownPlugin != null) {
                 ownPlugin.stop();
                 closeEngine(engine);
@@ -326,28 +350,43 @@ public final class Session implements AutoCloseable {
         }
 
         public Session create() {
+            return open(null);
+        }
+
+        public Session reconnect(String sessionId) {
+            requireSessionId(sessionId);
+            return open(sessionId);
+        }
+
+        /** A new session (null id) or an existing one, on an engine built here. */
+        private Session open(String sessionId) {
             PilotFlowPlugin plugin = new PilotFlowPlugin(config);
             ProcessEngine engine = buildEngine(plugin);
+            EmbeddedDatabaseServer server = null;
             try {
-                return new Session(SessionService.of(engine).create(), engine, plugin);
+                SessionService sessions = SessionService.of(engine);
+                SessionState state = sessionId == null ? sessions.create() : sessions.reconnect(sessionId);
+                if (jdbcUrl == null) {
+                    server = EmbeddedDatabaseServer.start(EMBEDDED_DATABASE_PREFIX + embeddedDatabasePath(),
+                            embeddedDatabasePath().getParent(), user);
+                }
+                return new Session(state, engine, plugin, server);
             } catch (RuntimeException e) {
+                if (server != null) {
+                    server.close();
+                }
                 plugin.stop();
                 closeEngine(engine);
                 throw e;
             }
         }
 
-        public Session reconnect(String sessionId) {
-            requireSessionId(sessionId);
-            PilotFlowPlugin plugin = new PilotFlowPlugin(config);
-            ProcessEngine engine = buildEngine(plugin);
-            try {
-                return new Session(SessionService.of(engine).reconnect(sessionId), engine, plugin);
-            } catch (RuntimeException e) {
-                plugin.stop();
-                closeEngine(engine);
-                throw e;
-            }
+        // async: (H2's AsynchronousFileChannel store) rather than file: a thread interrupted while H2 writes a
+        // plain file channel closes the whole database for every thread
+        private static final String EMBEDDED_DATABASE_PREFIX = "async:";
+
+        private Path embeddedDatabasePath() {
+            return config.workDirectory().resolve("db").resolve("pilotflow").toAbsolutePath();
         }
 
         /** {@link #snapshot(String, int)} keeping {@link SessionSnapshot#DEFAULT_SERIES_KEPT} memory series. */
@@ -370,8 +409,7 @@ public final class Session implements AutoCloseable {
                 throw new BadParameter("seriesKept", seriesKept, "an integer >= 0");
             }
             // IFEXISTS: a wrong path is an error, not a new empty database; ACCESS_MODE_DATA=r: H2 writes nothing
-            String url = jdbcUrl == null ? "jdbc:h2:file:" + config.workDirectory().resolve("db").resolve("pilotflow")
-                    .toAbsolutePath() + ";IFEXISTS=TRUE;ACCESS_MODE_DATA=r"
+            String url = jdbcUrl == null ? "jdbc:h2:file:" + embeddedDatabasePath() + ";IFEXISTS=TRUE;ACCESS_MODE_DATA=r"
                     : jdbcUrl.startsWith("jdbc:h2:") && !jdbcUrl.toUpperCase(java.util.Locale.ROOT).contains("IFEXISTS")
                     ? jdbcUrl + ";IFEXISTS=TRUE" : jdbcUrl;
             try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, user, password)) {
@@ -391,9 +429,7 @@ public final class Session implements AutoCloseable {
         private ProcessEngine buildEngine(PilotFlowPlugin plugin) {
             Path work = config.workDirectory();
             String url = jdbcUrl != null ? jdbcUrl
-                    // async: (H2's AsynchronousFileChannel store) rather than file: a thread interrupted while
-                    // H2 writes a plain file channel closes the whole database for every thread
-                    : "jdbc:h2:async:" + work.resolve("db").resolve("pilotflow")
+                    : "jdbc:h2:" + EMBEDDED_DATABASE_PREFIX + embeddedDatabasePath()
                     // WRITE_DELAY=0: a commit reaches the file before PilotFlow acknowledges it to an agent (with
                     // H2's default of 500 ms a kill -9 lost acknowledged reports); LOCK_TIMEOUT: a transaction
                     // waits this long for a row another one holds, then fails and runs again

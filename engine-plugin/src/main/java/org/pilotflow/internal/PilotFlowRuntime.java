@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.ProcessEngineException;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
@@ -98,11 +99,39 @@ public final class PilotFlowRuntime {
     private ResourceJobs jobs;
     private PilotLifecycle pilots;
     private volatile boolean stopped;
+    /** The delegates the models name, by bean name; they exist before the engine and forward to it once it runs. */
+    private final Map<String, Object> delegates;
+
+    /** Every delegate the models call: its bean name and how it is made. */
+    private static final Map<String, Function<PilotFlowBackend, Object>> DELEGATES = Map.of(
+            BpmnContract.BEAN_LAUNCH_PILOT, LaunchPilotDelegate::new,
+            BpmnContract.BEAN_CANCEL_PILOT, CancelPilotDelegate::new,
+            BpmnContract.BEAN_KILL_PILOT, KillPilotDelegate::new,
+            BpmnContract.BEAN_SUBMIT_UNIT, SubmitUnitDelegate::new,
+            BpmnContract.BEAN_CANCEL_UNIT, CancelUnitDelegate::new);
 
     public PilotFlowRuntime(PilotFlowConfig config) {
         this.config = config;
         this.nodeId = hostName() + "/" + UUID.randomUUID().toString().substring(0, 8);
         this.resources = new Resources(config);
+        PilotFlowBackend forward = new ForwardingBackend();
+        Map<String, Object> made = new HashMap<>();
+        DELEGATES.forEach((name, make) -> made.put(name, make.apply(forward)));
+        this.delegates = Map.copyOf(made);
+    }
+
+    /** The bean names of the delegates the models call ({@link #delegates()}'s keys), known before any runtime. */
+    public static java.util.Set<String> delegateNames() {
+        return DELEGATES.keySet();
+    }
+
+    /**
+     * The delegates the models call, by the bean names the models use ({@code ${pilotflowSubmitUnit}}, ...). {@link
+     * #preInit} layers them over the engine's beans; a container whose expression manager resolves its own beans
+     * (Spring's, built before plugins run) registers each under its name instead.
+     */
+    public Map<String, Object> delegates() {
+        return delegates;
     }
 
     /** The runtime of an engine built with {@link org.pilotflow.plugin.PilotFlowPlugin}. */
@@ -118,14 +147,8 @@ public final class PilotFlowRuntime {
     // ---------------------------------------------------------------- engine lifecycle
 
     public void preInit(ProcessEngineConfigurationImpl cfg) {
-        PilotFlowBackend forward = new ForwardingBackend();
         // set before the expression manager reads the beans map (it runs after preInit)
-        Map<Object, Object> ours = new HashMap<>();
-        ours.put(BpmnContract.BEAN_LAUNCH_PILOT, new LaunchPilotDelegate(forward));
-        ours.put(BpmnContract.BEAN_CANCEL_PILOT, new CancelPilotDelegate(forward));
-        ours.put(BpmnContract.BEAN_KILL_PILOT, new KillPilotDelegate(forward));
-        ours.put(BpmnContract.BEAN_SUBMIT_UNIT, new SubmitUnitDelegate(forward));
-        ours.put(BpmnContract.BEAN_CANCEL_UNIT, new CancelUnitDelegate(forward));
+        Map<Object, Object> ours = new HashMap<>(delegates);
         cfg.setBeans(cfg.getBeans() == null ? ours : new LayeredBeans(ours, cfg.getBeans()));
         if (cfg.getCustomPostBPMNParseListeners() == null) {
             cfg.setCustomPostBPMNParseListeners(new ArrayList<>());

@@ -2,9 +2,11 @@ package org.pilotflow.plugin;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
+import org.pilotflow.api.IncorrectState;
 import org.pilotflow.internal.PilotFlowRuntime;
 
 /**
@@ -30,8 +32,34 @@ public class PilotFlowPlugin extends AbstractProcessEnginePlugin {
 
     @Override
     public void preInit(ProcessEngineConfigurationImpl configuration) {
-        runtime = new PilotFlowRuntime(settings.build());
-        runtime.preInit(configuration);
+        fixedRuntime().preInit(configuration);
+    }
+
+    /**
+     * The delegates the models call, by the bean names the models use. The plugin layers them over the engine's
+     * beans map itself; under Spring, whose expression manager Camunda's starter builds before plugins run and which
+     * resolves the application context's beans, register each as a bean of its name (PilotFlow's Spring Boot starter
+     * does). Fixes the settings: the setters below refuse changes from here on.
+     */
+    public Map<String, Object> delegates() {
+        return fixedRuntime().delegates();
+    }
+
+    /** The names {@link #delegates()} has, known before any plugin is made (a container registers beans first). */
+    public static java.util.Set<String> delegateNames() {
+        return PilotFlowRuntime.delegateNames();
+    }
+
+    private PilotFlowRuntime fixedRuntime() {
+        if (runtime == null) {
+            runtime = new PilotFlowRuntime(settings.build());
+        }
+        return runtime;
+    }
+
+    /** The settings this plugin runs with (they are fixed once the engine or the delegates were built). */
+    public PilotFlowConfig config() {
+        return runtime != null ? runtime.config() : settings.build();
     }
 
     @Override
@@ -46,64 +74,83 @@ public class PilotFlowPlugin extends AbstractProcessEnginePlugin {
         }
     }
 
-    /** The runtime this plugin started; null before the engine was built. */
+    /** The runtime of this plugin; null before the engine (or {@link #delegates()}) was built. */
     public PilotFlowRuntime runtime() {
         return runtime;
     }
 
     // bean-style setters for camunda.cfg.xml and Spring
 
+    private void requireSettable() {
+        if (runtime != null) {
+            throw new IncorrectState("PilotFlowPlugin's settings are fixed once its engine or its delegates were built");
+        }
+    }
+
     public void setWorkDirectory(String dir) {
+        requireSettable();
         settings.workDirectory(Path.of(dir));
     }
 
     public void setResourceDirectory(String dir) {
+        requireSettable();
         settings.resourceDirectory(Path.of(dir));
     }
 
     public void setEndpointHost(String host) {
+        requireSettable();
         settings.endpointHost(host);
     }
 
     public void setEndpointPort(int port) {
+        requireSettable();
         settings.endpointPort(port);
     }
 
     /** ISO-8601, e.g. {@code PT1S}. */
     public void setHeartbeatInterval(String duration) {
+        requireSettable();
         settings.heartbeatInterval(Duration.parse(duration));
     }
 
     public void setHeartbeatTimeout(String duration) {
+        requireSettable();
         settings.heartbeatTimeout(Duration.parse(duration));
     }
 
     public void setOrphanTimeout(String duration) {
+        requireSettable();
         settings.orphanTimeout(Duration.parse(duration));
     }
 
     public void setLaunchTimeout(String duration) {
+        requireSettable();
         settings.launchTimeout(Duration.parse(duration));
     }
 
     public void setCancelGrace(String duration) {
+        requireSettable();
         settings.cancelGrace(Duration.parse(duration));
     }
 
     public void setJobPollInterval(String duration) {
+        requireSettable();
         settings.jobPollInterval(Duration.parse(duration));
     }
 
     /** ISO-8601, e.g. {@code PT2S}; {@code PT0S} samples no memory. */
     public void setMemorySampleInterval(String duration) {
+        requireSettable();
         settings.memorySampleInterval(Duration.parse(duration));
     }
 
     public void setSyncThreads(int n) {
+        requireSettable();
         settings.syncThreads(n);
     }
 
     public void setLaunchThreads(int n) {
+        requireSettable();
         settings.launchThreads(n);
     }
 }

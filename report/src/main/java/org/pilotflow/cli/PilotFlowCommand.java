@@ -37,6 +37,8 @@ public final class PilotFlowCommand {
                              taken from the environment variable PILOTFLOW_DB_PASSWORD
               --db-user USER the database user (default sa)
               --output FILE  where the report goes (default <session id>.html in this directory)
+
+            bin/pilotflow cockpit runs Camunda's Cockpit on a PilotFlow database (bin/pilotflow cockpit --help).
             """;
 
     private PilotFlowCommand() {
@@ -58,7 +60,8 @@ public final class PilotFlowCommand {
             return args.length == 0 ? 2 : 0;
         }
         if (!args[0].equals("report")) {
-            err.println("pilotflow: unknown command '" + args[0] + "'; expected: report");
+            err.println("pilotflow: unknown command '" + args[0] + "'; expected: report (or, through bin/pilotflow,"
+                    + " cockpit)");
             err.print(USAGE);
             return 2;
         }

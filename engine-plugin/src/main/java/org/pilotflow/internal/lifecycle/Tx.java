@@ -50,6 +50,12 @@ public final class Tx {
 
     private final CommandContext context;
     private final Publisher publisher;
+    /**
+     * The engine's connection of this transaction, taken when the Tx opens: under Spring the transaction commits
+     * after the engine closed its MyBatis session, so the COMMITTING flush can no longer ask the session for it (the
+     * connection itself stays open, bound to Spring's transaction, until the commit).
+     */
+    private final Connection connection;
     private final Map<PilotKey, PilotRecord> pilotBase = new HashMap<>();
     private final Set<PilotKey> lockedPilots = new java.util.HashSet<>();
     private final Map<PilotKey, PilotRecord> pilotChanges = new LinkedHashMap<>();
@@ -72,6 +78,7 @@ public final class Tx {
     private Tx(CommandContext context, Publisher publisher) {
         this.context = context;
         this.publisher = publisher;
+        this.connection = context.getDbSqlSession().getSqlSession().getConnection();
     }
 
     /** The unit of work of the engine transaction this thread is in (there must be one). */
@@ -94,7 +101,7 @@ public final class Tx {
 
     /** The engine's connection of this transaction. */
     public Connection connection() {
-        return context.getDbSqlSession().getSqlSession().getConnection();
+        return connection;
     }
 
     /** The database's clock (ms), read once per transaction. */
