@@ -22,6 +22,7 @@ import org.pilotflow.delegates.KillPilotDelegate;
 import org.pilotflow.delegates.LaunchPilotDelegate;
 import org.pilotflow.delegates.PilotFlowBackend;
 import org.pilotflow.delegates.SubmitUnitDelegate;
+import org.pilotflow.delegates.UnitFailedDelegate;
 import org.pilotflow.delegates.UnitRejectedException;
 import org.pilotflow.internal.channel.Channel;
 import org.pilotflow.internal.launch.LaunchWorker;
@@ -126,6 +127,7 @@ public final class PilotFlowRuntime {
         ours.put(BpmnContract.BEAN_KILL_PILOT, new KillPilotDelegate(forward));
         ours.put(BpmnContract.BEAN_SUBMIT_UNIT, new SubmitUnitDelegate(forward));
         ours.put(BpmnContract.BEAN_CANCEL_UNIT, new CancelUnitDelegate(forward));
+        ours.put(BpmnContract.BEAN_UNIT_FAILED, new UnitFailedDelegate(forward));
         cfg.setBeans(cfg.getBeans() == null ? ours : new LayeredBeans(ours, cfg.getBeans()));
         if (cfg.getCustomPostBPMNParseListeners() == null) {
             cfg.setCustomPostBPMNParseListeners(new ArrayList<>());
@@ -397,6 +399,11 @@ public final class PilotFlowRuntime {
         @Override
         public void cancelUnit(DelegateExecution execution) {
             target().cancelUnit(execution);
+        }
+
+        @Override
+        public void unitSubmittedAgain(DelegateExecution execution) {
+            target().unitSubmittedAgain(execution);
         }
 
         @Override
