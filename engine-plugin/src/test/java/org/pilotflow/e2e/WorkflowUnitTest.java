@@ -126,7 +126,7 @@ class WorkflowUnitTest {
             ProcessInstance bad = start(engine, "caught", Map.of("executable", "/bin/true", "cores", "two"));
             awaitTask(engine, bad, "handleFailure");
             assertThat((String) engine.getRuntimeService().getVariable(bad.getId(), "why"))
-                    .isEqualTo("variable cores is \"two\", expected an integer");
+                    .isEqualTo("variable cores is 'two', expected an integer");
 
             // a failure nothing catches: an incident with the reason; the operator's retry runs the unit again
             Path once = work.resolve("failed-once");
