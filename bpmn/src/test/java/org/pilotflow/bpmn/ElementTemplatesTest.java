@@ -149,11 +149,14 @@ class ElementTemplatesTest {
   void runUnit_passesTheUnitDescriptionAndReturnsItsResult() throws IOException {
     JsonNode runUnit = runUnitTemplate();
     assertThat(inTargets(runUnit)).containsExactlyInAnyOrder("pilotflowSession", "executable", "arguments",
-        "environment", "cores", "gpus", "pilot", "name", "timeoutSeconds", "restartable");
+        "environment", "cores", "gpus", "pilot", "name", "timeoutSeconds", "restartable", "preExec", "postExec",
+        "stdout", "stderr", "sandbox", "metadata", "mpi", "cpuProcesses", "cpuThreads", "memoryMb", "tags",
+        "unitManager", "priority");
     assertThat(properties(runUnit).stream()
         .filter(p -> p.path("binding").path("type").asText().equals("camunda:out"))
         .map(p -> p.path("binding").path("source").asText()))
-        .containsExactlyInAnyOrder("unitState", "exitCode", "failureReason", "pilotflowUnit");
+        .containsExactlyInAnyOrder("unitState", "exitCode", "failureReason", "pilotflowUnit", "errorCode", "unitPilot",
+            "stdoutTail", "stderrTail");
     JsonNode session = properties(runUnit).stream()
         .filter(p -> "pilotflowSession".equals(p.path("binding").path("target").asText())).findFirst().orElseThrow();
     assertThat(session.path("type").asText()).isEqualTo("Hidden");
@@ -260,7 +263,7 @@ class ElementTemplatesTest {
   static JsonNode runUnitTemplate() throws IOException {
     for (JsonNode template : readTemplates()) {
       if (template.path("id").asText().equals("org.pilotflow.RunUnit")) {
-        assertThat(template.path("version").asInt()).isEqualTo(1);
+        assertThat(template.path("version").asInt()).isEqualTo(2);
         return template;
       }
     }
