@@ -238,6 +238,30 @@ class UnitCallActivityTest {
   }
 
   @Test
+  void failedUnit_theParentsErrorPathThrows_theReportJobFails_andItsRetryCarriesOnThere() {
+    afterUnit.thenDo(execution -> {
+      throw new RuntimeException("bug in the user's workflow");
+    });
+    ProcessInstance parent = startNextTaskParent();
+    ProcessInstance unit = calledProcessInstance(parent);
+    ended(unit, "FAILED", 1, "exit code 1");
+    execute(continuationJob(unit));
+
+    assertThatThrownBy(() -> Failures.report(unit)).hasMessageContaining("bug in the user's workflow");
+    assertThat(afterUnit.calls()).containsExactly("afterUnitFailed");
+    Job failed = engine.getManagementService().createJobQuery().processInstanceId(unit.getId()).singleResult();
+    assertThat(failed.getRetries()).as("one attempt: an incident at once").isZero();
+    assertThat(parent).isWaitingAt("runUnit").hasNotPassed("afterUnitFailed");
+
+    // once the workflow is fixed, the retry throws the BPMN error again (it is caught: no new unit)
+    afterUnit.thenDo(execution -> { });
+    engine.getManagementService().setJobRetries(failed.getId(), 1);
+    execute(failed);
+    assertThat(failures.calls).isEmpty();
+    assertThat(parent).hasPassed("afterUnitFailed", "parentUnitFailed").isEnded();
+  }
+
+  @Test
   void failedUnit_caughtTwoLevelsUp_throwsTheError_withTheReasonAsItsMessage() {
     BpmnModelInstance inner = Bpmn.createExecutableProcess("innerWorkflow").camundaHistoryTimeToLive(1)
         .startEvent().callActivity("runUnit").calledElement("pilotflow-unit")
