@@ -55,7 +55,10 @@ public final class UnitFailedDelegate implements JavaDelegate {
                 backend.unitSubmittedAgain(execution);
             }
             execution.setVariable(BpmnContract.VAR_SUBMIT_AGAIN, true);
-            execution.removeVariable(BpmnContract.VAR_UNIT);
+            // the failed unit's results go: the new unit's are written as it gets them
+            execution.removeVariables(List.of(BpmnContract.VAR_UNIT, BpmnContract.VAR_UNIT_PILOT,
+                    BpmnContract.VAR_EXIT_CODE, BpmnContract.VAR_ERROR_CODE, BpmnContract.VAR_FAILURE_REASON,
+                    BpmnContract.VAR_STDOUT_TAIL, BpmnContract.VAR_STDERR_TAIL));
             return;
         }
         Object exit = execution.getVariable(BpmnContract.VAR_EXIT_CODE);

@@ -46,7 +46,9 @@ public final class Bpmn {
         if (u.processInstanceId() == null) {
             return true;
         }
-        boolean taken = correlate(BpmnContract.MSG_UNIT_ENDED, u.processInstanceId(), unitVariables(u));
+        Map<String, Object> vars = unitVariables(u);
+        vars.values().removeIf(java.util.Objects::isNull); // a variable is a row: none for an empty value
+        boolean taken = correlate(BpmnContract.MSG_UNIT_ENDED, u.processInstanceId(), vars);
         sent(taken, u.processInstanceId());
         return taken;
     }

@@ -325,7 +325,8 @@ public final class Tx {
         }
         Map<String, Object> changed = new HashMap<>();
         now.forEach((name, v) -> {
-            if (before == null || !java.util.Objects.equals(before.get(name), v)) {
+            // a new record's empty values are left out: each variable is a row, written when it has a value
+            if (before == null ? v != null : !java.util.Objects.equals(before.get(name), v)) {
                 changed.put(name, v);
             }
         });
