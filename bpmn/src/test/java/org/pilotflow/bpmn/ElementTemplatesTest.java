@@ -86,10 +86,13 @@ class ElementTemplatesTest {
   @Test
   void runUnit_passesTheUnitDescriptionAsInputParameters_andReturnsItsResult() throws IOException {
     JsonNode runUnit = runUnitTemplate();
+    // engine-plugin's UnitVariablesDocTest checks these are exactly the variables UnitFromVariables reads
     assertThat(bindings(runUnit, "camunda:inputParameter", "name")).containsExactlyInAnyOrder("executable",
-        "arguments", "environment", "cores", "gpus", "pilot", "name", "timeoutSeconds", "restartable");
-    assertThat(bindings(runUnit, "camunda:out", "source"))
-        .containsExactlyInAnyOrder("unitState", "exitCode", "failureReason", "pilotflowUnit");
+        "arguments", "environment", "cores", "gpus", "pilot", "name", "timeoutSeconds", "restartable", "preExec",
+        "postExec", "stdout", "stderr", "sandbox", "metadata", "mpi", "cpuProcesses", "cpuThreads", "memoryMb",
+        "tags", "unitManager", "priority");
+    assertThat(bindings(runUnit, "camunda:out", "source")).containsExactlyInAnyOrder("unitState", "exitCode",
+        "failureReason", "pilotflowUnit", "errorCode", "unitPilot", "stdoutTail", "stderrTail");
     assertThat(properties(runUnit).stream().filter(p -> p.path("binding").path("type").asText().equals("camunda:in"))
         .map(p -> p.path("type").asText() + " " + p.path("binding")))
         .containsExactlyInAnyOrder(

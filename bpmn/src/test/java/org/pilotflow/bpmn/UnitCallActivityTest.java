@@ -40,6 +40,7 @@ class UnitCallActivityTest {
 
   final RecordingDelegate submit = RecordingDelegate.doing(UnitLifecycleTest::assignUidIfAbsent);
   final RecordingDelegate cancelUnit = RecordingDelegate.doingNothing();
+  final Failures failures = new Failures();
   /** The calling workflow's own next task (nextTaskParent only). */
   final RecordingDelegate afterUnit = RecordingDelegate.doingNothing();
   String deploymentId;
@@ -49,6 +50,7 @@ class UnitCallActivityTest {
     BpmnAwareTests.init(engine);
     Mocks.register("pilotflowSubmitUnit", submit);
     Mocks.register("pilotflowCancelUnit", cancelUnit);
+    failures.register();
     Mocks.register("afterUnit", afterUnit);
   }
 
@@ -99,7 +101,8 @@ class UnitCallActivityTest {
     assertWaitsForTheContinuation(unit, parent);
 
     execute(continuationJob(unit));
-    assertThat(unit).hasPassed("unitFailed").isEnded();
+    Failures.report(unit);
+    assertThat(unit).hasPassed("reportFailure").hasNotPassed("unitFailed").isEnded();
     assertThat(parent).hasPassed("unitFailedCaught", "parentUnitFailed").hasNotPassed("parentDone").isEnded();
   }
 
@@ -109,6 +112,7 @@ class UnitCallActivityTest {
       throw new BpmnError("pilotflow.unit.rejected", "needs 8 cores, largest pilot has 4");
     });
     ProcessInstance parent = startParent();
+    Failures.report(calledProcessInstance(parent));
     assertThat(parent).hasPassed("unitFailedCaught", "parentUnitFailed").hasNotPassed("parentDone").isEnded();
   }
 
@@ -120,6 +124,7 @@ class UnitCallActivityTest {
     assertWaitsForTheContinuation(unit, parent);
 
     execute(continuationJob(unit));
+    Failures.report(unit);
     assertThat(parent).hasPassed("parentUnitFailed").isEnded();
     assertThat(historicVariable(parent, "unitState")).isEqualTo("FAILED");
     assertThat(historicVariable(parent, "unitExitCode")).isEqualTo(137);
@@ -189,10 +194,95 @@ class UnitCallActivityTest {
     assertThat(jobActivities(unit)).containsExactlyInAnyOrder("cancelUnit", "runUnit");
 
     execute(continuationJob(unit));
+    Failures.report(unit);
     assertThat(unit).isEnded();
     assertThat(parent).hasPassed("unitFailedCaught", "parentUnitFailed").isEnded();
     assertThat(engine.getManagementService().createJobQuery().processInstanceId(unit.getId()).count()).isZero();
     assertThat(cancelUnit.calls()).isEmpty();
+  }
+
+  @Test
+  void failedUnit_nothingCatchesIt_anIncidentWithTheReason_andItsRetrySubmitsTheUnitAgain() {
+    BpmnModelInstance model = Bpmn.createExecutableProcess("uncaughtParent").camundaHistoryTimeToLive(1)
+        .startEvent().callActivity("runUnit").calledElement("pilotflow-unit")
+        .camundaIn("pilotflowSession", "pilotflowSession").endEvent("parentDone").done();
+    deploymentId = engine.getRepositoryService().createDeployment()
+        .addModelInstance("uncaughtParent.bpmn", model).deploy().getId();
+    ProcessInstance parent = engine.getRuntimeService().startProcessInstanceByKey("uncaughtParent",
+        Map.of("pilotflowSession", "session.0044"));
+    ProcessInstance unit = calledProcessInstance(parent);
+    ended(unit, "FAILED", 3, "exit code 3; stderr: no input");
+    execute(continuationJob(unit));
+
+    assertThatThrownBy(() -> Failures.report(unit)).hasMessageContaining("exit code 3; stderr: no input");
+    Incident incident = engine.getRuntimeService().createIncidentQuery().processInstanceId(unit.getId())
+        .singleResult();
+    assertThat(incident).as("one attempt, then an incident").isNotNull();
+    assertThat(incident.getActivityId()).isEqualTo("reportFailure");
+    assertThat(incident.getIncidentMessage()).contains("unit unit." + unit.getId() + " FAILED")
+        .contains("exit code 3; stderr: no input");
+    assertThat(parent).isWaitingAt("runUnit").hasNotPassed("parentDone");
+
+    // the operator's retry (Cockpit: increment retries): the unit is submitted again and waits for its end
+    Job failed = engine.getManagementService().createJobQuery().processInstanceId(unit.getId()).singleResult();
+    engine.getManagementService().setJobRetries(failed.getId(), 1);
+    execute(failed);
+    assertThat(failures.calls).containsExactly("unitSubmittedAgain");
+    assertThat(submit.calls()).hasSize(2);
+    assertThat(unit).isWaitingAt("runUnit");
+    assertThat(engine.getRuntimeService().createIncidentQuery().processInstanceId(unit.getId()).count()).isZero();
+
+    ended(unit, "DONE", 0, null);
+    execute(continuationJob(unit));
+    assertThat(parent).hasPassed("parentDone").isEnded();
+  }
+
+  @Test
+  void failedUnit_theParentsErrorPathThrows_theReportJobFails_andItsRetryCarriesOnThere() {
+    afterUnit.thenDo(execution -> {
+      throw new RuntimeException("bug in the user's workflow");
+    });
+    ProcessInstance parent = startNextTaskParent();
+    ProcessInstance unit = calledProcessInstance(parent);
+    ended(unit, "FAILED", 1, "exit code 1");
+    execute(continuationJob(unit));
+
+    assertThatThrownBy(() -> Failures.report(unit)).hasMessageContaining("bug in the user's workflow");
+    assertThat(afterUnit.calls()).containsExactly("afterUnitFailed");
+    Job failed = engine.getManagementService().createJobQuery().processInstanceId(unit.getId()).singleResult();
+    assertThat(failed.getRetries()).as("one attempt: an incident at once").isZero();
+    assertThat(parent).isWaitingAt("runUnit").hasNotPassed("afterUnitFailed");
+
+    // once the workflow is fixed, the retry throws the BPMN error again (it is caught: no new unit)
+    afterUnit.thenDo(execution -> { });
+    engine.getManagementService().setJobRetries(failed.getId(), 1);
+    execute(failed);
+    assertThat(failures.calls).isEmpty();
+    assertThat(parent).hasPassed("afterUnitFailed", "parentUnitFailed").isEnded();
+  }
+
+  @Test
+  void failedUnit_caughtTwoLevelsUp_throwsTheError_withTheReasonAsItsMessage() {
+    BpmnModelInstance inner = Bpmn.createExecutableProcess("innerWorkflow").camundaHistoryTimeToLive(1)
+        .startEvent().callActivity("runUnit").calledElement("pilotflow-unit")
+        .camundaIn("pilotflowSession", "pilotflowSession").endEvent().done();
+    BpmnModelInstance outer = Bpmn.createExecutableProcess("outerWorkflow").camundaHistoryTimeToLive(1)
+        .startEvent().subProcess("stage").embeddedSubProcess().startEvent()
+        .callActivity("runInner").calledElement("innerWorkflow").camundaIn("pilotflowSession", "pilotflowSession")
+        .endEvent().subProcessDone().endEvent("outerDone")
+        .moveToActivity("stage").boundaryEvent("stageFailed").errorEventDefinition()
+        .error("pilotflow.unit.failed").errorMessageVariable("why").errorEventDefinitionDone().endEvent("outerFailed").done();
+    deploymentId = engine.getRepositoryService().createDeployment()
+        .addModelInstance("inner.bpmn", inner).addModelInstance("outer.bpmn", outer).deploy().getId();
+    ProcessInstance top = engine.getRuntimeService().startProcessInstanceByKey("outerWorkflow",
+        Map.of("pilotflowSession", "session.0045"));
+    ProcessInstance middle = calledProcessInstance("innerWorkflow", top);
+    ProcessInstance unit = calledProcessInstance(middle);
+    ended(unit, "FAILED", 9, "killed by signal 9");
+    execute(continuationJob(unit));
+    Failures.report(unit);
+    assertThat(top).hasPassed("stageFailed", "outerFailed").isEnded();
+    assertThat(historicVariable(top, "why")).isEqualTo("killed by signal 9");
   }
 
   // --- a failure in the calling workflow after the unit ---------------------------------------------------
@@ -204,7 +294,7 @@ class UnitCallActivityTest {
    * runUnit's completion, and the failure is the continuation job's: retries, exception, incident at 0.
    */
   @ParameterizedTest
-  @CsvSource({"DONE, afterUnit", "FAILED, afterUnitFailed"})
+  @CsvSource({"DONE, afterUnit"}) // a FAILED unit's next step is "Report failure"'s own job
   void nextTaskOfTheParentThrows_theCorrelationStillCommits_theJobFails(String state, String nextTask) {
     afterUnit.thenDo(execution -> {
       throw new RuntimeException("bug in the user's workflow");

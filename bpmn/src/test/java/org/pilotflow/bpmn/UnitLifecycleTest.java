@@ -37,6 +37,7 @@ class UnitLifecycleTest {
   /** Like the real delegate: creates the unit uid when the starter did not pass one. */
   final RecordingDelegate submit = RecordingDelegate.doing(UnitLifecycleTest::assignUidIfAbsent);
   final RecordingDelegate cancelUnit = RecordingDelegate.doingNothing();
+  final Failures failures = new Failures();
 
   static void assignUidIfAbsent(org.camunda.bpm.engine.delegate.DelegateExecution execution) {
     if (execution.getVariable("pilotflowUnit") == null) {
@@ -49,6 +50,7 @@ class UnitLifecycleTest {
     BpmnAwareTests.init(engine);
     Mocks.register("pilotflowSubmitUnit", submit);
     Mocks.register("pilotflowCancelUnit", cancelUnit);
+    failures.register();
   }
 
   @AfterEach
@@ -99,13 +101,14 @@ class UnitLifecycleTest {
 
   @Test
   void failed_startedAlone_justEnds() {
-    // An error end event with no catcher ends the instance; the continuation job sees no exception.
+    // No workflow called it (a unit of the Java API): "Report failure" lets it end, no incident
     ProcessInstance pi = startUnit();
     ended(pi, "FAILED", 2, "exit code 2; stderr: ls: cannot access 'nope'");
     assertWaitsForTheContinuation(pi);
 
     execute(continuationJob(pi));
-    assertThat(pi).hasPassed("unitFailed").hasNotPassed("unitDone", "unitCanceled").isEnded();
+    Failures.report(pi);
+    assertThat(pi).hasPassed("reportFailure", "unitFailed").hasNotPassed("unitDone", "unitCanceled").isEnded();
     assertThat(historicVariable(pi, "failureReason")).isEqualTo("exit code 2; stderr: ls: cannot access 'nope'");
   }
 
@@ -116,6 +119,7 @@ class UnitLifecycleTest {
     assertWaitsForTheContinuation(pi);
 
     execute(continuationJob(pi));
+    Failures.report(pi);
     assertThat(pi).hasPassed("unitFailed").isEnded();
   }
 
@@ -161,7 +165,8 @@ class UnitLifecycleTest {
       throw new BpmnError("pilotflow.unit.rejected", "needs 8 cores, largest pilot has 4");
     });
     ProcessInstance pi = startUnit();
-    assertThat(pi).hasPassed("unitRejected", "unitFailed").hasNotPassed("runUnit").isEnded();
+    Failures.report(pi);
+    assertThat(pi).hasPassed("unitRejected", "reportFailure", "unitFailed").hasNotPassed("runUnit").isEnded();
     assertThat(historicVariable(pi, "failureReason")).isEqualTo("needs 8 cores, largest pilot has 4");
     assertThat(historicVariable(pi, "unitState")).isEqualTo("FAILED");
   }

@@ -25,6 +25,8 @@ public final class BpmnContract {
 
     public static final String ERR_PILOT_LAUNCH_FAILED = "pilotflow.pilot.launchFailed";
     public static final String ERR_UNIT_REJECTED = "pilotflow.unit.rejected";
+    /** Thrown for a FAILED unit when its calling workflow catches it (else an incident, see UnitFailedDelegate). */
+    public static final String ERR_UNIT_FAILED = "pilotflow.unit.failed";
 
     public static final String VAR_SESSION = "pilotflowSession";
     public static final String VAR_PILOT = "pilotflowPilot";
@@ -35,6 +37,18 @@ public final class BpmnContract {
     public static final String VAR_FAILURE_REASON = "failureReason";
     /** An {@code ErrorCode} name when the unit did not end DONE (null for DONE). */
     public static final String VAR_ERROR_CODE = "errorCode";
+    /** The pilot a unit is bound to (its uid), null until it is bound. */
+    public static final String VAR_UNIT_PILOT = "unitPilot";
+    /** The last lines of a unit's standard output / error, as its agent last reported them. */
+    public static final String VAR_STDOUT_TAIL = "stdoutTail";
+    public static final String VAR_STDERR_TAIL = "stderrTail";
+    /**
+     * The most characters of a reason or output tail kept in a process variable (a tail keeps its end): Camunda
+     * stores a string variable in a 4000-character column.
+     */
+    public static final int VAR_TEXT_CHARS = 2000;
+    /** Set by "Unit FAILED": an operator retried its incident, the unit is submitted again. */
+    public static final String VAR_SUBMIT_AGAIN = "pilotflowSubmitAgain";
     public static final String VAR_CANCEL_GRACE = "pilotflowCancelGrace";
     /** Set by "Ask agent to stop": whether an agent was asked to stop (else the pilot ended at once). */
     public static final String VAR_AGENT_RUNNING = "pilotflowAgentRunning";
@@ -45,4 +59,5 @@ public final class BpmnContract {
     public static final String BEAN_KILL_PILOT = "pilotflowKillPilot";
     public static final String BEAN_SUBMIT_UNIT = "pilotflowSubmitUnit";
     public static final String BEAN_CANCEL_UNIT = "pilotflowCancelUnit";
+    public static final String BEAN_UNIT_FAILED = "pilotflowUnitFailed";
 }

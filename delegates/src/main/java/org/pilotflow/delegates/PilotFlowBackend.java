@@ -29,6 +29,12 @@ public interface PilotFlowBackend {
      */
     void submitUnit(DelegateExecution execution) throws UnitRejectedException;
 
+    /**
+     * An operator retried a FAILED unit's incident: its record lets go of the process instance (which submits a new
+     * unit), so nothing takes the old unit's end for the new one's.
+     */
+    void unitSubmittedAgain(DelegateExecution execution);
+
     /** {@code pilotflow.unit.cancel} arrived: the unit is canceled (through its agent when it has one). */
     void cancelUnit(DelegateExecution execution);
 

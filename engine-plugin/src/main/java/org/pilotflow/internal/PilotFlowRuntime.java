@@ -23,6 +23,7 @@ import org.pilotflow.delegates.KillPilotDelegate;
 import org.pilotflow.delegates.LaunchPilotDelegate;
 import org.pilotflow.delegates.PilotFlowBackend;
 import org.pilotflow.delegates.SubmitUnitDelegate;
+import org.pilotflow.delegates.UnitFailedDelegate;
 import org.pilotflow.delegates.UnitRejectedException;
 import org.pilotflow.internal.channel.Channel;
 import org.pilotflow.internal.launch.LaunchWorker;
@@ -108,7 +109,8 @@ public final class PilotFlowRuntime {
             BpmnContract.BEAN_CANCEL_PILOT, CancelPilotDelegate::new,
             BpmnContract.BEAN_KILL_PILOT, KillPilotDelegate::new,
             BpmnContract.BEAN_SUBMIT_UNIT, SubmitUnitDelegate::new,
-            BpmnContract.BEAN_CANCEL_UNIT, CancelUnitDelegate::new);
+            BpmnContract.BEAN_CANCEL_UNIT, CancelUnitDelegate::new,
+            BpmnContract.BEAN_UNIT_FAILED, UnitFailedDelegate::new);
 
     public PilotFlowRuntime(PilotFlowConfig config) {
         this.config = config;
@@ -420,6 +422,11 @@ public final class PilotFlowRuntime {
         @Override
         public void cancelUnit(DelegateExecution execution) {
             target().cancelUnit(execution);
+        }
+
+        @Override
+        public void unitSubmittedAgain(DelegateExecution execution) {
+            target().unitSubmittedAgain(execution);
         }
 
         @Override

@@ -46,12 +46,11 @@ public final class Bpmn {
         if (u.processInstanceId() == null) {
             return true;
         }
-        Map<String, Object> vars = new HashMap<>();
-        vars.put(BpmnContract.VAR_UNIT_STATE, u.state().name());
-        vars.put(BpmnContract.VAR_EXIT_CODE, u.exitCode());
-        vars.put(BpmnContract.VAR_FAILURE_REASON, u.reason());
-        vars.put(BpmnContract.VAR_ERROR_CODE, u.errorCode() == null ? null : u.errorCode().name());
-        return correlate(BpmnContract.MSG_UNIT_ENDED, u.processInstanceId(), vars);
+        Map<String, Object> vars = unitVariables(u);
+        vars.values().removeIf(java.util.Objects::isNull); // a variable is a row: none for an empty value
+        boolean taken = correlate(BpmnContract.MSG_UNIT_ENDED, u.processInstanceId(), vars);
+        sent(taken, u.processInstanceId());
+        return taken;
     }
 
     boolean pilotActive(PilotRecord p) {
@@ -60,10 +59,51 @@ public final class Bpmn {
     }
 
     boolean pilotEnded(PilotRecord p) {
+        boolean taken = correlate(BpmnContract.MSG_PILOT_ENDED, p.processInstanceId(), pilotVariables(p));
+        sent(taken, p.processInstanceId());
+        return taken;
+    }
+
+    /** The message carried the record's variables: the transaction need not set them again. */
+    private static void sent(boolean taken, String processInstanceId) {
+        Tx tx = taken && processInstanceId != null ? Tx.open() : null;
+        if (tx != null) {
+            tx.variablesSent(processInstanceId);
+        }
+    }
+
+    /**
+     * What an operator sees on a unit's process instance (Cockpit's variables), as the unit stands; kept current by
+     * every transaction that changes the unit ({@link Tx}).
+     */
+    static Map<String, Object> unitVariables(UnitRecord u) {
+        Map<String, Object> vars = new HashMap<>();
+        vars.put(BpmnContract.VAR_UNIT_STATE, u.state().name());
+        vars.put(BpmnContract.VAR_UNIT_PILOT, u.pilot());
+        vars.put(BpmnContract.VAR_EXIT_CODE, u.exitCode());
+        vars.put(BpmnContract.VAR_FAILURE_REASON, head(u.reason()));
+        vars.put(BpmnContract.VAR_ERROR_CODE, u.errorCode() == null ? null : u.errorCode().name());
+        vars.put(BpmnContract.VAR_STDOUT_TAIL, tail(u.stdoutTail()));
+        vars.put(BpmnContract.VAR_STDERR_TAIL, tail(u.stderrTail()));
+        return vars;
+    }
+
+    /** What an operator sees on a pilot's process instance, as the pilot stands. */
+    static Map<String, Object> pilotVariables(PilotRecord p) {
         Map<String, Object> vars = new HashMap<>();
         vars.put(BpmnContract.VAR_PILOT_STATE, p.state().name());
-        vars.put(BpmnContract.VAR_FAILURE_REASON, p.reason());
-        return correlate(BpmnContract.MSG_PILOT_ENDED, p.processInstanceId(), vars);
+        vars.put(BpmnContract.VAR_FAILURE_REASON, head(p.reason()));
+        return vars;
+    }
+
+    private static String head(String s) {
+        return s == null || s.length() <= BpmnContract.VAR_TEXT_CHARS ? s
+                : s.substring(0, BpmnContract.VAR_TEXT_CHARS - 1) + "\u2026";
+    }
+
+    private static String tail(String s) {
+        return s == null || s.length() <= BpmnContract.VAR_TEXT_CHARS ? s
+                : "\u2026" + s.substring(s.length() - BpmnContract.VAR_TEXT_CHARS + 1);
     }
 
     void cancelPilot(PilotRecord p) {

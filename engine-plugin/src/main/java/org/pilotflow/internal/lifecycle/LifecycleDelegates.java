@@ -59,6 +59,10 @@ public final class LifecycleDelegates implements PilotFlowBackend {
                 units.insert(tx, created);
                 uid = created.uid();
                 execution.setVariable(BpmnContract.VAR_UNIT, uid);
+                if (execution.getProcessBusinessKey() == null) {
+                    // what Cockpit shows an operator: the workflow's own key when it passed one, else the uid
+                    execution.setProcessBusinessKey(uid);
+                }
             }
             String reason = units.submitted(tx, new UnitKey(sessionId, uid), execution.getProcessInstanceId());
             if (reason != null) {
@@ -67,6 +71,16 @@ public final class LifecycleDelegates implements PilotFlowBackend {
         } catch (java.sql.SQLException e) {
             throw new ProcessEngineException("PilotFlow database access failed: " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public void unitSubmittedAgain(DelegateExecution execution) {
+        UnitKey key = new UnitKey((String) execution.getVariable(BpmnContract.VAR_SESSION),
+                (String) execution.getVariable(BpmnContract.VAR_UNIT));
+        txs.run(tx -> {
+            units.detach(tx, key);
+            return null;
+        });
     }
 
     @Override

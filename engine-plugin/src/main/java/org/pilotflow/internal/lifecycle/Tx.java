@@ -89,6 +89,18 @@ public final class Tx {
         }
         return OPEN.computeIfAbsent(ctx, c -> {
             Tx tx = new Tx(c, publisher);
+            // before Camunda flushes its own entities: the changed records' variables go with them
+            c.registerCommandContextListener(new org.camunda.bpm.engine.impl.interceptor.CommandContextListener() {
+                @Override
+                public void onCommandContextClose(CommandContext cc) {
+                    tx.publishVariables();
+                }
+
+                @Override
+                public void onCommandFailed(CommandContext cc, Throwable t) {
+                    // rolled back: nothing to publish
+                }
+            });
             c.getTransactionContext().addTransactionListener(TransactionState.COMMITTING, cc -> tx.flush());
             c.getTransactionContext().addTransactionListener(TransactionState.COMMITTED, cc -> {
                 OPEN.remove(c);
@@ -97,6 +109,12 @@ public final class Tx {
             c.getTransactionContext().addTransactionListener(TransactionState.ROLLED_BACK, cc -> OPEN.remove(c));
             return tx;
         });
+    }
+
+    /** The unit of work of this thread's engine transaction, null when it has none. */
+    static Tx open() {
+        CommandContext ctx = Context.getCommandContext();
+        return ctx == null ? null : OPEN.get(ctx);
     }
 
     /** The engine's connection of this transaction. */
@@ -277,6 +295,55 @@ public final class Tx {
     /** Runs {@code step} at commit time, before the pilot and unit rows are written. */
     void beforeWrite(SqlStep step) {
         beforeWrite.add(step);
+    }
+
+    // ---------------------------------------------------------------- what an operator sees
+
+    /** Process instances that got their variables with a message this transaction (nothing more to set). */
+    private final Set<String> variablesSent = new java.util.HashSet<>();
+
+    void variablesSent(String processInstanceId) {
+        variablesSent.add(processInstanceId);
+    }
+
+    /**
+     * Sets the operator's variables ({@link Bpmn#pilotVariables}, {@link Bpmn#unitVariables}) that changed on the
+     * process instances of the records this transaction changed: once per instance and transaction, however many
+     * moves the records made, and only the values that changed.
+     */
+    private void publishVariables() {
+        pilotChanges.forEach((k, p) -> {
+            PilotRecord before = newPilots.contains(k) ? null : pilotBase.get(k);
+            setVariables(p.processInstanceId(), Bpmn.pilotVariables(p),
+                    before == null || !java.util.Objects.equals(p.processInstanceId(), before.processInstanceId())
+                            ? null : Bpmn.pilotVariables(before));
+        });
+        unitChanges.forEach((k, u) -> {
+            UnitRecord before = newUnits.contains(k) ? null : unitBase.get(k);
+            setVariables(u.processInstanceId(), Bpmn.unitVariables(u),
+                    before == null || !java.util.Objects.equals(u.processInstanceId(), before.processInstanceId())
+                            ? null : Bpmn.unitVariables(before));
+        });
+    }
+
+    private void setVariables(String processInstanceId, Map<String, Object> now, Map<String, Object> before) {
+        if (processInstanceId == null || variablesSent.contains(processInstanceId)) {
+            return;
+        }
+        Map<String, Object> changed = new HashMap<>();
+        now.forEach((name, v) -> {
+            // a new record's empty values are left out: each variable is a row, written when it has a value
+            if (before == null ? v != null : !java.util.Objects.equals(before.get(name), v)) {
+                changed.put(name, v);
+            }
+        });
+        if (changed.isEmpty()) {
+            return;
+        }
+        var instance = context.getExecutionManager().findExecutionById(processInstanceId);
+        if (instance != null && !instance.isEnded()) {
+            instance.setVariables(changed);
+        }
     }
 
     // ---------------------------------------------------------------- commit

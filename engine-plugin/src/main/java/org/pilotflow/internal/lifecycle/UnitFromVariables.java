@@ -5,7 +5,8 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.camunda.bpm.engine.delegate.DelegateExecution;
+import java.util.function.Function;
+import org.camunda.bpm.engine.delegate.VariableScope;
 import org.pilotflow.api.BadParameter;
 import org.pilotflow.api.ComputeUnitDescription;
 import org.pilotflow.delegates.UnitRejectedException;
@@ -16,15 +17,137 @@ import org.pilotflow.internal.store.Uids;
 
 /**
  * Builds a unit from the variables a BPMN call activity passed in (the "PilotFlow: run compute unit" element
- * template): {@code executable}, {@code arguments} (a JSON array or a list), {@code environment} (a JSON object
- * or a map), {@code cores}, {@code gpus}, {@code pilot}, {@code name}, {@code timeoutSeconds}, {@code restartable}.
- * The unit runs through the session's first open unit manager.
+ * template). {@link Field} is the one table of those variables: each sets the same builder method the Java API
+ * uses, so a variable's value goes through the same {@link ComputeUnitDescription} checks and a bad one is
+ * rejected with the same message, naming the variable. The README's table is generated from it
+ * ({@code UnitVariablesDocTest}).
  */
-final class UnitFromVariables {
+public final class UnitFromVariables {
     private UnitFromVariables() {
     }
 
-    static UnitRecord create(Transactions txs, Tx tx, String sessionId, DelegateExecution ex)
+    /** The variable naming the unit manager that runs the unit (its uid); empty for the session's first open one. */
+    public static final String VAR_UNIT_MANAGER = "unitManager";
+
+    /** The kinds of value a variable may hold, with how each is read and what the message says is expected. */
+    public enum Kind {
+        TEXT("text", "text"),
+        INTEGER("integer", "an integer"),
+        BOOLEAN("boolean", "true or false"),
+        LIST("list", "a JSON array of strings such as [\"-c\", \"echo hi\"], or a List"),
+        MAP("map", "a JSON object of strings such as {\"A\": \"1\"}, or a Map");
+
+        private final String shown;
+        private final String expected;
+
+        Kind(String shown, String expected) {
+            this.shown = shown;
+            this.expected = expected;
+        }
+
+        public String shown() {
+            return shown;
+        }
+
+        public String expected() {
+            return expected;
+        }
+    }
+
+    /** One input variable: its name, kind, what an empty value means, and the builder field it sets. */
+    public enum Field {
+        EXECUTABLE("executable", Kind.TEXT, "required", "program to run (argv[0])",
+                (b, v) -> b.executable((String) v)),
+        ARGUMENTS("arguments", Kind.LIST, "none", "argv after the executable, never parsed by a shell",
+                (b, v) -> b.arguments(strings(v))),
+        ENVIRONMENT("environment", Kind.MAP, "none", "environment variables added for the unit",
+                (b, v) -> b.environment(stringMap(v))),
+        NAME("name", Kind.TEXT, "none", "a name shown in logs and Cockpit", (b, v) -> b.name((String) v)),
+        CORES("cores", Kind.INTEGER, "1 (or cpuProcesses x cpuThreads)", "cores",
+                (b, v) -> b.cores((Integer) v)),
+        GPUS("gpus", Kind.INTEGER, "0", "GPUs", (b, v) -> b.gpus((Integer) v)),
+        MPI("mpi", Kind.BOOLEAN, "false", "an MPI program: cores are its ranks", (b, v) -> b.mpi((Boolean) v)),
+        CPU_PROCESSES("cpuProcesses", Kind.INTEGER, "0 (not given)", "an MPI unit's ranks",
+                (b, v) -> b.cpuProcesses((Integer) v)),
+        CPU_THREADS("cpuThreads", Kind.INTEGER, "0 (not given)", "threads of a one-process unit (OMP_NUM_THREADS)",
+                (b, v) -> b.cpuThreads((Integer) v)),
+        PRE_EXEC("preExec", Kind.LIST, "none", "shell command lines run in the unit sandbox before the executable",
+                (b, v) -> b.preExec(strings(v))),
+        POST_EXEC("postExec", Kind.LIST, "none", "shell command lines run after it",
+                (b, v) -> b.postExec(strings(v))),
+        STDOUT("stdout", Kind.TEXT, "STDOUT", "file name of the unit's standard output in its sandbox",
+                (b, v) -> b.stdout((String) v)),
+        STDERR("stderr", Kind.TEXT, "STDERR", "file name of its standard error", (b, v) -> b.stderr((String) v)),
+        SANDBOX("sandbox", Kind.TEXT, "the unit uid", "the unit sandbox's relative path below the pilot sandbox",
+                (b, v) -> b.sandbox((String) v)),
+        TIMEOUT_SECONDS("timeoutSeconds", Kind.INTEGER, "0 (no limit)",
+                "seconds after which the unit is killed and FAILED",
+                (b, v) -> b.timeout(timeout((Integer) v))),
+        RESTARTABLE("restartable", Kind.BOOLEAN, "false", "run again on another pilot when its pilot is lost",
+                (b, v) -> b.restartable((Boolean) v)),
+        PRIORITY("priority", Kind.INTEGER, "0", "higher runs first among units waiting on a pilot",
+                (b, v) -> b.priority((Integer) v)),
+        MEMORY_MB("memoryMb", Kind.INTEGER, "0 (no limit)", "the most memory (MiB) the unit may use",
+                (b, v) -> b.memoryMb((Integer) v)),
+        TAGS("tags", Kind.MAP, "none", "scheduling tags ({\"colocate\": \"name\"})", (b, v) -> b.tags(stringMap(v))),
+        METADATA("metadata", Kind.MAP, "none", "the application's own data, kept with the unit",
+                (b, v) -> b.metadata(stringMap(v))),
+        PILOT("pilot", Kind.TEXT, "the scheduler chooses", "uid of the pilot to run on",
+                (b, v) -> b.pilot((String) v)),
+        UNIT_MANAGER(VAR_UNIT_MANAGER, Kind.TEXT, "the session's first open unit manager",
+                "uid of the unit manager (of the session) that schedules the unit", (b, v) -> { });
+
+        private final String variable;
+        private final Kind kind;
+        private final String whenEmpty;
+        private final String meaning;
+        private final java.util.function.BiConsumer<ComputeUnitDescription.Builder, Object> setter;
+
+        Field(String variable, Kind kind, String whenEmpty, String meaning,
+              java.util.function.BiConsumer<ComputeUnitDescription.Builder, Object> setter) {
+            this.variable = variable;
+            this.kind = kind;
+            this.whenEmpty = whenEmpty;
+            this.meaning = meaning;
+            this.setter = setter;
+        }
+
+        public String variable() {
+            return variable;
+        }
+
+        public Kind kind() {
+            return kind;
+        }
+
+        public String whenEmpty() {
+            return whenEmpty;
+        }
+
+        public String meaning() {
+            return meaning;
+        }
+    }
+
+    /**
+     * The description {@code variables} (by name) give, checked as the Java API checks one.
+     *
+     * @throws BadParameter naming the variable, its value and what was expected
+     */
+    public static ComputeUnitDescription describe(Function<String, Object> variables) {
+        ComputeUnitDescription.Builder b = ComputeUnitDescription.builder();
+        for (Field f : Field.values()) {
+            Object raw = variables.apply(f.variable);
+            if (raw == null || raw instanceof String s && s.isBlank()) {
+                continue; // the Modeler saves an empty field as an empty string: the default applies
+            }
+            f.setter.accept(b, read(f, raw));
+        }
+        return b.build();
+    }
+
+    /** The unit the call activity's variables describe, for the manager they name; not stored yet. */
+    static UnitRecord create(Transactions txs, Tx tx, String sessionId, VariableScope ex)
             throws UnitRejectedException, SQLException {
         if (sessionId == null) {
             throw new UnitRejectedException("variable pilotflowSession is missing; pass the session id into the "
@@ -34,90 +157,119 @@ final class UnitFromVariables {
             throw new UnitRejectedException("variable pilotflowSession is '" + sessionId + "', which is not a session"
                     + " in this engine's database");
         }
+        ComputeUnitDescription d;
+        try {
+            d = describe(ex::getVariable);
+        } catch (BadParameter e) {
+            throw new UnitRejectedException("variable " + e.getMessage());
+        }
+        String wanted = blankToNull(ex.getVariable(VAR_UNIT_MANAGER));
         SessionTable.ManagerRow manager = null;
+        List<String> open = new java.util.ArrayList<>();
         for (SessionTable.ManagerRow m : SessionTable.managers(tx.connection(), sessionId)) {
             if ("unit".equals(m.kind()) && !m.closed()) {
-                manager = m;
-                break;
+                open.add(m.uid());
+                if (manager == null && (wanted == null || wanted.equals(m.uid()))) {
+                    manager = m;
+                }
             }
         }
         if (manager == null) {
-            throw new UnitRejectedException("session " + sessionId + " has no open UnitManager to run units; create"
-                    + " one with session.createUnitManager()");
-        }
-        ComputeUnitDescription d;
-        try {
-            int timeout = integer(ex, "timeoutSeconds", 0);
-            d = ComputeUnitDescription.builder()
-                    .name(string(ex, "name"))
-                    .executable(string(ex, "executable"))
-                    .arguments(list(ex, "arguments"))
-                    .environment(map(ex, "environment"))
-                    .cores(integer(ex, "cores", 1))
-                    .gpus(integer(ex, "gpus", 0))
-                    .pilot(blankToNull(string(ex, "pilot")))
-                    .timeout(timeout > 0 ? Duration.ofSeconds(timeout) : null)
-                    .restartable(Boolean.parseBoolean(String.valueOf(ex.getVariable("restartable"))))
-                    .build();
-        } catch (BadParameter e) {
-            throw new UnitRejectedException("variable " + e.getMessage());
+            throw new UnitRejectedException(wanted == null
+                    ? "session " + sessionId + " has no open UnitManager to run units; create one with "
+                            + "session.createUnitManager()"
+                    : "variable " + new BadParameter(VAR_UNIT_MANAGER, wanted, "the uid of an open unit manager of "
+                            + "session " + sessionId + " " + open).getMessage());
         }
         long n = txs.runAlone(t -> SessionTable.take(t.connection(), sessionId, SessionTable.Counter.UNIT, 1));
         return UnitRecord.created(sessionId, Uids.unit(n), manager.uid(), d);
     }
 
-    private static String string(DelegateExecution ex, String name) {
-        Object v = ex.getVariable(name);
-        return v == null ? null : v.toString();
+    private static Duration timeout(int seconds) {
+        if (seconds < 0) {
+            throw new BadParameter(Field.TIMEOUT_SECONDS.variable, seconds, "whole seconds > 0, or 0 for no limit");
+        }
+        return seconds == 0 ? null : Duration.ofSeconds(seconds);
     }
 
-    private static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s;
+    private static String blankToNull(Object v) {
+        return v == null || v.toString().isBlank() ? null : v.toString();
     }
 
-    private static int integer(DelegateExecution ex, String name, int dflt) {
-        Object v = ex.getVariable(name);
-        if (v == null || v.toString().isBlank()) {
-            return dflt;
+    private static Object read(Field f, Object v) {
+        switch (f.kind) {
+            case TEXT -> {
+                if (v instanceof String || v instanceof Number) {
+                    return v.toString();
+                }
+            }
+            case INTEGER -> {
+                if (v instanceof Integer || v instanceof Long || v instanceof Short) {
+                    long l = ((Number) v).longValue();
+                    if (l == (int) l) {
+                        return (int) l;
+                    }
+                } else if (v instanceof String s) {
+                    try {
+                        return Integer.parseInt(s.strip());
+                    } catch (NumberFormatException e) {
+                        // the message below
+                    }
+                }
+            }
+            case BOOLEAN -> {
+                if (v instanceof Boolean bool) {
+                    return bool;
+                }
+                if (v instanceof String s && (s.strip().equalsIgnoreCase("true") || s.strip().equalsIgnoreCase("false"))) {
+                    return Boolean.parseBoolean(s.strip());
+                }
+            }
+            case LIST -> {
+                if (v instanceof List<?> l) {
+                    return l;
+                }
+                if (v instanceof String s) {
+                    try {
+                        return Json.MAPPER.readValue(s, new TypeReference<List<String>>() { });
+                    } catch (Exception e) {
+                        // the message below
+                    }
+                }
+            }
+            case MAP -> {
+                if (v instanceof Map<?, ?> m) {
+                    return m;
+                }
+                if (v instanceof String s) {
+                    try {
+                        return Json.MAPPER.readValue(s, new TypeReference<Map<String, String>>() { });
+                    } catch (Exception e) {
+                        // the message below
+                    }
+                }
+            }
+            default -> throw new IllegalStateException(f.kind.name());
         }
-        if (v instanceof Number n) {
-            return n.intValue();
-        }
-        try {
-            return Integer.parseInt(v.toString().trim());
-        } catch (NumberFormatException e) {
-            throw new BadParameter(name, v, "an integer");
-        }
-    }
-
-    private static List<String> list(DelegateExecution ex, String name) {
-        Object v = ex.getVariable(name);
-        if (v == null || v.toString().isBlank()) {
-            return List.of();
-        }
-        if (v instanceof List<?> l) {
-            return l.stream().map(String::valueOf).toList();
-        }
-        try {
-            return Json.MAPPER.readValue(v.toString(), new TypeReference<List<String>>() { });
-        } catch (Exception e) {
-            throw new BadParameter(name, v, "a JSON array of strings such as [\"-c\", \"echo hi\"]");
-        }
+        throw new BadParameter(f.variable, v, f.kind.expected);
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, String> map(DelegateExecution ex, String name) {
-        Object v = ex.getVariable(name);
-        if (v == null || v.toString().isBlank()) {
-            return Map.of();
+    private static List<String> strings(Object v) {
+        List<?> l = (List<?>) v;
+        for (int i = 0; i < l.size(); i++) {
+            if (l.get(i) != null && !(l.get(i) instanceof String)) {
+                return l.stream().map(x -> x == null ? null : String.valueOf(x)).toList();
+            }
         }
-        if (v instanceof Map<?, ?> m) {
-            return (Map<String, String>) m;
-        }
-        try {
-            return Json.MAPPER.readValue(v.toString(), new TypeReference<Map<String, String>>() { });
-        } catch (Exception e) {
-            throw new BadParameter(name, v, "a JSON object of strings");
-        }
+        return (List<String>) l;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> stringMap(Object v) {
+        Map<?, ?> m = (Map<?, ?>) v;
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        m.forEach((k, x) -> out.put(k == null ? null : String.valueOf(k), x == null ? null : String.valueOf(x)));
+        return out;
     }
 }

@@ -107,6 +107,14 @@ public final class UnitLifecycle {
         return after.state() == UnitState.FAILED ? after.reason() : null;
     }
 
+    /** A final unit lets go of its process instance, which runs a new unit (an operator retried its incident). */
+    public void detach(Tx tx, UnitKey key) throws SQLException {
+        UnitRecord u = tx.unit(key);
+        if (u != null && u.isFinal() && u.processInstanceId() != null) {
+            tx.updateUnit(u.edit().processInstance(null).done());
+        }
+    }
+
     // ---------------------------------------------------------------- the agent
 
     /** An agent's report about one of its units (preload the batch's units first). */

@@ -1,0 +1,58 @@
+package org.pilotflow.docs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.pilotflow.internal.lifecycle.UnitFromVariables;
+
+/**
+ * The README's table of a BPMN unit's input variables is {@link UnitFromVariables.Field}, printed: on a difference
+ * the message holds the table to paste.
+ */
+class UnitVariablesDocTest {
+
+    private static final Path README = Path.of("..", "README.md");
+
+    static String table() {
+        StringBuilder t = new StringBuilder("| variable | value | when empty | meaning |\n|---|---|---|---|\n");
+        for (UnitFromVariables.Field f : UnitFromVariables.Field.values()) {
+            t.append("| `").append(f.variable()).append("` | ").append(f.kind().expected().replace("|", "\\|"))
+                    .append(" | ").append(f.whenEmpty()).append(" | ").append(f.meaning()).append(" |\n");
+        }
+        return t.toString();
+    }
+
+    @Test
+    void readmeShowsTheVariablesOfTheCode() throws IOException {
+        String readme = Files.readString(README, StandardCharsets.UTF_8);
+        assertThat(readme).as("README.md must contain this table (UnitFromVariables.Field):%n%s", table())
+                .contains(table());
+    }
+
+    /** The Modeler's "run compute unit" template offers exactly the variables a unit from BPMN reads. */
+    @Test
+    void theElementTemplateOffersEveryVariableAndNoOther() throws IOException {
+        com.fasterxml.jackson.databind.JsonNode templates;
+        try (java.io.InputStream in = UnitFromVariables.class.getClassLoader()
+                .getResourceAsStream("element-templates/pilotflow-templates.json")) {
+            assertThat(in).as("the bpmn module's element templates on the classpath").isNotNull();
+            templates = new com.fasterxml.jackson.databind.ObjectMapper().readTree(in);
+        }
+        java.util.List<String> offered = new java.util.ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode t : templates) {
+            if (t.path("id").asText().equals("org.pilotflow.RunUnit")) {
+                t.path("properties").forEach(p -> {
+                    if (p.path("binding").path("type").asText().equals("camunda:inputParameter")) {
+                        offered.add(p.path("binding").path("name").asText());
+                    }
+                });
+            }
+        }
+        assertThat(offered).containsExactlyInAnyOrderElementsOf(java.util.Arrays.stream(
+                UnitFromVariables.Field.values()).map(UnitFromVariables.Field::variable).toList());
+    }
+}
