@@ -69,6 +69,31 @@ class CockpitBrowserTest {
     private static Process cockpit;
     private static String base;
     private static ChromeDriver browser;
+    private static ProcessInstance failingWorkflow;
+
+    /** One unit as a call activity, failing (exit 3, a line on stderr), with no boundary event to catch it. */
+    private static final String FAILING_WORKFLOW = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+                xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="http://pilotflow.org/test">
+              <bpmn:process id="cockpitTestFailingWorkflow" isExecutable="true" camunda:historyTimeToLive="P1D">
+                <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+                <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="unit" />
+                <bpmn:callActivity id="unit" name="Convert data" calledElement="pilotflow-unit">
+                  <bpmn:extensionElements>
+                    <camunda:in source="pilotflowSession" target="pilotflowSession" />
+                    <camunda:in sourceExpression="convert" target="name" />
+                    <camunda:in sourceExpression="/bin/sh" target="executable" />
+                    <camunda:in sourceExpression="[&quot;-c&quot;, &quot;echo input file missing &gt;&amp;2; exit 3&quot;]"
+                        target="arguments" />
+                  </bpmn:extensionElements>
+                  <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+                </bpmn:callActivity>
+                <bpmn:sequenceFlow id="f2" sourceRef="unit" targetRef="end" />
+                <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+              </bpmn:process>
+            </bpmn:definitions>
+            """;
 
     @BeforeAll
     static void startSessionCockpitAndChromium() throws Exception {
@@ -96,6 +121,14 @@ class CockpitBrowserTest {
         failed = submitted.get(1);
         assertThat(failed.waitFor(Duration.ofMinutes(2))).isEqualTo(UnitState.FAILED);
         running.waitFor(Duration.ofMinutes(2), UnitState.EXECUTING);
+        // a workflow whose unit fails with nothing to catch it: the unit's instance stays, with an incident
+        var engine = session.processEngine();
+        engine.getRepositoryService().createDeployment().name("cockpit-test")
+                .addString("failing-workflow.bpmn", FAILING_WORKFLOW).deploy();
+        failingWorkflow = engine.getRuntimeService().startProcessInstanceByKey("cockpitTestFailingWorkflow",
+                Map.of("pilotflowSession", session.uid()));
+        await("an incident on the workflow's unit", STARTUP, () -> engine.getRuntimeService().createIncidentQuery()
+                .processInstanceId(calledUnit().getId()).count() > 0);
 
         // the command, as bin/pilotflow cockpit runs it, in a process of its own with a home of its own (where the
         // generated admin password is written)
@@ -178,6 +211,22 @@ class CockpitBrowserTest {
 
     @Test
     @Order(3)
+    void aFailedUnitOfAWorkflowShowsItsIncidentAndReason() throws Exception {
+        requireChromium();
+        ProcessInstance unit = calledUnit();
+        open("#/process-instance/" + unit.getId() + "/runtime");
+        awaitText("failureReason");
+        awaitText("input file missing"); // the reason and the stderr tail, as variables
+        awaitText("unitState");
+        screenshot("failed-unit-variables.png");
+        click(By.xpath("//a[normalize-space(.)='Incidents']"));
+        // the incident's message names the unit and says why (the failure reason)
+        awaitElement(By.xpath("//td[contains(., 'FAILED') and contains(., 'exit code 3')]"));
+        screenshot("failed-unit-incident.png");
+    }
+
+    @Test
+    @Order(4)
     void cancelingTheUnitsInstanceInCockpitCancelsTheUnit() throws Exception {
         requireChromium();
         ProcessInstance instance = instance("pilotflow-unit", running.uid());
@@ -194,6 +243,14 @@ class CockpitBrowserTest {
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
+
+    /** The unit instance the failing workflow's call activity started. */
+    private static ProcessInstance calledUnit() {
+        ProcessInstance pi = session.processEngine().getRuntimeService().createProcessInstanceQuery()
+                .superProcessInstanceId(failingWorkflow.getId()).singleResult();
+        assertThat(pi).as("the unit instance of the failing workflow").isNotNull();
+        return pi;
+    }
 
     private static void requireChromium() {
         Assumptions.assumeTrue(missing == null, missing);
