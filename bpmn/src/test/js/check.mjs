@@ -1,6 +1,6 @@
 // The Modeler-side check of PilotFlow's shipped BPMN artifacts, with Camunda Modeler's own libraries:
 //  1. every element-template file validates against @camunda/element-templates-json-schema;
-//  2. bpmnlint (the repository's .bpmnlintrc) reports no error on any shipped model (warnings are printed);
+//  2. bpmnlint (the repository's .bpmnlintrc) reports nothing (no error, no warning) on any shipped model;
 //  3. in headless Chromium, bpmn-js-element-templates applies each template to a call activity, the fields typed
 //     into the real properties panel: optional fields left empty, then each field filled, then all of them; the
 //     saved XML goes to target/modeler-check/templates/ with what the called process should receive
@@ -84,13 +84,8 @@ for (const file of modelFiles) {
   const reports = await linter.lint(rootElement);
   for (const [rule, list] of Object.entries(reports)) {
     for (const r of list) {
-      // errors fail the check; warnings (bpmnlint's own exit code ignores them too) are shown
-      const line = `${relative(ROOT, file)}: bpmnlint ${r.category} ${rule} on ${r.id}: ${r.message}`;
-      if (r.category === 'error') {
-        problems.push(line);
-      } else {
-        console.log(line);
-      }
+      // warnings fail the check too (bpmnlint's own exit code ignores them): the shipped models pass every rule
+      problems.push(`${relative(ROOT, file)}: bpmnlint ${r.category} ${rule} on ${r.id}: ${r.message}`);
     }
   }
 }
