@@ -28,8 +28,8 @@ import org.springframework.stereotype.Component;
 /**
  * The Cockpit's login, {@value #USER}, a member of Camunda's administrators group. Its password is never fixed in
  * code: {@value #PASSWORD_VARIABLE} when set (set again at every start), else a random one, written to
- * {@code ~/.pilotflow/cockpit-password} (mode 0600) when the user is created, and left alone after that. The password
- * is never logged.
+ * {@code ~/.pilotflow/cockpit-password} (mode 0600) when the user is created, and left alone after that (the user of
+ * another database takes the password already there). The password is never logged.
  */
 @Component
 class AdminLogin {
@@ -62,7 +62,7 @@ class AdminLogin {
                 user.setPassword(given);
                 how = "the password in " + PASSWORD_VARIABLE;
             } else {
-                user.setPassword(writeNewPassword());
+                user.setPassword(generatedPassword());
                 how = "the password in " + passwordFile();
             }
             identity.saveUser(user);
@@ -102,11 +102,21 @@ class AdminLogin {
         }
     }
 
-    private static String writeNewPassword() throws IOException {
+    /**
+     * The password in {@link #passwordFile()}, made (random, mode 0600) if there is none yet: one file serves every
+     * database this user opens Cockpit on, so a second work directory does not overwrite the first one's password.
+     */
+    private static String generatedPassword() throws IOException {
+        Path file = passwordFile();
+        if (Files.isRegularFile(file)) {
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            if (!lines.isEmpty() && !lines.get(0).isBlank()) {
+                return lines.get(0).strip();
+            }
+        }
         byte[] b = new byte[18];
         new SecureRandom().nextBytes(b);
         String password = Base64.getUrlEncoder().withoutPadding().encodeToString(b);
-        Path file = passwordFile();
         Files.createDirectories(file.getParent());
         Files.deleteIfExists(file);
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));

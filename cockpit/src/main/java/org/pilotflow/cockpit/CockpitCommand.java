@@ -27,21 +27,21 @@ public final class CockpitCommand {
     static final String DB_PASSWORD_VARIABLE = "PILOTFLOW_DB_PASSWORD";
 
     static final String USAGE = """
-            usage: pilotflow cockpit [--work DIR | --jdbc URL [--db-user USER]] [--port N] [--address ADDR]
+            usage: pilotflow cockpit [--work DIR | --jdbc URL] [--db-user USER] [--port N] [--address ADDR]
 
               Runs Camunda's Cockpit on a PilotFlow database: every pilot and unit is a process instance there.
 
               --work DIR      the work directory of the application (default ./pilotflow-work): while a session
                               runs, its database is reached through the H2 server the session started (address and
                               key in DIR/db/pilotflow.server); otherwise the database file is opened
-              --jdbc URL      the engine's database instead, e.g. jdbc:postgresql://db/pilotflow; the password is
+              --jdbc URL      the engine's database instead, e.g. jdbc:postgresql://db/pilotflow
+              --db-user USER  the database user (default sa, as PilotFlow's embedded default); its password is
                               taken from the environment variable PILOTFLOW_DB_PASSWORD
-              --db-user USER  the database user (default sa)
               --port N        the web port (default 8080)
               --address ADDR  the address to listen on (default 127.0.0.1: this host only)
 
               Log in as admin: its password is PILOTFLOW_COCKPIT_PASSWORD when set (then it is set at every start),
-              else a random one written to ~/.pilotflow/cockpit-password when the user is first created.
+              else the one in ~/.pilotflow/cockpit-password (a random one is written there when there is none).
             """;
 
     private CockpitCommand() {
@@ -90,23 +90,34 @@ public final class CockpitCommand {
             throw new IllegalArgumentException("no PilotFlow database in " + db.toAbsolutePath().normalize()
                     + ": give --work with the work directory the application used, or --jdbc");
         }
-        Optional<String> server = Session.embeddedDatabaseUrl(o.work()).filter(CockpitCommand::answers);
+        // the session's own credentials (sa and none unless its Builder.credentials gave others)
+        String password = env.getOrDefault(DB_PASSWORD_VARIABLE, "");
+        Optional<String> server = Session.embeddedDatabaseUrl(o.work()).filter(url -> answers(url, o.user(),
+                password));
         if (server.isEmpty()) {
             err.println("pilotflow cockpit: no session runs on " + o.work().toAbsolutePath().normalize()
                     + "; opening its database file (a session cannot start on it while Cockpit runs)");
         }
         p.put("spring.datasource.url", server.orElse("jdbc:h2:file:" + db.resolve("pilotflow").toAbsolutePath()
                 .normalize() + ";IFEXISTS=TRUE"));
-        p.put("spring.datasource.username", "sa");
-        p.put("spring.datasource.password", "");
+        p.put("spring.datasource.username", o.user());
+        p.put("spring.datasource.password", password);
         return p;
     }
 
-    /** Whether a session's H2 server answers (its file outlives a session that was killed). */
-    private static boolean answers(String url) {
-        try (Connection c = DriverManager.getConnection(url, "sa", "")) {
+    /**
+     * Whether a session's H2 server answers (its file outlives a session that was killed).
+     *
+     * @throws IllegalArgumentException the server answers but refuses these credentials
+     */
+    private static boolean answers(String url, String user, String password) {
+        try (Connection c = DriverManager.getConnection(url, user, password)) {
             return c.isValid(5);
         } catch (SQLException e) {
+            if ("28000".equals(e.getSQLState())) { // H2: wrong user name or password
+                throw new IllegalArgumentException("the running session's database refused user " + user
+                        + ": give the session's user with --db-user and its password in " + DB_PASSWORD_VARIABLE, e);
+            }
             return false;
         }
     }

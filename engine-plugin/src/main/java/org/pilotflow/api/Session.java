@@ -99,7 +99,8 @@ public final class Session implements AutoCloseable {
     }
 
     /**
-     * The JDBC URL (user {@code sa}, no password) at which another process on this host reaches the embedded H2
+     * The JDBC URL (the session's user and password: {@code sa} and none unless {@code Builder.credentials} gave
+     * others) at which another process on this host reaches the embedded H2
      * database of a session that runs on {@code workDirectory} now (a loopback H2 TCP server the session started,
      * whose address and key it wrote into {@code <work directory>/db/pilotflow.server}, mode 0600); empty when no
      * such session runs, or the last one was killed (then the URL no longer answers).

@@ -53,6 +53,7 @@ public class PilotFlowAutoConfiguration {
             ObjectProvider<CamundaBpmProperties> camunda) {
         CamundaBpmProperties c = camunda.getIfAvailable();
         int jobThreads = c == null ? 0 : c.getJobExecution().getMaxPoolSize();
+        PilotFlowSessionLifecycle.requireDatabaseOpenUntilStopped(dataSource.getIfAvailable());
         PilotFlowSessionLifecycle.warnIfPoolTooSmall(dataSource.getIfAvailable(),
                 plugin.config().connectionsNeeded() + jobThreads);
         return new PilotFlowSessionLifecycle(engine, plugin, properties.getSessionId());

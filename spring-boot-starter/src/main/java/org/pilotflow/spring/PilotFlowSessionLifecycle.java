@@ -55,6 +55,31 @@ public class PilotFlowSessionLifecycle implements SmartLifecycle {
     }
 
     /** PilotFlow's threads and the job executor wait for connections when the pool is smaller than they can use. */
+    /**
+     * Refuses an H2 file database that H2 closes itself at JVM exit: its shutdown hook runs before Spring stops
+     * PilotFlow, so the session could not cancel its pilots (their batch jobs would run on) or stop its watchdog.
+     *
+     * @throws IllegalStateException naming the property, its value and what to add
+     */
+    static void requireDatabaseOpenUntilStopped(DataSource dataSource) {
+        String url;
+        try {
+            if (dataSource == null || !dataSource.isWrapperFor(HikariDataSource.class)) {
+                return;
+            }
+            url = dataSource.unwrap(HikariDataSource.class).getJdbcUrl();
+        } catch (SQLException e) {
+            return;
+        }
+        String u = url == null ? "" : url.toUpperCase(java.util.Locale.ROOT).replace(" ", "");
+        if (u.startsWith("JDBC:H2:") && !u.startsWith("JDBC:H2:MEM:") && !u.startsWith("JDBC:H2:TCP:")
+                && !u.startsWith("JDBC:H2:SSL:") && !u.contains(";DB_CLOSE_ON_EXIT=FALSE")) {
+            throw new IllegalStateException("spring.datasource.url is " + url + ", expected an H2 URL with "
+                    + ";DB_CLOSE_ON_EXIT=FALSE: H2 would close the database at JVM exit before PilotFlow cancels its "
+                    + "pilots and stops");
+        }
+    }
+
     static void warnIfPoolTooSmall(DataSource dataSource, int needed) {
         try {
             if (dataSource != null && dataSource.isWrapperFor(HikariDataSource.class)) {

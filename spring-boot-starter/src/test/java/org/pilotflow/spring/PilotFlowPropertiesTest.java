@@ -62,4 +62,22 @@ class PilotFlowPropertiesTest {
         }
         throw new AssertionError("no " + type.getSimpleName() + " in " + t, t);
     }
+
+    /** H2's own shutdown hook would close the database before PilotFlow cancels its pilots at the application's end. */
+    @Test
+    void anH2FileDatabaseClosedAtJvmExitIsRefusedNamingTheUrl() {
+        try (com.zaxxer.hikari.HikariDataSource pool = new com.zaxxer.hikari.HikariDataSource()) {
+            pool.setJdbcUrl("jdbc:h2:async:/tmp/x/db/app;WRITE_DELAY=0");
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                    () -> PilotFlowSessionLifecycle.requireDatabaseOpenUntilStopped(pool))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("spring.datasource.url is jdbc:h2:async:/tmp/x/db/app;WRITE_DELAY=0, expected an H2 "
+                            + "URL with ;DB_CLOSE_ON_EXIT=FALSE: H2 would close the database at JVM exit before "
+                            + "PilotFlow cancels its pilots and stops");
+            pool.setJdbcUrl("jdbc:h2:async:/tmp/x/db/app;WRITE_DELAY=0;db_close_on_exit=false");
+            PilotFlowSessionLifecycle.requireDatabaseOpenUntilStopped(pool);
+            pool.setJdbcUrl("jdbc:h2:mem:x");
+            PilotFlowSessionLifecycle.requireDatabaseOpenUntilStopped(pool);
+        }
+    }
 }

@@ -52,7 +52,7 @@ class PilotFlowStarterTest {
         registry.add("pilotflow.work-directory", WORK::toString);
         // the README's database: an H2 file, written as PilotFlow's embedded default is
         registry.add("spring.datasource.url", () -> "jdbc:h2:async:" + WORK.toAbsolutePath().resolve("db").resolve("app")
-                + ";WRITE_DELAY=0;LOCK_TIMEOUT=30000");
+                + ";WRITE_DELAY=0;LOCK_TIMEOUT=30000;DB_CLOSE_ON_EXIT=FALSE");
     }
 
     @Autowired

@@ -21,10 +21,13 @@ public final class Transactions {
 
     private static final Logger LOG = LoggerFactory.getLogger(Transactions.class);
     /**
-     * SQL states of a transaction that lost a race and may simply run again: serialization, deadlock, lock wait, and
-     * a unique key another transaction inserted first (a check-then-insert race; the next attempt sees the row).
+     * SQL states of a transaction that lost a race and may simply run again: serialization, deadlock, lock wait, a
+     * unique key another transaction inserted first (a check-then-insert race; the next attempt sees the row), and a
+     * foreign key whose parent another transaction deleted (a process instance deleted while this one wrote its
+     * operator variables, PostgreSQL's 23503 and H2's 23506; the next attempt finds the instance ended).
      */
-    private static final Set<String> RETRYABLE = Set.of("40001", "40P01", "55P03", "HYT00", "40XL1", "23505");
+    private static final Set<String> RETRYABLE = Set.of("40001", "40P01", "55P03", "HYT00", "40XL1", "23505",
+            "23503", "23506");
     private static final int ATTEMPTS = 20;
 
     private final CommandExecutor required;
