@@ -142,7 +142,7 @@ class AgentMainProcessTest {
     @Test
     void badSlurmVariableExitsWith2AndNamesTheVariableAndValue() throws Exception {
         AgentConfig cfg = new AgentConfig("s", "p", List.of("http://127.0.0.1:1"), "x", sandbox.toString(), 4, 0,
-                60, 1000, 1000);
+                60, 1000, 1000).withNodeList(new AgentConfig.NodeList("SLURM_JOB_NODELIST", "slurm-hostlist"));
         Path json = sandbox.resolve("agent.json");
         Wire.mapper().writeValue(json.toFile(), cfg);
         Process agent = startAgent(json, Map.of("SLURM_JOB_ID", "7", "SLURM_JOB_NODELIST", "n[1-2]",

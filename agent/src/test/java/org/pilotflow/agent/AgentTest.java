@@ -326,7 +326,7 @@ class AgentTest {
     @Test
     void aSlurmNodeListThatCannotBeParsedIsABadConfig() {
         AgentConfig cfg = new AgentConfig("s", "p", List.of("http://127.0.0.1:1"), "x", sandbox.toString(), 2, 0,
-                60, 1000, 1000);
+                60, 1000, 1000).withNodeList(new AgentConfig.NodeList("SLURM_JOB_NODELIST", "slurm-hostlist"));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Agent(cfg, Agent.Options.defaults(),
                 Map.of("SLURM_JOB_NODELIST", "n[1-", "SLURM_CPUS_ON_NODE", "2")))
                 .isInstanceOf(BadConfigException.class)
