@@ -53,12 +53,14 @@ class PilotLifecycleTest {
   /** The cancel stand-in tells the gateway an agent was asked to stop, unless a test says otherwise. */
   final RecordingDelegate cancel = RecordingDelegate.doing(agentRunning(true));
   final RecordingDelegate kill = RecordingDelegate.doingNothing();
+  final Failures failures = new Failures();
 
   @BeforeEach
   void setUp() {
     BpmnAwareTests.init(engine);
     Mocks.register("pilotflowCancelPilot", cancel);
     Mocks.register("pilotflowKillPilot", kill);
+    failures.register();
   }
 
   @AfterEach
@@ -114,10 +116,9 @@ class PilotLifecycleTest {
     externalTasks().handleBpmnError(task.getId(), WORKER, LAUNCH_FAILED,
         "sbatch: error: invalid partition specified: nope");
 
-    assertThat(pi).hasPassed("launchPilot", "launchFailed", "pilotLaunchFailed")
-        .hasNotPassed("waitForAgent", "pilotFailed")
-        .isEnded();
-    assertThat(historicVariable(pi, "failureReason")).isEqualTo("sbatch: error: invalid partition specified: nope");
+    assertThat(pi).hasPassed("launchPilot", "launchFailed", "failedJoin").hasNotPassed("waitForAgent")
+        .isWaitingAt("reportFailure");
+    assertFailureIncident(pi, "sbatch: error: invalid partition specified: nope");
     assertThat(historicVariable(pi, "pilotState")).isEqualTo("FAILED");
   }
 
@@ -129,7 +130,7 @@ class PilotLifecycleTest {
     LockedExternalTask task = fetchLaunch();
     externalTasks().handleBpmnError(task.getId(), WORKER, "pilotflow.pilot.typo", "whatever");
 
-    assertThat(pi).hasNotPassed("launchFailed", "pilotLaunchFailed", "waitForAgent").isEnded();
+    assertThat(pi).hasNotPassed("launchFailed", "reportFailure", "waitForAgent").isEnded();
     assertThat(historicVariableOrNull(pi, "pilotState")).isNull();
   }
 
@@ -186,17 +187,44 @@ class PilotLifecycleTest {
   @Test
   void endedFailed_whileActive_endsFailed() {
     ProcessInstance pi = activePilot();
-    correlate(pi, ENDED, Map.of("pilotState", "FAILED"));
-    assertThat(pi).hasPassed("pilotFailed").hasNotPassed("pilotDone", "pilotCanceled").isEnded();
+    correlate(pi, ENDED, Map.of("pilotState", "FAILED", "failureReason", "pilot lost: no heartbeat for 5m"));
+    assertThat(pi).hasPassed("failedJoin").hasNotPassed("pilotDone", "pilotCanceled").isWaitingAt("reportFailure");
+    assertFailureIncident(pi, "pilot lost: no heartbeat for 5m");
+  }
+
+  @Test
+  void failedPilot_operatorRetriesTheIncident_aReplacementIsSubmitted_andTheInstanceEnds() {
+    ProcessInstance pi = activePilot();
+    correlate(pi, ENDED, Map.of("pilotState", "FAILED", "failureReason", "pilot lost: its job vanished"));
+    assertFailureIncident(pi, "pilot lost: its job vanished");
+
+    // Cockpit's "Increment retries": the task runs again and asks for a replacement
+    Job failed = engine.getManagementService().createJobQuery().processInstanceId(pi.getId()).singleResult();
+    engine.getManagementService().setJobRetries(failed.getId(), 1);
+    executeJob(failed);
+    assertThat(failures.calls).containsExactly("replacePilot");
+    assertThat(pi).hasPassed("reportFailure", "pilotFailed").isEnded();
+    assertThat(historicVariable(pi, "replacedBy")).isEqualTo(Failures.REPLACEMENT);
+    assertThat(historicVariable(pi, "pilotState")).as("the failed pilot stays FAILED").isEqualTo("FAILED");
+  }
+
+  @Test
+  void failedPilot_deletedByTheOperator_endsWithoutAReplacement() {
+    ProcessInstance pi = activePilot();
+    correlate(pi, ENDED, Map.of("pilotState", "FAILED", "failureReason", "agent exited with code 1"));
+    assertFailureIncident(pi, "agent exited with code 1");
+    engine.getRuntimeService().deleteProcessInstance(pi.getId(), "acknowledged");
+    assertThat(pi).isEnded().hasNotPassed("pilotFailed");
+    assertThat(failures.calls).isEmpty();
   }
 
   @Test
   void endedFailed_beforeActive_endsFailed() {
     ProcessInstance pi = launchedPilot();
     correlate(pi, ENDED, Map.of("pilotState", "FAILED"));
-    assertThat(pi).hasPassed("endedBeforeActive", "pilotEnded", "pilotFailed")
+    assertThat(pi).hasPassed("endedBeforeActive", "pilotEnded", "failedJoin")
         .hasNotPassed("active", "pilotDone")
-        .isEnded();
+        .isWaitingAt("reportFailure");
   }
 
   @Test
@@ -454,6 +482,18 @@ class PilotLifecycleTest {
   private void executeJob(Job job) {
     assertThat(job).isNotNull();
     engine.getManagementService().executeJob(job.getId());
+  }
+
+  /** "Report failure" ran once and failed: an incident on it, with the pilot's reason; nothing replaced it yet. */
+  private void assertFailureIncident(ProcessInstance pi, String reason) {
+    assertThatThrownBy(() -> Failures.report(pi)).hasMessageContaining(reason);
+    List<Incident> incidents = incidents(pi);
+    assertThat(incidents).as("one attempt, then an incident").hasSize(1);
+    assertThat(incidents.get(0).getActivityId()).isEqualTo("reportFailure");
+    assertThat(incidents.get(0).getIncidentMessage()).contains("FAILED: " + reason).contains("retry to submit a"
+        + " replacement pilot");
+    assertThat(failures.calls).isEmpty();
+    assertThat(pi).isNotEnded();
   }
 
   private List<Incident> incidents(ProcessInstance pi) {

@@ -49,6 +49,8 @@ public final class BpmnContract {
     public static final int VAR_TEXT_CHARS = 2000;
     /** Set by "Unit FAILED": an operator retried its incident, the unit is submitted again. */
     public static final String VAR_SUBMIT_AGAIN = "pilotflowSubmitAgain";
+    /** Set by a retried "Report failure" of a FAILED pilot: the uid of the pilot submitted to replace it. */
+    public static final String VAR_REPLACED_BY = "replacedBy";
     public static final String VAR_CANCEL_GRACE = "pilotflowCancelGrace";
     /** Set by "Ask agent to stop": whether an agent was asked to stop (else the pilot ended at once). */
     public static final String VAR_AGENT_RUNNING = "pilotflowAgentRunning";
@@ -60,4 +62,5 @@ public final class BpmnContract {
     public static final String BEAN_SUBMIT_UNIT = "pilotflowSubmitUnit";
     public static final String BEAN_CANCEL_UNIT = "pilotflowCancelUnit";
     public static final String BEAN_UNIT_FAILED = "pilotflowUnitFailed";
+    public static final String BEAN_PILOT_FAILED = "pilotflowPilotFailed";
 }

@@ -35,6 +35,16 @@ public interface PilotFlowBackend {
      */
     void unitSubmittedAgain(DelegateExecution execution);
 
+    /**
+     * An operator retried a FAILED pilot's incident: a new pilot with the failed one's description is submitted to
+     * its pilot manager and joins the unit managers it served.
+     *
+     * @return the new pilot's uid
+     * @throws org.camunda.bpm.engine.ProcessEngineException when no replacement can be made (its session or pilot
+     *         manager is closed, its resource is no longer configured), with the reason
+     */
+    String replacePilot(DelegateExecution execution);
+
     /** {@code pilotflow.unit.cancel} arrived: the unit is canceled (through its agent when it has one). */
     void cancelUnit(DelegateExecution execution);
 

@@ -85,8 +85,11 @@ public final class UnitFailedDelegate implements JavaDelegate {
         return false;
     }
 
-    /** The task has one attempt: when its job failed before, an operator asked for this run. */
-    private static boolean retriedByOperator(DelegateExecution execution) {
+    /**
+     * A "Report failure" task has one attempt: when its job failed before, an operator asked for this run (Cockpit's
+     * "Increment retries", {@code managementService.setJobRetries}).
+     */
+    static boolean retriedByOperator(DelegateExecution execution) {
         Job job = execution.getProcessEngineServices().getManagementService().createJobQuery()
                 .executionId(execution.getId()).singleResult();
         return job != null && job.getExceptionMessage() != null;

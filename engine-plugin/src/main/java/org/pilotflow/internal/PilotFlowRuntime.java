@@ -23,6 +23,7 @@ import org.pilotflow.delegates.KillPilotDelegate;
 import org.pilotflow.delegates.LaunchPilotDelegate;
 import org.pilotflow.delegates.PilotFlowBackend;
 import org.pilotflow.delegates.SubmitUnitDelegate;
+import org.pilotflow.delegates.PilotFailedDelegate;
 import org.pilotflow.delegates.UnitFailedDelegate;
 import org.pilotflow.delegates.UnitRejectedException;
 import org.pilotflow.internal.channel.Channel;
@@ -110,7 +111,8 @@ public final class PilotFlowRuntime {
             BpmnContract.BEAN_KILL_PILOT, KillPilotDelegate::new,
             BpmnContract.BEAN_SUBMIT_UNIT, SubmitUnitDelegate::new,
             BpmnContract.BEAN_CANCEL_UNIT, CancelUnitDelegate::new,
-            BpmnContract.BEAN_UNIT_FAILED, UnitFailedDelegate::new);
+            BpmnContract.BEAN_UNIT_FAILED, UnitFailedDelegate::new,
+            BpmnContract.BEAN_PILOT_FAILED, PilotFailedDelegate::new);
 
     public PilotFlowRuntime(PilotFlowConfig config) {
         this.config = config;
@@ -193,7 +195,8 @@ public final class PilotFlowRuntime {
         Bpmn bpmn = new Bpmn(engine.getRuntimeService());
         pilots = new PilotLifecycle(bpmn, config.cancelGrace());
         UnitLifecycle units = new UnitLifecycle(bpmn);
-        backend = new LifecycleDelegates(txs, pilots, units);
+        // "Report failure" of a pilot reaches the sessions, made below, only when an operator retries it
+        backend = new LifecycleDelegates(txs, pilots, units, failed -> sessions.submitReplacement(failed));
         followUps = new FollowUps(txs, units);
         channel = new Channel(txs, pilots, units, new Channel.Settings(config.endpointHost(), config.endpointPort(),
                 config.heartbeatInterval().toMillis(), config.heartbeatTimeout().toMillis(), config.syncThreads()),
@@ -427,6 +430,11 @@ public final class PilotFlowRuntime {
         @Override
         public void unitSubmittedAgain(DelegateExecution execution) {
             target().unitSubmittedAgain(execution);
+        }
+
+        @Override
+        public String replacePilot(DelegateExecution execution) {
+            return target().replacePilot(execution);
         }
 
         @Override

@@ -2,6 +2,7 @@ package org.pilotflow.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -9,11 +10,13 @@ import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.ProcessEngineConfiguration;
 import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
+import org.camunda.bpm.engine.runtime.Incident;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pilotflow.api.ComputePilot;
 import org.pilotflow.api.ComputeUnit;
+import org.pilotflow.api.ComputePilotDescription;
 import org.pilotflow.api.ComputeUnitDescription;
 import org.pilotflow.api.PilotManager;
 import org.pilotflow.api.Session;
@@ -118,6 +121,89 @@ class CockpitActionsTest {
             } finally {
                 cockpit.close();
             }
+        }
+    }
+
+    @Test
+    void aFailedPilotIsAnIncidentWhoseRetrySubmitsAReplacementThatServesTheSameManagers() throws Exception {
+        // the sandboxes' parent is a file: the launch fails until the operator removes it
+        Path blocker = work.resolve("blocked");
+        Files.writeString(blocker, "a file where the pilots' sandbox directory should be");
+        ComputePilotDescription blocked = ComputePilotDescription.builder().resource("local.localhost")
+                .runtime(Duration.ofMinutes(10)).cores(1).sandbox(blocker.resolve("sandboxes").toString()).build();
+        try (Session session = LocalFixture.session(work)) {
+            ProcessEngine cockpit = cockpitEngine(session);
+            try {
+                PilotManager pmgr = session.createPilotManager();
+                UnitManager umgr = session.createUnitManager();
+                ComputePilot failed = pmgr.submitPilot(blocked);
+                umgr.addPilot(failed);
+                assertThat(failed.waitFor(WITHIN)).isEqualTo(PilotState.FAILED);
+                Incident incident = awaitIncident(cockpit, failed.uid());
+                assertThat(incident.getActivityId()).isEqualTo("reportFailure");
+                assertThat(incident.getIncidentMessage()).contains("pilot " + failed.uid() + " FAILED: "
+                        + failed.reason().orElseThrow()).contains("retry to submit a replacement pilot");
+
+                // the operator removes the cause and retries in Cockpit ("Increment retries" of the failed job)
+                Files.delete(blocker);
+                cockpit.getManagementService().setJobRetries(incident.getConfiguration(), 1);
+                LocalFixture.awaitInstanceEnded(session.processEngine(), failed.uid(), WITHIN);
+                long deadline = System.nanoTime() + WITHIN.toNanos();
+                while (pmgr.listPilots().size() < 2 && System.nanoTime() < deadline) {
+                    Thread.sleep(50); // the view takes the new row just after the commit
+                }
+                List<String> pilots = pmgr.listPilots();
+                assertThat(pilots).hasSize(2).startsWith(failed.uid());
+                ComputePilot replacement = pmgr.getPilots(List.of(pilots.get(1))).get(0);
+                assertThat(replacement.description()).isEqualTo(failed.description());
+                assertThat(replacement.waitFor(Duration.ofSeconds(60), PilotState.ACTIVE))
+                        .isEqualTo(PilotState.ACTIVE);
+                assertThat(failed.state()).as("the failed pilot stays FAILED").isEqualTo(PilotState.FAILED);
+                ComputeUnit unit = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/true")
+                        .build());
+                assertThat(unit.waitFor(WITHIN)).isEqualTo(UnitState.DONE);
+                assertThat(unit.pilot()).as("the unit manager took the replacement").contains(replacement.uid());
+
+                // no replacement joins a closed pilot manager: the incident stays, with the reason
+                Path blocker2 = Files.writeString(work.resolve("blocked2"), "a file");
+                PilotManager closing = session.createPilotManager();
+                ComputePilot second = closing.submitPilot(ComputePilotDescription.builder()
+                        .resource("local.localhost").runtime(Duration.ofMinutes(10)).cores(1)
+                        .sandbox(blocker2.resolve("sandboxes").toString()).build());
+                assertThat(second.waitFor(WITHIN)).isEqualTo(PilotState.FAILED);
+                Incident again = awaitIncident(cockpit, second.uid());
+                closing.close(false);
+                cockpit.getManagementService().setJobRetries(again.getConfiguration(), 1);
+                awaitIncidentMessage(cockpit, second.uid(), "its pilot manager " + closing.uid() + " is closed");
+                assertThat(closing.listPilots()).containsExactly(second.uid());
+            } finally {
+                cockpit.close();
+            }
+        }
+    }
+
+    private static Incident awaitIncident(ProcessEngine engine, String businessKey) throws InterruptedException {
+        return awaitIncidentMessage(engine, businessKey, "");
+    }
+
+    /** The incident on the instance with this business key once its message contains {@code text}. */
+    private static Incident awaitIncidentMessage(ProcessEngine engine, String businessKey, String text)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + WITHIN.toNanos();
+        while (true) {
+            ProcessInstance pi = engine.getRuntimeService().createProcessInstanceQuery()
+                    .processInstanceBusinessKey(businessKey).singleResult();
+            Incident incident = pi == null ? null : engine.getRuntimeService().createIncidentQuery()
+                    .processInstanceId(pi.getId()).singleResult();
+            if (incident != null && incident.getIncidentMessage() != null
+                    && incident.getIncidentMessage().contains(text)) {
+                return incident;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no incident containing '" + text + "' on " + businessKey + " within "
+                        + WITHIN + (incident == null ? "" : "; the incident says: " + incident.getIncidentMessage()));
+            }
+            Thread.sleep(50);
         }
     }
 

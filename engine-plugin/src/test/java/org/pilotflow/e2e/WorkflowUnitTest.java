@@ -136,8 +136,15 @@ class WorkflowUnitTest {
                     .processInstanceId(calledBy(engine, uncaught)).singleResult(), "an incident");
             assertThat(incident.getIncidentMessage()).contains("FAILED").contains("exit code 4");
             assertThat(incident.getActivityId()).isEqualTo("reportFailure");
+            String unitInstance = incident.getProcessInstanceId();
+            String failedUnit = (String) engine.getRuntimeService().getVariable(unitInstance, "pilotflowUnit");
+            assertThat(businessKey(engine, unitInstance)).isEqualTo(failedUnit);
             engine.getManagementService().setJobRetries(incident.getConfiguration(), 1);
             awaitTask(engine, uncaught, "inspect");
+            String newUnit = (String) engine.getRuntimeService().getVariable(uncaught.getId(), "pilotflowUnit");
+            assertThat(newUnit).isNotEqualTo(failedUnit);
+            assertThat(businessKey(engine, unitInstance)).as("Cockpit shows the unit that runs now")
+                    .isEqualTo(newUnit);
             assertThat(engine.getRuntimeService().getVariable(uncaught.getId(), "unitState")).isEqualTo("DONE");
             assertThat((String) engine.getRuntimeService().getVariable(uncaught.getId(), "stdoutTail"))
                     .contains("second");
@@ -173,6 +180,11 @@ class WorkflowUnitTest {
         var pi = engine.getRuntimeService().createProcessInstanceQuery().processDefinitionKey("pilotflow-pilot")
                 .list().get(0);
         return (String) engine.getRuntimeService().getVariable(pi.getId(), "pilotflowSession");
+    }
+
+    private static String businessKey(ProcessEngine engine, String processInstanceId) {
+        return engine.getHistoryService().createHistoricProcessInstanceQuery().processInstanceId(processInstanceId)
+                .singleResult().getBusinessKey();
     }
 
     private static String calledBy(ProcessEngine engine, ProcessInstance parent) {

@@ -1,6 +1,7 @@
 package org.pilotflow.internal.lifecycle;
 
 import java.util.List;
+import java.util.function.Function;
 import org.camunda.bpm.engine.ProcessEngineException;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.pilotflow.delegates.BpmnContract;
@@ -20,11 +21,18 @@ public final class LifecycleDelegates implements PilotFlowBackend {
     private final Transactions txs;
     private final PilotLifecycle pilots;
     private final UnitLifecycle units;
+    private final Function<PilotKey, String> replacements;
 
-    public LifecycleDelegates(Transactions txs, PilotLifecycle pilots, UnitLifecycle units) {
+    /**
+     * @param replacements submits a replacement for a FAILED pilot in the current transaction and returns its uid
+     *                     (the session service does it: it knows the resources and the session's managers)
+     */
+    public LifecycleDelegates(Transactions txs, PilotLifecycle pilots, UnitLifecycle units,
+                              Function<PilotKey, String> replacements) {
         this.txs = txs;
         this.pilots = pilots;
         this.units = units;
+        this.replacements = replacements;
     }
 
     @Override
@@ -81,6 +89,9 @@ public final class LifecycleDelegates implements PilotFlowBackend {
             units.detach(tx, key);
             return null;
         });
+        if (key.uid().equals(execution.getProcessBusinessKey())) {
+            execution.setProcessBusinessKey(null); // the key was the failed unit's uid: the new unit's takes its place
+        }
     }
 
     @Override
@@ -91,6 +102,11 @@ public final class LifecycleDelegates implements PilotFlowBackend {
             units.cancel(tx, List.of(key), "canceled by message " + BpmnContract.MSG_UNIT_CANCEL);
             return null;
         });
+    }
+
+    @Override
+    public String replacePilot(DelegateExecution execution) {
+        return replacements.apply(pilot(execution));
     }
 
     @Override

@@ -1,5 +1,7 @@
 package org.pilotflow.internal.session;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -13,17 +15,22 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.camunda.bpm.engine.ProcessEngine;
+import org.camunda.bpm.engine.ProcessEngineException;
 import org.pilotflow.api.BadParameter;
 import org.pilotflow.api.IncorrectState;
 import org.pilotflow.internal.lifecycle.PilotLifecycle;
 import org.pilotflow.internal.lifecycle.Published;
 import org.pilotflow.internal.lifecycle.Threads;
 import org.pilotflow.internal.lifecycle.Transactions;
+import org.pilotflow.internal.lifecycle.Tx;
 import org.pilotflow.internal.lifecycle.UnitLifecycle;
 import org.pilotflow.internal.resources.Resources;
 import org.pilotflow.internal.store.PilotKey;
+import org.pilotflow.internal.store.PilotRecord;
+import org.pilotflow.internal.store.Uids;
 import org.pilotflow.internal.store.SessionTable;
 import org.pilotflow.plugin.PilotFlowConfig;
+import org.pilotflow.resource.config.ResourceConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -183,6 +190,65 @@ public final class SessionService {
     /** Takes {@code n} numbers from a session's counter, in a transaction of its own. */
     long take(String sessionId, String counter, int n) {
         return txs.runRetrying(tx -> SessionTable.take(tx.connection(), sessionId, counter, n));
+    }
+
+    // ---------------------------------------------------------------- replacing a failed pilot
+
+    /**
+     * An operator retried a FAILED pilot's incident: a new pilot with its description is submitted, in the current
+     * (the "Report failure" job's) transaction, to the same pilot manager, and joins the open unit managers the
+     * failed one served. Any node can do it: sessions, managers and counters are in the database, and every node
+     * has the same resource configuration.
+     *
+     * @return the new pilot's uid
+     * @throws ProcessEngineException naming what stops a replacement (closed session or manager, unknown resource)
+     */
+    public String submitReplacement(PilotKey failed) {
+        Tx tx = txs.current();
+        try {
+            Connection c = tx.connection();
+            PilotRecord old = tx.pilot(failed);
+            if (old == null) {
+                throw new ProcessEngineException("pilot " + failed.uid() + " of session " + failed.sessionId()
+                        + " is not in PilotFlow's tables; delete this process instance");
+            }
+            SessionTable.SessionRow session = SessionTable.session(c, failed.sessionId());
+            if (session == null || session.closed()) {
+                throw new ProcessEngineException("no replacement for pilot " + old.uid() + ": its session "
+                        + failed.sessionId() + " is closed (a replacement can only join an open session); delete"
+                        + " this process instance to acknowledge the failure");
+            }
+            SessionTable.ManagerRow manager = SessionTable.manager(c, failed.sessionId(), old.manager());
+            if (manager == null || manager.closed()) {
+                throw new ProcessEngineException("no replacement for pilot " + old.uid() + ": its pilot manager "
+                        + old.manager() + " is closed; delete this process instance to acknowledge the failure");
+            }
+            String prefix = "replacement of pilot " + old.uid() + ": pilots[0].";
+            ResourceConfig rc;
+            String uid;
+            String sandbox;
+            try {
+                rc = Validation.resource(resources.registry(), prefix, old.description());
+                uid = Uids.pilot(txs.runAlone(t -> SessionTable.take(t.connection(), failed.sessionId(),
+                        SessionTable.Counter.PILOT, 1)));
+                sandbox = Validation.sandbox(rc, prefix, old.description(), failed.sessionId(), uid);
+            } catch (BadParameter e) {
+                throw new ProcessEngineException(e.getMessage() + "; fix the resource configuration and retry,"
+                        + " or delete this process instance", e);
+            }
+            pilots.submit(tx, List.of(PilotRecord.created(failed.sessionId(), uid, old.manager(),
+                    old.description(), sandbox)));
+            long now = tx.dbNow();
+            for (SessionTable.ManagerRow m : SessionTable.managers(c, failed.sessionId())) {
+                if (!m.closed() && SessionTable.managersOf(c, failed).contains(m.uid())) {
+                    SessionTable.addManagerPilot(c, failed.sessionId(), m.uid(), uid, now);
+                }
+            }
+            LOG.info("pilot {} replaces FAILED pilot {} (an operator retried its incident)", uid, old.uid());
+            return uid;
+        } catch (SQLException e) {
+            throw new ProcessEngineException("PilotFlow database access failed: " + e.getMessage(), e);
+        }
     }
 
     // ---------------------------------------------------------------- keeping views fresh
