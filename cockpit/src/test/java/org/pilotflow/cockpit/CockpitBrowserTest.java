@@ -50,7 +50,10 @@ import org.pilotflow.testing.TestBackends;
  * arguments, on this module's classpath rather than packed into the executable jar, which the test phase precedes);
  * a real headless Chromium logs in with the generated admin password, finds the running pilot's and unit's instances
  * by business key with their variables, and cancels the running unit with Cockpit's own button, which cancels the
- * unit. Screenshots stay in {@code target/cockpit-screenshots/}. Skips without Chromium; fails under {@code CI=true}.
+ * unit. PilotFlow's own view (the {@code pilotflow} Cockpit plugin) is opened from the header: it lists the running
+ * pilot, the running unit and the failed units with their reasons, filters by state, and leads to a unit's instance;
+ * its REST resource refuses a request without a login and bad parameters (SQL in them among others). Screenshots stay
+ * in {@code target/cockpit-screenshots/}. Skips without Chromium; fails under {@code CI=true}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CockpitBrowserTest {
@@ -227,6 +230,79 @@ class CockpitBrowserTest {
 
     @Test
     @Order(4)
+    void thePilotFlowViewListsPilotsAndUnitsWithTheirFailures() throws Exception {
+        requireChromium();
+        open("");
+        // the dashboard's summary (all of this database: only this test's session)
+        await("the dashboard's PilotFlow summary", UI, () -> {
+            String summary = browser.findElements(By.id("pilotflow-summary")).stream().map(WebElement::getText)
+                    .findFirst().orElse("");
+            return summary.contains("Pilots: 1 ACTIVE") && summary.contains("FAILED");
+        });
+        screenshot("pilotflow-dashboard.png");
+        click(By.id("pilotflow-nav")); // the header's PilotFlow entry
+        WebElement pilotRow = awaitElement(row("pilotflow-pilots", pilot.uid()));
+        await("the pilot's row shows ACTIVE on local.localhost", UI, () -> pilotRow.getText().contains("ACTIVE")
+                && pilotRow.getText().contains("local.localhost"));
+        WebElement runningRow = awaitElement(row("pilotflow-units", running.uid()));
+        assertThat(runningRow.getText()).contains("EXECUTING", "sleeper");
+        WebElement failedRow = awaitElement(row("pilotflow-units", failed.uid()));
+        assertThat(failedRow.getText()).contains("FAILED", "failing", "3", "input file missing");
+        screenshot("pilotflow-view.png");
+
+        // only the failed units: the running one goes, the workflow's failed unit (its instance waits on an
+        // incident) is there with its reason, and its uid leads to its process instance
+        click(By.cssSelector("#pilotflow-unit-state option[value='FAILED']"));
+        await("the running unit filtered out", UI, () -> browser.findElements(row("pilotflow-units", running.uid()))
+                .isEmpty());
+        ProcessInstance workflowUnit = calledUnit();
+        WebElement workflowRow = awaitElement(row("pilotflow-units", workflowUnit.getBusinessKey()));
+        assertThat(workflowRow.getText()).contains("FAILED", "convert", "input file missing");
+        assertThat(browser.findElements(row("pilotflow-units", failed.uid()))).hasSize(1);
+        screenshot("pilotflow-failed-units.png");
+        click(By.cssSelector("a[data-pf-link='" + workflowUnit.getBusinessKey() + "']"));
+        await("Cockpit's page of the unit's instance", UI, () -> browser.getCurrentUrl()
+                .contains("#/process-instance/" + workflowUnit.getId()));
+        awaitText("failureReason");
+        screenshot("pilotflow-to-instance.png");
+    }
+
+    @Test
+    @Order(5)
+    void thePilotFlowResourceRefusesStrangersAndBadParameters() throws Exception {
+        requireChromium();
+        String api = base + "/camunda/api/cockpit/plugin/pilotflow/default/";
+        HttpResponse<String> stranger = get(api + "pilots", null);
+        assertThat(stranger.statusCode()).as(stranger.body()).isEqualTo(401);
+        assertThat(stranger.body()).doesNotContain(pilot.uid());
+        // the browser's login session
+        String cookie = String.join("; ", browser.manage().getCookies().stream()
+                .map(c -> c.getName() + "=" + c.getValue()).toList());
+        HttpResponse<String> active = get(api + "pilots?state=ACTIVE&session=" + session.uid(), cookie);
+        assertThat(active.statusCode()).as(active.body()).isEqualTo(200);
+        assertThat(active.body()).contains("\"uid\":\"" + pilot.uid() + "\"", "\"instanceRunning\":true");
+        HttpResponse<String> summary = get(api + "summary", cookie);
+        assertThat(summary.body()).contains("\"FAILED\":");
+        String[][] bad = {
+            {"pilots?state=ACTIVE%27%20OR%20%271%27%3D%271", "state is 'ACTIVE' OR '1'='1', expected one or more"},
+            {"units?session=x%27%3B%20DROP%20TABLE%20PF_UNIT%3B--",
+                "session is 'x'; DROP TABLE PF_UNIT;--', expected a uid"},
+            {"units?limit=0", "limit is '0', expected a whole number 1..500"},
+            {"pilots?offset=-1", "offset is '-1', expected a whole number 0..1000000"},
+            {"units?state=RUNNING", "state is 'RUNNING', expected one or more of NEW, UNSCHEDULED"},
+            {"units?orderBy=uid", "orderBy is 'uid', expected no such parameter"},
+        };
+        for (String[] b : bad) {
+            HttpResponse<String> r = get(api + b[0], cookie);
+            assertThat(r.statusCode()).as(b[0] + ": " + r.body()).isEqualTo(400);
+            assertThat(r.body()).as(b[0]).contains("query parameter " + b[1]);
+        }
+        assertThat(get(api + "units?session=" + session.uid(), cookie).body()).as("PF_UNIT is still there")
+                .contains(failed.uid());
+    }
+
+    @Test
+    @Order(6)
     void cancelingTheUnitsInstanceInCockpitCancelsTheUnit() throws Exception {
         requireChromium();
         ProcessInstance instance = instance("pilotflow-unit", running.uid());
@@ -315,6 +391,21 @@ class CockpitBrowserTest {
             }
             Thread.sleep(200); // polling a condition with a deadline
         }
+    }
+
+    /** A row of one of the PilotFlow view's tables, by uid (in this test's session). */
+    private static By row(String table, String uid) {
+        return By.xpath("//div[@id='" + table + "']//tr[@data-uid='" + uid + "' and @data-session='" + session.uid()
+                + "']");
+    }
+
+    private static HttpResponse<String> get(String url, String cookie) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                .header("Accept", "application/json");
+        if (cookie != null) {
+            b.header("Cookie", cookie);
+        }
+        return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static boolean ok(String url) {
