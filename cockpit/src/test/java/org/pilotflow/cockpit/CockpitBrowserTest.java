@@ -42,6 +42,7 @@ import org.pilotflow.api.Session;
 import org.pilotflow.api.UnitManager;
 import org.pilotflow.model.UnitState;
 import org.pilotflow.plugin.PilotFlowConfig;
+import org.pilotflow.testing.PostgresBackend;
 import org.pilotflow.testing.TestBackends;
 
 /**
@@ -60,7 +61,10 @@ class CockpitBrowserTest {
 
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-    private static final Path OUT = Path.of("target", "cockpit-screenshots").toAbsolutePath();
+    /** Set by the pom's second run: the session and Cockpit on a database of the test PostgreSQL server. */
+    private static final boolean ON_POSTGRES = "postgres".equalsIgnoreCase(System.getProperty("pilotflow.test.db"));
+    private static final Path OUT = Path.of("target", ON_POSTGRES ? "cockpit-screenshots-postgres"
+            : "cockpit-screenshots").toAbsolutePath();
     private static final Duration STARTUP = Duration.ofMinutes(3);
     private static final Duration UI = Duration.ofSeconds(60);
 
@@ -110,8 +114,13 @@ class CockpitBrowserTest {
         }
         Files.createDirectories(OUT);
         Path work = Files.createTempDirectory(Path.of("target"), "cockpit-work").toAbsolutePath();
-        session = Session.builder().config(PilotFlowConfig.builder().workDirectory(work).cancelGrace(
-                Duration.ofSeconds(5)).build()).create();
+        Session.Builder builder = Session.builder().config(PilotFlowConfig.builder().workDirectory(work)
+                .cancelGrace(Duration.ofSeconds(5)).build());
+        PostgresBackend.Database db = ON_POSTGRES ? PostgresBackend.newDatabase("cockpit") : null;
+        if (db != null) {
+            builder.jdbcUrl(db.jdbcUrl()).credentials(db.user(), db.password());
+        }
+        session = builder.create();
         pilot = session.createPilotManager().submitPilot(ComputePilotDescription.builder()
                 .resource("local.localhost").runtime(Duration.ofMinutes(10)).cores(2).build());
         UnitManager units = session.createUnitManager();
@@ -139,10 +148,17 @@ class CockpitBrowserTest {
         int port = freePort();
         base = "http://127.0.0.1:" + port;
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Duser.home=" + home, "-cp", classpath, CockpitCommand.class.getName(),
-                "--work", work.toString(), "--port", Integer.toString(port));
+                "--port", Integer.toString(port)));
+        command.addAll(db == null ? List.of("--work", work.toString())
+                : List.of("--jdbc", db.jdbcUrl(), "--db-user", db.user()));
+        ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().remove(AdminLogin.PASSWORD_VARIABLE);
+        if (db != null) {
+            pb.environment().put(CockpitCommand.DB_PASSWORD_VARIABLE, db.password()); // never on the command line
+        }
         pb.redirectErrorStream(true).redirectOutput(OUT.resolve("cockpit.log").toFile());
         cockpit = pb.start();
         Path password = home.resolve(".pilotflow").resolve("cockpit-password");
