@@ -21,6 +21,7 @@ import org.pilotflow.api.UnitManager;
 import org.pilotflow.model.UnitState;
 import org.pilotflow.plugin.PilotFlowConfig;
 import org.pilotflow.plugin.PilotFlowPlugin;
+import org.pilotflow.testing.PostgresBackend;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -50,6 +51,14 @@ class PilotFlowStarterTest {
     @DynamicPropertySource
     static void workDirectory(DynamicPropertyRegistry registry) {
         registry.add("pilotflow.work-directory", WORK::toString);
+        if ("postgres".equalsIgnoreCase(System.getProperty("pilotflow.test.db"))) {
+            // the pom's second run: a database of the test PostgreSQL server, as a cluster's nodes share one
+            PostgresBackend.Database db = PostgresBackend.newDatabase("starter");
+            registry.add("spring.datasource.url", db::jdbcUrl);
+            registry.add("spring.datasource.username", db::user);
+            registry.add("spring.datasource.password", db::password);
+            return;
+        }
         // the README's database: an H2 file, written as PilotFlow's embedded default is
         registry.add("spring.datasource.url", () -> "jdbc:h2:async:" + WORK.toAbsolutePath().resolve("db").resolve("app")
                 + ";WRITE_DELAY=0;LOCK_TIMEOUT=30000;DB_CLOSE_ON_EXIT=FALSE");
