@@ -228,6 +228,8 @@ async function applyEveryWay(page, template) {
         expected.inputs[binding.name || binding.target] = value === '' ? null : value;
       } else if (binding.type === 'camunda:out') {
         expected.outputs[binding.source] = value;
+      } else if (binding.type === 'camunda:outputParameter') {
+        expected.outputs[binding.source.replace(/^\$\{(.*)\}$/, '$1')] = value;
       } else {
         problems.push(`${name}: field "${f.property.label}": binding ${binding.type} has no expectation in the check`);
       }
@@ -256,7 +258,7 @@ function editableFields(template) {
     const b = property.binding;
     fields.push({
       property,
-      key: b.name || b.target || b.source,
+      key: (b.name || b.target || b.source).replace(/^\$\{(.*)\}$/, '$1'),
       group: group ? `ElementTemplates__CustomProperties-${group}` : 'ElementTemplates__CustomProperties',
       inputId: `bio-properties-panel-${entryId}`,
       sample: sample(property),
@@ -273,7 +275,8 @@ function editableFields(template) {
 function sample(property) {
   const known = {
     executable: '/bin/echo', arguments: '["-n","hi"]', environment: '{"OMP_NUM_THREADS":"4"}', name: 'greeting',
-    cores: '2', gpus: '1', pilot: 'pilot.0007', timeoutSeconds: '60'
+    cores: '2', gpus: '1', pilot: 'pilot.0007', timeoutSeconds: '60', resource: 'local.localhost',
+    runtime: 'PT45M', memoryMb: '512'
   };
   const b = property.binding;
   if (property.type === 'Dropdown') {
@@ -281,6 +284,9 @@ function sample(property) {
   }
   if (b.type === 'camunda:out') {
     return 'my' + b.source.charAt(0).toUpperCase() + b.source.slice(1);
+  }
+  if (b.type === 'camunda:outputParameter') {
+    return 'myPilot';
   }
   if (known[b.name] !== undefined) {
     return known[b.name];

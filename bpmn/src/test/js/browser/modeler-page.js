@@ -93,6 +93,12 @@ function boundValue(elementId, binding) {
       const found = extensions.find((e) => e.$type === 'camunda:Out' && e.source === binding.source);
       return found ? (found.target ?? null) : null;
     }
+    case 'camunda:outputParameter': {
+      // the field holds the output's name (the variable set), its content is the binding's source expression
+      const io = extensions.find((e) => e.$type === 'camunda:InputOutput');
+      const parameter = io && (io.outputParameters || []).find((p) => p.value === binding.source);
+      return parameter ? (parameter.name ?? null) : null;
+    }
     default:
       throw new Error('binding type not handled by the check: ' + binding.type);
   }

@@ -17,6 +17,10 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.camunda.bpm.engine.ProcessEngine;
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.pilotflow.delegates.PilotFlowBackend;
+import org.pilotflow.delegates.ReleasePilotDelegate;
+import org.pilotflow.delegates.SubmitPilotDelegate;
 import org.camunda.bpm.engine.runtime.Job;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests;
@@ -101,13 +105,79 @@ class ElementTemplatesTest {
   }
 
   static Stream<Path> savedByTheModeler() throws IOException {
+    return saved("org.pilotflow.RunUnit-");
+  }
+
+  static Stream<Path> pilotTasksSavedByTheModeler() throws IOException {
+    return Stream.concat(saved("org.pilotflow.SubmitPilot-"), saved("org.pilotflow.ReleasePilot-"));
+  }
+
+  /** The diagrams check.mjs saved for one template (file names start with its id). */
+  static Stream<Path> saved(String prefix) throws IOException {
     assertThat(SAVED_BY_THE_MODELER).as("run by Maven before the tests (or: cd bpmn/src/test/js && npm ci && npm test)")
         .isDirectory();
     try (Stream<Path> files = Files.list(SAVED_BY_THE_MODELER)) {
-      List<Path> saved = files.filter(f -> f.toString().endsWith(".bpmn")).sorted().toList();
-      assertThat(saved).as("call activities saved in " + SAVED_BY_THE_MODELER).isNotEmpty();
+      List<Path> saved = files.filter(f -> f.getFileName().toString().startsWith(prefix))
+          .filter(f -> f.toString().endsWith(".bpmn")).sorted().toList();
+      assertThat(saved).as(prefix + "* saved in " + SAVED_BY_THE_MODELER).isNotEmpty();
       return saved.stream();
     }
+  }
+
+  /**
+   * A "submit pilot" or "release pilot" task as the Modeler saved it deploys, runs asynchronously (its job), hands
+   * the real delegate what was typed (null for an empty field: the default then applies) with the session, and puts
+   * the submitted pilot's uid into the chosen variable.
+   */
+  @ParameterizedTest
+  @MethodSource("pilotTasksSavedByTheModeler")
+  void pilotTaskSavedByTheModeler_deploysAndHandsTheDelegateWhatWasTyped(Path saved) throws IOException {
+    JsonNode expected = new ObjectMapper().readTree(
+        Path.of(saved.toString().replaceAll("\\.bpmn$", ".expected.json")).toFile());
+    List<Map<String, Object>> seen = new java.util.ArrayList<>();
+    PilotFlowBackend backend = (PilotFlowBackend) java.lang.reflect.Proxy.newProxyInstance(
+        getClass().getClassLoader(), new Class<?>[] {PilotFlowBackend.class}, (proxy, method, args) -> {
+          DelegateExecution execution = (DelegateExecution) args[0];
+          Map<String, Object> variables = new HashMap<>(execution.getVariables());
+          variables.put("called", method.getName());
+          seen.add(variables);
+          return method.getName().equals("submitPilot") ? "pilot.0042" : null;
+        });
+    Mocks.register("pilotflowSubmitPilot", new SubmitPilotDelegate(backend));
+    Mocks.register("pilotflowReleasePilot", new ReleasePilotDelegate(backend));
+    deploymentId = engine.getRepositoryService().createDeployment()
+        .addString(saved.getFileName().toString(), Files.readString(saved)).deploy().getId();
+    String key = engine.getRepositoryService().createProcessDefinitionQuery().deploymentId(deploymentId)
+        .singleResult().getKey();
+    boolean submits = saved.getFileName().toString().startsWith("org.pilotflow.SubmitPilot-");
+
+    Map<String, Object> start = Map.of("pilotflowSession", "session.0099", "pilot", "pilot.0007");
+    ProcessInstance pi = engine.getRuntimeService().startProcessInstanceByKey(key, start);
+    assertThat(seen).as("%s: the task is asynchronous", saved.getFileName()).isEmpty();
+    Job job = engine.getManagementService().createJobQuery().processInstanceId(pi.getId()).singleResult();
+    assertThat(job).as("%s: the task's job", saved.getFileName()).isNotNull();
+    engine.getManagementService().executeJob(job.getId());
+
+    assertThat(seen).hasSize(1);
+    Map<String, Object> variables = seen.get(0);
+    assertThat(variables).containsEntry("called", submits ? "submitPilot" : "releasePilot")
+        .containsEntry("pilotflowSession", "session.0099");
+    expected.path("inputs").fields().forEachRemaining(input -> {
+      // a field left at an expression such as ${pilot} (Release's default) holds what it evaluates to
+      String typed = input.getValue().isNull() ? null : input.getValue().asText();
+      java.util.regex.Matcher expression = java.util.regex.Pattern.compile("^\\$\\{(\\w+)\\}$")
+          .matcher(typed == null ? "" : typed);
+      assertThat(variables).as("%s: task variable %s", saved.getFileName(), input.getKey())
+          .containsEntry(input.getKey(), expression.matches() ? start.get(expression.group(1)) : typed);
+    });
+    assertThat(pi).isEnded();
+    Map<String, Object> after = new HashMap<>();
+    engine.getHistoryService().createHistoricVariableInstanceQuery().processInstanceId(pi.getId()).list()
+        .forEach(v -> after.put(v.getName(), v.getValue()));
+    expected.path("outputs").fields().forEachRemaining(output -> assertThat(after)
+        .as("%s: variable %s", saved.getFileName(), output.getValue().asText())
+        .containsEntry(output.getValue().asText(), "pilot.0042"));
+    assertThat(expected.path("outputs").size()).isEqualTo(submits ? 1 : 0);
   }
 
   /**

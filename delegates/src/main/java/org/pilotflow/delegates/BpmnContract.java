@@ -63,4 +63,12 @@ public final class BpmnContract {
     public static final String BEAN_CANCEL_UNIT = "pilotflowCancelUnit";
     public static final String BEAN_UNIT_FAILED = "pilotflowUnitFailed";
     public static final String BEAN_PILOT_FAILED = "pilotflowPilotFailed";
+    /** "Submit pilot" and "Release pilot", service tasks of a user's workflow (element templates SubmitPilot and
+     *  ReleasePilot). */
+    public static final String BEAN_SUBMIT_PILOT = "pilotflowSubmitPilot";
+    public static final String BEAN_RELEASE_PILOT = "pilotflowReleasePilot";
+    /** Set (local to the task) by "Submit pilot": the new pilot's uid, which the template maps to a variable. */
+    public static final String VAR_SUBMITTED_PILOT = "pilotflowSubmittedPilot";
+    /** The input of "Release pilot": the uid of the pilot to cancel. */
+    public static final String VAR_RELEASED_PILOT = "pilot";
 }

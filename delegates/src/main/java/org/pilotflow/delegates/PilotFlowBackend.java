@@ -45,6 +45,22 @@ public interface PilotFlowBackend {
      */
     String replacePilot(DelegateExecution execution);
 
+    /**
+     * "Submit pilot" in a user's workflow: a pilot described by the task's variables is submitted to the session's
+     * pilot manager (variable {@code pilotManager}, else the first open one) and added to a unit manager
+     * (variable {@code unitManager}, else the first open one, if any), in the task's transaction.
+     *
+     * @return the new pilot's uid
+     * @throws org.camunda.bpm.engine.ProcessEngineException naming the variable, its value and what was expected
+     */
+    String submitPilot(DelegateExecution execution);
+
+    /**
+     * "Release pilot" in a user's workflow: the pilot named by variable {@code pilot} is canceled (through its
+     * process, as a cancel from Cockpit is); a pilot that has ended already is left as it is.
+     */
+    void releasePilot(DelegateExecution execution);
+
     /** {@code pilotflow.unit.cancel} arrived: the unit is canceled (through its agent when it has one). */
     void cancelUnit(DelegateExecution execution);
 

@@ -24,6 +24,8 @@ import org.pilotflow.delegates.LaunchPilotDelegate;
 import org.pilotflow.delegates.PilotFlowBackend;
 import org.pilotflow.delegates.SubmitUnitDelegate;
 import org.pilotflow.delegates.PilotFailedDelegate;
+import org.pilotflow.delegates.ReleasePilotDelegate;
+import org.pilotflow.delegates.SubmitPilotDelegate;
 import org.pilotflow.delegates.UnitFailedDelegate;
 import org.pilotflow.delegates.UnitRejectedException;
 import org.pilotflow.internal.channel.Channel;
@@ -112,7 +114,9 @@ public final class PilotFlowRuntime {
             BpmnContract.BEAN_SUBMIT_UNIT, SubmitUnitDelegate::new,
             BpmnContract.BEAN_CANCEL_UNIT, CancelUnitDelegate::new,
             BpmnContract.BEAN_UNIT_FAILED, UnitFailedDelegate::new,
-            BpmnContract.BEAN_PILOT_FAILED, PilotFailedDelegate::new);
+            BpmnContract.BEAN_PILOT_FAILED, PilotFailedDelegate::new,
+            BpmnContract.BEAN_SUBMIT_PILOT, SubmitPilotDelegate::new,
+            BpmnContract.BEAN_RELEASE_PILOT, ReleasePilotDelegate::new);
 
     public PilotFlowRuntime(PilotFlowConfig config) {
         this.config = config;
@@ -195,8 +199,6 @@ public final class PilotFlowRuntime {
         Bpmn bpmn = new Bpmn(engine.getRuntimeService());
         pilots = new PilotLifecycle(bpmn, config.cancelGrace());
         UnitLifecycle units = new UnitLifecycle(bpmn);
-        // "Report failure" of a pilot reaches the sessions, made below, only when an operator retries it
-        backend = new LifecycleDelegates(txs, pilots, units, failed -> sessions.submitReplacement(failed));
         followUps = new FollowUps(txs, units);
         channel = new Channel(txs, pilots, units, new Channel.Settings(config.endpointHost(), config.endpointPort(),
                 config.heartbeatInterval().toMillis(), config.heartbeatTimeout().toMillis(), config.syncThreads()),
@@ -211,6 +213,7 @@ public final class PilotFlowRuntime {
                 channel::port, nodeId, config.launchThreads());
         sessions = new SessionService(txs, pilots, units, resources, config, channel::port, this::forceEnd,
                 () -> channel.nodeCount() > 1, pilot -> launcher.hint());
+        backend = new LifecycleDelegates(txs, pilots, units, sessions); // pilots submitted by BPMN tasks
         sessions.start(engine);
         watchdog.start();
         launcher.start();
@@ -435,6 +438,16 @@ public final class PilotFlowRuntime {
         @Override
         public String replacePilot(DelegateExecution execution) {
             return target().replacePilot(execution);
+        }
+
+        @Override
+        public String submitPilot(DelegateExecution execution) {
+            return target().submitPilot(execution);
+        }
+
+        @Override
+        public void releasePilot(DelegateExecution execution) {
+            target().releasePilot(execution);
         }
 
         @Override

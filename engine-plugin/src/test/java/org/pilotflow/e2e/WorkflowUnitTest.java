@@ -19,9 +19,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.pilotflow.api.ComputePilot;
 import org.pilotflow.api.ComputeUnit;
 import org.pilotflow.api.ComputeUnitDescription;
+import org.pilotflow.api.PilotManager;
 import org.pilotflow.api.Session;
 import org.pilotflow.api.UnitManager;
 import org.pilotflow.internal.lifecycle.UnitFromVariables;
+import org.pilotflow.model.PilotState;
 import org.pilotflow.model.UnitState;
 
 /**
@@ -148,6 +150,58 @@ class WorkflowUnitTest {
             assertThat(engine.getRuntimeService().getVariable(uncaught.getId(), "unitState")).isEqualTo("DONE");
             assertThat((String) engine.getRuntimeService().getVariable(uncaught.getId(), "stdoutTail"))
                     .contains("second");
+        }
+    }
+
+    /**
+     * A workflow that acquires its own pilot ("Submit pilot"), runs a unit on it and gives it back ("Release
+     * pilot"), as the element templates SubmitPilot and ReleasePilot make it; a bad field is an incident naming it.
+     */
+    @Test
+    void aWorkflowSubmitsItsPilotRunsAUnitOnItAndReleasesIt() throws Exception {
+        try (Session session = LocalFixture.session(work)) {
+            ProcessEngine engine = session.processEngine();
+            PilotManager pmgr = session.createPilotManager();
+            UnitManager umgr = session.createUnitManager();
+            manager = umgr.uid();
+            var model = Bpmn.createExecutableProcess("ownPilot").camundaHistoryTimeToLive(1).startEvent()
+                    .serviceTask("submitPilot").camundaDelegateExpression("${pilotflowSubmitPilot}").camundaAsyncBefore()
+                    .camundaInputParameter("resource", "${resource}").camundaInputParameter("cores", "2")
+                    .camundaInputParameter("runtime", "PT10M")
+                    .camundaInputParameter("sandbox", work.resolve("sandboxes").toString())
+                    .camundaInputParameter("gpus", "").camundaOutputParameter("myPilot", "${pilotflowSubmittedPilot}")
+                    .callActivity("runUnit").calledElement("pilotflow-unit")
+                    .camundaIn("pilotflowSession", "pilotflowSession").camundaIn("executable", "executable")
+                    .camundaIn("unitManager", "unitManager").camundaIn("myPilot", "pilot")
+                    .camundaOut("unitPilot", "unitPilot").camundaOut("unitState", "unitState")
+                    .serviceTask("releasePilot").camundaDelegateExpression("${pilotflowReleasePilot}")
+                    .camundaAsyncBefore().camundaInputParameter("pilot", "${myPilot}")
+                    .userTask("inspect").endEvent().done();
+            engine.getRepositoryService().createDeployment().addModelInstance("ownPilot.bpmn", model).deploy();
+
+            ProcessInstance wf = engine.getRuntimeService().startProcessInstanceByKey("ownPilot", Map.of(
+                    "pilotflowSession", session.uid(), "unitManager", umgr.uid(), "resource", "local.localhost",
+                    "executable", "/bin/true"));
+            awaitTask(engine, wf, "inspect");
+            String pilotUid = (String) engine.getRuntimeService().getVariable(wf.getId(), "myPilot");
+            assertThat(pmgr.listPilots()).containsExactly(pilotUid);
+            assertThat(umgr.listPilots()).as("the session's first unit manager took it").containsExactly(pilotUid);
+            assertThat(engine.getRuntimeService().getVariables(wf.getId())).containsEntry("unitState", "DONE")
+                    .containsEntry("unitPilot", pilotUid);
+            ComputePilot pilot = pmgr.getPilots(List.of(pilotUid)).get(0);
+            assertThat(pilot.description().cores()).isEqualTo(2);
+            assertThat(pilot.waitFor(WITHIN)).as("released").isEqualTo(PilotState.CANCELED);
+
+            // a resource that is not configured: an incident on "Submit pilot" naming the variable; no pilot
+            ProcessInstance bad = engine.getRuntimeService().startProcessInstanceByKey("ownPilot", Map.of(
+                    "pilotflowSession", session.uid(), "unitManager", umgr.uid(), "resource", "nowhere.example",
+                    "executable", "/bin/true"));
+            Incident incident = await(() -> engine.getRuntimeService().createIncidentQuery()
+                    .processInstanceId(bad.getId()).singleResult(), "an incident on Submit pilot");
+            assertThat(incident.getActivityId()).isEqualTo("submitPilot");
+            assertThat(incident.getIncidentMessage()).startsWith("variable resource is 'nowhere.example', expected"
+                    + " one of the configured resources");
+            assertThat(pmgr.listPilots()).containsExactly(pilotUid);
         }
     }
 

@@ -1,9 +1,10 @@
 package org.pilotflow.internal.lifecycle;
 
 import java.util.List;
-import java.util.function.Function;
 import org.camunda.bpm.engine.ProcessEngineException;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.pilotflow.api.BadParameter;
+import org.pilotflow.api.ComputePilotDescription;
 import org.pilotflow.delegates.BpmnContract;
 import org.pilotflow.delegates.PilotFlowBackend;
 import org.pilotflow.delegates.UnitRejectedException;
@@ -21,18 +22,13 @@ public final class LifecycleDelegates implements PilotFlowBackend {
     private final Transactions txs;
     private final PilotLifecycle pilots;
     private final UnitLifecycle units;
-    private final Function<PilotKey, String> replacements;
+    private final PilotSubmitter submitter;
 
-    /**
-     * @param replacements submits a replacement for a FAILED pilot in the current transaction and returns its uid
-     *                     (the session service does it: it knows the resources and the session's managers)
-     */
-    public LifecycleDelegates(Transactions txs, PilotLifecycle pilots, UnitLifecycle units,
-                              Function<PilotKey, String> replacements) {
+    public LifecycleDelegates(Transactions txs, PilotLifecycle pilots, UnitLifecycle units, PilotSubmitter submitter) {
         this.txs = txs;
         this.pilots = pilots;
         this.units = units;
-        this.replacements = replacements;
+        this.submitter = submitter;
     }
 
     @Override
@@ -106,7 +102,45 @@ public final class LifecycleDelegates implements PilotFlowBackend {
 
     @Override
     public String replacePilot(DelegateExecution execution) {
-        return replacements.apply(pilot(execution));
+        return submitter.replacement(pilot(execution));
+    }
+
+    @Override
+    public String submitPilot(DelegateExecution execution) {
+        String sessionId = (String) execution.getVariable(BpmnContract.VAR_SESSION);
+        if (sessionId == null) {
+            throw new ProcessEngineException("variable " + BpmnContract.VAR_SESSION + " is missing; the workflow"
+                    + " must hold the session id (start it with pilotflowSession = session.uid())");
+        }
+        ComputePilotDescription d;
+        try {
+            d = PilotFromVariables.describe(execution::getVariable);
+        } catch (BadParameter e) {
+            throw new ProcessEngineException("variable " + e.getMessage() + " (fix the variable and retry)", e);
+        }
+        return submitter.fromWorkflow(sessionId, d,
+                PilotFromVariables.manager(execution::getVariable, PilotFromVariables.Field.PILOT_MANAGER),
+                PilotFromVariables.manager(execution::getVariable, PilotFromVariables.Field.UNIT_MANAGER));
+    }
+
+    @Override
+    public void releasePilot(DelegateExecution execution) {
+        String sessionId = (String) execution.getVariable(BpmnContract.VAR_SESSION);
+        Object uid = execution.getVariable(BpmnContract.VAR_RELEASED_PILOT);
+        if (sessionId == null || !(uid instanceof String) || ((String) uid).isBlank()) {
+            throw new ProcessEngineException("\"Release pilot\" needs the variables " + BpmnContract.VAR_SESSION
+                    + " and " + BpmnContract.VAR_RELEASED_PILOT + " (the pilot's uid); " + BpmnContract.VAR_RELEASED_PILOT
+                    + " is " + (uid == null ? "missing" : "'" + uid + "'"));
+        }
+        PilotKey key = new PilotKey(sessionId, (String) uid);
+        txs.run(tx -> {
+            if (tx.pilot(key) == null) {
+                throw new ProcessEngineException("variable " + new BadParameter(BpmnContract.VAR_RELEASED_PILOT, uid,
+                        "the uid of a pilot of session " + sessionId).getMessage());
+            }
+            pilots.cancel(tx, key);
+            return null;
+        });
     }
 
     @Override

@@ -192,12 +192,21 @@ public final class UnitFromVariables {
         return seconds == 0 ? null : Duration.ofSeconds(seconds);
     }
 
-    private static String blankToNull(Object v) {
+    static String blankToNull(Object v) {
         return v == null || v.toString().isBlank() ? null : v.toString();
     }
 
     private static Object read(Field f, Object v) {
-        switch (f.kind) {
+        return read(f.variable, f.kind, v);
+    }
+
+    /**
+     * The value {@code v} of variable {@code variable} as {@code kind} says (a Modeler field holds text).
+     *
+     * @throws BadParameter naming the variable, the value and what was expected
+     */
+    static Object read(String variable, Kind kind, Object v) {
+        switch (kind) {
             case TEXT -> {
                 if (v instanceof String || v instanceof Number) {
                     return v.toString();
@@ -249,9 +258,9 @@ public final class UnitFromVariables {
                     }
                 }
             }
-            default -> throw new IllegalStateException(f.kind.name());
+            default -> throw new IllegalStateException(kind.name());
         }
-        throw new BadParameter(f.variable, v, f.kind.expected);
+        throw new BadParameter(variable, v, kind.expected);
     }
 
     @SuppressWarnings("unchecked")

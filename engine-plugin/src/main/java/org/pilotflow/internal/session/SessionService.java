@@ -18,11 +18,15 @@ import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.ProcessEngineException;
 import org.pilotflow.api.BadParameter;
 import org.pilotflow.api.IncorrectState;
+import org.pilotflow.api.ComputePilotDescription;
+import org.pilotflow.internal.lifecycle.PilotFromVariables;
 import org.pilotflow.internal.lifecycle.PilotLifecycle;
+import org.pilotflow.internal.lifecycle.PilotSubmitter;
 import org.pilotflow.internal.lifecycle.Published;
 import org.pilotflow.internal.lifecycle.Threads;
 import org.pilotflow.internal.lifecycle.Transactions;
 import org.pilotflow.internal.lifecycle.Tx;
+import org.pilotflow.internal.lifecycle.UnitFromVariables;
 import org.pilotflow.internal.lifecycle.UnitLifecycle;
 import org.pilotflow.internal.resources.Resources;
 import org.pilotflow.internal.store.PilotKey;
@@ -42,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * ({@code pilotflow-refresh}) re-reads what other nodes changed, every second while other nodes are alive, every
  * ten seconds otherwise (a cheap check that this node's own commits already cover).
  */
-public final class SessionService {
+public final class SessionService implements PilotSubmitter {
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionService.class);
     private static final Map<ProcessEngine, SessionService> BY_ENGINE = new ConcurrentHashMap<>();
@@ -192,18 +196,16 @@ public final class SessionService {
         return txs.runRetrying(tx -> SessionTable.take(tx.connection(), sessionId, counter, n));
     }
 
-    // ---------------------------------------------------------------- replacing a failed pilot
+    // ---------------------------------------------------------------- pilots BPMN tasks submit
 
     /**
      * An operator retried a FAILED pilot's incident: a new pilot with its description is submitted, in the current
      * (the "Report failure" job's) transaction, to the same pilot manager, and joins the open unit managers the
      * failed one served. Any node can do it: sessions, managers and counters are in the database, and every node
      * has the same resource configuration.
-     *
-     * @return the new pilot's uid
-     * @throws ProcessEngineException naming what stops a replacement (closed session or manager, unknown resource)
      */
-    public String submitReplacement(PilotKey failed) {
+    @Override
+    public String replacement(PilotKey failed) {
         Tx tx = txs.current();
         try {
             Connection c = tx.connection();
@@ -212,43 +214,111 @@ public final class SessionService {
                 throw new ProcessEngineException("pilot " + failed.uid() + " of session " + failed.sessionId()
                         + " is not in PilotFlow's tables; delete this process instance");
             }
-            SessionTable.SessionRow session = SessionTable.session(c, failed.sessionId());
-            if (session == null || session.closed()) {
-                throw new ProcessEngineException("no replacement for pilot " + old.uid() + ": its session "
-                        + failed.sessionId() + " is closed (a replacement can only join an open session); delete"
-                        + " this process instance to acknowledge the failure");
+            String what = "no replacement for pilot " + old.uid() + ": ";
+            String acknowledge = "; delete this process instance to acknowledge the failure";
+            if (!isOpen(c, failed.sessionId())) {
+                throw new ProcessEngineException(what + "its session " + failed.sessionId() + " is closed (a"
+                        + " replacement can only join an open session)" + acknowledge);
             }
             SessionTable.ManagerRow manager = SessionTable.manager(c, failed.sessionId(), old.manager());
             if (manager == null || manager.closed()) {
-                throw new ProcessEngineException("no replacement for pilot " + old.uid() + ": its pilot manager "
-                        + old.manager() + " is closed; delete this process instance to acknowledge the failure");
+                throw new ProcessEngineException(what + "its pilot manager " + old.manager() + " is closed"
+                        + acknowledge);
             }
-            String prefix = "replacement of pilot " + old.uid() + ": pilots[0].";
-            ResourceConfig rc;
-            String uid;
-            String sandbox;
-            try {
-                rc = Validation.resource(resources.registry(), prefix, old.description());
-                uid = Uids.pilot(txs.runAlone(t -> SessionTable.take(t.connection(), failed.sessionId(),
-                        SessionTable.Counter.PILOT, 1)));
-                sandbox = Validation.sandbox(rc, prefix, old.description(), failed.sessionId(), uid);
-            } catch (BadParameter e) {
-                throw new ProcessEngineException(e.getMessage() + "; fix the resource configuration and retry,"
-                        + " or delete this process instance", e);
-            }
-            pilots.submit(tx, List.of(PilotRecord.created(failed.sessionId(), uid, old.manager(),
-                    old.description(), sandbox)));
-            long now = tx.dbNow();
+            List<String> served = SessionTable.managersOf(c, failed);
+            List<String> unitManagers = new java.util.ArrayList<>();
             for (SessionTable.ManagerRow m : SessionTable.managers(c, failed.sessionId())) {
-                if (!m.closed() && SessionTable.managersOf(c, failed).contains(m.uid())) {
-                    SessionTable.addManagerPilot(c, failed.sessionId(), m.uid(), uid, now);
+                if (!m.closed() && served.contains(m.uid())) {
+                    unitManagers.add(m.uid());
                 }
+            }
+            String uid;
+            try {
+                uid = submit(tx, failed.sessionId(), old.manager(), old.description(), unitManagers,
+                        "replacement of pilot " + old.uid() + ": pilots[0].");
+            } catch (BadParameter e) {
+                throw new ProcessEngineException(e.getMessage() + "; fix the resource configuration and retry, or"
+                        + " delete this process instance", e);
             }
             LOG.info("pilot {} replaces FAILED pilot {} (an operator retried its incident)", uid, old.uid());
             return uid;
         } catch (SQLException e) {
             throw new ProcessEngineException("PilotFlow database access failed: " + e.getMessage(), e);
         }
+    }
+
+    /** A workflow's "Submit pilot" task, in its transaction. */
+    @Override
+    public String fromWorkflow(String sessionId, ComputePilotDescription d, String pilotManager,
+                               String unitManager) {
+        Tx tx = txs.current();
+        try {
+            Connection c = tx.connection();
+            if (!isOpen(c, sessionId)) {
+                throw new ProcessEngineException("variable " + new BadParameter("pilotflowSession", sessionId,
+                        "an open session of this engine's database").getMessage());
+            }
+            String pm = openManager(c, sessionId, "pilot", pilotManager, PilotFromVariables.VAR_PILOT_MANAGER,
+                    "a pilot manager");
+            String um = openManager(c, sessionId, "unit", unitManager, UnitFromVariables.VAR_UNIT_MANAGER, null);
+            String uid = submit(tx, sessionId, pm, d, um == null ? List.of() : List.of(um), "");
+            LOG.info("pilot {} submitted by a workflow's task to {}", uid, d.resource());
+            return uid;
+        } catch (BadParameter e) {
+            throw new ProcessEngineException("variable " + e.getMessage() + " (fix the variable and retry)", e);
+        } catch (SQLException e) {
+            throw new ProcessEngineException("PilotFlow database access failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isOpen(Connection c, String sessionId) throws SQLException {
+        SessionTable.SessionRow session = SessionTable.session(c, sessionId);
+        return session != null && !session.closed();
+    }
+
+    /**
+     * The open manager of {@code kind} the variable names, or the session's first open one when it names none.
+     * {@code needed}: what to say when there is none (null: none is fine, the result is null).
+     */
+    private static String openManager(Connection c, String sessionId, String kind, String wanted, String variable,
+                                      String needed) throws SQLException {
+        List<String> open = new java.util.ArrayList<>();
+        for (SessionTable.ManagerRow m : SessionTable.managers(c, sessionId)) {
+            if (kind.equals(m.kind()) && !m.closed()) {
+                open.add(m.uid());
+            }
+        }
+        if (wanted != null && !open.contains(wanted)) {
+            throw new BadParameter(variable, wanted, "the uid of an open " + kind + " manager of session " + sessionId
+                    + " " + open);
+        }
+        if (wanted == null && open.isEmpty() && needed != null) {
+            throw new ProcessEngineException("session " + sessionId + " has no open " + kind + " manager for " + needed
+                    + "'s pilots; create one with session.create" + (kind.equals("pilot") ? "Pilot" : "Unit")
+                    + "Manager()");
+        }
+        return wanted != null ? wanted : open.isEmpty() ? null : open.get(0);
+    }
+
+    /**
+     * Stores a new pilot of {@code manager} in the current transaction (checked as {@code submitPilots} checks one)
+     * and adds it to {@code unitManagers}.
+     *
+     * @throws BadParameter naming {@code prefix} + the field, its value and what was expected
+     */
+    private String submit(Tx tx, String sessionId, String manager, ComputePilotDescription d,
+                          List<String> unitManagers, String prefix) throws SQLException {
+        d.checkLimits(prefix);
+        ResourceConfig rc = Validation.resource(resources.registry(), prefix, d);
+        String uid = Uids.pilot(txs.runAlone(t -> SessionTable.take(t.connection(), sessionId,
+                SessionTable.Counter.PILOT, 1)));
+        String sandbox = Validation.sandbox(rc, prefix, d, sessionId, uid);
+        pilots.submit(tx, List.of(PilotRecord.created(sessionId, uid, manager, d, sandbox)));
+        long now = tx.dbNow();
+        for (String m : unitManagers) {
+            SessionTable.addManagerPilot(tx.connection(), sessionId, m, uid, now);
+        }
+        return uid;
     }
 
     // ---------------------------------------------------------------- keeping views fresh
