@@ -301,6 +301,7 @@ public final class PeerBenchmark {
         LOG.info("light load: {} units, one every {} ms", count, interval.toMillis());
         Map<String, Instant> seen = new ConcurrentHashMap<>();
         List<ComputeUnit> units = new ArrayList<>();
+        List<CompletableFuture<?>> recorded = new ArrayList<>();
         List<Instant> submitted = new ArrayList<>();
         long next = System.nanoTime();
         for (int i = 0; i < count; i++) {
@@ -312,11 +313,11 @@ public final class PeerBenchmark {
             submitted.add(Instant.now());
             ComputeUnit u = umgr.submitUnit(ComputeUnitDescription.builder().name("light-" + i)
                     .executable("/bin/true").build());
-            u.completion().whenComplete((x, e) -> seen.put(u.uid(), Instant.now()));
+            // wait on these, not on completion(): a dependent of completion() may run before this one records
+            recorded.add(u.completion().whenComplete((x, e) -> seen.put(u.uid(), Instant.now())));
             units.add(u);
         }
-        CompletableFuture.allOf(units.stream().map(ComputeUnit::completion).toArray(CompletableFuture[]::new))
-                .get(2, TimeUnit.MINUTES);
+        CompletableFuture.allOf(recorded.toArray(CompletableFuture[]::new)).get(2, TimeUnit.MINUTES);
         long[] toStart = new long[count];
         List<Long> toSeen = new ArrayList<>();
         int done = 0;
@@ -397,15 +398,25 @@ public final class PeerBenchmark {
             }
             LOG.info("Dask: {} x {} tasks, {} repeats", o.units(), "/bin/true and no-op", o.repeats());
             Path err = work.resolve("dask_peer.err");
+            Path json = work.resolve("dask_peer.json");
             Process p = new ProcessBuilder(o.python(), script.toString(), "--units", String.valueOf(o.units()),
                     "--repeats", String.valueOf(o.repeats()), "--warmup", String.valueOf(o.warmup()),
                     "--light-fast", String.valueOf(o.lightFast()), "--light-slow", String.valueOf(o.lightSlow()),
                     "--sleep-units", String.valueOf(o.sleepUnits()))
                     .directory(work.toFile())
                     .redirectError(err.toFile())
+                    .redirectOutput(json.toFile())
                     .start();
-            String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            int rc = p.waitFor();
+            // generous: a hung cluster must not hang the benchmark
+            Duration limit = Duration.ofMinutes(10).plusMillis(50L * o.units() * o.repeats() * 2)
+                    .plusSeconds(2L * (o.lightSlow() + o.sleepUnits()));
+            if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                return Dask.missing("dask_peer.py still running after " + limit + ", killed");
+            }
+            int rc = p.exitValue();
+            String stdout = Files.readString(json).trim();
             if (rc != 0 || stdout.isEmpty()) {
                 List<String> tail = Files.readAllLines(err);
                 LOG.warn("dask_peer.py exited {}; stderr ends: {}", rc,
