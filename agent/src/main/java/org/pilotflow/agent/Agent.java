@@ -429,6 +429,7 @@ public final class Agent {
         }
         recordWarnings(u, o);
         enqueue(u, t0);
+        schedule();
     }
 
     /** NON_FATAL staging failures: in the agent log, and in the unit's stderr file (so in its stderr tail). */

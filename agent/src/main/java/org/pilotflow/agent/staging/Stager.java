@@ -97,7 +97,7 @@ public final class Stager {
     }
 
     private static String cause(Exception e) {
-        if (e instanceof StagingFailure) {
+        if (e instanceof StagingFailure || e instanceof StagingDirective.Invalid) {
             return e.getMessage();
         }
         if (e instanceof NoSuchFileException n) {
