@@ -152,6 +152,13 @@ public final class Stager {
             throw new StagingFailure("target " + target + " is the source or inside it");
         }
         boolean directory = Files.isDirectory(realSrc);
+        boolean verify = d.size() != null || d.checksum() != null;
+        if (verify && directory) {
+            throw new StagingFailure("source " + src + " is a directory: size and checksum apply to a file");
+        }
+        if (verify && d.action() != Action.COPY && d.action() != Action.TRANSFER) {
+            verify(d, realSrc); // a link or a move puts the source itself in place: check it first
+        }
         switch (d.action()) {
             case COPY, TRANSFER -> {
                 if (directory && !d.has(Flag.RECURSIVE)) {
@@ -163,6 +170,9 @@ public final class Stager {
                         copyTree(realSrc, tmp);
                     } else {
                         Files.copy(realSrc, tmp);
+                    }
+                    if (verify) { // the copy, before it replaces the target
+                        verify(d, tmp);
                     }
                     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 } finally {
@@ -180,6 +190,45 @@ public final class Stager {
             }
             case MOVE -> move(src, target, realSrc, directory);
             default -> throw new StagingFailure("action " + d.action() + " is not supported by the agent");
+        }
+    }
+
+    /** PanDA's checks: the size, then adler32 (8 hex digits, starting at 1) or md5. */
+    private static void verify(StagingDirective d, Path file) throws StagingFailure, IOException {
+        long size = Files.size(file);
+        if (d.size() != null && size != d.size()) {
+            throw new StagingFailure("size mismatch: expected " + d.size() + " bytes, the file has " + size);
+        }
+        if (d.checksum() == null) {
+            return;
+        }
+        String kind = d.checksum().substring(0, d.checksum().indexOf(':'));
+        String actual = kind + ":" + checksum(kind, file);
+        if (!actual.equals(d.checksum())) {
+            throw new StagingFailure("checksum mismatch: expected " + d.checksum() + ", the file has " + actual);
+        }
+    }
+
+    static String checksum(String kind, Path file) throws IOException {
+        byte[] buf = new byte[1 << 16];
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            if (kind.equals("adler32")) {
+                java.util.zip.Adler32 a = new java.util.zip.Adler32();
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    a.update(buf, 0, n);
+                }
+                return String.format("%08x", a.getValue());
+            }
+            java.security.MessageDigest md;
+            try {
+                md = java.security.MessageDigest.getInstance("MD5");
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException("every JVM has MD5", e);
+            }
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+            return java.util.HexFormat.of().formatHex(md.digest());
         }
     }
 

@@ -29,8 +29,13 @@ import java.util.Set;
  * @param target where it goes; a target ending in {@code /} (or a scheme alone) gets the source's file name
  * @param action what is done; {@link Action#TRANSFER} when null
  * @param flags  {@code CREATE_PARENTS} when null; an empty set for none
+ * @param size     the source file's size in bytes, checked before the target is put in place (PanDA's
+ *                 {@code filesize}); null for unchecked
+ * @param checksum the source file's checksum as PanDA writes it, {@code adler32:<8 hex digits>} or
+ *                 {@code md5:<32 hex digits>}, checked the same way; null for unchecked
  */
-public record StagingDirective(String source, String target, Action action, Set<Flag> flags) {
+public record StagingDirective(String source, String target, Action action, Set<Flag> flags, Long size,
+                               String checksum) {
 
     /** What a directive does. */
     public enum Action {
@@ -113,6 +118,17 @@ public record StagingDirective(String source, String target, Action action, Set<
     public StagingDirective {
         action = action == null ? Action.TRANSFER : action;
         flags = flags == null ? Set.of(Flag.CREATE_PARENTS) : Set.copyOf(flags);
+        checksum = checksum == null ? null : checksum.strip().toLowerCase(Locale.ROOT);
+    }
+
+    /** A directive without size or checksum. */
+    public StagingDirective(String source, String target, Action action, Set<Flag> flags) {
+        this(source, target, action, flags, null, null);
+    }
+
+    /** The same directive, checked against this size and checksum ({@code adler32:...} or {@code md5:...}). */
+    public StagingDirective verified(Long bytes, String sum) {
+        return new StagingDirective(source, target, action, flags, bytes, sum);
     }
 
     /** A directive with RP's default flags ({@code CREATE_PARENTS}). */
@@ -138,7 +154,7 @@ public record StagingDirective(String source, String target, Action action, Set<
     /** The same directive with other flags. */
     public StagingDirective withFlags(Flag... newFlags) {
         return new StagingDirective(source, target, action, newFlags.length == 0 ? Set.of() : EnumSet.of(newFlags[0],
-                newFlags));
+                newFlags), size, checksum);
     }
 
     public boolean has(Flag flag) {
@@ -278,8 +294,17 @@ public record StagingDirective(String source, String target, Action action, Set<
                 }
             }
         }
-        return new StagingDirective(src.toString(), tgt.toString(), action, flags);
+        if (size != null && size < 0) {
+            throw new Invalid(field + ".size", size, "the source file's size in bytes (>= 0), or null");
+        }
+        if (checksum != null && !CHECKSUM.matcher(checksum).matches()) {
+            throw new Invalid(field + ".checksum", checksum, "adler32:<8 hex digits> or md5:<32 hex digits>, or null");
+        }
+        return new StagingDirective(src.toString(), tgt.toString(), action, flags, size, checksum);
     }
+
+    private static final java.util.regex.Pattern CHECKSUM =
+            java.util.regex.Pattern.compile("adler32:[0-9a-f]{8}|md5:[0-9a-f]{32}");
 
     /** Both locations of a resolved directive. */
     public Location sourceLocation() {

@@ -176,6 +176,27 @@ class StagerTest {
         assertThat(Files.readString(pilot.resolve("common.dat"))).isEqualTo("c");
     }
 
+    @Test
+    void sizeAndChecksumAreCheckedBeforeTheTargetIsReplaced() throws IOException {
+        Files.writeString(pilot.resolve("data"), "abc"); // adler32 024d0127, md5 900150983cd24fb0d6963f7d28e17f72
+        Files.writeString(unit.resolve("data"), "old");
+        assertThat(in(StagingDirective.copy("pilot:///data", "data").verified(3L, "adler32:024d0127"),
+                StagingDirective.link("pilot:///data", "link").verified(null, "MD5:900150983CD24FB0D6963F7D28E17F72"))
+                .failed()).isFalse();
+        assertThat(Files.readString(unit.resolve("data"))).isEqualTo("abc");
+
+        Files.writeString(unit.resolve("data"), "old");
+        Stager.Outcome bad = in(StagingDirective.copy("pilot:///data", "data").verified(null, "adler32:00000001"));
+        assertThat(bad.failure()).endsWith("failed: checksum mismatch: expected adler32:00000001, the file has "
+                + "adler32:024d0127");
+        Stager.Outcome shorter = in(StagingDirective.move("pilot:///data", "moved").verified(4L, null));
+        assertThat(shorter.failure()).endsWith("failed: size mismatch: expected 4 bytes, the file has 3");
+        assertThat(Files.readString(unit.resolve("data"))).isEqualTo("old"); // untouched
+        assertThat(pilot.resolve("data")).exists(); // not moved
+        assertThat(unit.resolve("moved")).doesNotExist();
+        assertThat(leftovers(unit)).isEmpty();
+    }
+
     /** Temporaries a staging left behind. */
     private static List<Path> leftovers(Path dir) throws IOException {
         try (Stream<Path> s = Files.walk(dir)) {

@@ -86,6 +86,11 @@ class StagingDirectiveTest {
                 + "file or directory below pilot://");
         assertThatThrownBy(() -> in("a > b > c")).hasMessageStartingWith("d is 'a > b > c', expected one source");
         assertThatThrownBy(() -> in(" ")).hasMessageStartingWith("d is ' ', expected a staging directive");
+        assertThatThrownBy(() -> StagingDirective.copy("pilot:///a", "a").verified(-1L, null).resolved("d",
+                Direction.INPUT)).hasMessageStartingWith("d.size is -1");
+        assertThatThrownBy(() -> StagingDirective.copy("pilot:///a", "a").verified(null, "crc32:1234abcd")
+                .resolved("d", Direction.INPUT)).hasMessage("d.checksum is 'crc32:1234abcd', expected "
+                + "adler32:<8 hex digits> or md5:<32 hex digits>, or null");
         assertThatThrownBy(() -> StagingDirective.link("unit:///a", "x").resolved("p", Direction.PILOT_INPUT))
                 .hasMessageStartingWith("p.source is 'unit:///a', expected a location in resource://, session:// or "
                         + "pilot://");
@@ -114,7 +119,8 @@ class StagingDirectiveTest {
 
     @Test
     void travelsOverTheWire() throws Exception {
-        StagingDirective d = StagingDirective.copy("pilot:///a", "unit:///b").withFlags(Flag.RECURSIVE);
+        StagingDirective d = StagingDirective.copy("pilot:///a", "unit:///b").withFlags(Flag.RECURSIVE)
+                .verified(3L, "adler32:024d0127");
         String json = Wire.mapper().writeValueAsString(d);
         assertThat(Wire.mapper().readValue(json, StagingDirective.class)).isEqualTo(d);
         UnitSpec u = new UnitSpec("u", "u", "/bin/true", null, null, 1, 0, null, null, null, null, 0, false, null, 0,
