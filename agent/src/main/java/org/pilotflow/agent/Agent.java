@@ -31,6 +31,7 @@ import org.pilotflow.agent.nodes.PilotNodes;
 import org.pilotflow.agent.nodes.SlurmHostlistFormat;
 import org.pilotflow.agent.scheduler.Allocation;
 import org.pilotflow.agent.scheduler.SlotScheduler;
+import org.pilotflow.agent.staging.Stager;
 import org.pilotflow.model.PilotState;
 import org.pilotflow.model.UnitState;
 import org.pilotflow.model.wire.AgentConfig;
@@ -38,6 +39,7 @@ import org.pilotflow.model.ErrorCode;
 import org.pilotflow.model.memory.MemoryProfile;
 import org.pilotflow.model.wire.Command;
 import org.pilotflow.model.wire.Report;
+import org.pilotflow.model.wire.StagingDirective;
 import org.pilotflow.model.wire.UnitSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,6 +90,12 @@ public final class Agent {
         /** When the scheduler gave the unit its slots (epoch ms): ALLOCATING's time, reported with EXECUTING. */
         long allocatedAt;
         volatile UnitExecution execution;
+        /** Input or output staging runs on the staging pool: nothing to kill, a cancel waits for it to end. */
+        boolean staging;
+        /** A cancel (or pilot end) that came while staging: applied when the staging ends. */
+        UnitState cancelState;
+        ErrorCode cancelCode;
+        String cancelReason;
 
         Unit(UnitSpec spec, Path sandbox) {
             this.spec = spec;
@@ -104,6 +112,9 @@ public final class Agent {
     private final SlotScheduler<Unit> scheduler;
     private final LaunchMethods launchMethods;
     private final UnitExecutor executor;
+    private final Stager stager;
+    /** Staging is file I/O: off the core thread, a few at a time. */
+    private final java.util.concurrent.ExecutorService stagingPool;
     private final ScheduledThreadPoolExecutor core;
     private final Map<String, Unit> units = new ConcurrentHashMap<>();
     private final CompletableFuture<Exit> exit = new CompletableFuture<>();
@@ -143,6 +154,12 @@ public final class Agent {
         this.launchMethods = LaunchMethods.create(cfg, env, nodes.agentNode(), LaunchMethods.runningAsRoot());
         this.executor = new UnitExecutor(options.launchThreads(), options.killGraceMillis(),
                 cfg.memorySampleMillis() > 0 ? new MemoryMonitor(cfg.memorySampleMillis()) : null);
+        this.stager = new Stager(sandbox, cfg.validRoots());
+        this.stagingPool = java.util.concurrent.Executors.newFixedThreadPool(STAGING_THREADS, r -> {
+            Thread t = new Thread(r, "pilotflow-staging");
+            t.setDaemon(true);
+            return t;
+        });
         this.core = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "pilotflow-agent");
             t.setDaemon(true);
@@ -163,6 +180,9 @@ public final class Agent {
                 }, thisHost);
     }
 
+    /** How many staging directives lists run at once. */
+    static final int STAGING_THREADS = 2;
+
     /** Runs the pilot until it ends; returns the process exit code (see {@link AgentMain}). */
     public int run() throws InterruptedException {
         LOG.info("agent starting (pid {}): {}", ProcessHandle.current().pid(), cfg);
@@ -171,8 +191,22 @@ public final class Agent {
                 launchMethods.names());
         LOG.info("syncing with {}{}", channel.uri(), channel.endpoints().size() > 1
                 ? " (failing over to " + channel.endpoints().subList(1, channel.endpoints().size()) + ")" : "");
-        queue.offer(new Report(0, null, PilotState.ACTIVE.name(), Map.of(PilotState.ACTIVE.name(), startMillis),
-                null, null, null, null, sandbox.toString(), List.of()));
+        String stagingFailure = stagePilotInputs();
+        if (stagingFailure != null) {
+            LOG.error("pilot FAILED: {}", stagingFailure);
+            queue.offer(new Report(0, null, PilotState.FAILED.name(), Map.of(PilotState.FAILED.name(),
+                    System.currentTimeMillis()), null, stagingFailure, null, null, sandbox.toString(), List.of()));
+            // units sent meanwhile end at once, as after any pilot end
+            ending = true;
+            pilotFinal = PilotState.FAILED;
+            pilotReason = stagingFailure;
+            unitFinal = UnitState.FAILED;
+            unitFinalCode = ErrorCode.PILOT_LOST;
+            exit.complete(new Exit(AgentMain.EXIT_OK, true));
+        } else {
+            queue.offer(new Report(0, null, PilotState.ACTIVE.name(), Map.of(PilotState.ACTIVE.name(), startMillis),
+                    null, null, null, null, sandbox.toString(), List.of()));
+        }
         runtimeTimer = core.schedule(() -> guarded(() -> endPilot(PilotState.DONE, UnitState.FAILED,
                 ErrorCode.PILOT_RUNTIME_EXPIRED, "pilot runtime expired after " + cfg.runtimeSeconds() + " s")), cfg.runtimeSeconds(), TimeUnit.SECONDS);
         core.scheduleWithFixedDelay(() -> guarded(this::logSummary), options.summaryMillis(),
@@ -208,6 +242,7 @@ public final class Agent {
         core.submit(this::logSummary);
         core.shutdown();
         core.awaitTermination(2, TimeUnit.SECONDS);
+        stagingPool.shutdownNow();
         executor.close();
         if (cfg.cleanup()) {
             if (e.code() == AgentMain.EXIT_OK && allAcked) {
@@ -219,6 +254,24 @@ public final class Agent {
         }
         LOG.info("agent ends with exit code {}", e.code());
         return e.code();
+    }
+
+    /**
+     * The pilot's input staging, into its sandbox before it takes units; null when done (NON_FATAL failures
+     * logged), else why the pilot fails.
+     */
+    private String stagePilotInputs() {
+        if (cfg.inputStaging().isEmpty()) {
+            return null;
+        }
+        long t0 = System.currentTimeMillis();
+        Stager.Outcome o = stager.stage("pilot input staging", cfg.inputStaging(), null);
+        o.warnings().forEach(w -> LOG.warn("{}", w));
+        if (!o.failed()) {
+            LOG.info("pilot input staging: {} directives in {} ms", cfg.inputStaging().size(),
+                    System.currentTimeMillis() - t0);
+        }
+        return o.failure();
     }
 
     /**
@@ -332,7 +385,7 @@ public final class Agent {
             return;
         }
         String invalid = validate(spec);
-        boolean spanNodes = spec.mpi() && spec.colocate() == null; // MPI ranks may span nodes, unless co-located
+        boolean spanNodes = spansNodes(spec);
         if (invalid == null) {
             invalid = scheduler.neverFits(spec.cores(), spec.gpus(), spanNodes).orElse(null);
         }
@@ -346,6 +399,67 @@ public final class Agent {
             finish(u, UnitState.FAILED, ErrorCode.SANDBOX_FAILED, noSandbox, null, Map.of());
             return;
         }
+        if (!spec.inputStaging().isEmpty()) {
+            // reported now: staging may take a while, and the engine shows the unit in STAGING_INPUT meanwhile
+            u.state = UnitState.STAGING_INPUT;
+            u.staging = true;
+            queue.offer(new Report(0, id, UnitState.STAGING_INPUT.name(), Map.of(UnitState.STAGING_INPUT.name(), t0),
+                    null, null, null, null, u.sandbox.toString(), List.of()));
+            stagingPool.execute(() -> {
+                Stager.Outcome o = stager.stage("input staging", spec.inputStaging(), u.sandbox);
+                post(() -> onStagedIn(u, o, t0));
+            });
+            return;
+        }
+        enqueue(u, t0);
+    }
+
+    private void onStagedIn(Unit u, Stager.Outcome o, long t0) {
+        u.staging = false;
+        if (u.state.isFinal()) {
+            return;
+        }
+        if (u.cancelState != null) {
+            finish(u, u.cancelState, u.cancelCode, u.cancelReason, null, Map.of());
+            return;
+        }
+        if (o.failed()) {
+            finish(u, UnitState.FAILED, ErrorCode.STAGING_INPUT_FAILED, o.failure(), null, Map.of());
+            return;
+        }
+        recordWarnings(u, o);
+        enqueue(u, t0);
+        schedule();
+    }
+
+    /** NON_FATAL staging failures: in the agent log, and in the unit's stderr file (so in its stderr tail). */
+    private void recordWarnings(Unit u, Stager.Outcome o) {
+        if (o.warnings().isEmpty()) {
+            return;
+        }
+        StringBuilder text = new StringBuilder();
+        for (String w : o.warnings()) {
+            LOG.warn("unit {}: {}", u.spec.unitId(), w);
+            text.append("pilotflow: warning: ").append(w).append('\n');
+        }
+        try {
+            java.nio.file.Files.writeString(u.sandbox.resolve(u.spec.stderr()), text,
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.warn("unit {}: cannot write staging warnings to {}: {}", u.spec.unitId(), u.spec.stderr(),
+                    e.toString());
+        }
+    }
+
+    /** MPI ranks may span nodes, unless co-located. */
+    private static boolean spansNodes(UnitSpec spec) {
+        return spec.mpi() && spec.colocate() == null;
+    }
+
+    /** Queues a unit (its sandbox ready, its inputs staged) for slots. */
+    private void enqueue(Unit u, long t0) {
+        String id = u.spec.unitId();
+        UnitSpec spec = u.spec;
         long t1 = System.currentTimeMillis();
         // PENDING_EXECUTION: here, waiting for slots. ALLOCATING (slots given, launching) is timed when the scheduler
         // places the unit and reported with EXECUTING, so the time between them is the agent's launch overhead
@@ -356,7 +470,7 @@ public final class Agent {
         queue.offer(new Report(0, id, UnitState.PENDING_EXECUTION.name(), ts, null, null, null, null,
                 u.sandbox.toString(), List.of()));
         try {
-            scheduler.submit(u, spec.cores(), spec.gpus(), spanNodes, spec.priority(), spec.colocate());
+            scheduler.submit(u, spec.cores(), spec.gpus(), spansNodes(spec), spec.priority(), spec.colocate());
         } catch (IllegalArgumentException e) { // e.g. the co-location node is too small for this unit
             finish(u, UnitState.FAILED, ErrorCode.INVALID_UNIT, e.getMessage(), null, Map.of());
         }
@@ -430,6 +544,16 @@ public final class Agent {
                 return "output file name '" + f + "' must be a plain file name inside the unit sandbox";
             }
         }
+        try { // the engine checked them; an agent takes nothing on trust that touches files
+            for (int i = 0; i < spec.inputStaging().size(); i++) {
+                spec.inputStaging().get(i).resolved("inputStaging[" + i + "]", StagingDirective.Direction.INPUT);
+            }
+            for (int i = 0; i < spec.outputStaging().size(); i++) {
+                spec.outputStaging().get(i).resolved("outputStaging[" + i + "]", StagingDirective.Direction.OUTPUT);
+            }
+        } catch (StagingDirective.Invalid e) {
+            return e.getMessage();
+        }
         return null;
     }
 
@@ -458,6 +582,10 @@ public final class Agent {
             finish(u, state, code, reason, null, Map.of());
         } else if (u.execution != null) {
             u.execution.kill(state, code, reason);
+        } else if (u.staging && u.cancelState == null) {
+            u.cancelState = state;
+            u.cancelCode = code;
+            u.cancelReason = reason;
         }
     }
 
@@ -480,6 +608,8 @@ public final class Agent {
         for (Unit u : units.values()) {
             if (!u.state.isFinal() && u.execution != null) {
                 u.execution.kill(unitState, unitCode, reason);
+            } else if (!u.state.isFinal() && u.staging) {
+                cancel(u, unitState, unitCode, reason);
             }
         }
         checkEnded();
@@ -512,6 +642,8 @@ public final class Agent {
         for (Unit u : units.values()) {
             if (!u.state.isFinal() && u.execution != null) {
                 u.execution.kill(UnitState.FAILED, ErrorCode.AGENT_ORPHANED, "agent orphaned");
+            } else if (!u.state.isFinal() && u.staging) {
+                cancel(u, UnitState.FAILED, ErrorCode.AGENT_ORPHANED, "agent orphaned");
             }
         }
         checkEnded();
@@ -642,11 +774,56 @@ public final class Agent {
             onNodeLost(failedNode.get(), why);
             finishWith(u, UnitState.FAILED, ErrorCode.NODE_LOST, "node " + failedNode.get() + " lost: " + why, null,
                     ts, r.stdoutTail(), r.stderrTail(), r.finishedAt(), r.memory());
+        } else if (stagesOut(u, r)) {
+            stageOut(u, r, ts);
         } else {
             finishWith(u, r.state(), r.errorCode(), r.reason(), r.exitCode(), ts, r.stdoutTail(), r.stderrTail(),
                     r.finishedAt(), r.memory());
         }
         schedule();
+    }
+
+    /** Output staging follows a DONE unit, and a FAILED or CANCELED one that asked for it ({@code stageOnError}). */
+    private boolean stagesOut(Unit u, ExecResult r) {
+        return !u.spec.outputStaging().isEmpty() && !orphaned && r.startedAt() > 0
+                && (r.state() == UnitState.DONE || u.spec.stageOnError());
+    }
+
+    /** Reports STAGING_OUTPUT, stages on the staging pool, and finishes the unit when that is done. */
+    private void stageOut(Unit u, ExecResult r, Map<String, Long> ts) {
+        long t0 = System.currentTimeMillis();
+        Map<String, Long> until = new HashMap<>(ts);
+        until.put(UnitState.STAGING_OUTPUT.name(), t0);
+        u.state = UnitState.STAGING_OUTPUT;
+        u.staging = true;
+        queue.offer(new Report(0, u.spec.unitId(), UnitState.STAGING_OUTPUT.name(), until, null, null, null, null,
+                null, u.allocation == null ? List.of() : u.allocation.slots()));
+        stagingPool.execute(() -> {
+            Stager.Outcome o = stager.stage("output staging", u.spec.outputStaging(), u.sandbox);
+            post(() -> onStagedOut(u, r, o));
+        });
+    }
+
+    private void onStagedOut(Unit u, ExecResult r, Stager.Outcome o) {
+        u.staging = false;
+        recordWarnings(u, o);
+        String err = o.warnings().isEmpty() ? r.stderrTail()
+                : org.pilotflow.agent.executor.Tails.read(u.sandbox.resolve(u.spec.stderr()));
+        UnitState state = r.state();
+        ErrorCode code = r.errorCode();
+        String reason = r.reason();
+        if (o.failed()) {
+            if (state == UnitState.DONE) {
+                state = UnitState.FAILED;
+                code = ErrorCode.STAGING_OUTPUT_FAILED;
+                reason = o.failure();
+            } else {
+                reason = (reason == null ? "" : reason + "; ") + "and " + o.failure();
+            }
+        }
+        // a cancel that came during output staging is too late: the unit ran to its end (DONE wins, as RP)
+        finishWith(u, state, code, reason, r.exitCode(), Map.of(), r.stdoutTail(), err,
+                System.currentTimeMillis(), r.memory());
     }
 
     private void finish(Unit u, UnitState state, ErrorCode code, String reason, Integer exitCode,

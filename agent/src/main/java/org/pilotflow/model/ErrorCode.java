@@ -25,6 +25,10 @@ public enum ErrorCode {
     INVALID_UNIT(1108, false),
     /** The unit sandbox could not be created on the pilot's file system (full, read-only, a name in the way). */
     SANDBOX_FAILED(1109, true),
+    /** An input staging directive failed (a missing source, a target outside its sandbox, a full disk). */
+    STAGING_INPUT_FAILED(1110, false),
+    /** An output staging directive failed after the executable succeeded. */
+    STAGING_OUTPUT_FAILED(1111, false),
     /** The unit's pilot FAILED: its agent or job was lost, or it never started. */
     PILOT_LOST(1201, true),
     /** The pilot's runtime ended before the unit did. */

@@ -94,7 +94,7 @@ class ElementTemplatesTest {
     assertThat(bindings(runUnit, "camunda:inputParameter", "name")).containsExactlyInAnyOrder("executable",
         "arguments", "environment", "cores", "gpus", "pilot", "name", "timeoutSeconds", "restartable", "preExec",
         "postExec", "stdout", "stderr", "sandbox", "metadata", "mpi", "cpuProcesses", "cpuThreads", "memoryMb",
-        "tags", "unitManager", "priority");
+        "tags", "unitManager", "priority", "inputStaging", "outputStaging", "stageOnError");
     assertThat(bindings(runUnit, "camunda:out", "source")).containsExactlyInAnyOrder("unitState", "exitCode",
         "failureReason", "pilotflowUnit", "errorCode", "unitPilot", "stdoutTail", "stderrTail");
     assertThat(properties(runUnit).stream().filter(p -> p.path("binding").path("type").asText().equals("camunda:in"))

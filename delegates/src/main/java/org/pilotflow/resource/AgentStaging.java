@@ -79,7 +79,7 @@ public final class AgentStaging {
             shell.mkdirs(workdir);
             shell.write(jar, AgentBundle.content(), 0644);
         }
-        AgentConfig agent = launch.agent().withSandbox(sandbox);
+        AgentConfig agent = launch.agent().withSandbox(sandbox).withValidRoots(validRoots(shell, rc));
         if (rc.channelMode() == ChannelMode.SSH_TUNNEL) {
             // only the tunnel's near end reaches the engine from there: no other node, nor any list the engine
             // sends later, would work
@@ -166,6 +166,17 @@ public final class AgentStaging {
         } catch (InvalidDescriptionException | ResourceConfigException e) {
             throw new ResourceException("sandbox " + launch.sandbox() + " is not allowed on " + shell.target()
                     + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The valid roots as the resource sees them, for the agent's staging (which may read under them). */
+    private static List<String> validRoots(ResourceShell shell, ResourceConfig rc) throws ResourceException {
+        try {
+            return rc.resolvedValidRoots(variablesFor(shell, rc, rc.defaultRemoteWorkdir())).stream()
+                    .map(Path::toString).toList();
+        } catch (ResourceConfigException e) {
+            throw new ResourceException(rc.label() + " valid_roots cannot be resolved on " + shell.target() + ": "
+                    + e.getMessage(), e);
         }
     }
 

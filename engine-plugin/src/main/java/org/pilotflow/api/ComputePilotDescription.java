@@ -3,6 +3,8 @@ package org.pilotflow.api;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Duration;
+import java.util.List;
+import org.pilotflow.model.wire.StagingDirective;
 
 /**
  * What a pilot should acquire (RADICAL-Pilot's {@code ComputePilotDescription}). Immutable; build it with
@@ -22,6 +24,9 @@ import java.time.Duration;
  *                     the resource's {@code valid_roots}; the resource's default when null
  * @param accessSchema a schema name of the resource; its {@code default_schema} when null
  * @param cleanup      remove the sandbox when the pilot ends
+ * @param inputStaging RADICAL-Pilot's pilot {@code input_staging}: directives its agent carries out once, before the
+ *                     pilot is ACTIVE (a relative target is in the pilot sandbox, {@code pilot://}); units then
+ *                     LINK or COPY from {@code pilot://}. A failed directive (not NON_FATAL) fails the pilot
  */
 public record ComputePilotDescription(
         String resource,
@@ -33,7 +38,8 @@ public record ComputePilotDescription(
         String project,
         String sandbox,
         String accessSchema,
-        boolean cleanup) {
+        boolean cleanup,
+        List<StagingDirective> inputStaging) {
 
     @JsonCreator
     public ComputePilotDescription(@JsonProperty("resource") String resource,
@@ -45,7 +51,8 @@ public record ComputePilotDescription(
                                    @JsonProperty("project") String project,
                                    @JsonProperty("sandbox") String sandbox,
                                    @JsonProperty("accessSchema") String accessSchema,
-                                   @JsonProperty("cleanup") boolean cleanup) {
+                                   @JsonProperty("cleanup") boolean cleanup,
+                                   @JsonProperty("inputStaging") List<StagingDirective> inputStaging) {
         this.resource = resource;
         this.runtime = runtime;
         this.cores = cores;
@@ -56,6 +63,8 @@ public record ComputePilotDescription(
         this.sandbox = sandbox;
         this.accessSchema = accessSchema;
         this.cleanup = cleanup;
+        this.inputStaging = ComputeUnitDescription.resolve("inputStaging", inputStaging,
+                StagingDirective.Direction.PILOT_INPUT);
         validate("");
     }
 
@@ -91,7 +100,14 @@ public record ComputePilotDescription(
         text(prefix + "project", project, 200);
         text(prefix + "accessSchema", accessSchema, 200);
         text(prefix + "sandbox", sandbox, 1000);
+        if (inputStaging.size() > MAX_STAGING) {
+            throw new BadParameter(prefix + "inputStaging", inputStaging.size() + " directives", "at most "
+                    + MAX_STAGING);
+        }
     }
+
+    /** The most pilot input directives (they travel in the agent's configuration). */
+    public static final int MAX_STAGING = 1000;
 
     // these go into batch scripts, paths and database columns: no NUL, and a length any of them takes
     private static void text(String field, String value, int maxChars) {
@@ -107,7 +123,8 @@ public record ComputePilotDescription(
 
     public Builder toBuilder() {
         return new Builder().resource(resource).runtime(runtime).cores(cores).gpus(gpus).memoryMb(memoryMb)
-                .queue(queue).project(project).sandbox(sandbox).accessSchema(accessSchema).cleanup(cleanup);
+                .queue(queue).project(project).sandbox(sandbox).accessSchema(accessSchema).cleanup(cleanup)
+                .inputStaging(inputStaging);
     }
 
     /** Mutable builder; {@link #build()} validates. */
@@ -122,6 +139,7 @@ public record ComputePilotDescription(
         private String sandbox;
         private String accessSchema;
         private boolean cleanup;
+        private List<StagingDirective> inputStaging = List.of();
 
         public Builder resource(String v) { resource = v; return this; }
         public Builder runtime(Duration v) { runtime = v; return this; }
@@ -133,10 +151,14 @@ public record ComputePilotDescription(
         public Builder sandbox(String v) { sandbox = v; return this; }
         public Builder accessSchema(String v) { accessSchema = v; return this; }
         public Builder cleanup(boolean v) { cleanup = v; return this; }
+        /** RP's pilot {@code input_staging}: directives carried out once into the pilot sandbox. */
+        public Builder inputStaging(List<StagingDirective> v) { inputStaging = v; return this; }
+        /** Pilot input staging in RP's shorthand: {@code "resource:///data/db.sqlite"} (to {@code pilot://}). */
+        public Builder inputStaging(String... v) { inputStaging = ComputeUnitDescription.parse("inputStaging", v == null ? null : java.util.Arrays.asList(v)); return this; }
 
         public ComputePilotDescription build() {
             ComputePilotDescription d = new ComputePilotDescription(resource, runtime, cores, gpus, memoryMb, queue,
-                    project, sandbox, accessSchema, cleanup);
+                    project, sandbox, accessSchema, cleanup, inputStaging);
             d.checkLimits("");
             return d;
         }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.pilotflow.model.wire.StagingDirective;
 
 /**
  * One task (RADICAL-Pilot's {@code ComputeUnitDescription}). Immutable; build it with {@link #builder()}.
@@ -31,6 +32,14 @@ import java.util.Map;
  * @param memoryMb    the most memory (MiB of {@code pss + swap}, the unit's processes together) the unit may use:
  *                    its agent kills it beyond that (FAILED, naming limit and peak); 0 for no limit. Memory is
  *                    sampled at the engine's {@code memorySampleInterval}, so a shorter peak can pass unseen
+ * @param inputStaging  RADICAL-Pilot's {@code input_staging}: directives the agent carries out, in order, before the
+ *                      unit runs (a relative source is on the client, a relative target in the unit sandbox);
+ *                      stored resolved ({@link StagingDirective#resolved}). COPY, LINK, MOVE (and TRANSFER) between
+ *                      {@code resource://}, {@code session://}, {@code pilot://} and {@code unit://}; the client
+ *                      side is not supported yet
+ * @param outputStaging RP's {@code output_staging}: carried out after the unit ran (a relative source is in the unit
+ *                      sandbox); after DONE, or also after FAILED or CANCELED with {@code stageOnError}
+ * @param stageOnError  RP's {@code stage_on_error}: output staging also after the unit FAILED or was CANCELED
  */
 public record ComputeUnitDescription(
         String name,
@@ -53,7 +62,10 @@ public record ComputeUnitDescription(
         Map<String, String> metadata,
         String sandbox,
         int priority,
-        long memoryMb) {
+        long memoryMb,
+        List<StagingDirective> inputStaging,
+        List<StagingDirective> outputStaging,
+        boolean stageOnError) {
 
     /** The tags a unit may carry. */
     public static final java.util.Set<String> TAGS = java.util.Set.of("colocate");
@@ -79,7 +91,10 @@ public record ComputeUnitDescription(
                                   @JsonProperty("metadata") Map<String, String> metadata,
                                   @JsonProperty("sandbox") String sandbox,
                                   @JsonProperty("priority") int priority,
-                                  @JsonProperty("memoryMb") long memoryMb) {
+                                  @JsonProperty("memoryMb") long memoryMb,
+                                  @JsonProperty("inputStaging") List<StagingDirective> inputStaging,
+                                  @JsonProperty("outputStaging") List<StagingDirective> outputStaging,
+                                  @JsonProperty("stageOnError") boolean stageOnError) {
         // checked before the copies: List.copyOf and Map.copyOf throw a bare NullPointerException on a null entry
         checkEntries("arguments", arguments);
         checkEntries("preExec", preExec);
@@ -108,6 +123,9 @@ public record ComputeUnitDescription(
         this.sandbox = sandbox;
         this.priority = priority;
         this.memoryMb = memoryMb;
+        this.inputStaging = resolve("inputStaging", inputStaging, StagingDirective.Direction.INPUT);
+        this.outputStaging = resolve("outputStaging", outputStaging, StagingDirective.Direction.OUTPUT);
+        this.stageOnError = stageOnError;
         validate("");
     }
 
@@ -188,6 +206,14 @@ public record ComputeUnitDescription(
         listChars(prefix + "arguments", arguments, size);
         listChars(prefix + "preExec", preExec, size);
         listChars(prefix + "postExec", postExec, size);
+        for (int i = 0; i < inputStaging.size(); i++) {
+            size.add(prefix + "inputStaging[" + i + "].source", inputStaging.get(i).source());
+            size.add(prefix + "inputStaging[" + i + "].target", inputStaging.get(i).target());
+        }
+        for (int i = 0; i < outputStaging.size(); i++) {
+            size.add(prefix + "outputStaging[" + i + "].source", outputStaging.get(i).source());
+            size.add(prefix + "outputStaging[" + i + "].target", outputStaging.get(i).target());
+        }
         for (Map.Entry<String, String> e : environment.entrySet()) {
             String key = e.getKey();
             if (key.indexOf('\0') >= 0) {
@@ -265,6 +291,47 @@ public record ComputeUnitDescription(
             }
         }
         return true;
+    }
+
+    /**
+     * Directives checked for their list and written out ({@link StagingDirective#resolved}); a bad one is a
+     * BadParameter naming it, e.g. {@code inputStaging[1].action}.
+     */
+    static List<StagingDirective> resolve(String field, List<StagingDirective> directives,
+                                          StagingDirective.Direction direction) {
+        if (directives == null) {
+            return List.of();
+        }
+        List<StagingDirective> out = new java.util.ArrayList<>(directives.size());
+        for (int i = 0; i < directives.size(); i++) {
+            StagingDirective d = directives.get(i);
+            if (d == null) {
+                throw new BadParameter(field + "[" + i + "]", null, "a staging directive (a list without null "
+                        + "entries)");
+            }
+            try {
+                out.add(d.resolved(field + "[" + i + "]", direction));
+            } catch (StagingDirective.Invalid e) {
+                throw new BadParameter(e.field(), e.value(), e.expected(), e);
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** RP's string shorthand ({@code "a > b"}, {@code "b < a"}, {@code "a"}), parsed; errors name the entry. */
+    static List<StagingDirective> parse(String field, List<String> shorthand) {
+        if (shorthand == null) {
+            return null;
+        }
+        List<StagingDirective> out = new java.util.ArrayList<>(shorthand.size());
+        for (int i = 0; i < shorthand.size(); i++) {
+            try {
+                out.add(StagingDirective.parse(field + "[" + i + "]", shorthand.get(i)));
+            } catch (StagingDirective.Invalid e) {
+                throw new BadParameter(e.field(), e.value(), e.expected(), e);
+            }
+        }
+        return out;
     }
 
     private static void checkMap(String field, Map<String, String> values) {
@@ -369,6 +436,9 @@ public record ComputeUnitDescription(
         private String sandbox;
         private int priority;
         private long memoryMb;
+        private List<StagingDirective> inputStaging = List.of();
+        private List<StagingDirective> outputStaging = List.of();
+        private boolean stageOnError;
 
         public Builder name(String v) { name = v; return this; }
         public Builder executable(String v) { executable = v; return this; }
@@ -399,6 +469,16 @@ public record ComputeUnitDescription(
         public Builder priority(int v) { priority = v; return this; }
         /** The memory limit in MiB ({@code pss + swap} of the unit's processes); 0 for none. */
         public Builder memoryMb(long v) { memoryMb = v; return this; }
+        /** RP's {@code input_staging}: directives carried out before the unit runs. */
+        public Builder inputStaging(List<StagingDirective> v) { inputStaging = v; return this; }
+        /** Input staging in RP's shorthand: {@code "pilot:///in.dat > in.dat"}, {@code "pilot:///in.dat"}. */
+        public Builder inputStaging(String... v) { inputStaging = parse("inputStaging", v == null ? null : java.util.Arrays.asList(v)); return this; }
+        /** RP's {@code output_staging}: directives carried out after the unit ran. */
+        public Builder outputStaging(List<StagingDirective> v) { outputStaging = v; return this; }
+        /** Output staging in RP's shorthand: {@code "result.dat > pilot:///results/"}. */
+        public Builder outputStaging(String... v) { outputStaging = parse("outputStaging", v == null ? null : java.util.Arrays.asList(v)); return this; }
+        /** RP's {@code stage_on_error}: output staging also after the unit FAILED or was CANCELED. */
+        public Builder stageOnError(boolean v) { stageOnError = v; return this; }
 
         public ComputeUnitDescription build() {
             int c = cores;
@@ -407,7 +487,7 @@ public record ComputeUnitDescription(
             }
             ComputeUnitDescription d = new ComputeUnitDescription(name, executable, arguments, environment, c, gpus,
                     preExec, postExec, stdout, stderr, timeout, restartable, pilot, mpi, cpuProcesses, cpuThreads,
-                    tags, metadata, sandbox, priority, memoryMb);
+                    tags, metadata, sandbox, priority, memoryMb, inputStaging, outputStaging, stageOnError);
             d.checkLimits("");
             return d;
         }

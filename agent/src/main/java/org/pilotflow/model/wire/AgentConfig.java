@@ -33,6 +33,10 @@ import java.util.Map;
  *                               are not enforced)
  * @param nodeList               where the batch system gives the job its nodes, as its provider declares; null for
  *                               fork and ssh resources: this host alone
+ * @param validRoots             the resource's {@code valid_roots} as absolute paths there: staging may read what
+ *                               lies under them or under the sandboxes, and nothing else (empty: the sandboxes only)
+ * @param inputStaging           the pilot's input staging, resolved directives the agent carries out once before it
+ *                               reports the pilot ACTIVE
  */
 public record AgentConfig(
         String sessionId,
@@ -50,7 +54,9 @@ public record AgentConfig(
         Map<String, Map<String, Object>> launchMethodOptions,
         boolean cleanup,
         long memorySampleMillis,
-        NodeList nodeList) {
+        NodeList nodeList,
+        List<String> validRoots,
+        List<StagingDirective> inputStaging) {
 
     /**
      * The batch system's node list: the environment variable it is in and the format it is written in, a name one
@@ -64,6 +70,19 @@ public record AgentConfig(
         endpoints = endpoints == null ? null : Collections.unmodifiableList(new ArrayList<>(endpoints));
         launchMethods = launchMethods == null || launchMethods.isEmpty() ? List.of("FORK") : List.copyOf(launchMethods);
         launchMethodOptions = launchMethodOptions == null ? Map.of() : Map.copyOf(launchMethodOptions);
+        validRoots = validRoots == null ? List.of() : List.copyOf(validRoots);
+        inputStaging = inputStaging == null ? List.of() : List.copyOf(inputStaging);
+    }
+
+    /** A configuration without valid roots or pilot staging. */
+    public AgentConfig(String sessionId, String pilotId, List<String> endpoints, boolean fixedEndpoints, String secret,
+                       String sandbox, int cores, int gpus, long runtimeSeconds, long heartbeatIntervalMillis,
+                       long orphanTimeoutMillis, List<String> launchMethods,
+                       Map<String, Map<String, Object>> launchMethodOptions, boolean cleanup, long memorySampleMillis,
+                       NodeList nodeList) {
+        this(sessionId, pilotId, endpoints, fixedEndpoints, secret, sandbox, cores, gpus, runtimeSeconds,
+                heartbeatIntervalMillis, orphanTimeoutMillis, launchMethods, launchMethodOptions, cleanup,
+                memorySampleMillis, nodeList, null, null);
     }
 
     /** A configuration without a declared node list. */
@@ -120,28 +139,42 @@ public record AgentConfig(
     public AgentConfig withSandbox(String newSandbox) {
         return new AgentConfig(sessionId, pilotId, endpoints, fixedEndpoints, secret, newSandbox, cores, gpus,
                 runtimeSeconds, heartbeatIntervalMillis, orphanTimeoutMillis, launchMethods, launchMethodOptions,
-                cleanup, memorySampleMillis, nodeList);
+                cleanup, memorySampleMillis, nodeList, validRoots, inputStaging);
     }
 
     /** The same configuration with other endpoints, e.g. only the near end of an SSH reverse tunnel, fixed. */
     public AgentConfig withEndpoints(List<String> newEndpoints, boolean fixed) {
         return new AgentConfig(sessionId, pilotId, newEndpoints, fixed, secret, sandbox, cores, gpus, runtimeSeconds,
                 heartbeatIntervalMillis, orphanTimeoutMillis, launchMethods, launchMethodOptions, cleanup,
-                memorySampleMillis, nodeList);
+                memorySampleMillis, nodeList, validRoots, inputStaging);
     }
 
     /** The same configuration, removing its sandbox at a normal end or not. */
     public AgentConfig withCleanup(boolean remove) {
         return new AgentConfig(sessionId, pilotId, endpoints, fixedEndpoints, secret, sandbox, cores, gpus,
                 runtimeSeconds, heartbeatIntervalMillis, orphanTimeoutMillis, launchMethods, launchMethodOptions,
-                remove, memorySampleMillis, nodeList);
+                remove, memorySampleMillis, nodeList, validRoots, inputStaging);
     }
 
     /** The same configuration, reading its nodes from {@code list}. */
     public AgentConfig withNodeList(NodeList list) {
         return new AgentConfig(sessionId, pilotId, endpoints, fixedEndpoints, secret, sandbox, cores, gpus,
                 runtimeSeconds, heartbeatIntervalMillis, orphanTimeoutMillis, launchMethods, launchMethodOptions,
-                cleanup, memorySampleMillis, list);
+                cleanup, memorySampleMillis, list, validRoots, inputStaging);
+    }
+
+    /** The same configuration with the resource's valid roots, resolved there. */
+    public AgentConfig withValidRoots(List<String> roots) {
+        return new AgentConfig(sessionId, pilotId, endpoints, fixedEndpoints, secret, sandbox, cores, gpus,
+                runtimeSeconds, heartbeatIntervalMillis, orphanTimeoutMillis, launchMethods, launchMethodOptions,
+                cleanup, memorySampleMillis, nodeList, roots, inputStaging);
+    }
+
+    /** The same configuration with the pilot's (resolved) input staging. */
+    public AgentConfig withInputStaging(List<StagingDirective> directives) {
+        return new AgentConfig(sessionId, pilotId, endpoints, fixedEndpoints, secret, sandbox, cores, gpus,
+                runtimeSeconds, heartbeatIntervalMillis, orphanTimeoutMillis, launchMethods, launchMethodOptions,
+                cleanup, memorySampleMillis, nodeList, validRoots, directives);
     }
 
     @Override
@@ -151,6 +184,8 @@ public record AgentConfig(
                 + ", runtime=" + runtimeSeconds + "s, heartbeat=" + heartbeatIntervalMillis + "ms, orphanTimeout="
                 + orphanTimeoutMillis + "ms, launchMethods=" + launchMethods + (cleanup ? ", cleanup" : "")
                 + ", memorySample=" + memorySampleMillis + "ms" + (nodeList != null ? ", nodeList=" + nodeList : "")
+                + (validRoots.isEmpty() ? "" : ", validRoots=" + validRoots)
+                + (inputStaging.isEmpty() ? "" : ", inputStaging=" + inputStaging.size() + " directives")
                 + "]";
     }
 }

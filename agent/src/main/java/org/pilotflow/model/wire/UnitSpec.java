@@ -16,6 +16,10 @@ import java.util.Map;
  * @param priority       higher is scheduled first among the units waiting for slots
  * @param colocate       units with the same value run on one node (the one the first of them got); null for none
  * @param memoryMb       the most memory ({@code pss + swap}, MiB) the unit's processes may use; 0 for no limit
+ * @param inputStaging   resolved directives ({@link StagingDirective#resolved}) the agent carries out, in order,
+ *                       before the unit runs (STAGING_INPUT)
+ * @param outputStaging  resolved directives carried out after the unit ran (STAGING_OUTPUT): after it ended DONE,
+ *                       or also after FAILED or CANCELED with {@code stageOnError}
  */
 public record UnitSpec(
         String unitId,
@@ -35,7 +39,19 @@ public record UnitSpec(
         int threads,
         int priority,
         String colocate,
-        long memoryMb) {
+        long memoryMb,
+        List<StagingDirective> inputStaging,
+        List<StagingDirective> outputStaging,
+        boolean stageOnError) {
+
+    /** A unit without staging. */
+    public UnitSpec(String unitId, String name, String executable, List<String> arguments,
+                    Map<String, String> environment, int cores, int gpus, List<String> preExec,
+                    List<String> postExec, String stdout, String stderr, long timeoutSeconds, boolean mpi,
+                    String sandbox, int threads, int priority, String colocate, long memoryMb) {
+        this(unitId, name, executable, arguments, environment, cores, gpus, preExec, postExec, stdout, stderr,
+                timeoutSeconds, mpi, sandbox, threads, priority, colocate, memoryMb, null, null, false);
+    }
 
     /** A unit without a memory limit. */
     public UnitSpec(String unitId, String name, String executable, List<String> arguments,
@@ -69,5 +85,7 @@ public record UnitSpec(
         postExec = postExec == null ? List.of() : List.copyOf(postExec);
         stdout = stdout == null ? "STDOUT" : stdout;
         stderr = stderr == null ? "STDERR" : stderr;
+        inputStaging = inputStaging == null ? List.of() : List.copyOf(inputStaging);
+        outputStaging = outputStaging == null ? List.of() : List.copyOf(outputStaging);
     }
 }

@@ -89,6 +89,13 @@ public final class UnitFromVariables {
                 (b, v) -> b.priority((Integer) v)),
         MEMORY_MB("memoryMb", Kind.INTEGER, "0 (no limit)", "the most memory (MiB) the unit may use",
                 (b, v) -> b.memoryMb((Integer) v)),
+        INPUT_STAGING("inputStaging", Kind.LIST, "none", "staging directives in RADICAL-Pilot's shorthand, "
+                + "carried out before the unit runs, e.g. [\"pilot:///in.dat > in.dat\"] (see Data staging)",
+                (b, v) -> b.inputStaging(strings(v).toArray(String[]::new))),
+        OUTPUT_STAGING("outputStaging", Kind.LIST, "none", "staging directives carried out after it ran, e.g. "
+                + "[\"out.dat > pilot:///results/\"]", (b, v) -> b.outputStaging(strings(v).toArray(String[]::new))),
+        STAGE_ON_ERROR("stageOnError", Kind.BOOLEAN, "false", "output staging also after the unit failed or was "
+                + "canceled", (b, v) -> b.stageOnError((Boolean) v)),
         TAGS("tags", Kind.MAP, "none", "scheduling tags ({\"colocate\": \"name\"})", (b, v) -> b.tags(stringMap(v))),
         METADATA("metadata", Kind.MAP, "none", "the application's own data, kept with the unit",
                 (b, v) -> b.metadata(stringMap(v))),

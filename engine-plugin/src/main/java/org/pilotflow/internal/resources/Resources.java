@@ -107,7 +107,7 @@ public final class Resources implements AutoCloseable {
         AgentConfig agent = new AgentConfig(p.sessionId(), p.uid(), endpoints, false, secret, p.sandbox(),
                 d.cores(), d.gpus(), d.runtime().toSeconds(), config.heartbeatInterval().toMillis(),
                 config.orphanTimeout().toMillis(), methods.order().stream().map(LaunchMethod::name).toList(), methodOptions,
-                d.cleanup(), config.memorySampleInterval().toMillis());
+                d.cleanup(), config.memorySampleInterval().toMillis()).withInputStaging(d.inputStaging());
         BatchSystemProvider batch = BatchSystemCatalog.installed().providerFor(schema.jobManagerEndpoint().type());
         if (batch != null) {
             BatchSystemInfo.NodeListSource nodeList = batch.info().nodeList();

@@ -49,6 +49,9 @@ class UnitFromVariablesTest {
         vars.put("restartable", "true");
         vars.put("priority", "7");
         vars.put("memoryMb", "512");
+        vars.put("inputStaging", "[\"pilot:///in.dat > in.dat\", \"b.dat < resource:///b.dat\"]");
+        vars.put("outputStaging", "[\"out.dat > pilot:///results/\"]");
+        vars.put("stageOnError", "true");
         vars.put("tags", "{\"colocate\": \"g\"}");
         vars.put("metadata", "{\"k\": \"v\"}");
         vars.put("pilot", "pilot.0001");
@@ -58,10 +61,23 @@ class UnitFromVariablesTest {
                 .cpuProcesses(4).cpuThreads(1).preExec(List.of("module load x")).postExec(List.of("rm -f tmp"))
                 .stdout("o.txt").stderr("e.txt").sandbox("shared/a").timeout(Duration.ofSeconds(90))
                 .restartable(true).priority(7).memoryMb(512).tags(Map.of("colocate", "g"))
+                .inputStaging("pilot:///in.dat > in.dat", "b.dat < resource:///b.dat")
+                .outputStaging("out.dat > pilot:///results/").stageOnError(true)
                 .metadata(Map.of("k", "v")).pilot("pilot.0001").build();
         assertThat(describe(vars)).isEqualTo(expected);
         assertThat(Arrays.stream(Field.values()).map(Field::variable)).containsExactlyInAnyOrderElementsOf(
                 vars.keySet());
+    }
+
+    @Test
+    void aBadStagingDirectiveIsRefusedNamingTheVariableEntry() {
+        Map<String, Object> vars = new HashMap<>();
+        vars.put("executable", "/bin/true");
+        vars.put("inputStaging", "[\"pilot:///a > a\", \"input.dat\"]");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> describe(vars))
+                .isInstanceOfSatisfying(org.pilotflow.api.BadParameter.class, e -> assertThat(e.field())
+                        .isEqualTo("inputStaging[1].source"))
+                .hasMessageContaining("not supported yet");
     }
 
     @Test

@@ -1,0 +1,206 @@
+package org.pilotflow.agent.staging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pilotflow.model.wire.StagingDirective;
+import org.pilotflow.model.wire.StagingDirective.Direction;
+import org.pilotflow.model.wire.StagingDirective.Flag;
+
+/** The agent's staging on real files: {@code <tmp>/resource/session.1/pilot.1/unit.1}, a valid root beside it. */
+class StagerTest {
+
+    @TempDir
+    Path tmp;
+
+    Path resource;
+    Path pilot;
+    Path unit;
+    Path validRoot;
+    Path outside;
+    Stager stager;
+
+    @BeforeEach
+    void layout() throws IOException {
+        resource = Files.createDirectories(tmp.resolve("resource"));
+        pilot = Files.createDirectories(resource.resolve("session.1/pilot.1"));
+        unit = Files.createDirectories(pilot.resolve("unit.1"));
+        validRoot = Files.createDirectories(tmp.resolve("data"));
+        outside = Files.createDirectories(tmp.resolve("private"));
+        Files.writeString(outside.resolve("secret"), "not yours");
+        stager = new Stager(pilot, List.of(validRoot.toString()));
+    }
+
+    private Stager.Outcome in(StagingDirective... ds) {
+        return stager.stage("input staging", Stream.of(ds).map(d -> d.resolved("d", Direction.INPUT)).toList(), unit);
+    }
+
+    @Test
+    void copiesLinksAndMovesBetweenTheSandboxes() throws IOException {
+        Files.writeString(pilot.resolve("shared.dat"), "shared\n");
+        Files.writeString(resource.resolve("big.dat"), "big\n");
+        Files.writeString(resource.resolve("session.1/once.dat"), "once\n");
+
+        Stager.Outcome o = in(StagingDirective.copy("pilot:///shared.dat", "copy.dat"),
+                StagingDirective.link("resource:///big.dat", "unit:///in/big.dat"),
+                StagingDirective.move("session:///once.dat", "moved.dat"),
+                StagingDirective.parse("d", "pilot:///shared.dat > transferred.dat"));
+
+        assertThat(o.failed()).as(String.valueOf(o.failure())).isFalse();
+        assertThat(Files.readString(unit.resolve("copy.dat"))).isEqualTo("shared\n");
+        assertThat(Files.isSymbolicLink(unit.resolve("copy.dat"))).isFalse();
+        assertThat(Files.isSymbolicLink(unit.resolve("in/big.dat"))).isTrue(); // CREATE_PARENTS by default
+        assertThat(Files.readSymbolicLink(unit.resolve("in/big.dat"))).isEqualTo(resource.resolve("big.dat")
+                .toRealPath());
+        assertThat(Files.readString(unit.resolve("moved.dat"))).isEqualTo("once\n");
+        assertThat(resource.resolve("session.1/once.dat")).doesNotExist();
+        assertThat(Files.readString(unit.resolve("transferred.dat"))).isEqualTo("shared\n"); // TRANSFER: a copy
+        assertThat(leftovers(unit)).isEmpty();
+    }
+
+    @Test
+    void aDirectoryIsCopiedOnlyWithRecursive() throws IOException {
+        Path dir = Files.createDirectories(pilot.resolve("inputs/sub"));
+        Files.writeString(dir.resolve("a.txt"), "a");
+        Files.writeString(pilot.resolve("inputs/b.txt"), "b");
+
+        Stager.Outcome flat = in(StagingDirective.copy("pilot:///inputs", "inputs"));
+        assertThat(flat.failure()).isEqualTo("input staging [0] 'pilot:///inputs > unit:///inputs' (COPY, "
+                + "[CREATE_PARENTS]) failed: source " + pilot.resolve("inputs") + " is a directory: COPY it with flag "
+                + "RECURSIVE");
+        assertThat(unit.resolve("inputs")).doesNotExist();
+
+        Stager.Outcome deep = in(StagingDirective.copy("pilot:///inputs", "inputs").withFlags(Flag.RECURSIVE));
+        assertThat(deep.failed()).isFalse();
+        assertThat(Files.readString(unit.resolve("inputs/sub/a.txt"))).isEqualTo("a");
+        assertThat(Files.readString(unit.resolve("inputs/b.txt"))).isEqualTo("b");
+        assertThat(leftovers(unit)).isEmpty();
+    }
+
+    @Test
+    void missingParentsAreMadeOnlyWithCreateParents() throws IOException {
+        Files.writeString(pilot.resolve("x"), "x");
+        Stager.Outcome without = in(StagingDirective.copy("pilot:///x", "a/b/x").withFlags());
+        assertThat(without.failure()).endsWith("failed: target directory " + unit.resolve("a")
+                + " does not exist (flag CREATE_PARENTS makes it)");
+        assertThat(unit.resolve("a")).doesNotExist();
+
+        assertThat(in(StagingDirective.copy("pilot:///x", "a/b/x")).failed()).isFalse();
+        assertThat(Files.readString(unit.resolve("a/b/x"))).isEqualTo("x");
+    }
+
+    @Test
+    void aMissingSourceFailsNamingTheDirectiveUnlessNonFatal() {
+        Stager.Outcome o = in(StagingDirective.copy("pilot:///nothing.dat", "x"),
+                StagingDirective.copy("pilot:///never-reached", "y"));
+        assertThat(o.failure()).isEqualTo("input staging [0] 'pilot:///nothing.dat > unit:///x' (COPY, "
+                + "[CREATE_PARENTS]) failed: source " + pilot.resolve("nothing.dat") + " does not exist");
+        assertThat(o.warnings()).isEmpty();
+
+        Stager.Outcome lenient = in(StagingDirective.copy("pilot:///nothing.dat", "x").withFlags(Flag.NON_FATAL),
+                StagingDirective.copy("pilot:///also-missing", "y").withFlags(Flag.NON_FATAL));
+        assertThat(lenient.failed()).isFalse();
+        assertThat(lenient.warnings()).hasSize(2);
+        assertThat(lenient.warnings().get(0)).contains("[0]", "nothing.dat", "does not exist", "NON_FATAL");
+    }
+
+    @Test
+    void aSymbolicLinkCannotLeadASourceOrATargetOutOfItsPlace() throws IOException {
+        Files.createSymbolicLink(pilot.resolve("sneaky"), outside.resolve("secret"));
+        Stager.Outcome read = in(StagingDirective.copy("pilot:///sneaky", "got"));
+        assertThat(read.failure()).contains("source " + pilot.resolve("sneaky") + " resolves to "
+                + outside.resolve("secret").toRealPath() + ", outside the sandboxes");
+        assertThat(unit.resolve("got")).doesNotExist();
+
+        Files.writeString(pilot.resolve("ok"), "ok");
+        Files.createSymbolicLink(unit.resolve("out"), outside);
+        Stager.Outcome write = in(StagingDirective.copy("pilot:///ok", "out/planted"));
+        assertThat(write.failure()).contains("target directory " + unit.resolve("out") + " resolves to "
+                + outside.toRealPath() + ", outside " + unit);
+        assertThat(outside.resolve("planted")).doesNotExist();
+
+        // a link into a valid root is fine: sources may lie there
+        Files.writeString(validRoot.resolve("dataset"), "data");
+        Files.createSymbolicLink(pilot.resolve("dataset"), validRoot.resolve("dataset"));
+        assertThat(in(StagingDirective.copy("pilot:///dataset", "dataset")).failed()).isFalse();
+        assertThat(Files.readString(unit.resolve("dataset"))).isEqualTo("data");
+    }
+
+    @Test
+    void dotDotIsRefusedEvenInADirectiveThatSkippedTheChecks() {
+        // as a forged RUN_UNIT would carry it
+        Stager.Outcome o = stager.stage("input staging",
+                List.of(new StagingDirective("unit:///../../../../private/secret", "unit:///x",
+                        StagingDirective.Action.COPY)), unit);
+        assertThat(o.failure()).contains("[0]", "'unit:///../../../../private/secret", "no '..'");
+        assertThat(unit.resolve("x")).doesNotExist();
+    }
+
+    @Test
+    void aTargetIsReplacedWholeOrNotAtAll() throws IOException {
+        Files.writeString(pilot.resolve("v2"), "version 2");
+        Files.writeString(unit.resolve("data"), "version 1");
+        assertThat(in(StagingDirective.copy("pilot:///v2", "data")).failed()).isFalse();
+        assertThat(Files.readString(unit.resolve("data"))).isEqualTo("version 2");
+
+        // a directory cannot be renamed over the file there: the copy fails at its last step and leaves the old
+        // target and no temporary behind
+        Files.createDirectories(pilot.resolve("tree"));
+        Files.writeString(pilot.resolve("tree/f"), "f");
+        Stager.Outcome o = in(StagingDirective.copy("pilot:///tree", "data").withFlags(Flag.RECURSIVE));
+        assertThat(o.failed()).isTrue();
+        assertThat(Files.readString(unit.resolve("data"))).isEqualTo("version 2");
+        assertThat(leftovers(unit)).isEmpty();
+
+        // an existing directory is never replaced
+        Files.createDirectories(unit.resolve("results"));
+        assertThat(in(StagingDirective.copy("pilot:///v2", "results")).failure())
+                .endsWith("target " + unit.resolve("results") + " is an existing directory");
+    }
+
+    @Test
+    void aPilotsStagingHasNoUnitSandbox() throws IOException {
+        Files.writeString(resource.resolve("common.dat"), "c");
+        Stager.Outcome o = stager.stage("pilot input staging",
+                List.of(StagingDirective.link("resource:///common.dat", "").resolved("p", Direction.PILOT_INPUT)),
+                null);
+        assertThat(o.failed()).isFalse();
+        assertThat(Files.readString(pilot.resolve("common.dat"))).isEqualTo("c");
+    }
+
+    @Test
+    void sizeAndChecksumAreCheckedBeforeTheTargetIsReplaced() throws IOException {
+        Files.writeString(pilot.resolve("data"), "abc"); // adler32 024d0127, md5 900150983cd24fb0d6963f7d28e17f72
+        Files.writeString(unit.resolve("data"), "old");
+        assertThat(in(StagingDirective.copy("pilot:///data", "data").verified(3L, "adler32:024d0127"),
+                StagingDirective.link("pilot:///data", "link").verified(null, "MD5:900150983CD24FB0D6963F7D28E17F72"))
+                .failed()).isFalse();
+        assertThat(Files.readString(unit.resolve("data"))).isEqualTo("abc");
+
+        Files.writeString(unit.resolve("data"), "old");
+        Stager.Outcome bad = in(StagingDirective.copy("pilot:///data", "data").verified(null, "adler32:00000001"));
+        assertThat(bad.failure()).endsWith("failed: checksum mismatch: expected adler32:00000001, the file has "
+                + "adler32:024d0127");
+        Stager.Outcome shorter = in(StagingDirective.move("pilot:///data", "moved").verified(4L, null));
+        assertThat(shorter.failure()).endsWith("failed: size mismatch: expected 4 bytes, the file has 3");
+        assertThat(Files.readString(unit.resolve("data"))).isEqualTo("old"); // untouched
+        assertThat(pilot.resolve("data")).exists(); // not moved
+        assertThat(unit.resolve("moved")).doesNotExist();
+        assertThat(leftovers(unit)).isEmpty();
+    }
+
+    /** Temporaries a staging left behind. */
+    private static List<Path> leftovers(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(p -> p.getFileName().toString().contains(".staging-")).toList();
+        }
+    }
+}
