@@ -22,7 +22,7 @@ import javax.sql.DataSource;
 final class PilotFlowTables {
 
     /** Reasons and tails are cut to their last this many characters (a tail's end is what tells). */
-    static final int TEXT_CAP = 2000;
+    static final int TEXT_CAP = org.pilotflow.delegates.BpmnContract.VAR_TEXT_CHARS;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     record SessionRow(String id, long created, boolean closed, long pilots, long units) { }
