@@ -110,7 +110,7 @@ class PilotLifecycleTest {
   }
 
   @Test
-  void launchFailure_bpmnError_endsInPilotLaunchFailed() {
+  void launchFailure_bpmnError_raisesAnIncident() {
     ProcessInstance pi = startPilot();
     LockedExternalTask task = fetchLaunch();
     externalTasks().handleBpmnError(task.getId(), WORKER, LAUNCH_FAILED,
@@ -185,7 +185,7 @@ class PilotLifecycleTest {
   }
 
   @Test
-  void endedFailed_whileActive_endsFailed() {
+  void endedFailed_whileActive_raisesAnIncident() {
     ProcessInstance pi = activePilot();
     correlate(pi, ENDED, Map.of("pilotState", "FAILED", "failureReason", "pilot lost: no heartbeat for 5m"));
     assertThat(pi).hasPassed("failedJoin").hasNotPassed("pilotDone", "pilotCanceled").isWaitingAt("reportFailure");
@@ -219,7 +219,7 @@ class PilotLifecycleTest {
   }
 
   @Test
-  void endedFailed_beforeActive_endsFailed() {
+  void endedFailed_beforeActive_raisesAnIncident() {
     ProcessInstance pi = launchedPilot();
     correlate(pi, ENDED, Map.of("pilotState", "FAILED"));
     assertThat(pi).hasPassed("endedBeforeActive", "pilotEnded", "failedJoin")

@@ -77,6 +77,8 @@ class CockpitBrowserTest {
     private static String base;
     private static ChromeDriver browser;
     private static ProcessInstance failingWorkflow;
+    /** The test PostgreSQL server's database of the second run; null on H2. */
+    private static PostgresBackend.Database db;
 
     /** One unit as a call activity, failing (exit 3, a line on stderr), with no boundary event to catch it. */
     private static final String FAILING_WORKFLOW = """
@@ -116,7 +118,7 @@ class CockpitBrowserTest {
         Path work = Files.createTempDirectory(Path.of("target"), "cockpit-work").toAbsolutePath();
         Session.Builder builder = Session.builder().config(PilotFlowConfig.builder().workDirectory(work)
                 .cancelGrace(Duration.ofSeconds(5)).build());
-        PostgresBackend.Database db = ON_POSTGRES ? PostgresBackend.newDatabase("cockpit") : null;
+        db = ON_POSTGRES ? PostgresBackend.newDatabase("cockpit") : null;
         if (db != null) {
             builder.jdbcUrl(db.jdbcUrl()).credentials(db.user(), db.password());
         }
@@ -197,6 +199,9 @@ class CockpitBrowserTest {
         }
         if (session != null) {
             session.close();
+        }
+        if (db != null) {
+            PostgresBackend.dropDatabase(db);
         }
     }
 

@@ -46,7 +46,7 @@ public interface PilotFlowBackend {
     String replacePilot(DelegateExecution execution);
 
     /**
-     * "Submit pilot" in a user's workflow: a pilot described by the task's variables is submitted to the session's
+     * "Submit pilot" in a user's workflow: a pilot described by the task's own (local) variables is submitted to the session's
      * pilot manager (variable {@code pilotManager}, else the first open one) and added to a unit manager
      * (variable {@code unitManager}, else the first open one, if any), in the task's transaction.
      *

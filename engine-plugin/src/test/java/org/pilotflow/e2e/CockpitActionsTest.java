@@ -182,6 +182,26 @@ class CockpitActionsTest {
         }
     }
 
+    @Test
+    void closingTheSessionResolvesItsFailedPilotsIncidents() throws Exception {
+        Path blocker = Files.writeString(work.resolve("blocked"), "a file where the sandbox directory should be");
+        String failedUid;
+        try (Session session = LocalFixture.session(work)) {
+            ComputePilot failed = session.createPilotManager().submitPilot(ComputePilotDescription.builder()
+                    .resource("local.localhost").runtime(Duration.ofMinutes(10)).cores(1)
+                    .sandbox(blocker.resolve("sandboxes").toString()).build());
+            assertThat(failed.waitFor(WITHIN)).isEqualTo(PilotState.FAILED);
+            awaitIncident(session.processEngine(), failed.uid());
+            failedUid = failed.uid();
+        }
+        // the same database, after the close: no instance waits on an incident a retry could only fail
+        try (Session again = LocalFixture.session(work)) {
+            RuntimeService runtime = again.processEngine().getRuntimeService();
+            assertThat(runtime.createProcessInstanceQuery().processInstanceBusinessKey(failedUid).count()).isZero();
+            assertThat(runtime.createIncidentQuery().count()).isZero();
+        }
+    }
+
     private static Incident awaitIncident(ProcessEngine engine, String businessKey) throws InterruptedException {
         return awaitIncidentMessage(engine, businessKey, "");
     }

@@ -179,17 +179,20 @@ class WorkflowUnitTest {
                     .userTask("inspect").endEvent().done();
             engine.getRepositoryService().createDeployment().addModelInstance("ownPilot.bpmn", model).deploy();
 
+            // 'queue' and 'cores' of the workflow are not the task's fields: they must not reach the pilot
             ProcessInstance wf = engine.getRuntimeService().startProcessInstanceByKey("ownPilot", Map.of(
                     "pilotflowSession", session.uid(), "unitManager", umgr.uid(), "resource", "local.localhost",
-                    "executable", "/bin/true"));
+                    "executable", "/bin/true", "queue", "bogus", "cores", "7"));
             awaitTask(engine, wf, "inspect");
             String pilotUid = (String) engine.getRuntimeService().getVariable(wf.getId(), "myPilot");
             assertThat(pmgr.listPilots()).containsExactly(pilotUid);
-            assertThat(umgr.listPilots()).as("the session's first unit manager took it").containsExactly(pilotUid);
+            assertThat(umgr.listPilots()).as("the session's first open unit manager took it")
+                    .containsExactly(pilotUid);
             assertThat(engine.getRuntimeService().getVariables(wf.getId())).containsEntry("unitState", "DONE")
                     .containsEntry("unitPilot", pilotUid);
             ComputePilot pilot = pmgr.getPilots(List.of(pilotUid)).get(0);
             assertThat(pilot.description().cores()).isEqualTo(2);
+            assertThat(pilot.description().queue()).as("the workflow's own variable 'queue'").isNull();
             assertThat(pilot.waitFor(WITHIN)).as("released").isEqualTo(PilotState.CANCELED);
 
             // a resource that is not configured: an incident on "Submit pilot" naming the variable; no pilot

@@ -22,7 +22,7 @@ import javax.sql.DataSource;
 final class PilotFlowTables {
 
     /** Reasons and tails are cut to their last this many characters (a tail's end is what tells). */
-    static final int TEXT_CAP = 2000;
+    static final int TEXT_CAP = org.pilotflow.delegates.BpmnContract.VAR_TEXT_CHARS;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     record SessionRow(String id, long created, boolean closed, long pilots, long units) { }
@@ -113,8 +113,10 @@ final class PilotFlowTables {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         int exit = rs.getInt(6);
+                        // right after its read: wasNull() answers for the last column read
+                        Integer exitCode = rs.wasNull() ? null : exit;
                         rows.add(new UnitRow(rs.getString(1), rs.getString(2), field(rs.getString(3), "name"),
-                                rs.getString(4), rs.getString(5), rs.wasNull() ? null : exit, tail(rs.getString(7)),
+                                rs.getString(4), rs.getString(5), exitCode, tail(rs.getString(7)),
                                 tail(rs.getString(8)), tail(rs.getString(9)), rs.getString(10), false));
                     }
                 }

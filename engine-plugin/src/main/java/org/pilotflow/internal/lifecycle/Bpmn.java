@@ -120,6 +120,19 @@ public final class Bpmn {
         return !result.isEmpty() || !exists(processInstanceId);
     }
 
+    /**
+     * Ends a FAILED pilot's instance that waits on its "Report failure" incident (the session closed: no
+     * replacement can join it any more); true when there was one.
+     */
+    boolean endFailureReport(PilotRecord p, String why) {
+        if (p.processInstanceId() == null || runtime.createProcessInstanceQuery()
+                .processInstanceId(p.processInstanceId()).activityIdIn("reportFailure").count() == 0) {
+            return false;
+        }
+        runtime.deleteProcessInstance(p.processInstanceId(), why);
+        return true;
+    }
+
     boolean exists(String processInstanceId) {
         return runtime.createProcessInstanceQuery().processInstanceId(processInstanceId).count() > 0;
     }

@@ -107,30 +107,28 @@ public final class LifecycleDelegates implements PilotFlowBackend {
 
     @Override
     public String submitPilot(DelegateExecution execution) {
-        String sessionId = (String) execution.getVariable(BpmnContract.VAR_SESSION);
-        if (sessionId == null) {
-            throw new ProcessEngineException("variable " + BpmnContract.VAR_SESSION + " is missing; the workflow"
-                    + " must hold the session id (start it with pilotflowSession = session.uid())");
-        }
+        String sessionId = session(execution);
         ComputePilotDescription d;
         try {
-            d = PilotFromVariables.describe(execution::getVariable);
+            // the task's own input parameters only: a process variable that happens to be called 'queue' or
+            // 'cores' must not slip into the pilot where the task has no such field
+            d = PilotFromVariables.describe(execution::getVariableLocal);
         } catch (BadParameter e) {
             throw new ProcessEngineException("variable " + e.getMessage() + " (fix the variable and retry)", e);
         }
         return submitter.fromWorkflow(sessionId, d,
-                PilotFromVariables.manager(execution::getVariable, PilotFromVariables.Field.PILOT_MANAGER),
-                PilotFromVariables.manager(execution::getVariable, PilotFromVariables.Field.UNIT_MANAGER));
+                PilotFromVariables.manager(execution::getVariableLocal, PilotFromVariables.Field.PILOT_MANAGER),
+                PilotFromVariables.manager(execution::getVariableLocal, PilotFromVariables.Field.UNIT_MANAGER));
     }
 
     @Override
     public void releasePilot(DelegateExecution execution) {
-        String sessionId = (String) execution.getVariable(BpmnContract.VAR_SESSION);
+        String sessionId = session(execution);
         Object uid = execution.getVariable(BpmnContract.VAR_RELEASED_PILOT);
-        if (sessionId == null || !(uid instanceof String) || ((String) uid).isBlank()) {
-            throw new ProcessEngineException("\"Release pilot\" needs the variables " + BpmnContract.VAR_SESSION
-                    + " and " + BpmnContract.VAR_RELEASED_PILOT + " (the pilot's uid); " + BpmnContract.VAR_RELEASED_PILOT
-                    + " is " + (uid == null ? "missing" : "'" + uid + "'"));
+        if (!(uid instanceof String) || ((String) uid).isBlank()) {
+            throw new ProcessEngineException("variable " + new BadParameter(BpmnContract.VAR_RELEASED_PILOT, uid,
+                    "the uid of a pilot of session " + sessionId + ", e.g. ${pilot} as 'Submit pilot' set it")
+                    .getMessage());
         }
         PilotKey key = new PilotKey(sessionId, (String) uid);
         txs.run(tx -> {
@@ -141,6 +139,17 @@ public final class LifecycleDelegates implements PilotFlowBackend {
             pilots.cancel(tx, key);
             return null;
         });
+    }
+
+    /** The workflow's session (variable pilotflowSession), checked. */
+    private static String session(DelegateExecution execution) {
+        Object id = execution.getVariable(BpmnContract.VAR_SESSION);
+        if (!(id instanceof String) || ((String) id).isBlank()) {
+            throw new ProcessEngineException("variable " + new BadParameter(BpmnContract.VAR_SESSION, id,
+                    "the session's uid (text); start the workflow with pilotflowSession = session.uid()")
+                    .getMessage());
+        }
+        return (String) id;
     }
 
     @Override

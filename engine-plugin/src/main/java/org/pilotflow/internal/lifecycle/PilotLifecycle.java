@@ -15,6 +15,7 @@ import org.pilotflow.internal.store.CommandTable;
 import org.pilotflow.internal.store.JobPhase;
 import org.pilotflow.internal.store.PilotKey;
 import org.pilotflow.internal.store.PilotRecord;
+import org.pilotflow.internal.store.PilotTable;
 import org.pilotflow.internal.store.SessionTable;
 import org.pilotflow.model.IllegalStateTransitionException;
 import org.pilotflow.model.PilotState;
@@ -282,6 +283,24 @@ public final class PilotLifecycle {
             tx.updatePilot(p.edit().job(job).jobPhase(JobPhase.KILL).done());
         } else {
             jobEnded(tx, key);
+        }
+    }
+
+    /**
+     * The session closes: the instances of its FAILED pilots that wait on their "Report failure" incident end (a
+     * retry could only fail now; the pilots stay FAILED, with their reasons, in PilotFlow's tables and the
+     * history), so a closed session leaves no incident behind.
+     */
+    public void sessionClosing(Tx tx, String sessionId) throws SQLException {
+        int ended = 0;
+        for (PilotRecord p : PilotTable.ofSession(tx.connection(), sessionId)) {
+            if (p.state() == PilotState.FAILED && bpmn.endFailureReport(p, "session " + sessionId + " closed: no"
+                    + " replacement can join it")) {
+                ended++;
+            }
+        }
+        if (ended > 0) {
+            LOG.info("session {} closes: the failure incidents of {} FAILED pilot(s) were resolved", sessionId, ended);
         }
     }
 

@@ -17,6 +17,7 @@ import java.util.function.Consumer;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.ProcessEngineException;
 import org.pilotflow.api.BadParameter;
+import org.pilotflow.delegates.BpmnContract;
 import org.pilotflow.api.IncorrectState;
 import org.pilotflow.api.ComputePilotDescription;
 import org.pilotflow.internal.lifecycle.PilotFromVariables;
@@ -232,6 +233,11 @@ public final class SessionService implements PilotSubmitter {
                     unitManagers.add(m.uid());
                 }
             }
+            if (!served.isEmpty() && unitManagers.isEmpty()) {
+                // it would hold its allocation with no unit to run
+                throw new ProcessEngineException(what + "the unit managers it served " + served + " are closed"
+                        + acknowledge);
+            }
             String uid;
             try {
                 uid = submit(tx, failed.sessionId(), old.manager(), old.description(), unitManagers,
@@ -255,11 +261,11 @@ public final class SessionService implements PilotSubmitter {
         try {
             Connection c = tx.connection();
             if (!isOpen(c, sessionId)) {
-                throw new ProcessEngineException("variable " + new BadParameter("pilotflowSession", sessionId,
+                throw new ProcessEngineException("variable " + new BadParameter(BpmnContract.VAR_SESSION, sessionId,
                         "an open session of this engine's database").getMessage());
             }
             String pm = openManager(c, sessionId, "pilot", pilotManager, PilotFromVariables.VAR_PILOT_MANAGER,
-                    "a pilot manager");
+                    "the pilot");
             String um = openManager(c, sessionId, "unit", unitManager, UnitFromVariables.VAR_UNIT_MANAGER, null);
             String uid = submit(tx, sessionId, pm, d, um == null ? List.of() : List.of(um), "");
             LOG.info("pilot {} submitted by a workflow's task to {}", uid, d.resource());
@@ -294,7 +300,7 @@ public final class SessionService implements PilotSubmitter {
         }
         if (wanted == null && open.isEmpty() && needed != null) {
             throw new ProcessEngineException("session " + sessionId + " has no open " + kind + " manager for " + needed
-                    + "'s pilots; create one with session.create" + (kind.equals("pilot") ? "Pilot" : "Unit")
+                    + "; create one with session.create" + (kind.equals("pilot") ? "Pilot" : "Unit")
                     + "Manager()");
         }
         return wanted != null ? wanted : open.isEmpty() ? null : open.get(0);

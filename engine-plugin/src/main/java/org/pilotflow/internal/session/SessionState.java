@@ -442,6 +442,7 @@ public final class SessionState {
     public void markClosed() {
         service.txs().runRetrying(tx -> {
             SessionTable.closeSession(tx.connection(), id);
+            service.pilots().sessionClosing(tx, id);
             return null;
         });
     }
