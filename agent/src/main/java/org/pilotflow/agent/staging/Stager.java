@@ -143,6 +143,15 @@ public final class Stager {
             throw new StagingFailure("source " + src + " resolves to " + realSrc + ", outside the sandboxes ("
                     + resource + ") and the resource's valid roots " + readableRoots.subList(1, readableRoots.size()));
         }
+        if (d.action() == Action.MOVE && !realSrc.startsWith(realOrSelf(resource))) {
+            // valid roots are for reading: a MOVE would take the file away from there
+            throw new StagingFailure("source " + src + " resolves to " + realSrc + ", under a valid root: MOVE "
+                    + "only from the sandboxes (" + resource + "), COPY or LINK from a valid root");
+        }
+        if (!Files.isRegularFile(realSrc) && !Files.isDirectory(realSrc)) {
+            // a FIFO or a device would block the copy (or checksum) for ever, and the unit with it
+            throw new StagingFailure("source " + src + " is not a regular file or a directory");
+        }
         Path dir = targetDirectory(tgtRoot, tgt.getParent(), d.has(Flag.CREATE_PARENTS));
         Path target = dir.resolve(tgt.getFileName().toString());
         if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
@@ -275,6 +284,13 @@ public final class Stager {
                 continue;
             }
             current = current.resolve(part);
+            if (!Files.exists(current, LinkOption.NOFOLLOW_LINKS) && createParents) {
+                try {
+                    Files.createDirectory(current);
+                } catch (java.nio.file.FileAlreadyExistsException e) {
+                    // another staging (units stage two at a time) made it just now: checked below as any other
+                }
+            }
             if (Files.exists(current, LinkOption.NOFOLLOW_LINKS)) {
                 real = current.toRealPath();
                 if (!real.startsWith(realRoot)) {
@@ -284,9 +300,6 @@ public final class Stager {
                 if (!Files.isDirectory(real)) {
                     throw new StagingFailure("target directory " + current + " is not a directory");
                 }
-            } else if (createParents) {
-                Files.createDirectory(current);
-                real = current.toRealPath();
             } else {
                 throw new StagingFailure("target directory " + current + " does not exist (flag CREATE_PARENTS "
                         + "makes it)");
@@ -333,6 +346,10 @@ public final class Stager {
 
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                if (attrs.isOther()) { // a FIFO would block the copy for ever
+                    throw new java.nio.file.FileSystemException(file.toString(), null,
+                            "not a regular file, a directory or a link");
+                }
                 Files.copy(file, to.resolve(from.relativize(file).toString()), LinkOption.NOFOLLOW_LINKS);
                 return FileVisitResult.CONTINUE;
             }

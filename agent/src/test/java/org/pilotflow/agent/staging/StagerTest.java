@@ -197,6 +197,61 @@ class StagerTest {
         assertThat(leftovers(unit)).isEmpty();
     }
 
+    @Test
+    void aFifoIsRefusedNotWaitedOnForEver() throws Exception {
+        Path fifo = pilot.resolve("pipe");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        Files.createDirectories(pilot.resolve("tree"));
+        assertThat(new ProcessBuilder("mkfifo", pilot.resolve("tree/pipe").toString()).start().waitFor()).isZero();
+
+        Stager.Outcome one = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30),
+                () -> in(StagingDirective.copy("pilot:///pipe", "pipe")));
+        assertThat(one.failure()).endsWith("failed: source " + fifo + " is not a regular file or a directory");
+        Stager.Outcome tree = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                java.time.Duration.ofSeconds(30),
+                () -> in(StagingDirective.copy("pilot:///tree", "tree").withFlags(Flag.RECURSIVE)));
+        assertThat(tree.failure()).contains(pilot.resolve("tree/pipe").toString(), "not a regular file");
+        assertThat(unit.resolve("tree")).doesNotExist();
+        assertThat(leftovers(unit)).isEmpty();
+    }
+
+    @Test
+    void aMoveTakesNothingAwayFromAValidRoot() throws IOException {
+        Files.writeString(validRoot.resolve("keep.dat"), "keep");
+        Files.createSymbolicLink(pilot.resolve("data"), validRoot);
+        Stager.Outcome o = in(StagingDirective.move("pilot:///data/keep.dat", "keep.dat"));
+        assertThat(o.failure()).contains("under a valid root: MOVE only from the sandboxes");
+        assertThat(Files.readString(validRoot.resolve("keep.dat"))).isEqualTo("keep");
+        assertThat(unit.resolve("keep.dat")).doesNotExist();
+        assertThat(in(StagingDirective.copy("pilot:///data/keep.dat", "keep.dat")).failed()).isFalse();
+    }
+
+    @Test
+    void unitsStagingAtOnceIntoOneNewDirectoryAllSucceed() throws Exception {
+        Files.writeString(pilot.resolve("r"), "r");
+        int threads = 4;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            for (int round = 0; round < 40; round++) {
+                java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+                List<java.util.concurrent.Future<Stager.Outcome>> outcomes = new java.util.ArrayList<>();
+                for (int i = 0; i < threads; i++) {
+                    String target = "resource:///results-" + round + "/deep/r-" + i;
+                    outcomes.add(pool.submit(() -> {
+                        start.await();
+                        return in(StagingDirective.copy("pilot:///r", target));
+                    }));
+                }
+                for (java.util.concurrent.Future<Stager.Outcome> f : outcomes) {
+                    Stager.Outcome o = f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                    assertThat(o.failed()).as("round %d: %s", round, o.failure()).isFalse();
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     /** Temporaries a staging left behind. */
     private static List<Path> leftovers(Path dir) throws IOException {
         try (Stream<Path> s = Files.walk(dir)) {
