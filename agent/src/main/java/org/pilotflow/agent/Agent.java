@@ -191,6 +191,11 @@ public final class Agent {
                 launchMethods.names());
         LOG.info("syncing with {}{}", channel.uri(), channel.endpoints().size() > 1
                 ? " (failing over to " + channel.endpoints().subList(1, channel.endpoints().size()) + ")" : "");
+        // the channel runs while the pilot's inputs are staged: its syncs are the contact that keeps the engine's
+        // launch timeout from declaring a pilot with a long staging lost
+        Thread channelThread = new Thread(channel, "pilotflow-channel");
+        channelThread.setDaemon(true);
+        channelThread.start();
         String stagingFailure = stagePilotInputs();
         if (stagingFailure != null) {
             LOG.error("pilot FAILED: {}", stagingFailure);
@@ -207,17 +212,17 @@ public final class Agent {
             queue.offer(new Report(0, null, PilotState.ACTIVE.name(), Map.of(PilotState.ACTIVE.name(), startMillis),
                     null, null, null, null, sandbox.toString(), List.of()));
         }
+        // counted from the agent's start, as the batch system counts the walltime (staging took some of it)
+        long runtimeLeft = Math.max(0, cfg.runtimeSeconds() * 1000L - (System.currentTimeMillis() - startMillis));
         runtimeTimer = core.schedule(() -> guarded(() -> endPilot(PilotState.DONE, UnitState.FAILED,
-                ErrorCode.PILOT_RUNTIME_EXPIRED, "pilot runtime expired after " + cfg.runtimeSeconds() + " s")), cfg.runtimeSeconds(), TimeUnit.SECONDS);
+                ErrorCode.PILOT_RUNTIME_EXPIRED, "pilot runtime expired after " + cfg.runtimeSeconds() + " s")),
+                runtimeLeft, TimeUnit.MILLISECONDS);
         core.scheduleWithFixedDelay(() -> guarded(this::logSummary), options.summaryMillis(),
                 options.summaryMillis(), TimeUnit.MILLISECONDS);
         if (SlurmHostlistFormat.NAME.equals(nodes.format()) && nodes.nodes().size() > 1) {
             nodeWatcher = new NodeWatcher(nodes.nodes().stream().map(n -> n.name()).toList(),
                     (node, why) -> post(() -> onNodeLost(node, why)));
         }
-        Thread channelThread = new Thread(channel, "pilotflow-channel");
-        channelThread.setDaemon(true);
-        channelThread.start();
         Exit e;
         try {
             e = exit.get();
