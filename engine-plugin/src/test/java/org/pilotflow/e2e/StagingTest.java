@@ -62,7 +62,8 @@ class StagingTest {
                     .inputStaging("pilot:///no-such-file.txt").build());
 
             for (int i = 0; i < 3; i++) {
-                assertThat(counters.get(i).waitFor(WITHIN)).isEqualTo(UnitState.DONE);
+                assertThat(counters.get(i).waitFor(WITHIN)).as("%s", counters.get(i).failureReason())
+                        .isEqualTo(UnitState.DONE);
                 assertThat(Files.readString(resource.resolve("results/count-" + i + ".txt")).strip()).isEqualTo("4");
             }
             assertThat(counters.get(0).stateHistory()).extracting(StateEntry::state).contains(UnitState.STAGING_INPUT,
