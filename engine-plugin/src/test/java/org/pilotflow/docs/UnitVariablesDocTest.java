@@ -20,8 +20,13 @@ class UnitVariablesDocTest {
     private static final Path README = Path.of("..", "README.md");
 
     static String table() {
+        return table(UnitFromVariables.Field.values());
+    }
+
+    /** The README's table of one kind of BPMN task's input variables. */
+    static String table(UnitFromVariables.Variable<?>[] fields) {
         StringBuilder t = new StringBuilder("| variable | value | when empty | meaning |\n|---|---|---|---|\n");
-        for (UnitFromVariables.Field f : UnitFromVariables.Field.values()) {
+        for (UnitFromVariables.Variable<?> f : fields) {
             t.append("| `").append(f.variable()).append("` | ").append(f.kind().expected().replace("|", "\\|"))
                     .append(" | ").append(f.whenEmpty()).append(" | ").append(f.meaning()).append(" |\n");
         }
@@ -36,12 +41,7 @@ class UnitVariablesDocTest {
     }
 
     static String pilotTable() {
-        StringBuilder t = new StringBuilder("| variable | value | when empty | meaning |\n|---|---|---|---|\n");
-        for (PilotFromVariables.Field f : PilotFromVariables.Field.values()) {
-            t.append("| `").append(f.variable()).append("` | ").append(f.kind().expected().replace("|", "\\|"))
-                    .append(" | ").append(f.whenEmpty()).append(" | ").append(f.meaning()).append(" |\n");
-        }
-        return t.toString();
+        return table(PilotFromVariables.Field.values());
     }
 
     @Test

@@ -21,7 +21,7 @@ public final class PilotFromVariables {
     public static final String VAR_PILOT_MANAGER = "pilotManager";
 
     /** One input variable: its name, kind, what an empty value means, and the builder field it sets. */
-    public enum Field {
+    public enum Field implements UnitFromVariables.Variable<ComputePilotDescription.Builder> {
         RESOURCE("resource", Kind.TEXT, "required", "the resource label, e.g. local.localhost",
                 (b, v) -> b.resource((String) v)),
         RUNTIME("runtime", Kind.TEXT, "required", "how long the pilot may run, an ISO-8601 duration such as PT30M",
@@ -59,20 +59,29 @@ public final class PilotFromVariables {
             this.setter = setter;
         }
 
+        @Override
         public String variable() {
             return variable;
         }
 
+        @Override
         public Kind kind() {
             return kind;
         }
 
+        @Override
         public String whenEmpty() {
             return whenEmpty;
         }
 
+        @Override
         public String meaning() {
             return meaning;
+        }
+
+        @Override
+        public void set(ComputePilotDescription.Builder builder, Object value) {
+            setter.accept(builder, value);
         }
     }
 
@@ -82,15 +91,7 @@ public final class PilotFromVariables {
      * @throws BadParameter naming the variable, its value and what was expected
      */
     public static ComputePilotDescription describe(Function<String, Object> variables) {
-        ComputePilotDescription.Builder b = ComputePilotDescription.builder();
-        for (Field f : Field.values()) {
-            Object raw = variables.apply(f.variable);
-            if (raw == null || raw instanceof String s && s.isBlank()) {
-                continue; // the Modeler saves an empty field as an empty string: the default applies
-            }
-            f.setter.accept(b, UnitFromVariables.read(f.variable, f.kind, raw));
-        }
-        return b.build();
+        return UnitFromVariables.fill(ComputePilotDescription.builder(), Field.values(), variables).build();
     }
 
     /** The manager a variable names, or null when it is empty (the session's first open one then). */

@@ -54,8 +54,42 @@ public final class UnitFromVariables {
         }
     }
 
+    /**
+     * One input variable of a BPMN task that builds a description ({@link Field} here, {@link PilotFromVariables.Field}
+     * for a pilot): its name, kind, what an empty value means, and how it sets the builder {@code B}.
+     */
+    public interface Variable<B> {
+        String variable();
+
+        Kind kind();
+
+        String whenEmpty();
+
+        String meaning();
+
+        /** Sets the builder's field from {@code value}, already read as {@link #kind()} says. */
+        void set(B builder, Object value);
+    }
+
+    /**
+     * Sets {@code builder} from {@code variables} (by name) for each of {@code fields}; an empty variable leaves the
+     * default.
+     *
+     * @throws BadParameter naming the variable, its value and what was expected
+     */
+    static <B> B fill(B builder, Variable<B>[] fields, Function<String, Object> variables) {
+        for (Variable<B> f : fields) {
+            Object raw = variables.apply(f.variable());
+            if (raw == null || raw instanceof String s && s.isBlank()) {
+                continue; // the Modeler saves an empty field as an empty string: the default applies
+            }
+            f.set(builder, read(f.variable(), f.kind(), raw));
+        }
+        return builder;
+    }
+
     /** One input variable: its name, kind, what an empty value means, and the builder field it sets. */
-    public enum Field {
+    public enum Field implements Variable<ComputeUnitDescription.Builder> {
         EXECUTABLE("executable", Kind.TEXT, "required", "program to run (argv[0])",
                 (b, v) -> b.executable((String) v)),
         ARGUMENTS("arguments", Kind.LIST, "none", "argv after the executable, never parsed by a shell",
@@ -119,20 +153,29 @@ public final class UnitFromVariables {
             this.setter = setter;
         }
 
+        @Override
         public String variable() {
             return variable;
         }
 
+        @Override
         public Kind kind() {
             return kind;
         }
 
+        @Override
         public String whenEmpty() {
             return whenEmpty;
         }
 
+        @Override
         public String meaning() {
             return meaning;
+        }
+
+        @Override
+        public void set(ComputeUnitDescription.Builder builder, Object value) {
+            setter.accept(builder, value);
         }
     }
 
@@ -142,15 +185,7 @@ public final class UnitFromVariables {
      * @throws BadParameter naming the variable, its value and what was expected
      */
     public static ComputeUnitDescription describe(Function<String, Object> variables) {
-        ComputeUnitDescription.Builder b = ComputeUnitDescription.builder();
-        for (Field f : Field.values()) {
-            Object raw = variables.apply(f.variable);
-            if (raw == null || raw instanceof String s && s.isBlank()) {
-                continue; // the Modeler saves an empty field as an empty string: the default applies
-            }
-            f.setter.accept(b, read(f, raw));
-        }
-        return b.build();
+        return fill(ComputeUnitDescription.builder(), Field.values(), variables).build();
     }
 
     /** The unit the call activity's variables describe, for the manager they name; not stored yet. */
@@ -201,10 +236,6 @@ public final class UnitFromVariables {
 
     static String blankToNull(Object v) {
         return v == null || v.toString().isBlank() ? null : v.toString();
-    }
-
-    private static Object read(Field f, Object v) {
-        return read(f.variable, f.kind, v);
     }
 
     /**
