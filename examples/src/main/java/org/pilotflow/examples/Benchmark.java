@@ -311,7 +311,8 @@ public final class Benchmark {
         out.flush();
     }
 
-    private static void deleteTree(Path dir) {
+    /** Removes a benchmark's temporary work directory, best effort. */
+    static void deleteTree(Path dir) {
         try (Stream<Path> s = Files.walk(dir)) {
             s.sorted(Comparator.reverseOrder()).forEach(p -> {
                 try {

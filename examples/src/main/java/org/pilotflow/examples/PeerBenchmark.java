@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,7 +22,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 import org.pilotflow.api.ComputePilot;
 import org.pilotflow.api.ComputeUnit;
 import org.pilotflow.api.ComputeUnitDescription;
@@ -164,7 +162,7 @@ public final class PeerBenchmark {
             return r;
         } finally {
             if (tempWork) {
-                deleteTree(work);
+                Benchmark.deleteTree(work);
             }
         }
     }
@@ -536,19 +534,5 @@ public final class PeerBenchmark {
                 "-", "");
         out.println(rule);
         out.flush();
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    // best effort: a temporary directory
-                }
-            });
-        } catch (IOException e) {
-            LOG.warn("could not delete {}: {}", dir, e.getMessage());
-        }
     }
 }
