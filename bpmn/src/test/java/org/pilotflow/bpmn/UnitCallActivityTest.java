@@ -173,7 +173,7 @@ class UnitCallActivityTest {
     ProcessInstance unit = calledProcessInstance(parent);
     cancel(unit);
     ended(unit, "CANCELED", null, null);
-    assertThat(jobActivities(unit)).containsExactlyInAnyOrder("cancelUnit", "runUnit");
+    assertThat(jobActivities(unit)).containsExactlyInAnyOrder("cancelUnit", "handBack");
 
     execute(continuationJob(unit));
     assertThat(unit).hasPassed("unitCanceled").isNotEnded();
@@ -191,7 +191,7 @@ class UnitCallActivityTest {
     ProcessInstance unit = calledProcessInstance(parent);
     cancel(unit);
     ended(unit, "FAILED", 137, "killed by signal 9");
-    assertThat(jobActivities(unit)).containsExactlyInAnyOrder("cancelUnit", "runUnit");
+    assertThat(jobActivities(unit)).containsExactlyInAnyOrder("cancelUnit", "handBack");
 
     execute(continuationJob(unit));
     Failures.report(unit);
@@ -288,7 +288,7 @@ class UnitCallActivityTest {
   // --- a failure in the calling workflow after the unit ---------------------------------------------------
 
   /**
-   * The point of runUnit's async-after boundary. The ended message is correlated inside the transaction that
+   * The point of the called unit's "Hand back to the workflow" (asynchronous before). The ended message is correlated inside the transaction that
    * applies an agent's batch of reports; what the calling workflow does next (here a task whose delegate throws,
    * after the call activity or on its error path) must not roll that transaction back. The correlation commits
    * runUnit's completion, and the failure is the continuation job's: retries, exception, incident at 0.
@@ -350,7 +350,7 @@ class UnitCallActivityTest {
         .singleResult();
     assertThat(incident).isNotNull();
     assertThat(incident.getIncidentType()).isEqualTo(Incident.FAILED_JOB_HANDLER_TYPE);
-    assertThat(incident.getActivityId()).isEqualTo("runUnit");
+    assertThat(incident.getActivityId()).isEqualTo("handBack");
     assertThat(incident.getIncidentMessage()).contains("bug in the user's workflow");
     assertThat(engine.getRuntimeService().createIncidentQuery().processInstanceId(parent.getId()).singleResult())
         .as("Cockpit shows it on the parent too").isNotNull()
@@ -397,11 +397,11 @@ class UnitCallActivityTest {
         .toList();
   }
 
-  /** The async-after continuation of the unit's runUnit: the job that ends the unit and continues the parent. */
+  /** The called unit's "Hand back to the workflow" job: it ends the unit and continues the parent. */
   private Job continuationJob(ProcessInstance unit) {
     Job job = engine.getManagementService().createJobQuery().processInstanceId(unit.getId())
-        .activityId("runUnit").singleResult();
-    assertThat(job).as("the continuation job after Run on a pilot").isNotNull();
+        .activityId("handBack").singleResult();
+    assertThat(job).as("the Hand back job after Run on a pilot").isNotNull();
     return job;
   }
 

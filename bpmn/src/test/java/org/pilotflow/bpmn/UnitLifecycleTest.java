@@ -67,33 +67,18 @@ class UnitLifecycleTest {
         .as("no job: the submit is synchronous").isZero();
   }
 
-  // --- ended: the correlation completes runUnit only, the rest runs in a job ----------------------------
+  // --- ended: a unit of the Java API (no calling workflow) ends in the correlating transaction ----------
+  // (a called unit hands back in a job: UnitCallActivityTest)
 
   @Test
-  void ended_onlyCompletesRunUnit_theRestWaitsForAJob() {
+  void done_endsInTheCorrelation_noJob() {
     ProcessInstance pi = startUnit();
     ended(pi, "DONE", 0, null);
 
-    assertThat(pi).hasPassedInOrder("startUnit", "submitUnit", "runUnit")
-        .hasNotPassed("unitEnded", "unitDone", "unitFailed", "unitCanceled")
-        .isNotWaitingFor(ENDED, CANCEL)
-        .isNotEnded();
-    assertThat(engine.getRuntimeService().getVariable(pi.getId(), "unitState"))
-        .as("the message's variables are committed with the correlation").isEqualTo("DONE");
-    Job job = continuationJob(pi);
-    assertThat(job.getDuedate()).as("not a timer").isNull();
-    assertThat(job.getRetries()).isEqualTo(3);
-    assertThat(jobs(pi)).extracting(Job::getId).containsExactly(job.getId());
-  }
-
-  @Test
-  void done() {
-    ProcessInstance pi = startUnit();
-    ended(pi, "DONE", 0, null);
-    assertWaitsForTheContinuation(pi);
-
-    execute(continuationJob(pi));
-    assertThat(pi).hasPassedInOrder("startUnit", "submitUnit", "runUnit", "unitEnded", "unitDone")
+    assertThat(jobs(pi)).as("no job per unit").isEmpty();
+    assertThat(pi).hasPassedInOrder("startUnit", "submitUnit", "runUnit", "calledByWorkflow", "unitEnded",
+            "unitDone")
+        .hasNotPassed("handBack")
         .hasNotPassed("unitFailed", "unitCanceled")
         .isEnded();
     assertThat(historicVariable(pi, "exitCode")).isEqualTo(0);
@@ -104,9 +89,7 @@ class UnitLifecycleTest {
     // No workflow called it (a unit of the Java API): "Report failure" lets it end, no incident
     ProcessInstance pi = startUnit();
     ended(pi, "FAILED", 2, "exit code 2; stderr: ls: cannot access 'nope'");
-    assertWaitsForTheContinuation(pi);
 
-    execute(continuationJob(pi));
     Failures.report(pi);
     assertThat(pi).hasPassed("reportFailure", "unitFailed").hasNotPassed("unitDone", "unitCanceled").isEnded();
     assertThat(historicVariable(pi, "failureReason")).isEqualTo("exit code 2; stderr: ls: cannot access 'nope'");
@@ -116,9 +99,7 @@ class UnitLifecycleTest {
   void unknownState_takesTheDefaultFailedPath() {
     ProcessInstance pi = startUnit();
     ended(pi, "LOST", null, "pilot lost");
-    assertWaitsForTheContinuation(pi);
 
-    execute(continuationJob(pi));
     Failures.report(pi);
     assertThat(pi).hasPassed("unitFailed").isEnded();
   }
@@ -127,35 +108,29 @@ class UnitLifecycleTest {
   void canceled_startedAlone_justEnds() {
     ProcessInstance pi = startUnit();
     ended(pi, "CANCELED", null, null);
-    assertWaitsForTheContinuation(pi);
 
-    execute(continuationJob(pi));
     assertThat(pi).hasPassed("unitCanceled").hasNotPassed("unitDone", "unitFailed").isEnded();
   }
 
   @Test
-  void ended_withoutUnitState_failsTheJob_notTheCorrelation() {
-    // Documents the contract: the message must carry unitState. Without it the gateway cannot decide; since
-    // the gateway runs in the job, the correlation commits and the job fails (retries, incident at 0).
+  void ended_withoutUnitState_failsTheCorrelation_andChangesNothing() {
+    // Documents the contract: the message must carry unitState (the engine always sends it). Without it the
+    // gateway cannot decide, and the correlation's transaction fails as a whole: the unit still waits.
     ProcessInstance pi = startUnit();
-    engine.getRuntimeService().createMessageCorrelation(ENDED).processInstanceId(pi.getId()).correlate();
-    assertWaitsForTheContinuation(pi);
-
-    assertThatThrownBy(() -> execute(continuationJob(pi))).hasMessageContaining("unitState");
-    assertThat(continuationJob(pi).getRetries()).as("the default retry budget applies").isEqualTo(2);
-    assertThat(continuationJob(pi).getExceptionMessage()).contains("unitState");
-    assertWaitsForTheContinuation(pi);
+    assertThatThrownBy(() -> engine.getRuntimeService().createMessageCorrelation(ENDED)
+        .processInstanceId(pi.getId()).correlate()).hasMessageContaining("unitState");
+    assertThat(pi).isWaitingAtExactly("runUnit").isWaitingFor(ENDED);
+    assertThat(jobs(pi)).isEmpty();
   }
 
   @Test
-  void endedAgain_whileTheContinuationIsPending_correlatesNothing() {
+  void endedAgain_afterItEnded_correlatesNothing() {
     ProcessInstance pi = startUnit();
     ended(pi, "DONE", 0, null);
 
     assertThatThrownBy(() -> ended(pi, "FAILED", 1, "late"))
         .isInstanceOf(MismatchingMessageCorrelationException.class);
-    assertThat(engine.getRuntimeService().getVariable(pi.getId(), "unitState")).isEqualTo("DONE");
-    execute(continuationJob(pi));
+    assertThat(historicVariable(pi, "unitState")).isEqualTo("DONE");
     assertThat(pi).hasPassed("unitDone").hasNotPassed("unitFailed").isEnded();
   }
 
@@ -207,8 +182,6 @@ class UnitLifecycleTest {
     execute(cancelJob(pi));
 
     ended(pi, "CANCELED", null, null);
-    assertWaitsForTheContinuation(pi);
-    execute(continuationJob(pi));
     assertThat(pi).hasPassed("cancelAsked", "runUnit", "unitEnded", "unitCanceled")
         .hasNotPassed("unitDone", "unitFailed")
         .isEnded();
@@ -223,8 +196,6 @@ class UnitLifecycleTest {
     execute(cancelJob(pi));
 
     ended(pi, "DONE", 0, null);
-    assertWaitsForTheContinuation(pi);
-    execute(continuationJob(pi));
     assertThat(pi).hasPassed("cancelAsked", "unitDone").hasNotPassed("unitCanceled", "unitFailed").isEnded();
   }
 
@@ -240,7 +211,6 @@ class UnitLifecycleTest {
     assertThat(cancelUnit.calls()).containsExactly("cancelUnit", "cancelUnit");
     assertThat(pi).isWaitingAtExactly("runUnit").isWaitingFor(ENDED);
     ended(pi, "CANCELED", null, null);
-    execute(continuationJob(pi));
     assertThat(pi).hasPassed("unitCanceled").isEnded();
   }
 
@@ -264,9 +234,7 @@ class UnitLifecycleTest {
     ProcessInstance pi = startUnit();
     cancel(pi);
     ended(pi, "CANCELED", null, null);
-    assertThat(jobActivities(pi)).containsExactlyInAnyOrder("cancelUnit", "runUnit");
-
-    execute(continuationJob(pi));
+    assertThat(jobActivities(pi)).containsExactly("cancelUnit");
     assertThat(pi).hasPassed("unitCanceled").isNotEnded().isWaitingAtExactly("cancelUnit");
     assertThat(cancelUnit.calls()).isEmpty();
 
@@ -275,42 +243,11 @@ class UnitLifecycleTest {
     assertThat(pi).hasPassed("cancelAsked").isEnded();
   }
 
-  @Test
-  void endedWhileTheCancelJobIsPending_cancelJobFirst_theInstanceEndsWithTheContinuation() {
-    ProcessInstance pi = startUnit();
-    cancel(pi);
-    ended(pi, "CANCELED", null, null);
-
-    execute(cancelJob(pi));
-    assertThat(cancelUnit.calls()).containsExactly("cancelUnit");
-    assertThat(pi).hasPassed("cancelAsked").hasNotPassed("unitEnded", "unitCanceled").isNotEnded();
-
-    execute(continuationJob(pi));
-    assertThat(pi).hasPassed("unitCanceled").isEnded();
-  }
-
-  @Test
-  void cancel_whileTheContinuationIsPending_correlatesNothing() {
-    // runUnit has completed, so its boundary's subscription is gone with it: as when the instance has ended.
-    ProcessInstance pi = startUnit();
-    ended(pi, "DONE", 0, null);
-
-    assertThatThrownBy(() -> cancel(pi)).isInstanceOf(MismatchingMessageCorrelationException.class);
-    assertThat(engine.getRuntimeService().createMessageCorrelation(CANCEL).processInstanceId(pi.getId())
-        .correlateAllWithResult()).isEmpty();
-    assertThat(engine.getRuntimeService().createMessageCorrelation(ENDED).processInstanceId(pi.getId())
-        .setVariable("unitState", "FAILED").correlateAllWithResult()).isEmpty();
-    assertThat(jobActivities(pi)).containsExactly("runUnit");
-    execute(continuationJob(pi));
-    assertThat(pi).hasNotPassed("cancelRequested", "cancelUnit").hasPassed("unitDone").isEnded();
-    assertThat(cancelUnit.calls()).isEmpty();
-  }
 
   @Test
   void cancel_afterTheInstanceEnded_correlatesNothing() {
     ProcessInstance pi = startUnit();
     ended(pi, "DONE", 0, null);
-    execute(continuationJob(pi));
     assertThat(pi).isEnded();
 
     assertThatThrownBy(() -> cancel(pi)).isInstanceOf(MismatchingMessageCorrelationException.class);
@@ -370,23 +307,6 @@ class UnitLifecycleTest {
         .map(job -> engine.getManagementService().createJobDefinitionQuery()
             .jobDefinitionId(job.getJobDefinitionId()).singleResult().getActivityId())
         .toList();
-  }
-
-  /** The async-after continuation of runUnit: the job that runs the gateway and the end events. */
-  private Job continuationJob(ProcessInstance pi) {
-    Job job = engine.getManagementService().createJobQuery().processInstanceId(pi.getId())
-        .activityId("runUnit").singleResult();
-    assertThat(job).as("the continuation job after Run on a pilot").isNotNull();
-    return job;
-  }
-
-  /** After the ended correlation: runUnit passed, nothing after it, not ended, its continuation job pending. */
-  private void assertWaitsForTheContinuation(ProcessInstance pi) {
-    assertThat(pi).hasPassed("runUnit")
-        .hasNotPassed("unitEnded", "unitDone", "unitFailed", "unitCanceled")
-        .isNotWaitingFor(ENDED)
-        .isNotEnded();
-    continuationJob(pi);
   }
 
   private void execute(Job job) {
