@@ -330,8 +330,12 @@ public final class UnitLifecycle {
     }
 
     /** The process of a final unit still waits (it missed {@code pilotflow.unit.ended}): tell it again. */
-    public boolean catchUp(UnitRecord u) {
-        return bpmn.unitEnded(u);
+    public boolean catchUp(Tx tx, UnitRecord u) throws SQLException {
+        boolean taken = bpmn.unitEnded(u);
+        if (taken) {
+            UnitTable.delivered(tx.connection(), u.key());
+        }
+        return taken;
     }
 
     // ---------------------------------------------------------------- moves
@@ -377,8 +381,9 @@ public final class UnitLifecycle {
                     }
                     case QUEUE_RUN_UNIT -> tx.queueCommand(next.pilotKey(), seq -> Command.run(seq, UnitSpecs.of(next)));
                     case CORRELATE_ENDED -> {
-                        if (m.correlate()) {
-                            bpmn.unitEnded(next); // false: the watchdog tells it again once it can take it
+                        if (m.correlate() && !bpmn.unitEnded(next)) {
+                            // the watchdog tells it again once it can take it
+                            UnitTable.markUndelivered(tx.connection(), next.key());
                         }
                     }
                     case DRAIN_MANAGER -> tx.publishOnce(new Published.DrainWanted(next.sessionId(), next.manager()));

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * <p>Migration 1 is the schema the first releases created without a version table ({@code PF_SESSION},
  * {@code PF_MANAGER}, {@code PF_PILOT}, {@code PF_UNIT}); a database that has those tables and no
  * {@code PF_SCHEMA} is at version 1. Migration 2 makes the database the truth for a cluster of engine nodes; 3 keeps
- * on a unit's row a requested cancel, its memory profile and its error code.
+ * on a unit's row a requested cancel, its memory profile and its error code; 4 lists the final units whose process
+ * did not take their end message, so the watchdog tells them again without scanning every waiting instance.
  */
 public final class Schema {
 
@@ -33,7 +34,7 @@ public final class Schema {
     private static final Object JVM_LOCK = new Object();
 
     /** The newest schema version this code writes. */
-    public static final int CURRENT = 3;
+    public static final int CURRENT = 4;
     /**
      * Command numbers of pilots that were running when their database was migrated to version 2 start above this:
      * the first releases kept the numbering in memory, so a running agent may have seen any number below it.
@@ -52,7 +53,8 @@ public final class Schema {
             new Migration(1, "sessions, managers, pilots and units", Schema::v1),
             new Migration(2, "the database is the truth: revisions, commands, report cursors, contacts, counters,"
                     + " nodes, leases", Schema::v2),
-            new Migration(3, "units: a requested cancel, the memory profile, the error code", Schema::v3));
+            new Migration(3, "units: a requested cancel, the memory profile, the error code", Schema::v3),
+            new Migration(4, "units whose process did not take their end message", Schema::v4));
 
     private Schema() {
     }
@@ -201,6 +203,11 @@ public final class Schema {
     }
 
     // ---------------------------------------------------------------- 3: what a unit's end tells
+
+    private static void v4(Connection c) throws SQLException {
+        execute(c, "CREATE TABLE IF NOT EXISTS PF_UNIT_UNDELIVERED (SESSION_ID VARCHAR(100) NOT NULL,"
+                + " UID VARCHAR(100) NOT NULL, PRIMARY KEY (SESSION_ID, UID))");
+    }
 
     private static void v3(Connection c) throws SQLException {
         // a requested cancel outlives its CANCEL_UNIT command, which goes when the pilot ends: without it a

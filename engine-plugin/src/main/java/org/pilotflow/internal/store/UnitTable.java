@@ -313,9 +313,44 @@ public final class UnitTable {
     }
 
     /**
+     * Notes that the process of the final unit {@code key} did not take its end message (suspended by an operator,
+     * its token moved): the watchdog tells it again ({@link #undelivered}) until it does.
+     */
+    public static void markUndelivered(Connection c, UnitKey key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO PF_UNIT_UNDELIVERED (SESSION_ID, UID) SELECT ?, ?"
+                + " WHERE NOT EXISTS (SELECT 1 FROM PF_UNIT_UNDELIVERED WHERE SESSION_ID = ? AND UID = ?)")) {
+            ps.setString(1, key.sessionId());
+            ps.setString(2, key.uid());
+            ps.setString(3, key.sessionId());
+            ps.setString(4, key.uid());
+            ps.executeUpdate();
+        }
+    }
+
+    /** Its process took the end message (or no longer exists). */
+    public static void delivered(Connection c, UnitKey key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "DELETE FROM PF_UNIT_UNDELIVERED WHERE SESSION_ID = ? AND UID = ?")) {
+            ps.setString(1, key.sessionId());
+            ps.setString(2, key.uid());
+            ps.executeUpdate();
+        }
+    }
+
+    /** Units marked by {@link #markUndelivered}, at most {@code limit}: a lookup, however many units wait. */
+    public static List<UnitRecord> undelivered(Connection c, int limit) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + prefixed("u") + " FROM PF_UNIT_UNDELIVERED d"
+                + " JOIN PF_UNIT u ON u.SESSION_ID = d.SESSION_ID AND u.UID = d.UID LIMIT " + limit)) {
+            return all(ps);
+        }
+    }
+
+    /**
      * Final units whose process instance still waits for {@code pilotflow.unit.ended}: it missed it (the engine
      * ended the unit while the process could not take the message). At most {@code limit}. Suspended instances
-     * are left out: they take no message until an operator activates them.
+     * are left out: they take no message until an operator activates them. A join over every waiting instance, so
+     * the watchdog runs it rarely: {@link #undelivered} finds the usual cases at once; this one also finds a token
+     * an operator moved back to "Run on a pilot" after the unit ended.
      *
      * @param camundaPrefix the engine's table prefix (usually empty)
      */

@@ -85,6 +85,9 @@ public final class Watchdog {
     private final ScheduledExecutorService watchThread;
     private final ScheduledExecutorService jobThread;
     private final ScheduledExecutorService looseEndsThread;
+    /** Loose-ends passes so far (the loose-ends thread's own); every {@link #FULL_SCAN_EVERY}th scans every unit. */
+    private long looseEndsPasses;
+    private static final int FULL_SCAN_EVERY = 30;
     private final Set<PilotKey> killRequests = ConcurrentHashMap.newKeySet();
     /** Pilots whose launch timed out, being ended on the job thread (reading their log may take an SSH call). */
     private final Set<PilotKey> launchTimeouts = ConcurrentHashMap.newKeySet();
@@ -274,7 +277,10 @@ public final class Watchdog {
                 UnitTable.withoutProcessInstance(tx.connection(), camundaPrefix, 1000),
                 PilotTable.withoutProcessInstance(tx.connection(), camundaPrefix),
                 UnitTable.finalPilotsWithUnfinishedUnits(tx.connection()),
-                UnitTable.finalStillAwaited(tx.connection(), camundaPrefix, 200),
+                // a scan of every waiting instance only once a minute: its cost grows with the units in flight
+                ++looseEndsPasses % FULL_SCAN_EVERY == 0
+                        ? UnitTable.finalStillAwaited(tx.connection(), camundaPrefix, 200)
+                        : UnitTable.undelivered(tx.connection(), 200),
                 PilotTable.finalStillAwaited(tx.connection(), camundaPrefix),
                 UnitTable.managersWithWaitingUnits(tx.connection())));
         for (PilotKey p : f.orphanedPilots()) {
@@ -292,16 +298,16 @@ public final class Watchdog {
         f.unsettled().forEach(followUps::settle);
         f.waiting().forEach(m -> followUps.drain(m[0], m[1]));
         for (UnitRecord u : f.missedUnits()) {
-            catchUp(() -> units.catchUp(u), "unit " + u.key());
+            catchUp(tx -> units.catchUp(tx, u), "unit " + u.key());
         }
         for (PilotRecord p : f.missedPilots()) {
-            catchUp(() -> pilots.catchUp(p), "pilot " + p.key());
+            catchUp(tx -> pilots.catchUp(p), "pilot " + p.key());
         }
     }
 
-    private void catchUp(java.util.function.BooleanSupplier correlate, String what) {
+    private void catchUp(Transactions.Body<Boolean> correlate, String what) {
         try {
-            txs.runRetrying(tx -> correlate.getAsBoolean());
+            txs.runRetrying(correlate);
         } catch (RuntimeException e) {
             LOG.debug("{}: its process does not take its end message yet: {}", what, e.toString());
         }
