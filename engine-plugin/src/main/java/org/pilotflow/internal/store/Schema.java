@@ -33,7 +33,7 @@ public final class Schema {
     private static final Object JVM_LOCK = new Object();
 
     /** The newest schema version this code writes. */
-    public static final int CURRENT = 3;
+    public static final int CURRENT = 4;
     /**
      * Command numbers of pilots that were running when their database was migrated to version 2 start above this:
      * the first releases kept the numbering in memory, so a running agent may have seen any number below it.
@@ -52,7 +52,8 @@ public final class Schema {
             new Migration(1, "sessions, managers, pilots and units", Schema::v1),
             new Migration(2, "the database is the truth: revisions, commands, report cursors, contacts, counters,"
                     + " nodes, leases", Schema::v2),
-            new Migration(3, "units: a requested cancel, the memory profile, the error code", Schema::v3));
+            new Migration(3, "units: a requested cancel, the memory profile, the error code", Schema::v3),
+            new Migration(4, "Pilot-Data: pilot-data, data units, replicas", Schema::v4));
 
     private Schema() {
     }
@@ -208,6 +209,21 @@ public final class Schema {
         execute(c, "ALTER TABLE PF_UNIT ADD COLUMN IF NOT EXISTS CANCEL_REQUESTED " + TEXT,
                 "ALTER TABLE PF_UNIT ADD COLUMN IF NOT EXISTS MEMORY " + TEXT,
                 "ALTER TABLE PF_UNIT ADD COLUMN IF NOT EXISTS ERROR_CODE VARCHAR(40)");
+    }
+
+    // ---------------------------------------------------------------- 4: Pilot-Data (DataTable)
+
+    private static void v4(Connection c) throws SQLException {
+        execute(c,
+                "CREATE TABLE IF NOT EXISTS PF_PILOT_DATA (SESSION_ID VARCHAR(100) NOT NULL, UID VARCHAR(100) NOT NULL,"
+                        + " DESCRIPTION " + TEXT + " NOT NULL, RESOURCE VARCHAR(200) NOT NULL, PATH VARCHAR(4000) NOT NULL,"
+                        + " CREATED BIGINT NOT NULL, PRIMARY KEY (SESSION_ID, UID))",
+                "CREATE TABLE IF NOT EXISTS PF_DATA_UNIT (SESSION_ID VARCHAR(100) NOT NULL, UID VARCHAR(100) NOT NULL,"
+                        + " DESCRIPTION " + TEXT + " NOT NULL, STATE VARCHAR(20) NOT NULL, REASON " + TEXT + ","
+                        + " FILES " + TEXT + " NOT NULL, CREATED BIGINT NOT NULL, PRIMARY KEY (SESSION_ID, UID))",
+                "CREATE TABLE IF NOT EXISTS PF_DATA_REPLICA (SESSION_ID VARCHAR(100) NOT NULL,"
+                        + " DATA_UNIT VARCHAR(100) NOT NULL, PILOT_DATA VARCHAR(100) NOT NULL, BYTES BIGINT NOT NULL,"
+                        + " ADDED BIGINT NOT NULL, PRIMARY KEY (SESSION_ID, DATA_UNIT, PILOT_DATA))");
     }
 
     // ---------------------------------------------------------------- 2: the database is the truth
