@@ -166,7 +166,8 @@ public final class UnitLifecycle {
                         r.stdoutTail(), r.stderrTail(), r.sandbox(), r.slots(), r.memory(), r.errorCode());
             }
         }
-        if (target == UnitState.DONE && !u.isFinal() && !u.description().outputData().isEmpty()) {
+        if (target == UnitState.DONE && u.state() != UnitState.DONE && u.state() != UnitState.FAILED
+                && !u.description().outputData().isEmpty()) { // also a DONE that wins over a racing CANCELED
             // output data is part of the unit's output staging: a unit whose data could not be kept is not DONE
             String failed = DataUnits.collectOutput(tx, u, r.sandbox() != null ? r.sandbox() : u.sandbox());
             if (failed != null) {

@@ -125,19 +125,29 @@ final class PilotDataManagerImpl implements PilotDataManager {
 
     /** Checks a unit description's data unit uids: each must name a data unit of the session that has not FAILED. */
     void checkUnitData(String prefix, org.pilotflow.api.ComputeUnitDescription d) {
+        java.util.Map<String, String> linked = new java.util.HashMap<>(); // file name -> data unit
         for (int i = 0; i < d.inputData().size(); i++) {
-            checkUsable(prefix + "inputData[" + i + "]", d.inputData().get(i));
+            String field = prefix + "inputData[" + i + "]";
+            DataUnitRow r = checkUsable(field, d.inputData().get(i));
+            for (DataFile f : r.files()) { // each is linked as unit:///<name>: two of one name would collide
+                String other = linked.putIfAbsent(f.name(), r.uid());
+                if (other != null) {
+                    throw new BadParameter(field, r.uid(), "a data unit without a file named like one of "
+                            + other + " ('" + f.name() + "'): input data is linked into the sandbox by file name");
+                }
+            }
         }
         for (int i = 0; i < d.outputData().size(); i++) {
             checkUsable(prefix + "outputData[" + i + "].dataUnit", d.outputData().get(i).dataUnit());
         }
     }
 
-    private void checkUsable(String field, String uid) {
+    private DataUnitRow checkUsable(String field, String uid) {
         DataUnitRow r = dataUnitRow(uid, field);
         if (r.state() == DataUnitState.FAILED) {
             throw new BadParameter(field, uid, "a data unit that has not FAILED (it FAILED: " + r.reason() + ")");
         }
+        return r;
     }
 
     // ---------------------------------------------------------------- handles
