@@ -249,6 +249,15 @@ class PilotDataTest {
             assertThatThrownBy(() -> ComputeUnitDescription.builder().executable("/bin/true")
                     .outputData(OutputData.of("du.000001", "../*.out")).build())
                     .isInstanceOf(BadParameter.class).hasMessageContaining("outputData[0].patterns[0] is '../*.out'");
+            pd.submitDataUnit(DataUnitDescription.builder().build()); // no files: no collision
+            DataUnit one = pdm.getDataUnit(pd.submitDataUnit(DataUnitDescription.builder().file(small).build()).uid());
+            Path sameName = Files.createDirectories(work.resolve("client/other")).resolve("small.txt");
+            Files.writeString(sameName, "other\n");
+            DataUnit two = pd.submitDataUnit(DataUnitDescription.builder().file(sameName).build());
+            assertThatThrownBy(() -> umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/true")
+                    .inputData(one.uid(), two.uid()).build()))
+                    .isInstanceOf(BadParameter.class).hasMessageContaining("units[0].inputData[1] is '" + two.uid()
+                            + "'").hasMessageContaining("'small.txt'");
             assertThat(umgr.listUnits()).isEmpty();
 
             // output data cannot carry a file from outside the unit sandbox (a link to /etc/hostname)
