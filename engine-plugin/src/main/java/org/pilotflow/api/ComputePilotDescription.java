@@ -27,6 +27,7 @@ import org.pilotflow.model.wire.StagingDirective;
  * @param inputStaging RADICAL-Pilot's pilot {@code input_staging}: directives its agent carries out once, before the
  *                     pilot is ACTIVE (a relative target is in the pilot sandbox, {@code pilot://}); units then
  *                     LINK or COPY from {@code pilot://}. A failed directive (not NON_FATAL) fails the pilot
+ * @param affinity     BigJob's affinity labels: units whose input data has the same labels prefer this pilot
  */
 public record ComputePilotDescription(
         String resource,
@@ -39,7 +40,8 @@ public record ComputePilotDescription(
         String sandbox,
         String accessSchema,
         boolean cleanup,
-        List<StagingDirective> inputStaging) {
+        List<StagingDirective> inputStaging,
+        Affinity affinity) {
 
     @JsonCreator
     public ComputePilotDescription(@JsonProperty("resource") String resource,
@@ -52,7 +54,8 @@ public record ComputePilotDescription(
                                    @JsonProperty("sandbox") String sandbox,
                                    @JsonProperty("accessSchema") String accessSchema,
                                    @JsonProperty("cleanup") boolean cleanup,
-                                   @JsonProperty("inputStaging") List<StagingDirective> inputStaging) {
+                                   @JsonProperty("inputStaging") List<StagingDirective> inputStaging,
+                                   @JsonProperty("affinity") Affinity affinity) {
         this.resource = resource;
         this.runtime = runtime;
         this.cores = cores;
@@ -65,7 +68,16 @@ public record ComputePilotDescription(
         this.cleanup = cleanup;
         this.inputStaging = ComputeUnitDescription.resolve("inputStaging", inputStaging,
                 StagingDirective.Direction.PILOT_INPUT);
+        this.affinity = affinity == null ? Affinity.NONE : affinity;
         validate("");
+    }
+
+    /** The description as it was before affinity labels. */
+    public ComputePilotDescription(String resource, Duration runtime, int cores, int gpus, long memoryMb,
+                                   String queue, String project, String sandbox, String accessSchema,
+                                   boolean cleanup, List<StagingDirective> inputStaging) {
+        this(resource, runtime, cores, gpus, memoryMb, queue, project, sandbox, accessSchema, cleanup, inputStaging,
+                null);
     }
 
     /** Checks the fields that need no resource configuration; {@code prefix} names the list position. */
@@ -124,7 +136,7 @@ public record ComputePilotDescription(
     public Builder toBuilder() {
         return new Builder().resource(resource).runtime(runtime).cores(cores).gpus(gpus).memoryMb(memoryMb)
                 .queue(queue).project(project).sandbox(sandbox).accessSchema(accessSchema).cleanup(cleanup)
-                .inputStaging(inputStaging);
+                .inputStaging(inputStaging).affinity(affinity);
     }
 
     /** Mutable builder; {@link #build()} validates. */
@@ -140,6 +152,7 @@ public record ComputePilotDescription(
         private String accessSchema;
         private boolean cleanup;
         private List<StagingDirective> inputStaging = List.of();
+        private Affinity affinity = Affinity.NONE;
 
         public Builder resource(String v) { resource = v; return this; }
         public Builder runtime(Duration v) { runtime = v; return this; }
@@ -156,9 +169,13 @@ public record ComputePilotDescription(
         /** Pilot input staging in RP's shorthand: {@code "resource:///data/db.sqlite"} (to {@code pilot://}). */
         public Builder inputStaging(String... v) { inputStaging = ComputeUnitDescription.parse("inputStaging", v == null ? null : java.util.Arrays.asList(v)); return this; }
 
+        /** BigJob's affinity labels: units whose data has the same labels prefer this pilot. */
+        public Builder affinity(Affinity v) { affinity = v; return this; }
+        public Builder affinity(String datacenter, String machine) { affinity = Affinity.of(datacenter, machine); return this; }
+
         public ComputePilotDescription build() {
             ComputePilotDescription d = new ComputePilotDescription(resource, runtime, cores, gpus, memoryMb, queue,
-                    project, sandbox, accessSchema, cleanup, inputStaging);
+                    project, sandbox, accessSchema, cleanup, inputStaging, affinity);
             d.checkLimits("");
             return d;
         }

@@ -40,6 +40,11 @@ import org.pilotflow.model.wire.StagingDirective;
  * @param outputStaging RP's {@code output_staging}: carried out after the unit ran (a relative source is in the unit
  *                      sandbox); after DONE, or also after FAILED or CANCELED with {@code stageOnError}
  * @param stageOnError  RP's {@code stage_on_error}: output staging also after the unit FAILED or was CANCELED
+ * @param inputData     BigJob's {@code input_data}: uids of READY data units whose files are linked into the unit
+ *                      sandbox (from the replica the unit's pilot reaches) before the unit runs; the unit manager
+ *                      places the unit on a pilot that reaches a replica of each, preferring the data's affinity
+ * @param outputData    BigJob's {@code output_data}: after the unit ran DONE, the sandbox files matching each
+ *                      entry's patterns are added to its data unit (see {@link OutputData})
  */
 public record ComputeUnitDescription(
         String name,
@@ -65,7 +70,9 @@ public record ComputeUnitDescription(
         long memoryMb,
         List<StagingDirective> inputStaging,
         List<StagingDirective> outputStaging,
-        boolean stageOnError) {
+        boolean stageOnError,
+        List<String> inputData,
+        List<OutputData> outputData) {
 
     /** The tags a unit may carry. */
     public static final java.util.Set<String> TAGS = java.util.Set.of("colocate");
@@ -94,7 +101,9 @@ public record ComputeUnitDescription(
                                   @JsonProperty("memoryMb") long memoryMb,
                                   @JsonProperty("inputStaging") List<StagingDirective> inputStaging,
                                   @JsonProperty("outputStaging") List<StagingDirective> outputStaging,
-                                  @JsonProperty("stageOnError") boolean stageOnError) {
+                                  @JsonProperty("stageOnError") boolean stageOnError,
+                                  @JsonProperty("inputData") List<String> inputData,
+                                  @JsonProperty("outputData") List<OutputData> outputData) {
         // checked before the copies: List.copyOf and Map.copyOf throw a bare NullPointerException on a null entry
         checkEntries("arguments", arguments);
         checkEntries("preExec", preExec);
@@ -126,7 +135,51 @@ public record ComputeUnitDescription(
         this.inputStaging = resolve("inputStaging", inputStaging, StagingDirective.Direction.INPUT);
         this.outputStaging = resolve("outputStaging", outputStaging, StagingDirective.Direction.OUTPUT);
         this.stageOnError = stageOnError;
+        this.inputData = dataUids(inputData);
+        this.outputData = outputData(outputData);
         validate("");
+    }
+
+    /** The description as it was before data units (kept for code that builds one by its components). */
+    public ComputeUnitDescription(String name, String executable, List<String> arguments,
+                                  Map<String, String> environment, int cores, int gpus, List<String> preExec,
+                                  List<String> postExec, String stdout, String stderr, Duration timeout,
+                                  boolean restartable, String pilot, boolean mpi, int cpuProcesses, int cpuThreads,
+                                  Map<String, String> tags, Map<String, String> metadata, String sandbox,
+                                  int priority, long memoryMb, List<StagingDirective> inputStaging,
+                                  List<StagingDirective> outputStaging, boolean stageOnError) {
+        this(name, executable, arguments, environment, cores, gpus, preExec, postExec, stdout, stderr, timeout,
+                restartable, pilot, mpi, cpuProcesses, cpuThreads, tags, metadata, sandbox, priority, memoryMb,
+                inputStaging, outputStaging, stageOnError, null, null);
+    }
+
+    private static List<String> dataUids(List<String> uids) {
+        if (uids == null) {
+            return List.of();
+        }
+        for (int i = 0; i < uids.size(); i++) {
+            String u = uids.get(i);
+            if (u == null || u.isBlank() || u.length() > 100 || u.indexOf('\0') >= 0) {
+                throw new BadParameter("inputData[" + i + "]", u, "the uid of a data unit");
+            }
+        }
+        if (new java.util.HashSet<>(uids).size() != uids.size()) {
+            throw new BadParameter("inputData", uids, "each data unit once");
+        }
+        return List.copyOf(uids);
+    }
+
+    private static List<OutputData> outputData(List<OutputData> entries) {
+        if (entries == null) {
+            return List.of();
+        }
+        for (int i = 0; i < entries.size(); i++) {
+            if (entries.get(i) == null) {
+                throw new BadParameter("outputData[" + i + "]", null, "an OutputData (a list without null entries)");
+            }
+            entries.get(i).validate("outputData[" + i + "]");
+        }
+        return List.copyOf(entries);
     }
 
     /**
@@ -438,6 +491,8 @@ public record ComputeUnitDescription(
         private long memoryMb;
         private List<StagingDirective> inputStaging = List.of();
         private List<StagingDirective> outputStaging = List.of();
+        private List<String> inputData = List.of();
+        private List<OutputData> outputData = List.of();
         private boolean stageOnError;
 
         public Builder name(String v) { name = v; return this; }
@@ -475,6 +530,12 @@ public record ComputeUnitDescription(
         public Builder inputStaging(String... v) { inputStaging = parse("inputStaging", v == null ? null : java.util.Arrays.asList(v)); return this; }
         /** RP's {@code output_staging}: directives carried out after the unit ran. */
         public Builder outputStaging(List<StagingDirective> v) { outputStaging = v; return this; }
+        /** BigJob's {@code input_data}: data unit uids linked into the unit sandbox. */
+        public Builder inputData(String... uids) { inputData = uids == null ? null : java.util.Arrays.asList(uids); return this; }
+        public Builder inputData(List<String> uids) { inputData = uids; return this; }
+        /** BigJob's {@code output_data}: sandbox files matching patterns go to data units after DONE. */
+        public Builder outputData(OutputData... v) { outputData = v == null ? null : java.util.Arrays.asList(v); return this; }
+        public Builder outputData(List<OutputData> v) { outputData = v; return this; }
         /** Output staging in RP's shorthand: {@code "result.dat > pilot:///results/"}. */
         public Builder outputStaging(String... v) { outputStaging = parse("outputStaging", v == null ? null : java.util.Arrays.asList(v)); return this; }
         /** RP's {@code stage_on_error}: output staging also after the unit FAILED or was CANCELED. */
@@ -487,7 +548,8 @@ public record ComputeUnitDescription(
             }
             ComputeUnitDescription d = new ComputeUnitDescription(name, executable, arguments, environment, c, gpus,
                     preExec, postExec, stdout, stderr, timeout, restartable, pilot, mpi, cpuProcesses, cpuThreads,
-                    tags, metadata, sandbox, priority, memoryMb, inputStaging, outputStaging, stageOnError);
+                    tags, metadata, sandbox, priority, memoryMb, inputStaging, outputStaging, stageOnError,
+                    inputData, outputData);
             d.checkLimits("");
             return d;
         }

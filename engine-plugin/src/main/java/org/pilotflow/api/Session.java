@@ -168,6 +168,15 @@ public final class Session implements AutoCloseable {
         return state.createPilotManager();
     }
 
+    /**
+     * The session's Pilot-Data manager (BigJob's {@code PilotDataService}): pilot-data on resources and data units
+     * that units read ({@code inputData}) and write ({@code outputData}). Local resources only for now.
+     */
+    public PilotDataManager pilotDataManager() {
+        requireOpen();
+        return state.pilotDataManager();
+    }
+
     /** A unit manager with the ROUND_ROBIN policy. */
     public UnitManager createUnitManager() {
         return createUnitManager(SchedulerPolicy.ROUND_ROBIN);

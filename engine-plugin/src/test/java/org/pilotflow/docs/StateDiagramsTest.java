@@ -64,6 +64,7 @@ class StateDiagramsTest {
         return List.of(
                 new Diagram("pilot-states", PilotState.MODEL.toMermaid()),
                 new Diagram("unit-states", UnitState.MODEL.toMermaid()),
+                new Diagram("data-unit-states", org.pilotflow.api.DataUnitState.MODEL.toMermaid()),
                 new Diagram("pilot-effects", effects(PilotEffect.ON_ENTER, PilotEffect::description), false),
                 new Diagram("unit-effects", effects(UnitEffect.ON_ENTER, UnitEffect::description), false));
     }

@@ -24,9 +24,13 @@ import org.pilotflow.internal.store.UnitTable;
 final class ManagerSchedule {
 
     private final UnitPlacement placement;
+    private final Tx tx;
+    private final List<PilotRecord> pilots;
 
-    private ManagerSchedule(UnitPlacement placement) {
+    private ManagerSchedule(UnitPlacement placement, Tx tx, List<PilotRecord> pilots) {
         this.placement = placement;
+        this.tx = tx;
+        this.pilots = pilots;
     }
 
     /** The schedule of the manager in this transaction; null when the manager does not exist. */
@@ -53,11 +57,13 @@ final class ManagerSchedule {
         Map<PilotKey, PilotRecord> locked = tx.lockPilots(keys);
         Map<String, UnitTable.Load> loads = UnitTable.loads(tx.connection(), sessionId, uids);
         List<PilotCapacity> caps = new ArrayList<>();
+        List<PilotRecord> records = new ArrayList<>();
         for (String uid : uids) {
             PilotRecord p = locked.get(new PilotKey(sessionId, uid));
             if (p == null) {
                 continue;
             }
+            records.add(p);
             UnitTable.Load load = loads.getOrDefault(uid, new UnitTable.Load(0, 0));
             caps.add(new PilotCapacity(uid, p.state(), p.description().cores(), p.description().gpus(),
                     load.cores(), load.gpus()));
@@ -70,10 +76,21 @@ final class ManagerSchedule {
                 SessionTable.setRoundRobinCursor(c, sessionId, manager, placement.cursor());
             }
         });
-        return new ManagerSchedule(placement);
+        return new ManagerSchedule(placement, tx, records);
     }
 
-    Placement place(UnitRecord u) {
-        return placement.place(new Demand(u.description().cores(), u.description().gpus(), u.description().pilot()));
+    Placement place(UnitRecord u) throws SQLException {
+        Demand demand = new Demand(u.description().cores(), u.description().gpus(), u.description().pilot());
+        if (u.description().inputData().isEmpty() && u.description().outputData().isEmpty()) {
+            return placement.place(demand);
+        }
+        DataUnits.Where where = DataUnits.locate(tx, u, pilots);
+        if (where instanceof DataUnits.Where.Never n) {
+            return new Placement.Reject(n.reason());
+        }
+        if (where instanceof DataUnits.Where.NotReady) {
+            return new Placement.Wait();
+        }
+        return placement.place(demand, ((DataUnits.Where.Known) where).locality());
     }
 }

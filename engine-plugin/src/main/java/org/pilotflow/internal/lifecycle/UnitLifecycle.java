@@ -166,6 +166,18 @@ public final class UnitLifecycle {
                         r.stdoutTail(), r.stderrTail(), r.sandbox(), r.slots(), r.memory(), r.errorCode());
             }
         }
+        if (target == UnitState.DONE && u.state() != UnitState.DONE && u.state() != UnitState.FAILED
+                && !u.description().outputData().isEmpty()) { // also a DONE that wins over a racing CANCELED
+            // output data is part of the unit's output staging: a unit whose data could not be kept is not DONE
+            String failed = DataUnits.collectOutput(tx, u, r.sandbox() != null ? r.sandbox() : u.sandbox());
+            if (failed != null) {
+                LOG.warn("unit {}: {}", u.uid(), failed);
+                target = UnitState.FAILED;
+                r = new Report(r.seq(), r.unitId(), UnitState.FAILED.name(), r.timestamps(), r.exitCode(),
+                        "output data: " + failed, r.stdoutTail(), r.stderrTail(), r.sandbox(), r.slots(), r.memory(),
+                        ErrorCode.STAGING_OUTPUT_FAILED.name());
+            }
+        }
         try {
             return move(tx, u, target, Move.agent(r));
         } catch (IllegalStateTransitionException e) {
@@ -379,7 +391,11 @@ public final class UnitLifecycle {
                             tx.publishOnce(new Published.DrainWanted(next.sessionId(), next.manager()));
                         }
                     }
-                    case QUEUE_RUN_UNIT -> tx.queueCommand(next.pilotKey(), seq -> Command.run(seq, UnitSpecs.of(next)));
+                    case QUEUE_RUN_UNIT -> {
+                        var spec = next.description().inputData().isEmpty() ? UnitSpecs.of(next)
+                                : UnitSpecs.of(next, DataUnits.inputDirectives(tx, next, tx.pilot(next.pilotKey())));
+                        tx.queueCommand(next.pilotKey(), seq -> Command.run(seq, spec));
+                    }
                     case CORRELATE_ENDED -> {
                         if (m.correlate() && !bpmn.unitEnded(next)) {
                             // the watchdog tells it again once it can take it

@@ -20,6 +20,9 @@ import org.pilotflow.model.PilotState;
  *       queues the unit).</li>
  *   <li>BACKFILLING binds only to ACTIVE pilots, to the least loaded one whose load stays within
  *       {@code highWaterMark} x its cores; otherwise the unit waits.</li>
+ *   <li>A unit with data ({@link DataLocality}) goes only to pilots that reach it, and to a near one first: the
+ *       policy chooses among the near pilots, and among all reaching ones only when no near one takes it (gone,
+ *       too small or, with BACKFILLING, full).</li>
  * </ul>
  */
 public final class UnitPlacement {
@@ -51,6 +54,11 @@ public final class UnitPlacement {
     }
 
     public Placement place(Demand d) {
+        return place(d, null);
+    }
+
+    /** As {@link #place(Demand)}, for a unit whose data is at {@code data}; null for a unit without data. */
+    public Placement place(Demand d, DataLocality data) {
         List<PilotCapacity> candidates = new ArrayList<>();
         for (PilotCapacity p : pilots.values()) {
             if (d.pinnedPilot() == null || d.pinnedPilot().equals(p.uid())) {
@@ -84,12 +92,37 @@ public final class UnitPlacement {
                     ? new Placement.Reject("unit needs " + d.cores() + " cores, largest pilot has " + maxCores)
                     : new Placement.Reject("unit needs " + d.gpus() + " gpus, largest pilot has " + maxGpus);
         }
-        PilotCapacity chosen = policy == SchedulerPolicy.ROUND_ROBIN ? roundRobin(fit) : backfill(fit, d);
+        PilotCapacity chosen;
+        if (data == null) {
+            chosen = choose(fit, d);
+        } else {
+            List<PilotCapacity> reaching = new ArrayList<>();
+            List<PilotCapacity> near = new ArrayList<>();
+            for (PilotCapacity p : fit) {
+                if (data.reaching().contains(p.uid())) {
+                    reaching.add(p);
+                    if (data.near().contains(p.uid())) {
+                        near.add(p);
+                    }
+                }
+            }
+            if (reaching.isEmpty()) {
+                return new Placement.Reject(data.unreachable());
+            }
+            chosen = near.isEmpty() ? null : choose(near, d);
+            if (chosen == null) {
+                chosen = choose(reaching, d);
+            }
+        }
         if (chosen == null) {
             return new Placement.Wait();
         }
         pilots.put(chosen.uid(), chosen.plus(d.cores(), d.gpus()));
         return new Placement.Bind(chosen.uid());
+    }
+
+    private PilotCapacity choose(List<PilotCapacity> fit, Demand d) {
+        return policy == SchedulerPolicy.ROUND_ROBIN ? roundRobin(fit) : backfill(fit, d);
     }
 
     private PilotCapacity roundRobin(List<PilotCapacity> fit) {

@@ -103,6 +103,17 @@ public final class SessionState {
 
     // ---------------------------------------------------------------- managers
 
+    private final PilotDataManagerImpl pilotData = new PilotDataManagerImpl(this);
+
+    /** The session's Pilot-Data (one per session, as BigJob's PilotDataService per application). */
+    public org.pilotflow.api.PilotDataManager pilotDataManager() {
+        return pilotData;
+    }
+
+    PilotDataManagerImpl pilotData() {
+        return pilotData;
+    }
+
     public PilotManager createPilotManager() {
         String uid = Uids.pilotManager(service.take(id, SessionTable.Counter.MANAGER, 1));
         service.txs().runRetrying(tx -> {

@@ -128,6 +128,7 @@ final class UnitManagerImpl implements UnitManager {
                 throw new BadParameter("units[" + i + "]", null, "a ComputeUnitDescription");
             }
             d.checkLimits("units[" + i + "].");
+            session.pilotData().checkUnitData("units[" + i + "].", d);
             if (d.pilot() != null) {
                 pilots = pilots == null ? listPilots() : pilots;
                 if (!pilots.contains(d.pilot())) {

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * {@code PF_MANAGER}, {@code PF_PILOT}, {@code PF_UNIT}); a database that has those tables and no
  * {@code PF_SCHEMA} is at version 1. Migration 2 makes the database the truth for a cluster of engine nodes; 3 keeps
  * on a unit's row a requested cancel, its memory profile and its error code; 4 lists the final units whose process
- * did not take their end message, so the watchdog tells them again without scanning every waiting instance.
+ * did not take their end message, so the watchdog tells them again without scanning every waiting instance; 5 adds Pilot-Data.
  */
 public final class Schema {
 
@@ -34,7 +34,7 @@ public final class Schema {
     private static final Object JVM_LOCK = new Object();
 
     /** The newest schema version this code writes. */
-    public static final int CURRENT = 4;
+    public static final int CURRENT = 5;
     /**
      * Command numbers of pilots that were running when their database was migrated to version 2 start above this:
      * the first releases kept the numbering in memory, so a running agent may have seen any number below it.
@@ -54,7 +54,8 @@ public final class Schema {
             new Migration(2, "the database is the truth: revisions, commands, report cursors, contacts, counters,"
                     + " nodes, leases", Schema::v2),
             new Migration(3, "units: a requested cancel, the memory profile, the error code", Schema::v3),
-            new Migration(4, "units whose process did not take their end message", Schema::v4));
+            new Migration(4, "units whose process did not take their end message", Schema::v4),
+            new Migration(5, "Pilot-Data: pilot-data, data units, replicas", Schema::v5));
 
     private Schema() {
     }
@@ -202,12 +203,14 @@ public final class Schema {
                         + " SLOTS " + TEXT + ", ATTEMPT INT NOT NULL, PRIMARY KEY (SESSION_ID, UID))");
     }
 
-    // ---------------------------------------------------------------- 3: what a unit's end tells
+    // ---------------------------------------------------------------- 4: end messages to tell again
 
     private static void v4(Connection c) throws SQLException {
         execute(c, "CREATE TABLE IF NOT EXISTS PF_UNIT_UNDELIVERED (SESSION_ID VARCHAR(100) NOT NULL,"
                 + " UID VARCHAR(100) NOT NULL, PRIMARY KEY (SESSION_ID, UID))");
     }
+
+    // ---------------------------------------------------------------- 3: what a unit's end tells
 
     private static void v3(Connection c) throws SQLException {
         // a requested cancel outlives its CANCEL_UNIT command, which goes when the pilot ends: without it a
@@ -215,6 +218,21 @@ public final class Schema {
         execute(c, "ALTER TABLE PF_UNIT ADD COLUMN IF NOT EXISTS CANCEL_REQUESTED " + TEXT,
                 "ALTER TABLE PF_UNIT ADD COLUMN IF NOT EXISTS MEMORY " + TEXT,
                 "ALTER TABLE PF_UNIT ADD COLUMN IF NOT EXISTS ERROR_CODE VARCHAR(40)");
+    }
+
+    // ---------------------------------------------------------------- 5: Pilot-Data (DataTable)
+
+    private static void v5(Connection c) throws SQLException {
+        execute(c,
+                "CREATE TABLE IF NOT EXISTS PF_PILOT_DATA (SESSION_ID VARCHAR(100) NOT NULL, UID VARCHAR(100) NOT NULL,"
+                        + " DESCRIPTION " + TEXT + " NOT NULL, RESOURCE VARCHAR(200) NOT NULL, PATH VARCHAR(4000) NOT NULL,"
+                        + " CREATED BIGINT NOT NULL, PRIMARY KEY (SESSION_ID, UID))",
+                "CREATE TABLE IF NOT EXISTS PF_DATA_UNIT (SESSION_ID VARCHAR(100) NOT NULL, UID VARCHAR(100) NOT NULL,"
+                        + " DESCRIPTION " + TEXT + " NOT NULL, STATE VARCHAR(20) NOT NULL, REASON " + TEXT + ","
+                        + " FILES " + TEXT + " NOT NULL, CREATED BIGINT NOT NULL, PRIMARY KEY (SESSION_ID, UID))",
+                "CREATE TABLE IF NOT EXISTS PF_DATA_REPLICA (SESSION_ID VARCHAR(100) NOT NULL,"
+                        + " DATA_UNIT VARCHAR(100) NOT NULL, PILOT_DATA VARCHAR(100) NOT NULL, BYTES BIGINT NOT NULL,"
+                        + " ADDED BIGINT NOT NULL, PRIMARY KEY (SESSION_ID, DATA_UNIT, PILOT_DATA))");
     }
 
     // ---------------------------------------------------------------- 2: the database is the truth

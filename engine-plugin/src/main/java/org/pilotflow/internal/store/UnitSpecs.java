@@ -9,10 +9,20 @@ public final class UnitSpecs {
     }
 
     public static UnitSpec of(UnitRecord u) {
+        return of(u, java.util.List.of());
+    }
+
+    /** With {@code dataInput} (the unit's input data, as directives) staged before the unit's own input staging. */
+    public static UnitSpec of(UnitRecord u, java.util.List<org.pilotflow.model.wire.StagingDirective> dataInput) {
         ComputeUnitDescription d = u.description();
+        java.util.List<org.pilotflow.model.wire.StagingDirective> input = d.inputStaging();
+        if (!dataInput.isEmpty()) {
+            input = new java.util.ArrayList<>(dataInput);
+            input.addAll(d.inputStaging());
+        }
         return new UnitSpec(u.uid(), d.name(), d.executable(), d.arguments(), d.environment(), d.cores(), d.gpus(),
                 d.preExec(), d.postExec(), d.stdout(), d.stderr(), d.timeout() == null ? 0 : d.timeout().toSeconds(),
                 d.mpi(), d.sandbox(), d.cpuThreads(), d.priority(), d.tags().get("colocate"),
-                d.memoryMb(), d.inputStaging(), d.outputStaging(), d.stageOnError());
+                d.memoryMb(), input, d.outputStaging(), d.stageOnError());
     }
 }

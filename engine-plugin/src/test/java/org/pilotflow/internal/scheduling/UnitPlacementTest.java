@@ -117,4 +117,49 @@ class UnitPlacementTest {
         assertThat(p.place(new Demand(1, 1, null))).as("its one GPU is taken").isEqualTo(new Placement.Wait());
         assertThat(p.place(cores(1))).isEqualTo(new Placement.Bind("gpu"));
     }
+
+    // ---------------------------------------------------------------- data locality (Pilot-Data)
+
+    private static DataLocality data(java.util.Set<String> reaching, java.util.Set<String> near) {
+        return new DataLocality(reaching, near, "no pilot reaches its data");
+    }
+
+    @Test
+    void aUnitWithDataGoesToTheNearPilotWhateverTheRoundRobinTurn() {
+        UnitPlacement p = new UnitPlacement(SchedulerPolicy.ROUND_ROBIN, 2, List.of(
+                pilot("far", PilotState.ACTIVE, 2), pilot("near", PilotState.ACTIVE, 2)), 0);
+        DataLocality d = data(java.util.Set.of("far", "near"), java.util.Set.of("near"));
+        for (int i = 0; i < 3; i++) {
+            assertThat(p.place(cores(1), d)).isEqualTo(new Placement.Bind("near"));
+        }
+        assertThat(p.place(cores(1))).as("a unit without data takes its turn").isEqualTo(new Placement.Bind("near"));
+        assertThat(p.place(cores(1))).isEqualTo(new Placement.Bind("far"));
+    }
+
+    @Test
+    void backfillingFallsBackToAReachingPilotWhenTheNearOneIsFullOrGone() {
+        UnitPlacement p = new UnitPlacement(SchedulerPolicy.BACKFILLING, 2, List.of(
+                pilot("far", PilotState.ACTIVE, 1), pilot("near", PilotState.ACTIVE, 1),
+                pilot("unreaching", PilotState.ACTIVE, 8)), 0);
+        DataLocality d = data(java.util.Set.of("far", "near"), java.util.Set.of("near"));
+        List<Placement> out = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            out.add(p.place(cores(1), d));
+        }
+        assertThat(out).containsExactly(new Placement.Bind("near"), new Placement.Bind("near"),
+                new Placement.Bind("far"), new Placement.Bind("far"), new Placement.Wait());
+
+        UnitPlacement gone = new UnitPlacement(SchedulerPolicy.BACKFILLING, 2, List.of(
+                pilot("far", PilotState.ACTIVE, 1), pilot("near", PilotState.CANCELED, 1)), 0);
+        assertThat(gone.place(cores(1), d)).isEqualTo(new Placement.Bind("far"));
+    }
+
+    @Test
+    void aUnitWhoseDataNoPilotReachesIsRejectedWithTheGivenReason() {
+        UnitPlacement p = new UnitPlacement(SchedulerPolicy.ROUND_ROBIN, 2, List.of(
+                pilot("a", PilotState.ACTIVE, 2)), 0);
+        assertThat(p.place(cores(1), data(java.util.Set.of(), java.util.Set.of())))
+                .isEqualTo(new Placement.Reject("no pilot reaches its data"));
+        assertThat(p.cursor()).as("a rejected unit takes no turn").isZero();
+    }
 }

@@ -1,0 +1,40 @@
+package org.pilotflow.api;
+
+import java.util.List;
+
+/**
+ * BigJob's {@code PilotData}: a directory on a resource that holds replicas of data units, up to a size limit.
+ * Populated from the application's machine by a local copy: only resources on this machine (fork, {@code local.*})
+ * for now; remote pilot-data needs the SFTP Data API.
+ */
+public interface PilotData {
+
+    String uid();
+
+    PilotDataDescription description();
+
+    /** The directory, as checked against the resource's {@code valid_roots}. */
+    String path();
+
+    /** The bytes its replicas hold. */
+    long usedBytes();
+
+    /** The uids of the data units it holds a replica of. */
+    List<String> listDataUnits();
+
+    /**
+     * Stores a new data unit and copies its files here (checked against their size and checksum, each put in place
+     * whole or not at all); returns it READY, or FAILED with the reason (a missing file, a checksum mismatch, the
+     * size limit).
+     *
+     * @throws BadParameter for a description that names no usable file
+     */
+    DataUnit submitDataUnit(DataUnitDescription description);
+
+    /**
+     * Copies a READY data unit here from one of its replicas (BigJob's {@code pd.submit_data_unit(data_unit=du)}).
+     *
+     * @throws BadParameter when the data unit is not READY or the copy would exceed the size limit
+     */
+    void replicate(DataUnit dataUnit);
+}

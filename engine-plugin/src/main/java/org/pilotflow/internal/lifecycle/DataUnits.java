@@ -1,0 +1,281 @@
+package org.pilotflow.internal.lifecycle;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.pilotflow.api.Affinity;
+import org.pilotflow.api.DataFile;
+import org.pilotflow.api.DataUnitState;
+import org.pilotflow.api.OutputData;
+import org.pilotflow.internal.scheduling.DataLocality;
+import org.pilotflow.internal.store.DataTable;
+import org.pilotflow.internal.store.DataTable.DataUnitRow;
+import org.pilotflow.internal.store.DataTable.PilotDataRow;
+import org.pilotflow.internal.store.PilotRecord;
+import org.pilotflow.internal.store.UnitRecord;
+import org.pilotflow.model.wire.StagingDirective;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The only code that changes a data unit's state ({@link DataUnitState#MODEL}), and what units do with data units:
+ * the staging directives that link a unit's input data into its sandbox from the replica its pilot reaches, the
+ * output data collected from a unit's sandbox after DONE, and where a unit's data is for the scheduler.
+ *
+ * <p>A replica of data unit {@code du} on pilot-data {@code pd} is the directory {@code <pd path>/<du uid>}. A pilot
+ * reaches it when the pilot-data is on the pilot's resource and below the pilot's sandbox base ({@code resource://}),
+ * the directory the agent may read from. File work happens on this machine: pilot-data is on local resources only
+ * (remote pilot-data needs the SFTP Data API).
+ */
+public final class DataUnits {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DataUnits.class);
+
+    private DataUnits() {
+    }
+
+    /** Moves a data unit (an equal or earlier state is ignored, as for units). */
+    public static DataUnitRow move(Tx tx, DataUnitRow r, DataUnitState target, String reason, List<DataFile> files)
+            throws SQLException {
+        List<DataUnitState> steps = DataUnitState.MODEL.advance(r.state(), target);
+        if (steps.isEmpty() && files == null) {
+            return r;
+        }
+        DataUnitRow next = new DataUnitRow(r.sessionId(), r.uid(), r.description(), steps.isEmpty() ? r.state()
+                : target, reason != null ? reason : r.reason(), files != null ? files : r.files());
+        DataTable.updateDataUnit(tx.connection(), next);
+        if (!steps.isEmpty()) {
+            LOG.info("data unit {} is {}{}", r.uid(), target, reason == null ? "" : ": " + reason);
+        }
+        if (!steps.isEmpty() && target == DataUnitState.READY) {
+            // units waiting for it may bind now
+            for (String m : DataTable.unitManagers(tx.connection(), r.sessionId())) {
+                tx.publishOnce(new Published.DrainWanted(r.sessionId(), m));
+            }
+        }
+        return next;
+    }
+
+    // ---------------------------------------------------------------- where data is
+
+    /** The pilot sandbox base ({@code resource://}) of a pilot: its sandbox's grandparent. */
+    static Path resourceDirectory(PilotRecord p) {
+        if (p.sandbox() == null) {
+            return null;
+        }
+        Path sandbox = Path.of(p.sandbox()).normalize();
+        return sandbox.getParent() == null ? null : sandbox.getParent().getParent();
+    }
+
+    /** Whether {@code p}'s agent can read the replicas on {@code pd}. */
+    static boolean reaches(PilotRecord p, PilotDataRow pd) {
+        Path base = resourceDirectory(p);
+        if (base == null || !p.description().resource().equals(pd.description().resource())) {
+            return false;
+        }
+        Path dir = real(Path.of(pd.path()));
+        Path realBase = real(base);
+        return dir.startsWith(realBase) && !dir.equals(realBase);
+    }
+
+    private static Path real(Path p) {
+        Path abs = p.toAbsolutePath().normalize();
+        try {
+            return abs.toRealPath();
+        } catch (IOException e) {
+            return abs;
+        }
+    }
+
+    /** The data units a unit reads or writes, inputs first. */
+    static List<String> dataOf(UnitRecord u) {
+        Set<String> out = new LinkedHashSet<>(u.description().inputData());
+        u.description().outputData().forEach(o -> out.add(o.dataUnit()));
+        return List.copyOf(out);
+    }
+
+    /** What the scheduler is told of a unit's data; null when the unit has none. */
+    sealed interface Where {
+        record Known(DataLocality locality) implements Where { }
+
+        /** A data unit is not READY yet: the unit waits. */
+        record NotReady() implements Where { }
+
+        /** The unit can never run: a data unit is unknown or FAILED. */
+        record Never(String reason) implements Where { }
+    }
+
+    static Where locate(Tx tx, UnitRecord u, Collection<PilotRecord> pilots) throws SQLException {
+        List<String> dus = dataOf(u);
+        Map<String, List<PilotDataRow>> replicas = new LinkedHashMap<>();
+        List<Affinity> affinities = new ArrayList<>();
+        for (String du : dus) {
+            DataUnitRow row = DataTable.dataUnit(tx.connection(), u.sessionId(), du, false);
+            String field = u.description().inputData().contains(du) ? "inputData" : "outputData";
+            if (row == null) {
+                return new Where.Never(field + ": data unit " + du + " is unknown in session " + u.sessionId());
+            }
+            if (row.state() == DataUnitState.FAILED) {
+                return new Where.Never(field + ": data unit " + du + " FAILED (" + row.reason() + ")");
+            }
+            if (row.state() != DataUnitState.READY) {
+                return new Where.NotReady();
+            }
+            affinities.add(row.description().affinity());
+            List<PilotDataRow> pds = new ArrayList<>();
+            for (String pd : DataTable.replicas(tx.connection(), u.sessionId(), List.of(du)).get(du)) {
+                PilotDataRow r = DataTable.pilotData(tx.connection(), u.sessionId(), pd, false);
+                if (r != null) {
+                    pds.add(r);
+                    affinities.add(r.description().affinity());
+                }
+            }
+            replicas.put(du, pds);
+        }
+        Set<String> reaching = new HashSet<>();
+        Set<String> near = new HashSet<>();
+        for (PilotRecord p : pilots) {
+            boolean all = true;
+            for (List<PilotDataRow> pds : replicas.values()) {
+                all &= pds.stream().anyMatch(pd -> reaches(p, pd));
+            }
+            if (all) {
+                reaching.add(p.uid());
+                if (affinities.stream().anyMatch(a -> a.matches(p.description().affinity()))) {
+                    near.add(p.uid());
+                }
+            }
+        }
+        StringBuilder why = new StringBuilder("no pilot of unit manager " + u.manager() + " reaches its data:");
+        replicas.forEach((du, pds) -> why.append(" data unit ").append(du).append(" is on ").append(pds.stream()
+                .map(pd -> pd.uid() + " (" + pd.description().resource() + ":" + pd.path() + ")").toList())
+                .append(';'));
+        why.append(" a pilot reaches a replica on its own resource below its sandbox base (resource://)");
+        return new Where.Known(new DataLocality(reaching, near, why.toString()));
+    }
+
+    // ---------------------------------------------------------------- input data
+
+    /**
+     * The directives that link each input data unit's files into the unit sandbox from a replica {@code pilot}
+     * reaches: {@code resource:///<pilot-data below the base>/<du>/<file> > unit:///<file>} (LINK). Empty when the
+     * unit reads no data.
+     */
+    static List<StagingDirective> inputDirectives(Tx tx, UnitRecord u, PilotRecord pilot) throws SQLException {
+        List<StagingDirective> out = new ArrayList<>();
+        for (String du : u.description().inputData()) {
+            DataUnitRow row = DataTable.dataUnit(tx.connection(), u.sessionId(), du, false);
+            PilotDataRow at = null;
+            for (String pd : DataTable.replicas(tx.connection(), u.sessionId(), List.of(du)).get(du)) {
+                PilotDataRow r = DataTable.pilotData(tx.connection(), u.sessionId(), pd, false);
+                if (r != null && reaches(pilot, r)) {
+                    at = r;
+                    break;
+                }
+            }
+            if (row == null || at == null) {
+                // placement checked it; a replica cannot go away (there is no remove yet). The agent then fails the
+                // unit naming the directive
+                LOG.warn("unit {}: data unit {} has no replica pilot {} reaches", u.uid(), du, pilot.uid());
+                out.add(StagingDirective.link("resource:///pilot-data-unreachable/" + du, "unit:///" + du)
+                        .resolved("inputData", StagingDirective.Direction.INPUT));
+                continue;
+            }
+            Path rel = real(resourceDirectory(pilot)).relativize(real(Path.of(at.path())));
+            for (DataFile f : row.files()) {
+                out.add(StagingDirective.link("resource:///" + rel + "/" + du + "/" + f.name(), "unit:///" + f.name())
+                        .resolved("inputData[" + du + "]", StagingDirective.Direction.INPUT));
+            }
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- output data
+
+    /**
+     * Adds the files of a unit's sandbox that match its {@code outputData} patterns to their data units, on every
+     * replica, checked and put in place whole, inside the transaction that applies the unit's DONE (a retry of it
+     * copies again: the same files, renamed over the same targets).
+     *
+     * @return why it failed (nothing was put in place then), or null
+     */
+    static String collectOutput(Tx tx, UnitRecord u, String sandbox) throws SQLException {
+        List<OutputData> entries = u.description().outputData();
+        if (entries.isEmpty()) {
+            return null;
+        }
+        if (sandbox == null) {
+            return "output data: the unit's sandbox is not known";
+        }
+        List<LocalFiles.Staged> staged = new ArrayList<>();
+        List<SqlStep> writes = new ArrayList<>();
+        try {
+            for (int i = 0; i < entries.size(); i++) {
+                OutputData o = entries.get(i);
+                String what = "outputData[" + i + "] (data unit " + o.dataUnit() + ", patterns " + o.patterns() + ")";
+                DataUnitRow du = DataTable.dataUnit(tx.connection(), u.sessionId(), o.dataUnit(), true);
+                if (du == null || du.state() != DataUnitState.READY) {
+                    return what + ": the data unit is " + (du == null ? "unknown" : du.state());
+                }
+                Set<Path> found = new LinkedHashSet<>();
+                for (String pattern : o.patterns()) {
+                    found.addAll(LocalFiles.matches(Path.of(sandbox), pattern, what));
+                }
+                Map<String, DataFile> files = new LinkedHashMap<>();
+                du.files().forEach(f -> files.put(f.name(), f));
+                List<DataFile> added = new ArrayList<>();
+                for (String pdUid : DataTable.replicas(tx.connection(), u.sessionId(), List.of(du.uid())).get(du.uid())) {
+                    PilotDataRow pd = DataTable.pilotData(tx.connection(), u.sessionId(), pdUid, true);
+                    Path dir = Path.of(pd.path()).resolve(du.uid());
+                    Files.createDirectories(dir);
+                    added.clear();
+                    for (Path f : found) {
+                        LocalFiles.Staged s = LocalFiles.stage(f, dir, f.getFileName().toString(), null, null, what);
+                        staged.add(s);
+                        added.add(s.file());
+                    }
+                    Map<String, DataFile> after = new LinkedHashMap<>(files);
+                    added.forEach(f -> after.put(f.name(), f));
+                    long bytes = after.values().stream().mapToLong(f -> f.size() == null ? 0 : f.size()).sum();
+                    long limit = pd.description().sizeLimit();
+                    long used = DataTable.usedBytes(tx.connection(), u.sessionId(), pdUid) - du.bytes() + bytes;
+                    if (limit > 0 && used > limit) {
+                        return what + ": pilot-data " + pdUid + " would hold " + used + " bytes, more than its "
+                                + "sizeLimit " + limit;
+                    }
+                    writes.add(() -> DataTable.putReplica(tx.connection(), u.sessionId(), du.uid(), pdUid, bytes));
+                }
+                added.forEach(f -> files.put(f.name(), f));
+                List<DataFile> list = List.copyOf(files.values());
+                writes.add(() -> move(tx, du, DataUnitState.READY, null, list));
+            }
+            for (LocalFiles.Staged s : staged) {
+                s.commit();
+            }
+            staged.clear();
+            for (SqlStep w : writes) {
+                w.run();
+            }
+            return null;
+        } catch (LocalFiles.CopyFailure e) {
+            return e.getMessage();
+        } catch (IOException e) {
+            return "output data: " + e;
+        } finally {
+            staged.forEach(LocalFiles.Staged::discard);
+        }
+    }
+
+    private interface SqlStep {
+        void run() throws SQLException;
+    }
+}
