@@ -103,6 +103,7 @@ public final class FunctionExecution implements Execution {
         if (thrown != null) {
             PrintWriter err = context.err();
             err.print("pilotflow: function " + spec.className() + " threw ");
+            thrown.setStackTrace(ownFrames(thrown.getStackTrace()));
             thrown.printStackTrace(err);
         }
         context.close();
@@ -133,6 +134,16 @@ public final class FunctionExecution implements Execution {
             reason = null;
         }
         finish(state, code, reason, state == UnitState.DONE ? 0 : null, startedAt, exitedAt);
+    }
+
+    /** The frames of the function's own code: the agent's worker frames below it say nothing to its author. */
+    private static StackTraceElement[] ownFrames(StackTraceElement[] frames) {
+        for (int i = 0; i < frames.length; i++) {
+            if (frames[i].getClassName().equals(FunctionExecution.class.getName())) {
+                return java.util.Arrays.copyOf(frames, i);
+            }
+        }
+        return frames;
     }
 
     /**
