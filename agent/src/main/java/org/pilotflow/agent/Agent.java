@@ -609,6 +609,12 @@ public final class Agent {
         if (spec.colocate() != null) {
             return "function unit " + spec.function() + " cannot be co-located (it runs on the agent's node)";
         }
+        int agentGpus = nodes.nodes().stream().filter(n -> n.name().equals(nodes.agentNode().orElse("")))
+                .mapToInt(n -> n.gpus()).sum();
+        if (spec.gpus() > agentGpus) {
+            return "function unit needs " + spec.gpus() + " gpus, the agent's node " + nodes.agentNode().orElse("")
+                    + " (where function units run) has " + agentGpus;
+        }
         if (spec.cores() > functions.threads()) {
             return "function unit needs " + spec.cores() + " cores, the agent's node " + nodes.agentNode().orElse("")
                     + " (where function units run) has " + functions.threads();

@@ -68,29 +68,45 @@ public final class FunctionExecution implements Execution {
                 return;
             }
             runner = Thread.currentThread();
-            startedAt = System.currentTimeMillis();
-            if (spec.timeoutSeconds() > 0) {
-                long secs = spec.timeoutSeconds();
-                timeout = executor.timer().schedule(() -> kill(UnitState.FAILED, ErrorCode.TIMEOUT,
-                        "timed out after " + secs + " s"), secs, TimeUnit.SECONDS);
-            }
         }
-        listener.started(startedAt);
         String loadFailure = null;
         Throwable thrown = null;
         try {
-            PilotFunction f = executor.classes().constructor(executor.jars(spec.jars()), spec.className())
-                    .newInstance();
-            Object result = f.call(context);
-            if (result != null) {
-                context.out().println(String.valueOf(result));
+            // loaded before the unit counts as started: a class that cannot run never reaches EXECUTING, as a
+            // process that cannot be launched
+            PilotFunction f;
+            try {
+                f = executor.classes().constructor(executor.jars(spec.jars()), spec.className()).newInstance();
+            } catch (FunctionClasses.Unloadable e) {
+                loadFailure = e.getMessage();
+                f = null;
+            } catch (InvocationTargetException e) { // the constructor threw: the function's own code
+                thrown = e.getCause();
+                f = null;
+            } catch (ReflectiveOperationException | LinkageError e) { // e.g. a static initializer that fails
+                loadFailure = "function class " + spec.className() + " cannot be made an instance of: " + e;
+                f = null;
             }
-        } catch (FunctionClasses.Unloadable e) {
-            loadFailure = e.getMessage();
-        } catch (InvocationTargetException e) { // the constructor threw
-            thrown = e.getCause();
-        } catch (ReflectiveOperationException e) {
-            loadFailure = "function class " + spec.className() + " cannot be made an instance of: " + e;
+            synchronized (this) {
+                if (killState != null) {
+                    f = null; // killed while its class loaded: it does not run
+                }
+            }
+            if (f != null) {
+                synchronized (this) {
+                    startedAt = System.currentTimeMillis();
+                    if (spec.timeoutSeconds() > 0) {
+                        long secs = spec.timeoutSeconds();
+                        timeout = executor.timer().schedule(() -> kill(UnitState.FAILED, ErrorCode.TIMEOUT,
+                                "timed out after " + secs + " s"), secs, TimeUnit.SECONDS);
+                    }
+                }
+                listener.started(startedAt);
+                Object result = f.call(context);
+                if (result != null) {
+                    context.out().println(String.valueOf(result));
+                }
+            }
         } catch (Throwable t) { // Errors too: the agent goes on, the unit fails and says why
             thrown = t;
         } finally {

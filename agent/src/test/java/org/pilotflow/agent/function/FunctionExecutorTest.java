@@ -151,7 +151,10 @@ class FunctionExecutorTest {
 
     @Test
     void classesThatCannotRunFailSayingWhyAndWhatToDo() throws Exception {
-        ExecResult missing = run("u3", "fn.Missing");
+        Run missingRun = launch("u3", "fn.Missing", List.of(jar.toString()), List.of(), 0);
+        ExecResult missing = missingRun.result().get(30, TimeUnit.SECONDS);
+        assertThat(missingRun.started()).as("never EXECUTING, as a process that cannot launch").isNotDone();
+        assertThat(missing.startedAt()).isZero();
         assertThat(missing.state()).isEqualTo(UnitState.FAILED);
         assertThat(missing.errorCode()).isEqualTo(ErrorCode.LAUNCH_FAILED);
         assertThat(missing.reason()).contains("function class fn.Missing not found in [" + jar.toRealPath() + "]",
