@@ -18,6 +18,9 @@ import org.pilotflow.agent.monitor.MemoryMonitor;
 import org.pilotflow.agent.channel.EngineChannel;
 import org.pilotflow.agent.channel.ReportQueue;
 import org.pilotflow.agent.executor.ExecResult;
+import org.pilotflow.agent.executor.Execution;
+import org.pilotflow.agent.function.FunctionExecutor;
+import org.pilotflow.agent.function.FunctionSpec;
 import org.pilotflow.agent.executor.LaunchSpec;
 import org.pilotflow.agent.executor.ProcessTrees;
 import org.pilotflow.agent.executor.UnitExecution;
@@ -89,7 +92,7 @@ public final class Agent {
         String launchMethod;
         /** When the scheduler gave the unit its slots (epoch ms): ALLOCATING's time, reported with EXECUTING. */
         long allocatedAt;
-        volatile UnitExecution execution;
+        volatile Execution execution;
         /** Input or output staging runs on the staging pool: nothing to kill, a cancel waits for it to end. */
         boolean staging;
         /** A cancel (or pilot end) that came while staging: applied when the staging ends. */
@@ -112,6 +115,8 @@ public final class Agent {
     private final SlotScheduler<Unit> scheduler;
     private final LaunchMethods launchMethods;
     private final UnitExecutor executor;
+    /** Function units: run in this JVM, so on the agent's node only (null when it is not one of the pilot's). */
+    private final FunctionExecutor functions;
     private final Stager stager;
     /** Staging is file I/O: off the core thread, a few at a time. */
     private final java.util.concurrent.ExecutorService stagingPool;
@@ -155,6 +160,11 @@ public final class Agent {
         this.executor = new UnitExecutor(options.launchThreads(), options.killGraceMillis(),
                 cfg.memorySampleMillis() > 0 ? new MemoryMonitor(cfg.memorySampleMillis()) : null);
         this.stager = new Stager(sandbox, cfg.validRoots());
+        this.functions = nodes.agentNode().map(n -> {
+            scheduler.pinColocation(AGENT_NODE, n);
+            int cores = nodes.nodes().stream().filter(x -> x.name().equals(n)).mapToInt(x -> x.cores()).sum();
+            return new FunctionExecutor(cores, sandbox, stager.readableRoots(), options.killGraceMillis());
+        }).orElse(null);
         this.stagingPool = java.util.concurrent.Executors.newFixedThreadPool(STAGING_THREADS, r -> {
             Thread t = new Thread(r, "pilotflow-staging");
             t.setDaemon(true);
@@ -179,6 +189,12 @@ public final class Agent {
                     }
                 }, thisHost);
     }
+
+    /**
+     * The co-location tag of function units: they run in the agent's JVM, so on its node. A NUL cannot be in a
+     * user's tag (the engine refuses it), so no user's units share it.
+     */
+    static final String AGENT_NODE = "\0agent-node";
 
     /** How many staging directives lists run at once. */
     static final int STAGING_THREADS = 2;
@@ -249,6 +265,9 @@ public final class Agent {
         core.awaitTermination(2, TimeUnit.SECONDS);
         stagingPool.shutdownNow();
         executor.close();
+        if (functions != null) {
+            functions.close();
+        }
         if (cfg.cleanup()) {
             if (e.code() == AgentMain.EXIT_OK && allAcked) {
                 removeSandbox();
@@ -319,8 +338,7 @@ public final class Agent {
      */
     public void killAllNow() {
         for (Unit u : units.values()) {
-            UnitExecution ex = u.execution;
-            Process p = ex == null ? null : ex.currentProcess();
+            Process p = u.execution instanceof UnitExecution ex ? ex.currentProcess() : null;
             if (p != null && p.isAlive()) {
                 ProcessTrees.kill(p.toHandle(), 0, null);
             }
@@ -456,6 +474,11 @@ public final class Agent {
         }
     }
 
+    /** Function units run on the agent's node; others where their co-location tag says, if any. */
+    private static String colocation(UnitSpec spec) {
+        return spec.function() != null ? AGENT_NODE : spec.colocate();
+    }
+
     /** MPI ranks may span nodes, unless co-located. */
     private static boolean spansNodes(UnitSpec spec) {
         return spec.mpi() && spec.colocate() == null;
@@ -475,7 +498,7 @@ public final class Agent {
         queue.offer(new Report(0, id, UnitState.PENDING_EXECUTION.name(), ts, null, null, null, null,
                 u.sandbox.toString(), List.of()));
         try {
-            scheduler.submit(u, spec.cores(), spec.gpus(), spansNodes(spec), spec.priority(), spec.colocate());
+            scheduler.submit(u, spec.cores(), spec.gpus(), spansNodes(spec), spec.priority(), colocation(spec));
         } catch (IllegalArgumentException e) { // e.g. the co-location node is too small for this unit
             finish(u, UnitState.FAILED, ErrorCode.INVALID_UNIT, e.getMessage(), null, Map.of());
         }
@@ -541,7 +564,12 @@ public final class Agent {
             return "unit sandbox '" + spec.sandbox() + "' must be a relative path of plain names below the pilot "
                     + "sandbox";
         }
-        if (spec.executable() == null || spec.executable().isBlank()) {
+        if (spec.function() != null) {
+            String bad = validateFunction(spec);
+            if (bad != null) {
+                return bad;
+            }
+        } else if (spec.executable() == null || spec.executable().isBlank()) {
             return "unit has no executable";
         }
         for (String f : List.of(spec.stdout(), spec.stderr())) {
@@ -558,6 +586,38 @@ public final class Agent {
             }
         } catch (StagingDirective.Invalid e) {
             return e.getMessage();
+        }
+        return null;
+    }
+
+    /** What the engine checked too; and a function unit needs the agent's node among the pilot's. */
+    private String validateFunction(UnitSpec spec) {
+        if (functions == null) {
+            return "function unit " + spec.function() + " cannot run: function units run inside the agent, and the "
+                    + "agent's node is not one of the pilot's nodes";
+        }
+        if (spec.executable() != null) {
+            return "unit has both an executable and a function";
+        }
+        if (spec.functionJars().isEmpty()) {
+            return "function unit " + spec.function() + " names no functionJars";
+        }
+        if (spec.mpi() || !spec.preExec().isEmpty() || !spec.postExec().isEmpty() || spec.memoryMb() > 0) {
+            return "function unit " + spec.function() + " cannot be MPI, have preExec/postExec or a memory limit "
+                    + "(it runs as a thread of the agent, not as a process)";
+        }
+        if (spec.colocate() != null) {
+            return "function unit " + spec.function() + " cannot be co-located (it runs on the agent's node)";
+        }
+        int agentGpus = nodes.nodes().stream().filter(n -> n.name().equals(nodes.agentNode().orElse("")))
+                .mapToInt(n -> n.gpus()).sum();
+        if (spec.gpus() > agentGpus) {
+            return "function unit needs " + spec.gpus() + " gpus, the agent's node " + nodes.agentNode().orElse("")
+                    + " (where function units run) has " + agentGpus;
+        }
+        if (spec.cores() > functions.threads()) {
+            return "function unit needs " + spec.cores() + " cores, the agent's node " + nodes.agentNode().orElse("")
+                    + " (where function units run) has " + functions.threads();
         }
         return null;
     }
@@ -714,6 +774,9 @@ public final class Agent {
         if (a.gpuCount() > 0) {
             env.put("CUDA_VISIBLE_DEVICES", a.gpuList());
         }
+        if (s.function() != null) {
+            return launchFunction(u, a, env);
+        }
         List<String> argv = new ArrayList<>(1 + s.arguments().size());
         argv.add(s.executable());
         argv.addAll(s.arguments());
@@ -732,7 +795,23 @@ public final class Agent {
         LaunchSpec ls = new LaunchSpec(s.unitId(), u.sandbox, launch.argv(), s.preExec(), s.postExec(), env,
                 s.stdout(), s.stderr(), s.timeoutSeconds(), s.memoryMb() * 1024 * 1024, launch.remoteKill());
         LOG.debug("unit {}: launching with {} on {}", s.unitId(), launch.method(), a.slots());
-        u.execution = executor.launch(ls, new UnitExecutor.Listener() {
+        u.execution = executor.launch(ls, listenerFor(u));
+        return true;
+    }
+
+    /** Starts a function unit in the agent's worker pool on its slots (of the agent's node). */
+    private boolean launchFunction(Unit u, Allocation a, Map<String, String> env) {
+        UnitSpec s = u.spec;
+        u.allocation = a;
+        u.launchMethod = "FUNCTION";
+        FunctionSpec fs = new FunctionSpec(s.unitId(), u.sandbox, s.function(), s.functionJars(), s.arguments(), env,
+                s.stdout(), s.stderr(), s.timeoutSeconds(), a.coreCount());
+        u.execution = functions.launch(fs, listenerFor(u));
+        return true;
+    }
+
+    private UnitExecutor.Listener listenerFor(Unit u) {
+        return new UnitExecutor.Listener() {
             @Override
             public void started(long epochMillis) {
                 post(() -> onStarted(u, epochMillis));
@@ -742,8 +821,7 @@ public final class Agent {
             public void finished(ExecResult result) {
                 post(() -> onFinished(u, result));
             }
-        });
-        return true;
+        };
     }
 
     private void onStarted(Unit u, long at) {

@@ -15,7 +15,10 @@ public enum ErrorCode {
     PRE_EXEC_FAILED(1103, false),
     /** A postExec line exited non-zero after the executable succeeded. */
     POST_EXEC_FAILED(1104, false),
-    /** The executable (or {@code /bin/sh} for a pre/postExec line) could not be started: not found, not executable. */
+    /**
+     * The executable (or {@code /bin/sh} for a pre/postExec line) could not be started: not found, not executable;
+     * for a function unit, its class could not be loaded from its jars or made an instance of.
+     */
     LAUNCH_FAILED(1105, false),
     /** The unit ran longer than its {@code timeout}. */
     TIMEOUT(1106, false),
@@ -29,6 +32,8 @@ public enum ErrorCode {
     STAGING_INPUT_FAILED(1110, false),
     /** An output staging directive failed after the executable succeeded. */
     STAGING_OUTPUT_FAILED(1111, false),
+    /** A function unit's {@code call} threw an exception (the reason names its class and message). */
+    FUNCTION_EXCEPTION(1112, false),
     /** The unit's pilot FAILED: its agent or job was lost, or it never started. */
     PILOT_LOST(1201, true),
     /** The pilot's runtime ended before the unit did. */

@@ -45,6 +45,16 @@ import org.pilotflow.model.wire.StagingDirective;
  *                      places the unit on a pilot that reaches a replica of each, preferring the data's affinity
  * @param outputData    BigJob's {@code output_data}: after the unit ran DONE, the sandbox files matching each
  *                      entry's patterns are added to its data unit (see {@link OutputData})
+ * @param function      a function unit (RP's {@code mode = TASK_FUNCTION}, RAPTOR): the fully qualified name of a
+ *                      class implementing {@code org.pilotflow.function.PilotFunction} (artifact
+ *                      {@code pilotflow-function-api}), run by the agent in a worker thread instead of as a process;
+ *                      {@code executable} must then be null. Its cores come from the pilot's slots like any unit's, on
+ *                      the agent's node; {@code arguments}, {@code environment}, {@code timeout}, cancel and staging
+ *                      work as for a process; {@code memoryMb}, {@code mpi}, {@code preExec}, {@code postExec} and
+ *                      the {@code colocate} tag are refused (a thread of the agent's JVM has no memory of its own)
+ * @param functionJars  the jars {@code function} is loaded from (with its dependencies): absolute paths on the
+ *                      resource, or paths relative to the pilot sandbox (plain names, no {@code ..}); like staging
+ *                      sources, they must lie under the resource's sandbox root or its {@code valid_roots}
  */
 public record ComputeUnitDescription(
         String name,
@@ -72,7 +82,9 @@ public record ComputeUnitDescription(
         List<StagingDirective> outputStaging,
         boolean stageOnError,
         List<String> inputData,
-        List<OutputData> outputData) {
+        List<OutputData> outputData,
+        String function,
+        List<String> functionJars) {
 
     /** The tags a unit may carry. */
     public static final java.util.Set<String> TAGS = java.util.Set.of("colocate");
@@ -103,11 +115,14 @@ public record ComputeUnitDescription(
                                   @JsonProperty("outputStaging") List<StagingDirective> outputStaging,
                                   @JsonProperty("stageOnError") boolean stageOnError,
                                   @JsonProperty("inputData") List<String> inputData,
-                                  @JsonProperty("outputData") List<OutputData> outputData) {
+                                  @JsonProperty("outputData") List<OutputData> outputData,
+                                  @JsonProperty("function") String function,
+                                  @JsonProperty("functionJars") List<String> functionJars) {
         // checked before the copies: List.copyOf and Map.copyOf throw a bare NullPointerException on a null entry
         checkEntries("arguments", arguments);
         checkEntries("preExec", preExec);
         checkEntries("postExec", postExec);
+        checkEntries("functionJars", functionJars);
         checkEnvironment(environment);
         checkMap("tags", tags);
         checkMap("metadata", metadata);
@@ -137,6 +152,8 @@ public record ComputeUnitDescription(
         this.stageOnError = stageOnError;
         this.inputData = dataUids(inputData);
         this.outputData = outputData(outputData);
+        this.function = function;
+        this.functionJars = functionJars == null ? List.of() : List.copyOf(functionJars);
         validate("");
     }
 
@@ -150,7 +167,7 @@ public record ComputeUnitDescription(
                                   List<StagingDirective> outputStaging, boolean stageOnError) {
         this(name, executable, arguments, environment, cores, gpus, preExec, postExec, stdout, stderr, timeout,
                 restartable, pilot, mpi, cpuProcesses, cpuThreads, tags, metadata, sandbox, priority, memoryMb,
-                inputStaging, outputStaging, stageOnError, null, null);
+                inputStaging, outputStaging, stageOnError, null, null, null, null);
     }
 
     private static List<String> dataUids(List<String> uids) {
@@ -197,8 +214,10 @@ public record ComputeUnitDescription(
      * limits a new submission must also meet are in {@link #checkLimits}.
      */
     void validate(String prefix) {
-        if (executable == null || executable.isBlank()) {
-            throw new BadParameter(prefix + "executable", executable, "a program path or name");
+        if (function != null) {
+            checkFunction(prefix);
+        } else if (executable == null || executable.isBlank()) {
+            throw new BadParameter(prefix + "executable", executable, "a program path or name (or a function)");
         }
         if (cores <= 0) {
             throw new BadParameter(prefix + "cores", cores, "an integer > 0");
@@ -233,6 +252,84 @@ public record ComputeUnitDescription(
         }
     }
 
+    /** A function unit's own fields, and the process-only fields it must leave unset. */
+    private void checkFunction(String prefix) {
+        if (executable != null) {
+            throw new BadParameter(prefix + "executable", executable, "null for a function unit (executable and "
+                    + "function are mutually exclusive: function " + function + " is set)");
+        }
+        if (!isClassName(function)) {
+            throw new BadParameter(prefix + "function", function, "a fully qualified Java class name, e.g. "
+                    + "com.example.MyFunction (dot-separated identifiers; a nested class as Outer$Inner)");
+        }
+        if (functionJars.isEmpty()) {
+            throw new BadParameter(prefix + "functionJars", functionJars, "at least one jar holding " + function
+                    + " (absolute on the resource, or relative to the pilot sandbox)");
+        }
+        for (int i = 0; i < functionJars.size(); i++) {
+            String jar = functionJars.get(i);
+            if (!isJarPath(jar)) {
+                throw new BadParameter(prefix + "functionJars[" + i + "]", jar, "an absolute path on the resource, "
+                        + "or a relative path of plain names below the pilot sandbox (no '..', '.', empty parts or "
+                        + "NUL; at most 4096 characters)");
+            }
+        }
+        if (mpi) {
+            throw new BadParameter(prefix + "mpi", true, "false for a function unit (it runs as a thread of the "
+                    + "agent, on the agent's node)");
+        }
+        if (!preExec.isEmpty()) {
+            throw new BadParameter(prefix + "preExec", preExec, "none for a function unit (no process runs: put "
+                    + "the preparation in the function, or in input staging)");
+        }
+        if (!postExec.isEmpty()) {
+            throw new BadParameter(prefix + "postExec", postExec, "none for a function unit (no process runs: put "
+                    + "the work in the function, or in output staging)");
+        }
+        if (memoryMb != 0) {
+            throw new BadParameter(prefix + "memoryMb", memoryMb, "0 for a function unit (it shares the agent's "
+                    + "JVM heap: a limit per function cannot be enforced; run it as a process unit to have one)");
+        }
+        if (tags.containsKey("colocate")) {
+            throw new BadParameter(prefix + "tags", "colocate", "no colocate tag for a function unit (function "
+                    + "units always run on the agent's node)");
+        }
+    }
+
+    /** Dot-separated Java identifiers (a binary name: {@code $} for nested classes is an identifier character). */
+    static boolean isClassName(String name) {
+        if (name == null || name.isEmpty() || name.length() > 1024) {
+            return false;
+        }
+        for (String part : name.split("\\.", -1)) {
+            if (part.isEmpty() || !Character.isJavaIdentifierStart(part.codePointAt(0))) {
+                return false;
+            }
+            for (int i = 0; i < part.length(); i = part.offsetByCodePoints(i, 1)) {
+                if (!Character.isJavaIdentifierPart(part.codePointAt(i)) || Character.isIdentifierIgnorable(
+                        part.codePointAt(i))) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static boolean isJarPath(String path) {
+        if (path.isBlank() || path.length() > 4096 || path.indexOf('\0') >= 0) {
+            return false;
+        }
+        if (path.startsWith("/")) {
+            return !path.equals("/");
+        }
+        for (String part : path.split("/", -1)) {
+            if (part.isBlank() || part.equals(".") || part.equals("..")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * What a new unit must also meet, beyond {@link #validate}'s shape (the builder and
      * {@link UnitManager#submitUnits} check it; a description stored by an older version and read back is not held
@@ -254,6 +351,8 @@ public record ComputeUnitDescription(
         size.add(prefix + "stdout", stdout);
         size.add(prefix + "stderr", stderr);
         size.add(prefix + "sandbox", sandbox);
+        size.add(prefix + "function", function);
+        listChars(prefix + "functionJars", functionJars, size);
         mapChars(prefix + "tags", tags, size);
         mapChars(prefix + "metadata", metadata, size);
         listChars(prefix + "arguments", arguments, size);
@@ -494,6 +593,8 @@ public record ComputeUnitDescription(
         private List<String> inputData = List.of();
         private List<OutputData> outputData = List.of();
         private boolean stageOnError;
+        private String function;
+        private List<String> functionJars = List.of();
 
         public Builder name(String v) { name = v; return this; }
         public Builder executable(String v) { executable = v; return this; }
@@ -540,6 +641,11 @@ public record ComputeUnitDescription(
         public Builder outputStaging(String... v) { outputStaging = parse("outputStaging", v == null ? null : java.util.Arrays.asList(v)); return this; }
         /** RP's {@code stage_on_error}: output staging also after the unit FAILED or was CANCELED. */
         public Builder stageOnError(boolean v) { stageOnError = v; return this; }
+        /** A function unit: the class (implementing {@code org.pilotflow.function.PilotFunction}) the agent runs. */
+        public Builder function(String className) { function = className; return this; }
+        /** The jars the function is loaded from: absolute on the resource, or relative to the pilot sandbox. */
+        public Builder functionJars(List<String> v) { functionJars = v; return this; }
+        public Builder functionJars(String... v) { functionJars = v == null ? null : java.util.Arrays.asList(v.clone()); return this; }
 
         public ComputeUnitDescription build() {
             int c = cores;
@@ -549,7 +655,7 @@ public record ComputeUnitDescription(
             ComputeUnitDescription d = new ComputeUnitDescription(name, executable, arguments, environment, c, gpus,
                     preExec, postExec, stdout, stderr, timeout, restartable, pilot, mpi, cpuProcesses, cpuThreads,
                     tags, metadata, sandbox, priority, memoryMb, inputStaging, outputStaging, stageOnError,
-                    inputData, outputData);
+                    inputData, outputData, function, functionJars);
             d.checkLimits("");
             return d;
         }

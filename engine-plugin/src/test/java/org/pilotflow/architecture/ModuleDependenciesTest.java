@@ -58,6 +58,7 @@ class ModuleDependenciesTest {
         for (String probe : List.of(
                 "org.pilotflow.agent.AgentMain",               // agent
                 "org.pilotflow.model.StateModel",              // agent (shared model)
+                "org.pilotflow.function.PilotFunction",        // function-api
                 "org.pilotflow.delegates.LaunchPilotDelegate", // delegates
                 "org.pilotflow.resource.ResourceAdapter",      // delegates (resource adapters)
                 "org.pilotflow.api.Session",                   // engine-plugin (public API)
@@ -95,6 +96,19 @@ class ModuleDependenciesTest {
                 .because("arrows point one way: engine-plugin depends on delegates, not back. Let delegates"
                         + " declare what they need as an interface in org.pilotflow.delegates (as"
                         + " PilotFlowBackend does) and let engine-plugin implement it");
+        rule.check(mainClasses);
+    }
+
+    // (c') -----------------------------------------------------------------------------------------------------
+
+    @Test
+    void functionApiStandsAlone() {
+        ArchRule rule = noClasses().that().resideInAPackage("org.pilotflow.function..")
+                .should().dependOnClassesThat(DescribedPredicate.describe("PilotFlow classes outside the function API",
+                        c -> c.getPackageName().startsWith("org.pilotflow")
+                                && !c.getPackageName().startsWith("org.pilotflow.function")))
+                .because("a user's function jar compiles against pilotflow-function-api alone, and its class loader"
+                        + " in the agent sees nothing else of PilotFlow (README, Function units)");
         rule.check(mainClasses);
     }
 

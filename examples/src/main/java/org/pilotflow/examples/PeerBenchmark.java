@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * PilotFlow against its peers in one run on one machine (issue 8): {@code xargs -P2 -n1 /bin/true} (the machine's
  * launch limit) and Dask ({@code LocalCluster}, 2 workers x 1 thread, run by {@code dask_peer.py} with
  * {@code /usr/bin/python3}). Prints one table with medians over the repeats and PilotFlow's ratios to the peers
- * measured in the same run. A program that prints a table, not a test.
+ * measured in the same run; each repeat also runs N no-op function units ({@link NoOpFunction}, inside the agent),
+ * the row beside Dask's pure-Python no-op tasks. A program that prints a table, not a test.
  *
  * <pre>
  * mvn -q -B -pl examples exec:java -Dexec.mainClass=org.pilotflow.examples.PeerBenchmark -Dexec.args="--units 2000"
@@ -116,7 +117,8 @@ public final class PeerBenchmark {
     /** PilotFlow's figures. */
     record Flow(List<Double> tasksPerSecond, List<Long> submitMillis, int units, int done, String notDone,
                 Light fast, Light slow, long heapAfterN, long rssAfterN, long heapAtEnd, long rssAtEnd,
-                int unitsAtEnd, double sleepWall, double sleepIdeal, long pilotActiveMillis) {
+                int unitsAtEnd, double sleepWall, double sleepIdeal, long pilotActiveMillis,
+                List<Double> functionTasksPerSecond) {
     }
 
     /** Dask's figures, or why there are none. */
@@ -184,6 +186,10 @@ public final class PeerBenchmark {
             LOG.info("warm-up: {} units", o.warmup());
             batch(umgr, descriptions(o.warmup(), "/bin/true"));
             xargsRate(Math.min(o.warmup(), 200));
+            // the no-op function's jar on the resource, under the pilots' sandbox root (where function jars may lie)
+            String jar = NoOpFunction.writeJar(work.resolve("sandboxes/jars/noop.jar")).toString();
+            batch(umgr, functions(o.warmup(), jar));
+            List<Double> fnTps = new ArrayList<>();
 
             List<Double> tps = new ArrayList<>();
             List<Long> submit = new ArrayList<>();
@@ -207,11 +213,18 @@ public final class PeerBenchmark {
                     heapAfterN = heapAfterGc();
                     rssAfterN = rssBytes();
                 }
+                Batch fb = batch(umgr, functions(o.units(), jar));
+                total += o.units();
+                fnTps.add(fb.tasksPerSecond());
+                done += fb.done();
+                fb.notDone().forEach((k, v) -> notDone.merge("function: " + k, v, Integer::sum));
+                LOG.info("repeat {}: PilotFlow no-op function units {}/s, load {}", r + 1,
+                        String.format("%.1f", fb.tasksPerSecond()), loadAverage());
             }
             Light fast = light(umgr, Duration.ofMillis(100), o.lightFast());
             Light slow = light(umgr, Duration.ofSeconds(1), o.lightSlow());
             total += o.lightFast() + o.lightSlow();
-            int submitted = o.units() * o.repeats() + o.lightFast() + o.lightSlow();
+            int submitted = 2 * o.units() * o.repeats() + o.lightFast() + o.lightSlow();
             done += fast.done() + slow.done();
 
             double sleepWall = -1;
@@ -233,7 +246,7 @@ public final class PeerBenchmark {
             }
             return new Flow(tps, submit, submitted, done, notDone.isEmpty() ? "none" : notDone.toString(),
                     fast, slow, heapAfterN, rssAfterN, heapAfterGc(), rssBytes(), total, sleepWall, sleepIdeal,
-                    pilotActive);
+                    pilotActive, fnTps);
         }
     }
 
@@ -245,6 +258,16 @@ public final class PeerBenchmark {
         List<ComputeUnitDescription> ds = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             ds.add(ComputeUnitDescription.builder().name("peer-" + i).executable(executable).build());
+        }
+        return ds;
+    }
+
+    /** No-op function units ({@link NoOpFunction}): run inside the agent, no process each. */
+    private static List<ComputeUnitDescription> functions(int n, String jar) {
+        List<ComputeUnitDescription> ds = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            ds.add(ComputeUnitDescription.builder().name("peer-fn-" + i).function(NoOpFunction.class.getName())
+                    .functionJars(jar).build());
         }
         return ds;
     }
@@ -496,8 +519,9 @@ public final class PeerBenchmark {
         out.printf(fmt, "/bin/true tasks/s", rate(f.tasksPerSecond()), haveDask ? rate(daskSub) : noDask,
                 r.xargs().isEmpty() ? "n/a" : rate(r.xargs()),
                 ratio(pf, xa) + " xargs, " + ratio(pf, median(daskSub)) + " Dask");
-        out.printf(fmt, "no-op tasks/s (Dask: pure Python)", "n/a (no function units)",
-                haveDask ? rate(daskNop) : noDask, "-", "-");
+        out.printf(fmt, "no-op tasks/s (PF: function units)", rate(f.functionTasksPerSecond()),
+                haveDask ? rate(daskNop) + " (pure Python)" : noDask, "-",
+                ratio(median(f.functionTasksPerSecond()), median(daskNop)) + " Dask");
         out.printf(fmt, "all units: DONE / submitted", f.done() + " / " + f.units(),
                 haveDask ? "failed: " + d.json().path("failed").asInt() : noDask, "-", "");
         out.printf(fmt, "submitUnits(N) call, ms", ms(median(f.submitMillis().stream().map(Long::doubleValue)

@@ -29,13 +29,15 @@ class PeerBenchmarkTest {
         String printed = buf.toString(StandardCharsets.UTF_8);
 
         assertThat(r.allDone()).as(printed).isTrue();
-        assertThat(r.flow().units()).isEqualTo(20 + 3 + 1 + 2);
+        assertThat(r.flow().units()).isEqualTo(20 + 20 + 3 + 1 + 2); // /bin/true and no-op function units
         assertThat(r.flow().tasksPerSecond()).hasSize(1).allSatisfy(x -> assertThat(x).isPositive());
+        assertThat(r.flow().functionTasksPerSecond()).hasSize(1).allSatisfy(x -> assertThat(x).isPositive());
         assertThat(r.flow().fast().startP50()).isNotNegative();
         assertThat(r.flow().slow().seenP50()).isNotNegative();
         assertThat(r.flow().sleepWall()).isGreaterThanOrEqualTo(1.0);
         assertThat(r.dask().unavailable()).contains("skipped (--skip-dask)");
-        assertThat(printed).contains("| /bin/true tasks/s", "all units: DONE / submitted", "26 / 26",
+        assertThat(printed).contains("| /bin/true tasks/s", "all units: DONE / submitted", "46 / 46",
+                "| no-op tasks/s (PF: function units)",
                 "Dask: skipped (--skip-dask)", "2 x sleep 1: wall / ideal 1 s", "pilot submit->ACTIVE");
     }
 

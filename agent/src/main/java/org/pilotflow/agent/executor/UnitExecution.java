@@ -18,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** One unit being run by the {@link UnitExecutor}: a chain of steps (preExec..., executable, postExec...). */
-public final class UnitExecution {
+public final class UnitExecution implements Execution {
     private static final Logger LOG = LoggerFactory.getLogger(UnitExecution.class);
 
     /** The longest a remote kill command may take (an ssh connection to a node that went away hangs). */
@@ -63,6 +63,7 @@ public final class UnitExecution {
         err = Redirect.appendTo(spec.sandbox().resolve(spec.stderr()).toFile());
     }
 
+    @Override
     public String unitId() {
         return spec.unitId();
     }
@@ -87,6 +88,7 @@ public final class UnitExecution {
      * yet, keeps anything from starting. The unit ends in {@code state} with {@code reason}, unless it already ended
      * or was already being killed. Safe from any thread.
      */
+    @Override
     public void kill(UnitState state, ErrorCode code, String reason) {
         Process p;
         CompletableFuture<Void> gone = null;

@@ -324,6 +324,20 @@ public final class SlotScheduler<T> {
         sizes(spanNodes).merge(cores, 1, Integer::sum);
     }
 
+    /**
+     * Fixes the node of a co-location tag before any of its units is placed (the agent's node, for the units that
+     * run inside the agent).
+     *
+     * @throws IllegalArgumentException for a node not in the pilot
+     */
+    public void pinColocation(String colocate, String node) {
+        NodeState n = nodesByName.get(node);
+        if (n == null) {
+            throw new IllegalArgumentException("node " + node + " is not one of the pilot's nodes " + nodesByName.keySet());
+        }
+        colocated.put(colocate, n);
+    }
+
     /** Removes a waiting unit (cancel); false when it was not waiting. */
     public boolean withdraw(T item) {
         Request<T> r = waiting.remove(item);

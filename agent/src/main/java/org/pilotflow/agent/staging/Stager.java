@@ -68,6 +68,11 @@ public final class Stager {
         this.readableRoots = List.copyOf(roots);
     }
 
+    /** Where sources may lie: the resource's sandbox root and its valid roots. */
+    public List<Path> readableRoots() {
+        return readableRoots;
+    }
+
     /**
      * Carries out {@code directives} in order; stops at the first failure that is not NON_FATAL.
      *

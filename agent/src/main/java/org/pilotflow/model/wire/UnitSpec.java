@@ -20,6 +20,10 @@ import java.util.Map;
  *                       before the unit runs (STAGING_INPUT)
  * @param outputStaging  resolved directives carried out after the unit ran (STAGING_OUTPUT): after it ended DONE,
  *                       or also after FAILED or CANCELED with {@code stageOnError}
+ * @param function       a function unit: the fully qualified name of a class implementing
+ *                       {@code org.pilotflow.function.PilotFunction}, run in the agent's worker pool instead of a
+ *                       process (then {@code executable} is null); null for a process unit
+ * @param functionJars   the jars {@code function} is loaded from: absolute, or relative to the pilot sandbox
  */
 public record UnitSpec(
         String unitId,
@@ -42,7 +46,21 @@ public record UnitSpec(
         long memoryMb,
         List<StagingDirective> inputStaging,
         List<StagingDirective> outputStaging,
-        boolean stageOnError) {
+        boolean stageOnError,
+        String function,
+        List<String> functionJars) {
+
+    /** A process unit. */
+    public UnitSpec(String unitId, String name, String executable, List<String> arguments,
+                    Map<String, String> environment, int cores, int gpus, List<String> preExec,
+                    List<String> postExec, String stdout, String stderr, long timeoutSeconds, boolean mpi,
+                    String sandbox, int threads, int priority, String colocate, long memoryMb,
+                    List<StagingDirective> inputStaging, List<StagingDirective> outputStaging,
+                    boolean stageOnError) {
+        this(unitId, name, executable, arguments, environment, cores, gpus, preExec, postExec, stdout, stderr,
+                timeoutSeconds, mpi, sandbox, threads, priority, colocate, memoryMb, inputStaging, outputStaging,
+                stageOnError, null, null);
+    }
 
     /** A unit without staging. */
     public UnitSpec(String unitId, String name, String executable, List<String> arguments,
@@ -87,5 +105,6 @@ public record UnitSpec(
         stderr = stderr == null ? "STDERR" : stderr;
         inputStaging = inputStaging == null ? List.of() : List.copyOf(inputStaging);
         outputStaging = outputStaging == null ? List.of() : List.copyOf(outputStaging);
+        functionJars = functionJars == null ? List.of() : List.copyOf(functionJars);
     }
 }

@@ -23,6 +23,6 @@ public final class UnitSpecs {
         return new UnitSpec(u.uid(), d.name(), d.executable(), d.arguments(), d.environment(), d.cores(), d.gpus(),
                 d.preExec(), d.postExec(), d.stdout(), d.stderr(), d.timeout() == null ? 0 : d.timeout().toSeconds(),
                 d.mpi(), d.sandbox(), d.cpuThreads(), d.priority(), d.tags().get("colocate"),
-                d.memoryMb(), input, d.outputStaging(), d.stageOnError());
+                d.memoryMb(), input, d.outputStaging(), d.stageOnError(), d.function(), d.functionJars());
     }
 }
