@@ -66,6 +66,11 @@ final class LocalFiles implements ResourceFiles {
     }
 
     @Override
+    public long usableSpace(String directory) throws IOException {
+        return Files.getFileStore(Path.of(directory)).getUsableSpace();
+    }
+
+    @Override
     public void deleteIfExists(String path) throws IOException {
         Files.deleteIfExists(Path.of(path));
     }

@@ -41,6 +41,12 @@ public interface ResourceFiles {
     /** Removes a file if it is there. */
     void deleteIfExists(String path) throws IOException;
 
+    /**
+     * The bytes an unprivileged writer may still put into the file system of {@code directory}, or -1 when the
+     * machine does not say (an SFTP server without {@code statvfs@openssh.com}).
+     */
+    long usableSpace(String directory) throws IOException;
+
     /** What {@link ResourceShell#withFiles} runs. */
     @FunctionalInterface
     interface Work<T> {

@@ -100,6 +100,19 @@ final class SftpFiles implements ResourceFiles {
     }
 
     @Override
+    public long usableSpace(String directory) throws IOException {
+        if (sftp.getExtension("statvfs@openssh.com") == null) {
+            return -1;
+        }
+        try {
+            com.jcraft.jsch.SftpStatVFS v = sftp.statVFS(directory);
+            return v.getAvailBlocks() * v.getFragmentSize(); // getAvailForNonRoot() is in KiB
+        } catch (SftpException e) {
+            throw failure(e, directory);
+        }
+    }
+
+    @Override
     public void deleteIfExists(String path) throws IOException {
         try {
             sftp.rm(SshShell.literal(path));

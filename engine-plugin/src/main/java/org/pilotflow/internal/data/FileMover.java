@@ -97,6 +97,12 @@ public final class FileMover {
             throw new Failed(TransferError.TARGET_NOT_WRITABLE, "target " + p.remote() + " (" + target
                     + ") is an existing directory");
         }
+        long need = Files.size(p.local());
+        long free = files.usableSpace(dir);
+        if (free >= 0 && free < need) { // PanDA's NoLocalSpace, before a byte is written
+            throw new Failed(TransferError.NO_SPACE, "no space for " + p.remote() + ": it needs " + need
+                    + " bytes, the file system of " + dir + " on " + shell.target() + " has " + free + " left");
+        }
         String tmp = dir + "/." + name + ".staging-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
         boolean placed = false;
         try {
@@ -195,6 +201,12 @@ public final class FileMover {
             throw new Failed(TransferError.TARGET_NOT_WRITABLE, "target " + target + " is an existing directory");
         }
         Files.createDirectories(target.getParent());
+        ResourceFiles.Stat src = files.stat(real);
+        long free = Files.getFileStore(target.getParent()).getUsableSpace();
+        if (src != null && free < src.size()) { // PanDA's NoLocalSpace, before a byte is written
+            throw new Failed(TransferError.NO_SPACE, "no space for " + target + ": " + p.remote() + " has "
+                    + src.size() + " bytes, the file system of " + target.getParent() + " has " + free + " left");
+        }
         Path tmp = target.resolveSibling("." + target.getFileName() + ".staging-"
                 + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         boolean placed = false;
