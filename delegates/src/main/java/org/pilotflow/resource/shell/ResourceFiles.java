@@ -23,7 +23,10 @@ public interface ResourceFiles {
     /** The path's own attributes (a link is not followed), or null when it does not exist. */
     Stat lstat(String path) throws IOException;
 
-    /** The path with every link resolved; {@link java.nio.file.NoSuchFileException} when it does not exist. */
+    /**
+     * The path with every link resolved. A missing path gives {@link java.nio.file.NoSuchFileException} here, but
+     * OpenSSH's sftp-server resolves what exists and returns the rest as written: {@link #stat} the result.
+     */
     String realPath(String path) throws IOException;
 
     /** Creates one directory (mode 0700); its parent must exist. */

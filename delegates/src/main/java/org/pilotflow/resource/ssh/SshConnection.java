@@ -88,8 +88,6 @@ final class SshConnection {
     private Session session;
     private KeyRepository keys;
     private boolean everConnected;
-    /** Logins made (first connect and reconnects): a file transfer must not add one. */
-    private final java.util.concurrent.atomic.AtomicLong logins = new java.util.concurrent.atomic.AtomicLong();
     private boolean closed;
     /** Remote port forwards: local port here -> port on the remote host's loopback. */
     private final Map<Integer, Integer> forwards = new LinkedHashMap<>();
@@ -121,11 +119,6 @@ final class SshConnection {
 
     SshShell shell() {
         return shell;
-    }
-
-    /** How many times this connection logged in. */
-    long logins() {
-        return logins.get();
     }
 
     /** {@code user@host:port}, for messages. */
@@ -212,7 +205,6 @@ final class SshConnection {
             s.setServerAliveInterval((int) settings.serverAliveInterval().toMillis());
             s.setServerAliveCountMax(3);
             s.connect((int) settings.connectTimeout().toMillis());
-            logins.incrementAndGet();
             keys = k;
             return s;
         } catch (JSchException e) {

@@ -164,14 +164,6 @@ public final class SshConnections implements ShellProvider {
         return c.shell();
     }
 
-    /**
-     * How many SSH logins the open connections made so far (first connects and reconnects): shows that work riding
-     * on a connection, such as a batch of SFTP transfers, logs in no more.
-     */
-    public long logins() {
-        return connections.values().stream().mapToLong(SshConnection::logins).sum();
-    }
-
     /** The connection behind {@code shell} (for tests in this package). */
     static SshConnection connectionOf(ResourceShell shell) {
         if (!(shell instanceof SshShell)) {

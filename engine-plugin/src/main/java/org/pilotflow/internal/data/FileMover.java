@@ -182,7 +182,10 @@ public final class FileMover {
                     + " (" + path + " resolves to " + real + ")";
         }
         ResourceFiles.Stat st = files.stat(real);
-        if (st == null || !st.regular()) {
+        if (st == null) { // OpenSSH's realpath answers for a missing last name too
+            return "an existing file on the resource (" + path + " does not exist on " + shell.target() + ")";
+        }
+        if (!st.regular()) {
             return "a regular file (" + path + " is a directory, a device or a FIFO: the Data API moves files)";
         }
         return null;
@@ -196,14 +199,17 @@ public final class FileMover {
         } catch (NoSuchFileException e) {
             throw new Failed(TransferError.MISSING_SOURCE, "source " + p.remote() + " (" + path + ") is gone");
         }
+        ResourceFiles.Stat src = files.stat(real);
+        if (src == null) { // removed since the check, or OpenSSH's realpath answered for a missing name
+            throw new Failed(TransferError.MISSING_SOURCE, "source " + p.remote() + " (" + path + ") is gone");
+        }
         Path target = p.local().toAbsolutePath();
         if (Files.isDirectory(target)) {
             throw new Failed(TransferError.TARGET_NOT_WRITABLE, "target " + target + " is an existing directory");
         }
         Files.createDirectories(target.getParent());
-        ResourceFiles.Stat src = files.stat(real);
         long free = Files.getFileStore(target.getParent()).getUsableSpace();
-        if (src != null && free < src.size()) { // PanDA's NoLocalSpace, before a byte is written
+        if (free < src.size()) { // PanDA's NoLocalSpace, before a byte is written
             throw new Failed(TransferError.NO_SPACE, "no space for " + target + ": " + p.remote() + " has "
                     + src.size() + " bytes, the file system of " + target.getParent() + " has " + free + " left");
         }
@@ -325,6 +331,9 @@ public final class FileMover {
         String realRoot;
         try {
             realRoot = files.realPath(root);
+            if (files.stat(realRoot) == null) {
+                throw new NoSuchFileException(root);
+            }
         } catch (NoSuchFileException e) {
             throw new Failed(TransferError.TARGET_NOT_WRITABLE, "the directory " + root + " of "
                     + tgt.scheme().prefix() + " does not exist on " + shell.target());
