@@ -62,8 +62,15 @@ public final class FileMover {
         this.validRoots = validRoots.stream().filter(r -> r.startsWith("/")).map(FileMover::trim).toList();
     }
 
-    /** What a spec resolves to before anything moves. */
-    private record Planned(FileSpec spec, Path local, Location remote) {
+    /** What a spec resolves to before anything moves; {@code source} only for stage-out, once checked. */
+    private record Planned(FileSpec spec, Path local, Location remote, Source source) {
+        Planned(FileSpec spec, Path local, Location remote) {
+            this(spec, local, remote, null);
+        }
+    }
+
+    /** A checked resource source: its real path and size. */
+    private record Source(String real, long size) {
     }
 
     // ------------------------------------------------------------------------------------------ stage-in
@@ -88,8 +95,8 @@ public final class FileMover {
         return run("stage in", plan, this::in);
     }
 
-    private FileSpec in(ResourceFiles files, Planned p, Map<String, String> dirs) throws IOException, Failed {
-        String dir = targetDirectory(files, p.remote(), dirs);
+    private FileSpec in(ResourceFiles files, Planned p, Batch batch) throws IOException, Failed {
+        String dir = targetDirectory(files, p.remote(), batch.dirs);
         String name = p.remote().fileName();
         String target = dir + "/" + name;
         ResourceFiles.Stat existing = files.lstat(target);
@@ -98,10 +105,19 @@ public final class FileMover {
                     + ") is an existing directory");
         }
         long need = Files.size(p.local());
-        long free = files.usableSpace(dir);
-        if (free >= 0 && free < need) { // PanDA's NoLocalSpace, before a byte is written
+        // asked once per directory and batch (a round trip over SFTP), then counted down as files land there
+        long[] free = batch.free.computeIfAbsent(dir, d -> new long[1]);
+        if (free[0] == 0) {
+            free[0] = files.usableSpace(dir);
+        }
+        if (free[0] >= 0 && free[0] < need) { // PanDA's NoLocalSpace, before a byte is written
+            long left = free[0];
+            free[0] = 0; // ask again for the next file: space may have been freed
             throw new Failed(TransferError.NO_SPACE, "no space for " + p.remote() + ": it needs " + need
-                    + " bytes, the file system of " + dir + " on " + shell.target() + " has " + free + " left");
+                    + " bytes, the file system of " + dir + " on " + shell.target() + " has " + left + " left");
+        }
+        if (free[0] > 0) {
+            free[0] = Math.max(1, free[0] - need); // 1, not 0: 0 means "ask"
         }
         String tmp = dir + "/." + name + ".staging-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
         boolean placed = false;
@@ -147,35 +163,48 @@ public final class FileMover {
             plan.add(new Planned(f, tgt, src));
         }
         // the sources are checked on the resource before any byte moves, as the local ones are for stage-in
-        String[] problem = withFiles("check " + plan.size() + " source(s) of pilot " + pilotUid, files -> {
-            for (int i = 0; i < plan.size(); i++) {
-                String p = sourceProblem(files, plan.get(i).remote());
-                if (p != null) {
-                    return new String[] {String.valueOf(i), p};
-                }
+        Object[] checked = withFiles("check " + plan.size() + " source(s) of pilot " + pilotUid, files -> {
+            List<String> roots = new ArrayList<>();
+            roots.add(realOrSelf(files, resource));
+            for (String r : validRoots) {
+                roots.add(realOrSelf(files, r));
             }
-            return null;
+            List<Source> sources = new ArrayList<>();
+            for (int i = 0; i < plan.size(); i++) {
+                Object s = source(files, plan.get(i).remote(), roots);
+                if (s instanceof String problem) {
+                    return new Object[] {i, problem};
+                }
+                sources.add((Source) s);
+            }
+            return new Object[] {-1, sources};
         });
-        if (problem != null) { // thrown out here: the shell makes a ResourceException of what its work throws
-            int i = Integer.parseInt(problem[0]);
-            throw new BadParameter("files[" + i + "].source", plan.get(i).spec().source(), problem[1]);
+        int bad = (Integer) checked[0];
+        if (bad >= 0) { // thrown out here: the shell makes a ResourceException of what its work throws
+            throw new BadParameter("files[" + bad + "].source", plan.get(bad).spec().source(), (String) checked[1]);
         }
-        return run("stage out", plan, this::out);
+        @SuppressWarnings("unchecked")
+        List<Source> sources = (List<Source>) checked[1];
+        List<Planned> resolved = new ArrayList<>();
+        for (int i = 0; i < plan.size(); i++) {
+            Planned p = plan.get(i);
+            resolved.add(new Planned(p.spec(), p.local(), p.remote(), sources.get(i)));
+        }
+        return run("stage out", resolved, this::out);
     }
 
-    /** Why a resource source cannot be read, as the "expected" part of a BadParameter; null when it can. */
-    private String sourceProblem(ResourceFiles files, Location src) throws IOException {
+    /**
+     * A resource source's real path and size, or why it cannot be read (the "expected" part of a BadParameter).
+     *
+     * @param roots the real resource directory and valid roots
+     */
+    private Object source(ResourceFiles files, Location src, List<String> roots) throws IOException {
         String path = root(src.scheme()) + "/" + src.path();
         String real;
         try {
             real = files.realPath(path);
         } catch (NoSuchFileException e) {
             return "an existing file on the resource (" + path + " does not exist on " + shell.target() + ")";
-        }
-        List<String> roots = new ArrayList<>();
-        roots.add(realOrSelf(files, resource));
-        for (String r : validRoots) {
-            roots.add(realOrSelf(files, r));
         }
         if (roots.stream().noneMatch(r -> inside(real, r))) {
             return "a file inside the sandboxes (" + resource + ") or the resource's valid roots " + validRoots
@@ -188,21 +217,11 @@ public final class FileMover {
         if (!st.regular()) {
             return "a regular file (" + path + " is a directory, a device or a FIFO: the Data API moves files)";
         }
-        return null;
+        return new Source(real, st.size());
     }
 
-    private FileSpec out(ResourceFiles files, Planned p, Map<String, String> dirs) throws IOException, Failed {
-        String path = root(p.remote().scheme()) + "/" + p.remote().path();
-        String real;
-        try {
-            real = files.realPath(path);
-        } catch (NoSuchFileException e) {
-            throw new Failed(TransferError.MISSING_SOURCE, "source " + p.remote() + " (" + path + ") is gone");
-        }
-        ResourceFiles.Stat src = files.stat(real);
-        if (src == null) { // removed since the check, or OpenSSH's realpath answered for a missing name
-            throw new Failed(TransferError.MISSING_SOURCE, "source " + p.remote() + " (" + path + ") is gone");
-        }
+    private FileSpec out(ResourceFiles files, Planned p, Batch batch) throws IOException, Failed {
+        Source src = p.source(); // checked before the batch began
         Path target = p.local().toAbsolutePath();
         if (Files.isDirectory(target)) {
             throw new Failed(TransferError.TARGET_NOT_WRITABLE, "target " + target + " is an existing directory");
@@ -218,7 +237,14 @@ public final class FileMover {
         boolean placed = false;
         try {
             Sums sums = new Sums(p.spec().md5() != null);
-            try (InputStream in = files.open(real); OutputStream out = Files.newOutputStream(tmp)) {
+            InputStream opened;
+            try {
+                opened = files.open(src.real());
+            } catch (NoSuchFileException e) {
+                throw new Failed(TransferError.MISSING_SOURCE, "source " + p.remote() + " (" + src.real()
+                        + ") is gone since it was checked");
+            }
+            try (InputStream in = opened; OutputStream out = Files.newOutputStream(tmp)) {
                 sums.copy(in, out);
             }
             long size = Files.size(tmp);
@@ -241,7 +267,15 @@ public final class FileMover {
 
     /** One file's move. */
     private interface Move {
-        FileSpec move(ResourceFiles files, Planned p, Map<String, String> dirs) throws IOException, Failed;
+        FileSpec move(ResourceFiles files, Planned p, Batch batch) throws IOException, Failed;
+    }
+
+    /** What one call learns about the resource and reuses for its later files. */
+    private static final class Batch {
+        /** A target directory as given (scheme and path) -> its checked real path. */
+        final Map<String, String> dirs = new HashMap<>();
+        /** A real target directory -> the bytes still free there (0: ask; -1: the machine does not say). */
+        final Map<String, long[]> free = new HashMap<>();
     }
 
     /** A file that did not make it, and why. */
@@ -258,10 +292,10 @@ public final class FileMover {
         long t0 = System.nanoTime();
         List<FileSpec> out = withFiles(what + " " + plan.size() + " file(s) for pilot " + pilotUid, files -> {
             List<FileSpec> done = new ArrayList<>(plan.size());
-            Map<String, String> dirs = new HashMap<>(); // target directory as given -> its checked real path
+            Batch batch = new Batch();
             for (Planned p : plan) {
                 try {
-                    done.add(move.move(files, p, dirs));
+                    done.add(move.move(files, p, batch));
                 } catch (Failed e) {
                     done.add(p.spec().failed(e.error, e.getMessage()));
                 } catch (IOException e) {
