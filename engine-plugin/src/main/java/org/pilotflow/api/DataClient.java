@@ -9,8 +9,8 @@ import java.util.List;
  *
  * <p>On a local resource ({@code fork://}, {@code slurm://} ...) files are copied; on a remote one ({@code ssh://},
  * {@code slurm+ssh://} ...) they go over SFTP on the SSH connection the engine already holds to the pilot's host:
- * one channel per call, no new login per file. Resource locations are the staging directives':
- * {@code pilot://} (the pilot sandbox), {@code session://} (its parent), {@code resource://} (the base of all
+ * a channel or two per call (stage-out checks its sources on one first), never a login per file. Resource
+ * locations are the staging directives': {@code pilot://} (the pilot sandbox), {@code session://} (its parent), {@code resource://} (the base of all
  * sandboxes); a stage-out source may also resolve under the resource's {@code valid_roots}. Paths on the resource
  * obey the directives' rules: no {@code ..}, no absolute path, a known scheme; a target's directory must resolve
  * (links followed) inside its scheme's directory; missing parents are made.
