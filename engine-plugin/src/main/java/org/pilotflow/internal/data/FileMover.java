@@ -107,12 +107,11 @@ public final class FileMover {
         long need = Files.size(p.local());
         // asked once per directory and batch (a round trip over SFTP), then counted down as files land there
         long[] free = batch.free.computeIfAbsent(dir, d -> new long[1]);
-        if (free[0] == 0) {
+        if (free[0] == 0 || (free[0] > 0 && free[0] < need)) { // unknown yet, or the estimate runs short
             free[0] = files.usableSpace(dir);
         }
         if (free[0] >= 0 && free[0] < need) { // PanDA's NoLocalSpace, before a byte is written
             long left = free[0];
-            free[0] = 0; // ask again for the next file: space may have been freed
             throw new Failed(TransferError.NO_SPACE, "no space for " + p.remote() + ": it needs " + need
                     + " bytes, the file system of " + dir + " on " + shell.target() + " has " + left + " left");
         }
