@@ -169,8 +169,11 @@ public final class AgentStaging {
         }
     }
 
-    /** The valid roots as the resource sees them, for the agent's staging (which may read under them). */
-    private static List<String> validRoots(ResourceShell shell, ResourceConfig rc) throws ResourceException {
+    /**
+     * The valid roots as the resource sees them, for staging (the agent's and the Data API's), which may read under
+     * them.
+     */
+    public static List<String> validRoots(ResourceShell shell, ResourceConfig rc) throws ResourceException {
         try {
             return rc.resolvedValidRoots(variablesFor(shell, rc, rc.defaultRemoteWorkdir())).stream()
                     .map(Path::toString).toList();

@@ -188,6 +188,24 @@ public final class Session implements AutoCloseable {
         return state.createUnitManager(policy);
     }
 
+    /**
+     * The Data API for a pilot (PanDA's stage-in and stage-out clients): moves files between this machine and the
+     * pilot's resource without running units, over the pilot's own SSH connection where the resource is remote. See
+     * {@link DataClient}.
+     *
+     * @throws BadParameter when the pilot is not one of this session's
+     */
+    public DataClient dataClient(ComputePilot pilot) {
+        BadParameter.requireNonNull(pilot, "pilot", "a pilot of this session");
+        return dataClient(pilot.uid());
+    }
+
+    /** The Data API for the pilot with this uid; as {@link #dataClient(ComputePilot)}. */
+    public DataClient dataClient(String pilotUid) {
+        requireOpen();
+        return state.dataClient(pilotUid);
+    }
+
     public List<PilotManager> pilotManagers() {
         return state.pilotManagers();
     }

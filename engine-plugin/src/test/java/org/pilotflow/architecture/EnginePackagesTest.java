@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * <pre>
  *   org.pilotflow.internal (the wiring: PilotFlowRuntime) - only the plugin uses it
  *     session (the API's implementation)   launch (launch worker, job control)   channel (agents' endpoint)
- *     watch (the cluster's periodic work)
+ *     watch (the cluster's periodic work)     data (the Data API's file moves; given a shell by session)
  *       lifecycle (the only code that changes pilot and unit states)     resources (adapters, SSH, configs)
  *         scheduling (pure)     store (tables, rows, migrations)
  * </pre>
@@ -31,6 +31,7 @@ class EnginePackagesTest {
     private static final String LAUNCH = ROOT + ".launch..";
     private static final String RESOURCES = ROOT + ".resources..";
     private static final String SESSION = ROOT + ".session..";
+    private static final String DATA = ROOT + ".data..";
 
     private static JavaClasses classes;
 
@@ -100,6 +101,13 @@ class EnginePackagesTest {
     }
 
     @Test
+    void dataUsesNoEngineRole() {
+        rule(DATA, "the Data API moves files through a resource shell it is handed; it changes no state and"
+                + " reads no table", STORE, SCHEDULING, LIFECYCLE, CHANNEL, WATCH, LAUNCH, RESOURCES, SESSION,
+                "org.camunda..");
+    }
+
+    @Test
     void nothingButThePluginUsesTheWiring() {
         ArchRule rule = noClasses().that().resideOutsideOfPackages("org.pilotflow.plugin..")
                 .and().doNotHaveFullyQualifiedName(ROOT + ".PilotFlowRuntime")
@@ -114,6 +122,6 @@ class EnginePackagesTest {
     void apiReachesInternalsOnlyThroughTheSessionPackage() {
         rule("org.pilotflow.api..", "the public API's entry (Session) opens sessions through"
                 + " org.pilotflow.internal.session only", ROOT, STORE, SCHEDULING, LIFECYCLE, CHANNEL, WATCH, LAUNCH,
-                RESOURCES);
+                RESOURCES, DATA);
     }
 }

@@ -297,10 +297,20 @@ public record StagingDirective(String source, String target, Action action, Set<
         if (size != null && size < 0) {
             throw new Invalid(field + ".size", size, "the source file's size in bytes (>= 0), or null");
         }
-        if (checksum != null && !CHECKSUM.matcher(checksum).matches()) {
-            throw new Invalid(field + ".checksum", checksum, "adler32:<8 hex digits> or md5:<32 hex digits>, or null");
-        }
+        checkChecksum(field + ".checksum", checksum);
         return new StagingDirective(src.toString(), tgt.toString(), action, flags, size, checksum);
+    }
+
+    /**
+     * Checks a checksum in PanDA's form ({@code adler32:<8 hex digits>} or {@code md5:<32 hex digits>}, lower case),
+     * null meaning unchecked.
+     *
+     * @throws Invalid naming {@code field} otherwise
+     */
+    public static void checkChecksum(String field, String checksum) {
+        if (checksum != null && !CHECKSUM.matcher(checksum).matches()) {
+            throw new Invalid(field, checksum, "adler32:<8 hex digits> or md5:<32 hex digits>, or null");
+        }
     }
 
     private static final java.util.regex.Pattern CHECKSUM =
@@ -317,9 +327,12 @@ public record StagingDirective(String source, String target, Action action, Set<
 
     /**
      * A location: {@code scheme://path} (a host part, as in {@code pilot://a/b}, is part of the path, as in RP) or a
-     * relative path in {@code relative}.
+     * relative path in {@code relative}; the rules every staging path obeys (no {@code ..}, no absolute path, a
+     * known scheme), written once for the directives and the Data API.
+     *
+     * @throws Invalid naming {@code field}, the text and what was expected
      */
-    static Location location(String field, String text, Scheme relative) {
+    public static Location location(String field, String text, Scheme relative) {
         String expected = "a relative path of plain names, or one below " + SCHEMES
                 + " (no '..', no NUL, at most " + MAX_CHARS + " characters)";
         if (text == null || text.isBlank() || text.length() > MAX_CHARS || text.indexOf('\0') >= 0) {

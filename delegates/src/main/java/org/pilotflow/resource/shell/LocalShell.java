@@ -148,4 +148,13 @@ public final class LocalShell implements ResourceShell {
         }
         return PosixFilePermissions.fromString(sb.toString());
     }
+
+    @Override
+    public <T> T withFiles(String what, ResourceFiles.Work<T> work) throws ResourceException {
+        try {
+            return work.run(LocalFiles.INSTANCE);
+        } catch (IOException e) {
+            throw new ResourceException("cannot " + what + " on " + target() + ": " + e, e);
+        }
+    }
 }

@@ -57,4 +57,15 @@ public interface ResourceShell {
      * SSH it is a remote port forward on the shared connection, set up once and restored after a reconnect.
      */
     int reverseForward(int localPort) throws ResourceException;
+
+    /**
+     * Runs {@code work} with the machine's files: on this host directly, over SSH on one SFTP channel of the shared
+     * connection (every file of the batch goes over it: no login, no channel per file).
+     *
+     * @param what for messages, e.g. {@code stage in 3 file(s) for pilot.0000}
+     * @throws ResourceException when the machine cannot be reached, or {@code work} failed with an IOException
+     */
+    default <T> T withFiles(String what, ResourceFiles.Work<T> work) throws ResourceException {
+        throw new ResourceException("cannot " + what + " on " + target() + ": this shell moves no files");
+    }
 }

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.pilotflow.resource.ResourceException;
 import org.pilotflow.resource.shell.CommandResult;
+import org.pilotflow.resource.shell.ResourceFiles;
 import org.pilotflow.resource.shell.ResourceShell;
 import org.pilotflow.resource.shell.ShellQuote;
 
@@ -328,7 +329,7 @@ public final class SshShell implements ResourceShell {
      * Renames over an existing file. JSch uses {@code posix-rename@openssh.com} when the server offers it (atomic
      * replace); plain SFTP rename refuses an existing target, so then the target is removed first.
      */
-    private static void renameOver(ChannelSftp sftp, String from, String to) throws SftpException {
+    static void renameOver(ChannelSftp sftp, String from, String to) throws SftpException {
         try {
             sftp.rename(literal(from), literal(to));
         } catch (SftpException e) {
@@ -379,6 +380,13 @@ public final class SshShell implements ResourceShell {
             }
             throw e;
         }
+    }
+
+    @Override
+    public <T> T withFiles(String what, ResourceFiles.Work<T> work) throws ResourceException {
+        // not repeated after a dropped connection: the work decides per file what a failure means
+        return connection.<ChannelSftp, T>withChannel("sftp", what, settings.channelWait(), false,
+                () -> (session, channel) -> work.run(new SftpFiles(channel, target())));
     }
 
     @Override

@@ -172,6 +172,27 @@ public final class Resources implements AutoCloseable {
         }
     }
 
+    /** Where a launched pilot's files are: the shell of its resource, its sandbox and the resource's valid roots. */
+    public record PilotFiles(org.pilotflow.resource.shell.ResourceShell shell, String sandbox,
+                             List<String> validRoots) {
+    }
+
+    /**
+     * The shell, sandbox and valid roots of a pilot whose job was submitted (over SSH: the connection its job
+     * uses); empty when it has no job or sandbox yet.
+     *
+     * @throws ResourceException when its resource cannot be reached
+     */
+    public java.util.Optional<PilotFiles> filesOf(PilotRecord p) throws ResourceException {
+        if (p.job() == null || p.sandbox() == null) {
+            return java.util.Optional.empty();
+        }
+        JobHandle h = JobHandle.parse(p.job());
+        org.pilotflow.resource.shell.ResourceShell shell = adapters.forHandle(h).shell(h);
+        return java.util.Optional.of(new PilotFiles(shell, p.sandbox(), AgentStaging.validRoots(shell,
+                resourceOf(p))));
+    }
+
     @Override
     public void close() {
         shells.close(); // agents behind an SSH tunnel lose this node now, as direct ones do with its endpoint

@@ -449,6 +449,21 @@ public final class SessionState {
 
     // ---------------------------------------------------------------- closing
 
+    /** The pilot's current record; BadParameter when the pilot is not one of this session's. */
+    PilotRecord pilotRecord(String uid) {
+        PilotView v = uid == null ? null : pilots.get(uid);
+        if (v == null) {
+            throw new BadParameter("pilot", uid, "a pilot of session " + id);
+        }
+        return v.current;
+    }
+
+    /** The Data API for one of this session's pilots. */
+    public org.pilotflow.api.DataClient dataClient(String pilotUid) {
+        pilotRecord(pilotUid); // refuse a stranger now, not at the first transfer
+        return new DataClientImpl(this, pilotUid);
+    }
+
     /** Marks the session closed in the database (its pilots were canceled before, if asked). */
     public void markClosed() {
         service.txs().runRetrying(tx -> {
