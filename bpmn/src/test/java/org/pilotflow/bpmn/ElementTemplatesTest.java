@@ -214,7 +214,7 @@ class ElementTemplatesTest {
     engine.getRuntimeService().createMessageCorrelation(UnitLifecycleTest.ENDED)
         .processInstanceId(unit.getId()).setVariables(ended).correlate();
     Job continuation = engine.getManagementService().createJobQuery().processInstanceId(unit.getId())
-        .activityId("runUnit").singleResult();
+        .activityId("handBack").singleResult();
     engine.getManagementService().executeJob(continuation.getId());
 
     assertThat(caller).isEnded();

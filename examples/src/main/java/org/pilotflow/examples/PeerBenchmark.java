@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * Options: {@code --units N} (2000), {@code --repeats R} (3), {@code --warmup N} (200), {@code --light-fast N} (100
  * units at one per 100 ms), {@code --light-slow N} (20 units at one per second), {@code --sleep-units N} (200
  * {@code sleep 1} units for utilization; 0 skips), {@code --skip-dask}, {@code --python PATH}
- * ({@code /usr/bin/python3}), {@code --work DIR} (a new temporary directory, deleted at the end).
+ * ({@code /usr/bin/python3}), {@code --work DIR} (a new temporary directory, deleted at the end), {@code --history
+ * LEVEL} (the history level of PilotFlow's engine: {@code activity}, its default; {@code none} to measure its cost).
  */
 public final class PeerBenchmark {
     private static final Logger LOG = LoggerFactory.getLogger(PeerBenchmark.class);
@@ -59,7 +60,7 @@ public final class PeerBenchmark {
     }
 
     record Options(int units, int repeats, int warmup, int lightFast, int lightSlow, int sleepUnits, boolean skipDask,
-                   String python, Path work) {
+                   String python, Path work, String history) {
         static Options parse(String... args) {
             int units = 2000;
             int repeats = 3;
@@ -70,6 +71,7 @@ public final class PeerBenchmark {
             boolean skipDask = false;
             String python = "/usr/bin/python3";
             Path work = null;
+            String history = "activity";
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--units" -> units = Examples.intOption(args, i++, "--units");
@@ -81,12 +83,14 @@ public final class PeerBenchmark {
                     case "--skip-dask" -> skipDask = true;
                     case "--python" -> python = value(args, i++, "--python");
                     case "--work" -> work = Path.of(value(args, i++, "--work"));
+                    case "--history" -> history = value(args, i++, "--history");
                     default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (usage: "
                             + "[--units N] [--repeats R] [--warmup N] [--light-fast N] [--light-slow N] "
-                            + "[--sleep-units N] [--skip-dask] [--python PATH] [--work DIR])");
+                            + "[--sleep-units N] [--skip-dask] [--python PATH] [--work DIR] [--history LEVEL])");
                 }
             }
-            return new Options(units, repeats, warmup, lightFast, lightSlow, sleepUnits, skipDask, python, work);
+            return new Options(units, repeats, warmup, lightFast, lightSlow, sleepUnits, skipDask, python, work,
+                    history);
         }
 
         private static String value(String[] args, int i, String name) {
@@ -174,6 +178,7 @@ public final class PeerBenchmark {
     private static Flow pilotFlow(Options o, Path work, List<Double> xargs) throws Exception {
         try (Session session = Session.builder()
                 .config(PilotFlowConfig.builder().workDirectory(work).build())
+                .historyLevel(o.history())
                 .create()) {
             PilotManager pmgr = session.createPilotManager();
             ComputePilot pilot = Examples.startLocalPilot(session, pmgr, work, CORES,
@@ -497,8 +502,8 @@ public final class PeerBenchmark {
                 + "|" + "-".repeat(29) + "|";
         out.println();
         out.printf("Peer benchmark (issue 8): N = %d no-op tasks, %d repeat(s), medians (min-max); %d cores here, "
-                        + "PilotFlow on one %d-core local pilot, H2 file database%n", o.units(), o.repeats(),
-                Runtime.getRuntime().availableProcessors(), CORES);
+                        + "PilotFlow on one %d-core local pilot, H2 file database, history level %s%n", o.units(),
+                o.repeats(), Runtime.getRuntime().availableProcessors(), CORES, o.history());
         out.printf("load average at start %s, at end %s; compare ratios within one run, not figures across runs%n",
                 r.loadStart(), r.loadEnd());
         if (haveDask) {
