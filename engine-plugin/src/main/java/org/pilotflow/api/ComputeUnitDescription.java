@@ -195,6 +195,15 @@ public record ComputeUnitDescription(
                 throw new BadParameter("outputData[" + i + "]", null, "an OutputData (a list without null entries)");
             }
             entries.get(i).validate("outputData[" + i + "]");
+            // one entry per data unit: each entry's files are added to the data unit's list as it stood before the
+            // unit ended, so a second entry for the same data unit would drop the first one's files from that list
+            for (int j = 0; j < i; j++) {
+                if (entries.get(j).dataUnit().equals(entries.get(i).dataUnit())) {
+                    throw new BadParameter("outputData[" + i + "].dataUnit", entries.get(i).dataUnit(),
+                            "a data unit no earlier entry names (outputData[" + j + "] does: put all its patterns "
+                                    + "in one entry)");
+                }
+            }
         }
         return List.copyOf(entries);
     }
