@@ -37,6 +37,11 @@ class UnitLifecycleTest {
   /** Like the real delegate: creates the unit uid when the starter did not pass one. */
   final RecordingDelegate submit = RecordingDelegate.doing(UnitLifecycleTest::assignUidIfAbsent);
   final RecordingDelegate cancelUnit = RecordingDelegate.doingNothing();
+  final Map<String, Object> seenByTransfer = new java.util.concurrent.ConcurrentHashMap<>();
+  final RecordingDelegate stageInput = RecordingDelegate.doing(e -> seenByTransfer.putAll(Map.of(
+      "pilot", e.getVariable("stagingPilot"), "attempt", e.getVariable("stagingAttempt"))));
+  final RecordingDelegate stageOutput = RecordingDelegate.doing(e -> seenByTransfer.put("agentState",
+      e.getVariable("agentState")));
   final Failures failures = new Failures();
 
   static void assignUidIfAbsent(org.camunda.bpm.engine.delegate.DelegateExecution execution) {
@@ -50,6 +55,8 @@ class UnitLifecycleTest {
     BpmnAwareTests.init(engine);
     Mocks.register("pilotflowSubmitUnit", submit);
     Mocks.register("pilotflowCancelUnit", cancelUnit);
+    Mocks.register("pilotflowStageUnitInput", stageInput);
+    Mocks.register("pilotflowStageUnitOutput", stageOutput);
     failures.register();
   }
 
@@ -267,7 +274,73 @@ class UnitLifecycleTest {
     assertThatThrownBy(() -> cancel(pi)).isInstanceOf(MismatchingMessageCorrelationException.class);
   }
 
+  // --- the engine's staging (client://): event subprocesses beside "Run on a pilot" -----------------------
+
+  @Test
+  void inputFromTheClient_isAJobBesideTheWaitingUnit() {
+    ProcessInstance pi = startUnit();
+    stage(pi, "pilotflow.unit.stageInput", Map.of("stagingPilot", "pilot.0001", "stagingAttempt", 1));
+
+    // the transfer is a job of its own (retried, an incident when the resource stays out of reach)
+    assertThat(jobActivities(pi)).containsExactly("transferInput");
+    assertThat(pi).isWaitingAt("runUnit", "transferInput");
+    assertThat(engine.getRuntimeService().getVariable(pi.getId(), "stagingPilot"))
+        .as("what an operator sees in Cockpit").isEqualTo("pilot.0001");
+    execute(jobs(pi).get(0));
+    assertThat(stageInput.calls()).containsExactly("transferInput");
+    assertThat(seenByTransfer).containsEntry("pilot", "pilot.0001").containsEntry("attempt", 1);
+    assertThat(pi).hasPassed("inputTransferred").isWaitingAt("runUnit").isWaitingFor(ENDED);
+
+    // a restarted unit, bound again: transferred again, to the new pilot
+    stage(pi, "pilotflow.unit.stageInput", Map.of("stagingPilot", "pilot.0002", "stagingAttempt", 2));
+    execute(jobs(pi).get(0));
+    assertThat(seenByTransfer).containsEntry("pilot", "pilot.0002").containsEntry("attempt", 2);
+  }
+
+  @Test
+  void inputFromTheClient_aFailingTransfer_isRetriedThenAnIncident_andTheUnitStillWaits() {
+    stageInput.thenDo(e -> {
+      throw new org.camunda.bpm.engine.ProcessEngineException("cannot reach the resource of pilot pilot.0001");
+    });
+    ProcessInstance pi = startUnit();
+    stage(pi, "pilotflow.unit.stageInput", Map.of("stagingPilot", "pilot.0001", "stagingAttempt", 1));
+    for (int attempt = 0; attempt < 4; attempt++) {
+      Job job = jobs(pi).get(0);
+      assertThatThrownBy(() -> execute(job)).hasMessageContaining("cannot reach the resource");
+    }
+    assertThat(jobs(pi).get(0).getRetries()).isZero();
+    assertThat(engine.getRuntimeService().createIncidentQuery().processInstanceId(pi.getId()).count()).isOne();
+    assertThat(pi).isWaitingAt("runUnit", "transferInput");
+
+    // the unit ends meanwhile (canceled, its pilot lost): the instance ends only once the transfer is settled;
+    // an operator's retry finds the unit moved on and completes
+    ended(pi, "CANCELED", null, "canceled");
+    assertThat(pi).isNotEnded();
+    stageInput.thenDo(e -> { });
+    engine.getManagementService().setJobRetries(jobs(pi).get(0).getId(), 1);
+    execute(jobs(pi).get(0));
+    assertThat(pi).hasPassed("unitCanceled").isEnded();
+  }
+
+  @Test
+  void outputToTheClient_runsBeforeTheEnd_withTheAgentsOutcome() {
+    ProcessInstance pi = startUnit();
+    stage(pi, "pilotflow.unit.stageOutput", Map.of("stagingPilot", "pilot.0001", "stagingAttempt", 1,
+        "agentState", "DONE"));
+    assertThat(jobActivities(pi)).containsExactly("transferOutput");
+    execute(jobs(pi).get(0));
+    assertThat(seenByTransfer).containsEntry("agentState", "DONE");
+    // the delegate ended the unit: its end message comes as for any unit
+    ended(pi, "DONE", 0, null);
+    assertThat(pi).hasPassed("outputTransferred", "unitDone").isEnded();
+  }
+
   // ---------------------------------------------------------------------------------------------------
+
+  private void stage(ProcessInstance pi, String message, Map<String, Object> local) {
+    engine.getRuntimeService().createMessageCorrelation(message).processInstanceId(pi.getId())
+        .setVariables(local).correlate();
+  }
 
   private ProcessInstance startUnit() {
     return engine.getRuntimeService().startProcessInstanceByKey(PROCESS_ID, Map.of(

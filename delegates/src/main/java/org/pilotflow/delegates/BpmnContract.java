@@ -20,6 +20,24 @@ public final class BpmnContract {
     /** Correlate this to a unit's process (from any engine node, Cockpit or REST) to cancel the unit. */
     public static final String MSG_UNIT_CANCEL = "pilotflow.unit.cancel";
 
+    /**
+     * A unit with input from {@code client://} is bound to a pilot: the event subprocess "Input from the client"
+     * transfers it (variables {@link #VAR_STAGING_PILOT}, {@link #VAR_STAGING_ATTEMPT}: the binding).
+     */
+    public static final String MSG_UNIT_STAGE_INPUT = "pilotflow.unit.stageInput";
+    /**
+     * The agent is done with a unit that has output for {@code client://}: the event subprocess "Output to the
+     * client" transfers it (variables {@link #VAR_STAGING_PILOT}, {@link #VAR_STAGING_ATTEMPT},
+     * {@link #VAR_AGENT_STATE}, {@link #VAR_AGENT_REASON}, {@link #VAR_AGENT_ERROR_CODE}).
+     */
+    public static final String MSG_UNIT_STAGE_OUTPUT = "pilotflow.unit.stageOutput";
+    public static final String VAR_STAGING_PILOT = "stagingPilot";
+    public static final String VAR_STAGING_ATTEMPT = "stagingAttempt";
+    /** The final state the agent reported for a unit whose output the engine still transfers. */
+    public static final String VAR_AGENT_STATE = "agentState";
+    public static final String VAR_AGENT_REASON = "agentReason";
+    public static final String VAR_AGENT_ERROR_CODE = "agentErrorCode";
+
     /** The external task topic of "Launch pilot": PilotFlow's launch worker on any engine node takes it. */
     public static final String TOPIC_LAUNCH_PILOT = "pilotflow.pilot.launch";
 
@@ -62,6 +80,9 @@ public final class BpmnContract {
     public static final String BEAN_SUBMIT_UNIT = "pilotflowSubmitUnit";
     public static final String BEAN_CANCEL_UNIT = "pilotflowCancelUnit";
     public static final String BEAN_UNIT_FAILED = "pilotflowUnitFailed";
+    /** "Transfer input from the client" and "Transfer output to the client" of the unit model. */
+    public static final String BEAN_STAGE_UNIT_INPUT = "pilotflowStageUnitInput";
+    public static final String BEAN_STAGE_UNIT_OUTPUT = "pilotflowStageUnitOutput";
     public static final String BEAN_PILOT_FAILED = "pilotflowPilotFailed";
     /** "Submit pilot" and "Release pilot", service tasks of a user's workflow (element templates SubmitPilot and
      *  ReleasePilot). */

@@ -65,6 +65,24 @@ public interface PilotFlowBackend {
     void cancelUnit(DelegateExecution execution);
 
     /**
+     * "Transfer input from the client": the unit's {@code client://} input goes to its pilot's resource, then RUN_UNIT
+     * to its agent; a file that cannot be moved (missing, a checksum mismatch) FAILS the unit naming the directive.
+     * Runs outside the job's transaction while files move; does nothing when the unit moved on meanwhile (canceled,
+     * bound elsewhere).
+     *
+     * @throws org.camunda.bpm.engine.ProcessEngineException when the resource cannot be reached now (the job's
+     *         retries try again; an incident after the last)
+     */
+    void stageUnitInput(DelegateExecution execution);
+
+    /**
+     * "Transfer output to the client": the unit's output for {@code client://} comes from its sandbox, then the unit
+     * takes the end its agent reported (FAILED STAGING_OUTPUT_FAILED when a file could not be moved); as
+     * {@link #stageUnitInput}.
+     */
+    void stageUnitOutput(DelegateExecution execution);
+
+    /**
      * A pilot process of version 1 of the model (first releases) reached its launch service task, which the
      * launch worker no longer serves: the pilot FAILS with a reason that says to submit it again.
      *

@@ -19,6 +19,8 @@ import org.pilotflow.api.IncorrectState;
 import org.pilotflow.delegates.BpmnContract;
 import org.pilotflow.delegates.CancelPilotDelegate;
 import org.pilotflow.delegates.CancelUnitDelegate;
+import org.pilotflow.delegates.StageUnitInputDelegate;
+import org.pilotflow.delegates.StageUnitOutputDelegate;
 import org.pilotflow.delegates.KillPilotDelegate;
 import org.pilotflow.delegates.LaunchPilotDelegate;
 import org.pilotflow.delegates.PilotFlowBackend;
@@ -33,7 +35,9 @@ import org.pilotflow.internal.launch.LaunchWorker;
 import org.pilotflow.internal.launch.ResourceJobs;
 import org.pilotflow.internal.lifecycle.Bpmn;
 import org.pilotflow.internal.lifecycle.FollowUps;
+import org.pilotflow.internal.lifecycle.ClientStaging;
 import org.pilotflow.internal.lifecycle.LifecycleDelegates;
+import org.pilotflow.internal.data.FileMover;
 import org.pilotflow.internal.lifecycle.PilotLifecycle;
 import org.pilotflow.internal.lifecycle.Published;
 import org.pilotflow.internal.lifecycle.Transactions;
@@ -107,16 +111,18 @@ public final class PilotFlowRuntime {
     private final Map<String, Object> delegates;
 
     /** Every delegate the models call: its bean name and how it is made. */
-    private static final Map<String, Function<PilotFlowBackend, Object>> DELEGATES = Map.of(
-            BpmnContract.BEAN_LAUNCH_PILOT, LaunchPilotDelegate::new,
-            BpmnContract.BEAN_CANCEL_PILOT, CancelPilotDelegate::new,
-            BpmnContract.BEAN_KILL_PILOT, KillPilotDelegate::new,
-            BpmnContract.BEAN_SUBMIT_UNIT, SubmitUnitDelegate::new,
-            BpmnContract.BEAN_CANCEL_UNIT, CancelUnitDelegate::new,
-            BpmnContract.BEAN_UNIT_FAILED, UnitFailedDelegate::new,
-            BpmnContract.BEAN_PILOT_FAILED, PilotFailedDelegate::new,
-            BpmnContract.BEAN_SUBMIT_PILOT, SubmitPilotDelegate::new,
-            BpmnContract.BEAN_RELEASE_PILOT, ReleasePilotDelegate::new);
+    private static final Map<String, Function<PilotFlowBackend, Object>> DELEGATES = Map.ofEntries(
+            Map.entry(BpmnContract.BEAN_LAUNCH_PILOT, LaunchPilotDelegate::new),
+            Map.entry(BpmnContract.BEAN_CANCEL_PILOT, CancelPilotDelegate::new),
+            Map.entry(BpmnContract.BEAN_KILL_PILOT, KillPilotDelegate::new),
+            Map.entry(BpmnContract.BEAN_SUBMIT_UNIT, SubmitUnitDelegate::new),
+            Map.entry(BpmnContract.BEAN_CANCEL_UNIT, CancelUnitDelegate::new),
+            Map.entry(BpmnContract.BEAN_UNIT_FAILED, UnitFailedDelegate::new),
+            Map.entry(BpmnContract.BEAN_STAGE_UNIT_INPUT, StageUnitInputDelegate::new),
+            Map.entry(BpmnContract.BEAN_STAGE_UNIT_OUTPUT, StageUnitOutputDelegate::new),
+            Map.entry(BpmnContract.BEAN_PILOT_FAILED, PilotFailedDelegate::new),
+            Map.entry(BpmnContract.BEAN_SUBMIT_PILOT, SubmitPilotDelegate::new),
+            Map.entry(BpmnContract.BEAN_RELEASE_PILOT, ReleasePilotDelegate::new));
 
     public PilotFlowRuntime(PilotFlowConfig config) {
         this.config = config;
@@ -213,7 +219,10 @@ public final class PilotFlowRuntime {
                 channel::port, nodeId, config.launchThreads());
         sessions = new SessionService(txs, pilots, units, resources, config, channel::port, this::forceEnd,
                 () -> channel.nodeCount() > 1, pilot -> launcher.hint());
-        backend = new LifecycleDelegates(txs, pilots, units, sessions); // pilots submitted by BPMN tasks
+        ClientStaging clientStaging = new ClientStaging(txs, units, p -> resources.filesOf(p).map(
+                f -> new FileMover(f.shell(), p.uid(), f.sandbox(), f.validRoots())),
+                config.clientDirectory());
+        backend = new LifecycleDelegates(txs, pilots, units, sessions, clientStaging); // pilots submitted by BPMN
         sessions.start(engine);
         watchdog.start();
         launcher.start();
@@ -448,6 +457,16 @@ public final class PilotFlowRuntime {
         @Override
         public void releasePilot(DelegateExecution execution) {
             target().releasePilot(execution);
+        }
+
+        @Override
+        public void stageUnitInput(DelegateExecution execution) {
+            target().stageUnitInput(execution);
+        }
+
+        @Override
+        public void stageUnitOutput(DelegateExecution execution) {
+            target().stageUnitOutput(execution);
         }
 
         @Override

@@ -28,6 +28,8 @@ import org.pilotflow.api.BadParameter;
  * @param memorySampleInterval how often agents sample each running unit's memory (2 s; zero: never, and units'
  *                         memory limits are not enforced). Each sample reads {@code /proc} for the unit's whole
  *                         process tree; the PanDA pilot's prmon samples every 60 s
+ * @param clientDirectory  what a staging directive's {@code client://} names: RADICAL-Pilot's client working
+ *                         directory (the JVM's working directory)
  */
 public record PilotFlowConfig(
         Path workDirectory,
@@ -42,7 +44,8 @@ public record PilotFlowConfig(
         Duration jobPollInterval,
         int syncThreads,
         int launchThreads,
-        Duration memorySampleInterval) {
+        Duration memorySampleInterval,
+        Path clientDirectory) {
 
     public PilotFlowConfig {
         BadParameter.requireNonNull(workDirectory, "workDirectory", "a directory path");
@@ -71,6 +74,8 @@ public record PilotFlowConfig(
             throw new BadParameter("memorySampleInterval", memorySampleInterval, "a duration of at least 100 ms, or "
                     + "zero to sample no memory");
         }
+        BadParameter.requireNonNull(clientDirectory, "clientDirectory", "a directory path (client:// of staging "
+                + "directives)");
         if (heartbeatTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
             throw new BadParameter("heartbeatTimeout", heartbeatTimeout, "at least twice heartbeatInterval ("
                     + heartbeatInterval + ")");
@@ -105,7 +110,8 @@ public record PilotFlowConfig(
                 .endpointHost(endpointHost).endpointPort(endpointPort).heartbeatInterval(heartbeatInterval)
                 .heartbeatTimeout(heartbeatTimeout).orphanTimeout(orphanTimeout).launchTimeout(launchTimeout)
                 .cancelGrace(cancelGrace).jobPollInterval(jobPollInterval).syncThreads(syncThreads)
-                .launchThreads(launchThreads).memorySampleInterval(memorySampleInterval);
+                .launchThreads(launchThreads).memorySampleInterval(memorySampleInterval)
+                .clientDirectory(clientDirectory);
     }
 
     public static final class Builder {
@@ -122,6 +128,7 @@ public record PilotFlowConfig(
         private int syncThreads = 4;
         private int launchThreads = 4;
         private Duration memorySampleInterval = Duration.ofSeconds(2);
+        private Path clientDirectory = Path.of("");
 
         public Builder workDirectory(Path v) { workDirectory = v; return this; }
         public Builder resourceDirectory(Path v) { resourceDirectory = v; return this; }
@@ -136,12 +143,14 @@ public record PilotFlowConfig(
         public Builder syncThreads(int v) { syncThreads = v; return this; }
         public Builder launchThreads(int v) { launchThreads = v; return this; }
         public Builder memorySampleInterval(Duration v) { memorySampleInterval = v; return this; }
+        public Builder clientDirectory(Path v) { clientDirectory = v; return this; }
 
         public PilotFlowConfig build() {
             BadParameter.requireNonNull(workDirectory, "workDirectory", "a directory path");
             return new PilotFlowConfig(workDirectory.toAbsolutePath().normalize(), resourceDirectory, endpointHost,
                     endpointPort, heartbeatInterval, heartbeatTimeout, orphanTimeout, launchTimeout, cancelGrace,
-                    jobPollInterval, syncThreads, launchThreads, memorySampleInterval);
+                    jobPollInterval, syncThreads, launchThreads, memorySampleInterval,
+                    clientDirectory == null ? null : clientDirectory.toAbsolutePath().normalize());
         }
     }
 }

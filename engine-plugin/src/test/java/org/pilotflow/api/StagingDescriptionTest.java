@@ -49,11 +49,11 @@ class StagingDescriptionTest {
 
     @Test
     void aBadDirectiveIsABadParameterNamingItsField() {
-        assertThatThrownBy(() -> unit().inputStaging("pilot:///a", "input.dat").build())
+        assertThatThrownBy(() -> unit().inputStaging("pilot:///a", "unit:///x > client:///x").build())
                 .isInstanceOfSatisfying(BadParameter.class, e -> {
-                    assertThat(e.field()).isEqualTo("inputStaging[1].source");
-                    assertThat(e.value()).isEqualTo("input.dat");
-                    assertThat(e.expected()).contains("client:// (TRANSFER) is not supported yet");
+                    assertThat(e.field()).isEqualTo("inputStaging[1].target");
+                    assertThat(e.value()).isEqualTo("client:///x");
+                    assertThat(e.expected()).contains("input staging moves files to the resource");
                 });
         assertThatThrownBy(() -> unit().inputStaging("srm://host/a > a").build())
                 .isInstanceOfSatisfying(BadParameter.class, e -> assertThat(e.field())

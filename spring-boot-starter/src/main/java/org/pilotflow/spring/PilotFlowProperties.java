@@ -31,6 +31,7 @@ public class PilotFlowProperties {
     private int syncThreads = DEFAULTS.syncThreads();
     private int launchThreads = DEFAULTS.launchThreads();
     private Duration memorySampleInterval = DEFAULTS.memorySampleInterval();
+    private Path clientDirectory = DEFAULTS.clientDirectory();
     /** The session the injectable {@code Session} reopens ({@code Session.uid()}); empty: a new one per start. */
     private String sessionId;
 
@@ -45,7 +46,8 @@ public class PilotFlowProperties {
                     .endpointHost(endpointHost).endpointPort(endpointPort).heartbeatInterval(heartbeatInterval)
                     .heartbeatTimeout(heartbeatTimeout).orphanTimeout(orphanTimeout).launchTimeout(launchTimeout)
                     .cancelGrace(cancelGrace).jobPollInterval(jobPollInterval).syncThreads(syncThreads)
-                    .launchThreads(launchThreads).memorySampleInterval(memorySampleInterval).build();
+                    .launchThreads(launchThreads).memorySampleInterval(memorySampleInterval)
+                    .clientDirectory(clientDirectory).build();
         } catch (BadParameter e) {
             throw new BadParameter(propertyName(e.field()), e.value(), e.expected());
         }
@@ -82,6 +84,8 @@ public class PilotFlowProperties {
     public void setLaunchThreads(int v) { launchThreads = v; }
     public Duration getMemorySampleInterval() { return memorySampleInterval; }
     public void setMemorySampleInterval(Duration v) { memorySampleInterval = v; }
+    public Path getClientDirectory() { return clientDirectory; }
+    public void setClientDirectory(Path v) { clientDirectory = v; }
     public String getSessionId() { return sessionId; }
     public void setSessionId(String v) { sessionId = v; }
 }

@@ -23,7 +23,9 @@ import java.util.Set;
  *
  * <p>The agent carries out COPY, LINK and MOVE, and TRANSFER when both ends are on the resource (the same bytes
  * land at the target; RP's client-side stager would copy them through the resource's file system the same way).
- * A TRANSFER from or to {@code client://} and TARBALL are not supported yet.
+ * A TRANSFER from or to {@code client://} is carried out by the engine (see {@link #onClient()}): for input staging
+ * before the agent gets the unit, for output staging after the agent is done with it. TARBALL is not supported
+ * yet, nor {@code client://} in a pilot's own staging.
  *
  * @param source the file or directory staged, as given or normalized ({@link #resolved})
  * @param target where it goes; a target ending in {@code /} (or a scheme alone) gets the source's file name
@@ -276,14 +278,30 @@ public record StagingDirective(String source, String target, Action action, Set<
             throw new Invalid(field + ".action", action, "COPY, LINK, MOVE or TRANSFER: TARBALL is not supported "
                     + "yet (directive " + describe() + ")");
         }
-        for (Location l : List.of(src, tgt)) {
-            if (!l.scheme().onResource()) {
-                boolean isSource = l == src;
-                throw new Invalid(field + (isSource ? ".source" : ".target"), isSource ? source : tgtText,
-                        "a location on the resource (resource://, session://, pilot://, unit://): staging from or "
-                        + "to client:// (TRANSFER) is not supported yet (directive " + describe() + "; a path "
-                        + "without a scheme is on the client for the " + (isSource ? "source" : "target") + " of "
-                        + direction.name().toLowerCase(Locale.ROOT).replace('_', ' ') + " staging)");
+        if (!src.scheme().onResource() && !tgt.scheme().onResource()) {
+            throw new Invalid(field + ".target", tgtText, "a location on the resource (resource://, session://, "
+                    + "pilot://, unit://): the source is on the client already (directive " + describe() + ")");
+        }
+        Location client = !src.scheme().onResource() ? src : !tgt.scheme().onResource() ? tgt : null;
+        if (client != null) {
+            boolean isSource = client == src;
+            String side = isSource ? ".source" : ".target";
+            if (direction == Direction.PILOT_INPUT) {
+                throw new Invalid(field + side, isSource ? source : tgtText, "a location on the resource "
+                        + "(resource://, session://, pilot://): a pilot's own staging from client:// is not "
+                        + "supported yet; stage the file into a unit, or with the Data API (directive "
+                        + describe() + "; a path without a scheme is on the client for the source)");
+            }
+            if (isSource != (direction == Direction.INPUT)) {
+                throw new Invalid(field + side, isSource ? source : tgtText, "a location on the resource (resource://,"
+                        + " session://, pilot://, unit://): " + direction.name().toLowerCase(Locale.ROOT)
+                        + " staging moves files " + (isSource ? "from the resource" : "to the resource")
+                        + " (directive " + describe() + ")");
+            }
+            if (action != Action.TRANSFER) {
+                throw new Invalid(field + ".action", action, "TRANSFER: a client:// location is on the "
+                        + "application's machine, and COPY, LINK and MOVE work on the resource only (directive "
+                        + describe() + ")");
             }
         }
         if (direction == Direction.PILOT_INPUT) {
@@ -315,6 +333,14 @@ public record StagingDirective(String source, String target, Action action, Set<
 
     private static final java.util.regex.Pattern CHECKSUM =
             java.util.regex.Pattern.compile("adler32:[0-9a-f]{8}|md5:[0-9a-f]{32}");
+
+    /**
+     * Whether a resolved directive has one end on the client ({@code client://}): the engine transfers it (over
+     * the pilot's SSH connection for a remote resource), never the agent.
+     */
+    public boolean onClient() {
+        return source.startsWith("client://") || target.startsWith("client://");
+    }
 
     /** Both locations of a resolved directive. */
     public Location sourceLocation() {

@@ -51,20 +51,32 @@ class StagingDirectiveTest {
     }
 
     @Test
-    void theClientSideIsNotSupportedYetAndSaysSo() {
+    void theClientSideIsATransferOfTheEngineInTheRightDirection() {
         // 'input.dat' alone is RP's client-to-unit TRANSFER
-        assertThatThrownBy(() -> StagingDirective.parse("units[3].inputStaging[1]", "input.dat")
-                .resolved("units[3].inputStaging[1]", Direction.INPUT))
-                .isInstanceOfSatisfying(StagingDirective.Invalid.class, e -> {
-                    assertThat(e.field()).isEqualTo("units[3].inputStaging[1].source");
-                    assertThat(e.value()).isEqualTo("input.dat");
-                    assertThat(e.expected()).contains("client:// (TRANSFER) is not supported yet",
-                            "'input.dat > (same name)' (TRANSFER");
-                });
-        assertThatThrownBy(() -> StagingDirective.parse("d", "out.txt").resolved("d", Direction.OUTPUT))
-                .hasMessageContaining("d.target is ''").hasMessageContaining("not supported yet");
+        StagingDirective in = StagingDirective.parse("d", "input.dat").resolved("d", Direction.INPUT);
+        assertThat(in.source()).isEqualTo("client:///input.dat");
+        assertThat(in.target()).isEqualTo("unit:///input.dat");
+        assertThat(in.onClient()).isTrue();
+        StagingDirective out = StagingDirective.parse("d", "out.txt").resolved("d", Direction.OUTPUT);
+        assertThat(out.source()).isEqualTo("unit:///out.txt");
+        assertThat(out.target()).isEqualTo("client:///out.txt");
+        assertThat(out.onClient()).isTrue();
+        assertThat(StagingDirective.copy("pilot:///a", "a").resolved("d", Direction.INPUT).onClient()).isFalse();
+        // COPY, LINK and MOVE are the agent's, on the resource
         assertThatThrownBy(() -> StagingDirective.copy("client:///a", "a").resolved("d", Direction.INPUT))
-                .hasMessageStartingWith("d.source is 'client:///a'");
+                .isInstanceOfSatisfying(StagingDirective.Invalid.class, e -> {
+                    assertThat(e.field()).isEqualTo("d.action");
+                    assertThat(e.expected()).contains("TRANSFER: a client:// location is on the application's");
+                });
+        // the wrong way round, both ends on the client, and a pilot's own staging
+        assertThatThrownBy(() -> StagingDirective.parse("d", "pilot:///a > client:///a").resolved("d",
+                Direction.INPUT)).hasMessageStartingWith("d.target is 'client:///a', expected a location on the "
+                + "resource").hasMessageContaining("input staging moves files to the resource");
+        assertThatThrownBy(() -> StagingDirective.parse("d", "client:///a > b").resolved("d", Direction.OUTPUT))
+                .hasMessageStartingWith("d.target is 'b'").hasMessageContaining("the source is on the client");
+        assertThatThrownBy(() -> StagingDirective.parse("d", "input.dat").resolved("d", Direction.PILOT_INPUT))
+                .hasMessageStartingWith("d.source is 'input.dat'")
+                .hasMessageContaining("a pilot's own staging from client:// is not supported yet");
         assertThatThrownBy(() -> new StagingDirective("pilot:///a", "a", Action.TARBALL).resolved("d",
                 Direction.INPUT)).hasMessageStartingWith("d.action is TARBALL, expected COPY, LINK, MOVE or "
                 + "TRANSFER: TARBALL is not supported yet");

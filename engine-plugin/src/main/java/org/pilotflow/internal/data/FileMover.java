@@ -47,6 +47,8 @@ public final class FileMover {
     private final String session;
     private final String resource;
     private final List<String> validRoots;
+    /** Whether each call's summary is logged at INFO (the Data API) or DEBUG (a unit's staging: one per unit). */
+    private boolean callsAtInfo = true;
 
     /**
      * @param pilotSandbox the pilot sandbox on the resource ({@code pilot://}); its parent is {@code session://},
@@ -60,6 +62,12 @@ public final class FileMover {
         this.session = parent(pilot);
         this.resource = parent(session);
         this.validRoots = validRoots.stream().filter(r -> r.startsWith("/")).map(FileMover::trim).toList();
+    }
+
+    /** Each call's summary at DEBUG: for work done once per unit, where a line per call would flood the log. */
+    public FileMover quiet() {
+        callsAtInfo = false;
+        return this;
     }
 
     /** What a spec resolves to before anything moves; {@code source} only for stage-out, once checked. */
@@ -307,7 +315,10 @@ public final class FileMover {
         long failed = out.stream().filter(FileSpec::failed).count();
         long bytes = out.stream().filter(f -> !f.failed()).mapToLong(FileSpec::transferredSize).sum();
         double s = (System.nanoTime() - t0) / 1e9;
-        if (failed == 0) {
+        if (failed == 0 && !callsAtInfo) {
+            LOG.debug("pilot {}: {} {} file(s), {} KiB, in {} s on {}", pilotUid, what, out.size(), bytes / 1024,
+                    String.format("%.2f", s), shell.target());
+        } else if (failed == 0) {
             LOG.info("pilot {}: {} {} file(s), {} KiB, in {} s on {}", pilotUid, what, out.size(), bytes / 1024,
                     String.format("%.2f", s), shell.target());
         } else {

@@ -53,6 +53,37 @@ public final class Bpmn {
         return taken;
     }
 
+    /** Starts "Input from the client" for the unit's current binding; false when the instance did not take it. */
+    boolean stageInput(UnitRecord u) {
+        return correlateStaging(BpmnContract.MSG_UNIT_STAGE_INPUT, u, Map.of(
+                BpmnContract.VAR_STAGING_PILOT, u.pilot(), BpmnContract.VAR_STAGING_ATTEMPT, u.attempt()));
+    }
+
+    /** Starts "Output to the client" with the end the agent reported; false when the instance did not take it. */
+    boolean stageOutput(UnitRecord u, org.pilotflow.model.UnitState agentState, String agentReason,
+                        org.pilotflow.model.ErrorCode agentCode) {
+        Map<String, Object> vars = new HashMap<>();
+        vars.put(BpmnContract.VAR_STAGING_PILOT, u.pilot());
+        vars.put(BpmnContract.VAR_STAGING_ATTEMPT, u.attempt());
+        vars.put(BpmnContract.VAR_AGENT_STATE, agentState.name());
+        vars.put(BpmnContract.VAR_AGENT_REASON, agentReason == null ? null : head(agentReason));
+        vars.put(BpmnContract.VAR_AGENT_ERROR_CODE, agentCode == null ? null : agentCode.name());
+        return correlateStaging(BpmnContract.MSG_UNIT_STAGE_OUTPUT, u, vars);
+    }
+
+    /**
+     * A message to a unit's event subprocess. Its variables are the instance's (a message start event takes them
+     * on the process instance): a later binding overwrites them, which is harmless, since the transfer checks the
+     * unit's record and does only what its current binding still needs.
+     */
+    private boolean correlateStaging(String message, UnitRecord u, Map<String, Object> vars) {
+        if (u.processInstanceId() == null) {
+            return false;
+        }
+        return !runtime.createMessageCorrelation(message).processInstanceId(u.processInstanceId())
+                .setVariables(vars).correlateAllWithResult().isEmpty();
+    }
+
     boolean pilotActive(PilotRecord p) {
         return correlate(BpmnContract.MSG_PILOT_ACTIVE, p.processInstanceId(),
                 Map.of(BpmnContract.VAR_PILOT_STATE, p.state().name()));

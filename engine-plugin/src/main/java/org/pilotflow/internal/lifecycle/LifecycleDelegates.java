@@ -23,12 +23,40 @@ public final class LifecycleDelegates implements PilotFlowBackend {
     private final PilotLifecycle pilots;
     private final UnitLifecycle units;
     private final PilotSubmitter submitter;
+    private final ClientStaging clientStaging;
 
-    public LifecycleDelegates(Transactions txs, PilotLifecycle pilots, UnitLifecycle units, PilotSubmitter submitter) {
+    public LifecycleDelegates(Transactions txs, PilotLifecycle pilots, UnitLifecycle units, PilotSubmitter submitter,
+                              ClientStaging clientStaging) {
         this.txs = txs;
         this.pilots = pilots;
         this.units = units;
         this.submitter = submitter;
+        this.clientStaging = clientStaging;
+    }
+
+    @Override
+    public void stageUnitInput(DelegateExecution execution) {
+        clientStaging.input(unit(execution), (String) execution.getVariable(BpmnContract.VAR_STAGING_PILOT),
+                attempt(execution));
+    }
+
+    @Override
+    public void stageUnitOutput(DelegateExecution execution) {
+        String code = (String) execution.getVariable(BpmnContract.VAR_AGENT_ERROR_CODE);
+        clientStaging.output(unit(execution), (String) execution.getVariable(BpmnContract.VAR_STAGING_PILOT),
+                attempt(execution),
+                org.pilotflow.model.UnitState.valueOf((String) execution.getVariable(BpmnContract.VAR_AGENT_STATE)),
+                (String) execution.getVariable(BpmnContract.VAR_AGENT_REASON),
+                code == null ? null : org.pilotflow.model.ErrorCode.parse(code));
+    }
+
+    private static UnitKey unit(DelegateExecution execution) {
+        return new UnitKey((String) execution.getVariable(BpmnContract.VAR_SESSION),
+                (String) execution.getVariable(BpmnContract.VAR_UNIT));
+    }
+
+    private static int attempt(DelegateExecution execution) {
+        return ((Number) execution.getVariable(BpmnContract.VAR_STAGING_ATTEMPT)).intValue();
     }
 
     @Override

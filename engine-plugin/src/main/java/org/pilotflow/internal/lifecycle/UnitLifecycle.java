@@ -178,6 +178,10 @@ public final class UnitLifecycle {
                         ErrorCode.STAGING_OUTPUT_FAILED.name());
             }
         }
+        if (target.isFinal() && !u.isFinal() && ClientStaging.hasOutput(u)
+                && (target == UnitState.DONE || u.description().stageOnError())) {
+            return holdForClientOutput(tx, u, target, r);
+        }
         try {
             return move(tx, u, target, Move.agent(r));
         } catch (IllegalStateTransitionException e) {
@@ -215,6 +219,10 @@ public final class UnitLifecycle {
                         why + "; canceled before it reached an agent"));
             } else if (p.isFinal()) {
                 move(tx, now, UnitState.CANCELED, Move.engine(ErrorCode.CANCELED, why));
+            } else if (now.state() == UnitState.PENDING_INPUT_STAGING && ClientStaging.hasInput(now)) {
+                // the engine still transfers its input: no agent has it (its job finds it canceled and stops)
+                move(tx, now, UnitState.CANCELED, Move.engine(ErrorCode.CANCELED,
+                        why + "; canceled while its input came from the client"));
             } else if (p.state() == PilotState.ACTIVE || p.state() == PilotState.CANCELING
                     || ChannelTable.heard(tx.connection(), p.key())) {
                 // its agent has the unit, or may have fetched it: the agent kills it and reports CANCELED
@@ -350,6 +358,99 @@ public final class UnitLifecycle {
         return taken;
     }
 
+    // ---------------------------------------------------------------- the engine's staging (client://)
+
+    /** Whether {@code u} is still attempt {@code attempt}, bound to {@code pilot}, in {@code state}. */
+    static boolean holds(UnitRecord u, String pilot, int attempt, UnitState state) {
+        return u != null && u.state() == state && pilot.equals(u.pilot()) && u.attempt() == attempt;
+    }
+
+    private UnitRecord held(Tx tx, UnitKey key, String pilot, int attempt, UnitState state) throws SQLException {
+        tx.lockPilot(new PilotKey(key.sessionId(), pilot)); // as the agent's reports, a cancel and settle() do
+        UnitRecord u = tx.unit(key);
+        return holds(u, pilot, attempt, state) ? u : null;
+    }
+
+    /**
+     * The engine transferred the unit's input from the client: it is STAGING_INPUT since {@code startedMillis},
+     * and RUN_UNIT goes to its agent. Nothing happens when the unit moved on meanwhile.
+     */
+    void inputStaged(Tx tx, UnitKey key, String pilot, int attempt, long startedMillis) throws SQLException {
+        UnitRecord u = held(tx, key, pilot, attempt, UnitState.PENDING_INPUT_STAGING);
+        if (u == null) {
+            return;
+        }
+        u.advanceTo(UnitState.STAGING_INPUT, Map.of()); // checks the edge
+        UnitRecord next = u.edit().stateAt(UnitState.STAGING_INPUT, java.time.Instant.ofEpochMilli(startedMillis))
+                .done();
+        tx.updateUnit(next);
+        queueRun(tx, next);
+    }
+
+    /** A transfer of the engine failed for good: the unit (still where the transfer left it) FAILS. */
+    void engineStagingFailed(Tx tx, UnitKey key, String pilot, int attempt, UnitState from, ErrorCode code,
+                             String reason) throws SQLException {
+        UnitRecord u = held(tx, key, pilot, attempt, from);
+        if (u != null) {
+            move(tx, u, UnitState.FAILED, Move.engine(code, reason));
+        }
+    }
+
+    /**
+     * The engine transferred (or failed to transfer: {@code failure}) the output of a unit that waited for it in
+     * STAGING_OUTPUT: it takes the end its agent reported; a failure makes a DONE unit FAILED
+     * (STAGING_OUTPUT_FAILED) and is added to the reason of a FAILED or CANCELED one.
+     */
+    void outputStaged(Tx tx, UnitKey key, String pilot, int attempt, UnitState agentState, String agentReason,
+                      ErrorCode agentCode, String failure) throws SQLException {
+        UnitRecord u = held(tx, key, pilot, attempt, UnitState.STAGING_OUTPUT);
+        if (u == null) {
+            return;
+        }
+        if (failure == null) {
+            move(tx, u, agentState, Move.engine(agentCode, agentReason));
+        } else if (agentState == UnitState.DONE) {
+            move(tx, u, UnitState.FAILED, Move.engine(ErrorCode.STAGING_OUTPUT_FAILED, failure));
+        } else {
+            move(tx, u, agentState, Move.engine(agentCode, (agentReason == null ? agentState.name() : agentReason)
+                    + "; " + failure));
+        }
+    }
+
+    /**
+     * The agent ended a unit whose output goes to the client: its steps up to STAGING_OUTPUT are applied with the
+     * report's facts (exit code, tails, sandbox), and the unit process transfers the output ("Output to the
+     * client"), then ends the unit as the agent said.
+     */
+    private Outcome holdForClientOutput(Tx tx, UnitRecord u, UnitState agentEnd, Report r) throws SQLException {
+        // the steps the agent timed, through STAGING_OUTPUT (by the engine's clock when the agent had none)
+        List<UnitState> steps = u.advanceTo(UnitState.STAGING_OUTPUT, r.timestamps());
+        Report facts = new Report(r.seq(), r.unitId(), UnitState.STAGING_OUTPUT.name(), r.timestamps(),
+                r.exitCode(), null, r.stdoutTail(), r.stderrTail(), r.sandbox(), r.slots(), r.memory(), null);
+        UnitRecord held = u.edit().states(steps, stepTimes(steps, r.timestamps())).report(facts).done();
+        tx.updateUnit(held);
+        ErrorCode code = agentEnd == UnitState.DONE ? null : ErrorCode.parse(r.errorCode());
+        if (!bpmn.stageOutput(held, agentEnd, r.reason(), code)) {
+            move(tx, held, agentEnd, Move.engine(code, (r.reason() == null ? "" : r.reason() + "; ")
+                    + "its output was not transferred to the client: its process instance "
+                    + held.processInstanceId() + " did not take the message (suspended?)"));
+        }
+        return Outcome.APPLIED;
+    }
+
+    /** The agent's times of {@code steps} (a time for a later state is not one of theirs). */
+    private static Map<String, Long> stepTimes(List<UnitState> steps, Map<String, Long> agentTimes) {
+        Map<String, Long> t = new java.util.HashMap<>(agentTimes);
+        t.keySet().removeIf(k -> steps.stream().noneMatch(s -> s.name().equals(k)));
+        return t;
+    }
+
+    private static void queueRun(Tx tx, UnitRecord u) throws SQLException {
+        var spec = u.description().inputData().isEmpty() ? UnitSpecs.of(u)
+                : UnitSpecs.of(u, DataUnits.inputDirectives(tx, u, tx.pilot(u.pilotKey())));
+        tx.queueCommand(u.pilotKey(), seq -> Command.run(seq, spec));
+    }
+
     // ---------------------------------------------------------------- moves
 
     private Outcome move(Tx tx, UnitRecord u, UnitState target, Move m) throws SQLException {
@@ -392,9 +493,15 @@ public final class UnitLifecycle {
                         }
                     }
                     case QUEUE_RUN_UNIT -> {
-                        var spec = next.description().inputData().isEmpty() ? UnitSpecs.of(next)
-                                : UnitSpecs.of(next, DataUnits.inputDirectives(tx, next, tx.pilot(next.pilotKey())));
-                        tx.queueCommand(next.pilotKey(), seq -> Command.run(seq, spec));
+                        if (!ClientStaging.hasInput(next)) {
+                            queueRun(tx, next);
+                        } else if (!bpmn.stageInput(next)) {
+                            // binding is never in the unit process's own transaction (see schedule), so only an
+                            // operator keeps it from taking the message: say so rather than wait for ever
+                            return move(tx, next, UnitState.FAILED, Move.engine(ErrorCode.STAGING_INPUT_FAILED,
+                                    "its process instance " + next.processInstanceId() + " did not take "
+                                    + "the message to transfer its input from the client (suspended?)"));
+                        }
                     }
                     case CORRELATE_ENDED -> {
                         if (m.correlate() && !bpmn.unitEnded(next)) {
@@ -422,6 +529,12 @@ public final class UnitLifecycle {
                         + " does not exist")
                 : schedule.place(u);
         if (placement instanceof Placement.Bind b) {
+            if (!correlate && ClientStaging.hasInput(u)) {
+                // in the unit process's own transaction it cannot take the message that starts the transfer of its
+                // input yet: the manager's next drain, right after the commit, binds it
+                tx.publishOnce(new Published.DrainWanted(u.sessionId(), u.manager()));
+                return false;
+            }
             move(tx, u, UnitState.PENDING_INPUT_STAGING, Move.bind(b.pilot()));
             return true;
         }

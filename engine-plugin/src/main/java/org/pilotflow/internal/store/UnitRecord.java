@@ -154,6 +154,15 @@ public record UnitRecord(
         }
 
         /** What an agent's report tells besides the state: exit code, output tails, sandbox, slots. */
+        /** One state entered at {@code at} by the engine's clock (a step the engine itself timed). */
+        public Editor stateAt(UnitState s, Instant at) {
+            List<StateEntry<UnitState>> h = new ArrayList<>(history);
+            h.add(new StateEntry<>(s, at, attempt));
+            history = h;
+            state = s;
+            return this;
+        }
+
         public Editor report(Report rep) {
             if (rep.exitCode() != null) {
                 exitCode = rep.exitCode();

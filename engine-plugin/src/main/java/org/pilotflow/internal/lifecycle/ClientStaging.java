@@ -1,0 +1,259 @@
+package org.pilotflow.internal.lifecycle;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.camunda.bpm.engine.ProcessEngineException;
+import org.pilotflow.api.BadParameter;
+import org.pilotflow.api.FileSpec;
+import org.pilotflow.api.IncorrectState;
+import org.pilotflow.internal.data.FileMover;
+import org.pilotflow.internal.store.PilotKey;
+import org.pilotflow.internal.store.PilotRecord;
+import org.pilotflow.internal.store.UnitKey;
+import org.pilotflow.internal.store.UnitRecord;
+import org.pilotflow.model.ErrorCode;
+import org.pilotflow.model.UnitState;
+import org.pilotflow.model.wire.StagingDirective;
+import org.pilotflow.model.wire.StagingDirective.Flag;
+import org.pilotflow.model.wire.StagingDirective.Location;
+import org.pilotflow.model.wire.StagingDirective.Scheme;
+import org.pilotflow.resource.ResourceException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine's part of a unit's staging: the directives with one end on {@code client://} (RADICAL-Pilot's
+ * client-side TRANSFER), carried out by the unit model's "Transfer input from the client" and "Transfer output to the
+ * client" (Camunda jobs: retried, visible in Cockpit) through the Data API's {@link FileMover}, a local copy or SFTP
+ * on the pilot's SSH connection.
+ *
+ * <p>The input goes after the unit is bound (PENDING_INPUT_STAGING) and before its agent gets RUN_UNIT; the unit
+ * enters STAGING_INPUT, timed from the transfer's start, once the files are there. The output goes after the agent's
+ * end report, which leaves the unit STAGING_OUTPUT; the unit takes the agent's end once the files are here. Files are
+ * read and the state checked in a short transaction of their own, moved with no transaction waiting on them, and
+ * the result applied in the job's transaction after the pilot's lock: a unit that moved on meanwhile (canceled,
+ * its pilot ended, bound again) is left as it is. Each file lands under a temporary name and is renamed (the Data
+ * API's rule), so a transfer redone after an engine restart or a job retry never leaves a half-written target.
+ *
+ * <p>Threads: called on job executor threads; holds no state of its own.
+ */
+public final class ClientStaging {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClientStaging.class);
+
+    /** A pilot's files on its resource: a mover over the pilot's shell; empty before its sandbox exists. */
+    @FunctionalInterface
+    public interface Movers {
+        Optional<FileMover> of(PilotRecord pilot) throws ResourceException;
+    }
+
+    private final Transactions txs;
+    private final UnitLifecycle units;
+    private final Movers movers;
+    private final Path clientDirectory;
+
+    /** @param clientDirectory what {@code client://} names: the application's working directory, as in RP */
+    public ClientStaging(Transactions txs, UnitLifecycle units, Movers movers, Path clientDirectory) {
+        this.txs = txs;
+        this.units = units;
+        this.movers = movers;
+        this.clientDirectory = clientDirectory.toAbsolutePath().normalize();
+    }
+
+    static boolean hasInput(UnitRecord u) {
+        return u.description().inputStaging().stream().anyMatch(StagingDirective::onClient);
+    }
+
+    static boolean hasOutput(UnitRecord u) {
+        return u.description().outputStaging().stream().anyMatch(StagingDirective::onClient);
+    }
+
+    /** A unit and its pilot, read in a transaction of their own. */
+    private record Held(UnitRecord unit, PilotRecord pilot) {
+    }
+
+    private Held read(UnitKey key, String pilotUid) {
+        return txs.runAlone(tx -> {
+            UnitRecord u = tx.unit(key);
+            return new Held(u, u == null ? null : tx.pilot(new PilotKey(key.sessionId(), pilotUid)));
+        });
+    }
+
+    /** "Transfer input from the client" for attempt {@code attempt} of the unit, bound to {@code pilotUid}. */
+    public void input(UnitKey key, String pilotUid, int attempt) {
+        Held h = read(key, pilotUid);
+        if (!UnitLifecycle.holds(h.unit(), pilotUid, attempt, UnitState.PENDING_INPUT_STAGING) || h.pilot() == null) {
+            LOG.debug("unit {}: its input transfer is no longer wanted ({})", key.uid(), h.unit() == null ? "gone"
+                    : h.unit().state() + " on " + h.unit().pilot() + ", attempt " + h.unit().attempt());
+            return;
+        }
+        FileMover mover = mover(h.pilot());
+        long started = System.currentTimeMillis();
+        List<StagingDirective> list = h.unit().description().inputStaging();
+        List<String> warnings = new ArrayList<>();
+        String failure = null;
+        for (int i = 0; i < list.size() && failure == null; i++) {
+            StagingDirective d = list.get(i);
+            if (!d.onClient()) {
+                continue; // the agent's, after RUN_UNIT
+            }
+            String problem = transferIn(mover, h.unit(), d);
+            if (problem != null) {
+                String msg = "input staging [" + i + "] " + d.describe() + " failed: " + problem;
+                if (d.has(Flag.NON_FATAL)) {
+                    warnings.add(msg + " (NON_FATAL: ignored)");
+                } else {
+                    failure = msg;
+                }
+            }
+        }
+        warnings.forEach(w -> LOG.warn("unit {}: {}", key.uid(), w));
+        String why = failure;
+        txs.run(tx -> {
+            if (why == null) {
+                units.inputStaged(tx, key, pilotUid, attempt, started);
+            } else {
+                units.engineStagingFailed(tx, key, pilotUid, attempt, UnitState.PENDING_INPUT_STAGING,
+                        ErrorCode.STAGING_INPUT_FAILED, why);
+            }
+            return null;
+        });
+    }
+
+    /**
+     * "Transfer output to the client": the unit's {@code client://} output, then the end its agent reported.
+     *
+     * @param agentState  DONE, or FAILED or CANCELED for a unit that stages on error
+     */
+    public void output(UnitKey key, String pilotUid, int attempt, UnitState agentState, String agentReason,
+                       ErrorCode agentCode) {
+        Held h = read(key, pilotUid);
+        if (!UnitLifecycle.holds(h.unit(), pilotUid, attempt, UnitState.STAGING_OUTPUT) || h.pilot() == null) {
+            LOG.debug("unit {}: its output transfer is no longer wanted", key.uid());
+            return;
+        }
+        FileMover mover = mover(h.pilot());
+        List<StagingDirective> list = h.unit().description().outputStaging();
+        List<String> warnings = new ArrayList<>();
+        String failure = null;
+        for (int i = 0; i < list.size() && failure == null; i++) {
+            StagingDirective d = list.get(i);
+            if (!d.onClient()) {
+                continue; // the agent's, done before it reported
+            }
+            String problem = transferOut(mover, h.unit(), d);
+            if (problem != null) {
+                String msg = "output staging [" + i + "] " + d.describe() + " failed: " + problem;
+                if (d.has(Flag.NON_FATAL)) {
+                    warnings.add(msg + " (NON_FATAL: ignored)");
+                } else {
+                    failure = msg;
+                }
+            }
+        }
+        warnings.forEach(w -> LOG.warn("unit {}: {}", key.uid(), w));
+        String why = failure;
+        txs.run(tx -> {
+            units.outputStaged(tx, key, pilotUid, attempt, agentState, agentReason, agentCode, why);
+            return null;
+        });
+    }
+
+    /** The pilot's mover; a resource out of reach is the job's failure (retried, then an incident). */
+    private FileMover mover(PilotRecord p) {
+        try {
+            return movers.of(p).orElseThrow(() -> new ProcessEngineException("pilot " + p.uid() + " is " + p.state()
+                    + " and has no sandbox on its resource yet")).quiet();
+        } catch (ResourceException e) {
+            throw new ProcessEngineException("cannot reach the resource of pilot " + p.uid() + " (the job tries "
+                    + "again): " + e.getMessage(), e);
+        }
+    }
+
+    /** One input directive's files; null when they arrived, else what went wrong. */
+    private String transferIn(FileMover mover, UnitRecord u, StagingDirective d) {
+        Location src = d.sourceLocation();
+        String target = onResource(u, d.targetLocation());
+        Path local = clientDirectory.resolve(src.path());
+        List<FileSpec> specs = new ArrayList<>();
+        if (Files.isDirectory(local)) {
+            if (!d.has(Flag.RECURSIVE)) {
+                return local + " is a directory on the client (add the flag RECURSIVE to transfer its files)";
+            }
+            try (Stream<Path> walk = Files.walk(local)) {
+                walk.filter(Files::isRegularFile).sorted().forEach(f -> specs.add(FileSpec.of(f.toString(),
+                        target + "/" + local.relativize(f).toString().replace('\\', '/'))));
+            } catch (IOException e) {
+                return "cannot list " + local + " on the client: " + e.getMessage();
+            }
+        } else if (!Files.isRegularFile(local)) {
+            return "no such file on the client: " + local;
+        } else {
+            FileSpec.Builder b = FileSpec.builder().source(local.toString()).target(target);
+            if (d.size() != null) {
+                b.size(d.size());
+            }
+            if (d.checksum() != null) {
+                b.checksum(d.checksum());
+            }
+            specs.add(b.build());
+        }
+        return failures(() -> mover.stageIn(specs));
+    }
+
+    /** One output directive's file; null when it arrived, else what went wrong. */
+    private String transferOut(FileMover mover, UnitRecord u, StagingDirective d) {
+        String source = onResource(u, d.sourceLocation());
+        Path local = clientDirectory.resolve(d.targetLocation().path());
+        try {
+            if (d.has(Flag.CREATE_PARENTS)) {
+                Files.createDirectories(local.getParent());
+            } else if (!Files.isDirectory(local.getParent())) {
+                return "the directory " + local.getParent() + " does not exist on the client (add the flag "
+                        + "CREATE_PARENTS to make it)";
+            }
+        } catch (IOException e) {
+            return "cannot make " + local.getParent() + " on the client: " + e;
+        }
+        if (Files.isDirectory(local)) {
+            return local + " is an existing directory on the client";
+        }
+        FileSpec.Builder b = FileSpec.builder().source(source).target(local.toString());
+        if (d.size() != null) {
+            b.size(d.size());
+        }
+        if (d.checksum() != null) {
+            b.checksum(d.checksum());
+        }
+        FileSpec spec = b.build();
+        return failures(() -> mover.stageOut(List.of(spec)));
+    }
+
+    private static String failures(java.util.function.Supplier<List<FileSpec>> move) {
+        try {
+            return move.get().stream().filter(FileSpec::failed)
+                    .map(f -> f.error() + ": " + f.reason()).findFirst().orElse(null);
+        } catch (BadParameter e) { // a source that is not there (checked before any byte moved)
+            return e.getMessage();
+        } catch (IncorrectState e) { // the resource did not answer: the job tries again
+            throw new ProcessEngineException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A resource location as the pilot's mover reaches it: {@code unit://} is the unit sandbox, below the pilot
+     * sandbox (a mover is the pilot's and knows no unit).
+     */
+    private static String onResource(UnitRecord u, Location l) {
+        if (l.scheme() != Scheme.UNIT) {
+            return l.toString();
+        }
+        String sandbox = u.description().sandbox() != null ? u.description().sandbox() : u.uid();
+        return Scheme.PILOT.prefix() + "/" + sandbox + (l.path().isEmpty() ? "" : "/" + l.path());
+    }
+}

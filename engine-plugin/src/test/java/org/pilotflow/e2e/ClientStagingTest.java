@@ -1,0 +1,129 @@
+package org.pilotflow.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.zip.Adler32;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pilotflow.api.ComputePilot;
+import org.pilotflow.api.ComputeUnit;
+import org.pilotflow.api.ComputeUnitDescription;
+import org.pilotflow.api.Session;
+import org.pilotflow.api.StateEntry;
+import org.pilotflow.api.UnitManager;
+import org.pilotflow.model.ErrorCode;
+import org.pilotflow.model.PilotState;
+import org.pilotflow.model.UnitState;
+import org.pilotflow.model.wire.StagingDirective;
+import org.pilotflow.model.wire.StagingDirective.Action;
+import org.pilotflow.model.wire.StagingDirective.Flag;
+
+/**
+ * RADICAL-Pilot's client-side TRANSFER end to end on a local pilot: the engine's "Transfer input from the client"
+ * puts {@code client://} files into the unit sandbox before the agent gets the unit, and "Transfer output to the
+ * client" brings them back after the agent is done, before the unit is DONE. Checksums are verified, failures name
+ * the directive, NON_FATAL and stageOnError behave as in the agent's staging. (Over SFTP: {@code SshPilotTest}.)
+ */
+class ClientStagingTest {
+
+    private static final Duration WITHIN = Duration.ofSeconds(120);
+
+    @TempDir
+    Path work;
+
+    @Test
+    void unitsTakeInputFromTheClientAndGiveOutputBack() throws Exception {
+        Path client = Files.createDirectories(work.resolve("client"));
+        Files.createDirectories(client.resolve("in/tree/sub"));
+        String text = "alpha beta gamma\n";
+        Files.writeString(client.resolve("in/words.txt"), text);
+        Files.writeString(client.resolve("in/tree/a.txt"), "a\n");
+        Files.writeString(client.resolve("in/tree/sub/b.txt"), "bb\n");
+        Adler32 adler = new Adler32();
+        adler.update(text.getBytes());
+        String sum = String.format("adler32:%08x", adler.getValue());
+
+        try (Session session = LocalFixture.builder(work, LocalFixture.config(work).toBuilder()
+                .clientDirectory(client).build()).create()) {
+            ComputePilot pilot = session.createPilotManager().submitPilot(LocalFixture.localPilot(work, 2).build());
+            assertThat(pilot.waitFor(Duration.ofSeconds(60), PilotState.ACTIVE)).isEqualTo(PilotState.ACTIVE);
+            UnitManager umgr = session.createUnitManager();
+            umgr.addPilot(pilot);
+
+            ComputeUnit counts = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/sh")
+                    .arguments("-c", "wc -w < words.txt > count.txt && cat tree/a.txt tree/sub/b.txt > both.txt")
+                    .inputStaging(List.of(
+                            StagingDirective.parse("d", "in/words.txt > words.txt").verified(null, sum),
+                            new StagingDirective("client:///in/tree", "unit:///tree", Action.TRANSFER,
+                                    java.util.EnumSet.of(Flag.RECURSIVE, Flag.CREATE_PARENTS))))
+                    .outputStaging("count.txt > out/count.txt", "both.txt > client:///out/both.txt")
+                    .build());
+            ComputeUnit mismatch = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/true")
+                    .inputStaging(List.of(StagingDirective.parse("d", "in/words.txt > words.txt")
+                            .verified(null, "adler32:00000001"))).build());
+            ComputeUnit missing = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/true")
+                    .inputStaging("in/absent.txt").build());
+            ComputeUnit tolerant = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/cat")
+                    .arguments("words.txt")
+                    .inputStaging(List.of(StagingDirective.parse("d", "in/absent.txt").withFlags(Flag.NON_FATAL),
+                            StagingDirective.parse("d", "in/words.txt")))
+                    .build());
+            ComputeUnit noOutput = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/true")
+                    .outputStaging("never-written.txt").build());
+            ComputeUnit failing = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/sh")
+                    .arguments("-c", "echo trouble > why.log; exit 3")
+                    .outputStaging("why.log > logs/why.log").stageOnError(true).build());
+
+            assertThat(counts.waitFor(WITHIN)).as("%s", counts.failureReason()).isEqualTo(UnitState.DONE);
+            assertThat(Files.readString(client.resolve("out/count.txt")).strip()).isEqualTo("3");
+            assertThat(Files.readString(client.resolve("out/both.txt"))).isEqualTo("a\nbb\n");
+            List<UnitState> steps = counts.stateHistory().stream().map(StateEntry::state).toList();
+            assertThat(steps).containsSubsequence(UnitState.PENDING_INPUT_STAGING, UnitState.STAGING_INPUT,
+                    UnitState.PENDING_EXECUTION, UnitState.EXECUTING, UnitState.STAGING_OUTPUT, UnitState.DONE);
+            // the engine timed its own steps: the input transfer began before the agent had the unit
+            StateEntry<UnitState> staging = counts.stateHistory().stream()
+                    .filter(e -> e.state() == UnitState.STAGING_INPUT).findFirst().orElseThrow();
+            assertThat(staging.clock()).isEqualTo(StateEntry.ENGINE);
+            Path sandbox = Path.of(counts.sandbox().orElseThrow());
+            assertThat(Files.readString(sandbox.resolve("tree/sub/b.txt"))).isEqualTo("bb\n");
+            try (var listing = Files.list(sandbox)) { // nothing left under a temporary name
+                assertThat(listing.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains(".staging-"));
+            }
+
+            assertThat(mismatch.waitFor(WITHIN)).isEqualTo(UnitState.FAILED);
+            assertThat(mismatch.errorCode()).contains(ErrorCode.STAGING_INPUT_FAILED);
+            assertThat(mismatch.failureReason()).get().asString()
+                    .startsWith("input staging [0] 'client:///in/words.txt > unit:///words.txt' (TRANSFER, "
+                            + "[CREATE_PARENTS]) failed: CHECKSUM_MISMATCH")
+                    .contains("00000001");
+            assertThat(mismatch.stateHistory()).extracting(StateEntry::state)
+                    .doesNotContain(UnitState.EXECUTING);
+
+            assertThat(missing.waitFor(WITHIN)).isEqualTo(UnitState.FAILED);
+            assertThat(missing.errorCode()).contains(ErrorCode.STAGING_INPUT_FAILED);
+            assertThat(missing.failureReason()).get().asString().startsWith("input staging [0] "
+                    + "'client:///in/absent.txt > unit:///absent.txt' (TRANSFER, [CREATE_PARENTS]) failed: "
+                    + "no such file on the client: " + client.resolve("in/absent.txt"));
+
+            assertThat(tolerant.waitFor(WITHIN)).as("%s", tolerant.failureReason()).isEqualTo(UnitState.DONE);
+            assertThat(tolerant.stdout()).isEqualTo(text);
+
+            assertThat(noOutput.waitFor(WITHIN)).isEqualTo(UnitState.FAILED);
+            assertThat(noOutput.errorCode()).contains(ErrorCode.STAGING_OUTPUT_FAILED);
+            assertThat(noOutput.exitCode()).contains(0);
+            assertThat(noOutput.failureReason()).get().asString().startsWith("output staging [0] "
+                    + "'unit:///never-written.txt > client:///never-written.txt' (TRANSFER, [CREATE_PARENTS]) failed:");
+            assertThat(client.resolve("never-written.txt")).doesNotExist();
+
+            // stageOnError: the log comes back, the unit keeps the end its agent reported
+            assertThat(failing.waitFor(WITHIN)).isEqualTo(UnitState.FAILED);
+            assertThat(failing.errorCode()).contains(ErrorCode.EXIT_CODE);
+            assertThat(failing.exitCode()).contains(3);
+            assertThat(Files.readString(client.resolve("logs/why.log"))).isEqualTo("trouble\n");
+        }
+    }
+}
