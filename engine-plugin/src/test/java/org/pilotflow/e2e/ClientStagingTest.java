@@ -126,4 +126,40 @@ class ClientStagingTest {
             assertThat(Files.readString(client.resolve("logs/why.log"))).isEqualTo("trouble\n");
         }
     }
+
+    @Test
+    void aUnitCanceledWhileItsInputComesFromTheClientNeverReachesItsAgent() throws Exception {
+        Path client = Files.createDirectories(work.resolve("client"));
+        Files.writeString(client.resolve("input.txt"), "x\n");
+        try (Session session = LocalFixture.builder(work, LocalFixture.config(work).toBuilder()
+                .clientDirectory(client).build()).create()) {
+            var management = session.processEngine().getManagementService();
+            // "Transfer input from the client" waits (its jobs are suspended), as a slow or failing transfer would
+            for (var definition : management.createJobDefinitionQuery().activityIdIn("transferInput").list()) {
+                management.suspendJobDefinitionById(definition.getId(), true);
+            }
+            ComputePilot pilot = LocalFixture.activePilot(session.createPilotManager(), work, 1);
+            UnitManager umgr = session.createUnitManager();
+            umgr.addPilot(pilot);
+            ComputeUnit unit = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/cat")
+                    .arguments("input.txt").inputStaging("input.txt").build());
+            assertThat(unit.waitFor(WITHIN, UnitState.PENDING_INPUT_STAGING))
+                    .isEqualTo(UnitState.PENDING_INPUT_STAGING);
+            LocalFixture.await("the transfer's job", () -> management.createJobQuery().activityId("transferInput")
+                    .count() == 1, WITHIN);
+
+            unit.cancel();
+            assertThat(unit.waitFor(WITHIN)).isEqualTo(UnitState.CANCELED);
+            assertThat(unit.failureReason()).get().asString().contains("canceled while its input came from the client");
+
+            // the transfer, let go now, finds the unit canceled: nothing moves, no RUN_UNIT, the instance ends
+            for (var definition : management.createJobDefinitionQuery().activityIdIn("transferInput").list()) {
+                management.activateJobDefinitionById(definition.getId(), true);
+            }
+            LocalFixture.awaitNoInstances(session.processEngine(), "pilotflow-unit");
+            assertThat(unit.stateHistory()).extracting(StateEntry::state).doesNotContain(UnitState.STAGING_INPUT,
+                    UnitState.EXECUTING);
+            assertThat(Path.of(pilot.sandbox()).resolve(unit.uid())).doesNotExist();
+        }
+    }
 }

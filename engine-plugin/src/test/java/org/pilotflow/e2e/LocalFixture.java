@@ -89,6 +89,18 @@ public final class LocalFixture {
      * Waits until no process instance of {@code key} is left (a unit's instance ends in a job of its own after its
      * end message: "Run on a pilot" is asynchronous after); fails after a generous bound.
      */
+    /** Waits until {@code condition} holds, at most {@code bound}; fails naming {@code what}. */
+    public static void await(String what, java.util.function.BooleanSupplier condition, Duration bound)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + bound.toSeconds() + " s: " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
     public static void awaitNoInstances(org.camunda.bpm.engine.ProcessEngine engine, String key)
             throws InterruptedException {
         awaitNoInstances(engine, key, Duration.ofSeconds(60));
