@@ -27,8 +27,9 @@ import org.pilotflow.resource.shell.ResourceShell;
  * Prepares a pilot's sandbox on its resource, the same way for every job manager: resolves the sandbox path
  * ({@code $HOME} as the resource sees it) and checks it against {@code valid_roots}, creates it, puts the agent
  * jar there (once per content and host, in the work dir), sets up the SSH reverse tunnel when the resource asks
- * for one, and writes {@code agent.json} (mode 0600: it holds the pilot secret). Nothing but the jar and the
- * config is copied; no credential of the engine's user ever is.
+ * for one, runs the launch's {@link SandboxStep} (the pilot's input from the client), and writes
+ * {@code agent.json} (mode 0600: it holds the pilot secret). Nothing but the jar, the config and the files the
+ * pilot asked for is copied; no credential of the engine's user ever is.
  */
 public final class AgentStaging {
 
@@ -79,7 +80,9 @@ public final class AgentStaging {
             shell.mkdirs(workdir);
             shell.write(jar, AgentBundle.content(), 0644);
         }
-        AgentConfig agent = launch.agent().withSandbox(sandbox).withValidRoots(validRoots(shell, rc));
+        List<String> roots = validRoots(shell, rc);
+        launch.beforeAgent().run(shell, sandbox, roots);
+        AgentConfig agent = launch.agent().withSandbox(sandbox).withValidRoots(roots);
         if (rc.channelMode() == ChannelMode.SSH_TUNNEL) {
             // only the tunnel's near end reaches the engine from there: no other node, nor any list the engine
             // sends later, would work

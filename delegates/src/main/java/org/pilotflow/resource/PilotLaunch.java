@@ -28,6 +28,8 @@ import org.pilotflow.resource.config.ResourceSchema;
  * @param project    batch account/project, or null
  * @param memoryMb   memory per node the job asks for, 0 for the batch system's default
  * @param enginePort the port of the engine's agent endpoint on the engine's host (for an SSH reverse tunnel)
+ * @param beforeAgent what the engine puts into the sandbox once it exists and before the agent can start (the
+ *                   pilot's input staging from {@code client://}); {@link SandboxStep#NONE} for nothing
  */
 public record PilotLaunch(
         AgentConfig agent,
@@ -40,7 +42,16 @@ public record PilotLaunch(
         String queue,
         String project,
         int memoryMb,
-        int enginePort) {
+        int enginePort,
+        SandboxStep beforeAgent) {
+
+    /** A launch that puts nothing into the sandbox besides the agent. */
+    public PilotLaunch(AgentConfig agent, ResourceConfig resource, ResourceSchema schema, String sandbox,
+                       boolean sandboxGiven, String java, Duration runtime, String queue, String project, int memoryMb,
+                       int enginePort) {
+        this(agent, resource, schema, sandbox, sandboxGiven, java, runtime, queue, project, memoryMb, enginePort,
+                SandboxStep.NONE);
+    }
 
     public PilotLaunch {
         Objects.requireNonNull(agent, "agent");
@@ -49,6 +60,7 @@ public record PilotLaunch(
         Objects.requireNonNull(sandbox, "sandbox");
         Objects.requireNonNull(java, "java");
         Objects.requireNonNull(runtime, "runtime");
+        beforeAgent = beforeAgent == null ? SandboxStep.NONE : beforeAgent;
     }
 
     public String pilotId() {

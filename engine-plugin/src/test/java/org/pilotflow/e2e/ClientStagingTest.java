@@ -162,4 +162,36 @@ class ClientStagingTest {
             assertThat(Path.of(pilot.sandbox()).resolve(unit.uid())).doesNotExist();
         }
     }
+
+    @Test
+    void aPilotTakesItsInputFromTheClientBeforeItsAgentStartsAndUnitsLinkIt() throws Exception {
+        Path client = Files.createDirectories(work.resolve("client"));
+        Files.writeString(client.resolve("shared.db"), "one copy for every unit\n");
+        try (Session session = LocalFixture.builder(work, LocalFixture.config(work).toBuilder()
+                .clientDirectory(client).build()).create()) {
+            var pmgr = session.createPilotManager();
+            ComputePilot pilot = pmgr.submitPilot(LocalFixture.localPilot(work, 2).inputStaging("shared.db").build());
+            assertThat(pilot.waitFor(Duration.ofSeconds(60), PilotState.ACTIVE)).isEqualTo(PilotState.ACTIVE);
+            assertThat(Files.readString(Path.of(pilot.sandbox()).resolve("shared.db")))
+                    .isEqualTo("one copy for every unit\n");
+            UnitManager umgr = session.createUnitManager();
+            umgr.addPilot(pilot);
+            ComputeUnit unit = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/cat")
+                    .arguments("shared.db").inputStaging(List.of(StagingDirective.link("pilot:///shared.db", "")))
+                    .build());
+            assertThat(unit.waitFor(WITHIN)).isEqualTo(UnitState.DONE);
+            assertThat(unit.stdout()).isEqualTo("one copy for every unit\n");
+
+            // a missing client file fails the launch naming the directive; NON_FATAL lets the pilot go on
+            ComputePilot broken = pmgr.submitPilot(LocalFixture.localPilot(work, 1).inputStaging("absent.db")
+                    .build());
+            assertThat(broken.waitFor(Duration.ofSeconds(60))).isEqualTo(PilotState.FAILED);
+            assertThat(broken.reason()).get().asString().contains("pilot input staging [0] "
+                    + "'client:///absent.db > pilot:///absent.db' (TRANSFER, [CREATE_PARENTS]) failed: no such file "
+                    + "on the client: " + client.resolve("absent.db"));
+            ComputePilot tolerant = pmgr.submitPilot(LocalFixture.localPilot(work, 1).inputStaging(List.of(
+                    StagingDirective.parse("d", "absent.db").withFlags(Flag.NON_FATAL))).build());
+            assertThat(tolerant.waitFor(Duration.ofSeconds(60), PilotState.ACTIVE)).isEqualTo(PilotState.ACTIVE);
+        }
+    }
 }

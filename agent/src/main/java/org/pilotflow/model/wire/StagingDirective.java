@@ -24,8 +24,8 @@ import java.util.Set;
  * <p>The agent carries out COPY, LINK and MOVE, and TRANSFER when both ends are on the resource (the same bytes
  * land at the target; RP's client-side stager would copy them through the resource's file system the same way).
  * A TRANSFER from or to {@code client://} is carried out by the engine (see {@link #onClient()}): for input staging
- * before the agent gets the unit, for output staging after the agent is done with it. TARBALL is not supported
- * yet, nor {@code client://} in a pilot's own staging.
+ * before the agent gets the unit, for output staging after the agent is done with it, for a pilot's staging
+ * during its launch, before its agent starts. TARBALL is not supported yet.
  *
  * @param source the file or directory staged, as given or normalized ({@link #resolved})
  * @param target where it goes; a target ending in {@code /} (or a scheme alone) gets the source's file name
@@ -286,16 +286,10 @@ public record StagingDirective(String source, String target, Action action, Set<
         if (client != null) {
             boolean isSource = client == src;
             String side = isSource ? ".source" : ".target";
-            if (direction == Direction.PILOT_INPUT) {
-                throw new Invalid(field + side, isSource ? source : tgtText, "a location on the resource "
-                        + "(resource://, session://, pilot://): a pilot's own staging from client:// is not "
-                        + "supported yet; stage the file into a unit, or with the Data API (directive "
-                        + describe() + "; a path without a scheme is on the client for the source)");
-            }
-            if (isSource != (direction == Direction.INPUT)) {
+            if (isSource == (direction == Direction.OUTPUT)) {
                 throw new Invalid(field + side, isSource ? source : tgtText, "a location on the resource (resource://,"
                         + " session://, pilot://, unit://): " + direction.name().toLowerCase(Locale.ROOT)
-                        + " staging moves files " + (isSource ? "from the resource" : "to the resource")
+                        .replace('_', ' ') + " staging moves files " + (isSource ? "from the resource" : "to the resource")
                         + " (directive " + describe() + ")");
             }
             if (action != Action.TRANSFER) {

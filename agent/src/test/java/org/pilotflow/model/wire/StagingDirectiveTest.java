@@ -74,9 +74,10 @@ class StagingDirectiveTest {
                 + "resource").hasMessageContaining("input staging moves files to the resource");
         assertThatThrownBy(() -> StagingDirective.parse("d", "client:///a > b").resolved("d", Direction.OUTPUT))
                 .hasMessageStartingWith("d.target is 'b'").hasMessageContaining("the source is on the client");
-        assertThatThrownBy(() -> StagingDirective.parse("d", "input.dat").resolved("d", Direction.PILOT_INPUT))
-                .hasMessageStartingWith("d.source is 'input.dat'")
-                .hasMessageContaining("a pilot's own staging from client:// is not supported yet");
+        assertThat(StagingDirective.parse("d", "input.dat").resolved("d", Direction.PILOT_INPUT).target())
+                .isEqualTo("pilot:///input.dat");
+        assertThatThrownBy(() -> StagingDirective.parse("d", "pilot:///a > client:///a").resolved("d",
+                Direction.PILOT_INPUT)).hasMessageContaining("pilot input staging moves files to the resource");
         assertThatThrownBy(() -> new StagingDirective("pilot:///a", "a", Action.TARBALL).resolved("d",
                 Direction.INPUT)).hasMessageStartingWith("d.action is TARBALL, expected COPY, LINK, MOVE or "
                 + "TRANSFER: TARBALL is not supported yet");

@@ -1,16 +1,12 @@
 package org.pilotflow.internal.lifecycle;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.camunda.bpm.engine.ProcessEngineException;
-import org.pilotflow.api.BadParameter;
-import org.pilotflow.api.FileSpec;
 import org.pilotflow.api.IncorrectState;
+import org.pilotflow.internal.data.DirectiveTransfers;
 import org.pilotflow.internal.data.FileMover;
 import org.pilotflow.internal.store.PilotKey;
 import org.pilotflow.internal.store.PilotRecord;
@@ -175,73 +171,22 @@ public final class ClientStaging {
         }
     }
 
-    /** One input directive's files; null when they arrived, else what went wrong. */
     private String transferIn(FileMover mover, UnitRecord u, StagingDirective d) {
-        Location src = d.sourceLocation();
-        String target = onResource(u, d.targetLocation());
-        Path local = clientDirectory.resolve(src.path());
-        List<FileSpec> specs = new ArrayList<>();
-        if (Files.isDirectory(local)) {
-            if (!d.has(Flag.RECURSIVE)) {
-                return local + " is a directory on the client (add the flag RECURSIVE to transfer its files)";
-            }
-            try (Stream<Path> walk = Files.walk(local)) {
-                walk.filter(Files::isRegularFile).sorted().forEach(f -> specs.add(FileSpec.of(f.toString(),
-                        target + "/" + local.relativize(f).toString().replace('\\', '/'))));
-            } catch (IOException e) {
-                return "cannot list " + local + " on the client: " + e.getMessage();
-            }
-        } else if (!Files.isRegularFile(local)) {
-            return "no such file on the client: " + local;
-        } else {
-            FileSpec.Builder b = FileSpec.builder().source(local.toString()).target(target);
-            if (d.size() != null) {
-                b.size(d.size());
-            }
-            if (d.checksum() != null) {
-                b.checksum(d.checksum());
-            }
-            specs.add(b.build());
-        }
-        return failures(() -> mover.stageIn(specs));
+        return retriedWhenUnreachable(() -> DirectiveTransfers.in(mover, clientDirectory, d,
+                onResource(u, d.targetLocation())));
     }
 
-    /** One output directive's file; null when it arrived, else what went wrong. */
     private String transferOut(FileMover mover, UnitRecord u, StagingDirective d) {
-        String source = onResource(u, d.sourceLocation());
-        Path local = clientDirectory.resolve(d.targetLocation().path());
-        try {
-            if (d.has(Flag.CREATE_PARENTS)) {
-                Files.createDirectories(local.getParent());
-            } else if (!Files.isDirectory(local.getParent())) {
-                return "the directory " + local.getParent() + " does not exist on the client (add the flag "
-                        + "CREATE_PARENTS to make it)";
-            }
-        } catch (IOException e) {
-            return "cannot make " + local.getParent() + " on the client: " + e;
-        }
-        if (Files.isDirectory(local)) {
-            return local + " is an existing directory on the client";
-        }
-        FileSpec.Builder b = FileSpec.builder().source(source).target(local.toString());
-        if (d.size() != null) {
-            b.size(d.size());
-        }
-        if (d.checksum() != null) {
-            b.checksum(d.checksum());
-        }
-        FileSpec spec = b.build();
-        return failures(() -> mover.stageOut(List.of(spec)));
+        return retriedWhenUnreachable(() -> DirectiveTransfers.out(mover, clientDirectory, d,
+                onResource(u, d.sourceLocation())));
     }
 
-    private static String failures(java.util.function.Supplier<List<FileSpec>> move) {
+    /** A resource that does not answer fails the job (retried, then an incident), not the unit. */
+    private static String retriedWhenUnreachable(java.util.function.Supplier<String> transfer) {
         try {
-            return move.get().stream().filter(FileSpec::failed)
-                    .map(f -> f.error() + ": " + f.reason()).findFirst().orElse(null);
-        } catch (BadParameter e) { // a source that is not there (checked before any byte moved)
-            return e.getMessage();
-        } catch (IncorrectState e) { // the resource did not answer: the job tries again
-            throw new ProcessEngineException(e.getMessage(), e);
+            return transfer.get();
+        } catch (IncorrectState e) {
+            throw new ProcessEngineException(e.getMessage() + " (the job tries again)", e);
         }
     }
 

@@ -16,6 +16,10 @@ import org.pilotflow.resource.PilotLaunch;
 import org.pilotflow.resource.ResourceAdapter;
 import org.pilotflow.resource.ResourceAdapters;
 import org.pilotflow.resource.ResourceException;
+import org.pilotflow.resource.SandboxStep;
+import org.pilotflow.model.wire.StagingDirective;
+import org.pilotflow.internal.data.DirectiveTransfers;
+import org.pilotflow.internal.data.FileMover;
 import org.pilotflow.resource.config.Access;
 import org.pilotflow.resource.config.BatchSystemCatalog;
 import org.pilotflow.resource.config.BatchSystemInfo;
@@ -32,6 +36,8 @@ import org.pilotflow.resource.ssh.SshConnections;
  * live in this node's memory only), and the adapters that start, watch and end pilots' jobs.
  */
 public final class Resources implements AutoCloseable {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Resources.class);
 
     private final PilotFlowConfig config;
     private final ResourceRegistry registry = ResourceRegistry.withBuiltIns();
@@ -107,7 +113,8 @@ public final class Resources implements AutoCloseable {
         AgentConfig agent = new AgentConfig(p.sessionId(), p.uid(), endpoints, false, secret, p.sandbox(),
                 d.cores(), d.gpus(), d.runtime().toSeconds(), config.heartbeatInterval().toMillis(),
                 config.orphanTimeout().toMillis(), methods.order().stream().map(LaunchMethod::name).toList(), methodOptions,
-                d.cleanup(), config.memorySampleInterval().toMillis()).withInputStaging(d.inputStaging());
+                d.cleanup(), config.memorySampleInterval().toMillis()).withInputStaging(d.inputStaging().stream()
+                .filter(x -> !x.onClient()).toList()); // client:// is the engine's, before the agent starts
         BatchSystemProvider batch = BatchSystemCatalog.installed().providerFor(schema.jobManagerEndpoint().type());
         if (batch != null) {
             BatchSystemInfo.NodeListSource nodeList = batch.info().nodeList();
@@ -118,7 +125,41 @@ public final class Resources implements AutoCloseable {
                 ? Path.of(System.getProperty("java.home"), "bin", "java").toString() : rc.agentJava();
         return new PilotLaunch(agent, rc, schema, p.sandbox(), d.sandbox() != null, java, d.runtime(),
                 d.queue() != null ? d.queue() : rc.defaultQueue().orElse(null), d.project(),
-                (int) Math.min(Integer.MAX_VALUE, d.memoryMb()), enginePort);
+                (int) Math.min(Integer.MAX_VALUE, d.memoryMb()), enginePort, clientInput(p));
+    }
+
+    /**
+     * RADICAL-Pilot's pilot staging from the client: the engine moves the files into the new sandbox during the
+     * launch (the Data API's mover on the launch's shell: SFTP for a remote resource), before the agent starts.
+     * A failure that is not NON_FATAL fails the launch naming the directive.
+     */
+    private SandboxStep clientInput(PilotRecord p) {
+        List<StagingDirective> list = p.description().inputStaging();
+        if (list.stream().noneMatch(StagingDirective::onClient)) {
+            return SandboxStep.NONE;
+        }
+        return (shell, sandbox, roots) -> {
+            FileMover mover = new FileMover(shell, p.uid(), sandbox, roots).quiet();
+            for (int i = 0; i < list.size(); i++) {
+                StagingDirective d = list.get(i);
+                if (!d.onClient()) {
+                    continue;
+                }
+                String problem;
+                try {
+                    problem = DirectiveTransfers.in(mover, config.clientDirectory(), d, d.targetLocation().toString());
+                } catch (org.pilotflow.api.IncorrectState e) {
+                    throw new ResourceException(e.getMessage(), e);
+                }
+                if (problem != null) {
+                    String msg = "pilot input staging [" + i + "] " + d.describe() + " failed: " + problem;
+                    if (!d.has(StagingDirective.Flag.NON_FATAL)) {
+                        throw new ResourceException(msg);
+                    }
+                    LOG.warn("pilot {}: {} (NON_FATAL: ignored)", p.uid(), msg);
+                }
+            }
+        };
     }
 
     /**

@@ -1,0 +1,99 @@
+package org.pilotflow.internal.data;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.pilotflow.api.BadParameter;
+import org.pilotflow.api.FileSpec;
+import org.pilotflow.model.wire.StagingDirective;
+import org.pilotflow.model.wire.StagingDirective.Flag;
+
+/**
+ * One staging directive with an end on {@code client://}, carried out through a pilot's {@link FileMover}: the
+ * files of a unit's or a pilot's client-side TRANSFER. Written once for the unit model's transfer steps and the
+ * pilot's launch.
+ */
+public final class DirectiveTransfers {
+
+    private DirectiveTransfers() {
+    }
+
+    /**
+     * The directive's client source (a file, or with RECURSIVE a directory's files) to {@code target} on the
+     * resource, a location the mover reaches ({@code pilot://}, {@code session://}, {@code resource://}).
+     *
+     * @return null when every file arrived, else what went wrong (the first failure)
+     * @throws org.pilotflow.api.IncorrectState when the resource does not answer
+     */
+    public static String in(FileMover mover, Path clientDirectory, StagingDirective d, String target) {
+        Path local = clientDirectory.resolve(d.sourceLocation().path());
+        List<FileSpec> specs = new ArrayList<>();
+        if (Files.isDirectory(local)) {
+            if (!d.has(Flag.RECURSIVE)) {
+                return local + " is a directory on the client (add the flag RECURSIVE to transfer its files)";
+            }
+            try (Stream<Path> walk = Files.walk(local)) {
+                walk.filter(Files::isRegularFile).sorted().forEach(f -> specs.add(FileSpec.of(f.toString(),
+                        target + "/" + local.relativize(f).toString().replace('\\', '/'))));
+            } catch (IOException e) {
+                return "cannot list " + local + " on the client: " + e.getMessage();
+            }
+            if (specs.isEmpty()) {
+                return null; // an empty directory: nothing to move
+            }
+        } else if (!Files.isRegularFile(local)) {
+            return "no such file on the client: " + local;
+        } else {
+            specs.add(spec(d, local.toString(), target));
+        }
+        return failures(() -> mover.stageIn(specs));
+    }
+
+    /**
+     * The file at {@code source} on the resource to the directive's client target.
+     *
+     * @return null when it arrived, else what went wrong
+     */
+    public static String out(FileMover mover, Path clientDirectory, StagingDirective d, String source) {
+        Path local = clientDirectory.resolve(d.targetLocation().path());
+        try {
+            if (d.has(Flag.CREATE_PARENTS)) {
+                Files.createDirectories(local.getParent());
+            } else if (!Files.isDirectory(local.getParent())) {
+                return "the directory " + local.getParent() + " does not exist on the client (add the flag "
+                        + "CREATE_PARENTS to make it)";
+            }
+        } catch (IOException e) {
+            return "cannot make " + local.getParent() + " on the client: " + e;
+        }
+        if (Files.isDirectory(local)) {
+            return local + " is an existing directory on the client";
+        }
+        FileSpec spec = spec(d, source, local.toString());
+        return failures(() -> mover.stageOut(List.of(spec)));
+    }
+
+    private static FileSpec spec(StagingDirective d, String source, String target) {
+        FileSpec.Builder b = FileSpec.builder().source(source).target(target);
+        if (d.size() != null) {
+            b.size(d.size());
+        }
+        if (d.checksum() != null) {
+            b.checksum(d.checksum());
+        }
+        return b.build();
+    }
+
+    private static String failures(Supplier<List<FileSpec>> move) {
+        try {
+            return move.get().stream().filter(FileSpec::failed)
+                    .map(f -> f.error() + ": " + f.reason()).findFirst().orElse(null);
+        } catch (BadParameter e) { // a source that is not there, or a target that escapes (before any byte moved)
+            return e.getMessage();
+        }
+    }
+}
