@@ -65,9 +65,15 @@ class StagingDirectiveTest {
                 .hasMessageContaining("d.target is ''").hasMessageContaining("not supported yet");
         assertThatThrownBy(() -> StagingDirective.copy("client:///a", "a").resolved("d", Direction.INPUT))
                 .hasMessageStartingWith("d.source is 'client:///a'");
-        assertThatThrownBy(() -> new StagingDirective("pilot:///a", "a", Action.TARBALL).resolved("d",
-                Direction.INPUT)).hasMessageStartingWith("d.action is TARBALL, expected COPY, LINK, MOVE or "
-                + "TRANSFER: TARBALL is not supported yet");
+        // TARBALL is carried out on the resource; from or to the client it is refused as TRANSFER is
+        assertThat(new StagingDirective("pilot:///inputs", "", Action.TARBALL).verified(4L, null).resolved("d",
+                Direction.INPUT)).isEqualTo(new StagingDirective("pilot:///inputs", "unit:///inputs", Action.TARBALL)
+                .verified(4L, null));
+        assertThatThrownBy(() -> new StagingDirective("client:///inputs", "", Action.TARBALL).resolved("d",
+                Direction.INPUT)).isInstanceOfSatisfying(StagingDirective.Invalid.class, e -> {
+                    assertThat(e.field()).isEqualTo("d.source");
+                    assertThat(e.expected()).contains("client:// (TRANSFER) is not supported yet", "(TARBALL");
+                });
     }
 
     @Test
