@@ -32,6 +32,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A file or a directory tree as one tar archive, and back: RADICAL-Pilot's TARBALL staging, where the source side
@@ -56,6 +58,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * <p>Stateless and thread-safe.
  */
 public final class Tarball {
+    private static final Logger LOG = LoggerFactory.getLogger(Tarball.class);
 
     /** What an archive held: its entries (files, directories, links) and the files' bytes. */
     public record Contents(int entries, long bytes) {
@@ -558,8 +561,7 @@ public final class Tarball {
                 }
             });
         } catch (IOException e) {
-            org.slf4j.LoggerFactory.getLogger(Tarball.class).warn("could not remove the temporary {}: {}", p,
-                    e.toString());
+            LOG.warn("could not remove the temporary {}: {}", p, e.toString());
         }
     }
 }

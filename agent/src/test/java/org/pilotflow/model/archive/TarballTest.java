@@ -157,6 +157,15 @@ class TarballTest {
     }
 
     @Test
+    void anArchiveInsideItsOwnSourceIsRefused() throws IOException {
+        Path src = Files.createDirectories(tmp.resolve("growing"));
+        Files.writeString(src.resolve("a"), "a");
+        assertThatThrownBy(() -> Tarball.pack(src, src.resolve("self.tar"))).isInstanceOf(TarballException.class)
+                .hasMessage("archive " + src.resolve("self.tar") + " would be inside the source " + src.toRealPath());
+        assertThat(src.resolve("self.tar")).doesNotExist();
+    }
+
+    @Test
     void aFifoIsNotPacked() throws Exception {
         Path src = Files.createDirectories(tmp.resolve("withpipe"));
         assertThat(new ProcessBuilder("mkfifo", src.resolve("pipe").toString()).start().waitFor()).isZero();
