@@ -109,6 +109,32 @@ class AgentStagingTest {
     }
 
     @Test
+    void aDirectoryGoesInAndComesOutAsATarball() throws Exception {
+        Files.createDirectories(sandbox.resolve("dataset/sub"));
+        Files.writeString(sandbox.resolve("dataset/a.txt"), "alpha\n");
+        Files.writeString(sandbox.resolve("dataset/sub/b.txt"), "beta\n");
+        CompletableFuture<Integer> agent = start(List.of());
+        StagingDirective in = new StagingDirective("pilot:///dataset", "", StagingDirective.Action.TARBALL);
+        StagingDirective out = new StagingDirective("out", "pilot:///results/t1", StagingDirective.Action.TARBALL);
+        run(unit("t1", List.of(in), List.of(out), false, "/bin/sh", "-c",
+                "mkdir -p out/logs && cat dataset/a.txt dataset/sub/b.txt > out/joined.txt && echo ran > out/logs/l"));
+        await("t1 DONE", WAIT, () -> "DONE".equals(engine.state("t1")));
+        assertThat(Files.readString(sandbox.resolve("results/t1/joined.txt"))).isEqualTo("alpha\nbeta\n");
+        assertThat(Files.readString(sandbox.resolve("results/t1/logs/l"))).isEqualTo("ran\n");
+
+        // a tree that cannot be packed fails the unit naming the directive and the path
+        Files.createSymbolicLink(sandbox.resolve("dataset/escape"), Path.of("/etc/hostname"));
+        run(unit("t2", List.of(in), List.of(), false, "/bin/true"));
+        await("t2 FAILED", WAIT, () -> "FAILED".equals(engine.state("t2")));
+        assertThat(engine.latest("t2").errorCode()).isEqualTo("STAGING_INPUT_FAILED");
+        assertThat(engine.latest("t2").reason()).isEqualTo("input staging [0] 'pilot:///dataset > unit:///dataset' "
+                + "(TARBALL, [CREATE_PARENTS]) failed: " + sandbox.resolve("dataset/escape") + " is an absolute link "
+                + "(/etc/hostname), which would lead out of a copy of the tree: only links inside the tree are packed");
+        engine.command(Command.cancelPilot(engine.nextCommandSeq()));
+        assertThat(agent.get(10, TimeUnit.SECONDS)).isZero();
+    }
+
+    @Test
     void aFailedDirectiveFailsTheUnitNamingItUnlessNonFatal() throws Exception {
         CompletableFuture<Integer> agent = start(List.of());
         run(unit("missing", List.of(StagingDirective.copy("pilot:///nothing.dat", "in.dat")), List.of(), false,

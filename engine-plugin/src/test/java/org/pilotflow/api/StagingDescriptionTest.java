@@ -48,6 +48,23 @@ class StagingDescriptionTest {
     }
 
     @Test
+    void aTarballIsAcceptedOnTheResourceAndStoredAsGiven() {
+        ComputeUnitDescription d = unit()
+                .inputStaging(List.of(new StagingDirective("pilot:///dataset", "", Action.TARBALL)))
+                .outputStaging(List.of(new StagingDirective("results", "pilot:///collected/", Action.TARBALL)
+                        .withFlags(Flag.NON_FATAL)))
+                .build();
+        assertThat(d.inputStaging()).containsExactly(new StagingDirective("pilot:///dataset", "unit:///dataset",
+                Action.TARBALL));
+        assertThat(d.outputStaging()).containsExactly(new StagingDirective("unit:///results",
+                "pilot:///collected/results", Action.TARBALL).withFlags(Flag.NON_FATAL));
+        assertThat(Json.read(Json.write(d), new com.fasterxml.jackson.core.type.TypeReference<ComputeUnitDescription>()
+        { })).isEqualTo(d);
+        assertThat(pilot().inputStaging(List.of(new StagingDirective("resource:///db", "", Action.TARBALL))).build()
+                .inputStaging()).containsExactly(new StagingDirective("resource:///db", "pilot:///db", Action.TARBALL));
+    }
+
+    @Test
     void aBadDirectiveIsABadParameterNamingItsField() {
         assertThatThrownBy(() -> unit().inputStaging("pilot:///a", "unit:///x > client:///x").build())
                 .isInstanceOfSatisfying(BadParameter.class, e -> {
@@ -66,11 +83,11 @@ class StagingDescriptionTest {
         assertThatThrownBy(() -> unit().inputStaging("pilot:///a > /home/me/a").build())
                 .isInstanceOfSatisfying(BadParameter.class, e -> assertThat(e.field())
                         .isEqualTo("inputStaging[0].target"));
-        assertThatThrownBy(() -> unit().inputStaging(List.of(new StagingDirective("pilot:///a", "a",
+        assertThatThrownBy(() -> unit().inputStaging(List.of(new StagingDirective("client:///a", "a",
                 Action.TARBALL))).build())
                 .isInstanceOfSatisfying(BadParameter.class, e -> assertThat(e.field())
                         .isEqualTo("inputStaging[0].action"))
-                .hasMessageContaining("TARBALL is not supported yet");
+                .hasMessageContaining("TARBALL from or to the client is not supported yet");
         assertThatThrownBy(() -> unit().inputStaging(Arrays.asList(StagingDirective.copy("pilot:///a", "a"), null))
                 .build()).isInstanceOfSatisfying(BadParameter.class, e -> assertThat(e.field())
                 .isEqualTo("inputStaging[1]"));

@@ -20,11 +20,13 @@ import org.pilotflow.model.ErrorCode;
 import org.pilotflow.model.PilotState;
 import org.pilotflow.model.UnitState;
 import org.pilotflow.model.wire.StagingDirective;
+import org.pilotflow.model.wire.StagingDirective.Action;
 
 /**
  * Data staging end to end, through the engine and a real local agent: a pilot stages a shared input once into its
  * sandbox, units link it and copy a file of their own in, run {@code cat} and {@code wc} on them, and stage their
- * results out to {@code resource://}; a unit whose input is missing fails naming the directive.
+ * results out to {@code resource://}; a unit whose input is missing fails naming the directive; a directory goes
+ * into a unit and its output directory back as TARBALLs.
  */
 class StagingTest {
 
@@ -82,6 +84,49 @@ class StagingTest {
             assertThat(missing.failureReason()).get().asString().startsWith("input staging [0] "
                     + "'pilot:///no-such-file.txt > unit:///no-such-file.txt' (TRANSFER, [CREATE_PARENTS]) failed: "
                     + "source " + pilotSandbox.resolve("no-such-file.txt") + " does not exist");
+        }
+    }
+
+    @Test
+    void aDirectoryIsTarballedIntoAUnitAndItsOutputDirectoryBack() throws Exception {
+        Path resource = Files.createDirectories(work.resolve("sandboxes"));
+        Path dataset = Files.createDirectories(resource.resolve("dataset/events"));
+        Files.writeString(dataset.resolve("run1.csv"), "1\n2\n3\n");
+        Files.writeString(dataset.resolve("run2.csv"), "4\n5\n");
+        Files.createDirectories(resource.resolve("dataset/empty"));
+        Files.writeString(resource.resolve("dataset/analyse.sh"), "#!/bin/sh\ncat events/*.csv | wc -l\n");
+        Files.setPosixFilePermissions(resource.resolve("dataset/analyse.sh"),
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.createSymbolicLink(resource.resolve("dataset/latest.csv"), Path.of("events/run2.csv"));
+        try (Session session = LocalFixture.session(work)) {
+            ComputePilot pilot = session.createPilotManager().submitPilot(LocalFixture.localPilot(work, 2)
+                    .inputStaging(List.of(new StagingDirective("resource:///dataset", "", Action.TARBALL)))
+                    .build()); // once, to pilot:///dataset
+            assertThat(pilot.waitFor(Duration.ofSeconds(60), PilotState.ACTIVE)).isEqualTo(PilotState.ACTIVE);
+            UnitManager umgr = session.createUnitManager();
+            umgr.addPilot(pilot);
+
+            ComputeUnit u = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/sh")
+                    .arguments("-c", "mkdir -p out/plots && (cd dataset && ./analyse.sh) > out/lines.txt "
+                            + "&& cp dataset/latest.csv out/plots/ && test -d dataset/empty")
+                    .inputStaging(List.of(new StagingDirective("pilot:///dataset", "", Action.TARBALL)))
+                    .outputStaging(List.of(new StagingDirective("out", "pilot:///results/", Action.TARBALL)))
+                    .build());
+
+            assertThat(u.waitFor(WITHIN)).as("%s", u.failureReason()).isEqualTo(UnitState.DONE);
+            Path pilotSandbox = Path.of(pilot.sandbox());
+            Path unitSandbox = Path.of(u.sandbox().orElseThrow());
+            assertThat(Files.isDirectory(unitSandbox.resolve("dataset"), java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                    .as("a copy of the tree, not a link to it").isTrue();
+            assertThat(Files.readSymbolicLink(unitSandbox.resolve("dataset/latest.csv")))
+                    .isEqualTo(Path.of("events/run2.csv"));
+            assertThat(Files.readString(pilotSandbox.resolve("results/out/lines.txt")).strip()).isEqualTo("5");
+            assertThat(Files.readString(pilotSandbox.resolve("results/out/plots/latest.csv"))).isEqualTo("4\n5\n");
+            try (java.util.stream.Stream<Path> s = Files.walk(pilotSandbox)) {
+                assertThat(s.map(p -> p.getFileName().toString()))
+                        .as("no archive or temporary left").noneMatch(n -> n.contains(".staging-")
+                                || n.contains(".tarball-"));
+            }
         }
     }
 

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
+import org.pilotflow.model.archive.Tarball;
 import org.pilotflow.model.wire.StagingDirective;
 import org.pilotflow.model.wire.StagingDirective.Action;
 import org.pilotflow.model.wire.StagingDirective.Flag;
@@ -22,8 +23,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Carries out resolved staging directives on the resource: COPY, LINK, MOVE (and TRANSFER between two locations on
- * the resource, as a copy) between {@code resource://}, {@code session://}, {@code pilot://} and {@code unit://}.
+ * Carries out resolved staging directives on the resource: COPY, LINK, MOVE, TARBALL (and TRANSFER between two
+ * locations on the resource, as a copy) between {@code resource://}, {@code session://}, {@code pilot://} and
+ * {@code unit://}. TARBALL packs the source (a file, or a directory with everything in it) into an archive beside
+ * the target and unpacks it there ({@link Tarball}): what a RECURSIVE COPY makes, except that a link inside the tree
+ * that leads out of it is refused rather than copied.
  *
  * <p>Confinement: a source must resolve (symbolic links followed) to a path inside the resource directory (which
  * holds every sandbox) or under one of the resource's valid roots; a target's directory must resolve inside the
@@ -102,7 +106,8 @@ public final class Stager {
     }
 
     private static String cause(Exception e) {
-        if (e instanceof StagingFailure || e instanceof StagingDirective.Invalid) {
+        if (e instanceof StagingFailure || e instanceof StagingDirective.Invalid
+                || e instanceof Tarball.TarballException) {
             return e.getMessage();
         }
         if (e instanceof NoSuchFileException n) {
@@ -168,9 +173,11 @@ public final class Stager {
         boolean directory = Files.isDirectory(realSrc);
         boolean verify = d.size() != null || d.checksum() != null;
         if (verify && directory) {
-            throw new StagingFailure("source " + src + " is a directory: size and checksum apply to a file");
+            throw new StagingFailure("source " + src + " is a directory: the directive's " + verifiedFields(d)
+                    + " can only be checked on a file (leave " + (d.size() != null && d.checksum() != null
+                    ? "them" : "it") + " out for a directory)");
         }
-        if (verify && d.action() != Action.COPY && d.action() != Action.TRANSFER) {
+        if (verify && d.action() != Action.COPY && d.action() != Action.TRANSFER && d.action() != Action.TARBALL) {
             verify(d, realSrc); // a link or a move puts the source itself in place: check it first
         }
         switch (d.action()) {
@@ -203,7 +210,43 @@ public final class Stager {
                 }
             }
             case MOVE -> move(src, target, realSrc, directory);
+            case TARBALL -> tarball(d, realSrc, target, verify);
             default -> throw new StagingFailure("action " + d.action() + " is not supported by the agent");
+        }
+    }
+
+    private static String verifiedFields(StagingDirective d) {
+        List<String> fields = new ArrayList<>();
+        if (d.size() != null) {
+            fields.add("size (" + d.size() + ")");
+        }
+        if (d.checksum() != null) {
+            fields.add("checksum (" + d.checksum() + ")");
+        }
+        return String.join(" and ", fields);
+    }
+
+    /**
+     * RP's TARBALL on the resource: the source packed into an archive beside the target, unpacked into the target
+     * (a file or a whole tree, links inside it kept), the archive removed. A file's size and checksum are checked on
+     * the unpacked file before it replaces the target.
+     */
+    private static void tarball(StagingDirective d, Path realSrc, Path target, boolean verify) throws IOException {
+        Path archive = target.resolveSibling(temporary(target).getFileName() + ".tar");
+        try {
+            Tarball.Contents packed = Tarball.pack(realSrc, archive);
+            Tarball.unpack(archive, target, unpacked -> {
+                if (verify) {
+                    try {
+                        verify(d, unpacked);
+                    } catch (StagingFailure e) {
+                        throw new Tarball.TarballException(e.getMessage());
+                    }
+                }
+            });
+            LOG.debug("TARBALL {} -> {}: {} entries, {} bytes", realSrc, target, packed.entries(), packed.bytes());
+        } finally {
+            deleteQuietly(archive);
         }
     }
 

@@ -21,18 +21,26 @@ import java.util.Set;
  * for pilot input staging the target is in the pilot sandbox ({@code pilot://}). The default action is
  * {@link Action#TRANSFER} and the default flags are {@code CREATE_PARENTS}, as in RP.
  *
- * <p>The agent carries out COPY, LINK and MOVE, and TRANSFER when both ends are on the resource (the same bytes
- * land at the target; RP's client-side stager would copy them through the resource's file system the same way).
- * A TRANSFER from or to {@code client://} is carried out by the engine (see {@link #onClient()}): for input staging
- * before the agent gets the unit, for output staging after the agent is done with it, for a pilot's staging
- * during its launch, before its agent starts. TARBALL is not supported yet.
+ * <p>The agent carries out COPY, LINK, MOVE and TARBALL, and TRANSFER when both ends are on the resource (the same
+ * bytes land at the target; RP's client-side stager would copy them through the resource's file system the same
+ * way). A TRANSFER from or to {@code client://} is carried out by the engine (see {@link #onClient()}): for input
+ * staging before the agent gets the unit, for output staging after the agent is done with it, for a pilot's staging
+ * during its launch, before its agent starts. A TARBALL from or to {@code client://} is not supported yet (a
+ * RECURSIVE TRANSFER moves a directory's files).
+ *
+ * <p>TARBALL (RP's bulk staging) stages a file or a directory (with everything in it: no RECURSIVE needed) as one
+ * archive: the source side packs it into a tar, one file moves, the target side unpacks it, and the target ends up
+ * as a RECURSIVE COPY would make it, except that a symbolic link in the tree that leads out of it is refused (a copy
+ * keeps it). On the resource alone the agent packs and unpacks (the archive is a temporary file beside the target,
+ * removed afterwards; see {@code org.pilotflow.model.archive.Tarball}). {@code size} and {@code checksum} are a
+ * file's, checked on the unpacked file before it replaces the target; on a directory source they are refused.
  *
  * @param source the file or directory staged, as given or normalized ({@link #resolved})
  * @param target where it goes; a target ending in {@code /} (or a scheme alone) gets the source's file name
  * @param action what is done; {@link Action#TRANSFER} when null
  * @param flags  {@code CREATE_PARENTS} when null; an empty set for none
  * @param size     the source file's size in bytes, checked before the target is put in place (PanDA's
- *                 {@code filesize}); null for unchecked
+ *                 {@code filesize}); null for unchecked; a directory source (COPY, MOVE, TARBALL) takes none
  * @param checksum the source file's checksum as PanDA writes it, {@code adler32:<8 hex digits>} or
  *                 {@code md5:<32 hex digits>}, checked the same way; null for unchecked
  */
@@ -49,7 +57,7 @@ public record StagingDirective(String source, String target, Action action, Set<
         MOVE,
         /** Between the client and the resource (on the resource alone: a copy). */
         TRANSFER,
-        /** RP's bulk staging of many files as one archive: not supported yet. */
+        /** RP's bulk staging: a file or a whole directory packed into one archive, moved, and unpacked. */
         TARBALL
     }
 
@@ -274,10 +282,6 @@ public record StagingDirective(String source, String target, Action action, Set<
             tgt = new Location(tgt.scheme(), tgt.path().isEmpty() ? src.fileName() : tgt.path() + "/"
                     + src.fileName());
         }
-        if (action == Action.TARBALL) {
-            throw new Invalid(field + ".action", action, "COPY, LINK, MOVE or TRANSFER: TARBALL is not supported "
-                    + "yet (directive " + describe() + ")");
-        }
         if (!src.scheme().onResource() && !tgt.scheme().onResource()) {
             throw new Invalid(field + ".target", tgtText, "a location on the resource (resource://, session://, "
                     + "pilot://, unit://): the source is on the client already (directive " + describe() + ")");
@@ -294,8 +298,9 @@ public record StagingDirective(String source, String target, Action action, Set<
             }
             if (action != Action.TRANSFER) {
                 throw new Invalid(field + ".action", action, "TRANSFER: a client:// location is on the "
-                        + "application's machine, and COPY, LINK and MOVE work on the resource only (directive "
-                        + describe() + ")");
+                        + "application's machine, COPY, LINK and MOVE work on the resource only, and TARBALL from or "
+                        + "to the client is not supported yet (a RECURSIVE TRANSFER moves a directory's files; "
+                        + "directive " + describe() + ")");
             }
         }
         if (direction == Direction.PILOT_INPUT) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pilotflow.model.wire.StagingDirective;
+import org.pilotflow.model.wire.StagingDirective.Action;
 import org.pilotflow.model.wire.StagingDirective.Direction;
 import org.pilotflow.model.wire.StagingDirective.Flag;
 
@@ -252,10 +254,103 @@ class StagerTest {
         }
     }
 
+    @Test
+    void aTarballStagesADirectoryWholeWithoutRecursiveAndAFileUnderAnotherName() throws IOException {
+        Path inputs = Files.createDirectories(pilot.resolve("inputs/sub/deeper"));
+        Files.writeString(inputs.resolve("c.txt"), "c");
+        Files.writeString(pilot.resolve("inputs/a.txt"), "a");
+        Files.setPosixFilePermissions(pilot.resolve("inputs/a.txt"), PosixFilePermissions.fromString("rwxr-x---"));
+        Files.createDirectories(pilot.resolve("inputs/empty"));
+        Files.createSymbolicLink(pilot.resolve("inputs/sub/a-link"), Path.of("../a.txt"));
+        Files.writeString(pilot.resolve("table.csv"), "1,2\n");
+
+        Stager.Outcome o = in(new StagingDirective("pilot:///inputs", "unit:///in/", Action.TARBALL),
+                new StagingDirective("pilot:///table.csv", "renamed.csv", Action.TARBALL).withFlags());
+
+        assertThat(o.failed()).as(String.valueOf(o.failure())).isFalse();
+        Path copy = unit.resolve("in/inputs");
+        assertThat(Files.readString(copy.resolve("a.txt"))).isEqualTo("a");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(copy.resolve("a.txt"))))
+                .isEqualTo("rwxr-x---");
+        assertThat(Files.readString(copy.resolve("sub/deeper/c.txt"))).isEqualTo("c");
+        assertThat(copy.resolve("empty")).isEmptyDirectory();
+        assertThat(Files.readSymbolicLink(copy.resolve("sub/a-link"))).isEqualTo(Path.of("../a.txt"));
+        assertThat(copy.resolve("sub/a-link").toRealPath()).isEqualTo(copy.resolve("a.txt").toRealPath());
+        assertThat(Files.readString(unit.resolve("renamed.csv"))).isEqualTo("1,2\n");
+        assertThat(Files.isDirectory(pilot.resolve("inputs"))).isTrue(); // a TARBALL takes nothing away
+        assertThat(leftovers(unit)).isEmpty();
+        try (Stream<Path> s = Files.list(unit)) {
+            assertThat(s.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("in", "renamed.csv");
+        }
+    }
+
+    @Test
+    void aTarballBringsAUnitsOutputDirectoryBack() throws IOException {
+        Files.createDirectories(unit.resolve("results/plots"));
+        Files.writeString(unit.resolve("results/summary.txt"), "ok");
+        Files.writeString(unit.resolve("results/plots/p1.svg"), "<svg/>");
+
+        Stager.Outcome o = stager.stage("output staging", List.of(
+                new StagingDirective("results", "pilot:///collected/u1-results", Action.TARBALL)
+                        .resolved("d", Direction.OUTPUT)), unit);
+
+        assertThat(o.failed()).as(String.valueOf(o.failure())).isFalse();
+        assertThat(Files.readString(pilot.resolve("collected/u1-results/summary.txt"))).isEqualTo("ok");
+        assertThat(Files.readString(pilot.resolve("collected/u1-results/plots/p1.svg"))).isEqualTo("<svg/>");
+        assertThat(leftovers(pilot)).isEmpty();
+    }
+
+    @Test
+    void aTarballRefusesALinkLeadingOutOfTheTreeUnlessNonFatal() throws IOException {
+        Files.createDirectories(unit.resolve("results"));
+        Files.writeString(unit.resolve("results/fine.txt"), "fine");
+        Files.createSymbolicLink(unit.resolve("results/leak"), outside.resolve("secret"));
+        StagingDirective d = new StagingDirective("results", "pilot:///results", Action.TARBALL)
+                .resolved("d", Direction.OUTPUT);
+
+        Stager.Outcome o = stager.stage("output staging", List.of(d), unit);
+        assertThat(o.failure()).isEqualTo("output staging [0] 'unit:///results > pilot:///results' (TARBALL, "
+                + "[CREATE_PARENTS]) failed: " + unit.resolve("results/leak") + " is an absolute link ("
+                + outside.resolve("secret") + "), which would lead out of a copy of the tree: only links inside the "
+                + "tree are packed");
+        assertThat(pilot.resolve("results")).doesNotExist();
+        assertThat(leftovers(pilot)).isEmpty();
+
+        Stager.Outcome lenient = stager.stage("output staging", List.of(d.withFlags(Flag.NON_FATAL),
+                StagingDirective.copy("results/fine.txt", "pilot:///fine.txt").resolved("d", Direction.OUTPUT)), unit);
+        assertThat(lenient.failed()).isFalse();
+        assertThat(lenient.warnings()).singleElement().asString().contains("leak", "NON_FATAL: ignored");
+        assertThat(Files.readString(pilot.resolve("fine.txt"))).isEqualTo("fine"); // staging went on
+    }
+
+    @Test
+    void aTarballChecksAFilesSizeAndChecksumOnTheUnpackedFileAndRefusesThemForADirectory() throws IOException {
+        Files.writeString(pilot.resolve("data"), "abc"); // adler32 024d0127
+        Files.writeString(unit.resolve("data"), "old");
+        StagingDirective tarball = new StagingDirective("pilot:///data", "data", Action.TARBALL);
+
+        Stager.Outcome bad = in(tarball.verified(3L, "adler32:00000001"));
+        assertThat(bad.failure()).endsWith("failed: checksum mismatch: expected adler32:00000001, the file has "
+                + "adler32:024d0127");
+        assertThat(Files.readString(unit.resolve("data"))).isEqualTo("old"); // untouched
+        assertThat(leftovers(unit)).isEmpty();
+
+        assertThat(in(tarball.verified(3L, "adler32:024d0127")).failed()).isFalse();
+        assertThat(Files.readString(unit.resolve("data"))).isEqualTo("abc");
+
+        Files.createDirectories(pilot.resolve("tree"));
+        Stager.Outcome directory = in(new StagingDirective("pilot:///tree", "tree", Action.TARBALL)
+                .verified(12L, null));
+        assertThat(directory.failure()).endsWith("failed: source " + pilot.resolve("tree") + " is a directory: the "
+                + "directive's size (12) can only be checked on a file (leave it out for a directory)");
+        assertThat(unit.resolve("tree")).doesNotExist();
+    }
+
     /** Temporaries a staging left behind. */
     private static List<Path> leftovers(Path dir) throws IOException {
         try (Stream<Path> s = Files.walk(dir)) {
-            return s.filter(p -> p.getFileName().toString().contains(".staging-")).toList();
+            return s.filter(p -> p.getFileName().toString().contains(".staging-")
+                    || p.getFileName().toString().contains(".tarball-")).toList();
         }
     }
 }

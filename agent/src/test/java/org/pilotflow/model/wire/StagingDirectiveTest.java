@@ -78,9 +78,16 @@ class StagingDirectiveTest {
                 .isEqualTo("pilot:///input.dat");
         assertThatThrownBy(() -> StagingDirective.parse("d", "pilot:///a > client:///a").resolved("d",
                 Direction.PILOT_INPUT)).hasMessageContaining("pilot input staging moves files to the resource");
-        assertThatThrownBy(() -> new StagingDirective("pilot:///a", "a", Action.TARBALL).resolved("d",
-                Direction.INPUT)).hasMessageStartingWith("d.action is TARBALL, expected COPY, LINK, MOVE or "
-                + "TRANSFER: TARBALL is not supported yet");
+        // TARBALL is carried out on the resource; from or to the client it is not supported yet
+        assertThat(new StagingDirective("pilot:///inputs", "", Action.TARBALL).verified(4L, null).resolved("d",
+                Direction.INPUT)).isEqualTo(new StagingDirective("pilot:///inputs", "unit:///inputs", Action.TARBALL)
+                .verified(4L, null));
+        assertThatThrownBy(() -> new StagingDirective("client:///inputs", "", Action.TARBALL).resolved("d",
+                Direction.INPUT)).isInstanceOfSatisfying(StagingDirective.Invalid.class, e -> {
+                    assertThat(e.field()).isEqualTo("d.action");
+                    assertThat(e.expected()).contains("TARBALL from or to the client is not supported yet",
+                            "(TARBALL");
+                });
     }
 
     @Test
