@@ -25,6 +25,7 @@ import org.pilotflow.delegates.PilotFlowBackend;
 import org.pilotflow.delegates.SubmitUnitDelegate;
 import org.pilotflow.delegates.PilotFailedDelegate;
 import org.pilotflow.delegates.ReleasePilotDelegate;
+import org.pilotflow.delegates.StageDataDelegate;
 import org.pilotflow.delegates.SubmitPilotDelegate;
 import org.pilotflow.delegates.UnitFailedDelegate;
 import org.pilotflow.delegates.UnitRejectedException;
@@ -35,6 +36,7 @@ import org.pilotflow.internal.lifecycle.Bpmn;
 import org.pilotflow.internal.lifecycle.FollowUps;
 import org.pilotflow.internal.lifecycle.LifecycleDelegates;
 import org.pilotflow.internal.lifecycle.PilotLifecycle;
+import org.pilotflow.internal.lifecycle.StageDataRetries;
 import org.pilotflow.internal.lifecycle.Published;
 import org.pilotflow.internal.lifecycle.Transactions;
 import org.pilotflow.internal.lifecycle.UnitLifecycle;
@@ -116,7 +118,8 @@ public final class PilotFlowRuntime {
             BpmnContract.BEAN_UNIT_FAILED, UnitFailedDelegate::new,
             BpmnContract.BEAN_PILOT_FAILED, PilotFailedDelegate::new,
             BpmnContract.BEAN_SUBMIT_PILOT, SubmitPilotDelegate::new,
-            BpmnContract.BEAN_RELEASE_PILOT, ReleasePilotDelegate::new);
+            BpmnContract.BEAN_RELEASE_PILOT, ReleasePilotDelegate::new,
+            BpmnContract.BEAN_STAGE_DATA, StageDataDelegate::new);
 
     public PilotFlowRuntime(PilotFlowConfig config) {
         this.config = config;
@@ -162,6 +165,7 @@ public final class PilotFlowRuntime {
             cfg.setCustomPostBPMNParseListeners(new ArrayList<>());
         }
         cfg.getCustomPostBPMNParseListeners().add(new UnitProcessEndListener(() -> txs));
+        cfg.getCustomPostBPMNParseListeners().add(new StageDataRetries());
         // the models give their cancel steps a high job priority, so a cancel is not queued behind a backlog of
         // units' continuations; acquisition by priority makes the job executor honour that
         cfg.setJobExecutorAcquireByPriority(true);
@@ -213,7 +217,8 @@ public final class PilotFlowRuntime {
                 channel::port, nodeId, config.launchThreads());
         sessions = new SessionService(txs, pilots, units, resources, config, channel::port, this::forceEnd,
                 () -> channel.nodeCount() > 1, pilot -> launcher.hint());
-        backend = new LifecycleDelegates(txs, pilots, units, sessions); // pilots submitted by BPMN tasks
+        // pilots submitted and files staged by BPMN tasks
+        backend = new LifecycleDelegates(txs, pilots, units, sessions, sessions);
         sessions.start(engine);
         watchdog.start();
         launcher.start();
@@ -453,6 +458,11 @@ public final class PilotFlowRuntime {
         @Override
         public String legacyLaunch(DelegateExecution execution) {
             return target().legacyLaunch(execution);
+        }
+
+        @Override
+        public List<Map<String, Object>> stageData(DelegateExecution execution) {
+            return target().stageData(execution);
         }
     }
 }
