@@ -125,6 +125,16 @@ class StageDataTest {
             ProcessInstance badDirection = start(engine, session, pilot, "sideways", "a > b", null);
             assertThat(awaitFailedJob(engine, badDirection).getExceptionMessage())
                     .startsWith("variable direction is 'sideways', expected in (from this machine");
+            // a retry cycle of the model's own wins over the plugin's
+            var own = Bpmn.createExecutableProcess("stageDataOwnCycle").camundaHistoryTimeToLive(1).startEvent()
+                    .serviceTask("stage").camundaDelegateExpression("${pilotflowStageData}").camundaAsyncBefore()
+                    .camundaFailedJobRetryTimeCycle("R5/PT5M").camundaInputParameter("pilot", "${pilot}")
+                    .camundaInputParameter("direction", "${direction}").camundaInputParameter("files", "${files}")
+                    .endEvent().done();
+            engine.getRepositoryService().createDeployment().addModelInstance("own.bpmn", own).deploy();
+            ProcessInstance ownCycle = engine.getRuntimeService().startProcessInstanceByKey("stageDataOwnCycle",
+                    vars(session, pilot.uid(), "sideways", "a > b", null));
+            assertThat(awaitFailedJob(engine, ownCycle).getRetries()).isEqualTo(4);
             ProcessInstance badKey = start(engine, session, pilot, "in", "[{\"sorce\": \"a\"}]", null);
             assertThat(awaitFailedJob(engine, badKey).getExceptionMessage())
                     .startsWith("variable files[0].sorce is 'a', expected no such key");
