@@ -276,7 +276,7 @@ function sample(property) {
   const known = {
     executable: '/bin/echo', arguments: '["-n","hi"]', environment: '{"OMP_NUM_THREADS":"4"}', name: 'greeting',
     cores: '2', gpus: '1', pilot: 'pilot.0007', timeoutSeconds: '60', resource: 'local.localhost',
-    runtime: 'PT45M', memoryMb: '512'
+    runtime: 'PT45M', memoryMb: '512', files: '["/data/in.dat > pilot:///in/"]'
   };
   const b = property.binding;
   if (property.type === 'Dropdown') {
@@ -286,7 +286,7 @@ function sample(property) {
     return 'my' + b.source.charAt(0).toUpperCase() + b.source.slice(1);
   }
   if (b.type === 'camunda:outputParameter') {
-    return 'myPilot';
+    return b.source === '${pilotflowStagedFiles}' ? 'myFiles' : 'myPilot';
   }
   if (known[b.name] !== undefined) {
     return known[b.name];

@@ -19,7 +19,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.pilotflow.delegates.PilotFlowBackend;
+import org.pilotflow.delegates.BpmnContract;
 import org.pilotflow.delegates.ReleasePilotDelegate;
+import org.pilotflow.delegates.StageDataDelegate;
 import org.pilotflow.delegates.SubmitPilotDelegate;
 import org.camunda.bpm.engine.runtime.Job;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
@@ -178,6 +180,68 @@ class ElementTemplatesTest {
         .as("%s: variable %s", saved.getFileName(), output.getValue().asText())
         .containsEntry(output.getValue().asText(), "pilot.0042"));
     assertThat(expected.path("outputs").size()).isEqualTo(submits ? 1 : 0);
+  }
+
+  static Stream<Path> stageDataSavedByTheModeler() throws IOException {
+    return saved("org.pilotflow.StageData-");
+  }
+
+  /**
+   * A "Stage data" task as the Modeler saved it deploys, runs asynchronously with PilotFlow's retry cycle left to
+   * the plugin (the template cannot set one, so it sets none), hands the real delegate what was typed with the
+   * session, and puts the files after the transfer into the chosen variable.
+   */
+  @ParameterizedTest
+  @MethodSource("stageDataSavedByTheModeler")
+  void stageDataSavedByTheModeler_deploysAndHandsTheDelegateWhatWasTyped(Path saved) throws IOException {
+    JsonNode expected = new ObjectMapper().readTree(
+        Path.of(saved.toString().replaceAll("\\.bpmn$", ".expected.json")).toFile());
+    List<Map<String, Object>> seen = new ArrayList<>();
+    List<Map<String, Object>> moved = List.of(Map.of("source", "a.dat", "status", "TRANSFERRED"));
+    PilotFlowBackend backend = (PilotFlowBackend) java.lang.reflect.Proxy.newProxyInstance(
+        getClass().getClassLoader(), new Class<?>[] {PilotFlowBackend.class}, (proxy, method, args) -> {
+          DelegateExecution execution = (DelegateExecution) args[0];
+          Map<String, Object> variables = new HashMap<>(execution.getVariablesLocal());
+          variables.put("called", method.getName());
+          variables.put("pilotflowSession", execution.getVariable("pilotflowSession"));
+          seen.add(variables);
+          return moved;
+        });
+    Mocks.register(BpmnContract.BEAN_STAGE_DATA, new StageDataDelegate(backend));
+    String xml = Files.readString(saved);
+    assertThat(xml).as("the template sets no retry cycle (the plugin gives one)").doesNotContain("RetryTimeCycle");
+    deploymentId = engine.getRepositoryService().createDeployment()
+        .addString(saved.getFileName().toString(), xml).deploy().getId();
+    String key = engine.getRepositoryService().createProcessDefinitionQuery().deploymentId(deploymentId)
+        .singleResult().getKey();
+
+    Map<String, Object> start = Map.of("pilotflowSession", "session.0099", "pilot", "pilot.0007");
+    ProcessInstance pi = engine.getRuntimeService().startProcessInstanceByKey(key, start);
+    assertThat(seen).as("%s: the task is asynchronous", saved.getFileName()).isEmpty();
+    Job job = engine.getManagementService().createJobQuery().processInstanceId(pi.getId()).singleResult();
+    assertThat(job).as("%s: the task's job", saved.getFileName()).isNotNull();
+    engine.getManagementService().executeJob(job.getId());
+
+    assertThat(seen).hasSize(1);
+    Map<String, Object> variables = seen.get(0);
+    assertThat(variables).containsEntry("called", "stageData").containsEntry("pilotflowSession", "session.0099");
+    expected.path("inputs").fields().forEachRemaining(input -> {
+      String typed = input.getValue().isNull() ? null : input.getValue().asText();
+      java.util.regex.Matcher expression = java.util.regex.Pattern.compile("^\\$\\{(\\w+)\\}$")
+          .matcher(typed == null ? "" : typed);
+      assertThat(variables).as("%s: task variable %s", saved.getFileName(), input.getKey())
+          .containsEntry(input.getKey(), expression.matches() ? start.get(expression.group(1)) : typed);
+    });
+    assertThat(variables.keySet()).as("the fields are the variables the plugin reads (FilesFromVariables)")
+        .contains("pilot", "direction", "files", "tolerateFailedFiles");
+    assertThat(pi).isEnded();
+    Map<String, Object> after = new HashMap<>();
+    engine.getHistoryService().createHistoricVariableInstanceQuery().processInstanceId(pi.getId()).list()
+        .forEach(v -> after.put(v.getName(), v.getValue()));
+    assertThat(expected.path("outputs").size()).isEqualTo(1);
+    expected.path("outputs").fields().forEachRemaining(output -> assertThat(after)
+        .as("%s: variable %s", saved.getFileName(), output.getValue().asText())
+        .containsEntry(output.getValue().asText(), moved));
   }
 
   /**

@@ -92,4 +92,8 @@ public final class BpmnContract {
     public static final String VAR_SUBMITTED_PILOT = "pilotflowSubmittedPilot";
     /** The input of "Release pilot": the uid of the pilot to cancel. */
     public static final String VAR_RELEASED_PILOT = "pilot";
+    /** "Stage data", a service task of a user's workflow (element template StageData): the Data API from BPMN. */
+    public static final String BEAN_STAGE_DATA = "pilotflowStageData";
+    /** Set (local to the task) by "Stage data": the files after the transfer, which the template maps to a variable. */
+    public static final String VAR_STAGED_FILES = "pilotflowStagedFiles";
 }

@@ -61,6 +61,20 @@ public interface PilotFlowBackend {
      */
     void releasePilot(DelegateExecution execution);
 
+    /**
+     * "Stage data" in a user's workflow: moves the files the task's (local) variables {@code files} list between this
+     * machine and the resource of the pilot {@code pilot}, {@code direction} {@code in} or {@code out}, through the
+     * Data API, in the task's transaction. Every variable is checked before a byte moves.
+     *
+     * @return the files after the transfer, in order, one map each: {@code source}, {@code target}, {@code status}
+     *         ({@code TRANSFERRED} or {@code FAILED}), {@code size}, {@code checksum}, {@code adler32}, {@code md5},
+     *         {@code error}, {@code reason}
+     * @throws org.camunda.bpm.engine.ProcessEngineException naming the variable, its value and what was expected
+     *         (nothing moved); or, when a file failed and {@code tolerateFailedFiles} is not true, listing each failed
+     *         file with its error (the files that did arrive stay; a retry moves them again)
+     */
+    java.util.List<java.util.Map<String, Object>> stageData(DelegateExecution execution);
+
     /** {@code pilotflow.unit.cancel} arrived: the unit is canceled (through its agent when it has one). */
     void cancelUnit(DelegateExecution execution);
 

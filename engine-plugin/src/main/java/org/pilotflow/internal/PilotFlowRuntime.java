@@ -27,6 +27,7 @@ import org.pilotflow.delegates.PilotFlowBackend;
 import org.pilotflow.delegates.SubmitUnitDelegate;
 import org.pilotflow.delegates.PilotFailedDelegate;
 import org.pilotflow.delegates.ReleasePilotDelegate;
+import org.pilotflow.delegates.StageDataDelegate;
 import org.pilotflow.delegates.SubmitPilotDelegate;
 import org.pilotflow.delegates.UnitFailedDelegate;
 import org.pilotflow.delegates.UnitRejectedException;
@@ -39,6 +40,7 @@ import org.pilotflow.internal.lifecycle.ClientStaging;
 import org.pilotflow.internal.lifecycle.LifecycleDelegates;
 import org.pilotflow.internal.data.FileMover;
 import org.pilotflow.internal.lifecycle.PilotLifecycle;
+import org.pilotflow.internal.lifecycle.StageDataRetries;
 import org.pilotflow.internal.lifecycle.Published;
 import org.pilotflow.internal.lifecycle.Transactions;
 import org.pilotflow.internal.lifecycle.UnitLifecycle;
@@ -122,7 +124,8 @@ public final class PilotFlowRuntime {
             Map.entry(BpmnContract.BEAN_STAGE_UNIT_OUTPUT, StageUnitOutputDelegate::new),
             Map.entry(BpmnContract.BEAN_PILOT_FAILED, PilotFailedDelegate::new),
             Map.entry(BpmnContract.BEAN_SUBMIT_PILOT, SubmitPilotDelegate::new),
-            Map.entry(BpmnContract.BEAN_RELEASE_PILOT, ReleasePilotDelegate::new));
+            Map.entry(BpmnContract.BEAN_RELEASE_PILOT, ReleasePilotDelegate::new),
+            Map.entry(BpmnContract.BEAN_STAGE_DATA, StageDataDelegate::new));
 
     public PilotFlowRuntime(PilotFlowConfig config) {
         this.config = config;
@@ -168,6 +171,7 @@ public final class PilotFlowRuntime {
             cfg.setCustomPostBPMNParseListeners(new ArrayList<>());
         }
         cfg.getCustomPostBPMNParseListeners().add(new UnitProcessEndListener(() -> txs));
+        cfg.getCustomPostBPMNParseListeners().add(new StageDataRetries());
         // the models give their cancel steps a high job priority, so a cancel is not queued behind a backlog of
         // units' continuations; acquisition by priority makes the job executor honour that
         cfg.setJobExecutorAcquireByPriority(true);
@@ -222,7 +226,8 @@ public final class PilotFlowRuntime {
         ClientStaging clientStaging = new ClientStaging(txs, units, p -> resources.filesOf(p).map(
                 f -> new FileMover(f.shell(), p.uid(), f.sandbox(), f.validRoots())),
                 config.clientDirectory());
-        backend = new LifecycleDelegates(txs, pilots, units, sessions, clientStaging); // pilots submitted by BPMN
+        // pilots submitted and files staged by BPMN tasks
+        backend = new LifecycleDelegates(txs, pilots, units, sessions, sessions, clientStaging);
         sessions.start(engine);
         watchdog.start();
         launcher.start();
@@ -472,6 +477,11 @@ public final class PilotFlowRuntime {
         @Override
         public String legacyLaunch(DelegateExecution execution) {
             return target().legacyLaunch(execution);
+        }
+
+        @Override
+        public List<Map<String, Object>> stageData(DelegateExecution execution) {
+            return target().stageData(execution);
         }
     }
 }

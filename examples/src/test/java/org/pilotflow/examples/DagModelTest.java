@@ -12,20 +12,25 @@ import org.camunda.bpm.model.bpmn.instance.Process;
 import org.camunda.bpm.model.bpmn.instance.SequenceFlow;
 import org.camunda.bpm.model.bpmn.instance.bpmndi.BpmnEdge;
 import org.camunda.bpm.model.bpmn.instance.bpmndi.BpmnShape;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
-/** The DAG model is complete for Camunda Modeler: every node has a shape, every flow an edge with waypoints. */
+/**
+ * The examples' models are complete for Camunda Modeler: every node has a shape, every flow an edge with waypoints.
+ */
 class DagModelTest {
 
-    @Test
-    void fullDiagramLayout() throws Exception {
+    @ParameterizedTest
+    @CsvSource({DagExample.RESOURCE + "," + DagExample.PROCESS_KEY,
+        StageDataExample.RESOURCE + "," + StageDataExample.PROCESS_KEY})
+    void fullDiagramLayout(String resource, String processKey) throws Exception {
         BpmnModelInstance model;
-        try (InputStream in = getClass().getClassLoader().getResourceAsStream(DagExample.RESOURCE)) {
+        try (InputStream in = getClass().getClassLoader().getResourceAsStream(resource)) {
             assertThat(in).isNotNull();
             model = Bpmn.readModelFromStream(in);
         }
         Bpmn.validateModel(model);
-        Process p = model.getModelElementById(DagExample.PROCESS_KEY);
+        Process p = model.getModelElementById(processKey);
         assertThat(p.isExecutable()).isTrue();
         assertThat(p.getCamundaHistoryTimeToLiveString()).isEqualTo("P30D");
 

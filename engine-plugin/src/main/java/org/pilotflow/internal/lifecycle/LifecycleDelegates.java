@@ -1,10 +1,14 @@
 package org.pilotflow.internal.lifecycle;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.camunda.bpm.engine.ProcessEngineException;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.pilotflow.api.BadParameter;
 import org.pilotflow.api.ComputePilotDescription;
+import org.pilotflow.api.FileSpec;
+import org.pilotflow.api.IncorrectState;
 import org.pilotflow.delegates.BpmnContract;
 import org.pilotflow.delegates.PilotFlowBackend;
 import org.pilotflow.delegates.UnitRejectedException;
@@ -19,18 +23,22 @@ import org.pilotflow.internal.store.UnitRecord;
  */
 public final class LifecycleDelegates implements PilotFlowBackend {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LifecycleDelegates.class);
+
     private final Transactions txs;
     private final PilotLifecycle pilots;
     private final UnitLifecycle units;
     private final PilotSubmitter submitter;
+    private final FileStager stager;
     private final ClientStaging clientStaging;
 
     public LifecycleDelegates(Transactions txs, PilotLifecycle pilots, UnitLifecycle units, PilotSubmitter submitter,
-                              ClientStaging clientStaging) {
+                              FileStager stager, ClientStaging clientStaging) {
         this.txs = txs;
         this.pilots = pilots;
         this.units = units;
         this.submitter = submitter;
+        this.stager = stager;
         this.clientStaging = clientStaging;
     }
 
@@ -167,6 +175,81 @@ public final class LifecycleDelegates implements PilotFlowBackend {
             pilots.cancel(tx, key);
             return null;
         });
+    }
+
+    @Override
+    public List<Map<String, Object>> stageData(DelegateExecution execution) {
+        String sessionId = session(execution);
+        FilesFromVariables.Request r;
+        List<FileSpec> moved;
+        try {
+            // the task's own input parameters only, as for "Submit pilot"
+            r = FilesFromVariables.read(execution::getVariableLocal);
+            moved = stage(new PilotKey(sessionId, r.pilot()), r.in(), r.files());
+        } catch (BadParameter e) {
+            throw new ProcessEngineException("variable " + e.getMessage() + " (fix the variable and retry)", e);
+        } catch (IncorrectState e) {
+            throw new ProcessEngineException(e.getMessage(), e); // no sandbox yet, resource unreachable: a retry may do
+        }
+        List<String> failed = new ArrayList<>();
+        for (int i = 0; i < moved.size(); i++) {
+            FileSpec f = moved.get(i);
+            if (f.failed()) {
+                failed.add(FilesFromVariables.VAR_FILES + "[" + i + "] '" + f.source() + "' " + f.error() + ": "
+                        + f.reason());
+            }
+        }
+        String what = r.direction() + " pilot " + r.pilot() + ": " + (moved.size() - failed.size()) + " of "
+                + moved.size() + " files transferred";
+        if (failed.isEmpty()) {
+            LOG.info("{} (process instance {})", what, execution.getProcessInstanceId());
+        } else if (r.tolerate()) {
+            LOG.warn("{}, failed files tolerated (process instance {}): {}", what, execution.getProcessInstanceId(),
+                    String.join("; ", failed));
+        } else {
+            // an incident once the retries are spent; the files that arrived are moved again by a retry
+            throw new ProcessEngineException(what + ", " + failed.size() + " FAILED: " + String.join("; ", failed)
+                    + " (fix the cause and retry, or set '" + FilesFromVariables.VAR_TOLERATE + "' to go on)");
+        }
+        return FilesFromVariables.result(moved);
+    }
+
+    private static final java.util.regex.Pattern FILE_FIELD = java.util.regex.Pattern.compile("files\\[(\\d+)\\](.*)");
+
+    /**
+     * The files moved by the Data API, where a missing source is one failed file (MISSING_SOURCE) rather than bad
+     * input: to a workflow a file that is not there yet is a run-time failure a retry may cure, and "tolerate failed
+     * files" must be able to go on without it. The Data API checks every source before it moves a byte, so each
+     * missing one costs one more check of the others.
+     */
+    private List<FileSpec> stage(PilotKey pilot, boolean in, List<FileSpec> files) {
+        List<FileSpec> out = new ArrayList<>(files);
+        List<Integer> remaining = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            remaining.add(i);
+        }
+        while (!remaining.isEmpty()) {
+            List<FileSpec> batch = remaining.stream().map(files::get).toList();
+            try {
+                List<FileSpec> moved = stager.stage(pilot, in, batch);
+                for (int j = 0; j < moved.size(); j++) {
+                    out.set(remaining.get(j), moved.get(j));
+                }
+                break;
+            } catch (BadParameter e) {
+                java.util.regex.Matcher m = FILE_FIELD.matcher(e.field());
+                if (!m.matches()) {
+                    throw e;
+                }
+                int k = remaining.get(Integer.parseInt(m.group(1))); // the batch's index -> the task's
+                if (!m.group(2).equals(".source") || !e.expected().startsWith("an existing file")) {
+                    throw new BadParameter("files[" + k + "]" + m.group(2), e.value(), e.expected(), e);
+                }
+                remaining.remove(Integer.valueOf(k));
+                out.set(k, files.get(k).failed(FileSpec.TransferError.MISSING_SOURCE, "expected " + e.expected()));
+            }
+        }
+        return out;
     }
 
     /** The workflow's session (variable pilotflowSession), checked. */

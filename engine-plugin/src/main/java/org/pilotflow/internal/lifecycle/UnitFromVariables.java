@@ -11,6 +11,7 @@ import org.pilotflow.api.BadParameter;
 import org.pilotflow.api.ComputeUnitDescription;
 import org.pilotflow.delegates.UnitRejectedException;
 import org.pilotflow.internal.store.Json;
+import org.pilotflow.model.wire.StagingDirective;
 import org.pilotflow.internal.store.SessionTable;
 import org.pilotflow.internal.store.UnitRecord;
 import org.pilotflow.internal.store.Uids;
@@ -35,7 +36,9 @@ public final class UnitFromVariables {
         INTEGER("integer", "an integer"),
         BOOLEAN("boolean", "true or false"),
         LIST("list", "a JSON array of strings such as [\"-c\", \"echo hi\"], or a List"),
-        MAP("map", "a JSON object of strings such as {\"A\": \"1\"}, or a Map");
+        MAP("map", "a JSON object of strings such as {\"A\": \"1\"}, or a Map"),
+        DIRECTIVES("directives", "a JSON array of RADICAL-Pilot's shorthand strings such as [\"a.dat > b.dat\"] or "
+                + "objects such as {\"source\": \"pilot:///in.dat\", \"action\": \"LINK\"}, or a List");
 
         private final String shown;
         private final String expected;
@@ -123,11 +126,12 @@ public final class UnitFromVariables {
                 (b, v) -> b.priority((Integer) v)),
         MEMORY_MB("memoryMb", Kind.INTEGER, "0 (no limit)", "the most memory (MiB) the unit may use",
                 (b, v) -> b.memoryMb((Integer) v)),
-        INPUT_STAGING("inputStaging", Kind.LIST, "none", "staging directives in RADICAL-Pilot's shorthand, "
-                + "carried out before the unit runs, e.g. [\"pilot:///in.dat > in.dat\"] (see Data staging)",
-                (b, v) -> b.inputStaging(strings(v).toArray(String[]::new))),
-        OUTPUT_STAGING("outputStaging", Kind.LIST, "none", "staging directives carried out after it ran, e.g. "
-                + "[\"out.dat > pilot:///results/\"]", (b, v) -> b.outputStaging(strings(v).toArray(String[]::new))),
+        INPUT_STAGING("inputStaging", Kind.DIRECTIVES, "none", "staging directives carried out before the unit runs, "
+                + "e.g. [\"pilot:///in.dat > in.dat\"] or, to link instead of copy, [{\"source\": \"pilot:///in.dat\", "
+                + "\"target\": \"in.dat\", \"action\": \"LINK\"}] (see Data staging)",
+                (b, v) -> b.inputStaging(directives("inputStaging", v))),
+        OUTPUT_STAGING("outputStaging", Kind.DIRECTIVES, "none", "staging directives carried out after it ran, e.g. "
+                + "[\"out.dat > pilot:///results/\"]", (b, v) -> b.outputStaging(directives("outputStaging", v))),
         STAGE_ON_ERROR("stageOnError", Kind.BOOLEAN, "false", "output staging also after the unit failed or was "
                 + "canceled", (b, v) -> b.stageOnError((Boolean) v)),
         TAGS("tags", Kind.MAP, "none", "scheduling tags ({\"colocate\": \"name\"})", (b, v) -> b.tags(stringMap(v))),
@@ -296,9 +300,44 @@ public final class UnitFromVariables {
                     }
                 }
             }
+            case DIRECTIVES -> {
+                if (v instanceof List<?> l) {
+                    return l;
+                }
+                if (v instanceof String s) {
+                    try {
+                        return Json.MAPPER.readValue(s, new TypeReference<List<Object>>() { });
+                    } catch (Exception e) {
+                        // the message below
+                    }
+                }
+            }
             default -> throw new IllegalStateException(kind.name());
         }
         throw new BadParameter(variable, v, kind.expected);
+    }
+
+    /** Staging directives: RP's shorthand strings or its dictionary form (source, target, action, flags). */
+    private static List<StagingDirective> directives(String variable, Object v) {
+        List<StagingDirective> out = new java.util.ArrayList<>();
+        List<?> l = (List<?>) v;
+        for (int i = 0; i < l.size(); i++) {
+            String field = variable + "[" + i + "]";
+            Object d = l.get(i);
+            try {
+                if (d instanceof String text) {
+                    out.add(StagingDirective.parse(field, text));
+                } else if (d instanceof Map<?, ?> m) {
+                    out.add(StagingDirective.fromMap(field, m));
+                } else {
+                    throw new BadParameter(field, d, "a directive: 'a.dat > b.dat' or {\"source\": ..., \"target\": "
+                            + "..., \"action\": \"LINK\"}");
+                }
+            } catch (StagingDirective.Invalid e) {
+                throw new BadParameter(e.field(), e.value(), e.expected(), e);
+            }
+        }
+        return out;
     }
 
     @SuppressWarnings("unchecked")

@@ -1,6 +1,7 @@
 package org.pilotflow.internal.session;
 
 import java.util.List;
+import java.util.function.Supplier;
 import org.pilotflow.api.BadParameter;
 import org.pilotflow.api.DataClient;
 import org.pilotflow.api.FileSpec;
@@ -13,12 +14,15 @@ import org.pilotflow.resource.ResourceException;
 /** A pilot's {@link DataClient}: finds the pilot's resource and sandbox at each call and hands the files over. */
 final class DataClientImpl implements DataClient {
 
-    private final SessionState session;
+    private final Resources resources;
     private final String pilotUid;
+    /** The pilot as it is now: a session's view of it, or (for a workflow's task) its row. */
+    private final Supplier<PilotRecord> pilot;
 
-    DataClientImpl(SessionState session, String pilotUid) {
-        this.session = session;
+    DataClientImpl(Resources resources, String pilotUid, Supplier<PilotRecord> pilot) {
+        this.resources = resources;
         this.pilotUid = pilotUid;
+        this.pilot = pilot;
     }
 
     @Override
@@ -38,9 +42,9 @@ final class DataClientImpl implements DataClient {
 
     private FileMover mover(List<FileSpec> files) {
         BadParameter.requireNonNull(files, "files", "a list of FileSpecs");
-        PilotRecord p = session.pilotRecord(pilotUid);
+        PilotRecord p = pilot.get();
         try {
-            Resources.PilotFiles where = session.resources().filesOf(p).orElseThrow(() -> new IncorrectState(
+            Resources.PilotFiles where = resources.filesOf(p).orElseThrow(() -> new IncorrectState(
                     "pilot " + pilotUid + " is " + p.state() + " and has no sandbox on its resource yet: move files "
                     + "once it was launched (wait for PENDING_ACTIVE or ACTIVE)"));
             return new FileMover(where.shell(), pilotUid, where.sandbox(), where.validRoots());

@@ -20,6 +20,7 @@ import org.pilotflow.api.BadParameter;
 import org.pilotflow.delegates.BpmnContract;
 import org.pilotflow.api.IncorrectState;
 import org.pilotflow.api.ComputePilotDescription;
+import org.pilotflow.internal.lifecycle.FileStager;
 import org.pilotflow.internal.lifecycle.PilotFromVariables;
 import org.pilotflow.internal.lifecycle.PilotLifecycle;
 import org.pilotflow.internal.lifecycle.PilotSubmitter;
@@ -47,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * ({@code pilotflow-refresh}) re-reads what other nodes changed, every second while other nodes are alive, every
  * ten seconds otherwise (a cheap check that this node's own commits already cover).
  */
-public final class SessionService implements PilotSubmitter {
+public final class SessionService implements PilotSubmitter, FileStager {
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionService.class);
     private static final Map<ProcessEngine, SessionService> BY_ENGINE = new ConcurrentHashMap<>();
@@ -275,6 +276,20 @@ public final class SessionService implements PilotSubmitter {
         } catch (SQLException e) {
             throw new ProcessEngineException("PilotFlow database access failed: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A workflow's "Stage data" task, in its job's transaction: the pilot's row is read there (no lock: the files
+     * move while the job runs, and the pilot's own transactions must not wait for them).
+     */
+    @Override
+    public List<org.pilotflow.api.FileSpec> stage(PilotKey key, boolean in, List<org.pilotflow.api.FileSpec> files) {
+        PilotRecord p = txs.run(tx -> tx.pilot(key));
+        if (p == null) {
+            throw new BadParameter("pilot", key.uid(), "the uid of a pilot of session " + key.sessionId());
+        }
+        org.pilotflow.api.DataClient data = new DataClientImpl(resources, key.uid(), () -> p);
+        return in ? data.stageIn(files) : data.stageOut(files);
     }
 
     private static boolean isOpen(Connection c, String sessionId) throws SQLException {

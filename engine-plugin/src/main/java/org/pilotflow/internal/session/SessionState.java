@@ -461,7 +461,7 @@ public final class SessionState {
     /** The Data API for one of this session's pilots. */
     public org.pilotflow.api.DataClient dataClient(String pilotUid) {
         pilotRecord(pilotUid); // refuse a stranger now, not at the first transfer
-        return new DataClientImpl(this, pilotUid);
+        return new DataClientImpl(resources(), pilotUid, () -> pilotRecord(pilotUid));
     }
 
     /** Marks the session closed in the database (its pilots were canceled before, if asked). */

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.pilotflow.model.wire.StagingDirective;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -80,6 +81,31 @@ class UnitFromVariablesTest {
                 .hasMessageContaining("not supported yet");
     }
 
+    /** RP's dictionary form beside the shorthand: the only way to LINK (or MOVE) from a BPMN field. */
+    @Test
+    void stagingDirectivesInRpsDictionaryForm_asJsonOrAsAList() {
+        Map<String, Object> vars = new HashMap<>();
+        vars.put("executable", "/bin/true");
+        vars.put("inputStaging", "[{\"source\": \"pilot:///in.dat\", \"target\": \"in.dat\", \"action\": \"LINK\"},"
+                + " \"pilot:///b.dat > b.dat\"]");
+        vars.put("outputStaging", List.of(Map.of("source", "out.dat", "target", "pilot:///results/",
+                "action", "copy", "flags", List.of("CREATE_PARENTS", "NON_FATAL"))));
+        ComputeUnitDescription d = describe(vars);
+        assertThat(d.inputStaging().get(0).action()).isEqualTo(StagingDirective.Action.LINK);
+        assertThat(d.inputStaging().get(1).action()).isEqualTo(StagingDirective.Action.TRANSFER);
+        assertThat(d.outputStaging().get(0).action()).isEqualTo(StagingDirective.Action.COPY);
+        assertThat(d.outputStaging().get(0).has(StagingDirective.Flag.NON_FATAL)).isTrue();
+
+        vars.put("inputStaging", "[{\"source\": \"pilot:///in.dat\", \"acton\": \"LINK\"}]");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> describe(vars))
+                .isInstanceOfSatisfying(org.pilotflow.api.BadParameter.class, e -> assertThat(e.field())
+                        .isEqualTo("inputStaging[0].acton"));
+        vars.put("inputStaging", "[3]");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> describe(vars))
+                .isInstanceOfSatisfying(org.pilotflow.api.BadParameter.class, e -> assertThat(e.field())
+                        .isEqualTo("inputStaging[0]"));
+    }
+
     @Test
     void typedValues_andEmptyOnes_asTheJavaApiWouldTakeThem() {
         Map<String, Object> vars = new HashMap<>();
@@ -106,6 +132,7 @@ class UnitFromVariablesTest {
             case BOOLEAN -> "yes";
             case LIST -> "not json";
             case MAP -> "[\"a\"]";
+            case DIRECTIVES -> "{\"source\": \"a\"}";
         }));
     }
 
