@@ -74,11 +74,11 @@ class UnitFromVariablesTest {
     void aBadStagingDirectiveIsRefusedNamingTheVariableEntry() {
         Map<String, Object> vars = new HashMap<>();
         vars.put("executable", "/bin/true");
-        vars.put("inputStaging", "[\"pilot:///a > a\", \"input.dat\"]");
+        vars.put("inputStaging", "[\"pilot:///a > a\", \"unit:///x > client:///x\"]");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> describe(vars))
                 .isInstanceOfSatisfying(org.pilotflow.api.BadParameter.class, e -> assertThat(e.field())
-                        .isEqualTo("inputStaging[1].source"))
-                .hasMessageContaining("not supported yet");
+                        .isEqualTo("inputStaging[1].target"))
+                .hasMessageContaining("input staging moves files to the resource");
     }
 
     /** RP's dictionary form beside the shorthand: the only way to LINK (or MOVE) from a BPMN field. */
