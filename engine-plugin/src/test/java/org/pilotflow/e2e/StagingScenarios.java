@@ -286,6 +286,29 @@ public final class StagingScenarios {
                 .containsOnlyOnce("pilot input staging: 1 directives");
     }
 
+    /**
+     * Cancels a pilot described with {@code cleanup(true)} after the scenarios ran: its sandbox goes, and nothing its
+     * units' links lead to (the resource's inputs, the secret outside, a directory outside) goes with it.
+     */
+    public static void cleanupRemovesTheSandboxNotWhatItsLinksLeadTo(ComputePilot pilot, Inputs in)
+            throws Exception {
+        Path sandbox = Path.of(pilot.sandbox());
+        try (Stream<Path> all = Files.walk(sandbox)) {
+            assertThat(all.filter(Files::isSymbolicLink)).as("links in %s to follow or not", sandbox).isNotEmpty();
+        }
+        pilot.cancel();
+        assertThat(pilot.waitFor(WITHIN)).isEqualTo(PilotState.CANCELED);
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (Files.exists(sandbox, LinkOption.NOFOLLOW_LINKS)) { // the agent removes it after its last reports
+            assertThat(System.nanoTime()).as("%s removed within 60 s", sandbox).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        assertThat(in.secret()).hasContent("secret\n");
+        assertThat(in.resource().resolve(SHARED)).hasBinaryContent(in.shared());
+        assertThat(in.resource().resolve("data.bin")).hasBinaryContent(in.data());
+        assertThat(in.resource().resolve("inputs/tree/sub/b.txt")).hasContent("B\n");
+    }
+
     private static ComputeUnitDescription.Builder unit(String name, String script) {
         return ComputeUnitDescription.builder().name(name).executable("/bin/sh").arguments("-c", script);
     }

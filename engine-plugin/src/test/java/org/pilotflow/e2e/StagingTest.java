@@ -101,12 +101,13 @@ class StagingTest {
                     .agentJava(Path.of(System.getProperty("java.home"), "bin", "java").toString())
                     .build());
             ComputePilot pilot = session.createPilotManager().submitPilot(StagingScenarios.withSharedInput(
-                    LocalFixture.localPilot(work, 2).resource("test.confined").sandbox(sandboxes.toString()), in).build());
+                    LocalFixture.localPilot(work, 2).resource("test.confined").sandbox(sandboxes.toString()).cleanup(true), in).build());
             assertThat(pilot.waitFor(Duration.ofSeconds(60), PilotState.ACTIVE)).as("%s", pilot.reason())
                     .isEqualTo(PilotState.ACTIVE);
             UnitManager umgr = session.createUnitManager();
             umgr.addPilot(pilot);
             StagingScenarios.unitDirectives(umgr, pilot, in);
+            StagingScenarios.cleanupRemovesTheSandboxNotWhatItsLinksLeadTo(pilot, in);
         }
     }
 

@@ -8,7 +8,10 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.pilotflow.api.ComputePilot;
@@ -26,6 +29,7 @@ import org.pilotflow.testing.TestBackends;
  * tests happens on the resource, not in the engine's database.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 abstract class ClusterStagingTest {
 
     Session session;
@@ -47,7 +51,7 @@ abstract class ClusterStagingTest {
         session = ClusterFixture.session(work, rc);
         session.addContext(ClusterFixture.sshCredentials(sshd));
         pilot = session.createPilotManager().submitPilot(StagingScenarios.withSharedInput(
-                ClusterFixture.pilot(rc.label(), 2).sandbox(resourceDir.toString()), inputs).build());
+                ClusterFixture.pilot(rc.label(), 2).sandbox(resourceDir.toString()).cleanup(true), inputs).build());
         assertThat(pilot.waitFor(Duration.ofSeconds(90), PilotState.ACTIVE)).as("%s", pilot.reason())
                 .isEqualTo(PilotState.ACTIVE);
         umgr = session.createUnitManager();
@@ -64,5 +68,12 @@ abstract class ClusterStagingTest {
     @Test
     void unitDirectivesCopyLinkMoveVerifyAndRefuseEscapes() throws Exception {
         StagingScenarios.unitDirectives(umgr, pilot, inputs);
+    }
+
+    /** Last: the pilot (cleanup) is canceled, its sandbox goes, what its units' links lead to stays. */
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void cleanupRemovesTheSandboxNotWhatItsLinksLeadTo() throws Exception {
+        StagingScenarios.cleanupRemovesTheSandboxNotWhatItsLinksLeadTo(pilot, inputs);
     }
 }
