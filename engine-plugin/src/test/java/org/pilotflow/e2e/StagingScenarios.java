@@ -136,10 +136,20 @@ public final class StagingScenarios {
                 + " echo data > x.txt").outputStaging(List.of(StagingDirective.copy("x.txt", "unit:///victim.txt"))));
         ComputeUnit savesOnError = submit(umgr, unit("saves-on-error", "echo partial > log.txt; exit 3")
                 .outputStaging("log.txt > pilot:///saved/").stageOnError(true));
+        ComputeUnit savesOnCancel = submit(umgr, unit("saves-on-cancel", "echo partial > log.txt; exec sleep 300")
+                .outputStaging("log.txt > pilot:///saved-on-cancel/").stageOnError(true));
         ComputeUnit losesOnError = submit(umgr, unit("loses-on-error", "echo partial > log.txt; exit 3")
                 .outputStaging("log.txt > pilot:///not-saved/"));
 
-        umgr.waitUnits(List.of(copier, linker, lenient, badMd5, badAdler32, badSize, missing, linkedOut, leakOut,
+        savesOnCancel.waitFor(WITHIN, UnitState.EXECUTING);
+        Path partial = sandbox(savesOnCancel).resolve("log.txt");
+        long deadline = System.nanoTime() + WITHIN.toNanos();
+        while (!Files.exists(partial)) {
+            assertThat(System.nanoTime()).as("%s written", partial).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        savesOnCancel.cancel();
+        umgr.waitUnits(List.of(savesOnCancel, copier, linker, lenient, badMd5, badAdler32, badSize, missing, linkedOut, leakOut,
                 writeOut, replacesLink, savesOnError, losesOnError).stream().map(ComputeUnit::uid).toList(), List.of(), WITHIN);
         assertDone(copier);
         Path copierBox = sandbox(copier);
@@ -223,6 +233,8 @@ public final class StagingScenarios {
         assertThat(savesOnError.errorCode()).contains(ErrorCode.EXIT_CODE);
         assertThat(savesOnError.failureReason()).get().asString().startsWith("exit code 3");
         assertThat(pilotSandbox.resolve("saved/log.txt")).hasContent("partial\n");
+        assertThat(savesOnCancel.waitFor(WITHIN)).isEqualTo(UnitState.CANCELED);
+        assertThat(pilotSandbox.resolve("saved-on-cancel/log.txt")).hasContent("partial\n");
         assertThat(losesOnError.waitFor(WITHIN)).isEqualTo(UnitState.FAILED);
         assertThat(losesOnError.exitCode()).contains(3);
         assertThat(pilotSandbox.resolve("not-saved")).doesNotExist();
