@@ -117,7 +117,9 @@ public final class StagingScenarios {
                 .inputStaging(List.of(
                         StagingDirective.copy("resource:///inputs/tree", "tree").withFlags(Flag.NON_FATAL),
                         StagingDirective.copy("resource:///data.bin", "no/such/dir/data.bin").withFlags(Flag.NON_FATAL),
-                        StagingDirective.link("pilot:///" + SHARED, SHARED))));
+                        StagingDirective.link("pilot:///" + SHARED, SHARED)))
+                .outputStaging(List.of(StagingDirective.copy("never-written.txt", "pilot:///never/")
+                        .withFlags(Flag.NON_FATAL))));
         ComputeUnit badMd5 = submit(umgr, unit("bad-md5", "true").inputStaging(List.of(
                 StagingDirective.copy("resource:///data.bin", "data.bin").verified(size, "md5:" + "0".repeat(32)))));
         ComputeUnit badAdler32 = submit(umgr, unit("bad-adler32", "true").inputStaging(List.of(
@@ -179,7 +181,11 @@ public final class StagingScenarios {
                 "pilotflow: warning: input staging [1] 'resource:///data.bin > unit:///no/such/dir/data.bin' (COPY, "
                         + "[NON_FATAL]) failed: target directory " + lenientBox.resolve("no") + " does not exist "
                         + "(flag CREATE_PARENTS makes it) (NON_FATAL: ignored)\n",
-                "ran\n");
+                "ran\n",
+                "pilotflow: warning: output staging [0] 'unit:///never-written.txt > pilot:///never/never-written.txt'"
+                        + " (COPY, [NON_FATAL]) failed: source " + lenientBox.resolve("never-written.txt")
+                        + " does not exist (NON_FATAL: ignored)\n");
+        assertThat(pilotSandbox.resolve("never")).doesNotExist();
         assertThat(lenientBox.resolve("tree")).doesNotExist();
         assertThat(lenientBox.resolve("no")).doesNotExist();
 
@@ -296,6 +302,31 @@ public final class StagingScenarios {
         }
         assertThat(pilot.log()).as("the agent staged the pilot's input once")
                 .containsOnlyOnce("pilot input staging: 1 directives");
+    }
+
+    /**
+     * The README's Data API example end to end: a local file staged in with the Data API (SFTP on an SSH pilot), a
+     * unit LINKs it with its md5 checked, writes a result that its output staging puts in {@code pilot:///out/}, and
+     * the Data API brings that back.
+     */
+    public static void dataApiInputLinkedIntoAUnit(org.pilotflow.api.DataClient data, UnitManager umgr, Path local)
+            throws Exception {
+        byte[] events = new byte[DATA_BYTES];
+        new java.util.Random(7).nextBytes(events);
+        Path file = Files.write(Files.createDirectories(local).resolve("events.dat"), events);
+        List<org.pilotflow.api.FileSpec> in = data.stageIn(List.of(org.pilotflow.api.FileSpec.builder()
+                .source(file.toString()).target("pilot:///in/").size(events.length).adler32(adler32(events)).build()));
+        assertThat(in.get(0).failed()).as("%s", in.get(0).reason()).isFalse();
+        ComputeUnit u = submit(umgr, unit("analysis", "sha256sum events.dat > histo.dat")
+                .inputStaging(List.of(StagingDirective.link("pilot:///in/events.dat", "events.dat")
+                        .verified((long) events.length, "md5:" + md5(events))))
+                .outputStaging("histo.dat > pilot:///out/"));
+        assertDone(u);
+        List<org.pilotflow.api.FileSpec> out = data.stageOut(List.of(
+                org.pilotflow.api.FileSpec.of("pilot:///out/histo.dat", local.resolve("results") + "/")));
+        assertThat(out.get(0).failed()).as("%s", out.get(0).reason()).isFalse();
+        assertThat(local.resolve("results/histo.dat")).hasContent(HexFormat.of().formatHex(
+                MessageDigest.getInstance("SHA-256").digest(events)) + "  events.dat\n");
     }
 
     /**

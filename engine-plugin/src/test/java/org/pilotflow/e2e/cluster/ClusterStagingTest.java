@@ -32,6 +32,7 @@ import org.pilotflow.testing.TestBackends;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 abstract class ClusterStagingTest {
 
+    Path work;
     Session session;
     ComputePilot pilot;
     UnitManager umgr;
@@ -43,6 +44,7 @@ abstract class ClusterStagingTest {
     @BeforeAll
     void startPilot(@TempDir Path work) throws Exception {
         Assumptions.assumeFalse(LocalFixture.onPostgres(), "runs in the H2 run of the end-to-end suite only");
+        this.work = work;
         Map<String, String> sshd = TestBackends.require("sshd");
         ResourceConfig rc = resource(sshd);
         ClusterFixture.createSandboxRoot();
@@ -68,6 +70,11 @@ abstract class ClusterStagingTest {
     @Test
     void unitDirectivesCopyLinkMoveVerifyAndRefuseEscapes() throws Exception {
         StagingScenarios.unitDirectives(umgr, pilot, inputs);
+    }
+
+    @Test
+    void dataApiInputLinkedIntoAUnitAndItsResultBroughtBack() throws Exception {
+        StagingScenarios.dataApiInputLinkedIntoAUnit(session.dataClient(pilot), umgr, work.resolve("client"));
     }
 
     /** Last: the pilot (cleanup) is canceled, its sandbox goes, what its units' links lead to stays. */
