@@ -90,7 +90,8 @@ public final class StagingScenarios {
      * link out as a target's directory) failing their unit naming the directive with nothing written outside (a
      * link as the target is replaced, not written through);
      * {@code ..} and absolute paths refused when the description is built; NON_FATAL failures leaving the unit DONE
-     * with the warnings in its stderr; output staging after a failed unit only with {@code stageOnError}.
+     * with the warnings in its stderr; output staging after a failed or canceled unit only with
+     * {@code stageOnError}.
      */
     public static void unitDirectives(UnitManager umgr, ComputePilot pilot, Inputs in) throws Exception {
         Path resource = in.resource();
@@ -102,8 +103,8 @@ public final class StagingScenarios {
 
         refusedWhenBuilt();
 
-        ComputeUnit copier = submit(umgr, unit("copier", "cat deep/er/tree/a.txt deep/er/tree/sub/b.txt moved/here.txt;"
-                + " cmp data.bin data-link.bin && echo same; md5sum data.bin > result.txt")
+        ComputeUnit copier = submit(umgr, unit("copier", "cat deep/er/tree/a.txt deep/er/tree/sub/b.txt"
+                + " moved/here.txt; cmp data.bin data-link.bin && echo same; md5sum data.bin > result.txt")
                 .inputStaging(List.of(
                         StagingDirective.copy("resource:///inputs/tree", "deep/er/tree")
                                 .withFlags(Flag.CREATE_PARENTS, Flag.RECURSIVE),
@@ -145,14 +146,11 @@ public final class StagingScenarios {
 
         savesOnCancel.waitFor(WITHIN, UnitState.EXECUTING);
         Path partial = sandbox(savesOnCancel).resolve("log.txt");
-        long deadline = System.nanoTime() + WITHIN.toNanos();
-        while (!Files.exists(partial)) {
-            assertThat(System.nanoTime()).as("%s written", partial).isLessThan(deadline);
-            Thread.sleep(50);
-        }
+        await(partial + " written", () -> Files.exists(partial));
         savesOnCancel.cancel();
-        umgr.waitUnits(List.of(savesOnCancel, copier, linker, lenient, badMd5, badAdler32, badSize, missing, linkedOut, leakOut,
-                writeOut, replacesLink, savesOnError, losesOnError).stream().map(ComputeUnit::uid).toList(), List.of(), WITHIN);
+        umgr.waitUnits(List.of(copier, linker, lenient, badMd5, badAdler32, badSize, missing, linkedOut, leakOut,
+                writeOut, replacesLink, savesOnError, savesOnCancel, losesOnError).stream().map(ComputeUnit::uid)
+                .toList(), List.of(), WITHIN);
         assertDone(copier);
         Path copierBox = sandbox(copier);
         assertThat(copier.stdout()).isEqualTo("A\nB\nmoved\nsame\n");
@@ -189,7 +187,8 @@ public final class StagingScenarios {
         assertThat(lenientBox.resolve("tree")).doesNotExist();
         assertThat(lenientBox.resolve("no")).doesNotExist();
 
-        String copyData = "input staging [0] 'resource:///data.bin > unit:///data.bin' (COPY, [CREATE_PARENTS]) failed: ";
+        String copyData = "input staging [0] 'resource:///data.bin > unit:///data.bin' (COPY, [CREATE_PARENTS]) "
+                + "failed: ";
         assertStagingFailed(badMd5, ErrorCode.STAGING_INPUT_FAILED, copyData + "checksum mismatch: expected md5:"
                 + "0".repeat(32) + ", the file has " + md5);
         assertStagingFailed(badAdler32, ErrorCode.STAGING_INPUT_FAILED, "input staging [0] 'resource:///data.bin > "
@@ -269,17 +268,18 @@ public final class StagingScenarios {
     }
 
     /**
-     * Pilot-level shared input linked into {@code n} units: the pilot staged it once; each unit LINKs it and
-     * {@code sha256sum}s it; all DONE, each saw the right bytes, the pilot sandbox holds the file once and each unit's
-     * entry is a symbolic link to it.
+     * Pilot-level shared input linked into {@code n} units: the pilot staged it once; each unit LINKs it,
+     * {@code sha256sum}s it to its stdout and a file it stages out to {@code pilot:///sums/}; all DONE, each saw the
+     * right bytes, the pilot sandbox holds the file once and each unit's entry is a symbolic link to it.
      */
     public static void sharedInputLinkedIntoUnits(UnitManager umgr, ComputePilot pilot, byte[] shared, int n)
             throws Exception {
         List<ComputeUnitDescription> ds = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            ds.add(ComputeUnitDescription.builder().name("reader-" + i).executable("/usr/bin/sha256sum")
-                    .arguments(SHARED)
-                    .inputStaging(List.of(StagingDirective.link("pilot:///" + SHARED, SHARED))).build());
+            ds.add(unit("reader-" + i, "sha256sum " + SHARED + " | tee sum.txt")
+                    .inputStaging(List.of(StagingDirective.link("pilot:///" + SHARED, SHARED)))
+                    .outputStaging("sum.txt > pilot:///sums/" + i + ".txt") // one directory made by many at once
+                    .build());
         }
         List<ComputeUnit> units = umgr.submitUnits(ds);
         List<UnitState> states = umgr.waitUnits(units.stream().map(ComputeUnit::uid).toList(), List.of(), WITHIN);
@@ -289,8 +289,10 @@ public final class StagingScenarios {
         Path sharedFile = pilotSandbox.resolve(SHARED).toRealPath();
         String expected = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(shared)) + "  "
                 + SHARED + "\n";
-        for (ComputeUnit u : units) {
+        for (int i = 0; i < n; i++) {
+            ComputeUnit u = units.get(i);
             assertThat(u.stdout()).as("%s's stdout", u.uid()).isEqualTo(expected);
+            assertThat(pilotSandbox.resolve("sums/" + i + ".txt")).hasContent(expected);
             Path entry = sandbox(u).resolve(SHARED);
             assertThat(Files.isSymbolicLink(entry)).as("%s is a link", entry).isTrue();
             assertThat(Files.readSymbolicLink(entry)).isEqualTo(sharedFile);
@@ -341,15 +343,20 @@ public final class StagingScenarios {
         }
         pilot.cancel();
         assertThat(pilot.waitFor(WITHIN)).isEqualTo(PilotState.CANCELED);
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (Files.exists(sandbox, LinkOption.NOFOLLOW_LINKS)) { // the agent removes it after its last reports
-            assertThat(System.nanoTime()).as("%s removed within 60 s", sandbox).isLessThan(deadline);
-            Thread.sleep(100);
-        }
+        // the agent removes it after the engine acknowledged its last reports, i.e. just after CANCELED
+        await(sandbox + " removed", () -> !Files.exists(sandbox, LinkOption.NOFOLLOW_LINKS));
         assertThat(in.secret()).hasContent("secret\n");
         assertThat(in.resource().resolve(SHARED)).hasBinaryContent(in.shared());
         assertThat(in.resource().resolve("data.bin")).hasBinaryContent(in.data());
         assertThat(in.resource().resolve("inputs/tree/sub/b.txt")).hasContent("B\n");
+    }
+
+    private static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + WITHIN.toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("waiting for %s", what).isLessThan(deadline);
+            Thread.sleep(50);
+        }
     }
 
     private static ComputeUnitDescription.Builder unit(String name, String script) {

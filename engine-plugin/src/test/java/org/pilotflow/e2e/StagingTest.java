@@ -25,7 +25,9 @@ import org.pilotflow.resource.config.ResourceConfig;
 /**
  * Data staging end to end, through the engine and a real local agent: a pilot stages a shared input once into its
  * sandbox, units link it and copy a file of their own in, run {@code cat} and {@code wc} on them, and stage their
- * results out to {@code resource://}; a unit whose input is missing fails naming the directive.
+ * results out to {@code resource://}; a unit whose input is missing fails naming the directive. The
+ * {@link StagingScenarios} the cluster tests run on real daemons run here too, on a fork resource confined to its
+ * sandboxes.
  */
 class StagingTest {
 
@@ -101,7 +103,8 @@ class StagingTest {
                     .agentJava(Path.of(System.getProperty("java.home"), "bin", "java").toString())
                     .build());
             ComputePilot pilot = session.createPilotManager().submitPilot(StagingScenarios.withSharedInput(
-                    LocalFixture.localPilot(work, 2).resource("test.confined").sandbox(sandboxes.toString()).cleanup(true), in).build());
+                    LocalFixture.localPilot(work, 2).resource("test.confined").sandbox(sandboxes.toString())
+                            .cleanup(true), in).build());
             assertThat(pilot.waitFor(Duration.ofSeconds(60), PilotState.ACTIVE)).as("%s", pilot.reason())
                     .isEqualTo(PilotState.ACTIVE);
             UnitManager umgr = session.createUnitManager();
