@@ -251,20 +251,26 @@ public final class StagingScenarios {
     private static void refusedWhenBuilt() {
         assertRefused(() -> ComputeUnitDescription.builder().executable("/bin/true")
                 .inputStaging(List.of(StagingDirective.link("pilot:///../../../etc/passwd", "passwd"))).build(),
-                "inputStaging[0].source");
+                "inputStaging[0].source", "pilot:///../../../etc/passwd");
         assertRefused(() -> ComputeUnitDescription.builder().executable("/bin/true")
                 .inputStaging(List.of(StagingDirective.copy("pilot:///" + SHARED, "/tmp/escaped.txt"))).build(),
-                "inputStaging[0].target");
+                "inputStaging[0].target", "/tmp/escaped.txt");
         assertRefused(() -> ComputeUnitDescription.builder().executable("/bin/true")
-                .outputStaging("out.txt > resource:///../escaped.txt").build(), "outputStaging[0].target");
+                .outputStaging("out.txt > resource:///../escaped.txt").build(), "outputStaging[0].target",
+                "resource:///../escaped.txt");
         assertRefused(() -> ComputePilotDescription.builder().resource("any").runtime(Duration.ofMinutes(1))
-                .cores(1).inputStaging("session:///../../etc/passwd").build(), "inputStaging[0].source");
+                .cores(1).inputStaging("session:///../../etc/passwd").build(), "inputStaging[0].source",
+                "session:///../../etc/passwd");
         assertThat(Path.of("/tmp/escaped.txt")).doesNotExist();
     }
 
-    private static void assertRefused(org.assertj.core.api.ThrowableAssert.ThrowingCallable build, String field) {
-        assertThatThrownBy(build).isInstanceOfSatisfying(BadParameter.class,
-                e -> assertThat(e.field()).isEqualTo(field));
+    private static void assertRefused(org.assertj.core.api.ThrowableAssert.ThrowingCallable build, String field,
+                                      String value) {
+        assertThatThrownBy(build).isInstanceOfSatisfying(BadParameter.class, e -> {
+            assertThat(e.field()).isEqualTo(field);
+            assertThat(e.value()).isEqualTo(value);
+            assertThat(e.getMessage()).contains(field, "'" + value + "'", "expected");
+        });
     }
 
     /**
