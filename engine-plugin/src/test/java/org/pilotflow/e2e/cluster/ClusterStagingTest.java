@@ -25,7 +25,7 @@ import org.pilotflow.testing.TestBackends;
 
 /**
  * Units' staging directives on a pilot of a real resource ({@link StagingScenarios}): one pilot per class, shared by
- * its tests, with the pilot-level shared input staged once. Runs in the H2 run of the end-to-end suite only: what it
+ * its tests, with the pilot-level shared input staged once; the last test cancels it (cleanup). Runs in the H2 run of the end-to-end suite only: what it
  * tests happens on the resource, not in the engine's database.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
