@@ -21,12 +21,14 @@ import org.pilotflow.model.PilotState;
 import org.pilotflow.model.UnitState;
 import org.pilotflow.model.wire.StagingDirective;
 import org.pilotflow.model.wire.StagingDirective.Action;
+import org.pilotflow.resource.config.ResourceConfig;
 
 /**
  * Data staging end to end, through the engine and a real local agent: a pilot stages a shared input once into its
  * sandbox, units link it and copy a file of their own in, run {@code cat} and {@code wc} on them, and stage their
  * results out to {@code resource://}; a unit whose input is missing fails naming the directive; a directory goes
- * into a unit and its output directory back as TARBALLs.
+ * into a unit and its output directory back as TARBALLs. The {@link StagingScenarios} the cluster tests run on real
+ * daemons run here too, on a fork resource confined to its sandboxes.
  */
 class StagingTest {
 
@@ -127,6 +129,61 @@ class StagingTest {
                         .as("no archive or temporary left").noneMatch(n -> n.contains(".staging-")
                                 || n.contains(".tarball-"));
             }
+        }
+    }
+
+    @Test
+    void unitDirectivesCopyLinkMoveVerifyAndRefuseEscapes() throws Exception {
+        Path root = work.resolve("root");
+        Path sandboxes = root.resolve("sandboxes");
+        StagingScenarios.Inputs in = StagingScenarios.prepareResource(sandboxes, work.resolve("out"));
+        try (Session session = LocalFixture.session(work)) {
+            // local.localhost's valid roots ($HOME, $TMPDIR) hold work/out: a resource confined to the sandboxes
+            session.resources().add(ResourceConfig.builder("test.confined")
+                    .schema("local", "fork://localhost/", "file://localhost/")
+                    .coresPerNode(2)
+                    .defaultRemoteWorkdir(sandboxes.toString())
+                    .validRoots(List.of(root.toString()))
+                    .agentJava(Path.of(System.getProperty("java.home"), "bin", "java").toString())
+                    .build());
+            ComputePilot pilot = session.createPilotManager().submitPilot(StagingScenarios.withSharedInput(
+                    LocalFixture.localPilot(work, 2).resource("test.confined").sandbox(sandboxes.toString())
+                            .cleanup(true), in).build());
+            assertThat(pilot.waitFor(Duration.ofSeconds(60), PilotState.ACTIVE)).as("%s", pilot.reason())
+                    .isEqualTo(PilotState.ACTIVE);
+            UnitManager umgr = session.createUnitManager();
+            umgr.addPilot(pilot);
+            StagingScenarios.unitDirectives(umgr, pilot, in);
+            StagingScenarios.cleanupRemovesTheSandboxNotWhatItsLinksLeadTo(pilot, in);
+        }
+    }
+
+    @Test
+    void aPilotLevelSharedInputLinkedInto100Units() throws Exception {
+        StagingScenarios.Inputs in = StagingScenarios.prepareResource(work.resolve("sandboxes"), work.resolve("out"));
+        try (Session session = LocalFixture.session(work)) {
+            ComputePilot pilot = session.createPilotManager().submitPilot(
+                    StagingScenarios.withSharedInput(LocalFixture.localPilot(work, 2), in).build());
+            assertThat(pilot.waitFor(Duration.ofSeconds(60), PilotState.ACTIVE)).isEqualTo(PilotState.ACTIVE);
+            UnitManager umgr = session.createUnitManager();
+            umgr.addPilot(pilot);
+            StagingScenarios.sharedInputLinkedIntoUnits(umgr, pilot, in.shared(), 100);
+        }
+    }
+
+    @Test
+    void aPilotWhoseInputFailsItsChecksumFailsNamingIt() throws Exception {
+        Path resource = Files.createDirectories(work.resolve("sandboxes"));
+        Files.writeString(resource.resolve("calib.db"), "calibration\n");
+        try (Session session = LocalFixture.session(work)) {
+            ComputePilot pilot = session.createPilotManager().submitPilot(LocalFixture.localPilot(work, 1)
+                    .inputStaging(List.of(StagingDirective.copy("resource:///calib.db", "")
+                            .verified(12L, "adler32:00000001"))).build());
+            assertThat(pilot.waitFor(Duration.ofSeconds(60))).isEqualTo(PilotState.FAILED);
+            assertThat(pilot.reason()).get().asString().startsWith("pilot input staging [0] 'resource:///calib.db > "
+                    + "pilot:///calib.db' (COPY, [CREATE_PARENTS]) failed: checksum mismatch: expected "
+                    + "adler32:00000001, the file has adler32:");
+            assertThat(Path.of(pilot.sandbox()).resolve("calib.db")).doesNotExist();
         }
     }
 
