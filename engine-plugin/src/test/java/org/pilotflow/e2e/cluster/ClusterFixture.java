@@ -45,6 +45,7 @@ final class ClusterFixture {
                 .launchTimeout(Duration.ofSeconds(90))
                 .cancelGrace(Duration.ofSeconds(10))
                 .jobPollInterval(Duration.ofSeconds(1))
+                .clientDirectory(work.resolve("client")) // client:// of staging directives
                 .build();
     }
 
