@@ -194,4 +194,35 @@ class ClientStagingTest {
             assertThat(tolerant.waitFor(Duration.ofSeconds(60), PilotState.ACTIVE)).isEqualTo(PilotState.ACTIVE);
         }
     }
+
+    @Test
+    void aUnitWhoseOutputIsOnItsWayEndsAsItsAgentSaidThoughItsPilotEndedMeanwhile() throws Exception {
+        Path client = Files.createDirectories(work.resolve("client"));
+        try (Session session = LocalFixture.builder(work, LocalFixture.config(work).toBuilder()
+                .clientDirectory(client).build()).create()) {
+            var management = session.processEngine().getManagementService();
+            // "Transfer output to the client" waits (its jobs are suspended), as a slow transfer would
+            for (var definition : management.createJobDefinitionQuery().activityIdIn("transferOutput").list()) {
+                management.suspendJobDefinitionById(definition.getId(), true);
+            }
+            ComputePilot pilot = LocalFixture.activePilot(session.createPilotManager(), work, 1);
+            UnitManager umgr = session.createUnitManager();
+            umgr.addPilot(pilot);
+            ComputeUnit unit = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/sh")
+                    .arguments("-c", "echo kept > result.txt").outputStaging("result.txt").build());
+            LocalFixture.await("the output transfer's job", () -> management.createJobQuery()
+                    .activityId("transferOutput").count() == 1, WITHIN);
+            assertThat(unit.state()).isEqualTo(UnitState.STAGING_OUTPUT);
+
+            pilot.cancel(); // the pilot ends; the unit, done at its agent, is not canceled with it
+            assertThat(pilot.waitFor(WITHIN)).isEqualTo(PilotState.CANCELED);
+            assertThat(unit.state()).isEqualTo(UnitState.STAGING_OUTPUT);
+
+            for (var definition : management.createJobDefinitionQuery().activityIdIn("transferOutput").list()) {
+                management.activateJobDefinitionById(definition.getId(), true);
+            }
+            assertThat(unit.waitFor(WITHIN)).as("%s", unit.failureReason()).isEqualTo(UnitState.DONE);
+            assertThat(Files.readString(client.resolve("result.txt"))).isEqualTo("kept\n");
+        }
+    }
 }

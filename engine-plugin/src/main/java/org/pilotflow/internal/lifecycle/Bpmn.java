@@ -72,6 +72,23 @@ public final class Bpmn {
     }
 
     /**
+     * Whether the unit's process transfers its output to the client for its current attempt ("Output to the client"
+     * took the agent's end; the transfer then ends the unit).
+     */
+    boolean outputTransferPending(UnitRecord u) {
+        if (u.processInstanceId() == null) {
+            return false;
+        }
+        try {
+            Object attempt = runtime.getVariable(u.processInstanceId(), BpmnContract.VAR_STAGING_ATTEMPT);
+            return runtime.getVariable(u.processInstanceId(), BpmnContract.VAR_AGENT_STATE) != null
+                    && attempt instanceof Number n && n.intValue() == u.attempt();
+        } catch (org.camunda.bpm.engine.ProcessEngineException e) { // the instance is gone
+            return false;
+        }
+    }
+
+    /**
      * A message to a unit's event subprocess. Its variables are the instance's (a message start event takes them
      * on the process instance): a later binding overwrites them, which is harmless, since the transfer checks the
      * unit's record and does only what its current binding still needs.

@@ -112,7 +112,8 @@ public final class FollowUps {
             if (total > 0 || !waiting.isEmpty()) {
                 LOG.info("pilot {}: {} unfinished unit(s) ended or restarted in {} ms{}", pilot.uid(), total,
                         (System.nanoTime() - t0) / 1_000_000, waiting.isEmpty() ? ""
-                                : "; " + waiting.size() + " restartable unit(s) wait for the old job to end");
+                                : "; " + waiting.size() + " unit(s) wait: restartable ones for the old job to end, "
+                                + "finished ones for their output to reach the client");
             }
         } catch (RuntimeException e) {
             LOG.warn("pilot {}: ending its unfinished units failed (the watchdog tries again): {}", pilot.uid(),

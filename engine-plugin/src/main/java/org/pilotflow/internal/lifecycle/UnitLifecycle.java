@@ -248,7 +248,8 @@ public final class UnitLifecycle {
      * asked of its agent, FAILED with a failed or expired one, or, for a restartable unit of a FAILED pilot whose job
      * is gone, a new attempt elsewhere.
      *
-     * @param waiting uids of restartable units waiting for the pilot's job to end (skipped; grown here)
+     * @param waiting uids of units left as they are (skipped; grown here): restartable units waiting for the pilot's
+     *                job to end, and units whose output is on its way to the client
      * @return how many units were ended or restarted
      */
     public int settle(Tx tx, PilotKey key, int limit, Set<String> waiting) throws SQLException {
@@ -263,6 +264,12 @@ public final class UnitLifecycle {
                 break;
             }
             if (u.isFinal() || waiting.contains(u.uid())) {
+                continue;
+            }
+            if (u.state() == UnitState.STAGING_OUTPUT && ClientStaging.hasOutput(u) && bpmn.outputTransferPending(u)) {
+                // its agent was done with it: the engine's transfer of its output to the client ends it, with the
+                // end the agent reported, whatever became of the pilot since
+                waiting.add(u.uid());
                 continue;
             }
             ErrorCode code = switch (p.state()) {
