@@ -35,7 +35,10 @@ import org.slf4j.LoggerFactory;
  *     -Dexec.args="--sshd-env /tmp/pilotflow-test-backends/sshd/sshd.env"
  * </pre>
  *
- * Options: {@code --files N} (1000), {@code --small-bytes B} (4096), {@code --large-mb M} (200), {@code --repeats R}
+ * With {@code --units N} (200; 0 for none) it also runs N units whose input comes from the client and whose output
+ * goes back (the engine's client staging), against the same units without staging, per pilot.
+ *
+ * <p>Options: {@code --files N} (1000), {@code --small-bytes B} (4096), {@code --large-mb M} (200), {@code --repeats R}
  * (3), {@code --sshd-env FILE} (the env file {@code test-backends/sshd.sh} writes: SSH_HOST, SSH_PORT, SSH_USER,
  * SSH_KEY, SSH_KNOWN_HOSTS, SSHD_LOG; without it the SFTP rows are skipped; the SSH host must be this machine, whose
  * file system the benchmark cleans between repeats), {@code --work DIR} (a new temporary directory, deleted at the end).
@@ -46,8 +49,9 @@ public final class StagingBenchmark {
     private StagingBenchmark() {
     }
 
-    record Options(int files, int smallBytes, int largeMb, int repeats, Path sshdEnv, Path work) {
+    record Options(int files, int smallBytes, int largeMb, int repeats, Path sshdEnv, Path work, int units) {
         static Options parse(String... args) {
+            int units = 200;
             int files = 1000;
             int smallBytes = 4096;
             int largeMb = 200;
@@ -62,11 +66,12 @@ public final class StagingBenchmark {
                     case "--repeats" -> repeats = Examples.intOption(args, i++, "--repeats");
                     case "--sshd-env" -> sshdEnv = Path.of(value(args, i++, "--sshd-env"));
                     case "--work" -> work = Path.of(value(args, i++, "--work"));
+                    case "--units" -> units = Examples.intOption(args, i++, "--units");
                     default -> throw new IllegalArgumentException("unknown option " + args[i] + "; expected --files,"
-                            + " --small-bytes, --large-mb, --repeats, --sshd-env, --work");
+                            + " --small-bytes, --large-mb, --repeats, --sshd-env, --work, --units");
                 }
             }
-            return new Options(files, smallBytes, largeMb, repeats, sshdEnv, work);
+            return new Options(files, smallBytes, largeMb, repeats, sshdEnv, work, units);
         }
 
         private static String value(String[] args, int i, String name) {
@@ -119,12 +124,17 @@ public final class StagingBenchmark {
             long logins = 0;
             String skipped = null;
             Map<String, String> sshd = o.sshdEnv() == null ? null : readEnv(o.sshdEnv());
-            try (Session session = Examples.openSession(work)) {
+            // client:// of the units' staging directives is the client directory of this run
+            try (Session session = Session.builder().config(org.pilotflow.plugin.PilotFlowConfig.builder()
+                    .workDirectory(work).clientDirectory(client).build()).create()) {
                 ComputePilot local = Examples.startLocalPilot(session, session.createPilotManager(), work, 1,
                         Duration.ofHours(1));
                 Side cp = new Side("cp", List.of("cp"), "", Path.of(local.sandbox()));
                 rows.addAll(measure(o, "local", session.dataClient(local), Path.of(local.sandbox()), small, large,
                         client, List.of(cp), null));
+                if (o.units() > 0) {
+                    rows.add(unitsRow(o, "local", session, local, small, client));
+                }
                 if (sshd == null) {
                     skipped = "no --sshd-env";
                 } else {
@@ -144,6 +154,11 @@ public final class StagingBenchmark {
                             List.of(new Side("scp", scp, at, sandbox), new Side("sftp -b", sftp, at, sandbox)),
                             new LoginCounter(sshdLog, loginCount)));
                     logins = loginCount[0];
+                    if (o.units() > 0) {
+                        long before = new LoginCounter(sshdLog, loginCount).now();
+                        rows.add(unitsRow(o, "SFTP", session, remote, small, client));
+                        logins += new LoginCounter(sshdLog, loginCount).now() - before;
+                    }
                 }
             }
             Result res = new Result(rows, skipped, logins, loadStart, PeerBenchmark.loadAverage());
@@ -291,6 +306,52 @@ public final class StagingBenchmark {
         return rows;
     }
 
+    /**
+     * Units through the engine's client staging (RP's client-side TRANSFER: the unit model's transfer steps), each
+     * taking one small file from the client and giving it back, against the same units without staging, on the same
+     * pilot in the same run: what the engine-side staging costs a unit.
+     */
+    private static Row unitsRow(Options o, String mode, Session session, ComputePilot pilot, List<Path> small,
+                                Path client) throws Exception {
+        org.pilotflow.api.UnitManager umgr = session.createUnitManager();
+        umgr.addPilot(pilot);
+        int n = Math.min(o.units(), small.size());
+        double[] staged = new double[o.repeats()];
+        double[] plain = new double[o.repeats()];
+        for (int i = 0; i < o.repeats(); i++) {
+            int repeat = i;
+            plain[i] = n / timed(() -> runUnits(umgr, n, k -> org.pilotflow.api.ComputeUnitDescription.builder()
+                    .executable("/bin/true").build()));
+            Path back = client.resolve("back-units");
+            if (Files.exists(back)) {
+                Benchmark.deleteTree(back);
+            }
+            staged[i] = n / timed(() -> runUnits(umgr, n, k -> {
+                String name = small.get(k).getFileName().toString();
+                return org.pilotflow.api.ComputeUnitDescription.builder().executable("/bin/true")
+                        .inputStaging("small/" + name + " > in.dat")
+                        .outputStaging("in.dat > back-units/" + repeat + "/" + name).build();
+            }));
+            LOG.info("{} repeat {}: {} units/s with client staging, {} units/s without", mode, i + 1, f(staged[i]),
+                    f(plain[i]));
+        }
+        umgr.close(false);
+        return row(mode + ": " + n + " units, client in+out, units/s", staged, Map.of("no staging", plain));
+    }
+
+    private static void runUnits(org.pilotflow.api.UnitManager umgr, int n,
+                                 java.util.function.IntFunction<org.pilotflow.api.ComputeUnitDescription> unit) {
+        List<org.pilotflow.api.ComputeUnitDescription> ds = new ArrayList<>(n);
+        for (int k = 0; k < n; k++) {
+            ds.add(unit.apply(k));
+        }
+        List<String> uids = umgr.submitUnits(ds).stream().map(org.pilotflow.api.ComputeUnit::uid).toList();
+        List<org.pilotflow.model.UnitState> end = umgr.waitUnits(uids, List.of(), Duration.ofMinutes(30));
+        if (end.stream().anyMatch(s -> s != org.pilotflow.model.UnitState.DONE)) {
+            throw new IllegalStateException("not every unit ended DONE: " + end.stream().distinct().toList());
+        }
+    }
+
     private static Row row(String what, double[] api, Map<String, double[]> tools) {
         Map<String, Double> b = new LinkedHashMap<>();
         tools.forEach((k, v) -> b.put(k, median(v)));
@@ -382,9 +443,9 @@ public final class StagingBenchmark {
         out.printf("Staging benchmark (issue 9): %d files of %d bytes, one file of %d MB, medians of %d repeat(s); "
                 + "%d cores here, load average at start %s, at end %s%n", o.files(), o.smallBytes(), o.largeMb(),
                 o.repeats(), Runtime.getRuntime().availableProcessors(), r.loadStart(), r.loadEnd());
-        String fmt = "| %-32s | %10s | %-28s | %-16s |%n";
-        out.printf(fmt, "measurement", "Data API", "baseline (same files, same run)", "Data API / best");
-        out.printf(fmt, "-".repeat(32), "-".repeat(10), "-".repeat(28), "-".repeat(16));
+        String fmt = "| %-40s | %10s | %-28s | %-16s |%n";
+        out.printf(fmt, "measurement", "PilotFlow", "baseline (same files, same run)", "PilotFlow / best");
+        out.printf(fmt, "-".repeat(40), "-".repeat(10), "-".repeat(28), "-".repeat(16));
         for (Row row : r.rows()) {
             StringBuilder b = new StringBuilder();
             row.baselines().forEach((k, v) -> b.append(b.isEmpty() ? "" : ", ").append(k).append(' ').append(f(v)));

@@ -21,11 +21,16 @@ class StagingBenchmarkTest {
     @Test
     void tinyLocalRunPrintsTheTable() throws Exception {
         StagingBenchmark.Result r = run("--files", "5", "--small-bytes", "100", "--large-mb", "1", "--repeats",
-                "1", "--work", work.toString());
-        assertThat(r.rows()).hasSize(4).allSatisfy(row -> {
+                "1", "--work", work.toString(), "--units", "3");
+        assertThat(r.rows()).hasSize(5);
+        assertThat(r.rows().subList(0, 4)).allSatisfy(row -> {
             assertThat(row.dataApi()).isPositive();
             assertThat(row.baselines()).containsOnlyKeys("cp");
         });
+        assertThat(r.rows().get(4).measurement()).isEqualTo("local: 3 units, client in+out, units/s");
+        assertThat(r.rows().get(4).baselines()).containsOnlyKeys("no staging");
+        assertThat(r.rows().get(4).dataApi()).isPositive();
+        assertThat(work.resolve("client/back-units/0/f00002.dat")).as("the last unit's output came back").exists();
         assertThat(r.sftpSkipped()).isEqualTo("no --sshd-env");
     }
 
@@ -34,10 +39,11 @@ class StagingBenchmarkTest {
     void tinySftpRunAddsScpAndSftpRowsWithoutLoginsPerFile() throws Exception {
         Map<String, String> sshd = TestBackends.require("sshd");
         StagingBenchmark.Result r = run("--files", "5", "--small-bytes", "100", "--large-mb", "1", "--repeats",
-                "1", "--work", work.toString(), "--sshd-env",
+                "1", "--work", work.toString(), "--units", "2", "--sshd-env",
                 TestBackends.stateDir("sshd").resolve("sshd.env").toString());
-        assertThat(r.rows()).hasSize(8);
-        assertThat(r.rows().subList(4, 8)).allSatisfy(row -> assertThat(row.baselines())
+        assertThat(r.rows()).hasSize(10);
+        assertThat(r.rows().get(9).measurement()).isEqualTo("SFTP: 2 units, client in+out, units/s");
+        assertThat(r.rows().subList(5, 9)).allSatisfy(row -> assertThat(row.baselines())
                 .containsOnlyKeys("scp", "sftp -b").allSatisfy((k, v) -> assertThat(v).isPositive()));
         assertThat(r.sftpSkipped()).isNull();
         assertThat(r.dataApiLogins()).isZero();
@@ -61,7 +67,7 @@ class StagingBenchmarkTest {
             r = StagingBenchmark.run(StagingBenchmark.Options.parse(args), out);
         }
         String printed = buf.toString(StandardCharsets.UTF_8);
-        assertThat(printed).contains("| measurement", "Data API / best", "files/s", "MB/s", "load average");
+        assertThat(printed).contains("| measurement", "PilotFlow / best", "files/s", "units/s", "MB/s", "load average");
         return r;
     }
 }
