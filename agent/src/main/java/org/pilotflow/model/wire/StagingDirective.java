@@ -212,14 +212,15 @@ public record StagingDirective(String source, String target, Action action, Set<
 
     /**
      * RP's dictionary form: keys {@code source} (required), {@code target}, {@code action} (a name of
-     * {@link Action}, any case), {@code flags} (a name or a list of names of {@link Flag}); any other key is refused,
-     * as RP refuses it.
+     * {@link Action}, any case), {@code flags} (a name or a list of names of {@link Flag}), and PanDA's file-spec
+     * checks {@code size} (bytes, a whole number) and {@code checksum} ({@code adler32:...} or {@code md5:...}); any
+     * other key is refused, as RP refuses it.
      */
     public static StagingDirective fromMap(String field, Map<?, ?> map) {
         for (Object k : map.keySet()) {
-            if (!List.of("source", "target", "action", "flags").contains(k)) {
-                throw new Invalid(field + "." + k, map.get(k), "no such key: a directive has source, target, action"
-                        + " and flags");
+            if (!List.of("source", "target", "action", "flags", "size", "checksum").contains(k)) {
+                throw new Invalid(field + "." + k, map.get(k), "no such key: a directive has source, target, action,"
+                        + " flags, size and checksum");
             }
         }
         Object source = map.get("source");
@@ -246,7 +247,19 @@ public record StagingDirective(String source, String target, Action action, Set<
                 n++;
             }
         }
-        return new StagingDirective((String) source, target == null ? "" : (String) target, action, flags);
+        Object size = map.get("size");
+        if (size != null && !(size instanceof Number n && n.longValue() >= 0 && n.doubleValue() == n.longValue())) {
+            throw new Invalid(field + ".size", size, "the source file's size in bytes (a whole number >= 0)");
+        }
+        Object checksum = map.get("checksum");
+        if (checksum != null && !(checksum instanceof String)) {
+            throw new Invalid(field + ".checksum", checksum, "adler32:<8 hex digits> or md5:<32 hex digits>");
+        }
+        if (checksum != null) {
+            checkChecksum(field + ".checksum", ((String) checksum).strip().toLowerCase(Locale.ROOT));
+        }
+        return new StagingDirective((String) source, target == null ? "" : (String) target, action, flags,
+                size == null ? null : ((Number) size).longValue(), (String) checksum);
     }
 
     private static <E extends Enum<E>> E parseName(String field, Object value, Class<E> type) {

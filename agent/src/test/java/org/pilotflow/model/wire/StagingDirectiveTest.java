@@ -133,6 +133,17 @@ class StagingDirectiveTest {
                 + "expected one of [CREATE_PARENTS, RECURSIVE, NON_FATAL]");
         assertThatThrownBy(() -> StagingDirective.fromMap("d", Map.of("source", "pilot:///a", "priority", 1)))
                 .hasMessageStartingWith("d.priority is 1, expected no such key");
+        // PanDA's checks beside RP's keys: the one way to reach them from BPMN
+        StagingDirective checked = StagingDirective.fromMap("d", Map.of("source", "in.dat", "size", 12,
+                "checksum", "MD5:0123456789abcdef0123456789ABCDEF"));
+        assertThat(checked.size()).isEqualTo(12L);
+        assertThat(checked.checksum()).isEqualTo("md5:0123456789abcdef0123456789abcdef");
+        assertThatThrownBy(() -> StagingDirective.fromMap("d", Map.of("source", "in.dat", "size", -1)))
+                .hasMessageStartingWith("d.size is -1, expected the source file's size in bytes");
+        assertThatThrownBy(() -> StagingDirective.fromMap("d", Map.of("source", "in.dat", "size", 1.5)))
+                .hasMessageStartingWith("d.size is 1.5");
+        assertThatThrownBy(() -> StagingDirective.fromMap("d", Map.of("source", "in.dat", "checksum", "crc:1")))
+                .hasMessageStartingWith("d.checksum is 'crc:1', expected adler32:<8 hex digits>");
         assertThatThrownBy(() -> StagingDirective.fromMap("d", Map.of("target", "a")))
                 .hasMessageStartingWith("d.source is null");
     }
