@@ -269,4 +269,26 @@ class ClientStagingTest {
             assertThat(inside.stdout()).isEqualTo("the client's\n");
         }
     }
+
+    @Test
+    void aUnitCanceledAtItsAgentWithStageOnErrorGetsItsOutputAndEndsCanceled() throws Exception {
+        Path client = Files.createDirectories(work.resolve("client"));
+        try (Session session = LocalFixture.builder(work, LocalFixture.config(work).toBuilder()
+                .clientDirectory(client).build()).create()) {
+            ComputePilot pilot = LocalFixture.activePilot(session.createPilotManager(), work, 1);
+            UnitManager umgr = session.createUnitManager();
+            umgr.addPilot(pilot);
+            ComputeUnit unit = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/sh")
+                    .arguments("-c", "echo partial > part.txt; exec sleep 600").outputStaging("part.txt")
+                    .stageOnError(true).build());
+            assertThat(unit.waitFor(WITHIN, UnitState.EXECUTING)).isEqualTo(UnitState.EXECUTING);
+            LocalFixture.await("part.txt", () -> unit.sandbox().isPresent()
+                    && Files.exists(Path.of(unit.sandbox().get()).resolve("part.txt")), WITHIN);
+            unit.cancel();
+            assertThat(unit.waitFor(WITHIN)).as("%s", unit.failureReason()).isEqualTo(UnitState.CANCELED);
+            assertThat(Files.readString(client.resolve("part.txt"))).isEqualTo("partial\n");
+            LocalFixture.awaitNoInstances(session.processEngine(), "pilotflow-unit");
+            assertThat(session.processEngine().getRuntimeService().createIncidentQuery().list()).isEmpty();
+        }
+    }
 }
