@@ -291,4 +291,40 @@ class ClientStagingTest {
             assertThat(session.processEngine().getRuntimeService().createIncidentQuery().list()).isEmpty();
         }
     }
+
+    /**
+     * A transfer whose job ran out of retries (the resource stayed out of reach) is an incident in the event
+     * subprocess; a unit canceled then must not leave its process instance (and a workflow calling it) waiting on that
+     * incident for a transfer nobody wants any more.
+     */
+    @Test
+    void aUnitCanceledWhileItsInputTransferIsAnIncidentEndsItsProcess() throws Exception {
+        Path client = Files.createDirectories(work.resolve("client"));
+        Files.writeString(client.resolve("input.txt"), "x\n");
+        try (Session session = LocalFixture.builder(work, LocalFixture.config(work).toBuilder()
+                .clientDirectory(client).build()).create()) {
+            var management = session.processEngine().getManagementService();
+            for (var definition : management.createJobDefinitionQuery().activityIdIn("transferInput").list()) {
+                management.suspendJobDefinitionById(definition.getId(), true);
+            }
+            ComputePilot pilot = LocalFixture.activePilot(session.createPilotManager(), work, 1);
+            UnitManager umgr = session.createUnitManager();
+            umgr.addPilot(pilot);
+            ComputeUnit unit = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/cat")
+                    .arguments("input.txt").inputStaging("input.txt").build());
+            LocalFixture.await("the transfer's job", () -> management.createJobQuery().activityId("transferInput")
+                    .count() == 1, WITHIN);
+            // its retries spent, as when the resource stays out of reach: an incident
+            management.setJobRetries(management.createJobQuery().activityId("transferInput").singleResult().getId(), 0);
+            for (var definition : management.createJobDefinitionQuery().activityIdIn("transferInput").list()) {
+                management.activateJobDefinitionById(definition.getId(), true);
+            }
+            assertThat(session.processEngine().getRuntimeService().createIncidentQuery().count()).isEqualTo(1);
+
+            unit.cancel();
+            assertThat(unit.waitFor(WITHIN)).isEqualTo(UnitState.CANCELED);
+            LocalFixture.awaitNoInstances(session.processEngine(), "pilotflow-unit", Duration.ofSeconds(30));
+            assertThat(session.processEngine().getRuntimeService().createIncidentQuery().count()).isZero();
+        }
+    }
 }
