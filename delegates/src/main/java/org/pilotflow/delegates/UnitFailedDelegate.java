@@ -55,10 +55,13 @@ public final class UnitFailedDelegate implements JavaDelegate {
                 backend.unitSubmittedAgain(execution);
             }
             execution.setVariable(BpmnContract.VAR_SUBMIT_AGAIN, true);
-            // the failed unit's results go: the new unit's are written as it gets them
+            // the failed unit's results go: the new unit's are written as it gets them; so do its client transfers'
+            // (an old agentState with the new unit's attempt 1 would say its output is on its way to the client)
             execution.removeVariables(List.of(BpmnContract.VAR_UNIT, BpmnContract.VAR_UNIT_PILOT,
                     BpmnContract.VAR_EXIT_CODE, BpmnContract.VAR_ERROR_CODE, BpmnContract.VAR_FAILURE_REASON,
-                    BpmnContract.VAR_STDOUT_TAIL, BpmnContract.VAR_STDERR_TAIL));
+                    BpmnContract.VAR_STDOUT_TAIL, BpmnContract.VAR_STDERR_TAIL, BpmnContract.VAR_STAGING_PILOT,
+                    BpmnContract.VAR_STAGING_ATTEMPT, BpmnContract.VAR_AGENT_STATE, BpmnContract.VAR_AGENT_REASON,
+                    BpmnContract.VAR_AGENT_ERROR_CODE));
             return;
         }
         Object exit = execution.getVariable(BpmnContract.VAR_EXIT_CODE);

@@ -225,4 +225,106 @@ class ClientStagingTest {
             assertThat(Files.readString(client.resolve("result.txt"))).isEqualTo("kept\n");
         }
     }
+
+    @Test
+    void aSymbolicLinkInTheClientDirectoryDoesNotLeadATransferOutOfIt() throws Exception {
+        Path client = Files.createDirectories(work.resolve("client"));
+        Path outside = Files.createDirectories(work.resolve("outside"));
+        Files.writeString(outside.resolve("secret.txt"), "not the client's\n");
+        Files.createSymbolicLink(client.resolve("secret.txt"), outside.resolve("secret.txt"));
+        Files.createSymbolicLink(client.resolve("results"), outside);
+        Files.createDirectories(client.resolve("tree"));
+        Files.createSymbolicLink(client.resolve("tree/leak.txt"), outside.resolve("secret.txt"));
+        Files.writeString(client.resolve("inside.txt"), "the client's\n");
+        Files.createSymbolicLink(client.resolve("alias.txt"), client.resolve("inside.txt"));
+        try (Session session = LocalFixture.builder(work, LocalFixture.config(work).toBuilder()
+                .clientDirectory(client).build()).create()) {
+            ComputePilot pilot = LocalFixture.activePilot(session.createPilotManager(), work, 2);
+            UnitManager umgr = session.createUnitManager();
+            umgr.addPilot(pilot);
+            ComputeUnit reads = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/cat")
+                    .arguments("secret.txt").inputStaging("secret.txt").build());
+            ComputeUnit walks = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/true")
+                    .inputStaging(List.of(new StagingDirective("client:///tree", "unit:///tree", Action.TRANSFER,
+                            java.util.EnumSet.of(Flag.RECURSIVE, Flag.CREATE_PARENTS)))).build());
+            ComputeUnit writes = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/sh")
+                    .arguments("-c", "echo planted > r.txt").outputStaging("r.txt > results/sub/r.txt").build());
+            ComputeUnit inside = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/cat")
+                    .arguments("alias.txt").inputStaging("alias.txt").build());
+
+            assertThat(reads.waitFor(WITHIN)).isEqualTo(UnitState.FAILED);
+            assertThat(reads.errorCode()).contains(ErrorCode.STAGING_INPUT_FAILED);
+            assertThat(reads.failureReason()).get().asString().startsWith("input staging [0] "
+                    + "'client:///secret.txt > unit:///secret.txt' (TRANSFER, [CREATE_PARENTS]) failed: ")
+                    .contains("outside the client directory");
+            assertThat(walks.waitFor(WITHIN)).isEqualTo(UnitState.FAILED);
+            assertThat(walks.failureReason()).get().asString().contains("leak.txt")
+                    .contains("outside the client directory");
+            assertThat(writes.waitFor(WITHIN)).isEqualTo(UnitState.FAILED);
+            assertThat(writes.errorCode()).contains(ErrorCode.STAGING_OUTPUT_FAILED);
+            assertThat(writes.failureReason()).get().asString().contains("outside the client directory");
+            assertThat(outside.resolve("sub")).doesNotExist();
+            // a link that stays inside the client directory is followed
+            assertThat(inside.waitFor(WITHIN)).as("%s", inside.failureReason()).isEqualTo(UnitState.DONE);
+            assertThat(inside.stdout()).isEqualTo("the client's\n");
+        }
+    }
+
+    @Test
+    void aUnitCanceledAtItsAgentWithStageOnErrorGetsItsOutputAndEndsCanceled() throws Exception {
+        Path client = Files.createDirectories(work.resolve("client"));
+        try (Session session = LocalFixture.builder(work, LocalFixture.config(work).toBuilder()
+                .clientDirectory(client).build()).create()) {
+            ComputePilot pilot = LocalFixture.activePilot(session.createPilotManager(), work, 1);
+            UnitManager umgr = session.createUnitManager();
+            umgr.addPilot(pilot);
+            ComputeUnit unit = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/sh")
+                    .arguments("-c", "echo partial > part.txt; exec sleep 600").outputStaging("part.txt")
+                    .stageOnError(true).build());
+            assertThat(unit.waitFor(WITHIN, UnitState.EXECUTING)).isEqualTo(UnitState.EXECUTING);
+            LocalFixture.await("part.txt", () -> unit.sandbox().isPresent()
+                    && Files.exists(Path.of(unit.sandbox().get()).resolve("part.txt")), WITHIN);
+            unit.cancel();
+            assertThat(unit.waitFor(WITHIN)).as("%s", unit.failureReason()).isEqualTo(UnitState.CANCELED);
+            assertThat(Files.readString(client.resolve("part.txt"))).isEqualTo("partial\n");
+            LocalFixture.awaitNoInstances(session.processEngine(), "pilotflow-unit");
+            assertThat(session.processEngine().getRuntimeService().createIncidentQuery().list()).isEmpty();
+        }
+    }
+
+    /**
+     * A transfer whose job ran out of retries (the resource stayed out of reach) is an incident in the event
+     * subprocess; a unit canceled then must not leave its process instance (and a workflow calling it) waiting on that
+     * incident for a transfer nobody wants any more.
+     */
+    @Test
+    void aUnitCanceledWhileItsInputTransferIsAnIncidentEndsItsProcess() throws Exception {
+        Path client = Files.createDirectories(work.resolve("client"));
+        Files.writeString(client.resolve("input.txt"), "x\n");
+        try (Session session = LocalFixture.builder(work, LocalFixture.config(work).toBuilder()
+                .clientDirectory(client).build()).create()) {
+            var management = session.processEngine().getManagementService();
+            for (var definition : management.createJobDefinitionQuery().activityIdIn("transferInput").list()) {
+                management.suspendJobDefinitionById(definition.getId(), true);
+            }
+            ComputePilot pilot = LocalFixture.activePilot(session.createPilotManager(), work, 1);
+            UnitManager umgr = session.createUnitManager();
+            umgr.addPilot(pilot);
+            ComputeUnit unit = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/cat")
+                    .arguments("input.txt").inputStaging("input.txt").build());
+            LocalFixture.await("the transfer's job", () -> management.createJobQuery().activityId("transferInput")
+                    .count() == 1, WITHIN);
+            // its retries spent, as when the resource stays out of reach: an incident
+            management.setJobRetries(management.createJobQuery().activityId("transferInput").singleResult().getId(), 0);
+            for (var definition : management.createJobDefinitionQuery().activityIdIn("transferInput").list()) {
+                management.activateJobDefinitionById(definition.getId(), true);
+            }
+            assertThat(session.processEngine().getRuntimeService().createIncidentQuery().count()).isEqualTo(1);
+
+            unit.cancel();
+            assertThat(unit.waitFor(WITHIN)).isEqualTo(UnitState.CANCELED);
+            LocalFixture.awaitNoInstances(session.processEngine(), "pilotflow-unit", Duration.ofSeconds(30));
+            assertThat(session.processEngine().getRuntimeService().createIncidentQuery().count()).isZero();
+        }
+    }
 }

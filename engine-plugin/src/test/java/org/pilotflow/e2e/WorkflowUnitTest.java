@@ -208,6 +208,43 @@ class WorkflowUnitTest {
         }
     }
 
+    /**
+     * A called unit that failed after its output went to the client, submitted again by the operator's retry: the new
+     * unit starts with none of the old one's transfer variables, which would tell settle() that the new unit's output
+     * is on its way to the client (a unit that then waits in STAGING_OUTPUT for a transfer that never comes).
+     */
+    @Test
+    void aUnitSubmittedAgainKeepsNoneOfTheOldUnitsClientTransfer() throws Exception {
+        Path client = Files.createDirectories(work.resolve("client"));
+        try (Session session = LocalFixture.builder(work, LocalFixture.config(work).toBuilder()
+                .clientDirectory(client).build()).create()) {
+            ProcessEngine engine = session.processEngine();
+            ComputePilot pilot = LocalFixture.activePilot(session.createPilotManager(), work, 2);
+            UnitManager umgr = session.createUnitManager();
+            manager = umgr.uid();
+            umgr.addPilot(pilot);
+            deploy(engine, "uncaught", false);
+            Path once = work.resolve("failed-once");
+            ProcessInstance uncaught = start(engine, "uncaught", Map.of("executable", "/bin/sh", "arguments",
+                    List.of("-c", "echo out > out.txt; if [ -e " + once + " ]; then exec sleep 600; else touch "
+                            + once + "; exit 4; fi"), "outputStaging", List.of("out.txt"), "stageOnError", true));
+            Incident incident = await(() -> engine.getRuntimeService().createIncidentQuery()
+                    .processInstanceId(calledBy(engine, uncaught)).singleResult(), "an incident");
+            assertThat(Files.readString(client.resolve("out.txt"))).isEqualTo("out\n");
+            String unitInstance = incident.getProcessInstanceId();
+            String failedUnit = (String) engine.getRuntimeService().getVariable(unitInstance, "pilotflowUnit");
+            engine.getManagementService().setJobRetries(incident.getConfiguration(), 1);
+            String newUnit = await(() -> {
+                Object uid = engine.getRuntimeService().getVariable(unitInstance, "pilotflowUnit");
+                return uid != null && !uid.equals(failedUnit) ? (String) uid : null;
+            }, "the unit submitted again");
+            ComputeUnit again = umgr.getUnits(List.of(newUnit)).get(0);
+            assertThat(again.waitFor(WITHIN, UnitState.EXECUTING)).isEqualTo(UnitState.EXECUTING);
+            assertThat(engine.getRuntimeService().getVariables(unitInstance)).doesNotContainKeys("agentState",
+                    "agentReason", "agentErrorCode", "stagingPilot", "stagingAttempt");
+        }
+    }
+
     private static void deploy(ProcessEngine engine, String key, boolean catching) {
         CallActivityBuilder call = Bpmn.createExecutableProcess(key).camundaHistoryTimeToLive(1).startEvent()
                 .callActivity("runUnit").calledElement("pilotflow-unit")

@@ -32,15 +32,27 @@ public final class DirectiveTransfers {
     public static String in(FileMover mover, Path clientDirectory, StagingDirective d, String target) {
         Path local = clientDirectory.resolve(d.sourceLocation().path());
         List<FileSpec> specs = new ArrayList<>();
+        String escape = Files.exists(local) ? leadsOut(clientDirectory, local) : null;
+        if (escape != null) {
+            return escape;
+        }
         if (Files.isDirectory(local)) {
             if (!d.has(Flag.RECURSIVE)) {
                 return local + " is a directory on the client (add the flag RECURSIVE to transfer its files)";
             }
+            List<Path> files;
             try (Stream<Path> walk = Files.walk(local)) {
-                walk.filter(Files::isRegularFile).sorted().forEach(f -> specs.add(FileSpec.of(f.toString(),
-                        target + "/" + local.relativize(f).toString().replace('\\', '/'))));
+                files = walk.filter(Files::isRegularFile).sorted().toList();
             } catch (IOException e) {
                 return "cannot list " + local + " on the client: " + e.getMessage();
+            }
+            for (Path f : files) { // a link in the tree is followed only as far as the client directory
+                escape = leadsOut(clientDirectory, f);
+                if (escape != null) {
+                    return escape;
+                }
+                specs.add(FileSpec.of(f.toString(),
+                        target + "/" + local.relativize(f).toString().replace('\\', '/')));
             }
             if (specs.isEmpty()) {
                 return null; // an empty directory: nothing to move
@@ -60,6 +72,16 @@ public final class DirectiveTransfers {
      */
     public static String out(FileMover mover, Path clientDirectory, StagingDirective d, String source) {
         Path local = clientDirectory.resolve(d.targetLocation().path());
+        Path existing = local.getParent();
+        while (existing != null && existing.startsWith(clientDirectory) && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        // before a directory is made through a link (a client directory yet to be made holds none)
+        String escape = existing != null && existing.startsWith(clientDirectory) ? leadsOut(clientDirectory, existing)
+                : null;
+        if (escape != null) {
+            return escape;
+        }
         try {
             if (d.has(Flag.CREATE_PARENTS)) {
                 Files.createDirectories(local.getParent());
@@ -75,6 +97,21 @@ public final class DirectiveTransfers {
         }
         FileSpec spec = spec(d, source, local.toString());
         return failures(() -> mover.stageOut(List.of(spec)));
+    }
+
+    /**
+     * Why {@code p} (which exists) is not the client's to move: a symbolic link leads it out of the client directory,
+     * as the resource's side refuses a link leading out of its scheme's directory; null when it stays inside.
+     */
+    private static String leadsOut(Path clientDirectory, Path p) {
+        try {
+            Path root = clientDirectory.toRealPath();
+            Path real = p.toRealPath();
+            return real.startsWith(root) ? null : p + " resolves to " + real + ", outside the client directory "
+                    + root + " (a symbolic link may not lead out of it)";
+        } catch (IOException e) {
+            return "cannot resolve " + p + " on the client: " + e;
+        }
     }
 
     private static FileSpec spec(StagingDirective d, String source, String target) {

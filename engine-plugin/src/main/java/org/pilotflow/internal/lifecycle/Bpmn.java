@@ -50,7 +50,26 @@ public final class Bpmn {
         vars.values().removeIf(java.util.Objects::isNull); // a variable is a row: none for an empty value
         boolean taken = correlate(BpmnContract.MSG_UNIT_ENDED, u.processInstanceId(), vars);
         sent(taken, u.processInstanceId());
+        if (taken && (ClientStaging.hasInput(u) || ClientStaging.hasOutput(u))) {
+            rearmSpentTransfers(u.processInstanceId());
+        }
         return taken;
+    }
+
+    /**
+     * A client transfer whose job ran out of retries (an incident: its resource stayed out of reach) has nothing left
+     * to do once its unit ended, but its event subprocess would keep the instance, and a workflow calling it, waiting
+     * for an operator: one more run finds the unit moved on, does nothing, and lets the instance end.
+     */
+    private static void rearmSpentTransfers(String processInstanceId) {
+        var management = org.camunda.bpm.engine.impl.context.Context.getProcessEngineConfiguration()
+                .getManagementService();
+        for (String activity : new String[] {"transferInput", "transferOutput"}) {
+            for (var job : management.createJobQuery().processInstanceId(processInstanceId).activityId(activity)
+                    .noRetriesLeft().list()) {
+                management.setJobRetries(job.getId(), 1);
+            }
+        }
     }
 
     /** Starts "Input from the client" for the unit's current binding; false when the instance did not take it. */
