@@ -108,6 +108,7 @@ public final class PilotFlowRuntime {
     private SessionService sessions;
     private ResourceJobs jobs;
     private PilotLifecycle pilots;
+    private ClientStaging clientStaging;
     private volatile boolean stopped;
     /** The delegates the models name, by bean name; they exist before the engine and forward to it once it runs. */
     private final Map<String, Object> delegates;
@@ -223,9 +224,9 @@ public final class PilotFlowRuntime {
                 channel::port, nodeId, config.launchThreads());
         sessions = new SessionService(txs, pilots, units, resources, config, channel::port, this::forceEnd,
                 () -> channel.nodeCount() > 1, pilot -> launcher.hint());
-        ClientStaging clientStaging = new ClientStaging(txs, units, p -> resources.filesOf(p).map(
+        clientStaging = new ClientStaging(txs, units, p -> resources.filesOf(p).map(
                 f -> new FileMover(f.shell(), p.uid(), f.sandbox(), f.validRoots())),
-                config.clientDirectory());
+                config.clientDirectory(), cfg.getDatabaseTablePrefix());
         // pilots submitted and files staged by BPMN tasks
         backend = new LifecycleDelegates(txs, pilots, units, sessions, sessions, clientStaging);
         sessions.start(engine);
@@ -253,6 +254,9 @@ public final class PilotFlowRuntime {
         }
         if (followUps != null) {
             followUps.stop();
+        }
+        if (clientStaging != null) {
+            clientStaging.stop();
         }
         if (sessions != null && engine != null) {
             sessions.stop(engine);

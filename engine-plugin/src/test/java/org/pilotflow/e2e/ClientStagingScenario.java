@@ -43,6 +43,11 @@ public final class ClientStagingScenario {
 
     /** SIZE bytes (not sparse: a real copy takes its time), their adler32 as a directive gives it. */
     static String write(Path file) throws java.io.IOException {
+        return write(file, SIZE);
+    }
+
+    /** {@code size} bytes (a whole number of MiB), as {@link #write(Path)}. */
+    static String write(Path file, long size) throws java.io.IOException {
         byte[] block = new byte[1 << 20];
         for (int i = 0; i < block.length; i++) {
             block[i] = (byte) (i * 31);
@@ -50,7 +55,7 @@ public final class ClientStagingScenario {
         Adler32 adler = new Adler32();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            for (long done = 0; done < SIZE; done += block.length) {
+            for (long done = 0; done < size; done += block.length) {
                 adler.update(block);
                 ch.write(ByteBuffer.wrap(block));
             }

@@ -327,4 +327,55 @@ class ClientStagingTest {
             assertThat(session.processEngine().getRuntimeService().createIncidentQuery().count()).isZero();
         }
     }
+
+    @Test
+    void aTransferLongerThanTheJobLockKeepsItsLock() throws Exception {
+        Path client = Files.createDirectories(work.resolve("client"));
+        long size = 1L << 30; // a second or more to copy here
+        String sum = ClientStagingScenario.write(client.resolve("big.dat"), size);
+        try (Session session = LocalFixture.builder(work, LocalFixture.config(work).toBuilder()
+                .clientDirectory(client).build()).create()) {
+            var cfg = (org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl) session.processEngine()
+                    .getProcessEngineConfiguration();
+            cfg.getJobExecutor().setLockTimeInMillis(400); // the transfer outlasts the lock many times over
+            ComputePilot pilot = LocalFixture.activePilot(session.createPilotManager(), work, 1);
+            UnitManager umgr = session.createUnitManager();
+            umgr.addPilot(pilot);
+            ComputeUnit unit = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/sh")
+                    .arguments("-c", "wc -c < big.dat").inputStaging(List.of(StagingDirective.parse("d", "big.dat")
+                            .verified(size, sum))).build());
+            var management = session.processEngine().getManagementService();
+            LocalFixture.await("the transfer's job running", () -> copying(work), WITHIN);
+            long began = System.currentTimeMillis();
+            String owner = null;
+            boolean sawRenewedLock = false;
+            while (copying(work)) { // while the bytes move, the job stays locked by its owner, lock after lock
+                var job = (org.camunda.bpm.engine.impl.persistence.entity.JobEntity) management.createJobQuery()
+                        .activityId("transferInput").singleResult();
+                if (job != null && owner == null) {
+                    owner = job.getLockOwner();
+                }
+                if (job != null && copying(work) && System.currentTimeMillis() - began > 800) {
+                    assertThat(job.getLockOwner()).as("the running transfer's lock owner").isEqualTo(owner);
+                    assertThat(job.getLockExpirationTime()).as("the running transfer's lock").isNotNull()
+                            .isAfter(new java.util.Date(System.currentTimeMillis() - 100));
+                    sawRenewedLock = true;
+                }
+                Thread.sleep(50);
+            }
+            assertThat(unit.waitFor(WITHIN)).as("%s", unit.failureReason()).isEqualTo(UnitState.DONE);
+            assertThat(unit.stdout().strip()).isEqualTo(Long.toString(size));
+            org.junit.jupiter.api.Assumptions.assumeTrue(sawRenewedLock, "the copy was over within 0.8 s here: "
+                    + "the lock's renewal was not needed");
+        }
+    }
+
+    /** A temporary file of the engine's transfer in some unit sandbox. */
+    private static boolean copying(Path work) {
+        try (var files = Files.walk(work.resolve("sandboxes"))) {
+            return files.anyMatch(p -> p.getFileName().toString().startsWith(".big.dat.staging-"));
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            return false; // a directory went while it was walked
+        }
+    }
 }

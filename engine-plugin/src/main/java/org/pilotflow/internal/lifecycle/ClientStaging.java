@@ -36,7 +36,13 @@ import org.slf4j.LoggerFactory;
  * its pilot ended, bound again) is left as it is. Each file lands under a temporary name and is renamed (the Data
  * API's rule), so a transfer redone after an engine restart or a job retry never leaves a half-written target.
  *
- * <p>Threads: called on job executor threads; holds no state of its own.
+ * <p>A transfer can outlast the job executor's lock time (60 s): while it runs, a thread of its own
+ * ({@code pilotflow-transfer-locks}) pushes the job's lock forward, so no other job thread or node takes the job
+ * again meanwhile (the two runs would keep failing each other's commit); a node that dies stops renewing, and the job
+ * is taken again once its lock expired (the restart case).
+ *
+ * <p>Threads: transfers run on job executor threads; the renewals on the one {@code pilotflow-transfer-locks}
+ * thread, each in a transaction of its own.
  */
 public final class ClientStaging {
 
@@ -52,13 +58,55 @@ public final class ClientStaging {
     private final UnitLifecycle units;
     private final Movers movers;
     private final Path clientDirectory;
+    private final String camundaPrefix;
+    private final java.util.concurrent.ScheduledExecutorService lockRenewals =
+            Threads.scheduler("pilotflow-transfer-locks");
 
-    /** @param clientDirectory what {@code client://} names: the application's working directory, as in RP */
-    public ClientStaging(Transactions txs, UnitLifecycle units, Movers movers, Path clientDirectory) {
+    /**
+     * @param clientDirectory what {@code client://} names: the application's working directory, as in RP
+     * @param camundaPrefix   the engine's table prefix (its job locks are renewed in {@code ACT_RU_JOB})
+     */
+    public ClientStaging(Transactions txs, UnitLifecycle units, Movers movers, Path clientDirectory,
+                         String camundaPrefix) {
         this.txs = txs;
         this.units = units;
         this.movers = movers;
         this.clientDirectory = clientDirectory.toAbsolutePath().normalize();
+        this.camundaPrefix = camundaPrefix == null ? "" : camundaPrefix;
+    }
+
+    public void stop() {
+        Threads.stop(lockRenewals, java.time.Duration.ofSeconds(5));
+    }
+
+    /**
+     * Runs {@code transfer} holding the current job's lock: renewed at a third of the lock time, for a lock time
+     * from now, until the transfer returns. Outside a job (a direct call) it just runs.
+     */
+    private <T> T holdingTheJobLock(java.util.function.Supplier<T> transfer) {
+        var ctx = org.camunda.bpm.engine.impl.context.Context.getJobExecutorContext();
+        var job = ctx == null ? null : ctx.getCurrentJob();
+        var cfg = org.camunda.bpm.engine.impl.context.Context.getProcessEngineConfiguration();
+        if (job == null || job.getLockOwner() == null || cfg == null || cfg.getJobExecutor() == null) {
+            return transfer.get();
+        }
+        long lockMillis = cfg.getJobExecutor().getLockTimeInMillis();
+        String id = job.getId();
+        String owner = job.getLockOwner();
+        long every = Math.max(100, lockMillis / 3);
+        var renewal = lockRenewals.scheduleAtFixedRate(() -> {
+            try {
+                txs.runAlone(tx -> org.pilotflow.internal.store.JobLocks.extend(tx.connection(), camundaPrefix, id,
+                        owner, java.time.Instant.now().plusMillis(lockMillis)));
+            } catch (RuntimeException e) { // the next renewal tries again; the lock is good for two more periods
+                LOG.warn("renewing the lock of transfer job {} failed: {}", id, e.toString());
+            }
+        }, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+        try {
+            return transfer.get();
+        } finally {
+            renewal.cancel(false);
+        }
     }
 
     static boolean hasInput(UnitRecord u) {
@@ -90,26 +138,8 @@ public final class ClientStaging {
         }
         FileMover mover = mover(h.pilot());
         long started = System.currentTimeMillis();
-        List<StagingDirective> list = h.unit().description().inputStaging();
-        List<String> warnings = new ArrayList<>();
-        String failure = null;
-        for (int i = 0; i < list.size() && failure == null; i++) {
-            StagingDirective d = list.get(i);
-            if (!d.onClient()) {
-                continue; // the agent's, after RUN_UNIT
-            }
-            String problem = transferIn(mover, h.unit(), d);
-            if (problem != null) {
-                String msg = "input staging [" + i + "] " + d.describe() + " failed: " + problem;
-                if (d.has(Flag.NON_FATAL)) {
-                    warnings.add(msg + " (NON_FATAL: ignored)");
-                } else {
-                    failure = msg;
-                }
-            }
-        }
-        warnings.forEach(w -> LOG.warn("unit {}: {}", key.uid(), w));
-        String why = failure;
+        String why = holdingTheJobLock(() -> transferAll(key, "input staging", h.unit().description().inputStaging(),
+                d -> transferIn(mover, h.unit(), d)));
         txs.run(tx -> {
             if (why == null) {
                 units.inputStaged(tx, key, pilotUid, attempt, started);
@@ -134,30 +164,35 @@ public final class ClientStaging {
             return;
         }
         FileMover mover = mover(h.pilot());
-        List<StagingDirective> list = h.unit().description().outputStaging();
-        List<String> warnings = new ArrayList<>();
-        String failure = null;
-        for (int i = 0; i < list.size() && failure == null; i++) {
-            StagingDirective d = list.get(i);
-            if (!d.onClient()) {
-                continue; // the agent's, done before it reported
-            }
-            String problem = transferOut(mover, h.unit(), d);
-            if (problem != null) {
-                String msg = "output staging [" + i + "] " + d.describe() + " failed: " + problem;
-                if (d.has(Flag.NON_FATAL)) {
-                    warnings.add(msg + " (NON_FATAL: ignored)");
-                } else {
-                    failure = msg;
-                }
-            }
-        }
-        warnings.forEach(w -> LOG.warn("unit {}: {}", key.uid(), w));
-        String why = failure;
+        String why = holdingTheJobLock(() -> transferAll(key, "output staging", h.unit().description().outputStaging(),
+                d -> transferOut(mover, h.unit(), d)));
         txs.run(tx -> {
             units.outputStaged(tx, key, pilotUid, attempt, agentState, agentReason, agentCode, why);
             return null;
         });
+    }
+
+    /**
+     * The list's {@code client://} directives, in order (the others are the agent's); stops at the first failure
+     * that is not NON_FATAL and returns it (null when none), naming the directive. NON_FATAL failures are logged.
+     */
+    private static String transferAll(UnitKey key, String what, List<StagingDirective> list,
+                                      java.util.function.Function<StagingDirective, String> transfer) {
+        for (int i = 0; i < list.size(); i++) {
+            StagingDirective d = list.get(i);
+            if (!d.onClient()) {
+                continue;
+            }
+            String problem = transfer.apply(d);
+            if (problem != null) {
+                String msg = what + " [" + i + "] " + d.describe() + " failed: " + problem;
+                if (!d.has(Flag.NON_FATAL)) {
+                    return msg;
+                }
+                LOG.warn("unit {}: {} (NON_FATAL: ignored)", key.uid(), msg);
+            }
+        }
+        return null;
     }
 
     /** The pilot's mover; a resource out of reach is the job's failure (retried, then an incident). */
