@@ -30,9 +30,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The input goes after the unit is bound (PENDING_INPUT_STAGING) and before its agent gets RUN_UNIT; the unit
  * enters STAGING_INPUT, timed from the transfer's start, once the files are there. The output goes after the agent's
- * end report, which leaves the unit STAGING_OUTPUT; the unit takes the agent's end once the files are here. Files are
- * read and the state checked in a short transaction of their own, moved with no transaction waiting on them, and
- * the result applied in the job's transaction after the pilot's lock: a unit that moved on meanwhile (canceled,
+ * end report, which leaves the unit STAGING_OUTPUT; the unit takes the agent's end once the files are here. The unit
+ * is read and checked in a short transaction of its own; while the files move, the job's transaction holds its
+ * connection but no row lock; the result is applied in the job's transaction after the pilot's lock: a unit that moved on meanwhile (canceled,
  * its pilot ended, bound again) is left as it is. Each file lands under a temporary name and is renamed (the Data
  * API's rule), so a transfer redone after an engine restart or a job retry never leaves a half-written target.
  *
