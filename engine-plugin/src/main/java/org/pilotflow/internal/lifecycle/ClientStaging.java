@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * enters STAGING_INPUT, timed from the transfer's start, once the files are there. The output goes after the agent's
  * end report, which leaves the unit STAGING_OUTPUT; the unit takes the agent's end once the files are here. The unit
  * is read and checked in a short transaction of its own; while the files move, the job's transaction holds its
- * connection but no row lock; the result is applied in the job's transaction after the pilot's lock: a unit that moved on meanwhile (canceled,
- * its pilot ended, bound again) is left as it is. Each file lands under a temporary name and is renamed (the Data
+ * connection but no row lock; the result is applied in the job's transaction after the pilot's lock: a unit that
+ * moved on meanwhile (canceled, its pilot ended, bound again) is left as it is. Each file lands under a temporary name and is renamed (the Data
  * API's rule), so a transfer redone after an engine restart or a job retry never leaves a half-written target.
  *
  * <p>A transfer can outlast the job executor's lock time (60 s): while it runs, a thread of its own
