@@ -36,6 +36,7 @@ import org.pilotflow.agent.scheduler.Allocation;
 import org.pilotflow.agent.scheduler.SlotScheduler;
 import org.pilotflow.agent.staging.Stager;
 import org.pilotflow.model.PilotState;
+import org.pilotflow.model.StagedFile;
 import org.pilotflow.model.UnitState;
 import org.pilotflow.model.wire.AgentConfig;
 import org.pilotflow.model.ErrorCode;
@@ -856,12 +857,12 @@ public final class Agent {
             String why = "srun reports a node failure";
             onNodeLost(failedNode.get(), why);
             finishWith(u, UnitState.FAILED, ErrorCode.NODE_LOST, "node " + failedNode.get() + " lost: " + why, null,
-                    ts, r.stdoutTail(), r.stderrTail(), r.finishedAt(), r.memory());
+                    ts, r.stdoutTail(), r.stderrTail(), r.finishedAt(), r.memory(), List.of());
         } else if (stagesOut(u, r)) {
             stageOut(u, r, ts);
         } else {
             finishWith(u, r.state(), r.errorCode(), r.reason(), r.exitCode(), ts, r.stdoutTail(), r.stderrTail(),
-                    r.finishedAt(), r.memory());
+                    r.finishedAt(), r.memory(), List.of());
         }
         schedule();
     }
@@ -882,7 +883,7 @@ public final class Agent {
         queue.offer(new Report(0, u.spec.unitId(), UnitState.STAGING_OUTPUT.name(), until, null, null, null, null,
                 null, u.allocation == null ? List.of() : u.allocation.slots()));
         stagingPool.execute(() -> {
-            Stager.Outcome o = stager.stage("output staging", u.spec.outputStaging(), u.sandbox);
+            Stager.Outcome o = stager.stage("output staging", u.spec.outputStaging(), u.sandbox, true);
             post(() -> onStagedOut(u, r, o));
         });
     }
@@ -906,17 +907,17 @@ public final class Agent {
         }
         // a cancel that came during output staging is too late: the unit ran to its end (DONE wins, as RP)
         finishWith(u, state, code, reason, r.exitCode(), Map.of(), r.stdoutTail(), err,
-                System.currentTimeMillis(), r.memory());
+                System.currentTimeMillis(), r.memory(), o.files());
     }
 
     private void finish(Unit u, UnitState state, ErrorCode code, String reason, Integer exitCode,
                         Map<String, Long> ts) {
-        finishWith(u, state, code, reason, exitCode, ts, null, null, System.currentTimeMillis(), null);
+        finishWith(u, state, code, reason, exitCode, ts, null, null, System.currentTimeMillis(), null, List.of());
     }
 
     private void finishWith(Unit u, UnitState state, ErrorCode code, String reason, Integer exitCode,
                             Map<String, Long> ts,
-                            String out, String err, long at, MemoryProfile memory) {
+                            String out, String err, long at, MemoryProfile memory, List<StagedFile> outputs) {
         if (u.state.isFinal()) {
             return;
         }
@@ -927,7 +928,7 @@ public final class Agent {
         finals.merge(state, 1L, Long::sum);
         queue.offer(new Report(0, u.spec.unitId(), state.name(), all, exitCode, reason, out, err,
                 u.sandbox.toString(), u.allocation == null ? List.of() : u.allocation.slots(), memory,
-                code == null ? null : code.name()));
+                code == null ? null : code.name(), outputs));
         if (LOG.isDebugEnabled()) {
             LOG.debug("unit {}: {}{}", u.spec.unitId(), state, reason == null ? "" : " (" + reason + ")");
         }

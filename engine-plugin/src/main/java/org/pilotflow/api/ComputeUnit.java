@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.pilotflow.model.ErrorCode;
+import org.pilotflow.model.StagedFile;
 import org.pilotflow.model.UnitState;
 import org.pilotflow.model.memory.MemoryProfile;
 
@@ -53,6 +54,14 @@ public interface ComputeUnit {
      * agent samples no memory.
      */
     Optional<MemoryProfile> memory();
+
+    /**
+     * What its output staging put in place, once it ended (PanDA's stage-out record): each file with its size and
+     * adler32, read back where it landed (the agent's targets on the resource, then the engine's on the client), in
+     * directive order; a directory staged whole is listed file by file, at most {@link StagedFile#MAX_PER_UNIT}.
+     * Empty for a unit without output staging, and while it runs.
+     */
+    List<StagedFile> outputFiles();
 
     /** Blocks until the unit has reached or passed one of {@code states}, or is final (any final state when empty). */
     UnitState waitFor(Duration timeout, UnitState... states);

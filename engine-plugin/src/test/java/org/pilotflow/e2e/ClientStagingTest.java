@@ -16,6 +16,7 @@ import org.pilotflow.api.Session;
 import org.pilotflow.api.StateEntry;
 import org.pilotflow.api.UnitManager;
 import org.pilotflow.model.ErrorCode;
+import org.pilotflow.model.StagedFile;
 import org.pilotflow.model.PilotState;
 import org.pilotflow.model.UnitState;
 import org.pilotflow.model.wire.StagingDirective;
@@ -34,6 +35,12 @@ class ClientStagingTest {
 
     @TempDir
     Path work;
+
+    private static String adler32(String text) {
+        Adler32 a = new Adler32();
+        a.update(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return String.format("adler32:%08x", a.getValue());
+    }
 
     @Test
     void unitsTakeInputFromTheClientAndGiveOutputBack() throws Exception {
@@ -60,7 +67,8 @@ class ClientStagingTest {
                             StagingDirective.parse("d", "in/words.txt > words.txt").verified(null, sum),
                             new StagingDirective("client:///in/tree", "unit:///tree", Action.TRANSFER,
                                     java.util.EnumSet.of(Flag.RECURSIVE, Flag.CREATE_PARENTS))))
-                    .outputStaging("count.txt > out/count.txt", "both.txt > client:///out/both.txt")
+                    .outputStaging("count.txt > out/count.txt", "both.txt > client:///out/both.txt",
+                            "count.txt > pilot:///results/count.txt")
                     .build());
             ComputeUnit mismatch = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/true")
                     .inputStaging(List.of(StagingDirective.parse("d", "in/words.txt > words.txt")
@@ -81,6 +89,12 @@ class ClientStagingTest {
             assertThat(counts.waitFor(WITHIN)).as("%s", counts.failureReason()).isEqualTo(UnitState.DONE);
             assertThat(Files.readString(client.resolve("out/count.txt")).strip()).isEqualTo("3");
             assertThat(Files.readString(client.resolve("out/both.txt"))).isEqualTo("a\nbb\n");
+            // PanDA's stage-out record: the agent's files first (it staged before the engine), then the client's
+            String count = Files.readString(client.resolve("out/count.txt"));
+            assertThat(counts.outputFiles()).containsExactly(
+                    new StagedFile("pilot:///results/count.txt", count.length(), adler32(count)),
+                    new StagedFile("client:///out/count.txt", count.length(), adler32(count)),
+                    new StagedFile("client:///out/both.txt", 5, adler32("a\nbb\n")));
             List<UnitState> steps = counts.stateHistory().stream().map(StateEntry::state).toList();
             assertThat(steps).containsSubsequence(UnitState.PENDING_INPUT_STAGING, UnitState.STAGING_INPUT,
                     UnitState.PENDING_EXECUTION, UnitState.EXECUTING, UnitState.STAGING_OUTPUT, UnitState.DONE);
@@ -124,6 +138,9 @@ class ClientStagingTest {
             assertThat(failing.errorCode()).contains(ErrorCode.EXIT_CODE);
             assertThat(failing.exitCode()).contains(3);
             assertThat(Files.readString(client.resolve("logs/why.log"))).isEqualTo("trouble\n");
+            assertThat(failing.outputFiles()).containsExactly(
+                    new StagedFile("client:///logs/why.log", 8, adler32("trouble\n")));
+            assertThat(noOutput.outputFiles()).isEmpty();
         }
     }
 

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.pilotflow.model.StagedFile;
 import org.pilotflow.model.wire.Report;
 
 /**
@@ -46,7 +47,8 @@ public final class ReportQueue {
                 r.sandbox() != null ? r.sandbox() : old.sandbox(),
                 !r.slots().isEmpty() ? r.slots() : old.slots(),
                 r.memory() != null ? r.memory() : old.memory(),
-                r.errorCode() != null ? r.errorCode() : old.errorCode());
+                r.errorCode() != null ? r.errorCode() : old.errorCode(),
+                !r.outputs().isEmpty() ? r.outputs() : old.outputs());
     }
 
     /** The reports for the next sync, at most {@code max}, without a bound on their size. */
@@ -78,9 +80,7 @@ public final class ReportQueue {
                 break;
             }
             it.remove();
-            Report numbered = new Report(nextSeq++, p.unitId(), p.state(), p.timestamps(), p.exitCode(),
-                    p.reason(), p.stdoutTail(), p.stderrTail(), p.sandbox(), p.slots(), p.memory(),
-                    p.errorCode());
+            Report numbered = p.withSeq(nextSeq++);
             unacked.add(numbered);
             out.add(numbered);
         }
@@ -96,6 +96,9 @@ public final class ReportQueue {
         }
         if (r.memory() != null) {
             n += 400 + 90L * r.memory().samples().size(); // {"atMillis":..,"rss":..,"pss":..,"swap":..}
+        }
+        for (StagedFile f : r.outputs()) {
+            n += 80 + length(f.target()); // {"target":..,"size":..,"checksum":"adler32:.."}
         }
         return n;
     }

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
+import org.pilotflow.model.StagedFile;
 import org.pilotflow.model.archive.Tarball;
 import org.pilotflow.model.wire.StagingDirective;
 import org.pilotflow.model.wire.StagingDirective.Action;
@@ -40,8 +41,15 @@ import org.slf4j.LoggerFactory;
 public final class Stager {
     private static final Logger LOG = LoggerFactory.getLogger(Stager.class);
 
-    /** What a directive list came to: the first fatal failure (null when none) and the NON_FATAL ones. */
-    public record Outcome(String failure, List<String> warnings) {
+    /**
+     * What a directive list came to: the first fatal failure (null when none), the NON_FATAL ones, and what was put
+     * in place when the list was measured (output staging), in directive order.
+     */
+    public record Outcome(String failure, List<String> warnings, List<StagedFile> files) {
+        public Outcome {
+            files = List.copyOf(files);
+        }
+
         public boolean failed() {
             return failure != null;
         }
@@ -84,12 +92,24 @@ public final class Stager {
      * @param unitSandbox the unit sandbox ({@code unit://}); null for a pilot's staging
      */
     public Outcome stage(String what, List<StagingDirective> directives, Path unitSandbox) {
+        return stage(what, directives, unitSandbox, false);
+    }
+
+    /**
+     * As {@link #stage(String, List, Path)}, and with {@code measure} the size and adler32 of each file put in place
+     * (PanDA's stage-out), read back from the target: at most {@link StagedFile#MAX_PER_UNIT} files.
+     */
+    public Outcome stage(String what, List<StagingDirective> directives, Path unitSandbox, boolean measure) {
         List<String> warnings = new ArrayList<>();
+        List<StagedFile> files = new ArrayList<>();
         for (int i = 0; i < directives.size(); i++) {
             StagingDirective d = directives.get(i);
             long t0 = System.nanoTime();
             try {
-                run(d, unitSandbox);
+                Path target = run(d, unitSandbox);
+                if (measure) {
+                    StagedFile.measure(d.target(), target, files);
+                }
                 if (LOG.isDebugEnabled()) {
                     LOG.debug("{} [{}] {} done in {} ms", what, i, d.describe(), (System.nanoTime() - t0) / 1_000_000);
                 }
@@ -98,11 +118,11 @@ public final class Stager {
                 if (d.has(Flag.NON_FATAL)) {
                     warnings.add(msg + " (NON_FATAL: ignored)");
                 } else {
-                    return new Outcome(msg, warnings);
+                    return new Outcome(msg, warnings, files);
                 }
             }
         }
-        return new Outcome(null, warnings);
+        return new Outcome(null, warnings, files);
     }
 
     private static String cause(Exception e) {
@@ -127,7 +147,8 @@ public final class Stager {
         }
     }
 
-    void run(StagingDirective d, Path unitSandbox) throws StagingFailure, IOException {
+    /** Carries out one directive; returns the target it put in place. */
+    Path run(StagingDirective d, Path unitSandbox) throws StagingFailure, IOException {
         Location srcLoc = d.sourceLocation();
         Location tgtLoc = d.targetLocation();
         Path srcRoot = root(srcLoc, unitSandbox);
@@ -213,6 +234,7 @@ public final class Stager {
             case TARBALL -> tarball(d, realSrc, target, verify);
             default -> throw new StagingFailure("action " + d.action() + " is not supported by the agent");
         }
+        return target;
     }
 
     private static String verifiedFields(StagingDirective d) {
@@ -267,15 +289,11 @@ public final class Stager {
     }
 
     static String checksum(String kind, Path file) throws IOException {
+        if (kind.equals("adler32")) {
+            return StagedFile.adler32(file);
+        }
         byte[] buf = new byte[1 << 16];
         try (java.io.InputStream in = Files.newInputStream(file)) {
-            if (kind.equals("adler32")) {
-                java.util.zip.Adler32 a = new java.util.zip.Adler32();
-                for (int n; (n = in.read(buf)) > 0; ) {
-                    a.update(buf, 0, n);
-                }
-                return String.format("%08x", a.getValue());
-            }
             java.security.MessageDigest md;
             try {
                 md = java.security.MessageDigest.getInstance("MD5");

@@ -2,6 +2,7 @@ package org.pilotflow.model.wire;
 
 import java.util.List;
 import java.util.Map;
+import org.pilotflow.model.StagedFile;
 import org.pilotflow.model.memory.MemoryProfile;
 
 /**
@@ -19,6 +20,8 @@ import org.pilotflow.model.memory.MemoryProfile;
  * @param memory     the unit's memory profile, with its final report (null when not sampled)
  * @param errorCode  an {@code ErrorCode} name with a unit's FAILED or CANCELED report (null otherwise, and from
  *                   agents older than the codes)
+ * @param outputs    with a unit's final report after output staging: the files it put in place, measured (size and
+ *                   adler32, PanDA's stage-out); empty otherwise
  */
 public record Report(
         long seq,
@@ -32,7 +35,16 @@ public record Report(
         String sandbox,
         List<String> slots,
         MemoryProfile memory,
-        String errorCode) {
+        String errorCode,
+        List<StagedFile> outputs) {
+
+    /** A report without output files. */
+    public Report(long seq, String unitId, String state, Map<String, Long> timestamps, Integer exitCode,
+                  String reason, String stdoutTail, String stderrTail, String sandbox, List<String> slots,
+                  MemoryProfile memory, String errorCode) {
+        this(seq, unitId, state, timestamps, exitCode, reason, stdoutTail, stderrTail, sandbox, slots, memory,
+                errorCode, null);
+    }
 
     /** A report without a memory profile. */
     public Report(long seq, String unitId, String state, Map<String, Long> timestamps, Integer exitCode,
@@ -43,6 +55,19 @@ public record Report(
     public Report {
         timestamps = timestamps == null ? Map.of() : Map.copyOf(timestamps);
         slots = slots == null ? List.of() : List.copyOf(slots);
+        outputs = outputs == null ? List.of() : List.copyOf(outputs);
+    }
+
+    /** This report under another sequence number. */
+    public Report withSeq(long number) {
+        return new Report(number, unitId, state, timestamps, exitCode, reason, stdoutTail, stderrTail, sandbox, slots,
+                memory, errorCode, outputs);
+    }
+
+    /** This report ending the unit in another way: {@code state}, {@code reason} and {@code errorCode} replaced. */
+    public Report withEnd(String endState, String endReason, String endErrorCode) {
+        return new Report(seq, unitId, endState, timestamps, exitCode, endReason, stdoutTail, stderrTail, sandbox,
+                slots, memory, endErrorCode, outputs);
     }
 
     public boolean isPilotReport() {

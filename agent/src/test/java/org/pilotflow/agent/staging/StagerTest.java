@@ -12,6 +12,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pilotflow.model.StagedFile;
 import org.pilotflow.model.wire.StagingDirective;
 import org.pilotflow.model.wire.StagingDirective.Action;
 import org.pilotflow.model.wire.StagingDirective.Direction;
@@ -43,6 +44,59 @@ class StagerTest {
 
     private Stager.Outcome in(StagingDirective... ds) {
         return stager.stage("input staging", Stream.of(ds).map(d -> d.resolved("d", Direction.INPUT)).toList(), unit);
+    }
+
+    private Stager.Outcome outMeasured(StagingDirective... ds) {
+        return stager.stage("output staging", Stream.of(ds).map(d -> d.resolved("d", Direction.OUTPUT)).toList(),
+                unit, true);
+    }
+
+    private static String adler32Of(byte[] bytes) {
+        java.util.zip.Adler32 a = new java.util.zip.Adler32();
+        a.update(bytes);
+        return String.format("adler32:%08x", a.getValue());
+    }
+
+    @Test
+    void outputStagingRecordsWhatItPutInPlaceWithSizeAndAdler32() throws IOException {
+        byte[] hits = "hits: 42\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Files.write(unit.resolve("hits.out"), hits);
+        Files.createDirectories(unit.resolve("plots/sub"));
+        Files.writeString(unit.resolve("plots/b.png"), "bb");
+        Files.writeString(unit.resolve("plots/sub/a.png"), "a");
+
+        Stager.Outcome o = outMeasured(StagingDirective.copy("unit:///hits.out", "pilot:///results/hits.out"),
+                StagingDirective.copy("unit:///missing.out", "pilot:///results/missing.out").withFlags(Flag.NON_FATAL, Flag.CREATE_PARENTS),
+                StagingDirective.copy("unit:///plots", "pilot:///results/plots").withFlags(Flag.RECURSIVE, Flag.CREATE_PARENTS),
+                StagingDirective.link("unit:///hits.out", "pilot:///results/hits.link"));
+
+        assertThat(o.failed()).as(String.valueOf(o.failure())).isFalse();
+        assertThat(o.warnings()).hasSize(1); // the missing file: not recorded
+        assertThat(o.files()).containsExactly(
+                new StagedFile("pilot:///results/hits.out", hits.length, adler32Of(hits)),
+                new StagedFile("pilot:///results/plots/b.png", 2, adler32Of("bb".getBytes())),
+                new StagedFile("pilot:///results/plots/sub/a.png", 1, adler32Of("a".getBytes())),
+                new StagedFile("pilot:///results/hits.link", hits.length, adler32Of(hits))); // read through the link
+
+        Stager.Outcome input = in(StagingDirective.copy("pilot:///results/hits.out", "again.out"));
+        assertThat(input.files()).as("input staging is not measured").isEmpty();
+    }
+
+    @Test
+    void aTreeOfManyFilesIsRecordedByItsFirstOnes() throws IOException {
+        Path tree = Files.createDirectories(unit.resolve("many"));
+        for (int i = 0; i < StagedFile.MAX_PER_UNIT + 5; i++) {
+            Files.writeString(tree.resolve(String.format("f%05d", i)), "x");
+        }
+        Stager.Outcome o = outMeasured(StagingDirective.copy("unit:///many", "pilot:///many").withFlags(Flag.RECURSIVE, Flag.CREATE_PARENTS),
+                StagingDirective.copy("unit:///many/f00000", "pilot:///one"));
+
+        assertThat(o.failed()).as(String.valueOf(o.failure())).isFalse();
+        assertThat(o.files()).hasSize(StagedFile.MAX_PER_UNIT);
+        assertThat(o.files().get(0).target()).isEqualTo("pilot:///many/f00000");
+        assertThat(o.files().get(StagedFile.MAX_PER_UNIT - 1).target()).isEqualTo(String.format("pilot:///many/f%05d",
+                StagedFile.MAX_PER_UNIT - 1));
+        assertThat(Files.exists(pilot.resolve("one"))).as("the cap limits the record, not the staging").isTrue();
     }
 
     @Test

@@ -218,7 +218,9 @@ public final class SyncService {
             Report clean = r == null ? null : new Report(r.seq(), clean(r.unitId()), clean(r.state()),
                     cleanKeys(r.timestamps()), r.exitCode(), clean(r.reason()), clean(r.stdoutTail()),
                     clean(r.stderrTail()), clean(r.sandbox()), r.slots() == null ? null
-                    : r.slots().stream().map(SyncService::clean).toList(), r.memory(), clean(r.errorCode()));
+                    : r.slots().stream().map(SyncService::clean).toList(), r.memory(), clean(r.errorCode()),
+                    r.outputs().stream().map(f -> new org.pilotflow.model.StagedFile(clean(f.target()), f.size(),
+                            clean(f.checksum()))).toList());
             changed |= clean != null && !clean.equals(r);
             reports.add(clean);
         }

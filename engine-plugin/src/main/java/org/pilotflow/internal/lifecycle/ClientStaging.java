@@ -13,6 +13,7 @@ import org.pilotflow.internal.store.PilotRecord;
 import org.pilotflow.internal.store.UnitKey;
 import org.pilotflow.internal.store.UnitRecord;
 import org.pilotflow.model.ErrorCode;
+import org.pilotflow.model.StagedFile;
 import org.pilotflow.model.UnitState;
 import org.pilotflow.model.wire.StagingDirective;
 import org.pilotflow.model.wire.StagingDirective.Flag;
@@ -164,12 +165,30 @@ public final class ClientStaging {
             return;
         }
         FileMover mover = mover(h.pilot());
+        List<StagedFile> arrived = new ArrayList<>();
         String why = holdingTheJobLock(() -> transferAll(key, "output staging", h.unit().description().outputStaging(),
-                d -> transferOut(mover, h.unit(), d)));
+                d -> {
+                    String problem = transferOut(mover, h.unit(), d);
+                    return problem != null ? problem : measureArrived(d, arrived);
+                }));
         txs.run(tx -> {
-            units.outputStaged(tx, key, pilotUid, attempt, agentState, agentReason, agentCode, why);
+            units.outputStaged(tx, key, pilotUid, attempt, agentState, agentReason, agentCode, why, arrived);
             return null;
         });
+    }
+
+    /**
+     * Records what a directive put on the client, read back here (PanDA's stage-out: the size and adler32 of what
+     * arrived); null, or why it cannot be read.
+     */
+    private String measureArrived(StagingDirective d, List<StagedFile> arrived) {
+        Path local = clientDirectory.resolve(d.targetLocation().path());
+        try {
+            StagedFile.measure(d.target(), local, arrived);
+            return null;
+        } catch (java.io.IOException e) {
+            return "the file that arrived at " + local + " cannot be read back: " + e;
+        }
     }
 
     /**

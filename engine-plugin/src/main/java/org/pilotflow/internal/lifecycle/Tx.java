@@ -406,6 +406,6 @@ public final class Tx {
         return new UnitRecord(u.sessionId(), u.uid(), u.manager(), u.description(), u.state(), u.history(),
                 u.pilot(), u.processInstanceId(), u.exitCode(), u.reason(), u.stdoutTail(), u.stderrTail(),
                 u.sandbox(), u.slots(), u.attempt(), u.cancelRequested(), u.errorCode(), u.memory(),
-                rev);
+                u.outputs(), rev);
     }
 }

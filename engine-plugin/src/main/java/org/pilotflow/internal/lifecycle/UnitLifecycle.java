@@ -20,6 +20,7 @@ import org.pilotflow.internal.store.UnitTable;
 import org.pilotflow.model.ErrorCode;
 import org.pilotflow.model.IllegalStateTransitionException;
 import org.pilotflow.model.PilotState;
+import org.pilotflow.model.StagedFile;
 import org.pilotflow.model.UnitState;
 import org.pilotflow.model.memory.MemoryProfile;
 import org.pilotflow.model.wire.Command;
@@ -138,7 +139,13 @@ public final class UnitLifecycle {
             LOG.warn("unit {}: its memory profile of {} samples (at most {}) was dropped", r.unitId(),
                     r.memory().samples().size(), MemoryProfile.MAX_SAMPLES);
             r = new Report(r.seq(), r.unitId(), r.state(), r.timestamps(), r.exitCode(), r.reason(), r.stdoutTail(),
-                    r.stderrTail(), r.sandbox(), r.slots(), null, r.errorCode());
+                    r.stderrTail(), r.sandbox(), r.slots(), null, r.errorCode(), r.outputs());
+        }
+        if (r.outputs().size() > StagedFile.MAX_PER_UNIT) { // the same: an agent records at most this many
+            LOG.warn("unit {}: its {} output files (at most {}) were not recorded", r.unitId(), r.outputs().size(),
+                    StagedFile.MAX_PER_UNIT);
+            r = new Report(r.seq(), r.unitId(), r.state(), r.timestamps(), r.exitCode(), r.reason(), r.stdoutTail(),
+                    r.stderrTail(), r.sandbox(), r.slots(), r.memory(), r.errorCode(), null);
         }
         ErrorCode code = ErrorCode.parse(r.errorCode());
         if (target == UnitState.FAILED && runsAgain(u, code) && !u.isFinal()) {
@@ -162,8 +169,7 @@ public final class UnitLifecycle {
             String spent = attemptsSpent(u, code);
             if (!spent.isEmpty()) {
                 String why = r.reason() == null ? code.name() : r.reason();
-                r = new Report(r.seq(), r.unitId(), r.state(), r.timestamps(), r.exitCode(), why + spent,
-                        r.stdoutTail(), r.stderrTail(), r.sandbox(), r.slots(), r.memory(), r.errorCode());
+                r = r.withEnd(r.state(), why + spent, r.errorCode());
             }
         }
         if (target == UnitState.DONE && u.state() != UnitState.DONE && u.state() != UnitState.FAILED
@@ -173,8 +179,7 @@ public final class UnitLifecycle {
             if (failed != null) {
                 LOG.warn("unit {}: {}", u.uid(), failed);
                 target = UnitState.FAILED;
-                r = new Report(r.seq(), r.unitId(), UnitState.FAILED.name(), r.timestamps(), r.exitCode(),
-                        "output data: " + failed, r.stdoutTail(), r.stderrTail(), r.sandbox(), r.slots(), r.memory(),
+                r = r.withEnd(UnitState.FAILED.name(), "output data: " + failed,
                         ErrorCode.STAGING_OUTPUT_FAILED.name());
             }
         }
@@ -409,10 +414,13 @@ public final class UnitLifecycle {
      * (STAGING_OUTPUT_FAILED) and is added to the reason of a FAILED or CANCELED one.
      */
     void outputStaged(Tx tx, UnitKey key, String pilot, int attempt, UnitState agentState, String agentReason,
-                      ErrorCode agentCode, String failure) throws SQLException {
+                      ErrorCode agentCode, String failure, List<StagedFile> arrived) throws SQLException {
         UnitRecord u = held(tx, key, pilot, attempt, UnitState.STAGING_OUTPUT);
         if (u == null) {
             return;
+        }
+        if (!arrived.isEmpty()) { // after the agent's own output files, in directive order
+            u = u.edit().addOutputs(arrived).done();
         }
         if (failure == null) {
             move(tx, u, agentState, Move.engine(agentCode, agentReason));
@@ -433,7 +441,8 @@ public final class UnitLifecycle {
         // the steps the agent timed, through STAGING_OUTPUT (by the engine's clock when the agent had none)
         List<UnitState> steps = u.advanceTo(UnitState.STAGING_OUTPUT, r.timestamps());
         Report facts = new Report(r.seq(), r.unitId(), UnitState.STAGING_OUTPUT.name(), r.timestamps(),
-                r.exitCode(), null, r.stdoutTail(), r.stderrTail(), r.sandbox(), r.slots(), r.memory(), null);
+                r.exitCode(), null, r.stdoutTail(), r.stderrTail(), r.sandbox(), r.slots(), r.memory(), null,
+                r.outputs()); // what the agent staged out before; the client's files join them
         UnitRecord held = u.edit().states(steps, stepTimes(steps, r.timestamps())).report(facts).done();
         tx.updateUnit(held);
         ErrorCode code = agentEnd == UnitState.DONE ? null : ErrorCode.parse(r.errorCode());

@@ -182,7 +182,7 @@ public final class SessionState {
                 pilots.put(p.uid(), new PilotView(p));
             }
             for (UnitRecord row : rows.units()) {
-                UnitRecord u = row.withoutMemory();
+                UnitRecord u = row.withoutBulk();
                 UnitView v = new UnitView(u);
                 units.put(u.uid(), v);
                 if (u.isFinal()) {
@@ -250,16 +250,18 @@ public final class SessionState {
         signal();
     }
 
-    /** The unit's memory profile, read from the database (the view does not keep profiles); null when none. */
-    org.pilotflow.model.memory.MemoryProfile memoryOf(String uid) {
-        UnitRecord u = service.txs().runRetrying(tx -> UnitTable.get(tx.connection(),
+    /**
+     * The unit's row as stored, with what the view does not keep (its memory profile, its output files); null when
+     * there is none.
+     */
+    UnitRecord stored(String uid) {
+        return service.txs().runRetrying(tx -> UnitTable.get(tx.connection(),
                 new org.pilotflow.internal.store.UnitKey(id, uid)));
-        return u == null ? null : u.memory();
     }
 
     /** Takes a committed unit row into the view (see {@link #apply(PilotRecord)}). */
     void apply(UnitRecord committed) {
-        UnitRecord u = committed.withoutMemory(); // a profile is up to ~30 KB: read from the database when asked
+        UnitRecord u = committed.withoutBulk(); // a profile is up to ~30 KB: read from the database when asked
         List<StateEntry<UnitState>> announced;
         UnitView v;
         synchronized (viewLock) {

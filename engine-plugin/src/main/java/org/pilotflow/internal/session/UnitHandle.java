@@ -88,7 +88,14 @@ final class UnitHandle implements ComputeUnit {
 
     @Override
     public Optional<org.pilotflow.model.memory.MemoryProfile> memory() {
-        return Optional.ofNullable(session.memoryOf(uid()));
+        UnitRecord stored = session.stored(uid());
+        return Optional.ofNullable(stored == null ? null : stored.memory());
+    }
+
+    @Override
+    public List<org.pilotflow.model.StagedFile> outputFiles() {
+        UnitRecord stored = session.stored(uid());
+        return stored == null ? List.of() : stored.outputs();
     }
 
     @Override

@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * {@code PF_MANAGER}, {@code PF_PILOT}, {@code PF_UNIT}); a database that has those tables and no
  * {@code PF_SCHEMA} is at version 1. Migration 2 makes the database the truth for a cluster of engine nodes; 3 keeps
  * on a unit's row a requested cancel, its memory profile and its error code; 4 lists the final units whose process
- * did not take their end message, so the watchdog tells them again without scanning every waiting instance; 5 adds Pilot-Data.
+ * did not take their end message, so the watchdog tells them again without scanning every waiting instance; 5 adds
+ * Pilot-Data; 6 keeps on a unit's row the files its output staging put in place, with their sizes and checksums.
  */
 public final class Schema {
 
@@ -34,7 +35,7 @@ public final class Schema {
     private static final Object JVM_LOCK = new Object();
 
     /** The newest schema version this code writes. */
-    public static final int CURRENT = 5;
+    public static final int CURRENT = 6;
     /**
      * Command numbers of pilots that were running when their database was migrated to version 2 start above this:
      * the first releases kept the numbering in memory, so a running agent may have seen any number below it.
@@ -55,7 +56,8 @@ public final class Schema {
                     + " nodes, leases", Schema::v2),
             new Migration(3, "units: a requested cancel, the memory profile, the error code", Schema::v3),
             new Migration(4, "units whose process did not take their end message", Schema::v4),
-            new Migration(5, "Pilot-Data: pilot-data, data units, replicas", Schema::v5));
+            new Migration(5, "Pilot-Data: pilot-data, data units, replicas", Schema::v5),
+            new Migration(6, "units: the files their output staging put in place", Schema::v6));
 
     private Schema() {
     }
@@ -235,6 +237,10 @@ public final class Schema {
                         + " ADDED BIGINT NOT NULL, PRIMARY KEY (SESSION_ID, DATA_UNIT, PILOT_DATA))");
     }
 
+    private static void v6(Connection c) throws SQLException {
+        execute(c, "ALTER TABLE PF_UNIT ADD COLUMN IF NOT EXISTS OUTPUTS " + TEXT);
+    }
+
     // ---------------------------------------------------------------- 2: the database is the truth
 
     private static void v2(Connection c) throws SQLException {
@@ -273,7 +279,8 @@ public final class Schema {
                 "CREATE INDEX IF NOT EXISTS PF_PILOT_STATE ON PF_PILOT (STATE)",
                 "CREATE INDEX IF NOT EXISTS PF_UNIT_PROC_INST ON PF_UNIT (PROC_INST)",
                 "CREATE INDEX IF NOT EXISTS PF_PILOT_PROC_INST ON PF_PILOT (PROC_INST)");
-        v3(c); // the rows below are read through today's UnitTable, which selects the columns migration 3 adds
+        v3(c); // the rows below are read through today's UnitTable, which selects the columns migrations 3 and 6 add
+        v6(c);
         migratePilotRows(c);
         migrateUnitRows(c);
         migrateManagerRows(c);

@@ -8,6 +8,7 @@ import org.pilotflow.api.ComputeUnitDescription;
 import org.pilotflow.api.StateEntry;
 import org.pilotflow.model.ErrorCode;
 import org.pilotflow.model.UnitState;
+import org.pilotflow.model.StagedFile;
 import org.pilotflow.model.memory.MemoryProfile;
 import org.pilotflow.model.wire.Report;
 
@@ -41,18 +42,20 @@ public record UnitRecord(
         String cancelRequested,
         ErrorCode errorCode,
         MemoryProfile memory,
+        List<StagedFile> outputs,
         int rev) {
 
     public UnitRecord {
         history = List.copyOf(history);
         slots = slots == null ? List.of() : List.copyOf(slots);
+        outputs = outputs == null ? List.of() : List.copyOf(outputs);
     }
 
     /** A new unit in state NEW (revision 0: not yet written). */
     public static UnitRecord created(String sessionId, String uid, String manager, ComputeUnitDescription d) {
         return new UnitRecord(sessionId, uid, manager, d, UnitState.NEW,
                 List.of(new StateEntry<>(UnitState.NEW, Instant.now(), 1)), null, null, null, null, null, null,
-                null, List.of(), 1, null, null, null, 0);
+                null, List.of(), 1, null, null, null, List.of(), 0);
     }
 
     public UnitKey key() {
@@ -89,11 +92,11 @@ public record UnitRecord(
         return UnitState.MODEL.advance(state, target, passed);
     }
 
-    /** This version without its memory profile (for views that keep many units in memory). */
-    public UnitRecord withoutMemory() {
-        return memory == null ? this : new UnitRecord(sessionId, uid, manager, description, state, history, pilot,
+    /** This version without its memory profile and output files (for views that keep many units in memory). */
+    public UnitRecord withoutBulk() {
+        return memory == null && outputs.isEmpty() ? this : new UnitRecord(sessionId, uid, manager, description, state, history, pilot,
                 processInstanceId, exitCode, reason, stdoutTail, stderrTail, sandbox, slots, attempt, cancelRequested,
-                errorCode, null, rev);
+                errorCode, null, List.of(), rev);
     }
 
     public Editor edit() {
@@ -117,6 +120,7 @@ public record UnitRecord(
         private String cancelRequested;
         private ErrorCode errorCode;
         private MemoryProfile memory;
+        private List<StagedFile> outputs;
 
         private Editor(UnitRecord r) {
             this.r = r;
@@ -134,6 +138,7 @@ public record UnitRecord(
             cancelRequested = r.cancelRequested;
             errorCode = r.errorCode;
             memory = r.memory;
+            outputs = r.outputs;
         }
 
         /** Appends the announced states to the history (the agent's timestamps where it gave them). */
@@ -185,6 +190,9 @@ public record UnitRecord(
             if (rep.memory() != null) {
                 memory = rep.memory();
             }
+            if (!rep.outputs().isEmpty()) {
+                outputs = rep.outputs();
+            }
             if (rep.errorCode() != null && ("FAILED".equals(rep.state()) || "CANCELED".equals(rep.state()))) {
                 errorCode = ErrorCode.parse(rep.errorCode()); // a code belongs to an end other than DONE
             }
@@ -210,6 +218,7 @@ public record UnitRecord(
             slots = List.of();
             errorCode = null;
             memory = null;
+            outputs = List.of();
             return this;
         }
 
@@ -218,11 +227,18 @@ public record UnitRecord(
         public Editor reason(String v) { reason = v; return this; }
         public Editor cancelRequested(String why) { cancelRequested = why; return this; }
         public Editor errorCode(ErrorCode v) { errorCode = v; return this; }
+        /** Adds files put in place after the agent's (the engine's transfers to the client). */
+        public Editor addOutputs(List<StagedFile> more) {
+            List<StagedFile> all = new ArrayList<>(outputs);
+            all.addAll(more.subList(0, Math.min(more.size(), Math.max(0, StagedFile.MAX_PER_UNIT - all.size()))));
+            outputs = all;
+            return this;
+        }
 
         public UnitRecord done() {
             return new UnitRecord(r.sessionId, r.uid, r.manager, r.description, state, history, pilot,
                     processInstanceId, exitCode, reason, stdoutTail, stderrTail, sandbox, slots, attempt, cancelRequested,
-                    errorCode, memory, r.rev);
+                    errorCode, memory, outputs, r.rev);
         }
     }
 }

@@ -16,6 +16,7 @@ import org.pilotflow.api.ComputeUnitDescription;
 import org.pilotflow.api.StateEntry;
 import org.pilotflow.model.ErrorCode;
 import org.pilotflow.model.UnitState;
+import org.pilotflow.model.StagedFile;
 import org.pilotflow.model.memory.MemoryProfile;
 
 /**
@@ -25,12 +26,14 @@ import org.pilotflow.model.memory.MemoryProfile;
 public final class UnitTable {
 
     private static final String COLUMNS = "SESSION_ID, UID, MANAGER, DESCRIPTION, STATE, HISTORY, PILOT, PROC_INST,"
-            + " EXIT_CODE, REASON, STDOUT_TAIL, STDERR_TAIL, SANDBOX, SLOTS, ATTEMPT, CANCEL_REQUESTED, ERROR_CODE, MEMORY, REV";
+            + " EXIT_CODE, REASON, STDOUT_TAIL, STDERR_TAIL, SANDBOX, SLOTS, ATTEMPT, CANCEL_REQUESTED, ERROR_CODE, MEMORY, OUTPUTS,"
+            + " REV";
     private static final String SELECT = "SELECT " + COLUMNS + " FROM PF_UNIT";
     private static final TypeReference<List<StateEntry<UnitState>>> HISTORY = new TypeReference<>() { };
     private static final TypeReference<List<String>> STRINGS = new TypeReference<>() { };
     private static final TypeReference<ComputeUnitDescription> DESCRIPTION = new TypeReference<>() { };
     private static final TypeReference<MemoryProfile> MEMORY = new TypeReference<>() { };
+    private static final TypeReference<List<StagedFile>> OUTPUTS = new TypeReference<>() { };
     static final String NON_FINAL = Sql.names(nonFinal());
     private static final int IN_LIST = 500;
 
@@ -49,7 +52,7 @@ public final class UnitTable {
 
     public static void insert(Connection c, Collection<UnitRecord> units) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO PF_UNIT (" + COLUMNS + ", CORES, GPUS) VALUES ("
-                + Sql.marks(21) + ")")) {
+                + Sql.marks(22) + ")")) {
             for (UnitRecord u : units) {
                 int i = 1;
                 ps.setString(i++, u.sessionId());
@@ -72,7 +75,7 @@ public final class UnitTable {
         try (PreparedStatement ps = c.prepareStatement("UPDATE PF_UNIT SET STATE = ?, HISTORY = ?, PILOT = ?,"
                 + " PROC_INST = ?, EXIT_CODE = ?, REASON = ?, STDOUT_TAIL = ?, STDERR_TAIL = ?, SANDBOX = ?,"
                 + " SLOTS = ?, ATTEMPT = ?, CANCEL_REQUESTED = ?, ERROR_CODE = ?, MEMORY = ?,"
-                + " REV = ? WHERE SESSION_ID = ? AND UID = ? AND REV = ?")) {
+                + " OUTPUTS = ?, REV = ? WHERE SESSION_ID = ? AND UID = ? AND REV = ?")) {
             List<UnitRecord> order = new ArrayList<>(units);
             for (UnitRecord u : order) {
                 int i = bindMutable(ps, 1, u);
@@ -108,6 +111,7 @@ public final class UnitTable {
         ps.setString(i++, u.cancelRequested());
         ps.setString(i++, u.errorCode() == null ? null : u.errorCode().name());
         ps.setString(i++, u.memory() == null ? null : Json.write(u.memory()));
+        ps.setString(i++, u.outputs().isEmpty() ? null : Json.write(u.outputs())); // most units stage nothing out
         return i;
     }
 
@@ -394,6 +398,7 @@ public final class UnitTable {
                 rs.getString(10), rs.getString(11), rs.getString(12), rs.getString(13),
                 Json.read(rs.getString(14), STRINGS), rs.getInt(15), rs.getString(16),
                 rs.getString(17) == null ? null : ErrorCode.parse(rs.getString(17)),
-                rs.getString(18) == null ? null : Json.read(rs.getString(18), MEMORY), rs.getInt(19));
+                rs.getString(18) == null ? null : Json.read(rs.getString(18), MEMORY),
+                rs.getString(19) == null ? List.of() : Json.read(rs.getString(19), OUTPUTS), rs.getInt(20));
     }
 }
