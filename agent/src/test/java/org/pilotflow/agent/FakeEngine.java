@@ -46,6 +46,7 @@ final class FakeEngine implements AutoCloseable {
     volatile boolean failHeard; // marks those answers Wire.HEARD, as PilotFlow's own 503 "busy" is
     volatile boolean resendAllCommands; // sends every command in every response (duplicates)
     volatile List<String> endpointsToSend; // the live nodes this node names in its responses (null: none)
+    volatile long holdEmptyMillis; // holds a sync with nothing to carry either way this long (a long poll)
 
     FakeEngine(String secret) throws IOException {
         this(secret, new Db());
@@ -109,6 +110,7 @@ final class FakeEngine implements AutoCloseable {
             SyncRequest req = Wire.mapper().readValue(body, SyncRequest.class);
             requests.add(req);
             SyncResponse resp;
+            boolean empty;
             synchronized (db) {
                 for (Report r : req.reports()) {
                     if (acking && r.seq() == db.ackedSeq + 1) {
@@ -124,6 +126,14 @@ final class FakeEngine implements AutoCloseable {
                     }
                 }
                 resp = new SyncResponse(db.ackedSeq, out, 0, endpointsToSend);
+                empty = req.reports().isEmpty() && out.isEmpty();
+            }
+            if (empty && holdEmptyMillis > 0) { // PilotFlow's engine answers when a command commits; this one never
+                try {
+                    Thread.sleep(holdEmptyMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             byte[] json = Wire.mapper().writeValueAsBytes(resp);
             statuses.add(200);

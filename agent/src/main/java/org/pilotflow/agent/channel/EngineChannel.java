@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 import org.pilotflow.model.wire.Command;
 import org.pilotflow.model.wire.Report;
@@ -26,8 +28,14 @@ import org.slf4j.event.Level;
  * {@link SyncResponse}: drops acknowledged reports, takes commands with a seq above the highest taken (in seq
  * order) and hands them to the {@link Listener}.
  *
- * <p>Pacing: sync again at once while reports are pending or the last response carried commands; otherwise wait
- * {@link #IDLE_PAUSE_MILLIS} (at most the heartbeat interval) or until a report is queued.
+ * <p>Pacing: sync again at once while reports are pending, after a sync that carried reports or brought commands,
+ * and after a sync the engine held (its long poll: it answers a sync with nothing to carry when a command commits or
+ * ~500 ms later), so a command for this agent meets a held sync, never a pause. Only a sync with nothing in it that
+ * came back at once (an engine that did not hold it) is followed by a pause of {@link #IDLE_PAUSE_MILLIS} (at most
+ * the heartbeat interval) or until a report is queued. A report queued while a sync is held cuts that sync short
+ * (the request is abandoned and the report goes at once): an idle agent's DONE does not wait for the long poll to
+ * end. Abandoning a held sync loses nothing: it carried no reports, and commands it may have brought come again,
+ * since the next sync names the highest command taken.
  *
  * <p>Failover: the channel knows a list of engine endpoints (any engine node serves any agent) and syncs with one
  * at a time. A connection failure or timeout, an HTTP 5xx, a 404 (the node does not know the pilot) or a 401/403
@@ -51,6 +59,8 @@ public final class EngineChannel implements Runnable {
     /** About this much JSON per sync at most: well under the engine's request limit (64 MiB). */
     static final long MAX_BATCH_BYTES = 8L << 20;
     public static final long IDLE_PAUSE_MILLIS = 150;
+    /** A sync with nothing in it answered sooner than this was not held by the engine (see the class comment). */
+    static final long HELD_MILLIS = 50;
     static final long BACKOFF_START_MILLIS = 100;
     static final long BACKOFF_MAX_MILLIS = 2000;
     /** The longest a request may take; also the only bound with a single endpoint. */
@@ -92,6 +102,7 @@ public final class EngineChannel implements Runnable {
     private volatile long syncs;
     private volatile long failures;
     private volatile long switches;
+    private volatile long cutShort;
 
     /**
      * @param endpoints      the engine's base URLs in order of preference (not empty; each valid per
@@ -170,6 +181,11 @@ public final class EngineChannel implements Runnable {
         return failures;
     }
 
+    /** How often a held sync was abandoned because a report came (see the class comment). */
+    public long cutShortCount() {
+        return cutShort;
+    }
+
     /** How often the channel moved to another endpoint because the one in use failed or left the list. */
     public long switchCount() {
         return switches;
@@ -205,9 +221,15 @@ public final class EngineChannel implements Runnable {
                 String failure;
                 int status = 0;
                 SyncResponse resp = null;
+                long sentNanos = System.nanoTime();
                 try {
-                    HttpResponse<byte[]> r = http.send(request(at, req, orphanTimeoutMillis - silent),
-                            HttpResponse.BodyHandlers.ofByteArray());
+                    HttpRequest httpRequest = request(at, req, orphanTimeoutMillis - silent);
+                    HttpResponse<byte[]> r = batch.isEmpty() ? sendUnlessAReportComes(httpRequest)
+                            : http.send(httpRequest, HttpResponse.BodyHandlers.ofByteArray());
+                    if (r == null) { // a report came while the engine held the sync: send it now
+                        cutShort++;
+                        continue;
+                    }
                     status = r.statusCode();
                     if (r.headers().firstValue(Wire.HEARD).isPresent()) {
                         // a live engine took the sync in (and counts this agent as heard) but could not work on
@@ -284,13 +306,41 @@ public final class EngineChannel implements Runnable {
                 if (!fresh.isEmpty()) {
                     listener.commands(fresh);
                 }
-                if (!resp.commands().isEmpty() || queue.hasPending()) {
-                    continue; // at once
+                boolean held = System.nanoTime() - sentNanos >= HELD_MILLIS * 1_000_000L;
+                if (!resp.commands().isEmpty() || queue.hasPending() || !batch.isEmpty() || held) {
+                    continue; // at once: the next sync, if it has nothing to carry, waits at the engine
                 }
                 queue.awaitPending(Math.min(IDLE_PAUSE_MILLIS, heartbeatMillis));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Sends a sync that carries no reports, which the engine may hold; abandons it when a report is queued (or the
+     * channel stops) before the answer, and returns null then.
+     */
+    private HttpResponse<byte[]> sendUnlessAReportComes(HttpRequest request) throws IOException, InterruptedException {
+        CompletableFuture<HttpResponse<byte[]>> answer = http.sendAsync(request,
+                HttpResponse.BodyHandlers.ofByteArray());
+        answer.whenComplete((r, e) -> queue.wakeUp()); // on the client's thread: ends the wait below
+        while (!answer.isDone()) {
+            if (queue.hasPending() || stopped) {
+                answer.cancel(true); // aborts the exchange (its connection is closed)
+                return null;
+            }
+            queue.awaitPending(MAX_REQUEST_MILLIS);
+        }
+        try {
+            return answer.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(e.getCause());
+        } catch (java.util.concurrent.CancellationException e) {
+            return null;
         }
     }
 
