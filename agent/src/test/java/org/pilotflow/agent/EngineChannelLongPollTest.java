@@ -70,6 +70,7 @@ class EngineChannelLongPollTest {
         assertThat(channel.cutShortCount()).isEqualTo(1);
         assertThat(engine.applied.get(0).unitId()).isEqualTo("u1");
         await("the acknowledgement came back", Duration.ofSeconds(30), queue::allAcked);
+        assertThat(channel.failureCount()).as("abandoning the held sync cost no failed sync").isZero();
     }
 
     @Test

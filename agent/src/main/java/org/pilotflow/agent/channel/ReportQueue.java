@@ -167,6 +167,23 @@ public final class ReportQueue {
 
     private int wakeUps;
 
+    /**
+     * Waits until a report is pending or {@code done} is true, at most {@code millis}; whoever makes {@code done} true
+     * calls {@link #wakeUp} after (the condition is checked under the queue's lock, so that call is never missed).
+     */
+    public synchronized void awaitPendingOr(java.util.function.BooleanSupplier done, long millis)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + millis * 1_000_000L;
+        while (pending.isEmpty() && !done.getAsBoolean()) {
+            long left = (deadline - System.nanoTime()) / 1_000_000L;
+            if (left <= 0) {
+                return;
+            }
+            wait(left);
+        }
+        wakeUps = 0; // this wait's own wake-up, or a stale one: either way spent
+    }
+
     /** Ends an {@link #awaitPending} early. */
     public synchronized void wakeUp() {
         wakeUps++;
