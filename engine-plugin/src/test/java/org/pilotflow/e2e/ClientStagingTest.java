@@ -128,6 +128,140 @@ class ClientStagingTest {
     }
 
     @Test
+    void tarballsCarryWholeTreesFromAndToTheClient() throws Exception {
+        Path client = Files.createDirectories(work.resolve("client"));
+        Path data = Files.createDirectories(client.resolve("in/data"));
+        Files.createDirectories(data.resolve("sub"));
+        Files.createDirectories(data.resolve("empty"));
+        Files.writeString(data.resolve("a.txt"), "alpha\n");
+        byte[] bytes = new byte[300_000];
+        new java.util.Random(7).nextBytes(bytes);
+        Files.write(data.resolve("sub/b.bin"), bytes);
+        Files.writeString(data.resolve("run.sh"), "#!/bin/sh\necho ran\n");
+        Files.setPosixFilePermissions(data.resolve("run.sh"), java.nio.file.attribute.PosixFilePermissions
+                .fromString("rwxr-x---"));
+        Files.createSymbolicLink(data.resolve("alias.bin"), Path.of("sub/b.bin")); // inside the tree: kept a link
+        Path outside = Files.createDirectories(work.resolve("outside"));
+        Files.writeString(outside.resolve("secret.txt"), "not the client's\n");
+        Files.createDirectories(client.resolve("in/leaky"));
+        Files.writeString(client.resolve("in/leaky/fine.txt"), "fine\n");
+        Files.createSymbolicLink(client.resolve("in/leaky/leak.txt"), outside.resolve("secret.txt"));
+
+        try (Session session = LocalFixture.builder(work, LocalFixture.config(work).toBuilder()
+                .clientDirectory(client).build()).create()) {
+            // the pilot's own input as a TARBALL, during its launch
+            ComputePilot pilot = session.createPilotManager().submitPilot(LocalFixture.localPilot(work, 2)
+                    .inputStaging(List.of(new StagingDirective("client:///in/data", "pilot:///shared", Action.TARBALL)))
+                    .build());
+            assertThat(pilot.waitFor(Duration.ofSeconds(60), PilotState.ACTIVE)).as("%s", pilot.reason())
+                    .isEqualTo(PilotState.ACTIVE);
+            assertSameTree(data, Path.of(pilot.sandbox()).resolve("shared"));
+            UnitManager umgr = session.createUnitManager();
+            umgr.addPilot(pilot);
+
+            ComputeUnit both = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/sh")
+                    .arguments("-c", "./data/run.sh > ran.txt && mkdir -p res/deep/empty && cp data/sub/b.bin "
+                            + "res/deep/ && ln -s deep/b.bin res/alias && cp ran.txt res/")
+                    .inputStaging(List.of(new StagingDirective("client:///in/data", "unit:///data", Action.TARBALL)))
+                    .outputStaging(List.of(new StagingDirective("unit:///res", "client:///out/res",
+                            Action.TARBALL)))
+                    .build());
+            ComputeUnit missingIn = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/true")
+                    .inputStaging(List.of(new StagingDirective("client:///in/absent", "", Action.TARBALL))).build());
+            ComputeUnit escapes = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/true")
+                    .inputStaging(List.of(new StagingDirective("client:///in/leaky", "", Action.TARBALL))).build());
+            ComputeUnit missingOut = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/true")
+                    .outputStaging(List.of(new StagingDirective("unit:///never", "", Action.TARBALL))).build());
+            ComputeUnit leaksOut = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/sh")
+                    .arguments("-c", "mkdir res && echo x > res/x && ln -s /etc/hostname res/host")
+                    .outputStaging(List.of(new StagingDirective("unit:///res", "client:///leaked", Action.TARBALL)))
+                    .build());
+            ComputeUnit tolerant = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/cat")
+                    .arguments("data/a.txt")
+                    .inputStaging(List.of(new StagingDirective("client:///in/absent", "unit:///x", Action.TARBALL,
+                                    java.util.EnumSet.of(Flag.NON_FATAL)),
+                            new StagingDirective("client:///in/data", "", Action.TARBALL)))
+                    .build());
+
+            assertThat(both.waitFor(WITHIN)).as("%s", both.failureReason()).isEqualTo(UnitState.DONE);
+            Path sandbox = Path.of(both.sandbox().orElseThrow());
+            assertSameTree(data, sandbox.resolve("data"));
+            assertThat(Files.readString(sandbox.resolve("ran.txt"))).isEqualTo("ran\n"); // its mode came along
+            assertSameTree(sandbox.resolve("res"), client.resolve("out/res"));
+            assertThat(Files.isSymbolicLink(client.resolve("out/res/alias"))).isTrue();
+            assertThat(Files.mismatch(client.resolve("out/res/alias"), data.resolve("sub/b.bin"))).isEqualTo(-1);
+            assertNoArchiveLeft(sandbox);
+            assertNoArchiveLeft(Path.of(pilot.sandbox()));
+            assertNoArchiveLeft(client);
+
+            assertThat(missingIn.waitFor(WITHIN)).isEqualTo(UnitState.FAILED);
+            assertThat(missingIn.errorCode()).contains(ErrorCode.STAGING_INPUT_FAILED);
+            assertThat(missingIn.failureReason()).get().asString().isEqualTo("input staging [0] "
+                    + "'client:///in/absent > unit:///absent' (TARBALL, [CREATE_PARENTS]) failed: no such file or "
+                    + "directory on the client: " + client.resolve("in/absent"));
+
+            assertThat(escapes.waitFor(WITHIN)).isEqualTo(UnitState.FAILED);
+            assertThat(escapes.errorCode()).contains(ErrorCode.STAGING_INPUT_FAILED);
+            assertThat(escapes.failureReason()).get().asString().startsWith("input staging [0] "
+                    + "'client:///in/leaky > unit:///leaky' (TARBALL, [CREATE_PARENTS]) failed: cannot pack ")
+                    .contains("leak.txt", "only links inside the tree are packed");
+            try (var files = Files.walk(Path.of(pilot.sandbox()))) { // nothing of it reached the resource
+                assertThat(files.map(p -> p.getFileName().toString())).doesNotContain("leaky", "leak.txt");
+            }
+
+            assertThat(missingOut.waitFor(WITHIN)).isEqualTo(UnitState.FAILED);
+            assertThat(missingOut.errorCode()).contains(ErrorCode.STAGING_OUTPUT_FAILED);
+            assertThat(missingOut.failureReason()).get().asString().startsWith("output staging [0] "
+                    + "'unit:///never > client:///never' (TARBALL, [CREATE_PARENTS]) failed: source ")
+                    .contains("never does not exist");
+            assertThat(client.resolve("never")).doesNotExist();
+
+            assertThat(leaksOut.waitFor(WITHIN)).isEqualTo(UnitState.FAILED);
+            assertThat(leaksOut.errorCode()).contains(ErrorCode.STAGING_OUTPUT_FAILED);
+            assertThat(leaksOut.failureReason()).get().asString().startsWith("output staging [0] "
+                    + "'unit:///res > client:///leaked' (TARBALL, [CREATE_PARENTS]) failed: ")
+                    .contains("host", "only links inside the tree are packed");
+            assertThat(client.resolve("leaked")).doesNotExist();
+            assertNoArchiveLeft(Path.of(pilot.sandbox()));
+
+            assertThat(tolerant.waitFor(WITHIN)).as("%s", tolerant.failureReason()).isEqualTo(UnitState.DONE);
+            assertThat(tolerant.stdout()).isEqualTo("alpha\n");
+        }
+    }
+
+    /** The same paths, kinds, bytes, link targets and owner-execute bits in both trees. */
+    static void assertSameTree(Path expected, Path actual) throws java.io.IOException {
+        List<String> want;
+        List<String> got;
+        try (var a = Files.walk(expected); var b = Files.walk(actual)) {
+            want = a.map(p -> expected.relativize(p).toString()).sorted().toList();
+            got = b.map(p -> actual.relativize(p).toString()).sorted().toList();
+        }
+        assertThat(got).as("the paths under %s", actual).isEqualTo(want);
+        for (String rel : want) {
+            Path e = expected.resolve(rel);
+            Path g = actual.resolve(rel);
+            assertThat(Files.isSymbolicLink(g)).as("%s is a link", g).isEqualTo(Files.isSymbolicLink(e));
+            if (Files.isSymbolicLink(e)) {
+                assertThat(Files.readSymbolicLink(g)).as("%s's target", g).isEqualTo(Files.readSymbolicLink(e));
+            } else if (Files.isDirectory(e)) {
+                assertThat(g).isDirectory();
+            } else {
+                assertThat(Files.mismatch(e, g)).as("%s's bytes", g).isEqualTo(-1L);
+                assertThat(Files.isExecutable(g)).as("%s executable", g).isEqualTo(Files.isExecutable(e));
+            }
+        }
+    }
+
+    /** No temporary archive (an engine's or the tool's) and no half-unpacked sibling anywhere under {@code dir}. */
+    static void assertNoArchiveLeft(Path dir) throws java.io.IOException {
+        try (var files = Files.walk(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).as("under %s", dir)
+                    .noneMatch(n -> n.contains(".tarball-") || n.contains(".staging-"));
+        }
+    }
+
+    @Test
     void aUnitCanceledWhileItsInputComesFromTheClientNeverReachesItsAgent() throws Exception {
         Path client = Files.createDirectories(work.resolve("client"));
         Files.writeString(client.resolve("input.txt"), "x\n");
