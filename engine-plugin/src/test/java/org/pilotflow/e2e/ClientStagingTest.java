@@ -155,7 +155,7 @@ class ClientStagingTest {
                     .build());
             assertThat(pilot.waitFor(Duration.ofSeconds(60), PilotState.ACTIVE)).as("%s", pilot.reason())
                     .isEqualTo(PilotState.ACTIVE);
-            assertSameTree(data, Path.of(pilot.sandbox()).resolve("shared"));
+            StagingScenarios.assertSameTree(data, Path.of(pilot.sandbox()).resolve("shared"));
             UnitManager umgr = session.createUnitManager();
             umgr.addPilot(pilot);
 
@@ -185,14 +185,14 @@ class ClientStagingTest {
 
             assertThat(both.waitFor(WITHIN)).as("%s", both.failureReason()).isEqualTo(UnitState.DONE);
             Path sandbox = Path.of(both.sandbox().orElseThrow());
-            assertSameTree(data, sandbox.resolve("data"));
+            StagingScenarios.assertSameTree(data, sandbox.resolve("data"));
             assertThat(Files.readString(sandbox.resolve("ran.txt"))).isEqualTo("ran\n"); // its mode came along
-            assertSameTree(sandbox.resolve("res"), client.resolve("out/res"));
+            StagingScenarios.assertSameTree(sandbox.resolve("res"), client.resolve("out/res"));
             assertThat(Files.isSymbolicLink(client.resolve("out/res/alias"))).isTrue();
             assertThat(Files.mismatch(client.resolve("out/res/alias"), data.resolve("sub/b.bin"))).isEqualTo(-1);
-            assertNoArchiveLeft(sandbox);
-            assertNoArchiveLeft(Path.of(pilot.sandbox()));
-            assertNoArchiveLeft(client);
+            StagingScenarios.assertNoArchiveLeft(sandbox);
+            StagingScenarios.assertNoArchiveLeft(Path.of(pilot.sandbox()));
+            StagingScenarios.assertNoArchiveLeft(client);
 
             assertThat(missingIn.waitFor(WITHIN)).isEqualTo(UnitState.FAILED);
             assertThat(missingIn.errorCode()).contains(ErrorCode.STAGING_INPUT_FAILED);
@@ -222,42 +222,10 @@ class ClientStagingTest {
                     + "'unit:///res > client:///leaked' (TARBALL, [CREATE_PARENTS]) failed: ")
                     .contains("host", "only links inside the tree are packed");
             assertThat(client.resolve("leaked")).doesNotExist();
-            assertNoArchiveLeft(Path.of(pilot.sandbox()));
+            StagingScenarios.assertNoArchiveLeft(Path.of(pilot.sandbox()));
 
             assertThat(tolerant.waitFor(WITHIN)).as("%s", tolerant.failureReason()).isEqualTo(UnitState.DONE);
             assertThat(tolerant.stdout()).isEqualTo("alpha\n");
-        }
-    }
-
-    /** The same paths, kinds, bytes, link targets and owner-execute bits in both trees. */
-    static void assertSameTree(Path expected, Path actual) throws java.io.IOException {
-        List<String> want;
-        List<String> got;
-        try (var a = Files.walk(expected); var b = Files.walk(actual)) {
-            want = a.map(p -> expected.relativize(p).toString()).sorted().toList();
-            got = b.map(p -> actual.relativize(p).toString()).sorted().toList();
-        }
-        assertThat(got).as("the paths under %s", actual).isEqualTo(want);
-        for (String rel : want) {
-            Path e = expected.resolve(rel);
-            Path g = actual.resolve(rel);
-            assertThat(Files.isSymbolicLink(g)).as("%s is a link", g).isEqualTo(Files.isSymbolicLink(e));
-            if (Files.isSymbolicLink(e)) {
-                assertThat(Files.readSymbolicLink(g)).as("%s's target", g).isEqualTo(Files.readSymbolicLink(e));
-            } else if (Files.isDirectory(e)) {
-                assertThat(g).isDirectory();
-            } else {
-                assertThat(Files.mismatch(e, g)).as("%s's bytes", g).isEqualTo(-1L);
-                assertThat(Files.isExecutable(g)).as("%s executable", g).isEqualTo(Files.isExecutable(e));
-            }
-        }
-    }
-
-    /** No temporary archive (an engine's or the tool's) and no half-unpacked sibling anywhere under {@code dir}. */
-    static void assertNoArchiveLeft(Path dir) throws java.io.IOException {
-        try (var files = Files.walk(dir)) {
-            assertThat(files.map(p -> p.getFileName().toString())).as("under %s", dir)
-                    .noneMatch(n -> n.contains(".tarball-") || n.contains(".staging-"));
         }
     }
 

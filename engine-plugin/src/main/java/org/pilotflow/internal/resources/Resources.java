@@ -152,7 +152,10 @@ public final class Resources implements AutoCloseable {
             List<String> argv = new ArrayList<>(List.of(javaOf(rc, schemaOf(p)), "-XX:+UseSerialGC",
                     "-XX:TieredStopAtLevel=1", "-cp", AgentStaging.agentJar(shell, rc), TarballTool.class.getName()));
             argv.addAll(args);
+            long t0 = System.nanoTime();
             CommandResult r = shell.run(argv, Map.of(), TARBALL_TOOL_TIMEOUT);
+            LOG.debug("pilot {}: TarballTool {} on {}: exit {} in {} ms", p.uid(), args.get(0), shell.target(),
+                    r.exitCode(), (System.nanoTime() - t0) / 1_000_000);
             if (r.ok()) {
                 return null;
             }
