@@ -35,6 +35,10 @@ import org.slf4j.LoggerFactory;
  * <p>Confinement is the agent's ({@code Stager}) applied on the resource through {@link ResourceFiles}: a source
  * must resolve inside the resource directory or under a valid root; a target's directory must resolve inside its
  * scheme's directory, missing parts made one at a time and each checked, so no link leads a target out.
+ *
+ * <p>With a {@link TarballRunner}, it also carries a client TARBALL's one archive and has the resource unpack or pack
+ * it ({@link #unpackTarball}, {@link #packTarball}); the archive on the resource is a hidden temporary file, removed
+ * whatever happened.
  */
 public final class FileMover {
 
