@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.zip.Adler32;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The resource's half of a TARBALL from or to {@code client://}: the engine moves the one archive (SFTP on the
@@ -24,8 +26,8 @@ import java.util.zip.Adler32;
  * pack SOURCE ARCHIVE ROOT...                      SOURCE must resolve inside one of the ROOTs
  * </pre>
  *
- * The archive is left where it is (the engine removes it). Exit 0 when done; 1 with one line
- * {@code pilotflow-tarball: <why>} on stderr when refused or failed; 2 for a bad command line.
+ * The archive is left where it is (the engine removes it). Exit 0 when done; 1 with one line holding
+ * {@code pilotflow-tarball: <why>} on stderr ({@link #failureIn}) when refused or failed; 2 for a bad command line.
  */
 public final class TarballTool {
 
@@ -36,18 +38,26 @@ public final class TarballTool {
     }
 
     public static void main(String[] args) {
+        // slf4j-simple, as the agent jar binds it, writes this to stderr ("[main] ERROR ... - pilotflow-tarball: ...")
+        Logger log = LoggerFactory.getLogger(TarballTool.class);
         String why;
         try {
             why = run(List.of(args));
         } catch (IllegalArgumentException e) {
-            System.err.println(FAILURE_PREFIX + e.getMessage());
+            log.error("{}{}", FAILURE_PREFIX, e.getMessage());
             System.exit(2);
             return;
         }
         if (why != null) {
-            System.err.println(FAILURE_PREFIX + why);
+            log.error("{}{}", FAILURE_PREFIX, why);
             System.exit(1);
         }
+    }
+
+    /** Why a run failed, from its stderr: what follows {@link #FAILURE_PREFIX} on its line; null when none says. */
+    public static String failureIn(String stderr) {
+        return stderr.lines().filter(l -> l.contains(FAILURE_PREFIX))
+                .map(l -> l.substring(l.indexOf(FAILURE_PREFIX) + FAILURE_PREFIX.length())).findFirst().orElse(null);
     }
 
     /**

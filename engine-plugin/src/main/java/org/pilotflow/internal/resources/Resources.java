@@ -159,9 +159,8 @@ public final class Resources implements AutoCloseable {
             if (r.ok()) {
                 return null;
             }
-            return r.stderr().lines().filter(l -> l.startsWith(TarballTool.FAILURE_PREFIX))
-                    .map(l -> l.substring(TarballTool.FAILURE_PREFIX.length())).findFirst()
-                    .orElse("the tarball tool on " + shell.target() + " failed: " + r.describe());
+            String why = TarballTool.failureIn(r.stderr());
+            return why != null ? why : "the tarball tool on " + shell.target() + " failed: " + r.describe();
         };
     }
 
