@@ -176,6 +176,10 @@ class ClientStagingTest {
                     .arguments("-c", "mkdir res && echo x > res/x && ln -s /etc/hostname res/host")
                     .outputStaging(List.of(new StagingDirective("unit:///res", "client:///leaked", Action.TARBALL)))
                     .build());
+            ComputeUnit onError = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/sh")
+                    .arguments("-c", "mkdir logs && echo trouble > logs/why.log; exit 3")
+                    .outputStaging(List.of(new StagingDirective("unit:///logs", "client:///failed/logs",
+                            Action.TARBALL))).stageOnError(true).build());
             ComputeUnit tolerant = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/cat")
                     .arguments("data/a.txt")
                     .inputStaging(List.of(new StagingDirective("client:///in/absent", "unit:///x", Action.TARBALL,
@@ -223,6 +227,11 @@ class ClientStagingTest {
                     .contains("host", "only links inside the tree are packed");
             assertThat(client.resolve("leaked")).doesNotExist();
             StagingScenarios.assertNoArchiveLeft(Path.of(pilot.sandbox()));
+
+            // stageOnError: the tree comes back, the unit keeps the end its agent reported
+            assertThat(onError.waitFor(WITHIN)).isEqualTo(UnitState.FAILED);
+            assertThat(onError.errorCode()).contains(ErrorCode.EXIT_CODE);
+            assertThat(Files.readString(client.resolve("failed/logs/why.log"))).isEqualTo("trouble\n");
 
             assertThat(tolerant.waitFor(WITHIN)).as("%s", tolerant.failureReason()).isEqualTo(UnitState.DONE);
             assertThat(tolerant.stdout()).isEqualTo("alpha\n");

@@ -122,7 +122,7 @@ public final class TarballTool {
         return null;
     }
 
-    /** Packs {@code source} into {@code archive} ({@link Tarball#pack}) once it is found inside one of {@code roots}. */
+    /** Packs {@code source} into {@code archive} ({@link Tarball#pack}) once found inside one of {@code roots}. */
     public static String pack(Path source, Path archive, List<Path> roots) throws IOException {
         Path realSource;
         try {

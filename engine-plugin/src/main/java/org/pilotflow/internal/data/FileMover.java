@@ -81,7 +81,7 @@ public final class FileMover {
 
     private TarballRunner tarballs;
 
-    /** Lets this mover carry out TARBALL directives from and to the client ({@link #unpackTarball}, {@link #packTarball}). */
+    /** Lets this mover carry a client TARBALL's archive ({@link #unpackTarball}, {@link #packTarball}). */
     public FileMover withTarballs(TarballRunner runner) {
         this.tarballs = runner;
         return this;
