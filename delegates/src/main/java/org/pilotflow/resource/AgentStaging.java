@@ -74,12 +74,7 @@ public final class AgentStaging {
         checkJava(shell, launch.java(), rc.label());
         String sandbox = sandbox(shell, launch);
         shell.mkdirs(sandbox);
-        String workdir = resolve(shell, rc.defaultRemoteWorkdir(), rc, "default_remote_workdir");
-        String jar = workdir + "/pilotflow-agent-" + AgentBundle.digest() + ".jar";
-        if (!shell.exists(jar)) {
-            shell.mkdirs(workdir);
-            shell.write(jar, AgentBundle.content(), 0644);
-        }
+        String jar = agentJar(shell, rc);
         List<String> roots = validRoots(shell, rc);
         launch.beforeAgent().run(shell, sandbox, roots);
         AgentConfig agent = launch.agent().withSandbox(sandbox).withValidRoots(roots);
@@ -108,6 +103,21 @@ public final class AgentStaging {
         argv.add(jar);
         argv.add(config);
         return new Staged(sandbox, argv);
+    }
+
+    /**
+     * The agent jar of this engine's version on the resource (in {@code default_remote_workdir}, named by its
+     * content's digest), put there first if missing: what starts agents, and what the engine runs there for a
+     * TARBALL from or to the client ({@code org.pilotflow.model.archive.TarballTool}).
+     */
+    public static String agentJar(ResourceShell shell, ResourceConfig rc) throws ResourceException {
+        String workdir = resolve(shell, rc.defaultRemoteWorkdir(), rc, "default_remote_workdir");
+        String jar = workdir + "/pilotflow-agent-" + AgentBundle.digest() + ".jar";
+        if (!shell.exists(jar)) {
+            shell.mkdirs(workdir);
+            shell.write(jar, AgentBundle.content(), 0644);
+        }
+        return jar;
     }
 
     /**

@@ -36,13 +36,13 @@ import org.pilotflow.model.wire.StagingDirective;
  *                      unit runs (a relative source is on the client, a relative target in the unit sandbox);
  *                      stored resolved ({@link StagingDirective#resolved}). COPY, LINK, MOVE (and TRANSFER) between
  *                      {@code resource://}, {@code session://}, {@code pilot://} and {@code unit://} are the agent's;
- *                      a TRANSFER from {@code client://} (this machine, relative to the engine's working directory)
- *                      is the engine's, before the agent gets the unit (the unit process's "Transfer input from the
- *                      client", a Camunda job: copied locally, over SFTP on the pilot's SSH connection for a remote
- *                      resource)
+ *                      a TRANSFER or TARBALL from {@code client://} (this machine, relative to the engine's working
+ *                      directory) is the engine's, before the agent gets the unit (the unit process's "Transfer input
+ *                      from the client", a Camunda job: copied locally, over SFTP on the pilot's SSH connection for a
+ *                      remote resource)
  * @param outputStaging RP's {@code output_staging}: carried out after the unit ran (a relative source is in the unit
- *                      sandbox); a TRANSFER to {@code client://} is the engine's, after the agent's own directives
- *                      (the unit stays STAGING_OUTPUT until its files arrived); after DONE, or also after FAILED or CANCELED with {@code stageOnError}
+ *                      sandbox); a TRANSFER or TARBALL to {@code client://} is the engine's, after the agent's own
+ *                      directives (the unit stays STAGING_OUTPUT until its files arrived); after DONE, or also after FAILED or CANCELED with {@code stageOnError}
  * @param stageOnError  RP's {@code stage_on_error}: output staging also after the unit FAILED or was CANCELED
  * @param inputData     BigJob's {@code input_data}: uids of READY data units whose files are linked into the unit
  *                      sandbox (from the replica the unit's pilot reaches) before the unit runs; the unit manager

@@ -38,7 +38,6 @@ import org.pilotflow.internal.lifecycle.Bpmn;
 import org.pilotflow.internal.lifecycle.FollowUps;
 import org.pilotflow.internal.lifecycle.ClientStaging;
 import org.pilotflow.internal.lifecycle.LifecycleDelegates;
-import org.pilotflow.internal.data.FileMover;
 import org.pilotflow.internal.lifecycle.PilotLifecycle;
 import org.pilotflow.internal.lifecycle.StageDataRetries;
 import org.pilotflow.internal.lifecycle.Published;
@@ -225,7 +224,7 @@ public final class PilotFlowRuntime {
         sessions = new SessionService(txs, pilots, units, resources, config, channel::port, this::forceEnd,
                 () -> channel.nodeCount() > 1, pilot -> launcher.hint());
         clientStaging = new ClientStaging(txs, units, p -> resources.filesOf(p).map(
-                f -> new FileMover(f.shell(), p.uid(), f.sandbox(), f.validRoots())),
+                f -> f.mover(p.uid())),
                 config.clientDirectory(), cfg.getDatabaseTablePrefix());
         // pilots submitted and files staged by BPMN tasks
         backend = new LifecycleDelegates(txs, pilots, units, sessions, sessions, clientStaging);

@@ -84,10 +84,12 @@ class StagingDescriptionTest {
                 .isInstanceOfSatisfying(BadParameter.class, e -> assertThat(e.field())
                         .isEqualTo("inputStaging[0].target"));
         assertThatThrownBy(() -> unit().inputStaging(List.of(new StagingDirective("client:///a", "a",
-                Action.TARBALL))).build())
+                Action.MOVE))).build())
                 .isInstanceOfSatisfying(BadParameter.class, e -> assertThat(e.field())
                         .isEqualTo("inputStaging[0].action"))
-                .hasMessageContaining("TARBALL from or to the client is not supported yet");
+                .hasMessageContaining("MOVE").hasMessageContaining("expected TRANSFER or TARBALL");
+        assertThat(unit().inputStaging(List.of(new StagingDirective("client:///a", "a", Action.TARBALL))).build()
+                .inputStaging()).containsExactly(new StagingDirective("client:///a", "unit:///a", Action.TARBALL));
         assertThatThrownBy(() -> unit().inputStaging(Arrays.asList(StagingDirective.copy("pilot:///a", "a"), null))
                 .build()).isInstanceOfSatisfying(BadParameter.class, e -> assertThat(e.field())
                 .isEqualTo("inputStaging[1]"));

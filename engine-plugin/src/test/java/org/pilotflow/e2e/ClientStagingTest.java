@@ -145,6 +145,117 @@ class ClientStagingTest {
     }
 
     @Test
+    void tarballsCarryWholeTreesFromAndToTheClient() throws Exception {
+        Path client = Files.createDirectories(work.resolve("client"));
+        Path data = Files.createDirectories(client.resolve("in/data"));
+        Files.createDirectories(data.resolve("sub"));
+        Files.createDirectories(data.resolve("empty"));
+        Files.writeString(data.resolve("a.txt"), "alpha\n");
+        byte[] bytes = new byte[300_000];
+        new java.util.Random(7).nextBytes(bytes);
+        Files.write(data.resolve("sub/b.bin"), bytes);
+        Files.writeString(data.resolve("run.sh"), "#!/bin/sh\necho ran\n");
+        Files.setPosixFilePermissions(data.resolve("run.sh"), java.nio.file.attribute.PosixFilePermissions
+                .fromString("rwxr-x---"));
+        Files.createSymbolicLink(data.resolve("alias.bin"), Path.of("sub/b.bin")); // inside the tree: kept a link
+        Path outside = Files.createDirectories(work.resolve("outside"));
+        Files.writeString(outside.resolve("secret.txt"), "not the client's\n");
+        Files.createDirectories(client.resolve("in/leaky"));
+        Files.writeString(client.resolve("in/leaky/fine.txt"), "fine\n");
+        Files.createSymbolicLink(client.resolve("in/leaky/leak.txt"), outside.resolve("secret.txt"));
+
+        try (Session session = LocalFixture.builder(work, LocalFixture.config(work).toBuilder()
+                .clientDirectory(client).build()).create()) {
+            // the pilot's own input as a TARBALL, during its launch
+            ComputePilot pilot = session.createPilotManager().submitPilot(LocalFixture.localPilot(work, 2)
+                    .inputStaging(List.of(new StagingDirective("client:///in/data", "pilot:///shared", Action.TARBALL)))
+                    .build());
+            assertThat(pilot.waitFor(Duration.ofSeconds(60), PilotState.ACTIVE)).as("%s", pilot.reason())
+                    .isEqualTo(PilotState.ACTIVE);
+            StagingScenarios.assertSameTree(data, Path.of(pilot.sandbox()).resolve("shared"));
+            UnitManager umgr = session.createUnitManager();
+            umgr.addPilot(pilot);
+
+            ComputeUnit both = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/sh")
+                    .arguments("-c", "./data/run.sh > ran.txt && mkdir -p res/deep/empty && cp data/sub/b.bin "
+                            + "res/deep/ && ln -s deep/b.bin res/alias && cp ran.txt res/")
+                    .inputStaging(List.of(new StagingDirective("client:///in/data", "unit:///data", Action.TARBALL)))
+                    .outputStaging(List.of(new StagingDirective("unit:///res", "client:///out/res",
+                            Action.TARBALL)))
+                    .build());
+            ComputeUnit missingIn = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/true")
+                    .inputStaging(List.of(new StagingDirective("client:///in/absent", "", Action.TARBALL))).build());
+            ComputeUnit escapes = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/true")
+                    .inputStaging(List.of(new StagingDirective("client:///in/leaky", "", Action.TARBALL))).build());
+            ComputeUnit missingOut = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/true")
+                    .outputStaging(List.of(new StagingDirective("unit:///never", "", Action.TARBALL))).build());
+            ComputeUnit leaksOut = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/sh")
+                    .arguments("-c", "mkdir res && echo x > res/x && ln -s /etc/hostname res/host")
+                    .outputStaging(List.of(new StagingDirective("unit:///res", "client:///leaked", Action.TARBALL)))
+                    .build());
+            ComputeUnit onError = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/sh")
+                    .arguments("-c", "mkdir logs && echo trouble > logs/why.log; exit 3")
+                    .outputStaging(List.of(new StagingDirective("unit:///logs", "client:///failed/logs",
+                            Action.TARBALL))).stageOnError(true).build());
+            ComputeUnit tolerant = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/cat")
+                    .arguments("data/a.txt")
+                    .inputStaging(List.of(new StagingDirective("client:///in/absent", "unit:///x", Action.TARBALL,
+                                    java.util.EnumSet.of(Flag.NON_FATAL)),
+                            new StagingDirective("client:///in/data", "", Action.TARBALL)))
+                    .build());
+
+            assertThat(both.waitFor(WITHIN)).as("%s", both.failureReason()).isEqualTo(UnitState.DONE);
+            Path sandbox = Path.of(both.sandbox().orElseThrow());
+            StagingScenarios.assertSameTree(data, sandbox.resolve("data"));
+            assertThat(Files.readString(sandbox.resolve("ran.txt"))).isEqualTo("ran\n"); // its mode came along
+            StagingScenarios.assertSameTree(sandbox.resolve("res"), client.resolve("out/res"));
+            assertThat(Files.isSymbolicLink(client.resolve("out/res/alias"))).isTrue();
+            assertThat(Files.mismatch(client.resolve("out/res/alias"), data.resolve("sub/b.bin"))).isEqualTo(-1);
+            StagingScenarios.assertNoArchiveLeft(sandbox);
+            StagingScenarios.assertNoArchiveLeft(Path.of(pilot.sandbox()));
+            StagingScenarios.assertNoArchiveLeft(client);
+
+            assertThat(missingIn.waitFor(WITHIN)).isEqualTo(UnitState.FAILED);
+            assertThat(missingIn.errorCode()).contains(ErrorCode.STAGING_INPUT_FAILED);
+            assertThat(missingIn.failureReason()).get().asString().isEqualTo("input staging [0] "
+                    + "'client:///in/absent > unit:///absent' (TARBALL, [CREATE_PARENTS]) failed: no such file or "
+                    + "directory on the client: " + client.resolve("in/absent"));
+
+            assertThat(escapes.waitFor(WITHIN)).isEqualTo(UnitState.FAILED);
+            assertThat(escapes.errorCode()).contains(ErrorCode.STAGING_INPUT_FAILED);
+            assertThat(escapes.failureReason()).get().asString().startsWith("input staging [0] "
+                    + "'client:///in/leaky > unit:///leaky' (TARBALL, [CREATE_PARENTS]) failed: cannot pack ")
+                    .contains("leak.txt", "only links inside the tree are packed");
+            try (var files = Files.walk(Path.of(pilot.sandbox()))) { // nothing of it reached the resource
+                assertThat(files.map(p -> p.getFileName().toString())).doesNotContain("leaky", "leak.txt");
+            }
+
+            assertThat(missingOut.waitFor(WITHIN)).isEqualTo(UnitState.FAILED);
+            assertThat(missingOut.errorCode()).contains(ErrorCode.STAGING_OUTPUT_FAILED);
+            assertThat(missingOut.failureReason()).get().asString().startsWith("output staging [0] "
+                    + "'unit:///never > client:///never' (TARBALL, [CREATE_PARENTS]) failed: source ")
+                    .contains("never does not exist");
+            assertThat(client.resolve("never")).doesNotExist();
+
+            assertThat(leaksOut.waitFor(WITHIN)).isEqualTo(UnitState.FAILED);
+            assertThat(leaksOut.errorCode()).contains(ErrorCode.STAGING_OUTPUT_FAILED);
+            assertThat(leaksOut.failureReason()).get().asString().startsWith("output staging [0] "
+                    + "'unit:///res > client:///leaked' (TARBALL, [CREATE_PARENTS]) failed: ")
+                    .contains("host", "only links inside the tree are packed");
+            assertThat(client.resolve("leaked")).doesNotExist();
+            StagingScenarios.assertNoArchiveLeft(Path.of(pilot.sandbox()));
+
+            // stageOnError: the tree comes back, the unit keeps the end its agent reported
+            assertThat(onError.waitFor(WITHIN)).isEqualTo(UnitState.FAILED);
+            assertThat(onError.errorCode()).contains(ErrorCode.EXIT_CODE);
+            assertThat(Files.readString(client.resolve("failed/logs/why.log"))).isEqualTo("trouble\n");
+
+            assertThat(tolerant.waitFor(WITHIN)).as("%s", tolerant.failureReason()).isEqualTo(UnitState.DONE);
+            assertThat(tolerant.stdout()).isEqualTo("alpha\n");
+        }
+    }
+
+    @Test
     void aUnitCanceledWhileItsInputComesFromTheClientNeverReachesItsAgent() throws Exception {
         Path client = Files.createDirectories(work.resolve("client"));
         Files.writeString(client.resolve("input.txt"), "x\n");

@@ -24,7 +24,8 @@ import org.pilotflow.model.wire.StagingDirective;
 
 /**
  * A full disk on the resource, for real: the pilot's sandboxes on an 8 MiB tmpfs. A 12 MiB file copied by the agent,
- * transferred by the engine from the client, or moved with the Data API fails naming the directive (or the file) and
+ * transferred by the engine from the client, or moved with the Data API, and a 5 MiB tree as a client TARBALL (its
+ * archive fits, the tree unpacked beside it does not) fail naming the directive (or the file) and
  * the cause, and nothing half-written is left there. Needs root to mount the tmpfs: skipped elsewhere, except under
  * {@code CI=true} (CI runs as root).
  */
@@ -66,6 +67,12 @@ class FullDiskStagingTest {
                 out.write(mib);
             }
         }
+        Files.createDirectories(client.resolve("half"));
+        try (var out = Files.newOutputStream(client.resolve("half/five.bin"))) {
+            for (int i = 0; i < 5; i++) {
+                out.write(mib);
+            }
+        }
         try (Session session = LocalFixture.builder(work, LocalFixture.config(work).toBuilder()
                 .clientDirectory(client).build()).create()) {
             ComputePilot pilot = session.createPilotManager().submitPilot(LocalFixture.localPilot(work, 1)
@@ -95,13 +102,23 @@ class FullDiskStagingTest {
                     .startsWith("input staging [0] 'client:///big.bin > unit:///big.bin' (TRANSFER, [CREATE_PARENTS]) "
                             + "failed: NO_SPACE");
 
+            // a TARBALL whose 5 MiB archive fits, and whose unpacked tree beside it does not
+            ComputeUnit tarball = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/true")
+                    .inputStaging(List.of(new StagingDirective("client:///half", "", StagingDirective.Action.TARBALL)))
+                    .build());
+            assertThat(tarball.waitFor(WITHIN)).isEqualTo(UnitState.FAILED);
+            assertThat(tarball.errorCode()).contains(ErrorCode.STAGING_INPUT_FAILED);
+            assertThat(tarball.failureReason()).get().asString()
+                    .startsWith("input staging [0] 'client:///half > unit:///half' (TARBALL, [CREATE_PARENTS]) failed: ")
+                    .containsIgnoringCase("no space");
+
             List<FileSpec> moved = session.dataClient(pilot).stageIn(List.of(FileSpec.of(big.toString(), "big.bin")));
             assertThat(moved.get(0).error()).isEqualTo(FileSpec.TransferError.NO_SPACE);
             assertThat(moved.get(0).reason()).contains("big.bin");
 
             try (Stream<Path> all = Files.walk(small)) { // no target, no partial file under a temporary name
-                assertThat(all.filter(Files::isRegularFile).map(p -> p.getFileName().toString()))
-                        .noneMatch(n -> n.contains("big.bin"));
+                assertThat(all.map(p -> p.getFileName().toString()))
+                        .noneMatch(n -> n.contains("big.bin") || n.contains("half") || n.contains(".tarball-"));
             }
         }
     }

@@ -50,7 +50,7 @@ public final class StagingScenarios {
     /** The files a scenario stages, in {@code resource://}, and the secret outside every root that none may reach. */
     public record Inputs(Path resource, Path outside, byte[] shared, byte[] data) {
 
-        Path secret() {
+        public Path secret() {
             return outside.resolve("secret.txt");
         }
     }
@@ -385,6 +385,38 @@ public final class StagingScenarios {
 
     private static Path sandbox(ComputeUnit u) {
         return Path.of(u.sandbox().orElseThrow(() -> new AssertionError(u.uid() + " has no sandbox")));
+    }
+
+    /** The same paths, kinds, bytes, link targets and owner-execute bits in both trees. */
+    public static void assertSameTree(Path expected, Path actual) throws java.io.IOException {
+        List<String> want;
+        List<String> got;
+        try (var a = Files.walk(expected); var b = Files.walk(actual)) {
+            want = a.map(p -> expected.relativize(p).toString()).sorted().toList();
+            got = b.map(p -> actual.relativize(p).toString()).sorted().toList();
+        }
+        assertThat(got).as("the paths under %s", actual).isEqualTo(want);
+        for (String rel : want) {
+            Path e = expected.resolve(rel);
+            Path g = actual.resolve(rel);
+            assertThat(Files.isSymbolicLink(g)).as("%s is a link", g).isEqualTo(Files.isSymbolicLink(e));
+            if (Files.isSymbolicLink(e)) {
+                assertThat(Files.readSymbolicLink(g)).as("%s's target", g).isEqualTo(Files.readSymbolicLink(e));
+            } else if (Files.isDirectory(e)) {
+                assertThat(g).isDirectory();
+            } else {
+                assertThat(Files.mismatch(e, g)).as("%s's bytes", g).isEqualTo(-1L);
+                assertThat(Files.isExecutable(g)).as("%s executable", g).isEqualTo(Files.isExecutable(e));
+            }
+        }
+    }
+
+    /** No temporary archive (an engine's or the tool's) and no half-unpacked sibling anywhere under {@code dir}. */
+    public static void assertNoArchiveLeft(Path dir) throws java.io.IOException {
+        try (var files = Files.walk(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).as("under %s", dir)
+                    .noneMatch(n -> n.contains(".tarball-") || n.contains(".staging-"));
+        }
     }
 
     static String adler32(byte[] bytes) {

@@ -25,8 +25,9 @@ import java.util.Set;
  * bytes land at the target; RP's client-side stager would copy them through the resource's file system the same
  * way). A TRANSFER from or to {@code client://} is carried out by the engine (see {@link #onClient()}): for input
  * staging before the agent gets the unit, for output staging after the agent is done with it, for a pilot's staging
- * during its launch, before its agent starts. A TARBALL from or to {@code client://} is not supported yet (a
- * RECURSIVE TRANSFER moves a directory's files).
+ * during its launch, before its agent starts. A TARBALL from or to {@code client://} is the engine's too: the
+ * source side packs, the one archive moves as a TRANSFER's file does, the target side unpacks
+ * ({@code org.pilotflow.model.archive.TarballTool} on the resource, with the agent jar already there).
  *
  * <p>TARBALL (RP's bulk staging) stages a file or a directory (with everything in it: no RECURSIVE needed) as one
  * archive: the source side packs it into a tar, one file moves, the target side unpacks it, and the target ends up
@@ -309,11 +310,10 @@ public record StagingDirective(String source, String target, Action action, Set<
                         .replace('_', ' ') + " staging moves files " + (isSource ? "from the resource" : "to the resource")
                         + " (directive " + describe() + ")");
             }
-            if (action != Action.TRANSFER) {
-                throw new Invalid(field + ".action", action, "TRANSFER: a client:// location is on the "
-                        + "application's machine, COPY, LINK and MOVE work on the resource only, and TARBALL from or "
-                        + "to the client is not supported yet (a RECURSIVE TRANSFER moves a directory's files; "
-                        + "directive " + describe() + ")");
+            if (action != Action.TRANSFER && action != Action.TARBALL) {
+                throw new Invalid(field + ".action", action, "TRANSFER or TARBALL: a client:// location is on the "
+                        + "application's machine, and COPY, LINK and MOVE work on the resource only (directive "
+                        + describe() + ")");
             }
         }
         if (direction == Direction.PILOT_INPUT) {

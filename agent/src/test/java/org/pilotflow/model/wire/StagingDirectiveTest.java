@@ -66,7 +66,8 @@ class StagingDirectiveTest {
         assertThatThrownBy(() -> StagingDirective.copy("client:///a", "a").resolved("d", Direction.INPUT))
                 .isInstanceOfSatisfying(StagingDirective.Invalid.class, e -> {
                     assertThat(e.field()).isEqualTo("d.action");
-                    assertThat(e.expected()).contains("TRANSFER: a client:// location is on the application's");
+                    assertThat(e.expected()).contains("TRANSFER or TARBALL: a client:// location is on the "
+                            + "application's machine");
                 });
         // the wrong way round, both ends on the client, and a pilot's own staging
         assertThatThrownBy(() -> StagingDirective.parse("d", "pilot:///a > client:///a").resolved("d",
@@ -78,15 +79,21 @@ class StagingDirectiveTest {
                 .isEqualTo("pilot:///input.dat");
         assertThatThrownBy(() -> StagingDirective.parse("d", "pilot:///a > client:///a").resolved("d",
                 Direction.PILOT_INPUT)).hasMessageContaining("pilot input staging moves files to the resource");
-        // TARBALL is carried out on the resource; from or to the client it is not supported yet
+        // TARBALL is carried out on the resource, and from or to the client by the engine; COPY, LINK, MOVE are not
         assertThat(new StagingDirective("pilot:///inputs", "", Action.TARBALL).verified(4L, null).resolved("d",
                 Direction.INPUT)).isEqualTo(new StagingDirective("pilot:///inputs", "unit:///inputs", Action.TARBALL)
                 .verified(4L, null));
-        assertThatThrownBy(() -> new StagingDirective("client:///inputs", "", Action.TARBALL).resolved("d",
+        assertThat(new StagingDirective("client:///inputs", "", Action.TARBALL).resolved("d", Direction.INPUT))
+                .isEqualTo(new StagingDirective("client:///inputs", "unit:///inputs", Action.TARBALL));
+        assertThat(new StagingDirective("outputs", "", Action.TARBALL).resolved("d", Direction.OUTPUT))
+                .isEqualTo(new StagingDirective("unit:///outputs", "client:///outputs", Action.TARBALL));
+        assertThat(new StagingDirective("inputs", "", Action.TARBALL).resolved("d", Direction.PILOT_INPUT))
+                .isEqualTo(new StagingDirective("client:///inputs", "pilot:///inputs", Action.TARBALL));
+        assertThatThrownBy(() -> new StagingDirective("client:///inputs", "", Action.COPY).resolved("d",
                 Direction.INPUT)).isInstanceOfSatisfying(StagingDirective.Invalid.class, e -> {
                     assertThat(e.field()).isEqualTo("d.action");
-                    assertThat(e.expected()).contains("TARBALL from or to the client is not supported yet",
-                            "(TARBALL");
+                    assertThat(e.expected()).contains("TRANSFER or TARBALL", "COPY, LINK and MOVE work on the "
+                            + "resource only");
                 });
     }
 

@@ -35,6 +35,10 @@ import org.slf4j.LoggerFactory;
  * <p>Confinement is the agent's ({@code Stager}) applied on the resource through {@link ResourceFiles}: a source
  * must resolve inside the resource directory or under a valid root; a target's directory must resolve inside its
  * scheme's directory, missing parts made one at a time and each checked, so no link leads a target out.
+ *
+ * <p>With a {@link TarballRunner}, it also carries a client TARBALL's one archive and has the resource unpack or pack
+ * it ({@link #unpackTarball}, {@link #packTarball}); the archive on the resource is a hidden temporary file, removed
+ * whatever happened.
  */
 public final class FileMover {
 
@@ -62,6 +66,25 @@ public final class FileMover {
         this.session = parent(pilot);
         this.resource = parent(session);
         this.validRoots = validRoots.stream().filter(r -> r.startsWith("/")).map(FileMover::trim).toList();
+    }
+
+    /**
+     * Runs {@link org.pilotflow.model.archive.TarballTool} where the resource's files are: in this JVM for a resource
+     * on this host, else {@code java -cp <agent jar>} over the resource's shell (the argv quoted by the shell, never
+     * re-parsed).
+     */
+    @FunctionalInterface
+    public interface TarballRunner {
+        /** @return null when done, else why not (the tool's message) */
+        String run(List<String> args) throws ResourceException;
+    }
+
+    private TarballRunner tarballs;
+
+    /** Lets this mover carry a client TARBALL's archive ({@link #unpackTarball}, {@link #packTarball}). */
+    public FileMover withTarballs(TarballRunner runner) {
+        this.tarballs = runner;
+        return this;
     }
 
     /** Each call's summary at DEBUG: for work done once per unit, where a line per call would flood the log. */
@@ -267,6 +290,123 @@ public final class FileMover {
             if (!placed) {
                 Files.deleteIfExists(tmp);
             }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ tarballs
+
+    /**
+     * RP's TARBALL to the resource, once packed on this machine: {@code archive} moves as a stage-in file does (under
+     * a temporary name, its size and adler32 checked) to a hidden name beside {@code target}, the resource unpacks it
+     * into {@code target} (whole or not at all, confined to the target's scheme directory; a file's {@code size} and
+     * {@code checksum} checked on the unpacked file), and the archive there is removed in any case.
+     *
+     * @return null when the target is in place, else why not
+     * @throws BadParameter for a target this mover cannot reach
+     * @throws org.pilotflow.api.IncorrectState when the resource does not answer
+     */
+    public String unpackTarball(Path archive, String target, Long size, String checksum) {
+        TarballRunner runner = requireTarballs();
+        Location tgt = location("target", target);
+        if (tgt.path().isEmpty()) {
+            throw new BadParameter("target", target, "a file or directory below " + tgt.scheme().prefix());
+        }
+        String dir = tgt.path().contains("/") ? tgt.path().substring(0, tgt.path().lastIndexOf('/') + 1) : "";
+        String name = tgt.fileName();
+        Location remoteArchive = new Location(tgt.scheme(), dir + "." + name + ".tarball-"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tar");
+        String[] real = new String[2]; // the archive's real path and the scheme's real directory, once it arrived
+        try {
+            String failed = firstFailure(stageIn(List.of(FileSpec.of(archive.toString(), remoteArchive.toString()))));
+            if (failed != null) {
+                return failed;
+            }
+            withFiles("find the archive for " + tgt, files -> {
+                real[0] = files.realPath(root(tgt.scheme()) + "/" + remoteArchive.path());
+                real[1] = files.realPath(root(tgt.scheme()));
+                return null;
+            });
+            String realTarget = real[0].substring(0, real[0].lastIndexOf('/') + 1) + name;
+            List<String> args = new ArrayList<>(List.of("unpack", real[0], realTarget, real[1]));
+            if (size != null || checksum != null) {
+                args.add(size == null ? "-" : size.toString());
+            }
+            if (checksum != null) {
+                args.add(checksum);
+            }
+            String why = runTool(runner, args);
+            if (why == null) {
+                LOG.debug("pilot {}: unpacked a tarball into {} ({})", pilotUid, tgt, realTarget);
+            }
+            return why;
+        } finally {
+            removeQuietly(remoteArchive);
+        }
+    }
+
+    /**
+     * RP's TARBALL from the resource: the resource packs {@code source} (a file or a directory, which must resolve
+     * inside the resource directory or a valid root) into a hidden archive in the pilot sandbox, which moves to
+     * {@code archive} on this machine as a stage-out file does, and is removed there in any case.
+     *
+     * @return null when {@code archive} holds it, else why not
+     * @throws BadParameter for a source this mover cannot reach
+     * @throws org.pilotflow.api.IncorrectState when the resource does not answer
+     */
+    public String packTarball(String source, Path archive) {
+        TarballRunner runner = requireTarballs();
+        Location src = location("source", source);
+        if (src.path().isEmpty()) {
+            throw new BadParameter("source", source, "a file or directory below " + src.scheme().prefix());
+        }
+        Location remoteArchive = new Location(Scheme.PILOT, "." + src.fileName() + ".tarball-"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tar");
+        List<String> args = new ArrayList<>(List.of("pack", root(src.scheme()) + "/" + src.path(),
+                pilot + "/" + remoteArchive.path(), resource));
+        args.addAll(validRoots);
+        try {
+            String why = runTool(runner, args);
+            if (why != null) {
+                return why;
+            }
+            return firstFailure(stageOut(List.of(FileSpec.of(remoteArchive.toString(), archive.toString()))));
+        } finally {
+            removeQuietly(remoteArchive);
+        }
+    }
+
+    private TarballRunner requireTarballs() {
+        if (tarballs == null) {
+            throw new IllegalStateException("this mover of pilot " + pilotUid + " was made without a tarball runner");
+        }
+        return tarballs;
+    }
+
+    private String runTool(TarballRunner runner, List<String> args) {
+        try {
+            return runner.run(args);
+        } catch (ResourceException e) {
+            throw new org.pilotflow.api.IncorrectState("cannot run the tarball tool of pilot " + pilotUid + " on "
+                    + shell.target() + ": " + e.getMessage());
+        }
+    }
+
+    private static String firstFailure(List<FileSpec> done) {
+        return done.stream().filter(FileSpec::failed).map(f -> f.error() + ": " + f.reason()).findFirst()
+                .orElse(null);
+    }
+
+    /** Removes a temporary archive on the resource; a resource out of reach leaves it (it is hidden in a sandbox). */
+    private void removeQuietly(Location l) {
+        String path = root(l.scheme()) + "/" + l.path();
+        try {
+            shell.withFiles("remove " + path, files -> {
+                files.deleteIfExists(path);
+                return null;
+            });
+        } catch (ResourceException | RuntimeException e) {
+            LOG.warn("pilot {}: could not remove the archive {} on {}: {}", pilotUid, path, shell.target(),
+                    e.toString());
         }
     }
 

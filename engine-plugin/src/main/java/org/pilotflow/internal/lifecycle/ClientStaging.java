@@ -25,9 +25,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The engine's part of a unit's staging: the directives with one end on {@code client://} (RADICAL-Pilot's
- * client-side TRANSFER), carried out by the unit model's "Transfer input from the client" and "Transfer output to the
- * client" (Camunda jobs: retried, visible in Cockpit) through the Data API's {@link FileMover}, a local copy or SFTP
- * on the pilot's SSH connection.
+ * client-side TRANSFER and TARBALL), carried out by the unit model's "Transfer input from the client" and "Transfer
+ * output to the client" (Camunda jobs: retried, visible in Cockpit) through the Data API's {@link FileMover}, a local
+ * copy or SFTP on the pilot's SSH connection ({@link DirectiveTransfers}: a TARBALL is one archive, packed and unpacked
+ * on either side).
  *
  * <p>The input goes after the unit is bound (PENDING_INPUT_STAGING) and before its agent gets RUN_UNIT; the unit
  * enters STAGING_INPUT, timed from the transfer's start, once the files are there. The output goes after the agent's

@@ -3,11 +3,14 @@ package org.pilotflow.internal.resources;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.pilotflow.api.ComputePilotDescription;
 import org.pilotflow.internal.store.PilotRecord;
+import org.pilotflow.model.archive.TarballTool;
 import org.pilotflow.model.wire.AgentConfig;
 import org.pilotflow.plugin.PilotFlowConfig;
 import org.pilotflow.resource.AgentStaging;
@@ -29,6 +32,9 @@ import org.pilotflow.resource.config.LaunchMethods;
 import org.pilotflow.resource.config.ResourceConfig;
 import org.pilotflow.resource.config.ResourceRegistry;
 import org.pilotflow.resource.config.ResourceSchema;
+import org.pilotflow.resource.shell.CommandResult;
+import org.pilotflow.resource.shell.LocalShell;
+import org.pilotflow.resource.shell.ResourceShell;
 import org.pilotflow.resource.ssh.SshConnections;
 
 /**
@@ -120,13 +126,46 @@ public final class Resources implements AutoCloseable {
             BatchSystemInfo.NodeListSource nodeList = batch.info().nodeList();
             agent = agent.withNodeList(new AgentConfig.NodeList(nodeList.variable(), nodeList.format()));
         }
-        // on this host the engine's own java serves the agent; elsewhere the resource says where java is
-        String java = schema.access() == Access.LOCAL && "java".equals(rc.agentJava())
-                ? Path.of(System.getProperty("java.home"), "bin", "java").toString() : rc.agentJava();
+        String java = javaOf(rc, schema);
         return new PilotLaunch(agent, rc, schema, p.sandbox(), d.sandbox() != null, java, d.runtime(),
                 d.queue() != null ? d.queue() : rc.defaultQueue().orElse(null), d.project(),
                 (int) Math.min(Integer.MAX_VALUE, d.memoryMb()), enginePort, clientInput(p));
     }
+
+    /** On this host the engine's own java serves the agent; elsewhere the resource says where java is. */
+    private static String javaOf(ResourceConfig rc, ResourceSchema schema) {
+        return schema.access() == Access.LOCAL && "java".equals(rc.agentJava())
+                ? Path.of(System.getProperty("java.home"), "bin", "java").toString() : rc.agentJava();
+    }
+
+    /**
+     * Where the pilot's TARBALLs from and to the client are packed and unpacked on its resource: in this JVM when
+     * the shell is this host's, else the agent jar's {@link TarballTool} run by the resource's java over the shell
+     * (one exec on the pilot's connection; each argument one word, see {@link ResourceShell#run}).
+     */
+    private FileMover.TarballRunner tarballRunner(ResourceShell shell, PilotRecord p) {
+        if (shell instanceof LocalShell) {
+            return TarballTool::run;
+        }
+        return args -> {
+            ResourceConfig rc = resourceOf(p);
+            List<String> argv = new ArrayList<>(List.of(javaOf(rc, schemaOf(p)), "-XX:+UseSerialGC",
+                    "-XX:TieredStopAtLevel=1", "-cp", AgentStaging.agentJar(shell, rc), TarballTool.class.getName()));
+            argv.addAll(args);
+            long t0 = System.nanoTime();
+            CommandResult r = shell.run(argv, Map.of(), TARBALL_TOOL_TIMEOUT);
+            LOG.debug("pilot {}: TarballTool {} on {}: exit {} in {} ms", p.uid(), args.get(0), shell.target(),
+                    r.exitCode(), (System.nanoTime() - t0) / 1_000_000);
+            if (r.ok()) {
+                return null;
+            }
+            String why = TarballTool.failureIn(r.stderr());
+            return why != null ? why : "the tarball tool on " + shell.target() + " failed: " + r.describe();
+        };
+    }
+
+    /** A bound on one pack or unpack on the resource (a large tree on a slow file system). */
+    private static final Duration TARBALL_TOOL_TIMEOUT = Duration.ofHours(1);
 
     /**
      * RADICAL-Pilot's pilot staging from the client: the engine moves the files into the new sandbox during the
@@ -139,7 +178,8 @@ public final class Resources implements AutoCloseable {
             return SandboxStep.NONE;
         }
         return (shell, sandbox, roots) -> {
-            FileMover mover = new FileMover(shell, p.uid(), sandbox, roots).quiet();
+            FileMover mover = new FileMover(shell, p.uid(), sandbox, roots).quiet()
+                    .withTarballs(tarballRunner(shell, p));
             for (int i = 0; i < list.size(); i++) {
                 StagingDirective d = list.get(i);
                 if (!d.onClient()) {
@@ -215,7 +255,12 @@ public final class Resources implements AutoCloseable {
 
     /** Where a launched pilot's files are: the shell of its resource, its sandbox and the resource's valid roots. */
     public record PilotFiles(org.pilotflow.resource.shell.ResourceShell shell, String sandbox,
-                             List<String> validRoots) {
+                             List<String> validRoots, FileMover.TarballRunner tarballs) {
+
+        /** A mover of the pilot's files, TARBALLs included. */
+        public FileMover mover(String pilotUid) {
+            return new FileMover(shell, pilotUid, sandbox, validRoots).withTarballs(tarballs);
+        }
     }
 
     /**
@@ -231,7 +276,7 @@ public final class Resources implements AutoCloseable {
         JobHandle h = JobHandle.parse(p.job());
         org.pilotflow.resource.shell.ResourceShell shell = adapters.forHandle(h).shell(h);
         return java.util.Optional.of(new PilotFiles(shell, p.sandbox(), AgentStaging.validRoots(shell,
-                resourceOf(p))));
+                resourceOf(p)), tarballRunner(shell, p)));
     }
 
     @Override

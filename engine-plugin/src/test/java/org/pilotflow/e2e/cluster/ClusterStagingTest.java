@@ -29,6 +29,7 @@ import org.pilotflow.model.ErrorCode;
 import org.pilotflow.model.PilotState;
 import org.pilotflow.model.UnitState;
 import org.pilotflow.model.wire.StagingDirective;
+import org.pilotflow.model.wire.StagingDirective.Action;
 import org.pilotflow.resource.config.ResourceConfig;
 import org.pilotflow.testing.TestBackends;
 
@@ -65,12 +66,14 @@ abstract class ClusterStagingTest {
         this.sshd = sshd;
         Files.createDirectories(work.resolve("client"));
         Files.writeString(work.resolve("client").resolve(PILOT_CLIENT_INPUT), "gain 1.07\n");
+        clientTree(work.resolve("client").resolve(CLIENT_TREE));
         session = ClusterFixture.session(work, rc);
         session.addContext(ClusterFixture.sshCredentials(sshd));
         ComputePilotDescription.Builder b = StagingScenarios.withSharedInput(
                 ClusterFixture.pilot(rc.label(), 2).sandbox(resourceDir.toString()).cleanup(true), inputs);
         List<StagingDirective> pilotInput = new ArrayList<>(b.build().inputStaging());
         pilotInput.add(StagingDirective.parse("d", PILOT_CLIENT_INPUT));
+        pilotInput.add(new StagingDirective("client:///" + CLIENT_TREE, "pilot:///calibration", Action.TARBALL));
         pilot = session.createPilotManager().submitPilot(b.inputStaging(pilotInput).build());
         assertThat(pilot.waitFor(Duration.ofSeconds(90), PilotState.ACTIVE)).as("%s", pilot.reason())
                 .isEqualTo(PilotState.ACTIVE);
@@ -132,6 +135,94 @@ abstract class ClusterStagingTest {
         assertThat(noOutput.errorCode()).contains(ErrorCode.STAGING_OUTPUT_FAILED);
         assertThat(client.resolve("back/absent.txt")).doesNotExist();
         assertThat(logins()).as("sshd logins during the transfers (sshd log %s)", sshd.get("SSHD_LOG"))
+                .isEqualTo(loginsBefore);
+    }
+
+    /** A client directory tree: files, an empty directory, an executable, a link inside it, awkward names. */
+    static final String CLIENT_TREE = "tree";
+
+    private static void clientTree(Path tree) throws java.io.IOException {
+        Files.createDirectories(tree.resolve("sub dir"));
+        Files.createDirectories(tree.resolve("empty"));
+        Files.writeString(tree.resolve("a.txt"), "A\n");
+        byte[] bytes = new byte[1 << 20];
+        new java.util.Random(11).nextBytes(bytes);
+        Files.write(tree.resolve("sub dir/it's b.bin"), bytes);
+        Files.writeString(tree.resolve("run.sh"), "#!/bin/sh\necho ran\n");
+        Files.setPosixFilePermissions(tree.resolve("run.sh"), java.nio.file.attribute.PosixFilePermissions
+                .fromString("rwxr-x---"));
+        Files.createSymbolicLink(tree.resolve("alias.bin"), Path.of("sub dir/it's b.bin"));
+    }
+
+    /**
+     * RP's TARBALL from and to the client over the pilot's own SSH connection: the client packs, the archive goes
+     * over SFTP, the agent jar's TarballTool unpacks it on the resource (a name with a space and a quote passes the
+     * remote shell as one word), and back the other way; a link leading out of a tree is refused on either side
+     * naming it, a missing source fails naming the directive, NON_FATAL lets a unit run; no archive is left and
+     * no transfer logs in again.
+     */
+    @Test
+    void clientTarballsOverSftpBothWaysWithoutLoggingInAgain() throws Exception {
+        Path client = work.resolve("client");
+        Path tree = client.resolve(CLIENT_TREE);
+        StagingScenarios.assertSameTree(tree, Path.of(pilot.sandbox()).resolve("calibration"));
+        Path leaky = Files.createDirectories(client.resolve("leaky"));
+        Files.writeString(leaky.resolve("fine.txt"), "fine\n");
+        Files.createSymbolicLink(leaky.resolve("leak.txt"), inputs.secret());
+        long loginsBefore = logins();
+
+        ComputeUnit both = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/sh")
+                .arguments("-c", "./\"it's a tree\"/run.sh > ran.txt && mkdir -p res/deep/empty && cp ran.txt "
+                        + "\"it's a tree/sub dir/it's b.bin\" res/deep/ && ln -s \"deep/it's b.bin\" res/alias")
+                .inputStaging(List.of(new StagingDirective("client:///" + CLIENT_TREE, "unit:///it's a tree",
+                        Action.TARBALL)))
+                .outputStaging(List.of(new StagingDirective("unit:///res", "client:///back/res", Action.TARBALL)))
+                .build());
+        ComputeUnit escapesIn = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/true")
+                .inputStaging(List.of(new StagingDirective("client:///leaky", "", Action.TARBALL))).build());
+        ComputeUnit escapesOut = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/sh")
+                .arguments("-c", "mkdir res && echo x > res/x && ln -s " + inputs.secret() + " res/secret")
+                .outputStaging(List.of(new StagingDirective("unit:///res", "client:///leaked", Action.TARBALL)))
+                .build());
+        ComputeUnit missingOut = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/true")
+                .outputStaging(List.of(new StagingDirective("unit:///never", "", Action.TARBALL))).build());
+        ComputeUnit tolerant = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/cat")
+                .arguments("tree/a.txt")
+                .inputStaging(List.of(new StagingDirective("client:///absent", "unit:///x", Action.TARBALL,
+                                java.util.EnumSet.of(StagingDirective.Flag.NON_FATAL)),
+                        new StagingDirective("client:///" + CLIENT_TREE, "", Action.TARBALL)))
+                .build());
+
+        Duration within = Duration.ofMinutes(3);
+        assertThat(both.waitFor(within)).as("%s", both.failureReason()).isEqualTo(UnitState.DONE);
+        Path box = Path.of(both.sandbox().orElseThrow());
+        StagingScenarios.assertSameTree(tree, box.resolve("it's a tree"));
+        assertThat(Files.readString(box.resolve("ran.txt"))).isEqualTo("ran\n");
+        StagingScenarios.assertSameTree(box.resolve("res"), client.resolve("back/res"));
+        assertThat(Files.mismatch(client.resolve("back/res/alias"), tree.resolve("sub dir/it's b.bin")))
+                .isEqualTo(-1L);
+
+        assertThat(escapesIn.waitFor(within)).isEqualTo(UnitState.FAILED);
+        assertThat(escapesIn.errorCode()).contains(ErrorCode.STAGING_INPUT_FAILED);
+        assertThat(escapesIn.failureReason()).get().asString().startsWith("input staging [0] 'client:///leaky > "
+                + "unit:///leaky' (TARBALL, [CREATE_PARENTS]) failed: cannot pack ").contains("leak.txt");
+        assertThat(escapesOut.waitFor(within)).isEqualTo(UnitState.FAILED);
+        assertThat(escapesOut.errorCode()).contains(ErrorCode.STAGING_OUTPUT_FAILED);
+        assertThat(escapesOut.failureReason()).get().asString().startsWith("output staging [0] 'unit:///res > "
+                + "client:///leaked' (TARBALL, [CREATE_PARENTS]) failed: ").contains("secret",
+                "only links inside the tree are packed");
+        assertThat(client.resolve("leaked")).doesNotExist();
+        assertThat(missingOut.waitFor(within)).isEqualTo(UnitState.FAILED);
+        assertThat(missingOut.errorCode()).contains(ErrorCode.STAGING_OUTPUT_FAILED);
+        assertThat(missingOut.failureReason()).get().asString().startsWith("output staging [0] 'unit:///never > "
+                + "client:///never' (TARBALL, [CREATE_PARENTS]) failed: source ").contains("does not exist");
+        assertThat(client.resolve("never")).doesNotExist();
+        assertThat(tolerant.waitFor(within)).as("%s", tolerant.failureReason()).isEqualTo(UnitState.DONE);
+        assertThat(tolerant.stdout()).isEqualTo("A\n");
+
+        StagingScenarios.assertNoArchiveLeft(Path.of(pilot.sandbox()));
+        StagingScenarios.assertNoArchiveLeft(client);
+        assertThat(logins()).as("sshd logins during the tarballs (sshd log %s)", sshd.get("SSHD_LOG"))
                 .isEqualTo(loginsBefore);
     }
 
