@@ -16,6 +16,7 @@ import org.pilotflow.api.Affinity;
 import org.pilotflow.api.DataFile;
 import org.pilotflow.api.DataUnitState;
 import org.pilotflow.api.OutputData;
+import org.pilotflow.internal.data.PilotDataFiles;
 import org.pilotflow.internal.scheduling.DataLocality;
 import org.pilotflow.internal.store.DataTable;
 import org.pilotflow.internal.store.DataTable.DataUnitRow;
@@ -23,6 +24,9 @@ import org.pilotflow.internal.store.DataTable.PilotDataRow;
 import org.pilotflow.internal.store.PilotRecord;
 import org.pilotflow.internal.store.UnitRecord;
 import org.pilotflow.model.wire.StagingDirective;
+import org.pilotflow.resource.ResourceException;
+import org.pilotflow.resource.shell.LocalShell;
+import org.pilotflow.resource.shell.ResourceShell;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,15 +80,28 @@ public final class DataUnits {
         return sandbox.getParent() == null ? null : sandbox.getParent().getParent();
     }
 
-    /** Whether {@code p}'s agent can read the replicas on {@code pd}. */
+    /**
+     * Whether {@code p}'s agent can read the replicas on {@code pd}: the same resource, and the pilot-data strictly
+     * below the pilot's sandbox base, compared as the resource reports the paths (normalized) or, on this machine,
+     * as real paths (links resolved).
+     */
     static boolean reaches(PilotRecord p, PilotDataRow pd) {
+        return relativeToBase(p, pd) != null;
+    }
+
+    /** Where {@code pd} lies below {@code p}'s sandbox base, or null when the pilot does not reach it. */
+    private static Path relativeToBase(PilotRecord p, PilotDataRow pd) {
         Path base = resourceDirectory(p);
         if (base == null || !p.description().resource().equals(pd.description().resource())) {
-            return false;
+            return null;
         }
-        Path dir = real(Path.of(pd.path()));
+        Path dir = Path.of(pd.path()).normalize();
+        if (dir.startsWith(base) && !dir.equals(base)) {
+            return base.relativize(dir);
+        }
+        Path realDir = real(dir);
         Path realBase = real(base);
-        return dir.startsWith(realBase) && !dir.equals(realBase);
+        return realDir.startsWith(realBase) && !realDir.equals(realBase) ? realBase.relativize(realDir) : null;
     }
 
     private static Path real(Path p) {
@@ -190,7 +207,7 @@ public final class DataUnits {
                         .resolved("inputData", StagingDirective.Direction.INPUT));
                 continue;
             }
-            Path rel = real(resourceDirectory(pilot)).relativize(real(Path.of(at.path())));
+            Path rel = relativeToBase(pilot, at);
             for (DataFile f : row.files()) {
                 out.add(StagingDirective.link("resource:///" + rel + "/" + du + "/" + f.name(), "unit:///" + f.name())
                         .resolved("inputData[" + du + "]", StagingDirective.Direction.INPUT));
@@ -204,17 +221,23 @@ public final class DataUnits {
     /**
      * Adds the files of a unit's sandbox that match its {@code outputData} patterns to their data units, on every
      * replica, checked and put in place whole, inside the transaction that applies the unit's DONE (a retry of it
-     * copies again: the same files, renamed over the same targets).
+     * copies again: the same files, renamed over the same targets). Where the sandbox or a replica is on another
+     * machine the files go over SFTP on the resources' shared connections, streamed through this machine
+     * ({@link #collectOverShells}): that transaction then waits on the network while they move.
      *
      * @return why it failed (nothing was put in place then), or null
      */
-    static String collectOutput(Tx tx, UnitRecord u, String sandbox) throws SQLException {
+    static String collectOutput(Tx tx, UnitRecord u, String sandbox, PilotDataShells shells) throws SQLException {
         List<OutputData> entries = u.description().outputData();
         if (entries.isEmpty()) {
             return null;
         }
         if (sandbox == null) {
             return "output data: the unit's sandbox is not known";
+        }
+        PilotRecord pilot = u.pilot() == null ? null : tx.pilot(u.pilotKey());
+        if (pilot != null && !allLocal(tx, u, pilot, shells)) {
+            return collectOverShells(tx, u, pilot, sandbox, shells);
         }
         List<LocalFiles.Staged> staged = new ArrayList<>();
         List<SqlStep> writes = new ArrayList<>();
@@ -278,4 +301,130 @@ public final class DataUnits {
     private interface SqlStep {
         void run() throws SQLException;
     }
+
+    /** Whether the unit's sandbox and every replica of its output data units are on this machine. */
+    private static boolean allLocal(Tx tx, UnitRecord u, PilotRecord pilot, PilotDataShells shells)
+            throws SQLException {
+        if (!shells.isLocal(pilot.description().resource())) {
+            return false;
+        }
+        for (OutputData o : u.description().outputData()) {
+            for (String pd : DataTable.replicas(tx.connection(), u.sessionId(), List.of(o.dataUnit()))
+                    .getOrDefault(o.dataUnit(), List.of())) {
+                PilotDataRow r = DataTable.pilotData(tx.connection(), u.sessionId(), pd, false);
+                if (r != null && !shells.isLocal(r.description().resource())) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** A checked file under its temporary name, on the machine of {@code shell}. */
+    private record Pending(ResourceShell shell, PilotDataFiles.Staged staged) {
+    }
+
+    /**
+     * {@link #collectOutput} through resource shells: the sandbox listed and read through the pilot's shell, each
+     * replica's files written through its resource's (a local end through this machine's), each under a temporary
+     * name and checked, then all renamed into place together.
+     */
+    private static String collectOverShells(Tx tx, UnitRecord u, PilotRecord pilot, String sandbox,
+                                            PilotDataShells shells) throws SQLException {
+        List<OutputData> entries = u.description().outputData();
+        List<Pending> staged = new ArrayList<>();
+        List<SqlStep> writes = new ArrayList<>();
+        try {
+            ResourceShell source = shells.ofPilot(pilot);
+            for (int i = 0; i < entries.size(); i++) {
+                OutputData o = entries.get(i);
+                String what = "outputData[" + i + "] (data unit " + o.dataUnit() + ", patterns " + o.patterns() + ")";
+                DataUnitRow du = DataTable.dataUnit(tx.connection(), u.sessionId(), o.dataUnit(), true);
+                if (du == null || du.state() != DataUnitState.READY) {
+                    return what + ": the data unit is " + (du == null ? "unknown" : du.state());
+                }
+                List<String> found = source.withFiles("list the output data of unit " + u.uid(), files -> {
+                    Set<String> all = new LinkedHashSet<>();
+                    for (String pattern : o.patterns()) {
+                        all.addAll(PilotDataFiles.matches(files, sandbox, pattern, what));
+                    }
+                    return List.copyOf(all);
+                });
+                Map<String, DataFile> files = new LinkedHashMap<>();
+                du.files().forEach(f -> files.put(f.name(), f));
+                List<DataFile> added = new ArrayList<>();
+                for (String pdUid : DataTable.replicas(tx.connection(), u.sessionId(), List.of(du.uid())).get(du.uid())) {
+                    PilotDataRow pd = DataTable.pilotData(tx.connection(), u.sessionId(), pdUid, true);
+                    ResourceShell target = shells.isLocal(pd.description().resource()) ? LocalShell.INSTANCE
+                            : shells.ofResource(pd.description().resource());
+                    String dir = pd.path() + "/" + du.uid();
+                    List<PilotDataFiles.Staged> here = source.withFiles("read the output data of unit " + u.uid(),
+                            in -> PilotDataFiles.inner(target, "put the output data of unit " + u.uid() + " on "
+                                    + pdUid, out -> {
+                                List<PilotDataFiles.Staged> made = new ArrayList<>();
+                                try {
+                                    for (String f : found) {
+                                        String name = f.substring(f.lastIndexOf('/') + 1);
+                                        made.add(PilotDataFiles.stage(out, dir, new PilotDataFiles.Source(name, f,
+                                                () -> in.open(f), null, null, what)));
+                                    }
+                                } catch (IOException | RuntimeException e) {
+                                    made.forEach(m -> PilotDataFiles.deleteQuietly(out, m.temporary()));
+                                    throw e;
+                                }
+                                return made;
+                            }));
+                    here.forEach(h -> staged.add(new Pending(target, h)));
+                    added.clear();
+                    here.forEach(h -> added.add(h.file()));
+                    Map<String, DataFile> after = new LinkedHashMap<>(files);
+                    added.forEach(f -> after.put(f.name(), f));
+                    long bytes = after.values().stream().mapToLong(f -> f.size() == null ? 0 : f.size()).sum();
+                    long limit = pd.description().sizeLimit();
+                    long used = DataTable.usedBytes(tx.connection(), u.sessionId(), pdUid) - du.bytes() + bytes;
+                    if (limit > 0 && used > limit) {
+                        return what + ": pilot-data " + pdUid + " would hold " + used + " bytes, more than its "
+                                + "sizeLimit " + limit;
+                    }
+                    writes.add(() -> DataTable.putReplica(tx.connection(), u.sessionId(), du.uid(), pdUid, bytes));
+                }
+                added.forEach(f -> files.put(f.name(), f));
+                List<DataFile> list = List.copyOf(files.values());
+                writes.add(() -> move(tx, du, DataUnitState.READY, null, list));
+            }
+            for (Map.Entry<ResourceShell, List<PilotDataFiles.Staged>> e : byShell(staged).entrySet()) {
+                e.getKey().withFiles("put the output data of unit " + u.uid() + " in place", files -> {
+                    for (PilotDataFiles.Staged s : e.getValue()) {
+                        files.rename(s.temporary(), s.target());
+                    }
+                    return null;
+                });
+            }
+            staged.clear();
+            for (SqlStep w : writes) {
+                w.run();
+            }
+            return null;
+        } catch (ResourceException e) {
+            return PilotDataFiles.failureOf(e);
+        } finally {
+            for (Map.Entry<ResourceShell, List<PilotDataFiles.Staged>> e : byShell(staged).entrySet()) {
+                try {
+                    e.getKey().withFiles("remove the unused output data of unit " + u.uid(), files -> {
+                        e.getValue().forEach(s -> PilotDataFiles.deleteQuietly(files, s.temporary()));
+                        return null;
+                    });
+                } catch (ResourceException ex) {
+                    LOG.warn("unit {}: could not remove the temporary output data files: {}", u.uid(), ex.toString());
+                }
+            }
+        }
+    }
+
+    private static Map<ResourceShell, List<PilotDataFiles.Staged>> byShell(List<Pending> pending) {
+        Map<ResourceShell, List<PilotDataFiles.Staged>> out = new LinkedHashMap<>();
+        pending.forEach(p -> out.computeIfAbsent(p.shell(), k -> new ArrayList<>()).add(p.staged()));
+        return out;
+    }
+
 }

@@ -37,9 +37,16 @@ public final class UnitLifecycle {
     private static final Logger LOG = LoggerFactory.getLogger(UnitLifecycle.class);
 
     private final Bpmn bpmn;
+    private final PilotDataShells dataShells;
 
     public UnitLifecycle(Bpmn bpmn) {
+        this(bpmn, PilotDataShells.LOCAL);
+    }
+
+    /** @param dataShells where pilot-data and unit sandboxes are reached, for output data */
+    public UnitLifecycle(Bpmn bpmn, PilotDataShells dataShells) {
         this.bpmn = bpmn;
+        this.dataShells = dataShells;
     }
 
     /**
@@ -169,7 +176,8 @@ public final class UnitLifecycle {
         if (target == UnitState.DONE && u.state() != UnitState.DONE && u.state() != UnitState.FAILED
                 && !u.description().outputData().isEmpty()) { // also a DONE that wins over a racing CANCELED
             // output data is part of the unit's output staging: a unit whose data could not be kept is not DONE
-            String failed = DataUnits.collectOutput(tx, u, r.sandbox() != null ? r.sandbox() : u.sandbox());
+            String failed = DataUnits.collectOutput(tx, u, r.sandbox() != null ? r.sandbox() : u.sandbox(),
+                    dataShells);
             if (failed != null) {
                 LOG.warn("unit {}: {}", u.uid(), failed);
                 target = UnitState.FAILED;
