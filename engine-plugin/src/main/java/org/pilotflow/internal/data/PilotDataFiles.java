@@ -283,12 +283,17 @@ public final class PilotDataFiles {
 
     /** The words of a copy that failed its check (they name the file), else what the shell said. */
     public static String failureOf(org.pilotflow.resource.ResourceException e) {
+        return copyFailure(e).map(Throwable::getMessage).orElse(e.getMessage());
+    }
+
+    /** The copy that failed its check behind {@code e}, if that is what failed. */
+    public static java.util.Optional<CopyFailure> copyFailure(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof CopyFailure c) {
-                return c.getMessage();
+                return java.util.Optional.of(c);
             }
         }
-        return e.getMessage();
+        return java.util.Optional.empty();
     }
 
     private static boolean inside(String path, String root) {

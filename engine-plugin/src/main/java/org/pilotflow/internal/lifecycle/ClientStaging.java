@@ -117,6 +117,14 @@ public final class ClientStaging {
         return u.description().outputStaging().stream().anyMatch(StagingDirective::onClient);
     }
 
+    /**
+     * Whether the unit's output step may be the engine's: client output, or output data (moved here when its sandbox
+     * or a replica is on another machine; {@link UnitLifecycle} decides when the agent reports the end).
+     */
+    static boolean hasEngineOutput(UnitRecord u) {
+        return hasOutput(u) || !u.description().outputData().isEmpty();
+    }
+
     /** A unit and its pilot, read in a transaction of their own. */
     private record Held(UnitRecord unit, PilotRecord pilot) {
     }
@@ -163,13 +171,69 @@ public final class ClientStaging {
             LOG.debug("unit {}: its output transfer is no longer wanted", key.uid());
             return;
         }
-        FileMover mover = mover(h.pilot());
-        String why = holdingTheJobLock(() -> transferAll(key, "output staging", h.unit().description().outputStaging(),
-                d -> transferOut(mover, h.unit(), d)));
-        txs.run(tx -> {
-            units.outputStaged(tx, key, pilotUid, attempt, agentState, agentReason, agentCode, why);
-            return null;
-        });
+        FileMover mover = hasOutput(h.unit()) ? mover(h.pilot()) : null;
+        String transferred = mover == null ? null : holdingTheJobLock(() -> transferAll(key, "output staging",
+                h.unit().description().outputStaging(), d -> transferOut(mover, h.unit(), d)));
+        String why = transferred;
+        List<DataUnits.StagedReplica> data = List.of();
+        if (why == null && agentState == UnitState.DONE && !h.unit().description().outputData().isEmpty()) {
+            // output data across machines: staged here, outside any transaction; put in place as the unit ends
+            Object planned = txs.runAlone(tx -> {
+                try {
+                    return DataUnits.planOutput(tx, h.unit(), false);
+                } catch (DataUnits.OutputFailure e) {
+                    return e.getMessage();
+                }
+            });
+            if (planned instanceof String refused) {
+                why = "output data: " + refused;
+            } else {
+                @SuppressWarnings("unchecked")
+                List<DataUnits.OutputPlan> plans = (List<DataUnits.OutputPlan>) planned;
+                try {
+                    data = holdingTheJobLock(() -> stageOutputData(plans, h));
+                    LOG.debug("unit {}: output data staged for {} replica(s), outside any transaction", key.uid(),
+                            data.size());
+                } catch (DataStagingFailed e) {
+                    why = "output data: " + e.getMessage();
+                }
+            }
+        }
+        List<DataUnits.StagedReplica> staged = data;
+        String failure = why;
+        boolean[] placed = {false};
+        try {
+            txs.run(tx -> {
+                placed[0] = units.outputStaged(tx, key, pilotUid, attempt, agentState, agentReason, agentCode,
+                        failure, staged.isEmpty() ? null : (t, u) -> DataUnits.placeOutput(t, u, staged));
+                return null;
+            });
+        } finally {
+            if (!placed[0] && !staged.isEmpty()) {
+                DataUnits.discard(staged, key.uid());
+            }
+        }
+    }
+
+    /** A copy of output data that failed for good (its words name the file): the unit fails, not the job. */
+    private static final class DataStagingFailed extends RuntimeException {
+        DataStagingFailed(String message) {
+            super(message);
+        }
+    }
+
+    /** The output data staged through the resources' shells; a resource out of reach fails the job (retried). */
+    private List<DataUnits.StagedReplica> stageOutputData(List<DataUnits.OutputPlan> plans, Held h) {
+        try {
+            return DataUnits.stageOutput(plans, h.pilot(), h.unit().sandbox(), units.dataShells(), h.unit().uid());
+        } catch (ResourceException e) {
+            var copy = org.pilotflow.internal.data.PilotDataFiles.copyFailure(e);
+            if (copy.isPresent()) { // the files are bad, not the network
+                throw new DataStagingFailed(copy.get().getMessage());
+            }
+            throw new ProcessEngineException("cannot move the output data of unit " + h.unit().uid() + " (the job "
+                    + "tries again): " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -303,8 +303,7 @@ public final class DataUnits {
     }
 
     /** Whether the unit's sandbox and every replica of its output data units are on this machine. */
-    private static boolean allLocal(Tx tx, UnitRecord u, PilotRecord pilot, PilotDataShells shells)
-            throws SQLException {
+    static boolean allLocal(Tx tx, UnitRecord u, PilotRecord pilot, PilotDataShells shells) throws SQLException {
         if (!shells.isLocal(pilot.description().resource())) {
             return false;
         }
@@ -320,53 +319,80 @@ public final class DataUnits {
         return true;
     }
 
-    /** A checked file under its temporary name, on the machine of {@code shell}. */
-    private record Pending(ResourceShell shell, PilotDataFiles.Staged staged) {
+    /** Output data that cannot be kept, in words naming {@code outputData[i]}. */
+    static final class OutputFailure extends Exception {
+        OutputFailure(String message) {
+            super(message);
+        }
+    }
+
+    /** Where one {@code outputData} entry's files go: its data unit's replicas when the unit ended. */
+    record OutputPlan(int index, String what, String dataUnit, List<String> patterns, List<PilotDataRow> replicas) {
+    }
+
+    /** One replica's new files, checked, under temporary names on the machine of {@code shell}. */
+    record StagedReplica(OutputPlan plan, PilotDataRow pd, ResourceShell shell, List<PilotDataFiles.Staged> files) {
+    }
+
+    /** Where each of the unit's output data entries goes (each data unit READY; locked when {@code lock}). */
+    static List<OutputPlan> planOutput(Tx tx, UnitRecord u, boolean lock) throws SQLException, OutputFailure {
+        List<OutputPlan> out = new ArrayList<>();
+        List<OutputData> entries = u.description().outputData();
+        for (int i = 0; i < entries.size(); i++) {
+            OutputData o = entries.get(i);
+            String what = "outputData[" + i + "] (data unit " + o.dataUnit() + ", patterns " + o.patterns() + ")";
+            DataUnitRow du = DataTable.dataUnit(tx.connection(), u.sessionId(), o.dataUnit(), lock);
+            if (du == null || du.state() != DataUnitState.READY) {
+                throw new OutputFailure(what + ": the data unit is " + (du == null ? "unknown" : du.state()));
+            }
+            List<PilotDataRow> pds = new ArrayList<>();
+            for (String pdUid : DataTable.replicas(tx.connection(), u.sessionId(), List.of(du.uid())).get(du.uid())) {
+                PilotDataRow pd = DataTable.pilotData(tx.connection(), u.sessionId(), pdUid, lock);
+                if (pd != null) {
+                    pds.add(pd);
+                }
+            }
+            out.add(new OutputPlan(i, what, du.uid(), o.patterns(), pds));
+        }
+        return out;
     }
 
     /**
-     * {@link #collectOutput} through resource shells: the sandbox listed and read through the pilot's shell, each
-     * replica's files written through its resource's (a local end through this machine's), each under a temporary
-     * name and checked, then all renamed into place together.
+     * The network part, in no transaction when the caller can: lists the unit sandbox through the pilot's shell,
+     * matches the patterns, and writes each match into every replica's directory under a temporary name through
+     * that replica's machine's shell (streamed through this machine), size and adler32 checked. On failure what was
+     * written is removed.
+     *
+     * @throws ResourceException a machine out of reach, or a copy that failed (its {@link PilotDataFiles.CopyFailure}
+     *                           names the file: {@link PilotDataFiles#failureOf})
      */
-    private static String collectOverShells(Tx tx, UnitRecord u, PilotRecord pilot, String sandbox,
-                                            PilotDataShells shells) throws SQLException {
-        List<OutputData> entries = u.description().outputData();
-        List<Pending> staged = new ArrayList<>();
-        List<SqlStep> writes = new ArrayList<>();
+    static List<StagedReplica> stageOutput(List<OutputPlan> plans, PilotRecord pilot, String sandbox,
+                                           PilotDataShells shells, String unit) throws ResourceException {
+        List<StagedReplica> staged = new ArrayList<>();
+        boolean done = false;
         try {
             ResourceShell source = shells.ofPilot(pilot);
-            for (int i = 0; i < entries.size(); i++) {
-                OutputData o = entries.get(i);
-                String what = "outputData[" + i + "] (data unit " + o.dataUnit() + ", patterns " + o.patterns() + ")";
-                DataUnitRow du = DataTable.dataUnit(tx.connection(), u.sessionId(), o.dataUnit(), true);
-                if (du == null || du.state() != DataUnitState.READY) {
-                    return what + ": the data unit is " + (du == null ? "unknown" : du.state());
-                }
-                List<String> found = source.withFiles("list the output data of unit " + u.uid(), files -> {
+            for (OutputPlan plan : plans) {
+                List<String> found = source.withFiles("list the output data of unit " + unit, files -> {
                     Set<String> all = new LinkedHashSet<>();
-                    for (String pattern : o.patterns()) {
-                        all.addAll(PilotDataFiles.matches(files, sandbox, pattern, what));
+                    for (String pattern : plan.patterns()) {
+                        all.addAll(PilotDataFiles.matches(files, sandbox, pattern, plan.what()));
                     }
                     return List.copyOf(all);
                 });
-                Map<String, DataFile> files = new LinkedHashMap<>();
-                du.files().forEach(f -> files.put(f.name(), f));
-                List<DataFile> added = new ArrayList<>();
-                for (String pdUid : DataTable.replicas(tx.connection(), u.sessionId(), List.of(du.uid())).get(du.uid())) {
-                    PilotDataRow pd = DataTable.pilotData(tx.connection(), u.sessionId(), pdUid, true);
+                for (PilotDataRow pd : plan.replicas()) {
                     ResourceShell target = shells.isLocal(pd.description().resource()) ? LocalShell.INSTANCE
                             : shells.ofResource(pd.description().resource());
-                    String dir = pd.path() + "/" + du.uid();
-                    List<PilotDataFiles.Staged> here = source.withFiles("read the output data of unit " + u.uid(),
-                            in -> PilotDataFiles.inner(target, "put the output data of unit " + u.uid() + " on "
-                                    + pdUid, out -> {
+                    String dir = pd.path() + "/" + plan.dataUnit();
+                    List<PilotDataFiles.Staged> here = source.withFiles("read the output data of unit " + unit,
+                            in -> PilotDataFiles.inner(target, "put the output data of unit " + unit + " on "
+                                    + pd.uid(), out -> {
                                 List<PilotDataFiles.Staged> made = new ArrayList<>();
                                 try {
                                     for (String f : found) {
                                         String name = f.substring(f.lastIndexOf('/') + 1);
                                         made.add(PilotDataFiles.stage(out, dir, new PilotDataFiles.Source(name, f,
-                                                () -> in.open(f), null, null, what)));
+                                                () -> in.open(f), null, null, plan.what())));
                                     }
                                 } catch (IOException | RuntimeException e) {
                                     made.forEach(m -> PilotDataFiles.deleteQuietly(out, m.temporary()));
@@ -374,49 +400,119 @@ public final class DataUnits {
                                 }
                                 return made;
                             }));
-                    here.forEach(h -> staged.add(new Pending(target, h)));
-                    added.clear();
-                    here.forEach(h -> added.add(h.file()));
-                    Map<String, DataFile> after = new LinkedHashMap<>(files);
-                    added.forEach(f -> after.put(f.name(), f));
-                    long bytes = after.values().stream().mapToLong(f -> f.size() == null ? 0 : f.size()).sum();
-                    long limit = pd.description().sizeLimit();
-                    long used = DataTable.usedBytes(tx.connection(), u.sessionId(), pdUid) - du.bytes() + bytes;
-                    if (limit > 0 && used > limit) {
-                        return what + ": pilot-data " + pdUid + " would hold " + used + " bytes, more than its "
-                                + "sizeLimit " + limit;
-                    }
-                    writes.add(() -> DataTable.putReplica(tx.connection(), u.sessionId(), du.uid(), pdUid, bytes));
+                    staged.add(new StagedReplica(plan, pd, target, here));
                 }
-                added.forEach(f -> files.put(f.name(), f));
-                List<DataFile> list = List.copyOf(files.values());
-                writes.add(() -> move(tx, du, DataUnitState.READY, null, list));
             }
-            for (Map.Entry<ResourceShell, List<PilotDataFiles.Staged>> e : byShell(staged).entrySet()) {
+            done = true;
+            return staged;
+        } finally {
+            if (!done) {
+                discard(staged, unit);
+            }
+        }
+    }
+
+    /**
+     * Puts staged output data in place, in the transaction that ends the unit: each data unit locked and still READY,
+     * its file list merged with what it holds now (another unit may have added files meanwhile), each replica's size
+     * limit checked, then the files renamed into place (a round trip each) and the rows written.
+     *
+     * @return why it failed (nothing renamed then: the caller discards the staged files), or null
+     */
+    static String placeOutput(Tx tx, UnitRecord u, List<StagedReplica> staged) throws SQLException {
+        List<SqlStep> writes = new ArrayList<>();
+        Map<OutputPlan, List<StagedReplica>> byPlan = new LinkedHashMap<>();
+        staged.forEach(r -> byPlan.computeIfAbsent(r.plan(), k -> new ArrayList<>()).add(r));
+        for (Map.Entry<OutputPlan, List<StagedReplica>> e : byPlan.entrySet()) {
+            OutputPlan plan = e.getKey();
+            DataUnitRow du = DataTable.dataUnit(tx.connection(), u.sessionId(), plan.dataUnit(), true);
+            if (du == null || du.state() != DataUnitState.READY) {
+                return plan.what() + ": the data unit is " + (du == null ? "unknown" : du.state());
+            }
+            Map<String, DataFile> files = new LinkedHashMap<>();
+            du.files().forEach(f -> files.put(f.name(), f));
+            List<DataFile> added = new ArrayList<>();
+            for (StagedReplica r : e.getValue()) {
+                String pdUid = r.pd().uid();
+                PilotDataRow pd = DataTable.pilotData(tx.connection(), u.sessionId(), pdUid, true);
+                added.clear();
+                r.files().forEach(f -> added.add(f.file()));
+                Map<String, DataFile> after = new LinkedHashMap<>(files);
+                added.forEach(f -> after.put(f.name(), f));
+                long bytes = after.values().stream().mapToLong(f -> f.size() == null ? 0 : f.size()).sum();
+                long limit = pd == null ? 0 : pd.description().sizeLimit();
+                long used = DataTable.usedBytes(tx.connection(), u.sessionId(), pdUid) - du.bytes() + bytes;
+                if (limit > 0 && used > limit) {
+                    return plan.what() + ": pilot-data " + pdUid + " would hold " + used + " bytes, more than its "
+                            + "sizeLimit " + limit;
+                }
+                writes.add(() -> DataTable.putReplica(tx.connection(), u.sessionId(), du.uid(), pdUid, bytes));
+            }
+            added.forEach(f -> files.put(f.name(), f));
+            List<DataFile> list = List.copyOf(files.values());
+            writes.add(() -> move(tx, du, DataUnitState.READY, null, list));
+        }
+        List<Pending> pending = new ArrayList<>();
+        staged.forEach(r -> r.files().forEach(f -> pending.add(new Pending(r.shell(), f))));
+        try {
+            for (Map.Entry<ResourceShell, List<PilotDataFiles.Staged>> e : byShell(pending).entrySet()) {
                 e.getKey().withFiles("put the output data of unit " + u.uid() + " in place", files -> {
-                    for (PilotDataFiles.Staged s : e.getValue()) {
-                        files.rename(s.temporary(), s.target());
+                    for (PilotDataFiles.Staged f : e.getValue()) {
+                        files.rename(f.temporary(), f.target());
                     }
                     return null;
                 });
             }
-            staged.clear();
-            for (SqlStep w : writes) {
-                w.run();
+        } catch (ResourceException ex) {
+            return "putting the output data in place failed: " + ex.getMessage();
+        }
+        for (SqlStep w : writes) {
+            w.run();
+        }
+        return null;
+    }
+
+    /** Removes staged output data that will not be placed; quietly. */
+    static void discard(List<StagedReplica> staged, String unit) {
+        List<Pending> pending = new ArrayList<>();
+        staged.forEach(r -> r.files().forEach(f -> pending.add(new Pending(r.shell(), f))));
+        for (Map.Entry<ResourceShell, List<PilotDataFiles.Staged>> e : byShell(pending).entrySet()) {
+            try {
+                e.getKey().withFiles("remove the unused output data of unit " + unit, files -> {
+                    e.getValue().forEach(f -> PilotDataFiles.deleteQuietly(files, f.temporary()));
+                    return null;
+                });
+            } catch (ResourceException ex) {
+                LOG.warn("unit {}: could not remove the temporary output data files: {}", unit, ex.toString());
             }
-            return null;
+        }
+    }
+
+    /** A checked file under its temporary name, on the machine of {@code shell}. */
+    private record Pending(ResourceShell shell, PilotDataFiles.Staged staged) {
+    }
+
+    /**
+     * {@link #collectOutput} through resource shells, all in the caller's transaction (the fallback when the unit's
+     * process cannot run its output step): planned, staged, placed.
+     */
+    private static String collectOverShells(Tx tx, UnitRecord u, PilotRecord pilot, String sandbox,
+                                            PilotDataShells shells) throws SQLException {
+        List<StagedReplica> staged = List.of();
+        String failure = null;
+        try {
+            staged = stageOutput(planOutput(tx, u, true), pilot, sandbox, shells, u.uid());
+            failure = placeOutput(tx, u, staged);
+            return failure;
+        } catch (OutputFailure e) {
+            failure = e.getMessage();
+            return failure;
         } catch (ResourceException e) {
-            return PilotDataFiles.failureOf(e);
+            failure = PilotDataFiles.failureOf(e);
+            return failure;
         } finally {
-            for (Map.Entry<ResourceShell, List<PilotDataFiles.Staged>> e : byShell(staged).entrySet()) {
-                try {
-                    e.getKey().withFiles("remove the unused output data of unit " + u.uid(), files -> {
-                        e.getValue().forEach(s -> PilotDataFiles.deleteQuietly(files, s.temporary()));
-                        return null;
-                    });
-                } catch (ResourceException ex) {
-                    LOG.warn("unit {}: could not remove the temporary output data files: {}", u.uid(), ex.toString());
-                }
+            if (failure != null) {
+                discard(staged, u.uid());
             }
         }
     }

@@ -174,6 +174,11 @@ public final class UnitLifecycle {
             }
         }
         if (target == UnitState.DONE && u.state() != UnitState.DONE && u.state() != UnitState.FAILED
+                && !u.description().outputData().isEmpty() && !u.isFinal() && remoteOutputData(tx, u)) {
+            // its files cross the network: the unit process's output step moves them, outside this transaction
+            return holdForEngineOutput(tx, u, target, r);
+        }
+        if (target == UnitState.DONE && u.state() != UnitState.DONE && u.state() != UnitState.FAILED
                 && !u.description().outputData().isEmpty()) { // also a DONE that wins over a racing CANCELED
             // output data is part of the unit's output staging: a unit whose data could not be kept is not DONE
             String failed = DataUnits.collectOutput(tx, u, r.sandbox() != null ? r.sandbox() : u.sandbox(),
@@ -188,7 +193,7 @@ public final class UnitLifecycle {
         }
         if (target.isFinal() && !u.isFinal() && ClientStaging.hasOutput(u)
                 && (target == UnitState.DONE || u.description().stageOnError())) {
-            return holdForClientOutput(tx, u, target, r);
+            return holdForEngineOutput(tx, u, target, r);
         }
         try {
             return move(tx, u, target, Move.agent(r));
@@ -274,7 +279,8 @@ public final class UnitLifecycle {
             if (u.isFinal() || waiting.contains(u.uid())) {
                 continue;
             }
-            if (u.state() == UnitState.STAGING_OUTPUT && ClientStaging.hasOutput(u) && bpmn.outputTransferPending(u)) {
+            if (u.state() == UnitState.STAGING_OUTPUT && ClientStaging.hasEngineOutput(u)
+                    && bpmn.outputTransferPending(u)) {
                 // its agent was done with it: the engine's transfer of its output to the client ends it, with the
                 // end the agent reported, whatever became of the pilot since
                 waiting.add(u.uid());
@@ -418,9 +424,35 @@ public final class UnitLifecycle {
      */
     void outputStaged(Tx tx, UnitKey key, String pilot, int attempt, UnitState agentState, String agentReason,
                       ErrorCode agentCode, String failure) throws SQLException {
+        outputStaged(tx, key, pilot, attempt, agentState, agentReason, agentCode, failure, null);
+    }
+
+    /** What puts a unit's staged output data in place, in the transaction that ends it: why it failed, or null. */
+    @FunctionalInterface
+    interface OutputDataStep {
+        String place(Tx tx, UnitRecord u) throws SQLException;
+    }
+
+    /**
+     * As above, with the unit's output data put in place by {@code data} first (when the unit is still held, the agent
+     * said DONE and the transfer did not fail): a failure there makes the unit FAILED (STAGING_OUTPUT_FAILED).
+     *
+     * @return whether {@code data} put its files in place
+     */
+    boolean outputStaged(Tx tx, UnitKey key, String pilot, int attempt, UnitState agentState, String agentReason,
+                         ErrorCode agentCode, String failure, OutputDataStep data) throws SQLException {
         UnitRecord u = held(tx, key, pilot, attempt, UnitState.STAGING_OUTPUT);
         if (u == null) {
-            return;
+            return false;
+        }
+        boolean placed = false;
+        if (failure == null && data != null && agentState == UnitState.DONE) {
+            String why = data.place(tx, u);
+            if (why != null) {
+                failure = "output data: " + why;
+            } else {
+                placed = true;
+            }
         }
         if (failure == null) {
             move(tx, u, agentState, Move.engine(agentCode, agentReason));
@@ -430,14 +462,26 @@ public final class UnitLifecycle {
             move(tx, u, agentState, Move.engine(agentCode, (agentReason == null ? agentState.name() : agentReason)
                     + "; " + failure));
         }
+        return placed;
+    }
+
+    /** Whether a unit's output data goes to or from another machine (its sandbox or a replica is remote). */
+    private boolean remoteOutputData(Tx tx, UnitRecord u) throws SQLException {
+        PilotRecord p = u.pilot() == null ? null : tx.pilot(u.pilotKey());
+        return p != null && !DataUnits.allLocal(tx, u, p, dataShells);
+    }
+
+    PilotDataShells dataShells() {
+        return dataShells;
     }
 
     /**
-     * The agent ended a unit whose output goes to the client: its steps up to STAGING_OUTPUT are applied with the
-     * report's facts (exit code, tails, sandbox), and the unit process transfers the output ("Output to the
-     * client"), then ends the unit as the agent said.
+     * The agent ended a unit whose output the engine moves (to the client, or output data to or from another
+     * machine): its steps up to STAGING_OUTPUT are applied with the report's facts (exit code, tails, sandbox), and
+     * the unit process moves the output ("Output to the client", a job of its own), then ends the unit as the agent
+     * said.
      */
-    private Outcome holdForClientOutput(Tx tx, UnitRecord u, UnitState agentEnd, Report r) throws SQLException {
+    private Outcome holdForEngineOutput(Tx tx, UnitRecord u, UnitState agentEnd, Report r) throws SQLException {
         // the steps the agent timed, through STAGING_OUTPUT (by the engine's clock when the agent had none)
         List<UnitState> steps = u.advanceTo(UnitState.STAGING_OUTPUT, r.timestamps());
         Report facts = new Report(r.seq(), r.unitId(), UnitState.STAGING_OUTPUT.name(), r.timestamps(),
@@ -446,9 +490,17 @@ public final class UnitLifecycle {
         tx.updateUnit(held);
         ErrorCode code = agentEnd == UnitState.DONE ? null : ErrorCode.parse(r.errorCode());
         if (!bpmn.stageOutput(held, agentEnd, r.reason(), code)) {
-            move(tx, held, agentEnd, Move.engine(code, (r.reason() == null ? "" : r.reason() + "; ")
-                    + "its output was not transferred to the client: its process instance "
-                    + held.processInstanceId() + " did not take the message (suspended?)"));
+            String why = ClientStaging.hasOutput(u) ? "its output was not transferred to the client: its process "
+                    + "instance " + held.processInstanceId() + " did not take the message (suspended?)" : null;
+            String data = agentEnd == UnitState.DONE && !u.description().outputData().isEmpty()
+                    ? DataUnits.collectOutput(tx, held, held.sandbox(), dataShells) : null; // here, then
+            if (data != null) {
+                move(tx, held, UnitState.FAILED, Move.engine(ErrorCode.STAGING_OUTPUT_FAILED, "output data: " + data
+                        + (why == null ? "" : "; " + why)));
+            } else {
+                move(tx, held, agentEnd, Move.engine(code, why == null ? r.reason() : (r.reason() == null ? ""
+                        : r.reason() + "; ") + why));
+            }
         }
         return Outcome.APPLIED;
     }

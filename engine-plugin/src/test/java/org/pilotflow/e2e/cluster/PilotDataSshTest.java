@@ -33,6 +33,7 @@ import org.pilotflow.api.PilotManager;
 import org.pilotflow.api.Session;
 import org.pilotflow.api.UnitManager;
 import org.pilotflow.e2e.LocalFixture;
+import org.pilotflow.model.ErrorCode;
 import org.pilotflow.model.PilotState;
 import org.pilotflow.model.UnitState;
 import org.pilotflow.resource.config.ResourceConfig;
@@ -213,6 +214,17 @@ class PilotDataSshTest {
             assertThat(Files.readString(replica.resolve("joined.out"))).isEqualTo("alpha\nbeta\n");
             assertThat(namesIn(replica)).containsExactly("joined.out"); // no temporary, no x.log
             assertThat(pd.usedBytes()).isEqualTo(6 + 5 + 11);
+
+            // output data cannot carry a file from outside the unit sandbox: FAILED, nothing added
+            ComputeUnit sneaky = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/sh")
+                    .arguments("-c", "echo fine > a.out && ln -s /etc/hostname b.out")
+                    .outputData(OutputData.of(out.uid(), "*.out")).build());
+            assertThat(sneaky.waitFor(WITHIN)).isEqualTo(UnitState.FAILED);
+            assertThat(sneaky.errorCode()).contains(ErrorCode.STAGING_OUTPUT_FAILED);
+            assertThat(sneaky.failureReason()).get().asString().startsWith("output data: outputData[0] (data unit "
+                    + out.uid() + ", patterns [*.out]): ").contains("outside the unit sandbox");
+            assertThat(out.files()).extracting(DataFile::name).containsExactly("joined.out");
+            assertThat(namesIn(replica)).containsExactly("joined.out");
         } finally {
             far.cancel();
             near.cancel();
