@@ -82,8 +82,9 @@ public final class DataUnits {
 
     /**
      * Whether {@code p}'s agent can read the replicas on {@code pd}: the same resource, and the pilot-data strictly
-     * below the pilot's sandbox base, compared as the resource reports the paths (normalized) or, on this machine,
-     * as real paths (links resolved).
+     * below the pilot's sandbox base, compared as the resource reports the paths (normalized), as written when both
+     * start with the same variable ({@code $HOME/...}: a remote pilot not launched yet), or, on this machine, as real
+     * paths (links resolved).
      */
     static boolean reaches(PilotRecord p, PilotDataRow pd) {
         return relativeToBase(p, pd) != null;
@@ -98,6 +99,10 @@ public final class DataUnits {
         Path dir = Path.of(pd.path()).normalize();
         if (dir.startsWith(base) && !dir.equals(base)) {
             return base.relativize(dir);
+        }
+        Path written = pd.description().path() == null ? null : Path.of(pd.description().path()).normalize();
+        if (written != null && !written.isAbsolute() && written.startsWith(base) && !written.equals(base)) {
+            return base.relativize(written); // both start with the same variable ($HOME/...): the pilot is not launched
         }
         Path realDir = real(dir);
         Path realBase = real(base);

@@ -67,7 +67,11 @@ final class PilotDataManagerImpl implements PilotDataManager {
         String uid = DataTable.pilotDataUid(tx(tx -> DataTable.take(tx.connection(), session.id(),
                 DataTable.PILOT_DATA_COUNTER)));
         Path dir = rc.isLocal() ? localDirectory(rc, d, uid) : remoteDirectory(rc, d, uid);
-        PilotDataRow row = new PilotDataRow(session.id(), uid, d, dir.toString());
+        // on a remote resource the description keeps the path as written ($HOME/...; the default's too): a pilot whose
+        // sandbox is written the same way reaches it before its launch resolves that sandbox
+        PilotDataDescription kept = rc.isLocal() || d.path() != null ? d : new PilotDataDescription(d.resource(),
+                rc.defaultRemoteWorkdir() + "/" + session.id() + "/" + uid, d.sizeLimit(), d.affinity());
+        PilotDataRow row = new PilotDataRow(session.id(), uid, kept, dir.toString());
         tx(tx -> {
             DataTable.insertPilotData(tx.connection(), row);
             return null;
