@@ -36,6 +36,11 @@ import org.slf4j.LoggerFactory;
  * moved on meanwhile (canceled, its pilot ended, bound again) is left as it is. Each file lands under a temporary name and is renamed (the Data
  * API's rule), so a transfer redone after an engine restart or a job retry never leaves a half-written target.
  *
+ * <p>The output step also moves a unit's output data when its sandbox or a replica is on another machine
+ * ({@link DataUnits#stageOutput}: the sandbox listed over SFTP, each match written into every replica under a
+ * temporary name, checked), and puts it in place in the transaction that ends the unit ({@link DataUnits#placeOutput});
+ * a resource out of reach fails the job (retried), a bad file the unit.
+ *
  * <p>A transfer can outlast the job executor's lock time (60 s): while it runs, a thread of its own
  * ({@code pilotflow-transfer-locks}) pushes the job's lock forward, so no other job thread or node takes the job
  * again meanwhile (the two runs would keep failing each other's commit); a node that dies stops renewing, and the job
@@ -179,6 +184,9 @@ public final class ClientStaging {
         if (why == null && agentState == UnitState.DONE && !h.unit().description().outputData().isEmpty()) {
             // output data across machines: staged here, outside any transaction; put in place as the unit ends
             Object planned = txs.runAlone(tx -> {
+                if (DataUnits.allLocal(tx, h.unit(), h.pilot(), units.dataShells())) {
+                    return List.of(); // collected when the agent's end was applied
+                }
                 try {
                     return DataUnits.planOutput(tx, h.unit(), false);
                 } catch (DataUnits.OutputFailure e) {
@@ -187,7 +195,7 @@ public final class ClientStaging {
             });
             if (planned instanceof String refused) {
                 why = "output data: " + refused;
-            } else {
+            } else if (!((List<?>) planned).isEmpty()) {
                 @SuppressWarnings("unchecked")
                 List<DataUnits.OutputPlan> plans = (List<DataUnits.OutputPlan>) planned;
                 try {

@@ -37,8 +37,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A replica of data unit {@code du} on pilot-data {@code pd} is the directory {@code <pd path>/<du uid>}. A pilot
  * reaches it when the pilot-data is on the pilot's resource and below the pilot's sandbox base ({@code resource://}),
- * the directory the agent may read from. File work happens on this machine: pilot-data is on local resources only
- * (remote pilot-data needs the SFTP Data API).
+ * the directory the agent may read from. Output data is collected here, in the transaction that applies DONE, when
+ * the sandbox and every replica are on this machine; otherwise through the resources' shells (SFTP on their shared
+ * SSH connections, {@link PilotDataShells}) in three parts: {@link #planOutput}, {@link #stageOutput} (the network,
+ * run by the unit process's output step outside any transaction) and {@link #placeOutput} (in the transaction that
+ * ends the unit).
  */
 public final class DataUnits {
 
@@ -227,8 +230,9 @@ public final class DataUnits {
      * Adds the files of a unit's sandbox that match its {@code outputData} patterns to their data units, on every
      * replica, checked and put in place whole, inside the transaction that applies the unit's DONE (a retry of it
      * copies again: the same files, renamed over the same targets). Where the sandbox or a replica is on another
-     * machine the files go over SFTP on the resources' shared connections, streamed through this machine
-     * ({@link #collectOverShells}): that transaction then waits on the network while they move.
+     * machine the unit process's output step does it ({@link ClientStaging}); when that process cannot (it did not
+     * take the message), the files go here over SFTP on the resources' shared connections, streamed through this
+     * machine ({@link #collectOverShells}), and the transaction waits on the network while they move.
      *
      * @return why it failed (nothing was put in place then), or null
      */

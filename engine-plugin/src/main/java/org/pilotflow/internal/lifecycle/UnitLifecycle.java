@@ -493,6 +493,7 @@ public final class UnitLifecycle {
             String why = ClientStaging.hasOutput(u) ? "its output was not transferred to the client: its process "
                     + "instance " + held.processInstanceId() + " did not take the message (suspended?)" : null;
             String data = agentEnd == UnitState.DONE && !u.description().outputData().isEmpty()
+                    && remoteOutputData(tx, held) // (local output data was collected before the hold)
                     ? DataUnits.collectOutput(tx, held, held.sandbox(), dataShells) : null; // here, then
             if (data != null) {
                 move(tx, held, UnitState.FAILED, Move.engine(ErrorCode.STAGING_OUTPUT_FAILED, "output data: " + data
