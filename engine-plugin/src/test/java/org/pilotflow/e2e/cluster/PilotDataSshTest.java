@@ -70,9 +70,16 @@ class PilotDataSshTest {
     }
 
     @AfterAll
-    void close() {
+    void close() throws Exception {
         if (session != null) {
             session.close();
+        }
+        if (base != null) { // the pilot-data and the pilots' sandboxes; a link is removed, never followed
+            try (Stream<Path> all = Files.walk(base)) {
+                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
         }
     }
 
