@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * BigJob's {@code PilotData}: a directory on a resource that holds replicas of data units, up to a size limit.
- * Populated from the application's machine by a local copy: only resources on this machine (fork, {@code local.*})
- * for now; remote pilot-data needs the SFTP Data API.
+ * Populated from the application's machine: by a local copy on this machine's resources, over SFTP on the shared SSH
+ * connection of a resource reached over SSH ({@code ssh://}, {@code slurm+ssh://}, ...).
  */
 public interface PilotData {
 
@@ -13,7 +13,10 @@ public interface PilotData {
 
     PilotDataDescription description();
 
-    /** The directory, as checked against the resource's {@code valid_roots}. */
+    /**
+     * The directory as the resource sees it ({@code $HOME} resolved there), as checked against the resource's
+     * {@code valid_roots}.
+     */
     String path();
 
     /** The bytes its replicas hold. */
@@ -32,7 +35,8 @@ public interface PilotData {
     DataUnit submitDataUnit(DataUnitDescription description);
 
     /**
-     * Copies a READY data unit here from one of its replicas (BigJob's {@code pd.submit_data_unit(data_unit=du)}).
+     * Copies a READY data unit here from one of its replicas (BigJob's {@code pd.submit_data_unit(data_unit=du)});
+     * between two machines the bytes pass through the application's machine, checked against their size and checksum.
      *
      * @throws BadParameter when the data unit is not READY or the copy would exceed the size limit
      */

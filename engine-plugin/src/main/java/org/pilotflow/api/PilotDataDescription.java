@@ -8,7 +8,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *
  * @param resource  the resource label, as for pilots ({@code local.localhost})
  * @param path      the pilot-data's directory: an absolute path strictly below one of the resource's
- *                  {@code valid_roots}; null for {@code <default sandbox base>/<session>/<pilot-data uid>}. Units of
+ *                  {@code valid_roots}; on a resource reached over SSH as that machine sees it, and it may start
+ *                  with a variable such as {@code $HOME} (resolved there); null for
+ *                  {@code <default sandbox base>/<session>/<pilot-data uid>}. Units of
  *                  a pilot read a replica only when it lies below the pilot's sandbox base ({@code resource://}, the
  *                  pilot sandbox's grandparent): there the agent links or copies it into the unit sandbox
  * @param sizeLimit the most bytes its data units may hold together; 0 for no limit (BigJob's {@code size})

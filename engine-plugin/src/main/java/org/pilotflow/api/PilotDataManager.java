@@ -10,9 +10,10 @@ import java.util.List;
 public interface PilotDataManager {
 
     /**
-     * A new pilot-data: its directory is checked against the resource's {@code valid_roots} and made.
+     * A new pilot-data: its directory is checked against the resource's {@code valid_roots} (on a resource reached
+     * over SSH, as that machine sees them, links resolved there) and made (over SFTP there).
      *
-     * @throws BadParameter naming {@code resource} or {@code path}
+     * @throws BadParameter naming {@code resource} (unknown, or its machine out of reach) or {@code path}
      */
     PilotData submitPilotData(PilotDataDescription description);
 

@@ -208,7 +208,25 @@ public final class PilotFlowRuntime {
                 this::published);
         Bpmn bpmn = new Bpmn(engine.getRuntimeService());
         pilots = new PilotLifecycle(bpmn, config.cancelGrace());
-        UnitLifecycle units = new UnitLifecycle(bpmn);
+        UnitLifecycle units = new UnitLifecycle(bpmn, new org.pilotflow.internal.lifecycle.PilotDataShells() {
+            @Override
+            public boolean isLocal(String resource) {
+                return resources.isLocal(resource);
+            }
+
+            @Override
+            public org.pilotflow.resource.shell.ResourceShell ofResource(String resource)
+                    throws org.pilotflow.resource.ResourceException {
+                return resources.shellOf(resource);
+            }
+
+            @Override
+            public org.pilotflow.resource.shell.ResourceShell ofPilot(PilotRecord pilot)
+                    throws org.pilotflow.resource.ResourceException {
+                return resources.filesOf(pilot).orElseThrow(() -> new org.pilotflow.resource.ResourceException(
+                        "pilot " + pilot.uid() + " has no sandbox on its resource yet")).shell();
+            }
+        });
         followUps = new FollowUps(txs, units);
         channel = new Channel(txs, pilots, units, new Channel.Settings(config.endpointHost(), config.endpointPort(),
                 config.heartbeatInterval().toMillis(), config.heartbeatTimeout().toMillis(), config.syncThreads()),

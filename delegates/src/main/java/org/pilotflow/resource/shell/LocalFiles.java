@@ -74,4 +74,16 @@ final class LocalFiles implements ResourceFiles {
     public void deleteIfExists(String path) throws IOException {
         Files.deleteIfExists(Path.of(path));
     }
+
+    @Override
+    public java.util.List<String> list(String directory) throws IOException {
+        try (java.util.stream.Stream<Path> s = Files.list(Path.of(directory))) {
+            return s.map(p -> p.getFileName().toString()).toList();
+        }
+    }
+
+    @Override
+    public void rmdirIfExists(String directory) throws IOException {
+        Files.deleteIfExists(Path.of(directory));
+    }
 }

@@ -44,6 +44,12 @@ public interface ResourceFiles {
     /** Removes a file if it is there. */
     void deleteIfExists(String path) throws IOException;
 
+    /** The names in a directory, without {@code .} and {@code ..}, in no particular order. */
+    java.util.List<String> list(String directory) throws IOException;
+
+    /** Removes an empty directory if it is there. */
+    void rmdirIfExists(String directory) throws IOException;
+
     /**
      * The bytes an unprivileged writer may still put into the file system of {@code directory}, or -1 when the
      * machine does not say (an SFTP server without {@code statvfs@openssh.com}).

@@ -123,6 +123,34 @@ final class SftpFiles implements ResourceFiles {
         }
     }
 
+    @Override
+    public java.util.List<String> list(String directory) throws IOException {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        try {
+            sftp.ls(SshShell.literal(directory), entry -> {
+                String n = entry.getFilename();
+                if (!n.equals(".") && !n.equals("..")) {
+                    names.add(n);
+                }
+                return ChannelSftp.LsEntrySelector.CONTINUE;
+            });
+        } catch (SftpException e) {
+            throw failure(e, directory);
+        }
+        return names;
+    }
+
+    @Override
+    public void rmdirIfExists(String directory) throws IOException {
+        try {
+            sftp.rmdir(SshShell.literal(directory));
+        } catch (SftpException e) {
+            if (e.id != ChannelSftp.SSH_FX_NO_SUCH_FILE) {
+                throw failure(e, directory);
+            }
+        }
+    }
+
     private IOException failure(SftpException e, String path) {
         if (e.id == ChannelSftp.SSH_FX_NO_SUCH_FILE) {
             NoSuchFileException n = new NoSuchFileException(path, null, "on " + target);

@@ -50,7 +50,7 @@ public final class Bpmn {
         vars.values().removeIf(java.util.Objects::isNull); // a variable is a row: none for an empty value
         boolean taken = correlate(BpmnContract.MSG_UNIT_ENDED, u.processInstanceId(), vars);
         sent(taken, u.processInstanceId());
-        if (taken && (ClientStaging.hasInput(u) || ClientStaging.hasOutput(u))) {
+        if (taken && (ClientStaging.hasInput(u) || ClientStaging.hasEngineOutput(u))) {
             rearmSpentTransfers(u.processInstanceId());
         }
         return taken;

@@ -38,6 +38,11 @@ import org.slf4j.LoggerFactory;
  * moved on meanwhile (canceled, its pilot ended, bound again) is left as it is. Each file lands under a temporary name and is renamed (the Data
  * API's rule), so a transfer redone after an engine restart or a job retry never leaves a half-written target.
  *
+ * <p>The output step also moves a unit's output data when its sandbox or a replica is on another machine
+ * ({@link DataUnits#stageOutput}: the sandbox listed over SFTP, each match written into every replica under a
+ * temporary name, checked), and puts it in place in the transaction that ends the unit ({@link DataUnits#placeOutput});
+ * a resource out of reach fails the job (retried), a bad file the unit.
+ *
  * <p>A transfer can outlast the job executor's lock time (60 s): while it runs, a thread of its own
  * ({@code pilotflow-transfer-locks}) pushes the job's lock forward, so no other job thread or node takes the job
  * again meanwhile (the two runs would keep failing each other's commit); a node that dies stops renewing, and the job
@@ -119,6 +124,14 @@ public final class ClientStaging {
         return u.description().outputStaging().stream().anyMatch(StagingDirective::onClient);
     }
 
+    /**
+     * Whether the unit's output step may be the engine's: client output, or output data (moved here when its sandbox
+     * or a replica is on another machine; {@link UnitLifecycle} decides when the agent reports the end).
+     */
+    static boolean hasEngineOutput(UnitRecord u) {
+        return hasOutput(u) || !u.description().outputData().isEmpty();
+    }
+
     /** A unit and its pilot, read in a transaction of their own. */
     private record Held(UnitRecord unit, PilotRecord pilot) {
     }
@@ -165,17 +178,76 @@ public final class ClientStaging {
             LOG.debug("unit {}: its output transfer is no longer wanted", key.uid());
             return;
         }
-        FileMover mover = mover(h.pilot());
+        FileMover mover = hasOutput(h.unit()) ? mover(h.pilot()) : null;
         List<StagedFile> arrived = new ArrayList<>();
-        String why = holdingTheJobLock(() -> transferAll(key, "output staging", h.unit().description().outputStaging(),
-                d -> {
+        String transferred = mover == null ? null : holdingTheJobLock(() -> transferAll(key, "output staging",
+                h.unit().description().outputStaging(), d -> {
                     String problem = transferOut(mover, h.unit(), d);
                     return problem != null ? problem : measureArrived(d, arrived);
                 }));
-        txs.run(tx -> {
-            units.outputStaged(tx, key, pilotUid, attempt, agentState, agentReason, agentCode, why, arrived);
-            return null;
-        });
+        String why = transferred;
+        List<DataUnits.StagedReplica> data = List.of();
+        if (why == null && agentState == UnitState.DONE && !h.unit().description().outputData().isEmpty()) {
+            // output data across machines: staged here, outside any transaction; put in place as the unit ends
+            Object planned = txs.runAlone(tx -> {
+                if (DataUnits.allLocal(tx, h.unit(), h.pilot(), units.dataShells())) {
+                    return List.of(); // collected when the agent's end was applied
+                }
+                try {
+                    return DataUnits.planOutput(tx, h.unit(), false);
+                } catch (DataUnits.OutputFailure e) {
+                    return e.getMessage();
+                }
+            });
+            if (planned instanceof String refused) {
+                why = "output data: " + refused;
+            } else if (!((List<?>) planned).isEmpty()) {
+                @SuppressWarnings("unchecked")
+                List<DataUnits.OutputPlan> plans = (List<DataUnits.OutputPlan>) planned;
+                try {
+                    data = holdingTheJobLock(() -> stageOutputData(plans, h));
+                    LOG.debug("unit {}: output data staged for {} replica(s), outside any transaction", key.uid(),
+                            data.size());
+                } catch (DataStagingFailed e) {
+                    why = "output data: " + e.getMessage();
+                }
+            }
+        }
+        List<DataUnits.StagedReplica> staged = data;
+        String failure = why;
+        boolean[] placed = {false};
+        try {
+            txs.run(tx -> {
+                placed[0] = units.outputStaged(tx, key, pilotUid, attempt, agentState, agentReason, agentCode,
+                        failure, arrived, staged.isEmpty() ? null : (t, u) -> DataUnits.placeOutput(t, u, staged));
+                return null;
+            });
+        } finally {
+            if (!placed[0] && !staged.isEmpty()) {
+                DataUnits.discard(staged, key.uid());
+            }
+        }
+    }
+
+    /** A copy of output data that failed for good (its words name the file): the unit fails, not the job. */
+    private static final class DataStagingFailed extends RuntimeException {
+        DataStagingFailed(String message) {
+            super(message);
+        }
+    }
+
+    /** The output data staged through the resources' shells; a resource out of reach fails the job (retried). */
+    private List<DataUnits.StagedReplica> stageOutputData(List<DataUnits.OutputPlan> plans, Held h) {
+        try {
+            return DataUnits.stageOutput(plans, h.pilot(), h.unit().sandbox(), units.dataShells(), h.unit().uid());
+        } catch (ResourceException e) {
+            var copy = org.pilotflow.internal.data.PilotDataFiles.copyFailure(e);
+            if (copy.isPresent()) { // the files are bad, not the network
+                throw new DataStagingFailed(copy.get().getMessage());
+            }
+            throw new ProcessEngineException("cannot move the output data of unit " + h.unit().uid() + " (the job "
+                    + "tries again): " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -38,9 +38,16 @@ public final class UnitLifecycle {
     private static final Logger LOG = LoggerFactory.getLogger(UnitLifecycle.class);
 
     private final Bpmn bpmn;
+    private final PilotDataShells dataShells;
 
     public UnitLifecycle(Bpmn bpmn) {
+        this(bpmn, PilotDataShells.LOCAL);
+    }
+
+    /** @param dataShells where pilot-data and unit sandboxes are reached, for output data */
+    public UnitLifecycle(Bpmn bpmn, PilotDataShells dataShells) {
         this.bpmn = bpmn;
+        this.dataShells = dataShells;
     }
 
     /**
@@ -173,9 +180,15 @@ public final class UnitLifecycle {
             }
         }
         if (target == UnitState.DONE && u.state() != UnitState.DONE && u.state() != UnitState.FAILED
+                && !u.description().outputData().isEmpty() && !u.isFinal() && remoteOutputData(tx, u)) {
+            // its files cross the network: the unit process's output step moves them, outside this transaction
+            return holdForEngineOutput(tx, u, target, r);
+        }
+        if (target == UnitState.DONE && u.state() != UnitState.DONE && u.state() != UnitState.FAILED
                 && !u.description().outputData().isEmpty()) { // also a DONE that wins over a racing CANCELED
             // output data is part of the unit's output staging: a unit whose data could not be kept is not DONE
-            String failed = DataUnits.collectOutput(tx, u, r.sandbox() != null ? r.sandbox() : u.sandbox());
+            String failed = DataUnits.collectOutput(tx, u, r.sandbox() != null ? r.sandbox() : u.sandbox(),
+                    dataShells);
             if (failed != null) {
                 LOG.warn("unit {}: {}", u.uid(), failed);
                 target = UnitState.FAILED;
@@ -185,7 +198,7 @@ public final class UnitLifecycle {
         }
         if (target.isFinal() && !u.isFinal() && ClientStaging.hasOutput(u)
                 && (target == UnitState.DONE || u.description().stageOnError())) {
-            return holdForClientOutput(tx, u, target, r);
+            return holdForEngineOutput(tx, u, target, r);
         }
         try {
             return move(tx, u, target, Move.agent(r));
@@ -271,7 +284,8 @@ public final class UnitLifecycle {
             if (u.isFinal() || waiting.contains(u.uid())) {
                 continue;
             }
-            if (u.state() == UnitState.STAGING_OUTPUT && ClientStaging.hasOutput(u) && bpmn.outputTransferPending(u)) {
+            if (u.state() == UnitState.STAGING_OUTPUT && ClientStaging.hasEngineOutput(u)
+                    && bpmn.outputTransferPending(u)) {
                 // its agent was done with it: the engine's transfer of its output to the client ends it, with the
                 // end the agent reported, whatever became of the pilot since
                 waiting.add(u.uid());
@@ -408,16 +422,37 @@ public final class UnitLifecycle {
         }
     }
 
+    /** What puts a unit's staged output data in place, in the transaction that ends it: why it failed, or null. */
+    @FunctionalInterface
+    interface OutputDataStep {
+        String place(Tx tx, UnitRecord u) throws SQLException;
+    }
+
     /**
      * The engine transferred (or failed to transfer: {@code failure}) the output of a unit that waited for it in
      * STAGING_OUTPUT: it takes the end its agent reported; a failure makes a DONE unit FAILED
-     * (STAGING_OUTPUT_FAILED) and is added to the reason of a FAILED or CANCELED one.
+     * (STAGING_OUTPUT_FAILED) and is added to the reason of a FAILED or CANCELED one. The files that arrived on the
+     * client ({@code arrived}) join the unit's output files; its output data is put in place by {@code data} first
+     * (when not null, the unit is still held, the agent said DONE and the transfer did not fail), and a failure there
+     * makes the unit FAILED (STAGING_OUTPUT_FAILED).
+     *
+     * @return whether {@code data} put its files in place
      */
-    void outputStaged(Tx tx, UnitKey key, String pilot, int attempt, UnitState agentState, String agentReason,
-                      ErrorCode agentCode, String failure, List<StagedFile> arrived) throws SQLException {
+    boolean outputStaged(Tx tx, UnitKey key, String pilot, int attempt, UnitState agentState, String agentReason,
+                         ErrorCode agentCode, String failure, List<StagedFile> arrived, OutputDataStep data)
+            throws SQLException {
         UnitRecord u = held(tx, key, pilot, attempt, UnitState.STAGING_OUTPUT);
         if (u == null) {
-            return;
+            return false;
+        }
+        boolean placed = false;
+        if (failure == null && data != null && agentState == UnitState.DONE) {
+            String why = data.place(tx, u);
+            if (why != null) {
+                failure = "output data: " + why;
+            } else {
+                placed = true;
+            }
         }
         if (!arrived.isEmpty()) { // after the agent's own output files, in directive order
             u = u.edit().addOutputs(arrived).done();
@@ -430,14 +465,26 @@ public final class UnitLifecycle {
             move(tx, u, agentState, Move.engine(agentCode, (agentReason == null ? agentState.name() : agentReason)
                     + "; " + failure));
         }
+        return placed;
+    }
+
+    /** Whether a unit's output data goes to or from another machine (its sandbox or a replica is remote). */
+    private boolean remoteOutputData(Tx tx, UnitRecord u) throws SQLException {
+        PilotRecord p = u.pilot() == null ? null : tx.pilot(u.pilotKey());
+        return p != null && !DataUnits.allLocal(tx, u, p, dataShells);
+    }
+
+    PilotDataShells dataShells() {
+        return dataShells;
     }
 
     /**
-     * The agent ended a unit whose output goes to the client: its steps up to STAGING_OUTPUT are applied with the
-     * report's facts (exit code, tails, sandbox), and the unit process transfers the output ("Output to the
-     * client"), then ends the unit as the agent said.
+     * The agent ended a unit whose output the engine moves (to the client, or output data to or from another
+     * machine): its steps up to STAGING_OUTPUT are applied with the report's facts (exit code, tails, sandbox), and
+     * the unit process moves the output ("Output to the client", a job of its own), then ends the unit as the agent
+     * said.
      */
-    private Outcome holdForClientOutput(Tx tx, UnitRecord u, UnitState agentEnd, Report r) throws SQLException {
+    private Outcome holdForEngineOutput(Tx tx, UnitRecord u, UnitState agentEnd, Report r) throws SQLException {
         // the steps the agent timed, through STAGING_OUTPUT (by the engine's clock when the agent had none)
         List<UnitState> steps = u.advanceTo(UnitState.STAGING_OUTPUT, r.timestamps());
         Report facts = new Report(r.seq(), r.unitId(), UnitState.STAGING_OUTPUT.name(), r.timestamps(),
@@ -447,9 +494,18 @@ public final class UnitLifecycle {
         tx.updateUnit(held);
         ErrorCode code = agentEnd == UnitState.DONE ? null : ErrorCode.parse(r.errorCode());
         if (!bpmn.stageOutput(held, agentEnd, r.reason(), code)) {
-            move(tx, held, agentEnd, Move.engine(code, (r.reason() == null ? "" : r.reason() + "; ")
-                    + "its output was not transferred to the client: its process instance "
-                    + held.processInstanceId() + " did not take the message (suspended?)"));
+            String why = ClientStaging.hasOutput(u) ? "its output was not transferred to the client: its process "
+                    + "instance " + held.processInstanceId() + " did not take the message (suspended?)" : null;
+            String data = agentEnd == UnitState.DONE && !u.description().outputData().isEmpty()
+                    && remoteOutputData(tx, held) // (local output data was collected before the hold)
+                    ? DataUnits.collectOutput(tx, held, held.sandbox(), dataShells) : null; // here, then
+            if (data != null) {
+                move(tx, held, UnitState.FAILED, Move.engine(ErrorCode.STAGING_OUTPUT_FAILED, "output data: " + data
+                        + (why == null ? "" : "; " + why)));
+            } else {
+                move(tx, held, agentEnd, Move.engine(code, why == null ? r.reason() : (r.reason() == null ? ""
+                        : r.reason() + "; ") + why));
+            }
         }
         return Outcome.APPLIED;
     }

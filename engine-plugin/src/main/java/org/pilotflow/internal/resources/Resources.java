@@ -253,6 +253,38 @@ public final class Resources implements AutoCloseable {
         }
     }
 
+    /**
+     * The shell of the machine a resource's default schema reaches (its job manager's host), for pilot-data there:
+     * this host, or the resource's shared SSH connection (made now if there is none).
+     *
+     * @throws ResourceException when the resource is not configured or cannot be reached
+     */
+    public org.pilotflow.resource.shell.ResourceShell shellOf(String resource) throws ResourceException {
+        ResourceConfig rc;
+        try {
+            rc = registry.get(resource);
+        } catch (RuntimeException e) {
+            throw new ResourceException("resource " + resource + " is not configured on this engine node: "
+                    + e.getMessage());
+        }
+        return shells.forEndpoint(rc.jobManagerEndpoint(), rc.hostKeyChecking());
+    }
+
+    /** Whether a resource's default schema is on this machine (an unknown one counts as local). */
+    public boolean isLocal(String resource) {
+        try {
+            return registry.get(resource).isLocal();
+        } catch (RuntimeException e) {
+            return true;
+        }
+    }
+
+    /** The valid roots of a resource as the machine behind {@code shell} sees them. */
+    public List<String> validRoots(String resource, org.pilotflow.resource.shell.ResourceShell shell)
+            throws ResourceException {
+        return AgentStaging.validRoots(shell, registry.get(resource));
+    }
+
     /** Where a launched pilot's files are: the shell of its resource, its sandbox and the resource's valid roots. */
     public record PilotFiles(org.pilotflow.resource.shell.ResourceShell shell, String sandbox,
                              List<String> validRoots, FileMover.TarballRunner tarballs) {

@@ -15,22 +15,30 @@ import org.pilotflow.api.DataUnitState;
 import org.pilotflow.api.PilotData;
 import org.pilotflow.api.PilotDataDescription;
 import org.pilotflow.api.PilotDataManager;
+import org.pilotflow.internal.data.PilotDataFiles;
 import org.pilotflow.internal.lifecycle.DataUnits;
 import org.pilotflow.internal.lifecycle.LocalFiles;
 import org.pilotflow.internal.store.DataTable;
 import org.pilotflow.internal.store.DataTable.DataUnitRow;
 import org.pilotflow.internal.store.DataTable.PilotDataRow;
+import org.pilotflow.resource.ResourceException;
 import org.pilotflow.resource.config.InvalidDescriptionException;
+import org.pilotflow.resource.config.PathVariables;
 import org.pilotflow.resource.config.ResourceConfig;
 import org.pilotflow.resource.config.ResourceConfigException;
 import org.pilotflow.resource.config.UnknownResourceException;
+import org.pilotflow.resource.shell.LocalShell;
+import org.pilotflow.resource.shell.ResourceShell;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pilot-Data on resources of this machine: pilot-data directories checked against {@code valid_roots}, data units
- * copied in from local files (each replica made in a temporary directory, checked, then renamed into place whole),
- * replicas copied between pilot-data. Every handle reads the database, so any engine node sees the same.
+ * Pilot-Data on the resources' machines: pilot-data directories checked against {@code valid_roots} (as the resource
+ * sees them), data units copied in from local files (each replica made in a temporary directory, each file's size and
+ * checksum checked, then renamed into place whole), replicas copied between pilot-data. On this machine the files move
+ * through java.nio; on a resource reached over SSH ({@code ssh://}, {@code slurm+ssh://}, ...) through SFTP on its
+ * shared connection ({@link PilotDataFiles}), a copy between two machines streamed through this one. Every handle
+ * reads the database, so any engine node sees the same.
  */
 final class PilotDataManagerImpl implements PilotDataManager {
 
@@ -56,12 +64,23 @@ final class PilotDataManagerImpl implements PilotDataManager {
         } catch (UnknownResourceException e) {
             throw new BadParameter("resource", d.resource(), "one of the configured resources " + e.knownLabels(), e);
         }
-        if (!rc.isLocal()) {
-            throw new BadParameter("resource", d.resource(), "a resource on this machine (local access): pilot-data"
-                    + " on a remote resource needs the SFTP Data API, which PilotFlow does not have yet");
-        }
         String uid = DataTable.pilotDataUid(tx(tx -> DataTable.take(tx.connection(), session.id(),
                 DataTable.PILOT_DATA_COUNTER)));
+        Path dir = rc.isLocal() ? localDirectory(rc, d, uid) : remoteDirectory(rc, d, uid);
+        // on a remote resource the description keeps the path as written ($HOME/...; the default's too): a pilot whose
+        // sandbox is written the same way reaches it before its launch resolves that sandbox
+        PilotDataDescription kept = rc.isLocal() || d.path() != null ? d : new PilotDataDescription(d.resource(),
+                rc.defaultRemoteWorkdir() + "/" + session.id() + "/" + uid, d.sizeLimit(), d.affinity());
+        PilotDataRow row = new PilotDataRow(session.id(), uid, kept, dir.toString());
+        tx(tx -> {
+            DataTable.insertPilotData(tx.connection(), row);
+            return null;
+        });
+        LOG.info("pilot-data {} on {} at {}", uid, d.resource(), dir);
+        return new PilotDataHandle(uid);
+    }
+
+    private Path localDirectory(ResourceConfig rc, PilotDataDescription d, String uid) {
         Path dir;
         try {
             dir = d.path() == null ? rc.defaultSandbox(session.id()).resolve(uid) : rc.checkSandbox(Path.of(d.path()));
@@ -76,13 +95,66 @@ final class PilotDataManagerImpl implements PilotDataManager {
         } catch (IOException e) {
             throw new BadParameter("path", dir.toString(), "a directory that can be made (" + e + ")", e);
         }
-        PilotDataRow row = new PilotDataRow(session.id(), uid, d, dir.toString());
-        tx(tx -> {
-            DataTable.insertPilotData(tx.connection(), row);
-            return null;
-        });
-        LOG.info("pilot-data {} on {} at {}", uid, d.resource(), dir);
-        return new PilotDataHandle(uid);
+        return dir;
+    }
+
+    /**
+     * The pilot-data's directory on a resource reached over SSH: the path as the resource sees it ({@code $HOME} and
+     * the valid roots resolved there), checked against the valid roots, made over SFTP part by part, each part's
+     * real path checked (so no link leads it out).
+     */
+    private Path remoteDirectory(ResourceConfig rc, PilotDataDescription d, String uid) {
+        ResourceShell shell = shellOf(d.resource(), "resource");
+        String given = d.path();
+        try {
+            java.util.Set<String> names = new java.util.TreeSet<>();
+            PathVariables.variable(rc.defaultRemoteWorkdir()).ifPresent(names::add);
+            rc.validRoots().forEach(r -> PathVariables.variable(r).ifPresent(names::add));
+            if (given != null) {
+                if (!PathVariables.isWellFormed(given)) {
+                    throw new BadParameter("path", given, "an absolute path, or one starting with a variable such "
+                            + "as $HOME, below one of the valid_roots of " + rc.label() + " " + rc.validRoots());
+                }
+                PathVariables.variable(given).ifPresent(names::add);
+            }
+            java.util.Map<String, String> vars = names.isEmpty() ? java.util.Map.of()
+                    : shell.variables(List.copyOf(names));
+            Path dir;
+            if (given == null) {
+                dir = rc.defaultSandbox(session.id(), vars).resolve(uid);
+            } else {
+                Path expanded = PathVariables.expand(given, vars).orElseThrow(() -> new BadParameter("path", given,
+                        "a path whose variable is defined on " + shell.target()));
+                dir = rc.checkSandbox(expanded, vars);
+            }
+            List<String> roots = session.resources().validRoots(d.resource(), shell);
+            Path normalized = dir.normalize();
+            PilotDataFiles.Made made = shell.withFiles("make the directory of pilot-data " + uid, files ->
+                    PilotDataFiles.makeDirectory(files, normalized.toString(), roots));
+            if (made.problem() != null) {
+                throw new BadParameter("path", given == null ? normalized.toString() : given, made.problem()
+                        + " (the pilot-data's directory on " + shell.target() + ")");
+            }
+            return normalized;
+        } catch (InvalidDescriptionException e) {
+            throw new BadParameter("path", given, e.expected() + " (the pilot-data's directory)", e);
+        } catch (ResourceConfigException | java.nio.file.InvalidPathException e) {
+            throw new BadParameter("path", given, "a path the resource configuration can resolve ("
+                    + e.getMessage() + ")", e);
+        } catch (ResourceException e) {
+            throw new BadParameter("resource", d.resource(), "a resource whose machine this engine reaches ("
+                    + e.getMessage() + ")", e);
+        }
+    }
+
+    /** The shell of a resource's machine; unreachable is a BadParameter on {@code field}. */
+    private ResourceShell shellOf(String resource, String field) {
+        try {
+            return session.resources().shellOf(resource);
+        } catch (ResourceException e) {
+            throw new BadParameter(field, resource, "a resource whose machine this engine reaches ("
+                    + e.getMessage() + ")", e);
+        }
     }
 
     @Override
@@ -216,7 +288,8 @@ final class PilotDataManagerImpl implements PilotDataManager {
                 return null;
             });
             List<DataFile> placed = new ArrayList<>();
-            String failure = copyIn(pd, du, d.files(), placed);
+            String failure = isLocal(pd) ? copyIn(pd, du, d.files(), placed) : putOverShell(pd, du,
+                    localSources(d.files()), placed);
             tx(tx -> {
                 DataUnitRow now = DataTable.dataUnit(tx.connection(), session.id(), du, true);
                 String why = failure;
@@ -238,8 +311,8 @@ final class PilotDataManagerImpl implements PilotDataManager {
                 return null;
             });
             DataUnitRow after = dataUnitRow(du, "uid");
-            if (after.state() == DataUnitState.FAILED) {
-                LocalFiles.deleteQuietly(Path.of(pd.path()).resolve(du)); // none of its files stays
+            if (after.state() == DataUnitState.FAILED && failure == null) { // refused after its copy: none stays
+                removeReplica(pd, du);
             }
             return new DataUnitHandle(du);
         }
@@ -258,13 +331,19 @@ final class PilotDataManagerImpl implements PilotDataManager {
             }
             PilotDataRow pd = row();
             checkRoom(pd, du.bytes(), "dataUnit");
-            Path from = Path.of(pilotDataRow(on.get(0), "dataUnit").path()).resolve(du.uid());
-            List<DataFile> sources = new ArrayList<>();
-            for (DataFile f : du.files()) {
-                sources.add(new DataFile(f.name(), from.resolve(f.name()).toString(), f.size(), f.checksum()));
-            }
+            PilotDataRow source = pilotDataRow(on.get(0), "dataUnit");
             List<DataFile> placed = new ArrayList<>();
-            String failure = copyIn(pd, du.uid(), sources, placed);
+            String failure;
+            if (isLocal(pd) && isLocal(source)) {
+                Path from = Path.of(source.path()).resolve(du.uid());
+                List<DataFile> sources = new ArrayList<>();
+                for (DataFile f : du.files()) {
+                    sources.add(new DataFile(f.name(), from.resolve(f.name()).toString(), f.size(), f.checksum()));
+                }
+                failure = copyIn(pd, du.uid(), sources, placed);
+            } else {
+                failure = replicateOverShells(source, pd, du, placed);
+            }
             if (failure != null) {
                 throw new BadParameter("dataUnit", du.uid(), "a data unit whose replica on " + on.get(0) + " can be "
                         + "copied (" + failure + ")");
@@ -318,6 +397,81 @@ final class PilotDataManagerImpl implements PilotDataManager {
             return "copying into " + target + " failed: " + e;
         } finally {
             LocalFiles.deleteQuietly(tmp);
+        }
+    }
+
+    private boolean isLocal(PilotDataRow pd) {
+        return session.resources().isLocal(pd.description().resource());
+    }
+
+    /** Local files, read on this machine, as sources for a replica elsewhere. */
+    private static List<PilotDataFiles.Source> localSources(List<DataFile> files) {
+        List<PilotDataFiles.Source> out = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            DataFile f = files.get(i);
+            Path src = Path.of(f.source());
+            out.add(new PilotDataFiles.Source(f.name(), f.source(), () -> Files.newInputStream(src), f.size(),
+                    f.checksum(), "files[" + i + "] (" + f.name() + ")"));
+        }
+        return out;
+    }
+
+    /**
+     * {@link #copyIn} onto pilot-data on another machine: over SFTP on its resource's shared connection, into a
+     * temporary directory beside {@code <pd>/<du>}, each file's size and checksum checked, then renamed whole.
+     */
+    private String putOverShell(PilotDataRow pd, String du, List<PilotDataFiles.Source> sources,
+                                List<DataFile> placed) {
+        try {
+            ResourceShell shell = session.resources().shellOf(pd.description().resource());
+            placed.addAll(shell.withFiles("put data unit " + du + " on pilot-data " + pd.uid(), files ->
+                    PilotDataFiles.putReplica(files, pd.path(), du, sources)));
+            return null;
+        } catch (ResourceException e) {
+            placed.clear();
+            return PilotDataFiles.failureOf(e);
+        }
+    }
+
+    /** A replica copied from one pilot-data to another when either is on another machine: streamed through here. */
+    private String replicateOverShells(PilotDataRow from, PilotDataRow to, DataUnitRow du, List<DataFile> placed) {
+        try {
+            ResourceShell in = isLocal(from) ? LocalShell.INSTANCE
+                    : session.resources().shellOf(from.description().resource());
+            ResourceShell out = isLocal(to) ? LocalShell.INSTANCE
+                    : session.resources().shellOf(to.description().resource());
+            placed.addAll(in.withFiles("read data unit " + du.uid() + " on pilot-data " + from.uid(), src -> {
+                List<PilotDataFiles.Source> sources = new ArrayList<>();
+                for (int i = 0; i < du.files().size(); i++) {
+                    DataFile f = du.files().get(i);
+                    String path = from.path() + "/" + du.uid() + "/" + f.name();
+                    sources.add(new PilotDataFiles.Source(f.name(), path, () -> src.open(path), f.size(),
+                            f.checksum(), "files[" + i + "] (" + f.name() + ")"));
+                }
+                return PilotDataFiles.inner(out, "put data unit " + du.uid() + " on pilot-data " + to.uid(), dst ->
+                        PilotDataFiles.putReplica(dst, to.path(), du.uid(), sources));
+            }));
+            return null;
+        } catch (ResourceException e) {
+            placed.clear();
+            return PilotDataFiles.failureOf(e);
+        }
+    }
+
+    /** Removes a replica's directory (a data unit refused after its copy landed). */
+    private void removeReplica(PilotDataRow pd, String du) {
+        if (isLocal(pd)) {
+            LocalFiles.deleteQuietly(Path.of(pd.path()).resolve(du));
+            return;
+        }
+        try {
+            session.resources().shellOf(pd.description().resource()).withFiles("remove data unit " + du,
+                    files -> {
+                        PilotDataFiles.deleteTree(files, pd.path() + "/" + du);
+                        return null;
+                    });
+        } catch (ResourceException e) {
+            LOG.warn("could not remove {}/{} on {}: {}", pd.path(), du, pd.description().resource(), e.toString());
         }
     }
 
