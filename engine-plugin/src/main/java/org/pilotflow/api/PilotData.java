@@ -19,6 +19,13 @@ public interface PilotData {
      */
     String path();
 
+    /**
+     * Where it is as BigJob names a pilot-data, by URL: how its files move and {@link #path()},
+     * {@code file://localhost/scratch/pd.0000} on this machine, {@code sftp://user@host:2222/scratch/pd.0000} over the
+     * SSH connection of the resource's job manager endpoint.
+     */
+    String url();
+
     /** The bytes its replicas hold. */
     long usedBytes();
 

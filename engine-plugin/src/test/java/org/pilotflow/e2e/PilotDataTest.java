@@ -88,6 +88,7 @@ class PilotDataTest {
             assertThat(Files.readString(replica1.resolve("a.txt"))).isEqualTo("alpha\n");
             assertThat(namesIn(Path.of(pd1.path()))).containsExactly(du.uid()); // no temporary left
             assertThat(pd1.usedBytes()).isEqualTo(16);
+            assertThat(pd1.url()).isEqualTo("file://localhost" + pd1.path());
 
             pd2.replicate(du);
             assertThat(du.pilotData()).containsExactly(pd1.uid(), pd2.uid());

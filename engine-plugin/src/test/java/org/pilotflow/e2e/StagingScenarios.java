@@ -161,6 +161,9 @@ public final class StagingScenarios {
                 .isEqualTo(resource.resolve("data.bin").toRealPath());
         assertThat(resource.resolve("movable.txt")).as("MOVE took it away").doesNotExist();
         assertThat(Files.readString(resource.resolve("results/result.txt"))).startsWith(md5(in.data()) + " ");
+        byte[] result = Files.readAllBytes(resource.resolve("results/result.txt")); // measured where it landed
+        assertThat(copier.outputFiles()).containsExactly(new org.pilotflow.model.StagedFile(
+                "resource:///results/result.txt", result.length, "adler32:" + adler32(result)));
         assertThat(copier.stateHistory()).extracting(StateEntry::state).contains(UnitState.STAGING_INPUT,
                 UnitState.EXECUTING, UnitState.STAGING_OUTPUT, UnitState.DONE);
 

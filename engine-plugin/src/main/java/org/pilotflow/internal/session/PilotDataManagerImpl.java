@@ -251,6 +251,21 @@ final class PilotDataManagerImpl implements PilotDataManager {
         }
 
         @Override
+        public String url() {
+            PilotDataRow r = row();
+            String where;
+            try { // where its files move: this machine, or the SSH connection of the resource's job manager endpoint
+                var rc = session.resources().registry().get(r.description().resource());
+                var jm = rc.jobManagerEndpoint();
+                where = rc.isLocal() ? "file://localhost" : "sftp://" + (jm.user() == null ? "" : jm.user() + "@")
+                        + jm.host() + (jm.port() > 0 ? ":" + jm.port() : "");
+            } catch (UnknownResourceException e) { // the resource left the configuration since: say what is known
+                where = "resource://" + r.description().resource();
+            }
+            return where + (r.path().startsWith("/") ? "" : "/") + r.path();
+        }
+
+        @Override
         public long usedBytes() {
             return tx(tx -> DataTable.usedBytes(tx.connection(), session.id(), uid));
         }

@@ -118,6 +118,8 @@ class PilotDataSshTest {
         PilotDataManager pdm = session.pilotDataManager();
         PilotData pd = remote(pdm, "pd-upload", null, null);
         assertThat(Path.of(pd.path())).isDirectory().isEqualTo(base.resolve("data/pd-upload"));
+        assertThat(pd.url()).isEqualTo("sftp://" + sshd.get("SSH_USER") + "@" + sshd.get("SSH_HOST") + ":"
+                + sshd.get("SSH_PORT") + pd.path());
         long loginsBefore = logins();
 
         DataUnit du = pd.submitDataUnit(DataUnitDescription.builder().name("inputs")
