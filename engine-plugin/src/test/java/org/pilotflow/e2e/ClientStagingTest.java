@@ -340,7 +340,8 @@ class ClientStagingTest {
                     .arguments("-c", "echo kept > result.txt").outputStaging("result.txt").build());
             LocalFixture.await("the output transfer's job", () -> management.createJobQuery()
                     .activityId("transferOutput").count() == 1, WITHIN);
-            assertThat(unit.state()).isEqualTo(UnitState.STAGING_OUTPUT);
+            // the session's view follows the commit a moment later (a loaded machine showed PENDING_EXECUTION)
+            assertThat(unit.waitFor(WITHIN, UnitState.STAGING_OUTPUT)).isEqualTo(UnitState.STAGING_OUTPUT);
 
             pilot.cancel(); // the pilot ends; the unit, done at its agent, is not canceled with it
             assertThat(pilot.waitFor(WITHIN)).isEqualTo(PilotState.CANCELED);
