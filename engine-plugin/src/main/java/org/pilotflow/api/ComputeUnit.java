@@ -56,10 +56,10 @@ public interface ComputeUnit {
     Optional<MemoryProfile> memory();
 
     /**
-     * What its output staging put in place, once it ended (PanDA's stage-out record): each file with its size and
-     * adler32, read back where it landed (the agent's targets on the resource, then the engine's on the client), in
-     * directive order; a directory staged whole is listed file by file, at most {@link StagedFile#MAX_PER_UNIT}.
-     * Empty for a unit without output staging, and while it runs.
+     * What its output staging put in place (PanDA's stage-out record): each file with its size and adler32 (a LINK's
+     * size only), read back where it landed: the agent's targets on the resource, known once the agent reported the
+     * unit's end, then the engine's on the client, once the unit ended; in directive order. A directory staged whole is
+     * listed file by file, at most {@link StagedFile#MAX_PER_UNIT}. Empty for a unit without output staging.
      */
     List<StagedFile> outputFiles();
 

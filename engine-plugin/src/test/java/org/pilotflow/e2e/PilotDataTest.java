@@ -89,6 +89,7 @@ class PilotDataTest {
             assertThat(namesIn(Path.of(pd1.path()))).containsExactly(du.uid()); // no temporary left
             assertThat(pd1.usedBytes()).isEqualTo(16);
             assertThat(pd1.url()).isEqualTo("file://localhost" + pd1.path());
+            assertThat(java.net.URI.create(pd1.url()).getPath()).isEqualTo(pd1.path()); // a URL that parses back
 
             pd2.replicate(du);
             assertThat(du.pilotData()).containsExactly(pd1.uid(), pd2.uid());

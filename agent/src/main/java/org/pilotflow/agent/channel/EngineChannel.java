@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
 
 /**
- * The agent's side of the channel: one thread, one HTTP request in flight at a time. Each sync POSTs a
+ * The agent's side of the channel: one thread, one HTTP request in flight at a time (besides an abandoned long poll,
+ * see Pacing). Each sync POSTs a
  * {@link SyncRequest} (heartbeat, unacknowledged reports in seq order, highest command taken) to
  * {@code <endpoint>/pilots/<pilotId>/sync} with {@code Authorization: Bearer <secret>} and applies the
  * {@link SyncResponse}: drops acknowledged reports, takes commands with a seq above the highest taken (in seq
@@ -30,7 +31,7 @@ import org.slf4j.event.Level;
  *
  * <p>Pacing: sync again at once while reports are pending or the last response carried commands; otherwise wait
  * {@link #IDLE_PAUSE_MILLIS} (at most the heartbeat interval) or until a report is queued. A sync that carries no
- * reports may be held by the engine (its long poll: answered when a command commits or ~500 ms later); a report
+ * reports may be held by the engine (its long poll: answered when a command commits, or after the heartbeat interval, at most 1 s); a report
  * queued meanwhile cuts it short (the request is abandoned and the report goes at once), so an idle agent's DONE does
  * not wait for the long poll to end. Abandoning a held sync loses nothing: it carried no reports, and commands it may
  * have brought come again, since the next sync names the highest command taken. (Polling again at once after a held
@@ -63,7 +64,7 @@ public final class EngineChannel implements Runnable {
     static final long BACKOFF_MAX_MILLIS = 2000;
     /** The longest a request may take; also the only bound with a single endpoint. */
     static final long MAX_REQUEST_MILLIS = 30_000;
-    /** The shortest request timeout when failing over: above the engine's long poll (~500 ms). */
+    /** The shortest request timeout when failing over: above the engine's long poll (at most 1 s). */
     static final long MIN_FAILOVER_REQUEST_MILLIS = 2000;
     private static final long REFUSAL_LOG_EVERY_NANOS = 10_000_000_000L;
 
@@ -419,7 +420,7 @@ public final class EngineChannel implements Runnable {
     /**
      * The request timeout: never past the orphan deadline, at most {@link #MAX_REQUEST_MILLIS}. With other
      * endpoints to fail over to, ten heartbeats (at least {@link #MIN_FAILOVER_REQUEST_MILLIS}), so a frozen node
-     * is left within seconds; the engine may hold a request ~500 ms (long poll) or a few seconds (a big batch
+     * is left within seconds; the engine may hold a request up to 1 s (long poll) or a few seconds (a big batch
      * under load), and a timed-out batch is simply sent again to the next node.
      */
     long requestTimeoutMillis(long millisToOrphan) {

@@ -97,7 +97,8 @@ public final class Stager {
 
     /**
      * As {@link #stage(String, List, Path)}, and with {@code measure} the size and adler32 of each file put in place
-     * (PanDA's stage-out), read back from the target: at most {@link StagedFile#MAX_PER_UNIT} files.
+     * (PanDA's stage-out), read back from the target (a LINK's size only: it copied nothing), at most
+     * {@link StagedFile#MAX_PER_UNIT} files; a target that cannot be read back is a warning and is not recorded.
      */
     public Outcome stage(String what, List<StagingDirective> directives, Path unitSandbox, boolean measure) {
         List<String> warnings = new ArrayList<>();
@@ -108,7 +109,13 @@ public final class Stager {
             try {
                 Path target = run(d, unitSandbox);
                 if (measure) {
-                    StagedFile.measure(d.target(), target, files);
+                    try { // the file is in place: a read-back that fails is worth a warning, not the unit
+                        files.addAll(StagedFile.measure(d.target(), target, d.action() != Action.LINK,
+                                StagedFile.MAX_PER_UNIT - files.size()));
+                    } catch (IOException e) {
+                        warnings.add(what + " [" + i + "] " + d.describe() + " put in place, but its size and "
+                                + "checksum could not be read back: " + cause(e));
+                    }
                 }
                 if (LOG.isDebugEnabled()) {
                     LOG.debug("{} [{}] {} done in {} ms", what, i, d.describe(), (System.nanoTime() - t0) / 1_000_000);

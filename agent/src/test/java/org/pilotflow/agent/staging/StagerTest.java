@@ -68,7 +68,8 @@ class StagerTest {
         Stager.Outcome o = outMeasured(StagingDirective.copy("unit:///hits.out", "pilot:///results/hits.out"),
                 StagingDirective.copy("unit:///missing.out", "pilot:///results/missing.out").withFlags(Flag.NON_FATAL, Flag.CREATE_PARENTS),
                 StagingDirective.copy("unit:///plots", "pilot:///results/plots").withFlags(Flag.RECURSIVE, Flag.CREATE_PARENTS),
-                StagingDirective.link("unit:///hits.out", "pilot:///results/hits.link"));
+                StagingDirective.link("unit:///hits.out", "pilot:///results/hits.link"),
+                StagingDirective.link("unit:///plots", "pilot:///results/plots.link"));
 
         assertThat(o.failed()).as(String.valueOf(o.failure())).isFalse();
         assertThat(o.warnings()).hasSize(1); // the missing file: not recorded
@@ -76,7 +77,9 @@ class StagerTest {
                 new StagedFile("pilot:///results/hits.out", hits.length, adler32Of(hits)),
                 new StagedFile("pilot:///results/plots/b.png", 2, adler32Of("bb".getBytes())),
                 new StagedFile("pilot:///results/plots/sub/a.png", 1, adler32Of("a".getBytes())),
-                new StagedFile("pilot:///results/hits.link", hits.length, adler32Of(hits))); // read through the link
+                new StagedFile("pilot:///results/hits.link", hits.length, null), // a link copied nothing: size only
+                new StagedFile("pilot:///results/plots.link/b.png", 2, null), // a linked tree: its files
+                new StagedFile("pilot:///results/plots.link/sub/a.png", 1, null));
 
         Stager.Outcome input = in(StagingDirective.copy("pilot:///results/hits.out", "again.out"));
         assertThat(input.files()).as("input staging is not measured").isEmpty();

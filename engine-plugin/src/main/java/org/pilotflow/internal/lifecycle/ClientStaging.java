@@ -252,16 +252,17 @@ public final class ClientStaging {
 
     /**
      * Records what a directive put on the client, read back here (PanDA's stage-out: the size and adler32 of what
-     * arrived); null, or why it cannot be read.
+     * arrived). Always null: the files are in place, and one that cannot be read back is logged and not recorded.
      */
     private String measureArrived(StagingDirective d, List<StagedFile> arrived) {
         Path local = clientDirectory.resolve(d.targetLocation().path());
         try {
-            StagedFile.measure(d.target(), local, arrived);
-            return null;
+            arrived.addAll(StagedFile.measure(d.target(), local, true, StagedFile.MAX_PER_UNIT - arrived.size()));
         } catch (java.io.IOException e) {
-            return "the file that arrived at " + local + " cannot be read back: " + e;
+            LOG.warn("{} arrived at {} but could not be read back for its size and checksum: {}", d.describe(), local,
+                    e.toString());
         }
+        return null;
     }
 
     /**

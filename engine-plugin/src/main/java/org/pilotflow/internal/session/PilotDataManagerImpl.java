@@ -253,16 +253,17 @@ final class PilotDataManagerImpl implements PilotDataManager {
         @Override
         public String url() {
             PilotDataRow r = row();
-            String where;
+            String path = r.path().startsWith("/") ? r.path() : "/" + r.path();
             try { // where its files move: this machine, or the SSH connection of the resource's job manager endpoint
                 var rc = session.resources().registry().get(r.description().resource());
                 var jm = rc.jobManagerEndpoint();
-                where = rc.isLocal() ? "file://localhost" : "sftp://" + (jm.user() == null ? "" : jm.user() + "@")
-                        + jm.host() + (jm.port() > 0 ? ":" + jm.port() : "");
-            } catch (UnknownResourceException e) { // the resource left the configuration since: say what is known
-                where = "resource://" + r.description().resource();
+                java.net.URI u = rc.isLocal() ? new java.net.URI("file", null, "localhost", -1, path, null, null)
+                        : new java.net.URI("sftp", jm.user(), jm.host(), jm.port() > 0 ? jm.port() : -1, path, null,
+                        null); // encodes a space, '#' or '%' in the path; brackets an IPv6 host
+                return u.toASCIIString();
+            } catch (java.net.URISyntaxException | RuntimeException e) { // the resource left the configuration since
+                return "resource://" + r.description().resource() + path;
             }
-            return where + (r.path().startsWith("/") ? "" : "/") + r.path();
         }
 
         @Override
