@@ -601,11 +601,13 @@ public final class FileMover {
         };
     }
 
-    private static boolean inside(String path, String root) {
+    /** Whether {@code path} is {@code root} or below it (both as the resource reports them). */
+    static boolean inside(String path, String root) {
         return path.equals(root) || path.startsWith(root.endsWith("/") ? root : root + "/");
     }
 
-    private static String realOrSelf(ResourceFiles files, String path) {
+    /** The resource's real path of {@code path}, or {@code path} itself when it cannot say (it does not exist yet). */
+    static String realOrSelf(ResourceFiles files, String path) {
         try {
             return files.realPath(path);
         } catch (IOException e) {

@@ -70,7 +70,7 @@ public final class PilotDataFiles {
     public static Made makeDirectory(ResourceFiles files, String path, List<String> validRoots) throws IOException {
         List<String> roots = new ArrayList<>();
         for (String r : validRoots) {
-            roots.add(realOrSelf(files, r));
+            roots.add(FileMover.realOrSelf(files, r));
         }
         String current = "";
         String real = "/";
@@ -78,7 +78,7 @@ public final class PilotDataFiles {
             String next = current + "/" + part;
             if (files.lstat(next) == null) {
                 String parent = real;
-                if (roots.stream().noneMatch(r -> inside(parent, r))) {
+                if (roots.stream().noneMatch(r -> FileMover.inside(parent, r))) {
                     return new Made(null, "a path below one of the valid_roots " + validRoots + " as the resource "
                             + "sees them (" + current + " resolves to " + parent + ", and " + next + " does not exist)");
                 }
@@ -94,7 +94,7 @@ public final class PilotDataFiles {
             real = files.realPath(current);
         }
         String finalReal = real;
-        if (roots.stream().noneMatch(r -> inside(finalReal, r) && !finalReal.equals(r))) {
+        if (roots.stream().noneMatch(r -> FileMover.inside(finalReal, r) && !finalReal.equals(r))) {
             return new Made(null, "a path below one of the valid_roots " + validRoots + " as the resource sees them ("
                     + path + " resolves to " + finalReal + ")");
         }
@@ -228,7 +228,7 @@ public final class PilotDataFiles {
             } catch (NoSuchFileException e) { // a dangling link
                 continue;
             }
-            if (!inside(real, realSandbox) || real.equals(realSandbox)) {
+            if (!FileMover.inside(real, realSandbox) || real.equals(realSandbox)) {
                 throw new CopyFailure(what + ": " + p + " resolves to " + real + ", outside the unit sandbox");
             }
             ResourceFiles.Stat st = files.stat(real);
@@ -296,15 +296,4 @@ public final class PilotDataFiles {
         return java.util.Optional.empty();
     }
 
-    private static boolean inside(String path, String root) {
-        return path.equals(root) || path.startsWith(root.endsWith("/") ? root : root + "/");
-    }
-
-    private static String realOrSelf(ResourceFiles files, String path) {
-        try {
-            return files.realPath(path);
-        } catch (IOException e) {
-            return path;
-        }
-    }
 }
