@@ -13,6 +13,7 @@ import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.ProcessEngineException;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
+import org.camunda.bpm.engine.impl.history.handler.HistoryEventHandler;
 import org.camunda.bpm.engine.impl.jobexecutor.DefaultJobExecutor;
 import org.camunda.bpm.engine.impl.jobexecutor.JobExecutor;
 import org.pilotflow.api.IncorrectState;
@@ -42,6 +43,7 @@ import org.pilotflow.internal.lifecycle.PilotLifecycle;
 import org.pilotflow.internal.lifecycle.StageDataRetries;
 import org.pilotflow.internal.lifecycle.Published;
 import org.pilotflow.internal.lifecycle.Transactions;
+import org.pilotflow.internal.lifecycle.UnitHistoryFilter;
 import org.pilotflow.internal.lifecycle.UnitLifecycle;
 import org.pilotflow.internal.lifecycle.UnitProcessEndListener;
 import org.pilotflow.internal.resources.Resources;
@@ -175,6 +177,21 @@ public final class PilotFlowRuntime {
         // the models give their cancel steps a high job priority, so a cancel is not queued behind a backlog of
         // units' continuations; acquisition by priority makes the job executor honour that
         cfg.setJobExecutorAcquireByPriority(true);
+        if (!config.unitActivityHistory()) {
+            if (cfg.getHistoryEventHandler() != null || !cfg.isEnableDefaultDbHistoryEventHandler()) {
+                LOG.info("the engine has its own history event handler: unit processes write their activity history");
+            } else {
+                // the engine's own database writer, replaced by one that skips units' activity instances; custom
+                // handlers still get every event
+                cfg.setEnableDefaultDbHistoryEventHandler(false);
+                List<HistoryEventHandler> handlers = new ArrayList<>();
+                if (cfg.getCustomHistoryEventHandlers() != null) {
+                    handlers.addAll(cfg.getCustomHistoryEventHandlers());
+                }
+                handlers.add(new UnitHistoryFilter());
+                cfg.setCustomHistoryEventHandlers(handlers);
+            }
+        }
     }
 
     public void start(ProcessEngine processEngine) {

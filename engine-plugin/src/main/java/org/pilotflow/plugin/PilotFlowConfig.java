@@ -30,6 +30,10 @@ import org.pilotflow.api.BadParameter;
  *                         process tree; the PanDA pilot's prmon samples every 60 s
  * @param clientDirectory  what a staging directive's {@code client://} names: RADICAL-Pilot's client working
  *                         directory (the JVM's working directory)
+ * @param unitActivityHistory whether unit processes write Camunda's activity instance history (false): a unit's
+ *                         steps are its state history in PilotFlow's row, and each activity instance is a row with
+ *                         ten indexes. Their process instance history (start, end, end event) is written either way,
+ *                         and every other process's history as the engine's history level says
  */
 public record PilotFlowConfig(
         Path workDirectory,
@@ -45,7 +49,8 @@ public record PilotFlowConfig(
         int syncThreads,
         int launchThreads,
         Duration memorySampleInterval,
-        Path clientDirectory) {
+        Path clientDirectory,
+        boolean unitActivityHistory) {
 
     public PilotFlowConfig {
         BadParameter.requireNonNull(workDirectory, "workDirectory", "a directory path");
@@ -111,7 +116,7 @@ public record PilotFlowConfig(
                 .heartbeatTimeout(heartbeatTimeout).orphanTimeout(orphanTimeout).launchTimeout(launchTimeout)
                 .cancelGrace(cancelGrace).jobPollInterval(jobPollInterval).syncThreads(syncThreads)
                 .launchThreads(launchThreads).memorySampleInterval(memorySampleInterval)
-                .clientDirectory(clientDirectory);
+                .clientDirectory(clientDirectory).unitActivityHistory(unitActivityHistory);
     }
 
     public static final class Builder {
@@ -129,6 +134,7 @@ public record PilotFlowConfig(
         private int launchThreads = 4;
         private Duration memorySampleInterval = Duration.ofSeconds(2);
         private Path clientDirectory = Path.of("");
+        private boolean unitActivityHistory;
 
         public Builder workDirectory(Path v) { workDirectory = v; return this; }
         public Builder resourceDirectory(Path v) { resourceDirectory = v; return this; }
@@ -144,13 +150,15 @@ public record PilotFlowConfig(
         public Builder launchThreads(int v) { launchThreads = v; return this; }
         public Builder memorySampleInterval(Duration v) { memorySampleInterval = v; return this; }
         public Builder clientDirectory(Path v) { clientDirectory = v; return this; }
+        public Builder unitActivityHistory(boolean v) { unitActivityHistory = v; return this; }
 
         public PilotFlowConfig build() {
             BadParameter.requireNonNull(workDirectory, "workDirectory", "a directory path");
             return new PilotFlowConfig(workDirectory.toAbsolutePath().normalize(), resourceDirectory, endpointHost,
                     endpointPort, heartbeatInterval, heartbeatTimeout, orphanTimeout, launchTimeout, cancelGrace,
                     jobPollInterval, syncThreads, launchThreads, memorySampleInterval,
-                    clientDirectory == null ? null : clientDirectory.toAbsolutePath().normalize());
+                    clientDirectory == null ? null : clientDirectory.toAbsolutePath().normalize(),
+                    unitActivityHistory);
         }
     }
 }

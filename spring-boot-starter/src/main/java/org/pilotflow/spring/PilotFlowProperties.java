@@ -32,6 +32,7 @@ public class PilotFlowProperties {
     private int launchThreads = DEFAULTS.launchThreads();
     private Duration memorySampleInterval = DEFAULTS.memorySampleInterval();
     private Path clientDirectory = DEFAULTS.clientDirectory();
+    private boolean unitActivityHistory = DEFAULTS.unitActivityHistory();
     /** The session the injectable {@code Session} reopens ({@code Session.uid()}); empty: a new one per start. */
     private String sessionId;
 
@@ -47,7 +48,7 @@ public class PilotFlowProperties {
                     .heartbeatTimeout(heartbeatTimeout).orphanTimeout(orphanTimeout).launchTimeout(launchTimeout)
                     .cancelGrace(cancelGrace).jobPollInterval(jobPollInterval).syncThreads(syncThreads)
                     .launchThreads(launchThreads).memorySampleInterval(memorySampleInterval)
-                    .clientDirectory(clientDirectory).build();
+                    .clientDirectory(clientDirectory).unitActivityHistory(unitActivityHistory).build();
         } catch (BadParameter e) {
             throw new BadParameter(propertyName(e.field()), e.value(), e.expected());
         }
@@ -86,6 +87,8 @@ public class PilotFlowProperties {
     public void setMemorySampleInterval(Duration v) { memorySampleInterval = v; }
     public Path getClientDirectory() { return clientDirectory; }
     public void setClientDirectory(Path v) { clientDirectory = v; }
+    public boolean isUnitActivityHistory() { return unitActivityHistory; }
+    public void setUnitActivityHistory(boolean v) { unitActivityHistory = v; }
     public String getSessionId() { return sessionId; }
     public void setSessionId(String v) { sessionId = v; }
 }
