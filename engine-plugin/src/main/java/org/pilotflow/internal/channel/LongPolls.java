@@ -54,8 +54,11 @@ final class LongPolls {
         }
     }
 
-    /** Runs {@code answer} on a worker after {@code millis}, or sooner when a command for the pilot commits. */
-    void park(PilotKey pilot, long millis, Runnable answer) {
+    /**
+     * Runs {@code answer} on a worker after {@code millis}, or sooner when a command for the pilot commits; returns
+     * what answers this sync now (once, whoever comes first).
+     */
+    Runnable park(PilotKey pilot, long millis, Runnable answer) {
         Parked p = new Parked(pilot, answer);
         parked.computeIfAbsent(pilot, k -> new CopyOnWriteArrayList<>()).add(p);
         try {
@@ -63,6 +66,7 @@ final class LongPolls {
         } catch (java.util.concurrent.RejectedExecutionException stopping) {
             p.fire(); // the node stops: answer now
         }
+        return p::fire;
     }
 
     void wake(PilotKey pilot) {

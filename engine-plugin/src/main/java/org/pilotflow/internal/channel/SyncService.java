@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.pilotflow.internal.lifecycle.PilotLifecycle;
 import org.pilotflow.internal.lifecycle.Transactions;
@@ -139,14 +140,15 @@ public final class SyncService {
             }
             // -1: nothing applied by this sync (none carried, or another sync of the pilot is applying them here)
             long acked = req.reports().isEmpty() ? -1 : applier.apply(pilot, req.reports());
-            Answer now = answer(pilot, req, acked);
+            long seen = wakes(pilot);
+            Answer now = answer(pilot, req, acked, seen);
             if (now != null) {
                 reply.send(now);
                 return;
             }
             // nothing to carry yet: hold the sync; it stays "in flight" for the contact book until answered
             parked = true;
-            polls.park(pilot, pollMillis, () -> {
+            Runnable answerNow = polls.park(pilot, pollMillis, () -> {
                 try {
                     reply.send(later(pilot, req, acked));
                 } catch (ImpossibleAck e) {
@@ -158,6 +160,10 @@ public final class SyncService {
                     contacts.answered(pilot);
                 }
             });
+            if (wakes(pilot) != seen) {
+                // a command committed after this sync looked and before it parked: its wake found nothing parked
+                answerNow.run();
+            }
         } catch (ImpossibleAck e) {
             reply.send(Answer.error(400, e.getMessage()));
         } catch (RuntimeException e) {
@@ -171,11 +177,11 @@ public final class SyncService {
     }
 
     /** The answer when there is something to carry (commands, an ack); null when the sync may wait. */
-    private Answer answer(PilotKey pilot, SyncRequest req, long acked) {
+    private Answer answer(PilotKey pilot, SyncRequest req, long acked, long seen) {
         if (req.reports().isEmpty() && nothingNew(pilot, req.lastCommandSeq())) {
             return null;
         }
-        Snapshot s = read(pilot, req.lastCommandSeq());
+        Snapshot s = read(pilot, req.lastCommandSeq(), seen);
         if (s.commands().isEmpty() && req.reports().isEmpty()) {
             return null;
         }
@@ -184,11 +190,30 @@ public final class SyncService {
 
     /** The answer to a held sync when its time is up or a command arrived. */
     private Answer later(PilotKey pilot, SyncRequest req, long acked) {
+        long seen = wakes(pilot);
         Horizon h = horizons.get(pilot);
         if (h != null && nothingNew(pilot, req.lastCommandSeq())) {
             return encode(pilot, new Snapshot(h.cursor(), List.of()), acked);
         }
-        return encode(pilot, read(pilot, req.lastCommandSeq()), acked);
+        return encode(pilot, read(pilot, req.lastCommandSeq(), seen), acked);
+    }
+
+    /**
+     * How many times a command or the pilot's end committed on this node, counted before the parked syncs are
+     * woken: a sync that looked before a wake and parks after it is answered at once, and what a read saw before a
+     * wake is not kept as the pilot's horizon (it may miss that command).
+     */
+    private final Map<PilotKey, AtomicLong> wakeCounts = new ConcurrentHashMap<>();
+
+    private long wakes(PilotKey pilot) {
+        AtomicLong n = wakeCounts.get(pilot);
+        return n == null ? 0 : n.get();
+    }
+
+    private void woken(PilotKey pilot) {
+        wakeCounts.computeIfAbsent(pilot, k -> new AtomicLong()).incrementAndGet();
+        horizons.remove(pilot);
+        polls.wake(pilot);
     }
 
     /**
@@ -255,7 +280,7 @@ public final class SyncService {
     }
 
     /** The pilot's commands above the agent's last (dropping the acknowledged ones) and its report cursor. */
-    private Snapshot read(PilotKey pilot, long agentLastCommand) {
+    private Snapshot read(PilotKey pilot, long agentLastCommand, long seen) {
         long readAt = System.nanoTime();
         PilotTable.Head[] head = new PilotTable.Head[1];
         Snapshot s = txs.runRetrying(tx -> {
@@ -280,7 +305,7 @@ public final class SyncService {
             }
             return new Snapshot(org.pilotflow.internal.store.ChannelTable.cursor(tx.connection(), pilot), commands);
         });
-        if (head[0] != null) {
+        if (head[0] != null && wakes(pilot) == seen) {
             horizons.put(pilot, new Horizon(head[0].nextCommandSeq(), s.cursor(), head[0].state().isFinal(), readAt));
         }
         return s;
@@ -298,14 +323,12 @@ public final class SyncService {
 
     /** A command for the pilot committed on this node: answer its held sync now. */
     void commandsQueued(PilotKey pilot) {
-        horizons.remove(pilot);
-        polls.wake(pilot);
+        woken(pilot);
     }
 
     /** The pilot ended (committed on this node): its agent hears so at its next sync. */
     void pilotEnded(PilotKey pilot) {
-        horizons.remove(pilot);
-        polls.wake(pilot);
+        woken(pilot);
     }
 
     private List<String> secretHashes(PilotKey pilot, boolean reload) {
@@ -338,5 +361,6 @@ public final class SyncService {
     void forget(PilotKey pilot) {
         secrets.remove(pilot);
         horizons.remove(pilot);
+        wakeCounts.remove(pilot);
     }
 }

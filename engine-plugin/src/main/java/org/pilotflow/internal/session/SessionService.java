@@ -160,6 +160,7 @@ public final class SessionService implements PilotSubmitter, FileStager {
             return false;
         }
         open.remove(s.id(), s);
+        unitNumbers.forget(s.id());
         return true;
     }
 
@@ -196,6 +197,13 @@ public final class SessionService implements PilotSubmitter, FileStager {
     /** Takes {@code n} numbers from a session's counter, in a transaction of its own. */
     long take(String sessionId, String counter, int n) {
         return txs.runRetrying(tx -> SessionTable.take(tx.connection(), sessionId, counter, n));
+    }
+
+    private final NumberBlocks unitNumbers = new NumberBlocks();
+
+    /** The first of {@code n} new unit numbers of a session; small requests come from a block taken earlier. */
+    long takeUnitNumbers(String sessionId, int n) {
+        return unitNumbers.take(sessionId, n, k -> take(sessionId, SessionTable.Counter.UNIT, k));
     }
 
     // ---------------------------------------------------------------- pilots BPMN tasks submit

@@ -141,7 +141,7 @@ final class UnitManagerImpl implements UnitManager {
         for (int from = 0; from < descriptions.size(); from += CHUNK) {
             List<ComputeUnitDescription> part = descriptions.subList(from, Math.min(descriptions.size(), from + CHUNK));
             try {
-                long first = session.service().take(session.id(), SessionTable.Counter.UNIT, part.size());
+                long first = session.service().takeUnitNumbers(session.id(), part.size());
                 List<UnitRecord> created = new ArrayList<>(part.size());
                 for (int k = 0; k < part.size(); k++) {
                     created.add(UnitRecord.created(session.id(), Uids.unit(first + k), uid, part.get(k)));
