@@ -412,6 +412,7 @@ public final class Session implements AutoCloseable {
         // async: (H2's AsynchronousFileChannel store) rather than file: a thread interrupted while H2 writes a
         // plain file channel closes the whole database for every thread
         private static final String EMBEDDED_DATABASE_PREFIX = "async:";
+        static final int ID_BLOCK_SIZE = 10_000;
 
         private Path embeddedDatabasePath() {
             return config.workDirectory().resolve("db").resolve("pilotflow").toAbsolutePath();
@@ -481,6 +482,9 @@ public final class Session implements AutoCloseable {
             // a history row's removal time is set when it is written (start + time to live) instead of by updating 15
             // history tables when the instance ends: 16 of a unit's 65 statements (PeerBenchmark, README "Knobs")
             cfg.setHistoryRemovalTimeStrategy(ProcessEngineConfiguration.HISTORY_REMOVAL_TIME_STRATEGY_START);
+            // Camunda's ids come in blocks from a database row, each block a transaction of its own (a durable
+            // commit): 100 ids (the default) last a unit about five steps, 10,000 last hundreds of units
+            cfg.setIdBlockSize(ID_BLOCK_SIZE);
             cfg.setJobExecutorActivate(true);
             // a unit's continuation after its end is a job: fetch them in batches
             org.camunda.bpm.engine.impl.jobexecutor.DefaultJobExecutor jobs =

@@ -37,6 +37,7 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(classes = PilotFlowStarterTest.Application.class, properties = {
         "camunda.bpm.history-level=activity",
+        "camunda.bpm.generic-properties.properties.history-removal-time-strategy=start",
         "camunda.bpm.job-execution.lock-time-in-millis=60000",
         "spring.datasource.hikari.maximum-pool-size=30",
         "pilotflow.heartbeat-timeout=20s",
@@ -94,6 +95,10 @@ class PilotFlowStarterTest {
         assertThat(config.cancelGrace()).isEqualTo(Duration.ofSeconds(5));
         assertThat(config.orphanTimeout()).isEqualTo(PilotFlowConfig.defaults().orphanTimeout());
         assertThat(plugin.config()).isEqualTo(config);
+        assertThat(config.unitActivityHistory()).isFalse();
+        // the README's properties: removal times written with each history row, not by updates when units end
+        assertThat(((org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl)
+                engine.getProcessEngineConfiguration()).getHistoryRemovalTimeStrategy()).isEqualTo("start");
     }
 
     @Test
