@@ -13,7 +13,6 @@ import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.ProcessEngineException;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
-import org.camunda.bpm.engine.impl.history.handler.HistoryEventHandler;
 import org.camunda.bpm.engine.impl.jobexecutor.DefaultJobExecutor;
 import org.camunda.bpm.engine.impl.jobexecutor.JobExecutor;
 import org.pilotflow.api.IncorrectState;
@@ -177,20 +176,8 @@ public final class PilotFlowRuntime {
         // the models give their cancel steps a high job priority, so a cancel is not queued behind a backlog of
         // units' continuations; acquisition by priority makes the job executor honour that
         cfg.setJobExecutorAcquireByPriority(true);
-        if (!config.unitActivityHistory()) {
-            if (cfg.getHistoryEventHandler() != null || !cfg.isEnableDefaultDbHistoryEventHandler()) {
-                LOG.info("the engine has its own history event handler: unit processes write their activity history");
-            } else {
-                // the engine's own database writer, replaced by one that skips units' activity instances; custom
-                // handlers still get every event
-                cfg.setEnableDefaultDbHistoryEventHandler(false);
-                List<HistoryEventHandler> handlers = new ArrayList<>();
-                if (cfg.getCustomHistoryEventHandlers() != null) {
-                    handlers.addAll(cfg.getCustomHistoryEventHandlers());
-                }
-                handlers.add(new UnitHistoryFilter());
-                cfg.setCustomHistoryEventHandlers(handlers);
-            }
+        if (!config.unitActivityHistory() && !UnitHistoryFilter.install(cfg)) {
+            LOG.info("the engine has its own history event handler: unit processes write their activity history");
         }
     }
 
