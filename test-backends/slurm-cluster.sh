@@ -22,6 +22,8 @@
 # (slurmctld $PORT, slurmd $PORT+1, on the namespace addresses only). One such cluster per machine: the namespace,
 # link and bridge names are fixed. A node cut off (its link down) is "not responding" after about 20 s and DOWN
 # after SlurmdTimeout (30 s); SLURM then ends the jobs on it with NODE_FAIL unless they were submitted --no-kill.
+# Link up again, slurmctld does not ping a DOWN node that stopped answering (it asks it to register about every 20th
+# ping cycle, ~200 s): `scontrol update nodename=<n> state=resume` brings it back to idle within a second.
 #
 # slurm-cluster.env: CLIENT_ENV=SLURM_CONF; SLURM_CONF; SLURM_PARTITION; SLURM_NODES (pfnode[1-3]) and
 # SLURM_NODE_NAMES (comma list); SLURM_CPUS_PER_NODE; SLURM_JOBCOMP; ENGINE_HOST (the bridge address); NODE_ADDR_<n>

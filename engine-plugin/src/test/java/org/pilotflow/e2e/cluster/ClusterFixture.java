@@ -176,16 +176,21 @@ final class ClusterFixture {
 
     /** Polls {@code condition} until it holds or {@code timeout} passes. */
     static void await(String what, Duration timeout, BooleanSupplier condition) {
+        await(() -> what, timeout, condition);
+    }
+
+    /** As {@link #await(String, Duration, BooleanSupplier)}, the message made when it times out. */
+    static void await(java.util.function.Supplier<String> what, Duration timeout, BooleanSupplier condition) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+                throw new AssertionError("timed out after " + timeout + " waiting for " + what.get());
             }
             try {
                 Thread.sleep(100);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what);
+                throw new AssertionError("interrupted waiting for " + what.get());
             }
         }
     }

@@ -147,14 +147,36 @@ class SlurmClusterNodeFailureTest {
                         new ProcessBuilder("kill", "-KILL", rec.get(0).split(" ")[1]).start().waitFor();
                     }
                 }
-                ClusterFixture.await(lost + " back in service", Duration.ofMinutes(2), () -> {
-                    String state = ClusterFixture.run(client, "sinfo", "-h", "-N", "-n", lost, "-o", "%T").strip();
-                    if (state.startsWith("down") && !state.endsWith("*")) { // answering again, still down
-                        ClusterFixture.run(client, "scontrol", "update", "nodename=" + lost, "state=resume");
-                    }
-                    return state.equals("idle");
-                });
+                backInService(lost);
             }
+        }
+    }
+
+    /**
+     * Resumes the node (its link up again) and waits until it is idle. slurmctld does not ping a DOWN node that
+     * stopped answering; it only asks it to register every 20th ping cycle (~200 s here), unless its slurmd happens to
+     * send something first. Resuming makes it idle-not-responding, which is pinged at once. The states the node went
+     * through (seconds since the link came up) go into the failure message and the test's log.
+     */
+    private static void backInService(String node) {
+        long start = System.nanoTime();
+        long[] lastResume = {start - Duration.ofSeconds(10).toNanos()};
+        List<String> seen = new ArrayList<>();
+        try {
+            ClusterFixture.await(() -> node + " back in service; states seen " + seen, Duration.ofMinutes(2), () -> {
+                String state = ClusterFixture.run(client, "sinfo", "-h", "-N", "-n", node, "-o", "%T").strip();
+                long now = System.nanoTime();
+                if (seen.isEmpty() || !seen.get(seen.size() - 1).startsWith(state + " ")) {
+                    seen.add(state + " @" + (now - start) / 1_000_000_000 + "s");
+                }
+                if (state.startsWith("down") && now - lastResume[0] >= Duration.ofSeconds(5).toNanos()) {
+                    ClusterFixture.run(client, "scontrol", "update", "nodename=" + node, "state=resume");
+                    lastResume[0] = now;
+                }
+                return state.equals("idle");
+            });
+        } finally {
+            System.out.println(node + " after its link came up: " + seen);
         }
     }
 
