@@ -39,8 +39,12 @@ import org.slf4j.LoggerFactory;
  * mvn -q -B -pl examples exec:java -Dexec.mainClass=org.pilotflow.examples.Benchmark -Dexec.args="--units 10000"
  * </pre>
  *
- * Options: {@code --units N} (10000), {@code --cores N} (2), {@code --warmup N} (200), {@code --history LEVEL}
- * (activity; none, activity, audit, full), {@code --work DIR} (a new temporary directory, deleted at the end).
+ * Options: {@code --units N} (10000), {@code --cores N} (cores per pilot, 2), {@code --pilots N} (local pilots
+ * behind the one unit manager, 1), {@code --warmup N} (200), {@code --history LEVEL} (activity; none, activity, audit,
+ * full), {@code --jdbc-url URL} (the engine's database instead of the embedded H2 file database; user and password
+ * from the environment variables {@code PILOTFLOW_DB_USER} and {@code PILOTFLOW_DB_PASSWORD}, never the command
+ * line), {@code --work DIR} (a new temporary directory, deleted at the end). Memory: run the program with
+ * {@code java -Xmx1g} to hold the engine to a heap; the table gives the peak and the heap after a full GC.
  */
 public final class Benchmark {
     private static final Logger LOG = LoggerFactory.getLogger(Benchmark.class);
@@ -48,23 +52,40 @@ public final class Benchmark {
     private Benchmark() {
     }
 
-    record Options(int units, int cores, int warmup, String history, Path work) {
+    record Options(int units, int cores, int pilots, int warmup, String history, String jdbcUrl, String dbUser,
+                   String dbPassword, Path work) {
+
+        /** These options on another database (tests: a database of the test PostgreSQL server). */
+        Options onDatabase(String url, String user, String password) {
+            return new Options(units, cores, pilots, warmup, history, url, user, password, work);
+        }
+
         static Options parse(String... args) {
             int units = 10_000;
             int cores = 2;
+            int pilots = 1;
             int warmup = 200;
             String history = "activity";
+            String jdbcUrl = null;
             Path work = null;
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--units" -> units = Examples.intOption(args, i++, "--units");
                     case "--cores" -> cores = Examples.intOption(args, i++, "--cores");
+                    case "--pilots" -> pilots = Examples.intOption(args, i++, "--pilots");
                     case "--warmup" -> warmup = Examples.intOption(args, i++, "--warmup");
                     case "--history" -> {
                         if (i + 1 >= args.length) {
                             throw new IllegalArgumentException("--history needs a value");
                         }
                         history = args[++i];
+                    }
+                    case "--jdbc-url" -> {
+                        if (i + 1 >= args.length || !args[i + 1].startsWith("jdbc:")) {
+                            throw new IllegalArgumentException("--jdbc-url needs a JDBC URL (jdbc:...), got "
+                                    + (i + 1 >= args.length ? "nothing" : "'" + args[i + 1] + "'"));
+                        }
+                        jdbcUrl = args[++i];
                     }
                     case "--work" -> {
                         if (i + 1 >= args.length) {
@@ -73,10 +94,13 @@ public final class Benchmark {
                         work = Path.of(args[++i]);
                     }
                     default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (usage: "
-                            + "[--units N] [--cores N] [--warmup N] [--history LEVEL] [--work DIR])");
+                            + "[--units N] [--cores N] [--pilots N] [--warmup N] [--history LEVEL] [--jdbc-url URL]"
+                            + " [--work DIR])");
                 }
             }
-            return new Options(units, cores, warmup, history, work);
+            return new Options(units, cores, pilots, warmup, history, jdbcUrl,
+                    System.getenv().getOrDefault("PILOTFLOW_DB_USER", "sa"),
+                    System.getenv().getOrDefault("PILOTFLOW_DB_PASSWORD", ""), work);
         }
     }
 
@@ -113,14 +137,20 @@ public final class Benchmark {
         try {
             // --- PilotFlow
             Measured m;
-            try (Session session = Session.builder()
+            long heapAfterGc;
+            Session.Builder builder = Session.builder()
                     .config(PilotFlowConfig.builder().workDirectory(work).build())
-                    .historyLevel(o.history())
-                    .create()) {
+                    .historyLevel(o.history());
+            if (o.jdbcUrl() != null) {
+                builder.jdbcUrl(o.jdbcUrl()).credentials(o.dbUser(), o.dbPassword());
+            }
+            try (Session session = builder.create()) {
                 PilotManager pmgr = session.createPilotManager();
-                ComputePilot pilot = Examples.startLocalPilot(session, pmgr, work, o.cores(), Duration.ofHours(1));
                 UnitManager umgr = session.createUnitManager();
-                umgr.addPilot(pilot);
+                for (ComputePilot pilot : Examples.startLocalPilots(session, pmgr, work, o.pilots(), o.cores(),
+                        Duration.ofHours(3))) {
+                    umgr.addPilot(pilot);
+                }
                 String historyLevel = session.processEngine().getProcessEngineConfiguration().getHistory();
 
                 LOG.info("warm-up: {} units", o.warmup());
@@ -139,6 +169,11 @@ public final class Benchmark {
                         Duration.ofMinutes(10).plusMillis(50L * o.units()));
                 long waitNanos = System.nanoTime() - t0;
                 m = measure(units, submitted, submitNanos, waitNanos, historyLevel);
+                warm = null; // the engine's heap, without the handles and descriptions this program held
+                ds = null;
+                units = null;
+                System.gc();
+                heapAfterGc = mem.getHeapMemoryUsage().getUsed();
             }
             long peak = peakHeap.get();
 
@@ -150,7 +185,7 @@ public final class Benchmark {
             LOG.info("baseline: seq {} | xargs -P2 -n1 /bin/true", rawN);
             Optional<Double> rawXargs = xargs(rawN);
 
-            print(out, o, m, peak, mem.getHeapMemoryUsage().getMax(), rawN, rawPb, rawXargs);
+            print(out, o, m, peak, heapAfterGc, mem.getHeapMemoryUsage().getMax(), rawN, rawPb, rawXargs);
             return m.done == m.n;
         } finally {
             sampler.interrupt();
@@ -274,17 +309,19 @@ public final class Benchmark {
         return Optional.of(n / secs);
     }
 
-    private static void print(PrintStream out, Options o, Measured m, long peakHeap, long maxHeap, int rawN,
-                              double rawPb, Optional<Double> rawXargs) {
+    private static void print(PrintStream out, Options o, Measured m, long peakHeap, long heapAfterGc, long maxHeap,
+                              int rawN, double rawPb, Optional<Double> rawXargs) {
         String fmt = "| %-44s | %34s |%n";
         String rule = "|" + "-".repeat(46) + "|" + "-".repeat(36) + "|";
         out.println();
-        out.println("PilotFlow benchmark: " + m.n + " x /bin/true through the full unit lifecycle, one local pilot");
+        out.println("PilotFlow benchmark: " + m.n + " x /bin/true through the full unit lifecycle, "
+                + (o.pilots() == 1 ? "one local pilot" : o.pilots() + " local pilots behind one unit manager"));
         out.println(rule);
         out.printf(fmt, "Java", System.getProperty("java.vm.name").replace(" 64-Bit Server VM", "") + " "
                 + Runtime.version());
         out.printf(fmt, "machine cores (availableProcessors)", Runtime.getRuntime().availableProcessors());
-        out.printf(fmt, "pilot cores", o.cores());
+        out.printf(fmt, "pilots x cores", o.pilots() + " x " + o.cores());
+        out.printf(fmt, "database", o.jdbcUrl() == null ? "H2 file (embedded)" : o.jdbcUrl().replaceAll("\\?.*", ""));
         out.printf(fmt, "history level", m.historyLevel);
         out.printf(fmt, "units (N), warm-up", m.n + ", " + o.warmup());
         out.printf(fmt, "units DONE", m.done + " / " + m.n);
@@ -299,6 +336,7 @@ public final class Benchmark {
                 Examples.percentile(m.toFinal, 50) + " / " + Examples.percentile(m.toFinal, 99));
         out.printf(fmt, "peak heap used, engine JVM (MB) / max",
                 (peakHeap >> 20) + " / " + (maxHeap < 0 ? "unbounded" : (maxHeap >> 20)));
+        out.printf(fmt, "heap after full GC, after the N units (MB)", heapAfterGc >> 20);
         out.println(rule);
         out.printf(fmt, "raw launch, ProcessBuilder x2 thr (proc/s)",
                 String.format("%.1f  (N=%d)", rawPb, rawN));

@@ -42,6 +42,12 @@ final class Examples {
      * this session's copy of the resource entry gets the work directory as one more valid root.
      */
     static ComputePilot startLocalPilot(Session session, PilotManager pmgr, Path work, int cores, Duration runtime) {
+        return startLocalPilots(session, pmgr, work, 1, cores, runtime).get(0);
+    }
+
+    /** Submits {@code count} local pilots of {@code cores} cores each at once and waits until all are ACTIVE. */
+    static List<ComputePilot> startLocalPilots(Session session, PilotManager pmgr, Path work, int count, int cores,
+                                               Duration runtime) {
         Path sandbox = work.toAbsolutePath().normalize().resolve("sandboxes");
         ResourceConfig local = session.resources().get(LOCAL);
         try {
@@ -52,20 +58,26 @@ final class Examples {
             session.resources().add(local.toBuilder().validRoots(roots).build());
             LOG.info("added {} to the valid roots of {} for this session", roots.get(roots.size() - 1), LOCAL);
         }
-        ComputePilot pilot = pmgr.submitPilot(ComputePilotDescription.builder()
+        ComputePilotDescription d = ComputePilotDescription.builder()
                 .resource(LOCAL)
                 .cores(cores)
                 .runtime(runtime)
                 .sandbox(sandbox.toString())
-                .build());
-        PilotState s = pilot.waitFor(Duration.ofSeconds(90), PilotState.ACTIVE, PilotState.DONE, PilotState.FAILED,
-                PilotState.CANCELED);
-        if (s != PilotState.ACTIVE) {
-            throw new IllegalStateException("pilot " + pilot.uid() + " is " + s + ": " + pilot.reason().orElse("")
-                    + "\n" + pilot.log());
+                .build();
+        List<ComputePilot> pilots = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            pilots.add(pmgr.submitPilot(d));
         }
-        LOG.info("pilot {} ACTIVE with {} cores, sandbox {}", pilot.uid(), cores, pilot.sandbox());
-        return pilot;
+        for (ComputePilot pilot : pilots) {
+            PilotState s = pilot.waitFor(Duration.ofSeconds(90), PilotState.ACTIVE, PilotState.DONE,
+                    PilotState.FAILED, PilotState.CANCELED);
+            if (s != PilotState.ACTIVE) {
+                throw new IllegalStateException("pilot " + pilot.uid() + " is " + s + ": "
+                        + pilot.reason().orElse("") + "\n" + pilot.log());
+            }
+            LOG.info("pilot {} ACTIVE with {} cores, sandbox {}", pilot.uid(), cores, pilot.sandbox());
+        }
+        return pilots;
     }
 
     /** The time the unit entered {@code state} (its last attempt's entry), if it did. */
