@@ -138,6 +138,7 @@ final class UnitManagerImpl implements UnitManager {
             }
         }
         List<ComputeUnit> out = new ArrayList<>(descriptions.size());
+        SubmitProgress progress = new SubmitProgress(uid, descriptions.size(), System.nanoTime());
         for (int from = 0; from < descriptions.size(); from += CHUNK) {
             List<ComputeUnitDescription> part = descriptions.subList(from, Math.min(descriptions.size(), from + CHUNK));
             try {
@@ -153,6 +154,7 @@ final class UnitManagerImpl implements UnitManager {
                 for (UnitRecord u : created) {
                     out.add(session.handle(session.unitView(u.uid())));
                 }
+                progress.stored(out.size(), System.nanoTime());
             } catch (RuntimeException e) {
                 if (out.isEmpty()) {
                     throw e;
@@ -163,6 +165,7 @@ final class UnitManagerImpl implements UnitManager {
                         out, e);
             }
         }
+        progress.finished(System.nanoTime());
         return out;
     }
 
