@@ -60,6 +60,14 @@ public final class Benchmark {
             return new Options(units, cores, pilots, warmup, history, url, user, password, work);
         }
 
+        /** The record's own toString would print the password. */
+        @Override
+        public String toString() {
+            return "Options[units=" + units + ", cores=" + cores + ", pilots=" + pilots + ", warmup=" + warmup
+                    + ", history=" + history + ", jdbcUrl=" + jdbcUrl + ", dbUser=" + dbUser + ", dbPassword="
+                    + (dbPassword == null || dbPassword.isEmpty() ? "(none)" : "(set)") + ", work=" + work + "]";
+        }
+
         static Options parse(String... args) {
             int units = 10_000;
             int cores = 2;
@@ -158,7 +166,7 @@ public final class Benchmark {
                 waitWithProgress(umgr, warm.stream().map(ComputeUnit::uid).toList(), Duration.ofMinutes(5));
 
                 peakHeap.set(0);
-                LOG.info("measuring: {} units of /bin/true on {} cores", o.units(), o.cores());
+                LOG.info("measuring: {} units of /bin/true on {} pilot(s) of {} cores", o.units(), o.pilots(), o.cores());
                 List<ComputeUnitDescription> ds = descriptions(o.units(), "bench-");
                 Instant submitted = Instant.now();
                 long t0 = System.nanoTime();

@@ -49,6 +49,8 @@ class BenchmarkTest {
         assertThatThrownBy(() -> Benchmark.Options.parse("--jdbc-url")).hasMessageContaining("got nothing");
         assertThat(Benchmark.Options.parse().pilots()).isEqualTo(1);
         assertThat(Benchmark.Options.parse().jdbcUrl()).isNull();
+        assertThat(Benchmark.Options.parse().onDatabase("jdbc:postgresql://h/db", "u", "s3cret").toString())
+                .contains("dbPassword=(set)").doesNotContain("s3cret");
     }
 
     private static String run(Benchmark.Options o) throws Exception {
