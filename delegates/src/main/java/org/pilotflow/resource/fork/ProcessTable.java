@@ -76,7 +76,8 @@ final class ProcessTable {
         }
         Map<Long, Leader> leaders = new HashMap<>();
         for (long pid : new LinkedHashSet<>(leaderPids)) {
-            leaders.put(pid, localLeader(proc.resolve(Long.toString(pid))));
+            Proc p = procs.get(pid);
+            leaders.put(pid, localLeader(proc.resolve(Long.toString(pid)), p != null && !p.zombie()));
         }
         return new ProcessTable(procs, leaders);
     }
@@ -106,10 +107,27 @@ final class ProcessTable {
         }
     }
 
-    private static Leader localLeader(Path procDir) {
+    /** How long an empty command line of a live process is read again before it counts (see {@link #localLeader}). */
+    private static final long EXEC_REREAD_NANOS = 500_000_000L;
+
+    /**
+     * A live process reads as an empty command line while it is in execve: the fork adapters' shell writes the pid
+     * file and execs the agent at once, so a look right after a launch can fall in that window (it made a find right
+     * after submit miss the agent in CI). Such a read is repeated, 1 ms apart, for up to {@link #EXEC_REREAD_NANOS}
+     * (an exec takes well under a millisecond; the bound is for a loaded machine). A zombie is read once.
+     */
+    static Leader localLeader(Path procDir, boolean alive) {
         byte[] cmdline;
         try {
             cmdline = Files.readAllBytes(procDir.resolve("cmdline"));
+            long deadline = System.nanoTime() + EXEC_REREAD_NANOS;
+            while (alive && cmdline.length == 0 && System.nanoTime() - deadline < 0) {
+                Thread.sleep(1);
+                cmdline = Files.readAllBytes(procDir.resolve("cmdline"));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Leader(null, null);
         } catch (IOException | RuntimeException e) {
             return new Leader(null, null);
         }
