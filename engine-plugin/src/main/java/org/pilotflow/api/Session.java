@@ -480,7 +480,8 @@ public final class Session implements AutoCloseable {
             cfg.setDatabaseSchemaUpdate(ProcessEngineConfiguration.DB_SCHEMA_UPDATE_TRUE);
             cfg.setHistory(historyLevel);
             // a history row's removal time is set when it is written (start + time to live) instead of by updating 15
-            // history tables when the instance ends: 16 of a unit's 65 statements (examples UnitStatements, README "Performance")
+            // history tables when the instance ends: 16 of a unit's 65 statements (examples UnitStatements, README
+            // "Performance")
             cfg.setHistoryRemovalTimeStrategy(ProcessEngineConfiguration.HISTORY_REMOVAL_TIME_STRATEGY_START);
             // Camunda's ids come in blocks from a database row, each block a transaction of its own (a durable
             // commit): 100 ids (the default) last a unit about five steps, 10,000 last hundreds of units

@@ -166,7 +166,8 @@ public final class Benchmark {
                 waitWithProgress(umgr, warm.stream().map(ComputeUnit::uid).toList(), Duration.ofMinutes(5));
 
                 peakHeap.set(0);
-                LOG.info("measuring: {} units of /bin/true on {} pilot(s) of {} cores", o.units(), o.pilots(), o.cores());
+                LOG.info("measuring: {} units of /bin/true on {} pilot(s) of {} cores", o.units(), o.pilots(),
+                        o.cores());
                 List<ComputeUnitDescription> ds = descriptions(o.units(), "bench-");
                 Instant submitted = Instant.now();
                 long t0 = System.nanoTime();
@@ -180,8 +181,7 @@ public final class Benchmark {
                 warm = null; // the engine's heap, without the handles and descriptions this program held
                 ds = null;
                 units = null;
-                System.gc();
-                heapAfterGc = mem.getHeapMemoryUsage().getUsed();
+                heapAfterGc = heapAfterGc();
             }
             long peak = peakHeap.get();
 
@@ -355,6 +355,12 @@ public final class Benchmark {
                 rawXargs.map(x -> String.format("%.3f", m.unitsPerSecond / x)).orElse("-"));
         out.println(rule);
         out.flush();
+    }
+
+    /** The heap in use after a full GC: what this JVM keeps, without its garbage. */
+    static long heapAfterGc() {
+        System.gc();
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
     /** Removes a benchmark's temporary work directory, best effort. */

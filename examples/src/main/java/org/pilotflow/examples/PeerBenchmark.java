@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -215,7 +214,7 @@ public final class PeerBenchmark {
                         xargs.isEmpty() ? "-" : String.format("%.1f", xargs.get(xargs.size() - 1)),
                         String.format("%.1f", b.tasksPerSecond()), b.submitMillis(), loadAverage());
                 if (r == 0) {
-                    heapAfterN = heapAfterGc();
+                    heapAfterN = Benchmark.heapAfterGc();
                     rssAfterN = rssBytes();
                 }
                 Batch fb = batch(umgr, functions(o.units(), jar));
@@ -250,7 +249,7 @@ public final class PeerBenchmark {
                 sleepIdeal = Math.ceil(o.sleepUnits() / (double) CORES);
             }
             return new Flow(tps, submit, submitted, done, notDone.isEmpty() ? "none" : notDone.toString(),
-                    fast, slow, heapAfterN, rssAfterN, heapAfterGc(), rssBytes(), total, sleepWall, sleepIdeal,
+                    fast, slow, heapAfterN, rssAfterN, Benchmark.heapAfterGc(), rssBytes(), total, sleepWall, sleepIdeal,
                     pilotActive, fnTps);
         }
     }
@@ -368,11 +367,6 @@ public final class PeerBenchmark {
 
     private static Optional<Double> xargsRate(int n) throws Exception {
         return Benchmark.xargs(n);
-    }
-
-    private static long heapAfterGc() {
-        System.gc();
-        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
     /** This JVM's resident set from /proc (Linux); -1 elsewhere. */

@@ -11,7 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pilotflow.testing.PostgresBackend;
 
-/** The throughput benchmark at a tiny size, so that the program cannot rot; its figures are not checked, its shape is. */
+/**
+ * The throughput benchmark at a tiny size, so that the program cannot rot; its figures are not checked, its shape is.
+ */
 class BenchmarkTest {
 
     @TempDir

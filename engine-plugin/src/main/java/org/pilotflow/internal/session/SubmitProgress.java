@@ -1,8 +1,6 @@
 package org.pilotflow.internal.session;
 
 import java.util.Locale;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * What a long {@code submitUnits} tells a person (logger {@code org.pilotflow.progress}, as {@link WaitProgress}): one
@@ -10,8 +8,6 @@ import org.slf4j.LoggerFactory;
  * the interval says nothing. Used by the submitting thread only.
  */
 final class SubmitProgress {
-
-    private static final Logger LOG = LoggerFactory.getLogger("org.pilotflow.progress");
 
     private final String manager;
     private final int total;
@@ -29,14 +25,14 @@ final class SubmitProgress {
     void stored(int stored, long nowNanos) {
         if (nowNanos - lastNanos >= WaitProgress.EVERY_NANOS) {
             lastNanos = nowNanos;
-            LOG.info(line(stored, nowNanos));
+            WaitProgress.LOG.info(line(stored, nowNanos));
         }
     }
 
     /** At the end: a line when the submission took longer than the interval. */
     void finished(long nowNanos) {
         if (nowNanos - startNanos >= WaitProgress.EVERY_NANOS) {
-            LOG.info(line(total, nowNanos));
+            WaitProgress.LOG.info(line(total, nowNanos));
         }
     }
 

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  */
 final class WaitProgress<E, S extends Enum<S>> {
 
-    private static final Logger LOG = LoggerFactory.getLogger("org.pilotflow.progress");
+    /** The logger of every progress line (waits and submissions), so that a person can turn them all on or off. */
+    static final Logger LOG = LoggerFactory.getLogger("org.pilotflow.progress");
     static final long EVERY_NANOS = 10_000_000_000L;
 
     private final List<E> entries;

@@ -16,8 +16,8 @@ class SubmitProgressTest {
     void theLineSaysHowFarHowFastAndHowLong() {
         SubmitProgress p = new SubmitProgress("umgr.0000", 100_000, 0);
         assertThat(p.line(12_400, 10 * S))
-                .isEqualTo("unit manager umgr.0000: 12,400 of 100,000 units stored; 1,240.0/s over 10 s, about 1 min 11 s"
-                        + " left");
+                .isEqualTo("unit manager umgr.0000: 12,400 of 100,000 units stored; 1,240.0/s over 10 s, "
+                        + "about 1 min 11 s left");
         assertThat(p.line(100_000, 80 * S)).endsWith("1,250.0/s over 1 min 20 s, all stored");
         assertThat(p.line(0, 10 * S)).endsWith("no estimate yet");
     }
