@@ -34,6 +34,9 @@ import org.pilotflow.api.BadParameter;
  *                         steps are its state history in PilotFlow's row, and each activity instance is a row with
  *                         ten indexes. Their process instance history (start, end, end event) is written either way,
  *                         and every other process's history as the engine's history level says
+ * @param finishedUnitCache how many finished units a session keeps in this node's memory (10,000), besides its
+ *                         unfinished ones: a finished unit beyond them is read from the database when asked for, so
+ *                         a session of any length runs in a bounded heap
  */
 public record PilotFlowConfig(
         Path workDirectory,
@@ -50,7 +53,8 @@ public record PilotFlowConfig(
         int launchThreads,
         Duration memorySampleInterval,
         Path clientDirectory,
-        boolean unitActivityHistory) {
+        boolean unitActivityHistory,
+        int finishedUnitCache) {
 
     public PilotFlowConfig {
         BadParameter.requireNonNull(workDirectory, "workDirectory", "a directory path");
@@ -81,11 +85,18 @@ public record PilotFlowConfig(
         }
         BadParameter.requireNonNull(clientDirectory, "clientDirectory", "a directory path (client:// of staging "
                 + "directives)");
+        if (finishedUnitCache < 0 || finishedUnitCache > MAX_FINISHED_UNIT_CACHE) {
+            throw new BadParameter("finishedUnitCache", finishedUnitCache, "0.." + MAX_FINISHED_UNIT_CACHE
+                    + " finished units kept in memory per session (0: none, each read from the database when asked)");
+        }
         if (heartbeatTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
             throw new BadParameter("heartbeatTimeout", heartbeatTimeout, "at least twice heartbeatInterval ("
                     + heartbeatInterval + ")");
         }
     }
+
+    /** A cache this large holds about 2 GB of views (~2 KB a unit): beyond it, a heap limit is the real bound. */
+    static final int MAX_FINISHED_UNIT_CACHE = 1_000_000;
 
     private static void positive(String name, Duration d) {
         if (d == null || d.isNegative() || d.isZero()) {
@@ -116,7 +127,8 @@ public record PilotFlowConfig(
                 .heartbeatTimeout(heartbeatTimeout).orphanTimeout(orphanTimeout).launchTimeout(launchTimeout)
                 .cancelGrace(cancelGrace).jobPollInterval(jobPollInterval).syncThreads(syncThreads)
                 .launchThreads(launchThreads).memorySampleInterval(memorySampleInterval)
-                .clientDirectory(clientDirectory).unitActivityHistory(unitActivityHistory);
+                .clientDirectory(clientDirectory).unitActivityHistory(unitActivityHistory)
+                .finishedUnitCache(finishedUnitCache);
     }
 
     public static final class Builder {
@@ -135,6 +147,7 @@ public record PilotFlowConfig(
         private Duration memorySampleInterval = Duration.ofSeconds(2);
         private Path clientDirectory = Path.of("");
         private boolean unitActivityHistory;
+        private int finishedUnitCache = 10_000;
 
         public Builder workDirectory(Path v) { workDirectory = v; return this; }
         public Builder resourceDirectory(Path v) { resourceDirectory = v; return this; }
@@ -151,6 +164,7 @@ public record PilotFlowConfig(
         public Builder memorySampleInterval(Duration v) { memorySampleInterval = v; return this; }
         public Builder clientDirectory(Path v) { clientDirectory = v; return this; }
         public Builder unitActivityHistory(boolean v) { unitActivityHistory = v; return this; }
+        public Builder finishedUnitCache(int v) { finishedUnitCache = v; return this; }
 
         public PilotFlowConfig build() {
             BadParameter.requireNonNull(workDirectory, "workDirectory", "a directory path");
@@ -158,7 +172,7 @@ public record PilotFlowConfig(
                     endpointPort, heartbeatInterval, heartbeatTimeout, orphanTimeout, launchTimeout, cancelGrace,
                     jobPollInterval, syncThreads, launchThreads, memorySampleInterval,
                     clientDirectory == null ? null : clientDirectory.toAbsolutePath().normalize(),
-                    unitActivityHistory);
+                    unitActivityHistory, finishedUnitCache);
         }
     }
 }

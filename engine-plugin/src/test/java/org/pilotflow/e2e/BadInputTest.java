@@ -293,6 +293,8 @@ class BadInputTest {
         assertThat(session.resources().labels()).doesNotContain("typo.cluster");
         assertBad(() -> org.pilotflow.plugin.PilotFlowConfig.builder().syncThreads(0).build(), "syncThreads",
                 "1..256");
+        assertBad(() -> org.pilotflow.plugin.PilotFlowConfig.builder().finishedUnitCache(-1).build(),
+                "finishedUnitCache", "0..1000000 finished units kept in memory per session");
         assertBad(() -> org.pilotflow.plugin.PilotFlowConfig.builder().heartbeatTimeout(Duration.ofMillis(1))
                 .build(), "heartbeatTimeout", "at least twice heartbeatInterval");
         assertBad(() -> org.pilotflow.plugin.PilotFlowConfig.builder().workDirectory(null).build(), "workDirectory",

@@ -158,7 +158,7 @@ public final class LocalFixture {
         return Long.parseLong(job.substring(job.lastIndexOf('/') + 1));
     }
 
-    static ComputePilot activePilot(PilotManager pmgr, Path work, int cores) {
+    public static ComputePilot activePilot(PilotManager pmgr, Path work, int cores) {
         ComputePilot p = pmgr.submitPilot(localPilot(work, cores).build());
         p.waitFor(Duration.ofSeconds(60), PilotState.ACTIVE);
         return p;

@@ -33,6 +33,7 @@ public class PilotFlowProperties {
     private Duration memorySampleInterval = DEFAULTS.memorySampleInterval();
     private Path clientDirectory = DEFAULTS.clientDirectory();
     private boolean unitActivityHistory = DEFAULTS.unitActivityHistory();
+    private int finishedUnitCache = DEFAULTS.finishedUnitCache();
     /** The session the injectable {@code Session} reopens ({@code Session.uid()}); empty: a new one per start. */
     private String sessionId;
 
@@ -48,7 +49,8 @@ public class PilotFlowProperties {
                     .heartbeatTimeout(heartbeatTimeout).orphanTimeout(orphanTimeout).launchTimeout(launchTimeout)
                     .cancelGrace(cancelGrace).jobPollInterval(jobPollInterval).syncThreads(syncThreads)
                     .launchThreads(launchThreads).memorySampleInterval(memorySampleInterval)
-                    .clientDirectory(clientDirectory).unitActivityHistory(unitActivityHistory).build();
+                    .clientDirectory(clientDirectory).unitActivityHistory(unitActivityHistory)
+                    .finishedUnitCache(finishedUnitCache).build();
         } catch (BadParameter e) {
             throw new BadParameter(propertyName(e.field()), e.value(), e.expected());
         }
@@ -89,6 +91,8 @@ public class PilotFlowProperties {
     public void setClientDirectory(Path v) { clientDirectory = v; }
     public boolean isUnitActivityHistory() { return unitActivityHistory; }
     public void setUnitActivityHistory(boolean v) { unitActivityHistory = v; }
+    public int getFinishedUnitCache() { return finishedUnitCache; }
+    public void setFinishedUnitCache(int v) { finishedUnitCache = v; }
     public String getSessionId() { return sessionId; }
     public void setSessionId(String v) { sessionId = v; }
 }

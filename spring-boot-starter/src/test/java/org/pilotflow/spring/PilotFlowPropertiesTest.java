@@ -34,6 +34,9 @@ class PilotFlowPropertiesTest {
         runner.withPropertyValues("pilotflow.sync-threads=0").run(context -> assertThat(
                 cause(context.getStartupFailure(), BadParameter.class).getMessage())
                 .isEqualTo("pilotflow.sync-threads is 0, expected 1..256"));
+        runner.withPropertyValues("pilotflow.finished-unit-cache=-5").run(context -> assertThat(
+                cause(context.getStartupFailure(), BadParameter.class).getMessage())
+                .startsWith("pilotflow.finished-unit-cache is -5, expected 0..1000000"));
     }
 
     @Test

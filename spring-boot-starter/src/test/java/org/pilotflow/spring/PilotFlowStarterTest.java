@@ -41,7 +41,8 @@ import org.springframework.test.context.DynamicPropertySource;
         "camunda.bpm.job-execution.lock-time-in-millis=60000",
         "spring.datasource.hikari.maximum-pool-size=30",
         "pilotflow.heartbeat-timeout=20s",
-        "pilotflow.cancel-grace=5s"})
+        "pilotflow.cancel-grace=5s",
+        "pilotflow.finished-unit-cache=2500"})
 class PilotFlowStarterTest {
 
     @SpringBootApplication
@@ -96,6 +97,7 @@ class PilotFlowStarterTest {
         assertThat(config.orphanTimeout()).isEqualTo(PilotFlowConfig.defaults().orphanTimeout());
         assertThat(plugin.config()).isEqualTo(config);
         assertThat(config.unitActivityHistory()).isFalse();
+        assertThat(config.finishedUnitCache()).isEqualTo(2500);
         // the README's properties: removal times written with each history row, not by updates when units end
         assertThat(((org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl)
                 engine.getProcessEngineConfiguration()).getHistoryRemovalTimeStrategy()).isEqualTo("start");

@@ -2,11 +2,14 @@ package org.pilotflow.internal.session;
 
 import java.time.Duration;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -41,6 +44,13 @@ import org.slf4j.LoggerFactory;
  * ({@link #refresh}). Callbacks fire once per state, in order, on the session's own thread, outside any
  * transaction. Internal: the public face is {@link org.pilotflow.api.Session}.
  *
+ * <p>Memory: every unfinished unit has a view here; of the finished ones only the newest
+ * {@code PilotFlowConfig.finishedUnitCache} stay, and an older one is read from the database when asked for (a
+ * view of its own, as final as the row). A final unit changes no more, so nothing is lost when its view goes: its
+ * states were announced, its completion completed. {@link KnownUnits} keeps, at four bytes a unit, which units the
+ * view has taken in (so a unit whose view went is not announced again as new), their managers and the final states
+ * of those whose views went (so waits and cancels over many finished units read nothing back).
+ *
  * <p>Threads: API calls from the application's threads; {@link #apply} from committing threads and the
  * refresher; the callback thread {@code pilotflow-callbacks-<session>}. Views change under {@link #viewLock};
  * waiters block on {@link #monitor}.
@@ -52,7 +62,13 @@ public final class SessionState {
     private final SessionService service;
     private final String id;
     private final Map<String, PilotView> pilots = new ConcurrentHashMap<>();
+    /** Unfinished units and the newest finished ones. */
     private final Map<String, UnitView> units = new ConcurrentHashMap<>();
+    /** The finished units in {@link #units}, in the order they finished; guarded by {@link #viewLock}. */
+    private final Set<String> finished = new LinkedHashSet<>();
+    /** Every unit {@link #units} has held; guarded by {@link #viewLock}. */
+    private final KnownUnits known = new KnownUnits();
+    private final int finishedCache;
     private final Map<String, PilotManagerImpl> pilotManagers = new LinkedHashMap<>();
     private final Map<String, UnitManagerImpl> unitManagers = new LinkedHashMap<>();
     private final ExecutorService callbacks;
@@ -67,6 +83,7 @@ public final class SessionState {
         this.service = service;
         this.id = id;
         this.callbacks = Executors.newSingleThreadExecutor(Threads.named("pilotflow-callbacks-" + id));
+        this.finishedCache = service.config().finishedUnitCache();
     }
 
     public String id() {
@@ -172,22 +189,41 @@ public final class SessionState {
 
     // ---------------------------------------------------------------- views
 
-    /** Loads every pilot and unit of the session (when it is opened on this node). */
+    /**
+     * Loads the session's pilots, its unfinished units and its newest finished ones (when it is opened on this
+     * node); the rows are read one page at a time, so a long session's are never all in memory at once.
+     */
     void load() {
-        record Rows(List<PilotRecord> pilots, List<UnitRecord> units) { }
-        Rows rows = service.txs().runRetrying(tx -> new Rows(PilotTable.ofSession(tx.connection(), id),
-                UnitTable.ofSession(tx.connection(), id)));
+        record Rows(List<PilotRecord> pilots, List<UnitRecord> unfinished, ArrayDeque<UnitRecord> newestFinished,
+                    KnownUnits known) { }
+        Rows rows = service.txs().runRetrying(tx -> {
+            Rows r = new Rows(PilotTable.ofSession(tx.connection(), id), new ArrayList<>(), new ArrayDeque<>(),
+                    new KnownUnits());
+            UnitTable.forEachOfSession(tx.connection(), id, row -> {
+                r.known().add(row.uid(), row.manager());
+                if (!row.isFinal()) {
+                    r.unfinished().add(row.withoutBulk());
+                    return;
+                }
+                r.newestFinished().addLast(row.withoutBulk());
+                if (r.newestFinished().size() > finishedCache) {
+                    UnitRecord older = r.newestFinished().removeFirst();
+                    r.known().gone(older.uid(), older.state());
+                }
+            });
+            return r;
+        });
         synchronized (viewLock) {
             for (PilotRecord p : rows.pilots()) {
                 pilots.put(p.uid(), new PilotView(p));
             }
-            for (UnitRecord row : rows.units()) {
-                UnitRecord u = row.withoutBulk();
+            known.addAll(rows.known());
+            rows.unfinished().forEach(u -> units.put(u.uid(), new UnitView(u)));
+            for (UnitRecord u : rows.newestFinished()) {
                 UnitView v = new UnitView(u);
+                v.completion.complete(handle(v));
                 units.put(u.uid(), v);
-                if (u.isFinal()) {
-                    v.completion.complete(handle(v));
-                }
+                finished.add(u.uid());
             }
         }
         refreshManagers();
@@ -197,19 +233,94 @@ public final class SessionState {
         return pilots.get(uid);
     }
 
+    /**
+     * The unit's view: the one kept here, or, for a finished unit whose view went or a unit another node made since
+     * the last {@link #refresh}, one made from its row; null when the session has no such unit.
+     */
     UnitView unitView(String uid) {
-        return units.get(uid);
+        UnitView v = uid == null ? null : units.get(uid);
+        if (v != null || uid == null) {
+            return v;
+        }
+        UnitRecord row = stored(uid);
+        return row == null ? null : viewOf(row);
     }
 
-    List<UnitView> unitsOf(String manager) {
-        List<UnitView> out = new ArrayList<>();
-        for (UnitView v : units.values()) {
-            if (manager.equals(v.current.manager())) {
-                out.add(v);
+    /** The uids of a unit manager's units, in uid order (from the database: finished views may have gone). */
+    List<String> unitUidsOf(String manager) {
+        return service.txs().runRetrying(tx -> UnitTable.uidsOf(tx.connection(), id, manager));
+    }
+
+    /**
+     * The listed units, in order, each with its view, or, for a finished unit whose view went, its final state only;
+     * null for a uid the session does not have. Reads the database only for units this node has not seen.
+     */
+    List<UnitRef> unitRefs(List<String> uids) {
+        return resolve(uids, false);
+    }
+
+    /** The listed units' views, in order (the finished ones whose views went read back); null for a stranger. */
+    List<UnitView> unitViews(List<String> uids) {
+        return resolve(uids, true).stream().map(r -> r == null ? null : r.view()).toList();
+    }
+
+    /** How many unit rows one read brings back (each may carry a memory profile of up to ~30 KB). */
+    private static final int READ_PAGE = 500;
+
+    private List<UnitRef> resolve(List<String> uids, boolean whole) {
+        UnitRef[] out = new UnitRef[uids.size()];
+        List<Integer> unread = new ArrayList<>();
+        synchronized (viewLock) {
+            for (int i = 0; i < out.length; i++) {
+                String uid = uids.get(i);
+                UnitView v = units.get(uid);
+                UnitState gone = v == null ? known.goneState(uid) : null;
+                if (v != null) {
+                    out[i] = UnitRef.of(v);
+                } else if (gone != null && !whole) {
+                    out[i] = new UnitRef(uid, known.manager(uid), null, gone);
+                } else {
+                    unread.add(i);
+                }
             }
         }
-        out.sort(Comparator.comparing(v -> v.current.uid()));
-        return out;
+        for (int from = 0; from < unread.size(); from += READ_PAGE) {
+            List<Integer> part = unread.subList(from, Math.min(unread.size(), from + READ_PAGE));
+            List<String> partUids = part.stream().map(uids::get).toList();
+            Map<String, UnitRecord> rows = service.txs().runRetrying(tx ->
+                    UnitTable.get(tx.connection(), id, partUids));
+            for (int i : part) {
+                UnitRecord row = rows.get(uids.get(i));
+                out[i] = row == null ? null : UnitRef.of(viewOf(row));
+            }
+        }
+        return java.util.Arrays.asList(out);
+    }
+
+    /**
+     * A view for a unit row read from the database: the view kept here (the row taken in first, as from any other
+     * source), or, for a finished unit whose view went, a view of its own: final, its completion complete.
+     */
+    private UnitView viewOf(UnitRecord row) {
+        boolean gone;
+        synchronized (viewLock) {
+            gone = known.goneState(row.uid()) != null;
+        }
+        if (!gone) {
+            apply(row);
+            UnitView v = units.get(row.uid());
+            if (v != null) {
+                return v;
+            }
+        }
+        UnitView v = new UnitView(row.withoutBulk()); // only a final unit's view goes: this one stays as it is
+        v.completion.complete(handle(v));
+        return v;
+    }
+
+    /** The number of unit views this node holds now (unfinished, and finished up to the cache's size). */
+    int unitViewsHeld() {
+        return units.size();
     }
 
     List<PilotView> pilotsOf(String manager) {
@@ -259,30 +370,44 @@ public final class SessionState {
                 new org.pilotflow.internal.store.UnitKey(id, uid)));
     }
 
-    /** Takes a committed unit row into the view (see {@link #apply(PilotRecord)}). */
+    /**
+     * Takes a committed unit row into the view (see {@link #apply(PilotRecord)}). A final unit's view stays among
+     * the newest finished ones, and the oldest of those goes when there are more than the cache holds.
+     */
     void apply(UnitRecord committed) {
         UnitRecord u = committed.withoutBulk(); // a profile is up to ~30 KB: read from the database when asked
         List<StateEntry<UnitState>> announced;
         UnitView v;
         synchronized (viewLock) {
             v = units.get(u.uid());
-            int seen = 0;
+            int told = 0;
             if (v == null) {
+                if (!known.add(u.uid(), u.manager())) {
+                    return; // its view went when it was final; a final unit changes no more: all of it was told
+                }
                 v = new UnitView(u);
                 units.put(u.uid(), v);
             } else if (u.rev() <= v.current.rev()) {
                 return;
             } else {
-                seen = v.current.history().size();
+                told = v.current.history().size();
                 v.current = u;
             }
-            announced = u.history().subList(Math.min(seen, u.history().size()), u.history().size());
+            announced = u.history().subList(Math.min(told, u.history().size()), u.history().size());
             if (!announced.isEmpty()) {
                 fireUnit(v, announced); // queued under the lock: callbacks keep the order of the versions
             }
         }
         if (u.isFinal()) {
             v.completion.complete(handle(v));
+            synchronized (viewLock) { // after the completion: a view goes only once all of it is done
+                finished.add(u.uid());
+                for (Iterator<String> oldest = finished.iterator(); finished.size() > finishedCache; ) {
+                    UnitView gone = units.remove(oldest.next());
+                    known.gone(gone.current.uid(), gone.current.state());
+                    oldest.remove();
+                }
+            }
         }
         signal();
     }
@@ -300,7 +425,7 @@ public final class SessionState {
                 changedPilots.add(uid);
             }
         });
-        record Read(Map<String, Integer> unitRevs, int count) { }
+        record Read(Map<String, Integer> unitRevs, int count) { } // count: the session's rows, against known.count()
         Read r = service.txs().runRetrying(tx -> new Read(UnitTable.unfinishedRevisions(tx.connection(), id),
                 UnitTable.count(tx.connection(), id)));
         Set<String> changedUnits = new HashSet<>();
@@ -315,10 +440,17 @@ public final class SessionState {
                 changedUnits.add(v.current.uid()); // finished elsewhere
             }
         }
-        if (r.count() > units.size()) {
-            for (String uid : service.txs().runRetrying(tx -> UnitTable.uids(tx.connection(), id))) {
-                if (!units.containsKey(uid)) {
-                    changedUnits.add(uid);
+        int seenCount;
+        synchronized (viewLock) {
+            seenCount = known.count();
+        }
+        if (r.count() > seenCount) { // made on other nodes, perhaps finished there too
+            List<String> uids = service.txs().runRetrying(tx -> UnitTable.uids(tx.connection(), id));
+            synchronized (viewLock) {
+                for (String uid : uids) {
+                    if (!known.contains(uid)) {
+                        changedUnits.add(uid);
+                    }
                 }
             }
         }
@@ -492,14 +624,20 @@ public final class SessionState {
      * @return the number of files written
      */
     public int download(Path into) {
-        List<PilotRecord> ps;
-        List<UnitRecord> us;
-        synchronized (viewLock) {
-            ps = pilots.values().stream().map(v -> v.current).toList();
-            us = units.values().stream().map(v -> v.current).toList();
-        }
-        Map<String, PilotRecord> byUid = new HashMap<>();
-        ps.forEach(p -> byUid.put(p.uid(), p));
+        List<PilotRecord> ps = pilots.values().stream().map(v -> v.current).toList();
+        // remote path, local path, by pilot; from the rows, the finished units' views being only the newest
+        Map<String, List<String[]>> unitFiles = service.txs().runRetrying(tx -> {
+            Map<String, List<String[]>> out = new HashMap<>();
+            UnitTable.forEachOfSession(tx.connection(), id, u -> {
+                if (u.pilot() != null && u.sandbox() != null) {
+                    for (String name : List.of(u.description().stdout(), u.description().stderr())) {
+                        out.computeIfAbsent(u.pilot(), p -> new ArrayList<>()).add(new String[] {
+                                u.sandbox() + "/" + name, u.pilot() + "/" + u.uid() + "/" + name});
+                    }
+                }
+            });
+            return out;
+        });
         int written = 0;
         int missing = 0;
         long bytes = 0;
@@ -509,13 +647,7 @@ public final class SessionState {
             if (p.sandbox() != null) {
                 files.add(new String[] {p.sandbox() + "/agent.log", p.uid() + "/agent.log"});
             }
-            for (UnitRecord u : us) {
-                if (p.uid().equals(u.pilot()) && u.sandbox() != null) {
-                    for (String name : List.of(u.description().stdout(), u.description().stderr())) {
-                        files.add(new String[] {u.sandbox() + "/" + name, p.uid() + "/" + u.uid() + "/" + name});
-                    }
-                }
-            }
+            files.addAll(unitFiles.getOrDefault(p.uid(), List.of()));
             try {
                 for (String[] f : files) {
                     Path local = into.resolve(f[1]);
@@ -543,11 +675,12 @@ public final class SessionState {
      * @return the number of events written
      */
     public int exportProfile(Path file) {
-        ProfileWriter w = new ProfileWriter();
-        synchronized (viewLock) {
-            pilots.values().forEach(v -> w.add(v.current.uid(), v.current.history(), null));
-            units.values().forEach(v -> w.add(v.current.uid(), v.current.history(), v.current.pilot()));
-        }
+        ProfileWriter w = service.txs().runRetrying(tx -> { // the rows: the finished units' views are the newest only
+            ProfileWriter out = new ProfileWriter();
+            pilots.values().forEach(v -> out.add(v.current.uid(), v.current.history(), null));
+            UnitTable.forEachOfSession(tx.connection(), id, u -> out.add(u.uid(), u.history(), u.pilot()));
+            return out;
+        });
         try {
             return w.write(file);
         } catch (java.io.IOException e) {

@@ -100,8 +100,9 @@ final class UnitManagerImpl implements UnitManager {
         if (drain) {
             Set<String> removed = Set.copyOf(uids);
             session.refresh(); // units bound on other nodes too
-            List<UnitView> bound = session.unitsOf(uid).stream()
-                    .filter(v -> v.current.pilot() != null && removed.contains(v.current.pilot())).toList();
+            List<UnitView> bound = refs(List.of()).stream().map(UnitRef::view) // a gone view's unit is final
+                    .filter(v -> v != null && v.current.pilot() != null && removed.contains(v.current.pilot()))
+                    .toList();
             StateWait.await(session, bound, v -> v.current.state(), v -> v.current.uid(), UnitState.MODEL, null,
                     null, "unit");
         }
@@ -171,61 +172,75 @@ final class UnitManagerImpl implements UnitManager {
 
     @Override
     public List<String> listUnits() {
-        List<String> out = new ArrayList<>();
-        session.unitsOf(uid).forEach(v -> out.add(v.current.uid()));
-        return out;
+        return session.unitUidsOf(uid);
     }
 
     @Override
     public List<ComputeUnit> getUnits(Collection<String> uids) {
-        List<ComputeUnit> out = new ArrayList<>();
-        for (UnitView v : views(uids)) {
+        List<String> wanted = uids == null || uids.isEmpty() ? session.unitUidsOf(uid) : checked(uids);
+        List<UnitView> views = session.unitViews(wanted);
+        List<ComputeUnit> out = new ArrayList<>(views.size());
+        for (int i = 0; i < views.size(); i++) {
+            UnitView v = views.get(i);
+            requireMine(wanted.get(i), v == null ? null : v.current.manager());
             out.add(session.handle(v));
         }
         return out;
     }
 
-    /** The listed units; all of this manager's when {@code uids} is null or empty. */
-    private List<UnitView> views(Collection<String> uids) {
-        if (uids == null || uids.isEmpty()) {
-            return session.unitsOf(uid);
+    /**
+     * The listed units, or all of this manager's when {@code uids} is null or empty: their views, and for finished
+     * units whose views went only their final states (all a wait or a cancel needs).
+     */
+    private List<UnitRef> refs(Collection<String> uids) {
+        List<String> wanted = uids == null || uids.isEmpty() ? session.unitUidsOf(uid) : checked(uids);
+        List<UnitRef> refs = session.unitRefs(wanted);
+        for (int i = 0; i < refs.size(); i++) {
+            requireMine(wanted.get(i), refs.get(i) == null ? null : refs.get(i).manager());
         }
-        List<UnitView> out = new ArrayList<>();
+        return refs;
+    }
+
+    private static List<String> checked(Collection<String> uids) {
         BadParameter.requireNoNulls(uids, "uids", "a unit uid");
-        for (String u : uids) {
-            UnitView v = session.unitView(u);
-            if (v == null || !uid.equals(v.current.manager())) {
-                throw new BadParameter("uids", u, "a unit of unit manager " + uid);
-            }
-            out.add(v);
+        return List.copyOf(uids);
+    }
+
+    /** {@code manager}: the unit's, null for a uid the session does not have. */
+    private void requireMine(String unit, String manager) {
+        if (!uid.equals(manager)) {
+            throw new BadParameter("uids", unit, "a unit of unit manager " + uid);
         }
-        return out;
     }
 
     @Override
     public List<UnitState> waitUnits(Collection<String> uids, Collection<UnitState> states, Duration timeout) {
-        return StateWait.await(session, views(uids), v -> v.current.state(), v -> v.current.uid(), UnitState.MODEL,
-                states, timeout, "unit");
+        return StateWait.await(session, refs(uids), UnitRef::state, UnitRef::uid, UnitState.MODEL, states, timeout,
+                "unit");
     }
 
     @Override
     public List<UnitState> cancelUnits(Collection<String> uids, Duration timeout) {
-        List<UnitView> views = views(uids);
-        cancel(session, views, "canceled on request");
-        return StateWait.await(session, views, v -> v.current.state(), v -> v.current.uid(), UnitState.MODEL, null,
-                timeout, "unit");
+        List<UnitRef> refs = refs(uids);
+        cancel(session, views(refs), "canceled on request");
+        return StateWait.await(session, refs, UnitRef::state, UnitRef::uid, UnitState.MODEL, null, timeout, "unit");
     }
 
     @Override
     public CompletableFuture<List<UnitState>> cancelUnitsAsync(Collection<String> uids) {
-        List<UnitView> views = views(uids);
+        List<UnitRef> refs = refs(uids);
+        List<UnitView> views = views(refs);
         cancel(session, views, "canceled on request");
         // the views' completion futures end when each unit is final: no thread waits for them; the result is
         // handed over on the common pool, so what the caller chains never runs on the engine thread that applied
         // the last report
         CompletableFuture<?>[] ends = views.stream().map(v -> v.completion).toArray(CompletableFuture[]::new);
-        return CompletableFuture.allOf(ends).thenApplyAsync(x -> views.stream().map(v -> v.current.state())
-                .toList());
+        return CompletableFuture.allOf(ends).thenApplyAsync(x -> refs.stream().map(UnitRef::state).toList());
+    }
+
+    /** The views among {@code refs}: a ref without one is a final unit, which a cancel leaves alone. */
+    private static List<UnitView> views(List<UnitRef> refs) {
+        return refs.stream().map(UnitRef::view).filter(java.util.Objects::nonNull).toList();
     }
 
     static void cancel(SessionState session, List<UnitView> views, String why) {
@@ -276,7 +291,7 @@ final class UnitManagerImpl implements UnitManager {
         }
         if (terminate) {
             session.refresh(); // units submitted through this manager on other nodes too
-            cancel(session, views(List.of()), "canceled on request"); // requested; the units end on their own
+            cancel(session, views(refs(List.of())), "canceled on request"); // requested; they end on their own
         }
         closed = true;
         session.service().txs().runRetrying(tx -> {

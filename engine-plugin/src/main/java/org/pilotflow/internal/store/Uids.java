@@ -13,6 +13,19 @@ public final class Uids {
         return String.format("unit.%06d", n);
     }
 
+    /** The number in a unit uid ({@code unit.000042}: 42); -1 for anything else. */
+    public static long unitNumber(String uid) {
+        if (uid == null || !uid.startsWith("unit.") || uid.length() == 5 || uid.length() > 23) {
+            return -1;
+        }
+        for (int i = 5; i < uid.length(); i++) {
+            if (uid.charAt(i) < '0' || uid.charAt(i) > '9') {
+                return -1;
+            }
+        }
+        return Long.parseLong(uid, 5, uid.length(), 10);
+    }
+
     public static String pilotManager(long n) {
         return String.format("pmgr.%04d", n);
     }

@@ -144,13 +144,6 @@ public final class UnitTable {
         return out;
     }
 
-    public static List<UnitRecord> ofSession(Connection c, String sessionId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SELECT + " WHERE SESSION_ID = ? ORDER BY UID")) {
-            ps.setString(1, sessionId);
-            return all(ps);
-        }
-    }
-
     /** What {@link #forEachOfSession} hands each row to. */
     @FunctionalInterface
     public interface RowConsumer {
@@ -187,6 +180,22 @@ public final class UnitTable {
         List<String> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT UID FROM PF_UNIT WHERE SESSION_ID = ?")) {
             ps.setString(1, sessionId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The uids of a unit manager's units, in uid order. */
+    public static List<String> uidsOf(Connection c, String sessionId, String manager) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT UID FROM PF_UNIT WHERE SESSION_ID = ? AND MANAGER = ?"
+                + " ORDER BY UID")) {
+            ps.setString(1, sessionId);
+            ps.setString(2, manager);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(rs.getString(1));
