@@ -35,8 +35,8 @@ import org.pilotflow.api.BadParameter;
  *                         ten indexes. Their process instance history (start, end, end event) is written either way,
  *                         and every other process's history as the engine's history level says
  * @param finishedUnitCache how many finished units a session keeps in this node's memory (10,000), besides its
- *                         unfinished ones: a finished unit beyond them is read from the database when asked for, so
- *                         a session of any length runs in a bounded heap
+ *                         unfinished ones: a finished unit beyond them is read from the database when asked for, and
+ *                         the session keeps four bytes of it (its manager and final state, for waits and cancels)
  */
 public record PilotFlowConfig(
         Path workDirectory,
