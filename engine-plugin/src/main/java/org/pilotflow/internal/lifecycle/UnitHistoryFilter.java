@@ -14,7 +14,8 @@ import org.pilotflow.delegates.BpmnContract;
  * history in PilotFlow's own row (each state with its time, {@code ComputeUnit.stateHistory()}); writing them again
  * as eight {@code ACT_HI_ACTINST} rows, each with ten indexes, was the largest part of a unit's database work
  * (examples UnitStatements, README "Performance"). Kept: the unit's process instance history (start, end, the end
- * event it took), every event of the pilot process and of the user's own workflows, incidents, and all runtime state Cockpit shows.
+ * event it took), every event of the pilot process and of the user's own workflows, incidents, and all runtime
+ * state Cockpit shows.
  * {@code PilotFlowConfig.unitActivityHistory(true)} writes units' activity instances as well.
  *
  * <p>Called on whichever engine thread produces the event; holds no state.

@@ -104,8 +104,6 @@ final class KnownUnits {
     /** The array index of a unit uid; -1 for a uid without a number under 2^30 (that goes to {@link #others}). */
     private static int number(String uid) {
         long n = Uids.unitNumber(uid);
-        int digits = uid.length() - 5; // Uids.unit's shape: at least six digits, no other leading zero
-        boolean canonical = digits == 6 || digits > 6 && uid.charAt(5) != '0';
-        return n >= 0 && n < (1 << 30) && canonical ? (int) n : -1;
+        return n >= 0 && n < (1 << 30) ? (int) n : -1;
     }
 }

@@ -177,7 +177,7 @@ final class UnitManagerImpl implements UnitManager {
 
     @Override
     public List<ComputeUnit> getUnits(Collection<String> uids) {
-        List<String> wanted = uids == null || uids.isEmpty() ? session.unitUidsOf(uid) : checked(uids);
+        List<String> wanted = wanted(uids);
         List<UnitView> views = session.unitViews(wanted);
         List<ComputeUnit> out = new ArrayList<>(views.size());
         for (int i = 0; i < views.size(); i++) {
@@ -193,7 +193,7 @@ final class UnitManagerImpl implements UnitManager {
      * units whose views went only their final states (all a wait or a cancel needs).
      */
     private List<UnitRef> refs(Collection<String> uids) {
-        List<String> wanted = uids == null || uids.isEmpty() ? session.unitUidsOf(uid) : checked(uids);
+        List<String> wanted = wanted(uids);
         List<UnitRef> refs = session.unitRefs(wanted);
         for (int i = 0; i < refs.size(); i++) {
             requireMine(wanted.get(i), refs.get(i) == null ? null : refs.get(i).manager());
@@ -201,7 +201,11 @@ final class UnitManagerImpl implements UnitManager {
         return refs;
     }
 
-    private static List<String> checked(Collection<String> uids) {
+    /** The listed uids; all of this manager's when {@code uids} is null or empty. */
+    private List<String> wanted(Collection<String> uids) {
+        if (uids == null || uids.isEmpty()) {
+            return session.unitUidsOf(uid);
+        }
         BadParameter.requireNoNulls(uids, "uids", "a unit uid");
         return List.copyOf(uids);
     }

@@ -13,7 +13,10 @@ public final class Uids {
         return String.format("unit.%06d", n);
     }
 
-    /** The number in a unit uid ({@code unit.000042}: 42); -1 for anything else. */
+    /**
+     * The number in a unit uid as {@link #unit} writes it ({@code unit.000042}: 42); -1 for anything else, also for
+     * another spelling of a number ({@code unit.42}, {@code unit.0000042}).
+     */
     public static long unitNumber(String uid) {
         if (uid == null || !uid.startsWith("unit.") || uid.length() == 5 || uid.length() > 23) {
             return -1;
@@ -23,7 +26,8 @@ public final class Uids {
                 return -1;
             }
         }
-        return Long.parseLong(uid, 5, uid.length(), 10);
+        int digits = uid.length() - 5; // at least six, no leading zero beyond them
+        return digits == 6 || digits > 6 && uid.charAt(5) != '0' ? Long.parseLong(uid, 5, uid.length(), 10) : -1;
     }
 
     public static String pilotManager(long n) {

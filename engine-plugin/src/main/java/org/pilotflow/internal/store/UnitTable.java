@@ -177,29 +177,27 @@ public final class UnitTable {
     }
 
     public static List<String> uids(Connection c, String sessionId) throws SQLException {
-        List<String> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT UID FROM PF_UNIT WHERE SESSION_ID = ?")) {
             ps.setString(1, sessionId);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
-            }
+            return firstColumn(ps);
         }
-        return out;
     }
 
     /** The uids of a unit manager's units, in uid order. */
     public static List<String> uidsOf(Connection c, String sessionId, String manager) throws SQLException {
-        List<String> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT UID FROM PF_UNIT WHERE SESSION_ID = ? AND MANAGER = ?"
                 + " ORDER BY UID")) {
             ps.setString(1, sessionId);
             ps.setString(2, manager);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
+            return firstColumn(ps);
+        }
+    }
+
+    private static List<String> firstColumn(PreparedStatement ps) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
             }
         }
         return out;
