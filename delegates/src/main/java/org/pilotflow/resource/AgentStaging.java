@@ -1,6 +1,10 @@
 package org.pilotflow.resource;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
@@ -26,9 +30,10 @@ import org.pilotflow.resource.shell.ResourceShell;
 /**
  * Prepares a pilot's sandbox on its resource, the same way for every job manager: resolves the sandbox path
  * ({@code $HOME} as the resource sees it) and checks it against {@code valid_roots}, creates it, puts the agent
- * jar there (once per content and host, in the work dir), sets up the SSH reverse tunnel when the resource asks
- * for one, runs the launch's {@link SandboxStep} (the pilot's input from the client), and writes
- * {@code agent.json} (mode 0600: it holds the pilot secret). Nothing but the jar, the config and the files the
+ * jar there (once per content and host, in the work dir) and makes its class archive beside it (once per jar and
+ * Java runtime: {@link AgentClassArchive}), sets up the SSH reverse tunnel when the resource asks for one, runs the
+ * launch's {@link SandboxStep} (the pilot's input from the client), and writes {@code agent.json} (mode 0600: it
+ * holds the pilot secret). Nothing but the jar, the config and the files the
  * pilot asked for is copied; no credential of the engine's user ever is.
  */
 public final class AgentStaging {
@@ -63,18 +68,23 @@ public final class AgentStaging {
     private AgentStaging() {
     }
 
-    /** Java runtimes already found good, as {@code target|java}: checked once per host and path. */
-    private static final Set<String> CHECKED_JAVA = ConcurrentHashMap.newKeySet();
+    /**
+     * Java runtimes already found good, {@code target|java} to a digest of what its {@code java -version} said (which
+     * names the agent's class archive): checked once per host and path.
+     */
+    private static final Map<String, String> CHECKED_JAVA = new ConcurrentHashMap<>();
     private static final Pattern JAVA_VERSION = Pattern.compile("version \"(\\d+)(?:[.\"_-])");
     static final int MIN_JAVA = 17;
 
     /** Stages the pilot of {@code launch} through {@code shell}. */
     public static Staged stage(ResourceShell shell, PilotLaunch launch) throws ResourceException {
         ResourceConfig rc = launch.resource();
-        checkJava(shell, launch.java(), rc.label());
+        String javaId = checkJava(shell, launch.java(), rc.label());
         String sandbox = sandbox(shell, launch);
         shell.mkdirs(sandbox);
-        String jar = agentJar(shell, rc);
+        String workdir = resolve(shell, rc.defaultRemoteWorkdir(), rc, "default_remote_workdir");
+        String jar = jarPath(workdir);
+        boolean jarWritten = putJar(shell, workdir, jar);
         List<String> roots = validRoots(shell, rc);
         launch.beforeAgent().run(shell, sandbox, roots);
         AgentConfig agent = launch.agent().withSandbox(sandbox).withValidRoots(roots);
@@ -92,13 +102,13 @@ public final class AgentStaging {
         }
         String config = sandbox + "/" + AGENT_CONFIG;
         shell.write(config, json, 0600);
+        List<String> options = new ArrayList<>(List.of("-Djdk.lang.Process.launchMechanism=VFORK",
+                "-XX:+UseSerialGC", "-Xss512k", "-XX:TieredStopAtLevel=1"));
+        options.addAll(rc.agentJvmArgs());
         List<String> argv = new ArrayList<>();
         argv.add(launch.java());
-        argv.add("-Djdk.lang.Process.launchMechanism=VFORK");
-        argv.add("-XX:+UseSerialGC");
-        argv.add("-Xss512k");
-        argv.add("-XX:TieredStopAtLevel=1");
-        argv.addAll(rc.agentJvmArgs());
+        argv.addAll(options);
+        argv.addAll(AgentClassArchive.jvmArgs(shell, launch.java(), javaId, jar, workdir, options, jarWritten));
         argv.add("-jar");
         argv.add(jar);
         argv.add(config);
@@ -112,23 +122,37 @@ public final class AgentStaging {
      */
     public static String agentJar(ResourceShell shell, ResourceConfig rc) throws ResourceException {
         String workdir = resolve(shell, rc.defaultRemoteWorkdir(), rc, "default_remote_workdir");
-        String jar = workdir + "/pilotflow-agent-" + AgentBundle.digest() + ".jar";
-        if (!shell.exists(jar)) {
-            shell.mkdirs(workdir);
-            shell.write(jar, AgentBundle.content(), 0644);
-        }
+        String jar = jarPath(workdir);
+        putJar(shell, workdir, jar);
         return jar;
+    }
+
+    private static String jarPath(String workdir) throws ResourceException {
+        return workdir + "/pilotflow-agent-" + AgentBundle.digest() + ".jar";
+    }
+
+    /** Puts the jar there unless it is; true when it was written now. */
+    private static boolean putJar(ResourceShell shell, String workdir, String jar) throws ResourceException {
+        if (shell.exists(jar)) {
+            return false;
+        }
+        shell.mkdirs(workdir);
+        shell.write(jar, AgentBundle.content(), 0644);
+        return true;
     }
 
     /**
      * Fails early, naming the host and the config key, when the resource has no usable Java: the agent is all a
      * resource needs, and without this check the pilot would only fail later, with an agent.log that says
      * "java: not found".
+     *
+     * @return a digest of what {@code java -version} said: the runtime's identity
      */
-    static void checkJava(ResourceShell shell, String java, String label) throws ResourceException {
+    static String checkJava(ResourceShell shell, String java, String label) throws ResourceException {
         String key = shell.target() + "|" + java;
-        if (CHECKED_JAVA.contains(key)) {
-            return;
+        String known = CHECKED_JAVA.get(key);
+        if (known != null) {
+            return known;
         }
         CommandResult r;
         try {
@@ -148,7 +172,19 @@ public final class AgentStaging {
                     + m.group(1) + "; the PilotFlow agent needs " + MIN_JAVA + " or later (set agent_java of "
                     + label + " to a newer one)");
         }
-        CHECKED_JAVA.add(key);
+        String id = digest(r.stderr() + r.stdout());
+        CHECKED_JAVA.put(key, id);
+        return id;
+    }
+
+    /** The first 12 hex digits of the text's SHA-256. */
+    private static String digest(String text) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d).substring(0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
     }
 
     private static String noJava(ResourceShell shell, String java, String label, String detail) {
