@@ -33,8 +33,11 @@ final class AgentClassArchive {
     private static final Logger LOG = LoggerFactory.getLogger(AgentClassArchive.class);
 
     static final String TRAINING_CLASS = "org.pilotflow.agent.ClassArchiveTraining";
-    /** Generous: the training takes 2-4 s on an idle 2-core host. */
-    static final Duration TRAINING_TIMEOUT = Duration.ofMinutes(3);
+    /**
+     * Generous: the training takes 2-4 s on an idle 2-core host. An {@code agent_java} that is not a JVM but runs
+     * (a wrapper that ignores its arguments) costs the first pilot this long once.
+     */
+    static final Duration TRAINING_TIMEOUT = Duration.ofMinutes(2);
 
     /** Archives ({@code target|path}) being made now, by one launch worker each. */
     private static final Set<String> TRAINING = ConcurrentHashMap.newKeySet();
@@ -70,9 +73,9 @@ final class AgentClassArchive {
         }
         String archive = path(jar, javaId);
         String key = shell.target() + "|" + archive;
-        if (jarWritten) {
-            shell.run(List.of("rm", "-f", archive), Map.of(), Duration.ofSeconds(60));
-        } else if (shell.exists(archive)) {
+        // an archive beside a jar written just now was made for an earlier file of that name (one that was removed):
+        // a JVM would not use it, and the new one replaces it
+        if (!jarWritten && shell.exists(archive)) {
             return List.of("-XX:SharedArchiveFile=" + archive);
         }
         if (FAILED.contains(key) || !TRAINING.add(key)) {

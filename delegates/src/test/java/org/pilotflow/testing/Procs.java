@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 
@@ -70,15 +71,20 @@ public final class Procs {
 
     /**
      * Writes a stand-in for java into {@code dir}: it answers the staging's {@code java -version} check like a Java
-     * 17 and otherwise ignores the agent's arguments and runs {@code body} (in the sandbox, as the agent would).
+     * 17, declines the agent's class archive training (it is no JVM) and otherwise ignores the agent's arguments and
+     * runs {@code body} (in the sandbox, as the agent would). Written under another name and renamed: a stand-in
+     * written again while an earlier copy runs must not change the file that sh is still reading.
      */
     public static String standIn(Path dir, String name, String body) {
         Path p = dir.resolve(name);
         try {
-            Files.writeString(p, "#!/bin/sh\n"
+            Path part = Files.createTempFile(dir, name, ".part");
+            Files.writeString(part, "#!/bin/sh\n"
                     + "if [ \"$1\" = -version ]; then echo 'openjdk version \"17.0.99\" (stand-in)' >&2; exit 0; fi\n"
+                    + "case \"$*\" in *ClassArchiveTraining*) echo 'stand-in: not a JVM' >&2; exit 1;; esac\n"
                     + "echo \"stand-in agent $$ started: $*\"\n" + body + "\n");
-            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.setPosixFilePermissions(part, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.move(part, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

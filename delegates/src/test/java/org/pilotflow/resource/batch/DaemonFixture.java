@@ -3,9 +3,7 @@ package org.pilotflow.resource.batch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +18,7 @@ import org.pilotflow.resource.Submitted;
 import org.pilotflow.resource.config.ResourceConfig;
 import org.pilotflow.resource.shell.CommandResult;
 import org.pilotflow.resource.shell.LocalShell;
+import org.pilotflow.testing.Procs;
 
 /**
  * One test against a real batch daemon on this host: a {@link BatchAdapter} over a {@link RecordingShell} on
@@ -70,17 +69,9 @@ public final class DaemonFixture implements AutoCloseable {
         return standIn("sleeper.sh", "exec sleep " + SLEEP_SECONDS);
     }
 
-    /**
-     * A stand-in for java: a script that answers the staging's {@code java -version} check like a Java 17 and
-     * otherwise ignores the agent's arguments and runs {@code body}.
-     */
-    public String standIn(String name, String body) throws IOException {
-        Path p = root.resolve(name);
-        Files.writeString(p, "#!/bin/sh\n"
-                + "if [ \"$1\" = -version ]; then echo 'openjdk version \"17.0.99\" (stand-in)' >&2; exit 0; fi\n"
-                + "echo \"stand-in agent $$ started: $*\"\n" + body + "\n");
-        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return p.toString();
+    /** A stand-in for java in this fixture's directory ({@link Procs#standIn}). */
+    public String standIn(String name, String body) {
+        return Procs.standIn(root, name, body);
     }
 
     /** A pilot on {@code rc}, started through the adapter; its job is killed when the test ends. */
