@@ -17,6 +17,8 @@ import org.pilotflow.model.wire.Report;
 import org.pilotflow.model.wire.SyncRequest;
 import org.pilotflow.model.wire.SyncResponse;
 import org.pilotflow.model.wire.Wire;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The training run of the agent's class archive (AppCDS): one whole agent, from its config to its end, against an
@@ -40,14 +42,15 @@ public final class ClassArchiveTraining {
 
     public static void main(String[] args) throws Exception {
         AgentMain.configureLogging();
+        Logger log = LoggerFactory.getLogger(ClassArchiveTraining.class); // after configureLogging: it reads them
         if (args.length != 1) {
-            System.err.println("usage: java -cp <agent jar> " + ClassArchiveTraining.class.getName() + " <dir>");
+            log.error("usage: java -cp <agent jar> {} <dir>", ClassArchiveTraining.class.getName());
             System.exit(AgentMain.EXIT_BAD_CONFIG);
         }
         Thread deadline = new Thread(() -> {
             try {
                 Thread.sleep(DEADLINE_MILLIS);
-                System.err.println("the class archive training did not end in " + DEADLINE_MILLIS + " ms");
+                log.error("the class archive training did not end in {} ms", DEADLINE_MILLIS);
                 Runtime.getRuntime().halt(AgentMain.EXIT_ERROR); // halt: no archive is written
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

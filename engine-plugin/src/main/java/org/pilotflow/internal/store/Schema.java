@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * {@code PF_SCHEMA} is at version 1. Migration 2 makes the database the truth for a cluster of engine nodes; 3 keeps
  * on a unit's row a requested cancel, its memory profile and its error code; 4 lists the final units whose process
  * did not take their end message, so the watchdog tells them again without scanning every waiting instance; 5 adds
- * Pilot-Data; 6 keeps on a unit's row the files its output staging put in place, with their sizes and checksums.
+ * Pilot-Data; 6 keeps on a unit's row the files its output staging put in place, with their sizes and checksums;
+ * 7 gives two of Camunda's lookups on H2 an index that fits them ({@link #v7}).
  */
 public final class Schema {
 
@@ -35,7 +36,7 @@ public final class Schema {
     private static final Object JVM_LOCK = new Object();
 
     /** The newest schema version this code writes. */
-    public static final int CURRENT = 6;
+    public static final int CURRENT = 7;
     /**
      * Command numbers of pilots that were running when their database was migrated to version 2 start above this:
      * the first releases kept the numbering in memory, so a running agent may have seen any number below it.
@@ -57,7 +58,8 @@ public final class Schema {
             new Migration(3, "units: a requested cancel, the memory profile, the error code", Schema::v3),
             new Migration(4, "units whose process did not take their end message", Schema::v4),
             new Migration(5, "Pilot-Data: pilot-data, data units, replicas", Schema::v5),
-            new Migration(6, "units: the files their output staging put in place", Schema::v6));
+            new Migration(6, "units: the files their output staging put in place", Schema::v6),
+            new Migration(7, "H2: Camunda's variables and event subscriptions indexed by execution", Schema::v7));
 
     private Schema() {
     }
@@ -239,6 +241,28 @@ public final class Schema {
 
     private static void v6(Connection c) throws SQLException {
         execute(c, "ALTER TABLE PF_UNIT ADD COLUMN IF NOT EXISTS OUTPUTS " + TEXT);
+    }
+
+    /**
+     * Camunda's H2 schema has no index that fits two lookups it makes for every unit, and H2 (without statistics,
+     * which it gathers late or never on a busy database) picks one that scans a row of every waiting unit: loading an
+     * instance's variables ({@code EXECUTION_ID_ = ? AND TASK_ID_ IS NULL}: the task index, all rows being null) and
+     * the message correlation's {@code EXISTS} on the event subscriptions ({@code EVENT_NAME_ = ?}: every waiting unit
+     * has one named {@code pilotflow.unit.ended}). So the cost of a unit grew with the units in flight. With these
+     * indexes both are lookups by execution. PostgreSQL plans them from statistics and has an index on each
+     * {@code EXECUTION_ID_}: nothing to do there.
+     */
+    private static void v7(Connection c) throws SQLException {
+        if (!c.getMetaData().getDatabaseProductName().startsWith("H2")) {
+            return;
+        }
+        if (Sql.tableExists(c, "ACT_RU_VARIABLE")) {
+            execute(c, "CREATE INDEX IF NOT EXISTS PF_IDX_ACT_VAR_EXE_TASK ON ACT_RU_VARIABLE (EXECUTION_ID_, TASK_ID_)");
+        }
+        if (Sql.tableExists(c, "ACT_RU_EVENT_SUBSCR")) {
+            execute(c, "CREATE INDEX IF NOT EXISTS PF_IDX_ACT_EVT_EXE_TYPE_NAME ON ACT_RU_EVENT_SUBSCR (EXECUTION_ID_,"
+                    + " EVENT_TYPE_, EVENT_NAME_)");
+        }
     }
 
     // ---------------------------------------------------------------- 2: the database is the truth
