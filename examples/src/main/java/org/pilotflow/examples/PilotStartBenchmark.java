@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * mvn -q -B -pl examples exec:java -Dexec.mainClass=org.pilotflow.examples.PilotStartBenchmark -Dexec.args="--pilots 11"
  * </pre>
  *
- * Options: {@code --pilots N} (11), {@code --work DIR} (a new temporary directory, deleted at the end).
+ * Options: {@code --pilots N} (11, at least 3), {@code --work DIR} (a new temporary directory, deleted at the end).
  */
 public final class PilotStartBenchmark {
     private static final Logger LOG = LoggerFactory.getLogger(PilotStartBenchmark.class);
@@ -45,30 +45,58 @@ public final class PilotStartBenchmark {
         }
     }
 
-    public static void main(String[] args) throws Exception {
-        int pilots = 11;
-        Path work = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--pilots" -> pilots = Integer.parseInt(args[++i]);
-                case "--work" -> work = Path.of(args[++i]);
-                default -> {
-                    System.err.println("unknown option " + args[i] + " (--pilots N, --work DIR)");
-                    System.exit(2);
+    /** The options: {@code work} null for a temporary directory. */
+    record Options(int pilots, Path work) {
+        static Options parse(String... args) {
+            int pilots = 11;
+            Path work = null;
+            for (int i = 0; i < args.length; i++) {
+                String value = i + 1 < args.length ? args[i + 1] : null;
+                switch (args[i]) {
+                    case "--pilots" -> {
+                        pilots = -1;
+                        try {
+                            pilots = value == null ? -1 : Integer.parseInt(value);
+                        } catch (NumberFormatException e) {
+                            // named below
+                        }
+                        if (pilots < 3) {
+                            throw new IllegalArgumentException("--pilots: got '" + value + "', expected a whole "
+                                    + "number of 3 or more (the first pilot is reported on its own, later ones "
+                                    + "alternate with and without the class archive)");
+                        }
+                        i++;
+                    }
+                    case "--work" -> {
+                        if (value == null) {
+                            throw new IllegalArgumentException("--work: got nothing, expected a directory");
+                        }
+                        work = Path.of(value);
+                        i++;
+                    }
+                    default -> throw new IllegalArgumentException("unknown option '" + args[i]
+                            + "', expected --pilots N or --work DIR");
                 }
             }
+            return new Options(pilots, work);
         }
-        if (pilots < 3) {
-            System.err.println("--pilots must be 3 or more (the first pilot is reported on its own, later ones "
-                    + "alternate with and without the class archive)");
-            System.exit(2);
-        }
-        boolean tempWork = work == null;
-        work = tempWork ? Files.createTempDirectory("pilotflow-start") : work.toAbsolutePath().normalize();
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options o;
         try {
-            run(pilots, work, System.out);
+            o = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Path work = o.work() == null ? Files.createTempDirectory("pilotflow-start")
+                : o.work().toAbsolutePath().normalize();
+        try {
+            run(o.pilots(), work, System.out);
         } finally {
-            if (tempWork) {
+            if (o.work() == null) {
                 Benchmark.deleteTree(work);
             }
         }
@@ -97,7 +125,7 @@ public final class PilotStartBenchmark {
                 LOG.info("pilot {} of {} ({} class archive): {}", i + 1, count, withArchive ? "with" : "without", s);
             }
         }
-        String fmt = "%-50s %10s %13s %13s%n";
+        String fmt = "%-50s %8s %15s %15s%n";
         out.printf(fmt, "local pilot, 1 core (ms; later: p50)", "first", "later, with", "later, without");
         out.printf(fmt, "", "", "class archive", "class archive");
         row(out, fmt, "submit -> LAUNCHING", first, archived, plain, Start::toLaunching);
