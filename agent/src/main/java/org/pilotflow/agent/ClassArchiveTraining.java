@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * {@code java -XX:ArchiveClassesAtExit=<archive> -cp <agent jar> org.pilotflow.agent.ClassArchiveTraining <dir>}:
  * the JVM writes the classes the run loaded to the archive as it exits, and later agents started with
  * {@code -XX:SharedArchiveFile=<archive>} map them instead of loading, verifying and linking them again (their start
- * until the first sync: about a third less).
+ * until the first sync: about 40 % shorter).
  *
  * <p>{@code <dir>}: a directory the run may use for a sandbox of its own; it is removed at the end. Exit code 0
  * when the agent ended normally; anything else means the archive is not worth keeping.

@@ -16,16 +16,18 @@ import org.slf4j.LoggerFactory;
  * The agent's class archive on a resource (Java's AppCDS, a dynamic archive): the classes an agent loads from its
  * start to its first sync and its end, written once by a training run and mapped by every later agent of the same jar
  * and Java runtime instead of loading them again. Measured on a local pilot: the agent's JVM start until its first
- * sync request about a third shorter (PilotStartBenchmark).
+ * sync about 40 % shorter (PilotStartBenchmark).
  *
  * <p>The archive lies beside the agent jar in {@code default_remote_workdir}, named by the jar's digest and a digest
  * of the runtime's {@code java -version}, so another jar or Java gets its own; a JVM that still finds it does not fit
  * (a compute node with another Java at the same path) says so in agent.log and runs without it. It is made by the
  * first pilot staged on a host that finds none: {@code java -XX:ArchiveClassesAtExit=<part> -cp <jar>
  * org.pilotflow.agent.ClassArchiveTraining <dir>} (a few seconds, in that pilot's LAUNCHING), checked by a JVM that
- * must map it ({@code -Xshare:on}), then moved into place: a JVM maps a cut-short archive and dies of SIGBUS. Pilots staged on the host while a training runs start without the archive rather
- * than wait. A training that fails is logged once and not tried again by this engine: agents start without the
- * archive, as before. {@code agent_jvm_args} with an {@code -Xshare} or shared-archive option of its own turn it off.
+ * must map it ({@code -Xshare:on}), then moved into place: a JVM maps a cut-short archive and dies of SIGBUS. Pilots
+ * staged on the host while a training runs start without the archive rather than wait. A training that fails is
+ * logged once and not tried again by this engine: agents start without the archive, as before. {@code agent_jvm_args}
+ * with an {@code -Xshare} or shared-archive option of its own turn it off. The archive is trusted as the jar beside it
+ * is: whoever may write the work directory may replace either.
  *
  * <p>Threads: launch workers call {@link #jvmArgs} concurrently; the sets below are concurrent.
  */

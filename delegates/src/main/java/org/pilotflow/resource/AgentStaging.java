@@ -4,8 +4,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -33,8 +33,8 @@ import org.pilotflow.resource.shell.ResourceShell;
  * jar there (once per content and host, in the work dir) and makes its class archive beside it (once per jar and
  * Java runtime: {@link AgentClassArchive}), sets up the SSH reverse tunnel when the resource asks for one, runs the
  * launch's {@link SandboxStep} (the pilot's input from the client), and writes {@code agent.json} (mode 0600: it
- * holds the pilot secret). Nothing but the jar, the config and the files the
- * pilot asked for is copied; no credential of the engine's user ever is.
+ * holds the pilot secret). Nothing but the jar, the config and the files the pilot asked for is copied; no
+ * credential of the engine's user ever is.
  */
 public final class AgentStaging {
 

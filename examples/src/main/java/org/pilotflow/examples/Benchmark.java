@@ -113,14 +113,7 @@ public final class Benchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Options o;
-        try {
-            o = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
+        Options o = Examples.optionsOrExit(() -> Options.parse(args));
         boolean ok = run(o, System.out);
         System.exit(ok ? 0 : 1);
     }

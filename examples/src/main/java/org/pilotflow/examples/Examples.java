@@ -29,6 +29,20 @@ final class Examples {
     private Examples() {
     }
 
+    /**
+     * The program's options, or the program ends with status 2 and the parse error (which names the option, the
+     * value and what was expected) on stderr.
+     */
+    static <T> T optionsOrExit(java.util.function.Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            throw e; // not reached
+        }
+    }
+
     /** A session on an embedded engine whose database, logs (and here: pilot sandboxes) live in {@code work}. */
     static Session openSession(Path work) {
         return Session.builder()

@@ -142,14 +142,7 @@ public final class PeerBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Options o;
-        try {
-            o = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
+        Options o = Examples.optionsOrExit(() -> Options.parse(args));
         Result r = run(o, System.out);
         System.exit(r.allDone() ? 0 : 1);
     }

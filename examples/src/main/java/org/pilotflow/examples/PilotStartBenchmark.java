@@ -61,7 +61,7 @@ public final class PilotStartBenchmark {
                             // named below
                         }
                         if (pilots < 3) {
-                            throw new IllegalArgumentException("--pilots: got '" + value + "', expected a whole "
+                            throw new IllegalArgumentException("--pilots is '" + value + "', expected a whole "
                                     + "number of 3 or more (the first pilot is reported on its own, later ones "
                                     + "alternate with and without the class archive)");
                         }
@@ -83,14 +83,7 @@ public final class PilotStartBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Options o;
-        try {
-            o = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
+        Options o = Examples.optionsOrExit(() -> Options.parse(args));
         Path work = o.work() == null ? Files.createTempDirectory("pilotflow-start")
                 : o.work().toAbsolutePath().normalize();
         try {

@@ -79,14 +79,7 @@ public final class SlurmBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Options o;
-        try {
-            o = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
+        Options o = Examples.optionsOrExit(() -> Options.parse(args));
         System.exit(run(o, System.out) ? 0 : 1);
     }
 
