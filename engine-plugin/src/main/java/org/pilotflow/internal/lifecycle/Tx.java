@@ -104,6 +104,7 @@ public final class Tx {
             c.getTransactionContext().addTransactionListener(TransactionState.COMMITTING, cc -> tx.flush());
             c.getTransactionContext().addTransactionListener(TransactionState.COMMITTED, cc -> {
                 OPEN.remove(c);
+                tx.commitOwnRows();
                 tx.afterCommit();
             });
             c.getTransactionContext().addTransactionListener(TransactionState.ROLLED_BACK, cc -> OPEN.remove(c));
@@ -383,6 +384,22 @@ public final class Tx {
             }
         } catch (SQLException e) {
             throw new ProcessEngineException("PilotFlow could not write its records: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Camunda's commit goes through MyBatis, which commits the connection only when it wrote through it: a
+     * transaction in which only PilotFlow wrote (units stored, a report applied without a correlation) would be
+     * committed only when the connection is handed back (MyBatis turns auto-commit on), after its events went out
+     * (a callback told of units a crash then lost). Committed here, before anything is published; when Camunda did
+     * commit there is nothing left, and neither H2 nor PostgreSQL's driver does anything for an idle connection.
+     */
+    private void commitOwnRows() {
+        try {
+            connection.commit();
+        } catch (SQLException e) {
+            throw new ProcessEngineException("PilotFlow could not commit its records: " + e.getMessage() + " (SQL state "
+                    + e.getSQLState() + ")", e);
         }
     }
 
