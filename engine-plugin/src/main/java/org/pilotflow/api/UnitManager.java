@@ -37,7 +37,11 @@ public interface UnitManager extends AutoCloseable {
     /**
      * Validates every description, then submits them all; each becomes a BPMN process instance. Throws
      * {@link BadParameter} naming the field (e.g. {@code units[7].cores}) and submits nothing when one is
-     * invalid. A unit that no pilot of this manager can ever hold is FAILED at once with a reason saying so.
+     * invalid. A unit that no pilot of this manager can ever hold is FAILED with a reason saying so.
+     *
+     * <p>Up to 200 units are stored, their processes started and the units scheduled before this returns. A larger
+     * submission returns once its units are stored (NEW, durable: they run even if this engine stops now); their
+     * processes start right after, in the order given, and a later submission of this manager waits behind them.
      */
     List<ComputeUnit> submitUnits(List<ComputeUnitDescription> descriptions);
 

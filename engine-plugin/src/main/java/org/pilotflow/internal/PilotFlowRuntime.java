@@ -81,8 +81,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>{@code watch}</b>: the watchdog thread (lease, silence), the loose-ends thread, and the job thread
  *       (everything that may wait on a job manager or SSH: status, kills, log tails); they act only on the node
  *       holding the lease.</li>
- *   <li><b>{@code lifecycle.FollowUps}</b>: one thread for draining, settling and canceling in bounded
- *       transactions.</li>
+ *   <li><b>{@code lifecycle.FollowUps}</b>: one thread for draining, settling, canceling and starting stored units'
+ *       processes in bounded transactions.</li>
  *   <li><b>{@code session}</b>: one callback thread per session; the refresher re-reads other nodes' changes.</li>
  *   <li>{@link #published} runs on the committing thread and only hands work to those threads.</li>
  *   <li>On {@link #stop}, each part's threads get a grace period before they are interrupted
@@ -324,6 +324,8 @@ public final class PilotFlowRuntime {
             followUps.settle(s.pilot());
         } else if (e instanceof Published.CancelWanted c) {
             followUps.cancel(c.unit(), c.why());
+        } else if (e instanceof Published.StartWanted w) {
+            followUps.start(w.sessionId(), w.uids());
         } else if (e instanceof Published.KillWanted k) {
             watchdog.killSoon(k.pilot());
         } else if (e instanceof Published.LaunchWanted) {

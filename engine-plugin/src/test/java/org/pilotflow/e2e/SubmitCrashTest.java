@@ -10,25 +10,64 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pilotflow.api.Session;
 import org.pilotflow.api.UnitManager;
+import org.pilotflow.delegates.BpmnContract;
 import org.pilotflow.model.UnitState;
 
 /**
  * A crash inside {@code submitUnits} leaves a documented result: a prefix of whole chunks of the units, in the order
- * given, each of which runs; nothing else. The application is killed with SIGKILL while one call submits 4,000
- * units; after a reconnect the stored units are unit.000000 up to a multiple of the chunk size, and all end DONE.
+ * given, each of which runs; nothing else. A crash after it returned, while this node still starts the stored units'
+ * processes, loses none. The application is killed with SIGKILL; the session is reconnected on a new engine, whose
+ * watchdog starts what the dead one left, and every stored unit ends DONE.
  */
 class SubmitCrashTest {
+
+    private static final int CHUNK = 1000; // UnitManagerImpl.CHUNK
 
     @TempDir
     Path work;
 
     @Test
-    void aCrashWhileSubmittingLeavesAPrefixOfWholeChunks() throws Exception {
-        int n = 4000;
+    void aCrashWhileStoringLeavesAPrefixOfWholeChunksThatRuns() throws Exception {
+        int n = 30_000; // storing takes seconds: the kill at the first stored chunk comes long before the end
+        Killed k = killWhen(n, line -> line.startsWith("STORED "));
+        assertThat(k.finished()).as("the kill came before submitUnits returned").isFalse();
+        try (Session session = LocalFixture.builder(work, LocalFixture.config(work)).reconnect(k.sessionId())) {
+            UnitManager umgr = session.unitManagers().get(0);
+            List<String> uids = umgr.listUnits();
+            assertThat(uids.size()).as("a prefix of whole chunks").isGreaterThanOrEqualTo(k.stored())
+                    .isLessThan(n);
+            assertThat(uids.size() % CHUNK).isZero();
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < uids.size(); i++) {
+                expected.add(String.format("unit.%06d", i));
+            }
+            assertThat(uids).isEqualTo(expected);
+            assertThat(umgr.waitUnits(List.of(), List.of(), Duration.ofMinutes(5))).containsOnly(UnitState.DONE);
+        }
+    }
+
+    @Test
+    void aCrashWhileTheStoredUnitsStartLosesNone() throws Exception {
+        int n = 1500;
+        Killed k = killWhen(n, "SUBMITTED"::equals);
+        assertThat(k.finished()).isTrue();
+        try (Session session = LocalFixture.builder(work, LocalFixture.config(work)).reconnect(k.sessionId())) {
+            UnitManager umgr = session.unitManagers().get(0);
+            assertThat(umgr.listUnits()).hasSize(n);
+            assertThat(umgr.waitUnits(List.of(), List.of(), Duration.ofMinutes(5))).containsOnly(UnitState.DONE);
+            LocalFixture.awaitNoInstances(session.processEngine(), BpmnContract.UNIT_PROCESS);
+        }
+    }
+
+    private record Killed(String sessionId, int stored, boolean finished) { }
+
+    /** Runs {@link SubmitScenario} submitting {@code n} units and kills it with SIGKILL at the first line {@code at}. */
+    private Killed killWhen(int n, Predicate<String> at) throws Exception {
         LocalFixture.database(work);
         Process app = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), SubmitScenario.class.getName(), work.toString(),
@@ -47,26 +86,14 @@ class SubmitCrashTest {
                 } else if (line.equals("SUBMITTED")) {
                     finished = true;
                 }
-                if (stored >= 500 || finished) {
+                if (at.test(line)) {
                     break;
                 }
             }
-            app.destroyForcibly(); // SIGKILL inside submitUnits
+            app.destroyForcibly();
             assertThat(app.waitFor(30, TimeUnit.SECONDS)).isTrue();
         }
-        assertThat(finished).as("the kill came before submitUnits returned").isFalse();
-        try (Session session = LocalFixture.builder(work, LocalFixture.config(work)).reconnect(sessionId)) {
-            UnitManager umgr = session.unitManagers().get(0);
-            List<String> uids = umgr.listUnits();
-            assertThat(uids.size()).as("a prefix of whole chunks").isGreaterThanOrEqualTo(stored)
-                    .isLessThan(n);
-            assertThat(uids.size() % 200).isZero();
-            List<String> expected = new ArrayList<>();
-            for (int i = 0; i < uids.size(); i++) {
-                expected.add(String.format("unit.%06d", i));
-            }
-            assertThat(uids).isEqualTo(expected);
-            assertThat(umgr.waitUnits(List.of(), List.of(), Duration.ofMinutes(3))).containsOnly(UnitState.DONE);
-        }
+        assertThat(sessionId).as("the application's session").isNotNull();
+        return new Killed(sessionId, stored, finished);
     }
 }

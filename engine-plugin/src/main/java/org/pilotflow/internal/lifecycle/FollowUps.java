@@ -1,5 +1,6 @@
 package org.pilotflow.internal.lifecycle;
 
+import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -18,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * The follow-up work a committed change asks for, each in bounded transactions of its own: binding a manager's
  * waiting units ({@link Published.DrainWanted}), ending the unfinished units of an ended pilot
  * ({@link Published.SettleWanted}; 10,000 units take many short transactions, with progress logged, never one
- * long one), canceling units whose process instance was deleted ({@link Published.CancelWanted}).
+ * long one), canceling units whose process instance was deleted ({@link Published.CancelWanted}), starting the
+ * processes of units a large submission stored ({@link Published.StartWanted}, {@link #START_BATCH} a transaction,
+ * oldest first, one batch between the other requests so a long backlog holds none of them up).
  *
  * <p>Threads: requests come from committing threads and the watchdog; one thread ({@code pilotflow-followups})
  * does the work. A request for something already queued is merged with it, so a burst of finished units costs
@@ -28,6 +31,8 @@ public final class FollowUps {
 
     private static final Logger LOG = LoggerFactory.getLogger(FollowUps.class);
     static final int BATCH = 500;
+    /** Processes started per transaction: as many as {@code submitUnits} started in one before they moved here. */
+    static final int START_BATCH = 200;
 
     private final Transactions txs;
     private final UnitLifecycle units;
@@ -36,6 +41,10 @@ public final class FollowUps {
     private final Set<List<String>> drains = new LinkedHashSet<>();
     private final Set<PilotKey> settles = new LinkedHashSet<>();
     private final Map<UnitKey, String> cancels = new LinkedHashMap<>();
+    private final ArrayDeque<Start> starts = new ArrayDeque<>();
+    /** Units in {@link #starts}; while above zero the watchdog leaves stored units to this node. */
+    private int unitsToStart;
+    private final StartProgress startProgress = new StartProgress();
     private boolean scheduled;
     private volatile boolean stopped;
 
@@ -57,6 +66,26 @@ public final class FollowUps {
         request(() -> cancels.putIfAbsent(unit, why));
     }
 
+    /** Starts the processes of stored units of one session, in the order given (after those asked for before). */
+    public void start(String sessionId, List<String> uids) {
+        request(() -> {
+            for (int from = 0; from < uids.size(); from += START_BATCH) {
+                List<String> part = List.copyOf(uids.subList(from, Math.min(uids.size(), from + START_BATCH)));
+                starts.add(new Start(sessionId, part));
+                unitsToStart += part.size();
+            }
+        });
+    }
+
+    /** Whether stored units wait for this node to start their processes. */
+    public boolean startsPending() {
+        synchronized (lock) {
+            return unitsToStart > 0;
+        }
+    }
+
+    private record Start(String sessionId, List<String> uids) { }
+
     private void request(Runnable add) {
         synchronized (lock) {
             add.run();
@@ -72,8 +101,9 @@ public final class FollowUps {
             Set<PilotKey> s;
             Map<UnitKey, String> c;
             Set<List<String>> d;
+            Start start;
             synchronized (lock) {
-                if (drains.isEmpty() && settles.isEmpty() && cancels.isEmpty()) {
+                if (drains.isEmpty() && settles.isEmpty() && cancels.isEmpty() && starts.isEmpty()) {
                     scheduled = false;
                     return;
                 }
@@ -83,12 +113,89 @@ public final class FollowUps {
                 settles.clear();
                 cancels.clear();
                 drains.clear();
+                start = starts.peek(); // counted as waiting until it is done: the watchdog must not take it meanwhile
             }
             s.forEach(this::settleNow);
             if (!c.isEmpty()) {
                 cancelNow(c);
             }
             d.forEach(m -> drainNow(m.get(0), m.get(1)));
+            if (start != null) {
+                startNow(start);
+                synchronized (lock) {
+                    starts.poll();
+                    unitsToStart -= start.uids().size();
+                    startProgress.batchDone(start.uids().size(), unitsToStart);
+                }
+            }
+        }
+    }
+
+    private void startNow(Start start) {
+        String range = start.uids().get(0) + " to " + start.uids().get(start.uids().size() - 1);
+        try {
+            txs.runRetrying(tx -> units.startStored(tx, start.sessionId(), start.uids()));
+            return;
+        } catch (RuntimeException e) {
+            LOG.debug("session {}: starting the processes of units {} failed, trying them one by one: {}",
+                    start.sessionId(), range, e.toString());
+        }
+        int failed = 0;
+        String firstWhy = null;
+        for (String uid : start.uids()) {
+            if (stopped) {
+                return; // the watchdog starts what is left
+            }
+            try {
+                txs.runRetrying(tx -> units.startStored(tx, start.sessionId(), List.of(uid)));
+            } catch (RuntimeException e) {
+                // it fails alone: nothing would ever run it, so it ends with the reason rather than wait forever
+                String why = "its process could not be started: " + e.getMessage();
+                try {
+                    txs.runRetrying(tx -> {
+                        units.notStarted(tx, new UnitKey(start.sessionId(), uid), why);
+                        return null;
+                    });
+                    failed++;
+                    firstWhy = firstWhy == null ? why : firstWhy;
+                } catch (RuntimeException again) {
+                    LOG.warn("unit {} of session {}: {}; recording it failed as well (the watchdog tries again): {}",
+                            uid, start.sessionId(), why, again.toString());
+                }
+            }
+        }
+        if (failed > 0) {
+            LOG.warn("session {}: {} of units {} FAILED, {} (look at the unit process definition in Cockpit: is it"
+                    + " deployed and active?)", start.sessionId(), failed, range, firstWhy);
+        }
+    }
+
+    /**
+     * One line every 10 s while a backlog of stored units is being started (the follow-up thread's own; called
+     * under {@link #lock}).
+     */
+    private static final class StartProgress {
+        private long since;
+        private long lastLog;
+        private int started;
+
+        void batchDone(int n, int waiting) {
+            long now = System.nanoTime();
+            if (started == 0) {
+                since = now;
+                lastLog = now;
+            }
+            started += n;
+            if (waiting == 0) {
+                if (now - since > TimeUnit.SECONDS.toNanos(10)) {
+                    LOG.info("started the processes of {} stored unit(s) in {} s", started,
+                            TimeUnit.NANOSECONDS.toSeconds(now - since));
+                }
+                started = 0;
+            } else if (now - lastLog > TimeUnit.SECONDS.toNanos(10)) {
+                LOG.info("started the processes of {} stored unit(s) so far, {} wait", started, waiting);
+                lastLog = now;
+            }
         }
     }
 

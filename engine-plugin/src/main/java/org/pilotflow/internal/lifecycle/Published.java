@@ -1,5 +1,6 @@
 package org.pilotflow.internal.lifecycle;
 
+import java.util.List;
 import org.pilotflow.internal.store.PilotKey;
 import org.pilotflow.internal.store.PilotRecord;
 import org.pilotflow.internal.store.UnitKey;
@@ -28,6 +29,9 @@ public sealed interface Published {
 
     /** A final pilot still has unfinished units: settle them in bounded transactions. */
     record SettleWanted(PilotKey pilot) implements Published { }
+
+    /** Units stored without their processes (a large submission): this node starts them, oldest first. */
+    record StartWanted(String sessionId, List<String> uids) implements Published { }
 
     /** A unit's process instance was deleted: cancel the unit in a transaction of its own. */
     record CancelWanted(UnitKey unit, String why) implements Published { }

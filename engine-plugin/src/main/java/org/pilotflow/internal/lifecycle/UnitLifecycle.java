@@ -93,6 +93,52 @@ public final class UnitLifecycle {
         }
     }
 
+    /**
+     * Stores new units (NEW) without starting their processes: {@link #startLater} asks for that. A stored unit runs
+     * even if this node stops before it started it: the watchdog starts what is left
+     * ({@code UnitTable.storedNotStarted}).
+     */
+    public void store(Tx tx, List<UnitRecord> created) {
+        for (UnitRecord u : created) {
+            tx.insertUnit(u);
+        }
+    }
+
+    /** Asks this node to start the stored units' processes once this transaction commits ({@link #startStored}). */
+    public void startLater(Tx tx, String sessionId, List<String> uids) {
+        if (!uids.isEmpty()) {
+            tx.publish(new Published.StartWanted(sessionId, List.copyOf(uids)));
+        }
+    }
+
+    /**
+     * Starts the processes of those of the listed stored units that are still NEW without one (another node or an
+     * earlier attempt may have started some, a cancel may have ended some); each process's first task schedules its
+     * unit.
+     *
+     * @return how many processes were started
+     */
+    public int startStored(Tx tx, String sessionId, List<String> uids) throws SQLException {
+        tx.preload(sessionId, uids);
+        int started = 0;
+        for (String uid : uids) {
+            UnitRecord u = tx.unit(new UnitKey(sessionId, uid));
+            if (u != null && u.state() == UnitState.NEW && u.processInstanceId() == null) {
+                bpmn.startUnit(u);
+                started++;
+            }
+        }
+        return started;
+    }
+
+    /** A stored unit whose process could not be started: FAILED with the reason (nothing else would run it). */
+    public void notStarted(Tx tx, UnitKey key, String why) throws SQLException {
+        UnitRecord u = tx.unit(key);
+        if (u != null && u.state() == UnitState.NEW && u.processInstanceId() == null) {
+            move(tx, u, UnitState.FAILED, Move.engine(ErrorCode.UNKNOWN, why));
+        }
+    }
+
     /** A unit started by a BPMN call activity: stored here, scheduled by {@link #submitted} right after. */
     public void insert(Tx tx, UnitRecord created) {
         tx.insertUnit(created);

@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import org.pilotflow.api.BadParameter;
 import org.pilotflow.api.ComputePilot;
 import org.pilotflow.api.ComputeUnit;
@@ -21,6 +22,8 @@ import org.pilotflow.internal.store.UnitKey;
 import org.pilotflow.internal.store.UnitRecord;
 import org.pilotflow.internal.store.Uids;
 import org.pilotflow.model.UnitState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The unit manager. Its pilots and policy are in the database; scheduling happens in the transactions that store
@@ -28,8 +31,22 @@ import org.pilotflow.model.UnitState;
  */
 final class UnitManagerImpl implements UnitManager {
 
+    private static final Logger LOG = LoggerFactory.getLogger(UnitManagerImpl.class);
+
     /** Units stored per transaction by {@link #submitUnits}: a crash leaves a prefix of whole chunks. */
-    static final int CHUNK = 200;
+    static final int CHUNK = 1000;
+    /**
+     * The most units whose processes {@code submitUnits} starts in the transaction that stores them (one commit, no
+     * hand-over: a lone unit's latency). A larger submission returns once its units are stored; this node's
+     * follow-up thread starts their processes in order, and the watchdog those a stopped node left.
+     */
+    static final int START_AT_ONCE = 200;
+
+    /**
+     * The last unit of this manager's latest submission whose processes start after it returned (this node's), or
+     * null: a later small submission waits behind it rather than overtake it.
+     */
+    private final AtomicReference<String> lastDeferred = new AtomicReference<>();
 
     private final SessionState session;
     private final String uid;
@@ -138,6 +155,7 @@ final class UnitManagerImpl implements UnitManager {
                 }
             }
         }
+        boolean startNow = descriptions.size() <= START_AT_ONCE && !startsPending();
         List<ComputeUnit> out = new ArrayList<>(descriptions.size());
         SubmitProgress progress = new SubmitProgress(uid, descriptions.size(), System.nanoTime());
         for (int from = 0; from < descriptions.size(); from += CHUNK) {
@@ -148,10 +166,21 @@ final class UnitManagerImpl implements UnitManager {
                 for (int k = 0; k < part.size(); k++) {
                     created.add(UnitRecord.created(session.id(), Uids.unit(first + k), uid, part.get(k)));
                 }
+                boolean last = from + part.size() == descriptions.size();
                 session.service().txs().runRetrying(tx -> {
-                    session.service().units().submit(tx, created);
+                    if (startNow) {
+                        session.service().units().submit(tx, created);
+                    } else {
+                        session.service().units().store(tx, created);
+                        if (last) { // started once all are stored: starting them meanwhile slows the storing down
+                            session.service().units().startLater(tx, session.id(), deferred(out, created));
+                        }
+                    }
                     return null;
                 });
+                if (!startNow) {
+                    lastDeferred.set(created.get(created.size() - 1).uid());
+                }
                 for (UnitRecord u : created) {
                     out.add(session.handle(session.unitView(u.uid())));
                 }
@@ -159,6 +188,9 @@ final class UnitManagerImpl implements UnitManager {
             } catch (RuntimeException e) {
                 if (out.isEmpty()) {
                     throw e;
+                }
+                if (!startNow) {
+                    startStoredLater(out);
                 }
                 throw new PartialSubmission("stored " + out.size() + " of " + descriptions.size() + " units ("
                         + out.get(0).uid() + " to " + out.get(out.size() - 1).uid() + ") before storing the next "
@@ -168,6 +200,40 @@ final class UnitManagerImpl implements UnitManager {
         }
         progress.finished(System.nanoTime());
         return out;
+    }
+
+    private static List<String> deferred(List<ComputeUnit> before, List<UnitRecord> last) {
+        List<String> uids = new ArrayList<>(before.size() + last.size());
+        before.forEach(u -> uids.add(u.uid()));
+        last.forEach(u -> uids.add(u.uid()));
+        return uids;
+    }
+
+    /** The stored part of a submission that failed half-way runs too; if even this fails, the watchdog starts it. */
+    private void startStoredLater(List<ComputeUnit> stored) {
+        try {
+            session.service().txs().runRetrying(tx -> {
+                session.service().units().startLater(tx, session.id(), deferred(stored, List.of()));
+                return null;
+            });
+        } catch (RuntimeException e) {
+            LOG.warn("unit manager {}: could not ask for the processes of {} stored unit(s) to be started ({}); the"
+                    + " watchdog starts them within two minutes", uid, stored.size(), e.toString());
+        }
+    }
+
+    /** Whether units of this manager's earlier submission still wait here for their processes. */
+    private boolean startsPending() {
+        String last = lastDeferred.get();
+        if (last == null) {
+            return false;
+        }
+        UnitView v = session.unitView(last);
+        if (v != null && v.current.state() == UnitState.NEW) {
+            return true;
+        }
+        lastDeferred.compareAndSet(last, null); // unless a racing submission set a later one
+        return false;
     }
 
     @Override

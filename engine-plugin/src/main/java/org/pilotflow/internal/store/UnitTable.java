@@ -324,6 +324,22 @@ public final class UnitTable {
     }
 
     /**
+     * Up to {@code limit} units stored without their process started yet (NEW, no process instance), by session and
+     * uid: the watchdog's view of starts a node did not get to.
+     */
+    public static List<UnitKey> storedNotStarted(Connection c, int limit) throws SQLException {
+        List<UnitKey> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT SESSION_ID, UID FROM PF_UNIT WHERE STATE = 'NEW'"
+                + " AND PROC_INST IS NULL ORDER BY SESSION_ID, UID LIMIT " + limit);
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new UnitKey(rs.getString(1), rs.getString(2)));
+            }
+        }
+        return out;
+    }
+
+    /**
      * Notes that the process of the final unit {@code key} did not take its end message (suspended by an operator,
      * its token moved): the watchdog tells it again ({@link #undelivered}) until it does.
      */

@@ -2,6 +2,7 @@ package org.pilotflow.internal.watch;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -88,6 +89,12 @@ public final class Watchdog {
     /** Loose-ends passes so far (the loose-ends thread's own); every {@link #FULL_SCAN_EVERY}th scans every unit. */
     private long looseEndsPasses;
     private static final int FULL_SCAN_EVERY = 30;
+    /** Whether this node held the lease at the previous loose-ends pass (the loose-ends thread's own). */
+    private boolean ledAtLastLooseEnds;
+    /** Stored units not started, as the previous {@link #startLeftovers} found them (the loose-ends thread's own). */
+    private Set<UnitKey> storedAtLastScan = Set.of();
+    private boolean catchingUp;
+    private static final int STORED_SCAN = 10_000;
     private final Set<PilotKey> killRequests = ConcurrentHashMap.newKeySet();
     /** Pilots whose launch timed out, being ended on the job thread (reading their log may take an SSH call). */
     private final Set<PilotKey> launchTimeouts = ConcurrentHashMap.newKeySet();
@@ -261,24 +268,29 @@ public final class Watchdog {
 
     private void looseEnds() {
         if (!leader || stopped) {
+            ledAtLastLooseEnds = false;
             return;
         }
+        boolean justLed = !ledAtLastLooseEnds;
+        ledAtLastLooseEnds = true;
         try {
-            tieLooseEnds();
+            tieLooseEnds(justLed);
         } catch (RuntimeException e) {
             LOG.warn("tying loose ends failed (next time in 2 s): {}", e.toString());
         }
     }
 
-    private void tieLooseEnds() {
+    private void tieLooseEnds(boolean justLed) {
         record Found(List<UnitKey> orphanedUnits, List<PilotKey> orphanedPilots, List<PilotKey> unsettled,
                      List<UnitRecord> missedUnits, List<PilotRecord> missedPilots, List<String[]> waiting) { }
+        // a scan of every waiting instance only once a minute: its cost grows with the units in flight
+        boolean fullScan = ++looseEndsPasses % FULL_SCAN_EVERY == 0;
+        startLeftovers(justLed, fullScan);
         Found f = txs.runRetrying(tx -> new Found(
                 UnitTable.withoutProcessInstance(tx.connection(), camundaPrefix, 1000),
                 PilotTable.withoutProcessInstance(tx.connection(), camundaPrefix),
                 UnitTable.finalPilotsWithUnfinishedUnits(tx.connection()),
-                // a scan of every waiting instance only once a minute: its cost grows with the units in flight
-                ++looseEndsPasses % FULL_SCAN_EVERY == 0
+                fullScan
                         ? UnitTable.finalStillAwaited(tx.connection(), camundaPrefix, 200)
                         : UnitTable.undelivered(tx.connection(), 200),
                 PilotTable.finalStillAwaited(tx.connection(), camundaPrefix),
@@ -302,6 +314,36 @@ public final class Watchdog {
         }
         for (PilotRecord p : f.missedPilots()) {
             catchUp(tx -> pilots.catchUp(p), "pilot " + p.key());
+        }
+    }
+
+    /**
+     * Units stored but not started (a large submission's processes are started after it returns, by the node that
+     * stored them; that node may have stopped first). Started here at once when this node has just taken the lease
+     * (a restart, a failover) and until it has caught up; otherwise only those already waiting at the previous full
+     * scan, a minute ago, so a live node's backlog stays its own. Not while this node has starts of its own in hand.
+     */
+    private void startLeftovers(boolean justLed, boolean fullScan) {
+        boolean all = justLed || catchingUp;
+        if (followUps.startsPending() || !(all || fullScan)) {
+            return;
+        }
+        List<UnitKey> stored = txs.runRetrying(tx -> UnitTable.storedNotStarted(tx.connection(), STORED_SCAN));
+        catchingUp = all && stored.size() == STORED_SCAN;
+        Set<UnitKey> before = storedAtLastScan;
+        storedAtLastScan = Set.copyOf(stored);
+        Map<String, List<String>> bySession = new LinkedHashMap<>();
+        int n = 0;
+        for (UnitKey k : stored) {
+            if (all || before.contains(k)) {
+                bySession.computeIfAbsent(k.sessionId(), x -> new ArrayList<>()).add(k.uid());
+                n++;
+            }
+        }
+        if (n > 0) {
+            LOG.info("starting the processes of {} unit(s) stored but not started (the node that stored them stopped"
+                    + " before it did)", n);
+            bySession.forEach(followUps::start);
         }
     }
 
