@@ -41,7 +41,8 @@ public interface UnitManager extends AutoCloseable {
      *
      * <p>Up to 200 units are stored, their processes started and the units scheduled before this returns. A larger
      * submission returns once its units are stored (NEW, durable: they run even if this engine stops now); their
-     * processes start right after, in the order given, and a later submission of this manager waits behind them.
+     * processes start right after, in the order given, and a later submission of this session on this engine,
+     * however small, waits behind them (it returns with its units NEW too).
      */
     List<ComputeUnit> submitUnits(List<ComputeUnitDescription> descriptions);
 

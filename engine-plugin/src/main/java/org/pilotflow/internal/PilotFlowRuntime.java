@@ -244,7 +244,7 @@ public final class PilotFlowRuntime {
         launcher = new LaunchWorker(engine.getExternalTaskService(), txs, pilots, resources, channel::endpointsFor,
                 channel::port, nodeId, config.launchThreads());
         sessions = new SessionService(txs, pilots, units, resources, config, channel::port, this::forceEnd,
-                () -> channel.nodeCount() > 1, pilot -> launcher.hint());
+                () -> channel.nodeCount() > 1, pilot -> launcher.hint(), followUps::startsPending);
         clientStaging = new ClientStaging(txs, units, p -> resources.filesOf(p).map(
                 f -> f.mover(p.uid())),
                 config.clientDirectory(), cfg.getDatabaseTablePrefix());

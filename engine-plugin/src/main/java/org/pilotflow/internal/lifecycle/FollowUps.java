@@ -1,6 +1,7 @@
 package org.pilotflow.internal.lifecycle;
 
 import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -42,8 +43,9 @@ public final class FollowUps {
     private final Set<PilotKey> settles = new LinkedHashSet<>();
     private final Map<UnitKey, String> cancels = new LinkedHashMap<>();
     private final ArrayDeque<Start> starts = new ArrayDeque<>();
-    /** Units in {@link #starts}; while above zero the watchdog leaves stored units to this node. */
+    /** Units in {@link #starts}, in all and by session. */
     private int unitsToStart;
+    private final Map<String, Integer> unitsToStartBySession = new HashMap<>();
     private final StartProgress startProgress = new StartProgress();
     private boolean scheduled;
     private volatile boolean stopped;
@@ -73,6 +75,7 @@ public final class FollowUps {
                 List<String> part = List.copyOf(uids.subList(from, Math.min(uids.size(), from + START_BATCH)));
                 starts.add(new Start(sessionId, part));
                 unitsToStart += part.size();
+                unitsToStartBySession.merge(sessionId, part.size(), Integer::sum);
             }
         });
     }
@@ -81,6 +84,13 @@ public final class FollowUps {
     public boolean startsPending() {
         synchronized (lock) {
             return unitsToStart > 0;
+        }
+    }
+
+    /** Whether stored units of this session wait for this node to start their processes (a later one waits too). */
+    public boolean startsPending(String sessionId) {
+        synchronized (lock) {
+            return unitsToStartBySession.containsKey(sessionId);
         }
     }
 
@@ -97,6 +107,17 @@ public final class FollowUps {
     }
 
     private void work() {
+        try {
+            workUntilIdle();
+        } catch (RuntimeException | Error e) {
+            synchronized (lock) {
+                scheduled = false; // the next request starts the thread again
+            }
+            throw e;
+        }
+    }
+
+    private void workUntilIdle() {
         while (!stopped) {
             Set<PilotKey> s;
             Map<UnitKey, String> c;
@@ -121,11 +142,16 @@ public final class FollowUps {
             }
             d.forEach(m -> drainNow(m.get(0), m.get(1)));
             if (start != null) {
-                startNow(start);
-                synchronized (lock) {
-                    starts.poll();
-                    unitsToStart -= start.uids().size();
-                    startProgress.batchDone(start.uids().size(), unitsToStart);
+                try {
+                    startNow(start);
+                } finally {
+                    synchronized (lock) {
+                        starts.poll();
+                        unitsToStart -= start.uids().size();
+                        unitsToStartBySession.computeIfPresent(start.sessionId(),
+                                (k, n) -> n == start.uids().size() ? null : n - start.uids().size());
+                        startProgress.batchDone(start.uids().size(), unitsToStart);
+                    }
                 }
             }
         }
@@ -149,7 +175,13 @@ public final class FollowUps {
             try {
                 txs.runRetrying(tx -> units.startStored(tx, start.sessionId(), List.of(uid)));
             } catch (RuntimeException e) {
-                // it fails alone: nothing would ever run it, so it ends with the reason rather than wait forever
+                if (stopped || Thread.currentThread().isInterrupted() || Transactions.aboutTheDatabase(e)) {
+                    // the database or this node, not the unit: it stays stored, the watchdog starts it later
+                    LOG.warn("session {}: starting the processes of units {} failed, they wait for the watchdog to"
+                            + " start them: {}", start.sessionId(), range, e.toString());
+                    return;
+                }
+                // it fails alone, not for the database: nothing would ever run it, so it ends with the reason
                 String why = "its process could not be started: " + e.getMessage();
                 try {
                     txs.runRetrying(tx -> {

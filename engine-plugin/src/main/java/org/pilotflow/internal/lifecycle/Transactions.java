@@ -113,6 +113,14 @@ public final class Transactions {
         }
     }
 
+    /**
+     * Whether the failure came from the database (a statement, a connection, a lost race) rather than from what the
+     * transaction did: worth another attempt later, not a verdict on its subject.
+     */
+    public static boolean aboutTheDatabase(Throwable e) {
+        return e instanceof PersistenceFailure || retryable(e) || sqlCause(e) != null;
+    }
+
     /** Whether the failure was a lost race that a new attempt may win. */
     public static boolean retryable(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {

@@ -395,7 +395,13 @@ public final class Tx {
      * commit there is nothing left, and neither H2 nor PostgreSQL's driver does anything for an idle connection.
      */
     private void commitOwnRows() {
+        if (context.getProcessEngineConfiguration().isTransactionsExternallyManaged()) {
+            return; // Spring's or JTA's transaction manager commits the connection itself
+        }
         try {
+            if (connection.getAutoCommit()) {
+                return;
+            }
             connection.commit();
         } catch (SQLException e) {
             throw new ProcessEngineException("PilotFlow could not commit its records: " + e.getMessage() + " (SQL state "

@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.ProcessEngineException;
 import org.pilotflow.api.BadParameter;
@@ -66,6 +67,7 @@ public final class SessionService implements PilotSubmitter, FileStager {
     private final java.util.function.IntSupplier endpointPort;
     private final Terminator terminator;
     private final Consumer<PilotKey> launchHint;
+    private final Predicate<String> startsPending;
     private final Map<String, SessionState> open = new ConcurrentHashMap<>();
     private final ScheduledExecutorService refresher;
     private final BooleanSupplier otherNodesAlive;
@@ -73,7 +75,8 @@ public final class SessionService implements PilotSubmitter, FileStager {
 
     public SessionService(Transactions txs, PilotLifecycle pilots, UnitLifecycle units, Resources resources,
                           PilotFlowConfig config, java.util.function.IntSupplier endpointPort, Terminator terminator,
-                          BooleanSupplier otherNodesAlive, Consumer<PilotKey> launchHint) {
+                          BooleanSupplier otherNodesAlive, Consumer<PilotKey> launchHint,
+                          Predicate<String> startsPending) {
         this.txs = txs;
         this.pilots = pilots;
         this.units = units;
@@ -83,6 +86,7 @@ public final class SessionService implements PilotSubmitter, FileStager {
         this.terminator = terminator;
         this.otherNodesAlive = otherNodesAlive;
         this.launchHint = launchHint;
+        this.startsPending = startsPending;
         this.refresher = Threads.scheduler("pilotflow-refresh");
     }
 
@@ -200,6 +204,11 @@ public final class SessionService implements PilotSubmitter, FileStager {
     }
 
     private final NumberBlocks unitNumbers = new NumberBlocks();
+
+    /** Whether this node still starts the processes of stored units of the session (a large submission's). */
+    boolean startsPending(String sessionId) {
+        return startsPending.test(sessionId);
+    }
 
     /** The first of {@code n} new unit numbers of a session; small requests come from a block taken earlier. */
     long takeUnitNumbers(String sessionId, int n) {

@@ -6,7 +6,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicReference;
 import org.pilotflow.api.BadParameter;
 import org.pilotflow.api.ComputePilot;
 import org.pilotflow.api.ComputeUnit;
@@ -41,12 +40,6 @@ final class UnitManagerImpl implements UnitManager {
      * follow-up thread starts their processes in order, and the watchdog those a stopped node left.
      */
     static final int START_AT_ONCE = 200;
-
-    /**
-     * The last unit of this manager's latest submission whose processes start after it returned (this node's), or
-     * null: a later small submission waits behind it rather than overtake it.
-     */
-    private final AtomicReference<String> lastDeferred = new AtomicReference<>();
 
     private final SessionState session;
     private final String uid;
@@ -155,7 +148,8 @@ final class UnitManagerImpl implements UnitManager {
                 }
             }
         }
-        boolean startNow = descriptions.size() <= START_AT_ONCE && !startsPending();
+        // behind units of this session whose processes this node still starts, rather than overtake them
+        boolean startNow = descriptions.size() <= START_AT_ONCE && !session.service().startsPending(session.id());
         List<ComputeUnit> out = new ArrayList<>(descriptions.size());
         SubmitProgress progress = new SubmitProgress(uid, descriptions.size(), System.nanoTime());
         for (int from = 0; from < descriptions.size(); from += CHUNK) {
@@ -178,9 +172,6 @@ final class UnitManagerImpl implements UnitManager {
                     }
                     return null;
                 });
-                if (!startNow) {
-                    lastDeferred.set(created.get(created.size() - 1).uid());
-                }
                 for (UnitRecord u : created) {
                     out.add(session.handle(session.unitView(u.uid())));
                 }
@@ -218,22 +209,8 @@ final class UnitManagerImpl implements UnitManager {
             });
         } catch (RuntimeException e) {
             LOG.warn("unit manager {}: could not ask for the processes of {} stored unit(s) to be started ({}); the"
-                    + " watchdog starts them within two minutes", uid, stored.size(), e.toString());
+                    + " watchdog starts them", uid, stored.size(), e.toString());
         }
-    }
-
-    /** Whether units of this manager's earlier submission still wait here for their processes. */
-    private boolean startsPending() {
-        String last = lastDeferred.get();
-        if (last == null) {
-            return false;
-        }
-        UnitView v = session.unitView(last);
-        if (v != null && v.current.state() == UnitState.NEW) {
-            return true;
-        }
-        lastDeferred.compareAndSet(last, null); // unless a racing submission set a later one
-        return false;
     }
 
     @Override

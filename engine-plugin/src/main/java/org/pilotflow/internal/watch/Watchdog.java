@@ -285,7 +285,13 @@ public final class Watchdog {
                      List<UnitRecord> missedUnits, List<PilotRecord> missedPilots, List<String[]> waiting) { }
         // a scan of every waiting instance only once a minute: its cost grows with the units in flight
         boolean fullScan = ++looseEndsPasses % FULL_SCAN_EVERY == 0;
-        startLeftovers(justLed, fullScan);
+        catchingUp |= justLed;
+        try {
+            startLeftovers(fullScan);
+        } catch (RuntimeException e) {
+            LOG.warn("looking for stored units whose processes did not start failed (next time in 2 s): {}",
+                    e.toString());
+        }
         Found f = txs.runRetrying(tx -> new Found(
                 UnitTable.withoutProcessInstance(tx.connection(), camundaPrefix, 1000),
                 PilotTable.withoutProcessInstance(tx.connection(), camundaPrefix),
@@ -319,30 +325,38 @@ public final class Watchdog {
 
     /**
      * Units stored but not started (a large submission's processes are started after it returns, by the node that
-     * stored them; that node may have stopped first). Started here at once when this node has just taken the lease
-     * (a restart, a failover) and until it has caught up; otherwise only those already waiting at the previous full
-     * scan, a minute ago, so a live node's backlog stays its own. Not while this node has starts of its own in hand.
+     * stored them; that node may have stopped first, or met a database error). Started here at once after this node
+     * took the lease (a restart, a failover) until it has caught up, scanning whenever its own starts are done;
+     * otherwise, once a minute, those already waiting at the previous such scan. A node's backlog younger than a
+     * minute stays its own; an older one is shared (no unit starts twice: the loser of a race runs again and skips
+     * it). A session whose units this node still has queued is left to that queue.
      */
-    private void startLeftovers(boolean justLed, boolean fullScan) {
-        boolean all = justLed || catchingUp;
-        if (followUps.startsPending() || !(all || fullScan)) {
+    private void startLeftovers(boolean fullScan) {
+        boolean all;
+        if (catchingUp && !followUps.startsPending()) {
+            all = true;
+        } else if (fullScan) {
+            all = false;
+        } else {
             return;
         }
         List<UnitKey> stored = txs.runRetrying(tx -> UnitTable.storedNotStarted(tx.connection(), STORED_SCAN));
-        catchingUp = all && stored.size() == STORED_SCAN;
+        if (all) {
+            catchingUp = stored.size() == STORED_SCAN;
+        }
         Set<UnitKey> before = storedAtLastScan;
         storedAtLastScan = Set.copyOf(stored);
         Map<String, List<String>> bySession = new LinkedHashMap<>();
         int n = 0;
         for (UnitKey k : stored) {
-            if (all || before.contains(k)) {
+            if (all || before.contains(k) && !followUps.startsPending(k.sessionId())) {
                 bySession.computeIfAbsent(k.sessionId(), x -> new ArrayList<>()).add(k.uid());
                 n++;
             }
         }
         if (n > 0) {
-            LOG.info("starting the processes of {} unit(s) stored but not started (the node that stored them stopped"
-                    + " before it did)", n);
+            LOG.info("starting the processes of {} stored unit(s) whose start is overdue (the node that stored them"
+                    + " stopped, or met a database error, before it started them)", n);
             bySession.forEach(followUps::start);
         }
     }
