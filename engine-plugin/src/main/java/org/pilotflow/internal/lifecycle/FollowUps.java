@@ -43,8 +43,7 @@ public final class FollowUps {
     private final Set<PilotKey> settles = new LinkedHashSet<>();
     private final Map<UnitKey, String> cancels = new LinkedHashMap<>();
     private final ArrayDeque<Start> starts = new ArrayDeque<>();
-    /** Units in {@link #starts}, in all and by session. */
-    private int unitsToStart;
+    /** Units in {@link #starts}, by session. */
     private final Map<String, Integer> unitsToStartBySession = new HashMap<>();
     private final StartProgress startProgress = new StartProgress();
     private boolean scheduled;
@@ -74,7 +73,6 @@ public final class FollowUps {
             for (int from = 0; from < uids.size(); from += START_BATCH) {
                 List<String> part = List.copyOf(uids.subList(from, Math.min(uids.size(), from + START_BATCH)));
                 starts.add(new Start(sessionId, part));
-                unitsToStart += part.size();
                 unitsToStartBySession.merge(sessionId, part.size(), Integer::sum);
             }
         });
@@ -83,7 +81,7 @@ public final class FollowUps {
     /** Whether stored units wait for this node to start their processes. */
     public boolean startsPending() {
         synchronized (lock) {
-            return unitsToStart > 0;
+            return !unitsToStartBySession.isEmpty();
         }
     }
 
@@ -147,10 +145,10 @@ public final class FollowUps {
                 } finally {
                     synchronized (lock) {
                         starts.poll();
-                        unitsToStart -= start.uids().size();
                         unitsToStartBySession.computeIfPresent(start.sessionId(),
                                 (k, n) -> n == start.uids().size() ? null : n - start.uids().size());
-                        startProgress.batchDone(start.uids().size(), unitsToStart);
+                        startProgress.batchDone(start.uids().size(),
+                                unitsToStartBySession.values().stream().mapToInt(Integer::intValue).sum());
                     }
                 }
             }
@@ -160,7 +158,10 @@ public final class FollowUps {
     private void startNow(Start start) {
         String range = start.uids().get(0) + " to " + start.uids().get(start.uids().size() - 1);
         try {
-            txs.runRetrying(tx -> units.startStored(tx, start.sessionId(), start.uids()));
+            txs.runRetrying(tx -> {
+                units.startStored(tx, start.sessionId(), start.uids());
+                return null;
+            });
             return;
         } catch (RuntimeException e) {
             LOG.debug("session {}: starting the processes of units {} failed, trying them one by one: {}",
@@ -173,7 +174,10 @@ public final class FollowUps {
                 return; // the watchdog starts what is left
             }
             try {
-                txs.runRetrying(tx -> units.startStored(tx, start.sessionId(), List.of(uid)));
+                txs.runRetrying(tx -> {
+                    units.startStored(tx, start.sessionId(), List.of(uid));
+                    return null;
+                });
             } catch (RuntimeException e) {
                 if (stopped || Thread.currentThread().isInterrupted() || Transactions.aboutTheDatabase(e)) {
                     // the database or this node, not the unit: it stays stored, the watchdog starts it later

@@ -87,8 +87,8 @@ public final class UnitLifecycle {
 
     /** Stores new units (NEW) and starts their processes; each process's first task schedules its unit. */
     public void submit(Tx tx, List<UnitRecord> created) throws SQLException {
+        store(tx, created);
         for (UnitRecord u : created) {
-            tx.insertUnit(u);
             bpmn.startUnit(u);
         }
     }
@@ -115,26 +115,26 @@ public final class UnitLifecycle {
      * Starts the processes of those of the listed stored units that are still NEW without one (another node or an
      * earlier attempt may have started some, a cancel may have ended some); each process's first task schedules its
      * unit.
-     *
-     * @return how many processes were started
      */
-    public int startStored(Tx tx, String sessionId, List<String> uids) throws SQLException {
+    public void startStored(Tx tx, String sessionId, List<String> uids) throws SQLException {
         tx.preload(sessionId, uids);
-        int started = 0;
         for (String uid : uids) {
             UnitRecord u = tx.unit(new UnitKey(sessionId, uid));
-            if (u != null && u.state() == UnitState.NEW && u.processInstanceId() == null) {
+            if (storedNotStarted(u)) {
                 bpmn.startUnit(u);
-                started++;
             }
         }
-        return started;
+    }
+
+    /** Stored and never started: what {@code UnitTable.storedNotStarted} selects. */
+    private static boolean storedNotStarted(UnitRecord u) {
+        return u != null && u.state() == UnitState.NEW && u.processInstanceId() == null;
     }
 
     /** A stored unit whose process could not be started: FAILED with the reason (nothing else would run it). */
     public void notStarted(Tx tx, UnitKey key, String why) throws SQLException {
         UnitRecord u = tx.unit(key);
-        if (u != null && u.state() == UnitState.NEW && u.processInstanceId() == null) {
+        if (storedNotStarted(u)) {
             move(tx, u, UnitState.FAILED, Move.engine(ErrorCode.UNKNOWN, why));
         }
     }

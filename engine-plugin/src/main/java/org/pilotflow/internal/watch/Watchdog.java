@@ -89,11 +89,10 @@ public final class Watchdog {
     /** Loose-ends passes so far (the loose-ends thread's own); every {@link #FULL_SCAN_EVERY}th scans every unit. */
     private long looseEndsPasses;
     private static final int FULL_SCAN_EVERY = 30;
-    /** Whether this node held the lease at the previous loose-ends pass (the loose-ends thread's own). */
-    private boolean ledAtLastLooseEnds;
     /** Stored units not started, as the previous {@link #startLeftovers} found them (the loose-ends thread's own). */
     private Set<UnitKey> storedAtLastScan = Set.of();
-    private boolean catchingUp;
+    /** Start every overdue stored unit: set while this node does not hold the lease, so it catches up on taking it. */
+    private boolean catchingUp = true;
     private static final int STORED_SCAN = 10_000;
     private final Set<PilotKey> killRequests = ConcurrentHashMap.newKeySet();
     /** Pilots whose launch timed out, being ended on the job thread (reading their log may take an SSH call). */
@@ -268,24 +267,21 @@ public final class Watchdog {
 
     private void looseEnds() {
         if (!leader || stopped) {
-            ledAtLastLooseEnds = false;
+            catchingUp = true;
             return;
         }
-        boolean justLed = !ledAtLastLooseEnds;
-        ledAtLastLooseEnds = true;
         try {
-            tieLooseEnds(justLed);
+            tieLooseEnds();
         } catch (RuntimeException e) {
             LOG.warn("tying loose ends failed (next time in 2 s): {}", e.toString());
         }
     }
 
-    private void tieLooseEnds(boolean justLed) {
+    private void tieLooseEnds() {
         record Found(List<UnitKey> orphanedUnits, List<PilotKey> orphanedPilots, List<PilotKey> unsettled,
                      List<UnitRecord> missedUnits, List<PilotRecord> missedPilots, List<String[]> waiting) { }
         // a scan of every waiting instance only once a minute: its cost grows with the units in flight
         boolean fullScan = ++looseEndsPasses % FULL_SCAN_EVERY == 0;
-        catchingUp |= justLed;
         try {
             startLeftovers(fullScan);
         } catch (RuntimeException e) {
