@@ -105,7 +105,9 @@ class ForkAdapterTest {
         Poll.until(BOUND, "the agent to die", () -> Procs.running(agent), r -> !r);
 
         assertThat(Procs.running(unit)).as("the orphaned unit").isTrue();
-        JobStatus orphaned = adapter.status(s.handle());
+        // a killed child is a zombie until this JVM reaps it; the adapter knows its exit from then on
+        JobStatus orphaned = Poll.until(BOUND, "the adapter to see the agent's exit", () -> adapter.status(s.handle()),
+                st -> st.state() != State.RUNNING);
         assertThat(orphaned.state()).isEqualTo(State.ORPHANED);
         assertThat(orphaned.reason()).isEqualTo("agent process " + agent + " exited with code 137 (killed by signal 9)"
                 + "; only orphaned unit processes of its group are left: " + unit + " (sleep)");
