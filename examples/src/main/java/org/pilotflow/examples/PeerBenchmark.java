@@ -121,7 +121,40 @@ public final class PeerBenchmark {
     record Flow(List<Double> tasksPerSecond, List<Long> submitMillis, int units, int done, String notDone,
                 Light fast, Light slow, long heapAfterN, long rssAfterN, long heapAtEnd, long rssAtEnd,
                 int unitsAtEnd, double sleepWall, double sleepIdeal, long pilotActiveMillis,
-                List<Double> functionTasksPerSecond) {
+                List<Double> functionTasksPerSecond, List<EngineCpu> cpu, List<EngineCpu> functionCpu) {
+    }
+
+    /**
+     * The engine JVM's CPU over one batch, per unit (this program drives the engine in its own JVM and does next to
+     * nothing meanwhile): all its threads, and the part its JIT compiler threads took (their CPU time from
+     * {@code /proc/self/task}; -1 where there is no such file). A fresh engine on few cores spends much of its first
+     * batches compiling; the agent's JVM is not counted.
+     */
+    record EngineCpu(double msPerUnit, double jitMsPerUnit) {
+    }
+
+    /** CPU ms of this JVM's JIT compiler threads so far, -1 without Linux's per-thread stat files. */
+    static long jitCpuMillis() {
+        Path tasks = Path.of("/proc/self/task");
+        long ticks = 0;
+        try (var dirs = Files.list(tasks)) {
+            for (Path t : (Iterable<Path>) dirs::iterator) {
+                try {
+                    if (!Files.readString(t.resolve("comm")).contains("CompilerThre")) { // "C2 CompilerThre"
+                        continue;
+                    }
+                    String stat = Files.readString(t.resolve("stat"));
+                    // fields after the ")" that closes the thread's name: state is field 3, utime 14, stime 15
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                } catch (java.io.IOException | RuntimeException gone) {
+                    // the thread ended meanwhile (compiler threads come and go)
+                }
+            }
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+        return ticks * 10; // USER_HZ is 100 on Linux
     }
 
     /** Dask's figures, or why there are none. */
@@ -187,6 +220,8 @@ public final class PeerBenchmark {
             String jar = NoOpFunction.writeJar(work.resolve("sandboxes/jars/noop.jar")).toString();
             batch(umgr, functions(o.warmup(), jar));
             List<Double> fnTps = new ArrayList<>();
+            List<EngineCpu> cpu = new ArrayList<>();
+            List<EngineCpu> fnCpu = new ArrayList<>();
 
             List<Double> tps = new ArrayList<>();
             List<Long> submit = new ArrayList<>();
@@ -200,12 +235,16 @@ public final class PeerBenchmark {
                 Batch b = batch(umgr, descriptions(o.units(), "/bin/true"));
                 total += o.units();
                 tps.add(b.tasksPerSecond());
+                cpu.add(b.cpu());
                 submit.add(b.submitMillis());
                 done += b.done();
                 b.notDone().forEach((k, v) -> notDone.merge(k, v, Integer::sum));
-                LOG.info("repeat {}: xargs {}/s, PilotFlow {}/s (submitUnits {} ms), load {}", r + 1,
+                LOG.info("repeat {}: xargs {}/s, PilotFlow {}/s (submitUnits {} ms, engine CPU {} ms a unit, JIT {}), "
+                                + "load {}", r + 1,
                         xargs.isEmpty() ? "-" : String.format("%.1f", xargs.get(xargs.size() - 1)),
-                        String.format("%.1f", b.tasksPerSecond()), b.submitMillis(), loadAverage());
+                        String.format("%.1f", b.tasksPerSecond()), b.submitMillis(),
+                        String.format("%.2f", b.cpu().msPerUnit()), String.format("%.2f", b.cpu().jitMsPerUnit()),
+                        loadAverage());
                 if (r == 0) {
                     heapAfterN = Benchmark.heapAfterGc();
                     rssAfterN = rssBytes();
@@ -213,10 +252,12 @@ public final class PeerBenchmark {
                 Batch fb = batch(umgr, functions(o.units(), jar));
                 total += o.units();
                 fnTps.add(fb.tasksPerSecond());
+                fnCpu.add(fb.cpu());
                 done += fb.done();
                 fb.notDone().forEach((k, v) -> notDone.merge("function: " + k, v, Integer::sum));
-                LOG.info("repeat {}: PilotFlow no-op function units {}/s, load {}", r + 1,
-                        String.format("%.1f", fb.tasksPerSecond()), loadAverage());
+                LOG.info("repeat {}: PilotFlow no-op function units {}/s (engine CPU {} ms a unit, JIT {}), load {}",
+                        r + 1, String.format("%.1f", fb.tasksPerSecond()), String.format("%.2f", fb.cpu().msPerUnit()),
+                        String.format("%.2f", fb.cpu().jitMsPerUnit()), loadAverage());
             }
             Light fast = light(umgr, Duration.ofMillis(100), o.lightFast());
             Light slow = light(umgr, Duration.ofSeconds(1), o.lightSlow());
@@ -243,7 +284,7 @@ public final class PeerBenchmark {
             }
             return new Flow(tps, submit, submitted, done, notDone.isEmpty() ? "none" : notDone.toString(),
                     fast, slow, heapAfterN, rssAfterN, Benchmark.heapAfterGc(), rssBytes(), total, sleepWall, sleepIdeal,
-                    pilotActive, fnTps);
+                    pilotActive, fnTps, cpu, fnCpu);
         }
     }
 
@@ -269,14 +310,21 @@ public final class PeerBenchmark {
         return ds;
     }
 
-    private record Batch(double seconds, long submitMillis, int done, Map<String, Integer> notDone, int n) {
+    private record Batch(double seconds, long submitMillis, int done, Map<String, Integer> notDone, int n,
+                         EngineCpu cpu) {
         double tasksPerSecond() {
             return n / seconds;
         }
     }
 
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
+
     /** Submits all at once; timed from the submit call until the API has seen the last unit final. */
     private static Batch batch(UnitManager umgr, List<ComputeUnitDescription> ds) throws Exception {
+        long cpu0 = OS.getProcessCpuTime();
+        long jit0 = jitCpuMillis();
         long t0 = System.nanoTime();
         List<ComputeUnit> units = umgr.submitUnits(ds);
         long submitNanos = System.nanoTime() - t0;
@@ -298,6 +346,8 @@ public final class PeerBenchmark {
             }
         }
         double secs = (System.nanoTime() - t0) / 1e9;
+        EngineCpu cpu = new EngineCpu((OS.getProcessCpuTime() - cpu0) / 1e6 / ds.size(),
+                jit0 < 0 ? -1 : (jitCpuMillis() - jit0) / (double) ds.size());
         int done = 0;
         Map<String, Integer> notDone = new TreeMap<>();
         for (ComputeUnit u : units) {
@@ -307,7 +357,7 @@ public final class PeerBenchmark {
                 notDone.merge(u.state() + " " + u.failureReason().orElse(""), 1, Integer::sum);
             }
         }
-        return new Batch(secs, submitNanos / 1_000_000, done, notDone, ds.size());
+        return new Batch(secs, submitNanos / 1_000_000, done, notDone, ds.size(), cpu);
     }
 
     /**
@@ -472,6 +522,13 @@ public final class PeerBenchmark {
                 : String.format("%.1f (%.0f-%.0f)", median(xs), min, max);
     }
 
+    /** Median CPU per unit over the repeats, the JIT's part in brackets. */
+    private static String cpu(List<EngineCpu> xs) {
+        return xs.isEmpty() ? "-" : String.format("%.1f (JIT %.1f)",
+                median(xs.stream().map(EngineCpu::msPerUnit).toList()),
+                median(xs.stream().map(EngineCpu::jitMsPerUnit).toList()));
+    }
+
     private static String ratio(double a, double b) {
         return a > 0 && b > 0 ? String.format("%.2fx", a / b) : "-";
     }
@@ -514,6 +571,8 @@ public final class PeerBenchmark {
         out.printf(fmt, "no-op tasks/s (PF: function units)", rate(f.functionTasksPerSecond()),
                 haveDask ? rate(daskNop) + " (pure Python)" : noDask, "-",
                 ratio(median(f.functionTasksPerSecond()), median(daskNop)) + " Dask");
+        out.printf(fmt, "engine CPU a unit, ms: /bin/true, no-op", cpu(f.cpu()) + ", " + cpu(f.functionCpu()), "-",
+                "-", "of it the JIT compiling");
         out.printf(fmt, "all units: DONE / submitted", f.done() + " / " + f.units(),
                 haveDask ? "failed: " + d.json().path("failed").asInt() : noDask, "-", "");
         out.printf(fmt, "submitUnits(N) call, ms", ms(median(f.submitMillis().stream().map(Long::doubleValue)
