@@ -37,6 +37,24 @@ public final class UnitTable {
     static final String NON_FINAL = Sql.names(nonFinal());
     private static final int IN_LIST = 500;
 
+    // The lookups of unfinished units, which must not read the finished ones (migration 8 indexes them for H2;
+    // UnfinishedUnitPlansTest has H2 plan each).
+    /** A session's unfinished units' revisions: SESSION_ID. */
+    public static final String UNFINISHED_REVISIONS = "SELECT UID, REV FROM PF_UNIT WHERE SESSION_ID = ?"
+            + " AND STATE IN (" + NON_FINAL + ")";
+    /** A pilot's unfinished units: SESSION_ID, PILOT. */
+    public static final String UNFINISHED_OF_PILOT = SELECT + " WHERE SESSION_ID = ? AND PILOT = ? AND STATE IN ("
+            + NON_FINAL + ")";
+    /** How many unfinished units a pilot has: SESSION_ID, PILOT. */
+    public static final String UNFINISHED_COUNT_OF_PILOT = "SELECT COUNT(*) FROM PF_UNIT WHERE SESSION_ID = ?"
+            + " AND PILOT = ? AND STATE IN (" + NON_FINAL + ")";
+
+    /** The load of {@code pilots} pilots: SESSION_ID, then each pilot. */
+    public static String loadsOf(int pilots) {
+        return "SELECT PILOT, SUM(CORES), SUM(GPUS) FROM PF_UNIT WHERE SESSION_ID = ? AND PILOT IN ("
+                + Sql.marks(pilots) + ") AND STATE IN (" + NON_FINAL + ") GROUP BY PILOT";
+    }
+
     private UnitTable() {
     }
 
@@ -206,8 +224,7 @@ public final class UnitTable {
     /** Revision of every unfinished unit of a session, by uid (for refreshing a cache). */
     public static Map<String, Integer> unfinishedRevisions(Connection c, String sessionId) throws SQLException {
         Map<String, Integer> out = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT UID, REV FROM PF_UNIT WHERE SESSION_ID = ?"
-                + " AND STATE IN (" + NON_FINAL + ")")) {
+        try (PreparedStatement ps = c.prepareStatement(UNFINISHED_REVISIONS)) {
             ps.setString(1, sessionId);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -220,8 +237,7 @@ public final class UnitTable {
 
     /** Up to {@code limit} unfinished units bound to a pilot. */
     public static List<UnitRecord> unfinishedOf(Connection c, PilotKey pilot, int limit) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SELECT + " WHERE SESSION_ID = ? AND PILOT = ? AND STATE IN ("
-                + NON_FINAL + ") ORDER BY UID LIMIT " + limit)) {
+        try (PreparedStatement ps = c.prepareStatement(UNFINISHED_OF_PILOT + " ORDER BY UID LIMIT " + limit)) {
             ps.setString(1, pilot.sessionId());
             ps.setString(2, pilot.uid());
             return all(ps);
@@ -229,8 +245,7 @@ public final class UnitTable {
     }
 
     public static int countUnfinishedOf(Connection c, PilotKey pilot) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM PF_UNIT WHERE SESSION_ID = ?"
-                + " AND PILOT = ? AND STATE IN (" + NON_FINAL + ")")) {
+        try (PreparedStatement ps = c.prepareStatement(UNFINISHED_COUNT_OF_PILOT)) {
             ps.setString(1, pilot.sessionId());
             ps.setString(2, pilot.uid());
             try (ResultSet rs = ps.executeQuery()) {
@@ -272,9 +287,7 @@ public final class UnitTable {
             throws SQLException {
         Map<String, Load> out = new HashMap<>();
         for (List<String> part : Sql.chunks(new ArrayList<>(pilots), IN_LIST)) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT PILOT, SUM(CORES), SUM(GPUS) FROM PF_UNIT"
-                    + " WHERE SESSION_ID = ? AND PILOT IN (" + Sql.marks(part.size()) + ") AND STATE IN ("
-                    + NON_FINAL + ") GROUP BY PILOT")) {
+            try (PreparedStatement ps = c.prepareStatement(loadsOf(part.size()))) {
                 ps.setString(1, sessionId);
                 for (int i = 0; i < part.size(); i++) {
                     ps.setString(i + 2, part.get(i));
