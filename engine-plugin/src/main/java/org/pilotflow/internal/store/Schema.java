@@ -28,8 +28,7 @@ import org.slf4j.LoggerFactory;
  * on a unit's row a requested cancel, its memory profile and its error code; 4 lists the final units whose process
  * did not take their end message, so the watchdog tells them again without scanning every waiting instance; 5 adds
  * Pilot-Data; 6 keeps on a unit's row the files its output staging put in place, with their sizes and checksums;
- * 7 gives two of Camunda's lookups on H2 an index that fits them ({@link #v7}); 8 finds a session's unfinished units
- * without reading its finished ones ({@link #v8}).
+ * 7 gives two of Camunda's lookups on H2 an index that fits them ({@link #v7}).
  */
 public final class Schema {
 
@@ -37,7 +36,7 @@ public final class Schema {
     private static final Object JVM_LOCK = new Object();
 
     /** The newest schema version this code writes. */
-    public static final int CURRENT = 8;
+    public static final int CURRENT = 7;
     /**
      * Command numbers of pilots that were running when their database was migrated to version 2 start above this:
      * the first releases kept the numbering in memory, so a running agent may have seen any number below it.
@@ -60,8 +59,7 @@ public final class Schema {
             new Migration(4, "units whose process did not take their end message", Schema::v4),
             new Migration(5, "Pilot-Data: pilot-data, data units, replicas", Schema::v5),
             new Migration(6, "units: the files their output staging put in place", Schema::v6),
-            new Migration(7, "H2: Camunda's variables and event subscriptions indexed by execution", Schema::v7),
-            new Migration(8, "units: the unfinished ones indexed by state first", Schema::v8));
+            new Migration(7, "H2: Camunda's variables and event subscriptions indexed by execution", Schema::v7));
 
     private Schema() {
     }
@@ -265,22 +263,6 @@ public final class Schema {
             execute(c, "CREATE INDEX IF NOT EXISTS PF_IDX_ACT_EVT_EXE_TYPE_NAME ON ACT_RU_EVENT_SUBSCR (EXECUTION_ID_,"
                     + " EVENT_TYPE_, EVENT_NAME_)");
         }
-    }
-
-    /**
-     * A pilot's load (asked each time units are scheduled), the unfinished units of a pilot and a session's
-     * unfinished revisions (a view's refresh) are all {@code STATE IN (the unfinished states)}. H2 looks an IN list
-     * up in an index only on the index's first column: with {@code (SESSION_ID, PILOT, STATE)} it read every unit the
-     * pilot ever ran (60,000 rows a scheduling after 60,000 units), so light-load latency and the cost of a unit grew
-     * with the session's history. State first, the lookup reads the unfinished units only; the pilot's index loses
-     * its state column, so H2's planner, which rates an IN like an equality wherever it stands, does not prefer it.
-     * PostgreSQL plans either shape from statistics.
-     */
-    private static void v8(Connection c) throws SQLException {
-        execute(c, "CREATE INDEX IF NOT EXISTS PF_UNIT_UNFINISHED ON PF_UNIT (STATE, SESSION_ID, PILOT)",
-                "CREATE INDEX IF NOT EXISTS PF_UNIT_OF_PILOT ON PF_UNIT (SESSION_ID, PILOT)",
-                "DROP INDEX IF EXISTS PF_UNIT_PILOT",
-                "DROP INDEX IF EXISTS PF_UNIT_STATE"); // a prefix of PF_UNIT_UNFINISHED
     }
 
     // ---------------------------------------------------------------- 2: the database is the truth

@@ -36,23 +36,48 @@ public final class UnitTable {
     private static final TypeReference<List<StagedFile>> OUTPUTS = new TypeReference<>() { };
     static final String NON_FINAL = Sql.names(nonFinal());
     private static final int IN_LIST = 500;
+    /** Pilots per load query: a tuple for each pilot and unfinished state, two parameters each. */
+    private static final int LOAD_PILOTS = 50;
 
-    // The lookups of unfinished units, which must not read the finished ones (migration 8 indexes them for H2;
-    // UnfinishedUnitPlansTest has H2 plan each).
-    /** A session's unfinished units' revisions: SESSION_ID. */
-    public static final String UNFINISHED_REVISIONS = "SELECT UID, REV FROM PF_UNIT WHERE SESSION_ID = ?"
-            + " AND STATE IN (" + NON_FINAL + ")";
-    /** A pilot's unfinished units: SESSION_ID, PILOT. */
-    public static final String UNFINISHED_OF_PILOT = SELECT + " WHERE SESSION_ID = ? AND PILOT = ? AND STATE IN ("
-            + NON_FINAL + ")";
-    /** How many unfinished units a pilot has: SESSION_ID, PILOT. */
-    public static final String UNFINISHED_COUNT_OF_PILOT = "SELECT COUNT(*) FROM PF_UNIT WHERE SESSION_ID = ?"
-            + " AND PILOT = ? AND STATE IN (" + NON_FINAL + ")";
+    /**
+     * A pilot's unfinished units as H2 can look them up: {@code (SESSION_ID, PILOT, STATE) IN} a tuple per unfinished
+     * state, PF_UNIT_PILOT's columns in its order. H2 uses an IN list in an index lookup only when it covers the
+     * index's leading columns (a row value: all of them); {@code SESSION_ID = ? AND PILOT = ? AND STATE IN (...)}
+     * made it read every unit the pilot ever ran, and scheduling asks for the load of a manager's pilots every time
+     * it places units: light-load latency grew with a session's history. Parameters: the session and the pilot, for
+     * each tuple ({@link #bindUnfinishedOf}).
+     */
+    private static String unfinishedOf(int pilots) {
+        StringBuilder b = new StringBuilder("(SESSION_ID, PILOT, STATE) IN (");
+        List<UnitState> states = nonFinal();
+        for (int p = 0; p < pilots; p++) {
+            for (UnitState s : states) {
+                b.append(p == 0 && s == states.get(0) ? "" : ", ").append("(?, ?, '").append(s.name()).append("')");
+            }
+        }
+        return b.append(')').toString();
+    }
 
-    /** The load of {@code pilots} pilots: SESSION_ID, then each pilot. */
+    private static void bindUnfinishedOf(PreparedStatement ps, String sessionId, List<String> pilots)
+            throws SQLException {
+        int i = 1;
+        int states = nonFinal().size();
+        for (String pilot : pilots) {
+            for (int s = 0; s < states; s++) {
+                ps.setString(i++, sessionId);
+                ps.setString(i++, pilot);
+            }
+        }
+    }
+
+    /** A pilot's unfinished units (parameters: {@link #unfinishedOf}); UnfinishedUnitPlansTest has H2 plan it. */
+    public static final String UNFINISHED_OF_PILOT = SELECT + " WHERE " + unfinishedOf(1);
+    /** How many unfinished units a pilot has (parameters: {@link #unfinishedOf}). */
+    public static final String UNFINISHED_COUNT_OF_PILOT = "SELECT COUNT(*) FROM PF_UNIT WHERE " + unfinishedOf(1);
+
+    /** The cores and GPUs of the unfinished units of {@code pilots} pilots (parameters: {@link #unfinishedOf}). */
     public static String loadsOf(int pilots) {
-        return "SELECT PILOT, SUM(CORES), SUM(GPUS) FROM PF_UNIT WHERE SESSION_ID = ? AND PILOT IN ("
-                + Sql.marks(pilots) + ") AND STATE IN (" + NON_FINAL + ") GROUP BY PILOT";
+        return "SELECT PILOT, SUM(CORES), SUM(GPUS) FROM PF_UNIT WHERE " + unfinishedOf(pilots) + " GROUP BY PILOT";
     }
 
     private UnitTable() {
@@ -224,7 +249,8 @@ public final class UnitTable {
     /** Revision of every unfinished unit of a session, by uid (for refreshing a cache). */
     public static Map<String, Integer> unfinishedRevisions(Connection c, String sessionId) throws SQLException {
         Map<String, Integer> out = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(UNFINISHED_REVISIONS)) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT UID, REV FROM PF_UNIT WHERE SESSION_ID = ?"
+                + " AND STATE IN (" + NON_FINAL + ")")) {
             ps.setString(1, sessionId);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -238,16 +264,14 @@ public final class UnitTable {
     /** Up to {@code limit} unfinished units bound to a pilot. */
     public static List<UnitRecord> unfinishedOf(Connection c, PilotKey pilot, int limit) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(UNFINISHED_OF_PILOT + " ORDER BY UID LIMIT " + limit)) {
-            ps.setString(1, pilot.sessionId());
-            ps.setString(2, pilot.uid());
+            bindUnfinishedOf(ps, pilot.sessionId(), List.of(pilot.uid()));
             return all(ps);
         }
     }
 
     public static int countUnfinishedOf(Connection c, PilotKey pilot) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(UNFINISHED_COUNT_OF_PILOT)) {
-            ps.setString(1, pilot.sessionId());
-            ps.setString(2, pilot.uid());
+            bindUnfinishedOf(ps, pilot.sessionId(), List.of(pilot.uid()));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getInt(1);
@@ -286,12 +310,9 @@ public final class UnitTable {
     public static Map<String, Load> loads(Connection c, String sessionId, Collection<String> pilots)
             throws SQLException {
         Map<String, Load> out = new HashMap<>();
-        for (List<String> part : Sql.chunks(new ArrayList<>(pilots), IN_LIST)) {
+        for (List<String> part : Sql.chunks(new ArrayList<>(pilots), LOAD_PILOTS)) {
             try (PreparedStatement ps = c.prepareStatement(loadsOf(part.size()))) {
-                ps.setString(1, sessionId);
-                for (int i = 0; i < part.size(); i++) {
-                    ps.setString(i + 2, part.get(i));
-                }
+                bindUnfinishedOf(ps, sessionId, part);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         out.put(rs.getString(1), new Load(rs.getInt(2), rs.getInt(3)));
