@@ -128,7 +128,8 @@ public final class PeerBenchmark {
      * The engine JVM's CPU over one batch, per unit (this program drives the engine in its own JVM and does next to
      * nothing meanwhile): all its threads, and the part its JIT compiler threads took (their CPU time from
      * {@code /proc/self/task}; -1 where there is no such file). A fresh engine on few cores spends much of its first
-     * batches compiling; the agent's JVM is not counted.
+     * batches compiling; the agent's JVM is not counted. A compiler thread the JVM ends takes its time with it (it
+     * starts more on machines with more cores and ends them when idle): there the JIT's share is a lower bound.
      */
     record EngineCpu(double msPerUnit, double jitMsPerUnit) {
     }
@@ -524,9 +525,12 @@ public final class PeerBenchmark {
 
     /** Median CPU per unit over the repeats, the JIT's part in brackets. */
     private static String cpu(List<EngineCpu> xs) {
-        return xs.isEmpty() ? "-" : String.format("%.1f (JIT %.1f)",
-                median(xs.stream().map(EngineCpu::msPerUnit).toList()),
-                median(xs.stream().map(EngineCpu::jitMsPerUnit).toList()));
+        if (xs.isEmpty()) {
+            return "-";
+        }
+        double jit = median(xs.stream().map(EngineCpu::jitMsPerUnit).toList());
+        return String.format("%.1f (JIT %s)", median(xs.stream().map(EngineCpu::msPerUnit).toList()),
+                jit < 0 ? "n/a" : String.format("%.1f", jit));
     }
 
     private static String ratio(double a, double b) {
