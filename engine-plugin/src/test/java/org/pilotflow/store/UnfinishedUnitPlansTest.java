@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -12,8 +13,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.pilotflow.api.ComputeUnitDescription;
+import org.pilotflow.internal.store.Json;
+import org.pilotflow.internal.store.PilotKey;
 import org.pilotflow.internal.store.Schema;
 import org.pilotflow.internal.store.UnitTable;
+import org.pilotflow.model.UnitState;
 
 /**
  * PilotFlow's lookups of a pilot's unfinished units, planned by H2 where the pilot has run 20,000 units and runs 10,
@@ -27,6 +32,8 @@ class UnfinishedUnitPlansTest {
 
     private static final int FINISHED = 20_000;
     private static final int RUNNING = 10; // on each of the two pilots
+    private static final String DESCRIPTION =
+            Json.write(ComputeUnitDescription.builder().executable("/bin/true").build());
     private static final Pattern SCAN_COUNT = Pattern.compile("scanCount: (\\d+)");
 
     @ParameterizedTest(name = "analyzed: {0}")
@@ -45,26 +52,40 @@ class UnfinishedUnitPlansTest {
             if (analyzed) {
                 st.execute("ANALYZE");
             }
-            for (String sql : List.of(UnitTable.loadsOf(1), UnitTable.UNFINISHED_OF_PILOT,
-                    UnitTable.UNFINISHED_COUNT_OF_PILOT)) {
-                assertReads(st, literals(sql, 1), RUNNING);
-            }
-            assertReads(st, literals(UnitTable.loadsOf(2), 2), 2 * RUNNING);
+            List<String> one = List.of("pilot.0000");
+            assertReads(c, UnitTable.loadsOf(1), one, RUNNING);
+            assertReads(c, UnitTable.UNFINISHED_OF_PILOT, one, RUNNING);
+            assertReads(c, UnitTable.UNFINISHED_OF_PILOT + " ORDER BY UID LIMIT 5", one, RUNNING);
+            assertReads(c, UnitTable.UNFINISHED_COUNT_OF_PILOT, one, RUNNING);
+            assertReads(c, UnitTable.loadsOf(2), List.of("pilot.0000", "pilot.0001"), 2 * RUNNING);
+
+            // and the statements find those units, no more
+            PilotKey pilot = new PilotKey("s", "pilot.0000");
+            assertThat(UnitTable.countUnfinishedOf(c, pilot)).isEqualTo(RUNNING);
+            assertThat(UnitTable.unfinishedOf(c, pilot, 5)).hasSize(5)
+                    .allSatisfy(u -> assertThat(u.state()).isEqualTo(UnitState.EXECUTING));
+            assertThat(UnitTable.loads(c, "s", List.of("pilot.0000", "pilot.0001", "pilot.0002")))
+                    .containsOnlyKeys("pilot.0000", "pilot.0001")
+                    .allSatisfy((uid, load) -> assertThat(load.cores()).isEqualTo(RUNNING));
         }
     }
 
     private static void insert(Statement st, String session, int n, String state, String pilot) throws Exception {
-        st.execute("INSERT INTO PF_UNIT (SESSION_ID, UID, MANAGER, DESCRIPTION, STATE, HISTORY, PILOT, ATTEMPT)"
-                + " SELECT '" + session + "', '" + state + "." + pilot.replace("'", "") + ".' || X, 'umgr.0000', '{}', '"
+        st.execute("INSERT INTO PF_UNIT (SESSION_ID, UID, MANAGER, DESCRIPTION, STATE, HISTORY, PILOT, SLOTS, ATTEMPT)"
+                + " SELECT '" + session + "', '" + state + "." + pilot.replace("'", "") + ".' || X, 'umgr.0000', '" + DESCRIPTION + "', '"
                 + state + "', '[]', "
-                + pilot + ", 1 FROM SYSTEM_RANGE(1, " + n + ")");
+                + pilot + ", '[]', 1 FROM SYSTEM_RANGE(1, " + n + ")");
     }
 
-    private static void assertReads(Statement st, String sql, int rows) throws Exception {
+    /** Plans {@code sql} bound as production binds it and checks that no step reads more than {@code rows} + 1. */
+    private static void assertReads(Connection c, String sql, List<String> pilots, int rows) throws Exception {
         String plan;
-        try (ResultSet rs = st.executeQuery("EXPLAIN ANALYZE " + sql)) {
-            rs.next();
-            plan = rs.getString(1);
+        try (PreparedStatement ps = c.prepareStatement("EXPLAIN ANALYZE " + sql)) {
+            UnitTable.bindUnfinishedOf(ps, "s", pilots);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                plan = rs.getString(1);
+            }
         }
         List<Integer> counts = new ArrayList<>();
         Matcher m = SCAN_COUNT.matcher(plan);
@@ -72,25 +93,5 @@ class UnfinishedUnitPlansTest {
             counts.add(Integer.parseInt(m.group(1)));
         }
         assertThat(counts).as(plan).isNotEmpty().allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(rows + 1));
-    }
-
-    /**
-     * The statement with its parameters filled in: session "s" and a pilot for each tuple, the tuples pilot by pilot
-     * (pilot.0000, then pilot.0001), as many per pilot as there are unfinished states.
-     */
-    private static String literals(String sql, int pilots) {
-        int params = (int) sql.chars().filter(ch -> ch == '?').count();
-        int perPilot = params / pilots;
-        StringBuilder b = new StringBuilder();
-        int param = 0;
-        for (char ch : sql.toCharArray()) {
-            if (ch == '?') {
-                b.append(param % 2 == 0 ? "'s'" : "'pilot.000" + (param / perPilot) + "'");
-                param++;
-            } else {
-                b.append(ch);
-            }
-        }
-        return b.toString();
     }
 }

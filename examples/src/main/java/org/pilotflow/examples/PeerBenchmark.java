@@ -132,6 +132,12 @@ public final class PeerBenchmark {
      * starts more on machines with more cores and ends them when idle): there the JIT's share is a lower bound.
      */
     record EngineCpu(double msPerUnit, double jitMsPerUnit) {
+        /** As the per-repeat log lines print it: {@code 3.41 ms a unit, JIT 0.12} (JIT n/a where unknown). */
+        @Override
+        public String toString() {
+            return String.format("%.2f ms a unit, JIT %s", msPerUnit,
+                    jitMsPerUnit < 0 ? "n/a" : String.format("%.2f", jitMsPerUnit));
+        }
     }
 
     /** CPU ms of this JVM's JIT compiler threads so far, -1 without Linux's per-thread stat files. */
@@ -240,12 +246,9 @@ public final class PeerBenchmark {
                 submit.add(b.submitMillis());
                 done += b.done();
                 b.notDone().forEach((k, v) -> notDone.merge(k, v, Integer::sum));
-                LOG.info("repeat {}: xargs {}/s, PilotFlow {}/s (submitUnits {} ms, engine CPU {} ms a unit, JIT {}), "
-                                + "load {}", r + 1,
+                LOG.info("repeat {}: xargs {}/s, PilotFlow {}/s (submitUnits {} ms, engine CPU {}), load {}", r + 1,
                         xargs.isEmpty() ? "-" : String.format("%.1f", xargs.get(xargs.size() - 1)),
-                        String.format("%.1f", b.tasksPerSecond()), b.submitMillis(),
-                        String.format("%.2f", b.cpu().msPerUnit()), String.format("%.2f", b.cpu().jitMsPerUnit()),
-                        loadAverage());
+                        String.format("%.1f", b.tasksPerSecond()), b.submitMillis(), b.cpu(), loadAverage());
                 if (r == 0) {
                     heapAfterN = Benchmark.heapAfterGc();
                     rssAfterN = rssBytes();
@@ -256,9 +259,8 @@ public final class PeerBenchmark {
                 fnCpu.add(fb.cpu());
                 done += fb.done();
                 fb.notDone().forEach((k, v) -> notDone.merge("function: " + k, v, Integer::sum));
-                LOG.info("repeat {}: PilotFlow no-op function units {}/s (engine CPU {} ms a unit, JIT {}), load {}",
-                        r + 1, String.format("%.1f", fb.tasksPerSecond()), String.format("%.2f", fb.cpu().msPerUnit()),
-                        String.format("%.2f", fb.cpu().jitMsPerUnit()), loadAverage());
+                LOG.info("repeat {}: PilotFlow no-op function units {}/s (engine CPU {}), load {}", r + 1,
+                        String.format("%.1f", fb.tasksPerSecond()), fb.cpu(), loadAverage());
             }
             Light fast = light(umgr, Duration.ofMillis(100), o.lightFast());
             Light slow = light(umgr, Duration.ofSeconds(1), o.lightSlow());
@@ -320,7 +322,6 @@ public final class PeerBenchmark {
 
     private static final com.sun.management.OperatingSystemMXBean OS =
             (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-
 
     /** Submits all at once; timed from the submit call until the API has seen the last unit final. */
     private static Batch batch(UnitManager umgr, List<ComputeUnitDescription> ds) throws Exception {

@@ -39,45 +39,59 @@ public final class UnitTable {
     /** Pilots per load query: a tuple for each pilot and unfinished state, two parameters each. */
     private static final int LOAD_PILOTS = 50;
 
+    /** The unfinished states, one tuple each in {@link #unfinishedTuples}. */
+    private static final List<UnitState> UNFINISHED = List.copyOf(nonFinal());
+
     /**
      * A pilot's unfinished units as H2 can look them up: {@code (SESSION_ID, PILOT, STATE) IN} a tuple per unfinished
-     * state, PF_UNIT_PILOT's columns in its order. H2 uses an IN list in an index lookup only when it covers the
-     * index's leading columns (a row value: all of them); {@code SESSION_ID = ? AND PILOT = ? AND STATE IN (...)}
-     * made it read every unit the pilot ever ran, and scheduling asks for the load of a manager's pilots every time
-     * it places units: light-load latency grew with a session's history. Parameters: the session and the pilot, for
-     * each tuple ({@link #bindUnfinishedOf}).
+     * state, all of PF_UNIT_PILOT's columns. H2 uses an IN list in an index lookup only when it covers the index's
+     * leading columns (a row value: all of them); {@code SESSION_ID = ? AND PILOT = ? AND STATE IN (...)} made it
+     * read every unit the pilot ever ran, and scheduling asks for the load of a manager's pilots every time it places
+     * units: light-load latency grew with a session's history. Parameters: the session and the pilot, for each tuple
+     * ({@link #bindUnfinishedOf}).
      */
-    private static String unfinishedOf(int pilots) {
+    private static String unfinishedTuples(int pilots) {
         StringBuilder b = new StringBuilder("(SESSION_ID, PILOT, STATE) IN (");
-        List<UnitState> states = nonFinal();
         for (int p = 0; p < pilots; p++) {
-            for (UnitState s : states) {
-                b.append(p == 0 && s == states.get(0) ? "" : ", ").append("(?, ?, '").append(s.name()).append("')");
+            for (UnitState s : UNFINISHED) {
+                b.append(p == 0 && s == UNFINISHED.get(0) ? "" : ", ").append("(?, ?, '").append(s.name()).append("')");
             }
         }
         return b.append(')').toString();
     }
 
-    private static void bindUnfinishedOf(PreparedStatement ps, String sessionId, List<String> pilots)
+    /**
+     * Binds the parameters of {@link #UNFINISHED_OF_PILOT}, {@link #UNFINISHED_COUNT_OF_PILOT} and
+     * {@link #loadsOf loadsOf(pilots.size())}: the session and a pilot for each tuple, pilot by pilot.
+     */
+    public static void bindUnfinishedOf(PreparedStatement ps, String sessionId, List<String> pilots)
             throws SQLException {
         int i = 1;
-        int states = nonFinal().size();
         for (String pilot : pilots) {
-            for (int s = 0; s < states; s++) {
+            for (int s = 0; s < UNFINISHED.size(); s++) {
                 ps.setString(i++, sessionId);
                 ps.setString(i++, pilot);
             }
         }
     }
 
-    /** A pilot's unfinished units (parameters: {@link #unfinishedOf}); UnfinishedUnitPlansTest has H2 plan it. */
-    public static final String UNFINISHED_OF_PILOT = SELECT + " WHERE " + unfinishedOf(1);
-    /** How many unfinished units a pilot has (parameters: {@link #unfinishedOf}). */
-    public static final String UNFINISHED_COUNT_OF_PILOT = "SELECT COUNT(*) FROM PF_UNIT WHERE " + unfinishedOf(1);
+    /** A pilot's unfinished units (parameters: {@link #bindUnfinishedOf}); UnfinishedUnitPlansTest has H2 plan it. */
+    public static final String UNFINISHED_OF_PILOT = SELECT + " WHERE " + unfinishedTuples(1);
+    /** How many unfinished units a pilot has (parameters: {@link #bindUnfinishedOf}). */
+    public static final String UNFINISHED_COUNT_OF_PILOT = "SELECT COUNT(*) FROM PF_UNIT WHERE " + unfinishedTuples(1);
+    /** One pilot's load, the common case of {@link #loadsOf}. */
+    private static final String LOAD_OF_PILOT = loadSql(1);
 
-    /** The cores and GPUs of the unfinished units of {@code pilots} pilots (parameters: {@link #unfinishedOf}). */
+    /**
+     * The cores and GPUs of the unfinished units of {@code pilots} pilots, a row per pilot that has any (parameters:
+     * {@link #bindUnfinishedOf}).
+     */
     public static String loadsOf(int pilots) {
-        return "SELECT PILOT, SUM(CORES), SUM(GPUS) FROM PF_UNIT WHERE " + unfinishedOf(pilots) + " GROUP BY PILOT";
+        return pilots == 1 ? LOAD_OF_PILOT : loadSql(pilots);
+    }
+
+    private static String loadSql(int pilots) {
+        return "SELECT PILOT, SUM(CORES), SUM(GPUS) FROM PF_UNIT WHERE " + unfinishedTuples(pilots) + " GROUP BY PILOT";
     }
 
     private UnitTable() {
