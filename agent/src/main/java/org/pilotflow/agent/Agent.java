@@ -226,8 +226,10 @@ public final class Agent {
             unitFinalCode = ErrorCode.PILOT_LOST;
             exit.complete(new Exit(AgentMain.EXIT_OK, true));
         } else {
-            queue.offer(new Report(0, null, PilotState.ACTIVE.name(), Map.of(PilotState.ACTIVE.name(), startMillis),
-                    null, null, null, null, sandbox.toString(), List.of()));
+            // stamped now, ready for units: the pilot's inputs are staged and the channel runs (the JVM's start and
+            // the staging are PENDING_ACTIVE's time)
+            queue.offer(new Report(0, null, PilotState.ACTIVE.name(), Map.of(PilotState.ACTIVE.name(),
+                    System.currentTimeMillis()), null, null, null, null, sandbox.toString(), List.of()));
         }
         // counted from the agent's start, as the batch system counts the walltime (staging took some of it)
         long runtimeLeft = Math.max(0, cfg.runtimeSeconds() * 1000L - (System.currentTimeMillis() - startMillis));

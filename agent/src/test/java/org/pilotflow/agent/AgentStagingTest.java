@@ -51,11 +51,18 @@ class AgentStagingTest {
     }
 
     private CompletableFuture<Integer> start(List<StagingDirective> pilotStaging) throws Exception {
+        return run(make(pilotStaging));
+    }
+
+    private Agent make(List<StagingDirective> pilotStaging) throws Exception {
         engine = new FakeEngine("s3cret");
         AgentConfig cfg = new AgentConfig("session.0", "pilot.0", List.of(engine.endpoint()), false, "s3cret",
                 sandbox.toString(), 2, 0, 600, 1000, 30_000, null, null, false, 0, null, List.of(),
                 pilotStaging.stream().map(d -> d.resolved("p", Direction.PILOT_INPUT)).toList());
-        Agent agent = new Agent(cfg, new Agent.Options(300, 5000, 2, 10_000), AgentTest.forkEnv());
+        return new Agent(cfg, new Agent.Options(300, 5000, 2, 10_000), AgentTest.forkEnv());
+    }
+
+    private static CompletableFuture<Integer> run(Agent agent) {
         CompletableFuture<Integer> f = new CompletableFuture<>();
         Thread t = new Thread(() -> {
             try {
@@ -188,5 +195,24 @@ class AgentStagingTest {
                 + "pilot:///absent.cfg' (COPY, [CREATE_PARENTS]) failed: source "
                 + resource.resolve("session.0/absent.cfg") + " does not exist");
         assertThat(engine.applied).noneMatch(r -> r.unitId() == null && "ACTIVE".equals(r.state()));
+    }
+
+    @Test
+    void activeIsStampedWhenThePilotIsReadyNotWhenTheAgentWasMade() throws Exception {
+        Files.writeString(resource.resolve("shared.txt"), "one two three\n");
+        Agent made = make(List.of(StagingDirective.copy("resource:///shared.txt", "")));
+        long madeAt = System.currentTimeMillis();
+        while (System.currentTimeMillis() <= madeAt) { // a clock tick between making and running it
+            Thread.onSpinWait();
+        }
+        CompletableFuture<Integer> agent = run(made);
+        await("pilot ACTIVE", WAIT, () -> "ACTIVE".equals(engine.state("pilot")));
+        long active = engine.applied.stream().filter(r -> r.unitId() == null && "ACTIVE".equals(r.state()))
+                .findFirst().orElseThrow().timestamps().get("ACTIVE");
+        // after its inputs are staged (the file system's clock is coarser, never later), not at its JVM's start
+        assertThat(active).isGreaterThan(madeAt)
+                .isGreaterThanOrEqualTo(Files.getLastModifiedTime(sandbox.resolve("shared.txt")).toMillis());
+        engine.command(Command.cancelPilot(engine.nextCommandSeq()));
+        assertThat(agent.get(10, TimeUnit.SECONDS)).isZero();
     }
 }
