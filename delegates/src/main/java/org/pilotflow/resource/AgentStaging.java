@@ -1,5 +1,6 @@
 package org.pilotflow.resource;
 
+import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -9,6 +10,7 @@ import java.util.HexFormat;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -154,6 +156,11 @@ public final class AgentStaging {
         if (known != null) {
             return known;
         }
+        String own = ownJavaId(shell, java, System.getenv("PATH"));
+        if (own != null) {
+            CHECKED_JAVA.put(key, own);
+            return own;
+        }
         CommandResult r;
         try {
             r = shell.run(List.of(java, "-version"), Map.of(), Duration.ofSeconds(60));
@@ -175,6 +182,56 @@ public final class AgentStaging {
         String id = digest(r.stderr() + r.stdout());
         CHECKED_JAVA.put(key, id);
         return id;
+    }
+
+    /**
+     * The identity of this engine's own Java runtime when {@code java} on this host is it, else null. It needs no
+     * {@code java -version} (0.15-0.25 s of an engine's first pilot on this host): it runs this engine, so it is new
+     * enough, and its system properties name its build. A runtime replaced in place while the engine runs keeps the
+     * old identity until the engine restarts; an agent then finds the class archive does not fit and starts without
+     * it, as {@link AgentClassArchive} says.
+     *
+     * @param path the search path a bare {@code java} is looked up in: {@link ProcessBuilder} looks it up
+     *             in the engine's own, whatever the child's environment
+     */
+    static String ownJavaId(ResourceShell shell, String java, String path) {
+        if (!(shell instanceof LocalShell)) {
+            return null;
+        }
+        Path program = onPath(java, path);
+        Path own = Path.of(System.getProperty("java.home"), "bin", "java");
+        try {
+            if (program == null || !Files.isSameFile(program, own)) { // both through their links
+                return null;
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        StringBuilder id = new StringBuilder("this engine's Java:");
+        for (String p : List.of("java.home", "java.vm.vendor", "java.vm.name", "java.vm.version",
+                "java.runtime.version", "os.arch")) {
+            id.append(' ').append(p).append('=').append(System.getProperty(p));
+        }
+        return digest(id.toString());
+    }
+
+    /** Where {@code program} is: itself when absolute, the first executable of that name on {@code path}, or null. */
+    private static Path onPath(String program, String path) {
+        if (program.startsWith("/")) {
+            return Path.of(program);
+        }
+        if (program.contains("/") || path == null) {
+            return null; // relative to a working directory: leave it to the probe
+        }
+        for (String dir : path.split(":")) {
+            if (dir.startsWith("/")) {
+                Path p = Path.of(dir, program);
+                if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                    return p;
+                }
+            }
+        }
+        return null;
     }
 
     /** The first 12 hex digits of the text's SHA-256. */

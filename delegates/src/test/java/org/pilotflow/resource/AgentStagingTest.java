@@ -87,6 +87,37 @@ class AgentStagingTest {
     }
 
     @Test
+    void theEnginesOwnJavaIsKnownWithoutRunningIt() throws Exception {
+        String own = AgentStaging.ownJavaId(LocalShell.INSTANCE, thisJava(), null);
+        assertThat(own).matches("[0-9a-f]{12}");
+        assertThat(AgentStaging.checkJava(LocalShell.INSTANCE, thisJava(), "test.local"))
+                .as("the check takes it as it is, no java -version").isEqualTo(own);
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Files.createSymbolicLink(bin.resolve("java"), Path.of(thisJava()));
+        assertThat(AgentStaging.ownJavaId(LocalShell.INSTANCE, "java", "relative/bin:" + bin))
+                .as("a bare java found on the search path, through its link").isEqualTo(own);
+        assertThat(AgentStaging.ownJavaId(LocalShell.INSTANCE, "java", dir.resolve("nowhere").toString())).isNull();
+        assertThat(AgentStaging.ownJavaId(LocalShell.INSTANCE, "bin/java", bin.toString())).isNull();
+        assertThat(AgentStaging.ownJavaId(new org.pilotflow.resource.batch.CannedShell("node7"), thisJava(), null))
+                .as("another host's file of the same path is another runtime").isNull();
+    }
+
+    @Test
+    void anotherJavaIsAskedItsVersionAndAnOldOneIsRefused() throws Exception {
+        // runs as it is asked: a shell script with the version output of Java 11 ("java -version" writes to stderr)
+        Path old = dir.resolve("old-java");
+        Files.writeString(old, "#!/bin/sh\necho 'openjdk version \"11.0.22\" 2024-01-16' >&2\n");
+        Files.setPosixFilePermissions(old, PosixFilePermissions.fromString("rwx------"));
+        assertThat(AgentStaging.ownJavaId(LocalShell.INSTANCE, old.toString(), null)).isNull();
+        ResourceConfig rc = resource(old.toString());
+        assertThatThrownBy(() -> AgentStaging.stage(LocalShell.INSTANCE,
+                launch(rc, dir.resolve("work/p").toString(), false)))
+                .isInstanceOf(ResourceException.class)
+                .hasMessage("the Java runtime '" + old + "' on localhost is version 11; the PilotFlow agent needs "
+                        + AgentStaging.MIN_JAVA + " or later (set agent_java of test.local to a newer one)");
+    }
+
+    @Test
     void givenSandboxOutsideValidRootsIsRefusedBeforeAnythingIsWritten() {
         ResourceConfig rc = resource(thisJava());
         Path outside = dir.getParent().resolve("elsewhere-" + System.nanoTime());
