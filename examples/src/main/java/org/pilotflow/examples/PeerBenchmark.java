@@ -604,7 +604,7 @@ public final class PeerBenchmark {
                     String.format("%.2f s = %.3fx", f.sleepWall(), f.sleepWall() / f.sleepIdeal()),
                     haveDask ? String.format("%.2f s = %.3fx", dw, dw / d.d("sleep_ideal_s")) : noDask, "-", "");
         }
-        out.printf(fmt, "start: pilot submit->ACTIVE / cluster", f.pilotActiveMillis() + " ms",
+        out.printf(fmt, "start: pilot ACTIVE seen by API / cluster", f.pilotActiveMillis() + " ms",
                 haveDask ? String.format("%.0f ms (LocalCluster + Client)", d.d("cluster_start_s") * 1000) : noDask,
                 "-", "");
         out.println(rule);
