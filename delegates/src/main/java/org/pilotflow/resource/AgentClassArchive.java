@@ -18,8 +18,10 @@ import org.slf4j.LoggerFactory;
  * and Java runtime instead of loading them again. Measured on a local pilot: the agent's JVM start until its first
  * sync about 40 % shorter (PilotStartBenchmark).
  *
- * <p>The archive lies beside the agent jar in {@code default_remote_workdir}, named by the jar's digest and a digest
- * of the runtime's {@code java -version}, so another jar or Java gets its own; a JVM that still finds it does not fit
+ * <p>The archive lies beside the agent jar in {@code default_remote_workdir}, named by the jar's digest and the
+ * runtime's identity ({@code AgentStaging.checkJava}: a digest of its {@code java -version}, or of the engine's own
+ * system properties when it is the engine's Java), so another jar or Java gets its own (the same Java reached both
+ * ways gets two); a JVM that still finds it does not fit
  * (a compute node with another Java at the same path) says so in agent.log and runs without it. It is made by the
  * first pilot staged on a host that finds none: {@code java -XX:ArchiveClassesAtExit=<part> -cp <jar>
  * org.pilotflow.agent.ClassArchiveTraining <dir>} (a few seconds, in that pilot's LAUNCHING), checked by a JVM that
@@ -49,7 +51,7 @@ final class AgentClassArchive {
     private AgentClassArchive() {
     }
 
-    /** The agent jar's archive for the Java runtime of {@code javaId} (a digest of its {@code java -version}). */
+    /** The agent jar's archive for the Java runtime of {@code javaId} ({@code AgentStaging.checkJava}'s identity). */
     static String path(String jar, String javaId) {
         String base = jar.endsWith(".jar") ? jar.substring(0, jar.length() - 4) : jar;
         return base + "-java-" + javaId + ".jsa";

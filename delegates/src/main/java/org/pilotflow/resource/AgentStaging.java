@@ -71,8 +71,8 @@ public final class AgentStaging {
     }
 
     /**
-     * Java runtimes already found good, {@code target|java} to a digest of what its {@code java -version} said (which
-     * names the agent's class archive): checked once per host and path.
+     * Java runtimes already found good, {@code target|java} to the runtime's identity ({@link #checkJava}; it names the
+     * agent's class archive): checked once per host and path.
      */
     private static final Map<String, String> CHECKED_JAVA = new ConcurrentHashMap<>();
     private static final Pattern JAVA_VERSION = Pattern.compile("version \"(\\d+)(?:[.\"_-])");
@@ -148,7 +148,7 @@ public final class AgentStaging {
      * resource needs, and without this check the pilot would only fail later, with an agent.log that says
      * "java: not found".
      *
-     * @return a digest of what {@code java -version} said: the runtime's identity
+     * @return the runtime's identity: a digest of what {@code java -version} said, or {@link #ownJavaId}
      */
     static String checkJava(ResourceShell shell, String java, String label) throws ResourceException {
         String key = shell.target() + "|" + java;
@@ -187,7 +187,8 @@ public final class AgentStaging {
     /**
      * The identity of this engine's own Java runtime when {@code java} on this host is it, else null. It needs no
      * {@code java -version} (0.15-0.25 s of an engine's first pilot on this host): it runs this engine, so it is new
-     * enough, and its system properties name its build. A runtime replaced in place while the engine runs keeps the
+     * enough, and its system properties name its build. "This host" is where the shell runs commands: for a batch
+     * system submitted to from here, the submit host, as the probe it replaces (compute nodes are not asked either). A runtime replaced in place while the engine runs keeps the
      * old identity until the engine restarts; an agent then finds the class archive does not fit and starts without
      * it, as {@link AgentClassArchive} says.
      *
@@ -223,12 +224,13 @@ public final class AgentStaging {
         if (program.contains("/") || path == null) {
             return null; // relative to a working directory: leave it to the probe
         }
-        for (String dir : path.split(":")) {
-            if (dir.startsWith("/")) {
-                Path p = Path.of(dir, program);
-                if (Files.isRegularFile(p) && Files.isExecutable(p)) {
-                    return p;
-                }
+        for (String dir : path.split(":", -1)) {
+            if (!dir.startsWith("/")) {
+                return null; // an empty or relative entry is the child's working directory: leave it to the probe
+            }
+            Path p = Path.of(dir, program);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                return p;
             }
         }
         return null;

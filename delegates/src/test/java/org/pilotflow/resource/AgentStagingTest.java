@@ -94,8 +94,11 @@ class AgentStagingTest {
                 .as("the check takes it as it is, no java -version").isEqualTo(own);
         Path bin = Files.createDirectories(dir.resolve("bin"));
         Files.createSymbolicLink(bin.resolve("java"), Path.of(thisJava()));
-        assertThat(AgentStaging.ownJavaId(LocalShell.INSTANCE, "java", "relative/bin:" + bin))
+        assertThat(AgentStaging.ownJavaId(LocalShell.INSTANCE, "java", bin + ":relative/bin"))
                 .as("a bare java found on the search path, through its link").isEqualTo(own);
+        assertThat(AgentStaging.ownJavaId(LocalShell.INSTANCE, "java", "relative/bin:" + bin))
+                .as("a relative entry first: what runs depends on the working directory").isNull();
+        assertThat(AgentStaging.ownJavaId(LocalShell.INSTANCE, "java", ":" + bin)).isNull();
         assertThat(AgentStaging.ownJavaId(LocalShell.INSTANCE, "java", dir.resolve("nowhere").toString())).isNull();
         assertThat(AgentStaging.ownJavaId(LocalShell.INSTANCE, "bin/java", bin.toString())).isNull();
         assertThat(AgentStaging.ownJavaId(new org.pilotflow.resource.batch.CannedShell("node7"), thisJava(), null))

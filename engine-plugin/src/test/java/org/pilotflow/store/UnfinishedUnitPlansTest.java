@@ -63,7 +63,11 @@ class UnfinishedUnitPlansTest {
             PilotKey pilot = new PilotKey("s", "pilot.0000");
             assertThat(UnitTable.countUnfinishedOf(c, pilot)).isEqualTo(RUNNING);
             assertThat(UnitTable.unfinishedOf(c, pilot, 5)).hasSize(5)
-                    .allSatisfy(u -> assertThat(u.state()).isEqualTo(UnitState.EXECUTING));
+                    .allSatisfy(u -> {
+                        assertThat(u.sessionId()).isEqualTo("s");
+                        assertThat(u.pilot()).isEqualTo("pilot.0000");
+                        assertThat(u.state()).isEqualTo(UnitState.EXECUTING);
+                    });
             assertThat(UnitTable.loads(c, "s", List.of("pilot.0000", "pilot.0001", "pilot.0002")))
                     .containsOnlyKeys("pilot.0000", "pilot.0001")
                     .allSatisfy((uid, load) -> assertThat(load.cores()).isEqualTo(RUNNING));

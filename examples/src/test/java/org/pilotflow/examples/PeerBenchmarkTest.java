@@ -38,7 +38,7 @@ class PeerBenchmarkTest {
         assertThat(r.dask().unavailable()).contains("skipped (--skip-dask)");
         assertThat(printed).contains("| /bin/true tasks/s", "all units: DONE / submitted", "46 / 46",
                 "| no-op tasks/s (PF: function units)",
-                "Dask: skipped (--skip-dask)", "2 x sleep 1: wall / ideal 1 s", "pilot submit->ACTIVE");
+                "Dask: skipped (--skip-dask)", "2 x sleep 1: wall / ideal 1 s", "start: pilot ACTIVE seen by API");
     }
 
     @Test

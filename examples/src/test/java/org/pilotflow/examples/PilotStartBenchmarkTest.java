@@ -23,8 +23,8 @@ class PilotStartBenchmarkTest {
             PilotStartBenchmark.run(3, work, out);
         }
         assertThat(buf.toString(StandardCharsets.UTF_8)).contains("later, with", "later, without",
-                "LAUNCHING -> agent process started (staging)", "agent process started -> ACTIVE (its first sync)",
-                "submit -> ACTIVE", "baseline: java -version, same run",
+                "LAUNCHING -> agent process started (staging)", "agent process started -> ready (ACTIVE stamp)",
+                "ready -> the API sees ACTIVE (first sync)", "submit -> the API sees ACTIVE", "baseline: java -version, same run",
                 "3 pilots one after another (1 and 1 later ones)");
     }
 
