@@ -21,14 +21,14 @@ import org.slf4j.LoggerFactory;
  * <p>The archive lies beside the agent jar in {@code default_remote_workdir}, named by the jar's digest and the
  * runtime's identity ({@code AgentStaging.checkJava}: a digest of its {@code java -version}, or of the engine's own
  * system properties when it is the engine's Java), so another jar or Java gets its own (the same Java reached both
- * ways gets two); a JVM that still finds it does not fit
- * (a compute node with another Java at the same path) says so in agent.log and runs without it. It is made by the
- * first pilot staged on a host that finds none: {@code java -XX:ArchiveClassesAtExit=<part> -cp <jar>
- * org.pilotflow.agent.ClassArchiveTraining <dir>} (a few seconds, in that pilot's LAUNCHING), checked by a JVM that
- * must map it ({@code -Xshare:on}), then moved into place: a JVM maps a cut-short archive and dies of SIGBUS. Pilots
- * staged on the host while a training runs start without the archive rather than wait. A training that fails is
- * logged once and not tried again by this engine: agents start without the archive, as before. {@code agent_jvm_args}
- * with an {@code -Xshare} or shared-archive option of its own turn it off. The archive is trusted as the jar beside it
+ * ways gets two); a JVM that still finds it does not fit (a compute node with another Java at the same path) says so
+ * in agent.log and runs without it. It is made by the first pilot staged on a host that finds none:
+ * {@code java -XX:ArchiveClassesAtExit=<part> -cp <jar> org.pilotflow.agent.ClassArchiveTraining <dir>} (a few
+ * seconds, in that pilot's LAUNCHING), checked by a JVM that must map it ({@code -Xshare:on}), then moved into place:
+ * a JVM maps a cut-short archive and dies of SIGBUS. Pilots staged on the host while a training runs start without
+ * the archive rather than wait. A training that fails is logged once and not tried again by this engine: agents start
+ * without the archive, as before. {@code agent_jvm_args} with an {@code -Xshare} or shared-archive option of its own
+ * turn it off. The archive is trusted as the jar beside it
  * is: whoever may write the work directory may replace either.
  *
  * <p>Threads: launch workers call {@link #jvmArgs} concurrently; the sets below are concurrent.

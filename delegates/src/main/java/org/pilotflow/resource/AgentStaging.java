@@ -188,9 +188,9 @@ public final class AgentStaging {
      * The identity of this engine's own Java runtime when {@code java} on this host is it, else null. It needs no
      * {@code java -version} (0.15-0.25 s of an engine's first pilot on this host): it runs this engine, so it is new
      * enough, and its system properties name its build. "This host" is where the shell runs commands: for a batch
-     * system submitted to from here, the submit host, as the probe it replaces (compute nodes are not asked either). A runtime replaced in place while the engine runs keeps the
-     * old identity until the engine restarts; an agent then finds the class archive does not fit and starts without
-     * it, as {@link AgentClassArchive} says.
+     * system submitted to from here, the submit host, as for the probe it replaces (compute nodes are not asked
+     * either). A runtime replaced in place while the engine runs keeps the old identity until the engine restarts;
+     * an agent then finds the class archive does not fit and starts without it, as {@link AgentClassArchive} says.
      *
      * @param path the search path a bare {@code java} is looked up in: {@link ProcessBuilder} looks it up
      *             in the engine's own, whatever the child's environment
