@@ -31,10 +31,13 @@ class AgentMainProcessTest {
     }
 
     /** Starts the agent JVM without any batch-system variable of this JVM's environment, plus {@code env}. */
-    private Process startAgent(Path config, Map<String, String> env) throws Exception {
+    private Process startAgent(Path config, Map<String, String> env, String... jvmOptions) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Djdk.lang.Process.launchMechanism=VFORK", "-cp",
-                System.getProperty("java.class.path"), AgentMain.class.getName(), config.toString())
+        List<String> argv = new java.util.ArrayList<>(List.of(java, "-Djdk.lang.Process.launchMechanism=VFORK"));
+        argv.addAll(List.of(jvmOptions));
+        argv.addAll(List.of("-cp", System.getProperty("java.class.path"), AgentMain.class.getName(),
+                config.toString()));
+        ProcessBuilder pb = new ProcessBuilder(argv)
                 .redirectErrorStream(true)
                 .redirectOutput(sandbox.resolve("agent.log").toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("SLURM") || k.equals("PE_HOSTFILE"));
@@ -73,6 +76,45 @@ class AgentMainProcessTest {
                     .doesNotContain("top-secret-value");
             assertThat(log.lines().findFirst().orElse("")).matches("^\\d{4}-\\d\\d-\\d\\dT.*");
         }
+    }
+
+    /**
+     * On a host of 2 cores a unit's exit costs no thread of its own: {@code Process.onExit()} hands each exit to the
+     * JDK's default executor, which starts a thread per step unless its common pool has two threads
+     * ({@link AgentMain#commonPoolParallelism}). The agent JVM records its thread starts (JFR) while it runs 100 units.
+     */
+    @Test
+    void onTwoCoresUnitsExitWithoutAThreadEach() throws Exception {
+        int units = 100;
+        Path recording = sandbox.resolve("agent.jfr");
+        try (FakeEngine engine = new FakeEngine("top-secret-value")) {
+            AgentConfig cfg = new AgentConfig("s.1", "p.1", List.of(engine.endpoint()), "top-secret-value",
+                    sandbox.toString(), 2, 0, 600, 1000, 30_000);
+            Path json = sandbox.resolve("agent.json");
+            Wire.mapper().writeValue(json.toFile(), cfg);
+            Process agent = startAgent(json, Map.of(), "-XX:ActiveProcessorCount=2",
+                    "-XX:StartFlightRecording=filename=" + recording);
+            try {
+                for (int i = 0; i < units; i++) {
+                    engine.command(Command.run(engine.nextCommandSeq(), new UnitSpec("unit." + i, null, "/bin/true",
+                            List.of(), null, 1, 0, null, null, null, null, 0)));
+                }
+                await(units + " units DONE", Duration.ofSeconds(60), () -> IntStream.range(0, units)
+                        .allMatch(i -> "DONE".equals(engine.state("unit." + i))));
+                engine.command(Command.cancelPilot(engine.nextCommandSeq()));
+                assertThat(agent.waitFor(45, TimeUnit.SECONDS)).as("agent JVM exited").isTrue();
+            } finally {
+                agent.destroyForcibly();
+            }
+        }
+        List<String> started = new java.util.ArrayList<>();
+        for (jdk.jfr.consumer.RecordedEvent e : jdk.jfr.consumer.RecordingFile.readAllEvents(recording)) {
+            if (e.getEventType().getName().equals("jdk.ThreadStart")) {
+                started.add(e.getThread("thread").getJavaName());
+            }
+        }
+        // the agent's own threads, the HTTP client's, JFR's and the JDK's: a few dozen, whatever the units
+        assertThat(started).as("threads started while the agent ran %d units", units).hasSizeLessThan(units / 2);
     }
 
     /** An engine node that is down when the agent starts costs one request and one log line, nothing more. */

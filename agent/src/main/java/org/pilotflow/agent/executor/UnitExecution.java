@@ -286,7 +286,9 @@ public final class UnitExecution implements Execution {
         if (first) {
             listener.started(startedAt);
         }
-        p.onExit().whenComplete((proc, ex) -> stepExited(p)); // on the JDK's exit thread: no extra hop
+        // on a thread of the JDK's common pool (onExit hands the exit on there; AgentMain gives it two threads at
+        // least, else it would be a new thread for every exit)
+        p.onExit().whenComplete((proc, ex) -> stepExited(p));
     }
 
     private Process start(List<String> argv) throws IOException {
