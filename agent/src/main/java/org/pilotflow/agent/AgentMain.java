@@ -23,24 +23,8 @@ public final class AgentMain {
     }
 
     public static void main(String[] args) {
-        setIfAbsent(COMMON_POOL_PARALLELISM, commonPoolParallelism(Runtime.getRuntime().availableProcessors()));
         configureLogging();
         System.exit(run(args));
-    }
-
-    /** The JDK's property for the threads of its common pool, its default executor of asynchronous steps. */
-    static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
-
-    /**
-     * The common pool's threads for a host of {@code processors}: at least two, else null (the JDK's default, one
-     * fewer than the processors). Each exit of a unit's process reaches the agent through {@link Process#onExit()},
-     * which hands it on to the JDK's default executor of asynchronous steps; with fewer than two common-pool threads
-     * (a host of 1 or 2 cores) that executor starts a new thread for every step: a thread made and ended for every
-     * unit (agent CPU a {@code /bin/true} unit on 2 cores, three runs each: 2.1-3.0 ms with, 1.5-2.0 ms without).
-     * Set first thing in {@code main}, before anything uses the pool; a -D on the command line wins.
-     */
-    static String commonPoolParallelism(int processors) {
-        return processors <= 2 ? "2" : null;
     }
 
     /** Logs with timestamps to stderr (the sandbox's agent.log); a -D on the command line wins. */
@@ -53,7 +37,7 @@ public final class AgentMain {
     }
 
     private static void setIfAbsent(String key, String value) {
-        if (value != null && System.getProperty(key) == null) {
+        if (System.getProperty(key) == null) {
             System.setProperty(key, value);
         }
     }

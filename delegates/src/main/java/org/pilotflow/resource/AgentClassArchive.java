@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * a JVM maps a cut-short archive and dies of SIGBUS. Pilots staged on the host while a training runs start without
  * the archive rather than wait. A training that fails is logged once and not tried again by this engine: agents start
  * without the archive, as before. {@code agent_jvm_args} with an {@code -Xshare} or shared-archive option of its own
- * turn it off. The archive is trusted as the jar beside it
- * is: whoever may write the work directory may replace either.
+ * turn it off. The archive is trusted as the jar beside it is: whoever may write the work directory may replace
+ * either.
  *
  * <p>Threads: launch workers call {@link #jvmArgs} concurrently; the sets below are concurrent.
  */

@@ -90,10 +90,11 @@ class AgentStagingTest {
     void theEnginesOwnJavaIsKnownWithoutRunningIt() throws Exception {
         String own = AgentStaging.ownJavaId(LocalShell.INSTANCE, thisJava(), null);
         assertThat(own).matches("[0-9a-f]{12}");
-        assertThat(AgentStaging.checkJava(LocalShell.INSTANCE, thisJava(), "test.local"))
-                .as("the check takes it as it is, no java -version").isEqualTo(own);
         Path bin = Files.createDirectories(dir.resolve("bin"));
         Files.createSymbolicLink(bin.resolve("java"), Path.of(thisJava()));
+        // a path of this test's own: the check remembers each path's answer for the JVM's life, other tests' too
+        assertThat(AgentStaging.checkJava(LocalShell.INSTANCE, bin.resolve("java").toString(), "test.local"))
+                .as("the check takes it as it is, no java -version").isEqualTo(own);
         assertThat(AgentStaging.ownJavaId(LocalShell.INSTANCE, "java", bin + ":relative/bin"))
                 .as("a bare java found on the search path, through its link").isEqualTo(own);
         assertThat(AgentStaging.ownJavaId(LocalShell.INSTANCE, "java", "relative/bin:" + bin))

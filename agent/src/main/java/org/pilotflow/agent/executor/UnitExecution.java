@@ -286,9 +286,7 @@ public final class UnitExecution implements Execution {
         if (first) {
             listener.started(startedAt);
         }
-        // on a thread of the JDK's common pool (onExit hands the exit on there; AgentMain gives it two threads at
-        // least, else it would be a new thread for every exit)
-        p.onExit().whenComplete((proc, ex) -> stepExited(p));
+        executor.exitOf(p).whenComplete((v, ex) -> stepExited(p)); // on the executor's exit thread for p
     }
 
     private Process start(List<String> argv) throws IOException {

@@ -17,9 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.pilotflow.agent.monitor.MemoryMonitor;
 
 /**
- * Launches units as local processes and watches them without a thread per unit: processes are started by a small
- * launch pool, exits arrive through {@link Process#onExit()}, timeouts and kill grace periods run on one timer
- * thread.
+ * Launches units as local processes and watches them without a thread started per unit: processes are started by a
+ * small launch pool, each running process's exit is awaited by a reused thread ({@link #exitOf}), timeouts and kill
+ * grace periods run on one timer thread.
  *
  * <p>A unit runs as: each preExec line ({@code /bin/sh -c line}), then the executable (argv, never a shell), then
  * each postExec line ({@code /bin/sh -c line}); every step is a separate process with cwd = unit sandbox, the same
@@ -42,6 +42,9 @@ public final class UnitExecutor implements AutoCloseable {
 
     private final ExecutorService pool;
     private final ScheduledThreadPoolExecutor timer;
+    /** A thread blocked in {@code waitFor} for each running process, kept for the next one ({@link #exitOf}). */
+    private final ExecutorService exitWatchers = java.util.concurrent.Executors.newCachedThreadPool(
+            daemonThreads("pilotflow-exit"));
     private final long killGraceMillis;
     private final MemoryMonitor memory;
     /** Executions whose executable was started on another node and may still run there. */
@@ -61,6 +64,29 @@ public final class UnitExecutor implements AutoCloseable {
                 new LinkedBlockingQueue<>(), daemonThreads("pilotflow-launch"));
         this.timer = new ScheduledThreadPoolExecutor(1, daemonThreads("pilotflow-exec-timer"));
         this.timer.setRemoveOnCancelPolicy(true);
+    }
+
+    /**
+     * Completes, on a thread of this executor's own, when {@code p} has exited. Not {@link Process#onExit()}: the JDK
+     * (17-24) hands that exit on to its default async executor, which on a host of 1 or 2 cores starts a new thread
+     * for every task (a thread made and ended for every unit: 116 thread starts for 100 units, a third of the agent's
+     * CPU a unit) and elsewhere is the common pool, which function units' code may keep busy.
+     */
+    CompletableFuture<Void> exitOf(Process p) {
+        return CompletableFuture.runAsync(() -> {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    p.waitFor();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true; // the exit is what the unit waits for: keep waiting, say so after
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }, exitWatchers);
     }
 
     /** Starts a unit; returns at once. The sandbox directory must exist. */
@@ -134,6 +160,7 @@ public final class UnitExecutor implements AutoCloseable {
     public void close() {
         pool.shutdownNow();
         timer.shutdownNow();
+        exitWatchers.shutdown(); // its threads wait for processes that are killed or outlive the JVM (daemons)
         if (memory != null) {
             memory.close();
         }
