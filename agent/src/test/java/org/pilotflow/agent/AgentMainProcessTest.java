@@ -9,11 +9,14 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pilotflow.model.wire.AgentConfig;
@@ -33,7 +36,7 @@ class AgentMainProcessTest {
     /** Starts the agent JVM without any batch-system variable of this JVM's environment, plus {@code env}. */
     private Process startAgent(Path config, Map<String, String> env, String... jvmOptions) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> argv = new java.util.ArrayList<>(List.of(java, "-Djdk.lang.Process.launchMechanism=VFORK"));
+        List<String> argv = new ArrayList<>(List.of(java, "-Djdk.lang.Process.launchMechanism=VFORK"));
         argv.addAll(List.of(jvmOptions));
         argv.addAll(List.of("-cp", System.getProperty("java.class.path"), AgentMain.class.getName(),
                 config.toString()));
@@ -107,8 +110,8 @@ class AgentMainProcessTest {
                 agent.destroyForcibly();
             }
         }
-        List<String> started = new java.util.ArrayList<>();
-        for (jdk.jfr.consumer.RecordedEvent e : jdk.jfr.consumer.RecordingFile.readAllEvents(recording)) {
+        List<String> started = new ArrayList<>();
+        for (RecordedEvent e : RecordingFile.readAllEvents(recording)) {
             if (e.getEventType().getName().equals("jdk.ThreadStart")) {
                 started.add(e.getThread("thread").getJavaName());
             }

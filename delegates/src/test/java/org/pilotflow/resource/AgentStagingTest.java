@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pilotflow.model.wire.AgentConfig;
 import org.pilotflow.model.wire.Wire;
+import org.pilotflow.resource.batch.CannedShell;
 import org.pilotflow.resource.config.ChannelMode;
 import org.pilotflow.resource.config.ResourceConfig;
 import org.pilotflow.resource.shell.LocalShell;
@@ -102,7 +103,7 @@ class AgentStagingTest {
         assertThat(AgentStaging.ownJavaId(LocalShell.INSTANCE, "java", ":" + bin)).isNull();
         assertThat(AgentStaging.ownJavaId(LocalShell.INSTANCE, "java", dir.resolve("nowhere").toString())).isNull();
         assertThat(AgentStaging.ownJavaId(LocalShell.INSTANCE, "bin/java", bin.toString())).isNull();
-        assertThat(AgentStaging.ownJavaId(new org.pilotflow.resource.batch.CannedShell("node7"), thisJava(), null))
+        assertThat(AgentStaging.ownJavaId(new CannedShell("node7"), thisJava(), null))
                 .as("another host's file of the same path is another runtime").isNull();
     }
 

@@ -76,9 +76,8 @@ class UnfinishedUnitPlansTest {
 
     private static void insert(Statement st, String session, int n, String state, String pilot) throws Exception {
         st.execute("INSERT INTO PF_UNIT (SESSION_ID, UID, MANAGER, DESCRIPTION, STATE, HISTORY, PILOT, SLOTS, ATTEMPT)"
-                + " SELECT '" + session + "', '" + state + "." + pilot.replace("'", "") + ".' || X, 'umgr.0000', '" + DESCRIPTION + "', '"
-                + state + "', '[]', "
-                + pilot + ", '[]', 1 FROM SYSTEM_RANGE(1, " + n + ")");
+                + " SELECT '" + session + "', '" + state + "." + pilot.replace("'", "") + ".' || X, 'umgr.0000', '"
+                + DESCRIPTION + "', '" + state + "', '[]', " + pilot + ", '[]', 1 FROM SYSTEM_RANGE(1, " + n + ")");
     }
 
     /** Plans {@code sql} bound as production binds it and checks that no step reads more than {@code rows} + 1. */

@@ -21,11 +21,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Where a local pilot's start goes: submit until the API sees it ACTIVE, step by step, for pilots started one after
  * another in one session. The first pilot of an engine on a host also checks its Java (unless it is the engine's
- * own), and when the host has none yet, puts the
- * agent jar there and makes its class archive. Later pilots alternate between starting the agent from its class
- * archive (the default) and without it ({@code -Xshare:auto} in the resource's {@code agent_jvm_args}, which leaves
- * class sharing to the JVM's defaults): the baseline, in the same run, as is a bare JVM of the same Java starting and
- * exiting ({@code java -version}), the floor of any agent start. A program that prints a table, not a test.
+ * own), and when the host has none yet, puts the agent jar there and makes its class archive. Later pilots alternate
+ * between starting the agent from its class archive (the default) and without it ({@code -Xshare:auto} in the
+ * resource's {@code agent_jvm_args}, which leaves class sharing to the JVM's defaults): the baseline, in the same run,
+ * as is a bare JVM of the same Java starting and exiting ({@code java -version}), the floor of any agent start. A
+ * program that prints a table, not a test.
  *
  * <pre>
  * mvn -q -B -pl examples exec:java -Dexec.mainClass=org.pilotflow.examples.PilotStartBenchmark -Dexec.args="--pilots 11"

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -43,7 +44,7 @@ public final class UnitExecutor implements AutoCloseable {
     private final ExecutorService pool;
     private final ScheduledThreadPoolExecutor timer;
     /** A thread blocked in {@code waitFor} for each running process, kept for the next one ({@link #exitOf}). */
-    private final ExecutorService exitWatchers = java.util.concurrent.Executors.newCachedThreadPool(
+    private final ExecutorService exitWatchers = Executors.newCachedThreadPool(
             daemonThreads("pilotflow-exit"));
     private final long killGraceMillis;
     private final MemoryMonitor memory;

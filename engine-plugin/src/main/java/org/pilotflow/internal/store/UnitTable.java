@@ -54,7 +54,8 @@ public final class UnitTable {
         StringBuilder b = new StringBuilder("(SESSION_ID, PILOT, STATE) IN (");
         for (int p = 0; p < pilots; p++) {
             for (UnitState s : UNFINISHED) {
-                b.append(p == 0 && s == UNFINISHED.get(0) ? "" : ", ").append("(?, ?, '").append(s.name()).append("')");
+                b.append(p == 0 && s == UNFINISHED.get(0) ? "" : ", ")
+                        .append("(?, ?, '").append(s.name()).append("')");
             }
         }
         return b.append(')').toString();
