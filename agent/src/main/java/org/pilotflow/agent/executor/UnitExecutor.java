@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -74,20 +75,28 @@ public final class UnitExecutor implements AutoCloseable {
      * CPU a unit) and elsewhere is the common pool, which function units' code may keep busy.
      */
     CompletableFuture<Void> exitOf(Process p) {
-        return CompletableFuture.runAsync(() -> {
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    p.waitFor();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true; // the exit is what the unit waits for: keep waiting, say so after
-                }
+        try {
+            return CompletableFuture.runAsync(() -> awaitExit(p), exitWatchers);
+        } catch (RejectedExecutionException e) {
+            // closed while a unit is between steps (the agent is ending): the step's exit is still seen, on the
+            // JDK's thread, as before exitOf
+            return p.onExit().thenApply(x -> null);
+        }
+    }
+
+    private static void awaitExit(Process p) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                p.waitFor();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // the exit is what the unit waits for: keep waiting, say so after
             }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }, exitWatchers);
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Starts a unit; returns at once. The sandbox directory must exist. */

@@ -54,6 +54,23 @@ public class UnitExecutorTest {
         return new Run(ex, f);
     }
 
+    /** The agent ending while a unit is between steps: that step's exit is still seen. */
+    @Test
+    void anExitAwaitedAfterCloseIsStillSeen() throws Exception {
+        UnitExecutor closed = new UnitExecutor(1, 500);
+        Process cat = new ProcessBuilder("cat").start(); // runs until its input ends
+        try {
+            closed.close();
+            CompletableFuture<Void> exit = closed.exitOf(cat);
+            assertThat(exit).isNotDone();
+            cat.getOutputStream().close();
+            exit.get(30, TimeUnit.SECONDS);
+            assertThat(cat.isAlive()).isFalse();
+        } finally {
+            cat.destroyForcibly();
+        }
+    }
+
     private ExecResult run(List<String> argv) throws Exception {
         return launch(argv, List.of(), List.of(), Map.of(), 0).result().get(10, TimeUnit.SECONDS);
     }
