@@ -71,6 +71,8 @@ class EngineChannelLongPollTest {
         assertThat(engine.applied.get(0).unitId()).isEqualTo("u1");
         await("the acknowledgement came back", Duration.ofSeconds(30), queue::allAcked);
         assertThat(channel.failureCount()).as("abandoning the held sync cost no failed sync").isZero();
+        // the abandoned sync's thread is free again: the next long poll goes out while the first is still held
+        await("the next long poll reached the engine", Duration.ofSeconds(30), () -> engine.requests.size() >= 3);
     }
 
     @Test

@@ -9,8 +9,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.FutureTask;
 
 import org.pilotflow.model.wire.Command;
 import org.pilotflow.model.wire.Report;
@@ -53,7 +56,11 @@ import org.slf4j.event.Level;
  *
  * <p>Threads: everything but the volatile fields is owned by the channel thread ({@link #run}); other threads
  * only read the volatile fields ({@link #currentEndpoint()}, {@link #endpoints()}, the counters) and call
- * {@link #stop()}.
+ * {@link #stop()}. A sync that may be held is sent by a thread of the channel's own ({@code pilotflow-poll}, the same
+ * one each time) with a blocking send, so that the channel thread can wait for its answer or a report, whichever
+ * comes first: not with {@link HttpClient#sendAsync}, whose future the JDK (17-24) completes on its default async
+ * executor, a new thread for every answer on a host of 1-2 cores and elsewhere the common pool, which function units'
+ * code may keep busy.
  */
 public final class EngineChannel implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(EngineChannel.class);
@@ -88,6 +95,12 @@ public final class EngineChannel implements Runnable {
     private final long pid;
     private final String host;
     private final HttpClient http;
+    /** Sends the syncs that may be held ({@link #sendUnlessAReportComes}); one at a time, interrupted to abandon one. */
+    private final ExecutorService poller = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "pilotflow-poll");
+        t.setDaemon(true);
+        return t;
+    });
 
     // written by the channel thread only; volatile where other threads read them
     private volatile List<String> endpoints;
@@ -318,6 +331,8 @@ public final class EngineChannel implements Runnable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            poller.shutdownNow();
         }
     }
 
@@ -326,12 +341,19 @@ public final class EngineChannel implements Runnable {
      * channel stops) before the answer, and returns null then.
      */
     private HttpResponse<byte[]> sendUnlessAReportComes(HttpRequest request) throws IOException, InterruptedException {
-        CompletableFuture<HttpResponse<byte[]>> answer = http.sendAsync(request,
-                HttpResponse.BodyHandlers.ofByteArray());
-        answer.whenComplete((r, e) -> queue.wakeUp()); // on the client's thread: ends the wait below
+        FutureTask<HttpResponse<byte[]>> answer = new FutureTask<>(
+                () -> http.send(request, HttpResponse.BodyHandlers.ofByteArray())) {
+            @Override
+            protected void done() { // on the poll thread, once isDone(): ends the channel thread's wait below
+                if (!isCancelled()) { // cancelled by the channel thread itself, which waits no more
+                    queue.wakeUp();
+                }
+            }
+        };
+        poller.execute(answer);
         while (!answer.isDone()) {
             if (queue.hasPending() || stopped) {
-                answer.cancel(true); // aborts the exchange (its connection is closed)
+                answer.cancel(true); // interrupts the send, which aborts the exchange (its connection is closed)
                 return null;
             }
             queue.awaitPendingOr(() -> answer.isDone() || stopped, MAX_REQUEST_MILLIS);
@@ -343,7 +365,7 @@ public final class EngineChannel implements Runnable {
                 throw io;
             }
             throw new IOException(e.getCause());
-        } catch (java.util.concurrent.CancellationException e) {
+        } catch (CancellationException e) {
             return null;
         }
     }
