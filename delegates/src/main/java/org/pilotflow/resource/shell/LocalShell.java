@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.pilotflow.resource.ResourceException;
 import org.pilotflow.resource.config.PathVariables;
@@ -53,7 +55,8 @@ public final class LocalShell implements ResourceShell {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
                 throw new ResourceException("'" + String.join(" ", argv) + "' on localhost did not end within "
-                        + timeout.toSeconds() + " s; it was killed");
+                        + (timeout.toMillis() < 1000 ? timeout.toMillis() + " ms" : timeout.toSeconds() + " s")
+                        + "; it was killed");
             }
             return new CommandResult(argv, p.exitValue(), out.join(), err.join());
         } catch (InterruptedException e) {
@@ -63,6 +66,17 @@ public final class LocalShell implements ResourceShell {
         }
     }
 
+    /**
+     * Reads a command's output streams to their end, each on a thread that blocks in the read: threads of this
+     * class's own, reused, not the JDK's default async executor (a new thread per task on a host of 1-2 cores, and
+     * elsewhere the common pool, whose threads the application embedding the engine may need).
+     */
+    private static final ExecutorService READERS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "pilotflow-shell-output");
+        t.setDaemon(true);
+        return t;
+    });
+
     private static CompletableFuture<String> drain(InputStream in) {
         return CompletableFuture.supplyAsync(() -> {
             try (in) {
@@ -70,7 +84,7 @@ public final class LocalShell implements ResourceShell {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        });
+        }, READERS);
     }
 
     @Override
