@@ -25,12 +25,11 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
 
 /**
- * The agent's side of the channel: one thread, one HTTP request in flight at a time (besides an abandoned long poll,
- * see Pacing). Each sync POSTs a
- * {@link SyncRequest} (heartbeat, unacknowledged reports in seq order, highest command taken) to
- * {@code <endpoint>/pilots/<pilotId>/sync} with {@code Authorization: Bearer <secret>} and applies the
- * {@link SyncResponse}: drops acknowledged reports, takes commands with a seq above the highest taken (in seq
- * order) and hands them to the {@link Listener}.
+ * The agent's side of the channel: one thread (and one that sends its long polls, see Threads), one HTTP request in
+ * flight at a time (besides an abandoned long poll, see Pacing). Each sync POSTs a {@link SyncRequest} (heartbeat,
+ * unacknowledged reports in seq order, highest command taken) to {@code <endpoint>/pilots/<pilotId>/sync} with
+ * {@code Authorization: Bearer <secret>} and applies the {@link SyncResponse}: drops acknowledged reports, takes
+ * commands with a seq above the highest taken (in seq order) and hands them to the {@link Listener}.
  *
  * <p>Pacing: sync again at once; the engine holds a sync that carries no reports while it has nothing for the agent
  * (its long poll: answered when a command commits, or after the heartbeat interval, at most 1 s), so a new unit's
