@@ -123,7 +123,7 @@ class AgentMainProcessTest {
      */
     @Test
     void onTwoCoresLongPollAnswersStartNoThreadEach() throws Exception {
-        int polls = 40;
+        int polls = 80;
         Path recording = sandbox.resolve("agent.jfr");
         try (FakeEngine engine = new FakeEngine("top-secret-value")) {
             engine.holdEmptyMillis = EngineChannel.IDLE_PAUSE_MILLIS;

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -56,10 +57,10 @@ import org.slf4j.event.Level;
  * <p>Threads: everything but the volatile fields is owned by the channel thread ({@link #run}); other threads
  * only read the volatile fields ({@link #currentEndpoint()}, {@link #endpoints()}, the counters) and call
  * {@link #stop()}. A sync that may be held is sent by a thread of the channel's own ({@code pilotflow-poll}, the same
- * one each time) with a blocking send, so that the channel thread can wait for its answer or a report, whichever
- * comes first: not with {@link HttpClient#sendAsync}, whose future the JDK (17-24) completes on its default async
- * executor, a new thread for every answer on a host of 1-2 cores and elsewhere the common pool, which function units'
- * code may keep busy.
+ * one each time, for as long as {@link #run} runs) with a blocking send, so that the channel thread can wait for its
+ * answer or a report, whichever comes first: not with {@link HttpClient#sendAsync}, whose future the JDK completes on
+ * its default async executor (checked up to 25): the common pool, which function units' code may keep busy, and on a
+ * host of 1-2 cores (JDK 17-24) a new thread for every answer.
  */
 public final class EngineChannel implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(EngineChannel.class);
@@ -94,12 +95,6 @@ public final class EngineChannel implements Runnable {
     private final long pid;
     private final String host;
     private final HttpClient http;
-    /** Sends the syncs that may be held ({@link #sendUnlessAReportComes}); one at a time, interrupted to abandon one. */
-    private final ExecutorService poller = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "pilotflow-poll");
-        t.setDaemon(true);
-        return t;
-    });
 
     // written by the channel thread only; volatile where other threads read them
     private volatile List<String> endpoints;
@@ -210,8 +205,15 @@ public final class EngineChannel implements Runnable {
         queue.wakeUp();
     }
 
+    /** Runs the channel until it is stopped or orphaned; once. */
     @Override
     public void run() {
+        // sends the syncs that may be held, one at a time; interrupted to abandon one
+        ExecutorService poller = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "pilotflow-poll");
+            t.setDaemon(true);
+            return t;
+        });
         lastHeardNanos = System.nanoTime();
         long backoff = BACKOFF_START_MILLIS;
         int failuresInRow = 0;
@@ -237,7 +239,7 @@ public final class EngineChannel implements Runnable {
                 long sentNanos = System.nanoTime();
                 try {
                     HttpRequest httpRequest = request(at, req, orphanTimeoutMillis - silent);
-                    HttpResponse<byte[]> r = batch.isEmpty() ? sendUnlessAReportComes(httpRequest)
+                    HttpResponse<byte[]> r = batch.isEmpty() ? sendUnlessAReportComes(poller, httpRequest)
                             : http.send(httpRequest, HttpResponse.BodyHandlers.ofByteArray());
                     if (r == null) { // a report came while the engine held the sync: send it now
                         cutShort++;
@@ -336,26 +338,34 @@ public final class EngineChannel implements Runnable {
     }
 
     /**
-     * Sends a sync that carries no reports, which the engine may hold; abandons it when a report is queued (or the
-     * channel stops) before the answer, and returns null then.
+     * Sends a sync that carries no reports, which the engine may hold, on {@code poller}'s thread; abandons it when a
+     * report is queued (or the channel stops) before the answer, and returns null then.
      */
-    private HttpResponse<byte[]> sendUnlessAReportComes(HttpRequest request) throws IOException, InterruptedException {
+    private HttpResponse<byte[]> sendUnlessAReportComes(ExecutorService poller, HttpRequest request)
+            throws IOException, InterruptedException {
         FutureTask<HttpResponse<byte[]>> answer = new FutureTask<>(
                 () -> http.send(request, HttpResponse.BodyHandlers.ofByteArray())) {
             @Override
-            protected void done() { // on the poll thread, once isDone(): ends the channel thread's wait below
-                if (!isCancelled()) { // cancelled by the channel thread itself, which waits no more
+            protected void done() { // once isDone(): an answer ends the channel thread's wait below
+                if (!isCancelled()) { // a cancel is the channel thread's own doing: it waits no more
                     queue.wakeUp();
                 }
             }
         };
         poller.execute(answer);
+        // the request's own timeout ends the send; this bound only guards against a poll thread that never runs it
+        long deadline = System.nanoTime() + (MAX_REQUEST_MILLIS + MIN_FAILOVER_REQUEST_MILLIS) * 1_000_000L;
         while (!answer.isDone()) {
             if (queue.hasPending() || stopped) {
                 answer.cancel(true); // interrupts the send, which aborts the exchange (its connection is closed)
                 return null;
             }
-            queue.awaitPendingOr(() -> answer.isDone() || stopped, MAX_REQUEST_MILLIS);
+            long left = (deadline - System.nanoTime()) / 1_000_000L;
+            if (left <= 0) {
+                answer.cancel(true);
+                throw new HttpTimeoutException("no answer to a long poll within " + MAX_REQUEST_MILLIS + " ms");
+            }
+            queue.awaitPendingOr(() -> answer.isDone() || stopped, left);
         }
         try {
             return answer.get();

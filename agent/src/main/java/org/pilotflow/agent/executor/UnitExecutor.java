@@ -72,14 +72,14 @@ public final class UnitExecutor implements AutoCloseable {
      * Completes, on a thread of this executor's own, when {@code p} has exited. Not {@link Process#onExit()}: the JDK
      * (17-24) hands that exit on to its default async executor, which on a host of 1 or 2 cores starts a new thread
      * for every task (a thread made and ended for every unit: 116 thread starts for 100 units, a third of the agent's
-     * CPU a unit) and elsewhere is the common pool, which function units' code may keep busy.
+     * CPU a unit) and elsewhere is the common pool, which function units' code may keep busy. Once this executor is
+     * closed (the agent ending while a unit is between steps), it is {@code onExit()} after all.
      */
     CompletableFuture<Void> exitOf(Process p) {
         try {
             return CompletableFuture.runAsync(() -> awaitExit(p), exitWatchers);
         } catch (RejectedExecutionException e) {
-            // closed while a unit is between steps (the agent is ending): the step's exit is still seen, on the
-            // JDK's thread, as before exitOf
+            // closed while a unit is between steps: the step's exit is still seen
             return p.onExit().thenApply(x -> null);
         }
     }

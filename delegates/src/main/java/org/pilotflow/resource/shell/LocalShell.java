@@ -28,6 +28,17 @@ public final class LocalShell implements ResourceShell {
 
     public static final LocalShell INSTANCE = new LocalShell();
 
+    /**
+     * Reads a command's output streams to their end, each on a thread that blocks in the read: threads of this
+     * class's own, reused, not the JDK's default async executor (a new thread per task on a host of 1-2 cores, and
+     * elsewhere the common pool, whose threads the application embedding the engine may need).
+     */
+    private static final ExecutorService READERS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "pilotflow-shell-output");
+        t.setDaemon(true);
+        return t;
+    });
+
     private LocalShell() {
     }
 
@@ -55,7 +66,7 @@ public final class LocalShell implements ResourceShell {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
                 throw new ResourceException("'" + String.join(" ", argv) + "' on localhost did not end within "
-                        + (timeout.toMillis() < 1000 ? timeout.toMillis() + " ms" : timeout.toSeconds() + " s")
+                        + (timeout.toMillis() % 1000 != 0 ? timeout.toMillis() + " ms" : timeout.toSeconds() + " s")
                         + "; it was killed");
             }
             return new CommandResult(argv, p.exitValue(), out.join(), err.join());
@@ -65,17 +76,6 @@ public final class LocalShell implements ResourceShell {
             throw new ResourceException("interrupted while running '" + argv.get(0) + "' on localhost", e);
         }
     }
-
-    /**
-     * Reads a command's output streams to their end, each on a thread that blocks in the read: threads of this
-     * class's own, reused, not the JDK's default async executor (a new thread per task on a host of 1-2 cores, and
-     * elsewhere the common pool, whose threads the application embedding the engine may need).
-     */
-    private static final ExecutorService READERS = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "pilotflow-shell-output");
-        t.setDaemon(true);
-        return t;
-    });
 
     private static CompletableFuture<String> drain(InputStream in) {
         return CompletableFuture.supplyAsync(() -> {

@@ -49,7 +49,7 @@ class LocalShellTest {
 
     /**
      * The output is read by the shell's own reused threads: not a new thread for each stream (what the JDK's default
-     * async executor does on a host of 1-2 cores) ...
+     * async executor does on a host of 1-2 cores, where this test tells the two apart) ...
      */
     @Test
     void commandsStartNoThreadsOfTheirOwn() throws Exception {
@@ -64,7 +64,10 @@ class LocalShellTest {
                 .isLessThan(commands / 2);
     }
 
-    /** ... nor the common pool, which the application embedding the engine may keep busy. */
+    /**
+     * ... nor the common pool, which the application embedding the engine may keep busy (the default async executor
+     * on hosts of 3 cores or more, where this test tells the two apart).
+     */
     @Test
     void aBusyCommonPoolDoesNotHoldACommandUp() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
