@@ -90,30 +90,19 @@ class AgentMainProcessTest {
     @Test
     void onTwoCoresUnitsExitWithoutAThreadEach() throws Exception {
         int units = 100;
-        Path recording = sandbox.resolve("agent.jfr");
         try (FakeEngine engine = new FakeEngine("top-secret-value")) {
-            AgentConfig cfg = new AgentConfig("s.1", "p.1", List.of(engine.endpoint()), "top-secret-value",
-                    sandbox.toString(), 2, 0, 600, 1000, 30_000);
-            Path json = sandbox.resolve("agent.json");
-            Wire.mapper().writeValue(json.toFile(), cfg);
-            Process agent = startAgent(json, Map.of(), "-XX:ActiveProcessorCount=2",
-                    "-XX:StartFlightRecording=filename=" + recording);
-            try {
+            List<String> started = threadStartsOnTwoCores(engine, () -> {
                 for (int i = 0; i < units; i++) {
                     engine.command(Command.run(engine.nextCommandSeq(), new UnitSpec("unit." + i, null, "/bin/true",
                             List.of(), null, 1, 0, null, null, null, null, 0)));
                 }
                 await(units + " units DONE", Duration.ofSeconds(60), () -> IntStream.range(0, units)
                         .allMatch(i -> "DONE".equals(engine.state("unit." + i))));
-                engine.command(Command.cancelPilot(engine.nextCommandSeq()));
-                assertThat(agent.waitFor(45, TimeUnit.SECONDS)).as("agent JVM exited").isTrue();
-            } finally {
-                agent.destroyForcibly();
-            }
+            });
+            // the agent's own threads, the HTTP client's, JFR's and the JDK's: a few dozen, whatever the units
+            assertThat(started).as("threads started while the agent ran %d units", units)
+                    .contains("pilotflow-channel", "pilotflow-exit-1").hasSizeLessThan(units / 2);
         }
-        // the agent's own threads, the HTTP client's, JFR's and the JDK's: a few dozen, whatever the units
-        assertThat(threadStarts(recording)).as("threads started while the agent ran %d units", units)
-                .contains("pilotflow-channel", "pilotflow-exit-1").hasSizeLessThan(units / 2);
     }
 
     /**
@@ -124,27 +113,43 @@ class AgentMainProcessTest {
     @Test
     void onTwoCoresLongPollAnswersStartNoThreadEach() throws Exception {
         int polls = 80;
-        Path recording = sandbox.resolve("agent.jfr");
         try (FakeEngine engine = new FakeEngine("top-secret-value")) {
             engine.holdEmptyMillis = EngineChannel.IDLE_PAUSE_MILLIS;
-            AgentConfig cfg = new AgentConfig("s.1", "p.1", List.of(engine.endpoint()), "top-secret-value",
-                    sandbox.toString(), 2, 0, 600, 1000, 30_000);
-            Path json = sandbox.resolve("agent.json");
-            Wire.mapper().writeValue(json.toFile(), cfg);
-            Process agent = startAgent(json, Map.of(), "-XX:ActiveProcessorCount=2",
-                    "-XX:StartFlightRecording=filename=" + recording);
-            try {
+            List<String> started = threadStartsOnTwoCores(engine, () -> {
                 await(polls + " long polls answered", Duration.ofSeconds(120),
                         () -> engine.requests.size() > polls);
                 engine.holdEmptyMillis = 0;
-                engine.command(Command.cancelPilot(engine.nextCommandSeq()));
-                assertThat(agent.waitFor(45, TimeUnit.SECONDS)).as("agent JVM exited").isTrue();
-            } finally {
-                agent.destroyForcibly();
-            }
+            });
+            assertThat(started).as("threads started while the engine answered %d long polls", polls)
+                    .contains("pilotflow-channel", "pilotflow-poll").hasSizeLessThan(polls / 2);
         }
-        assertThat(threadStarts(recording)).as("threads started while the engine answered %d long polls", polls)
-                .contains("pilotflow-channel", "pilotflow-poll").hasSizeLessThan(polls / 2);
+    }
+
+    /** What a test has the agent do, waiting until it is done. */
+    private interface Work {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs the agent JVM as on a host of 2 cores with a JFR recording, against {@code engine}, until {@code work} is
+     * done; then cancels the pilot and returns the names of the threads the agent JVM started.
+     */
+    private List<String> threadStartsOnTwoCores(FakeEngine engine, Work work) throws Exception {
+        Path recording = sandbox.resolve("agent.jfr");
+        AgentConfig cfg = new AgentConfig("s.1", "p.1", List.of(engine.endpoint()), "top-secret-value",
+                sandbox.toString(), 2, 0, 600, 1000, 30_000);
+        Path json = sandbox.resolve("agent.json");
+        Wire.mapper().writeValue(json.toFile(), cfg);
+        Process agent = startAgent(json, Map.of(), "-XX:ActiveProcessorCount=2",
+                "-XX:StartFlightRecording=filename=" + recording);
+        try {
+            work.run();
+            engine.command(Command.cancelPilot(engine.nextCommandSeq()));
+            assertThat(agent.waitFor(45, TimeUnit.SECONDS)).as("agent JVM exited").isTrue();
+        } finally {
+            agent.destroyForcibly();
+        }
+        return threadStarts(recording);
     }
 
     /** The names of the threads the recording saw start. */
