@@ -354,7 +354,8 @@ public final class EngineChannel implements Runnable {
         };
         poller.execute(answer);
         // the request's own timeout ends the send; this bound only guards against a poll thread that never runs it
-        long deadline = System.nanoTime() + (MAX_REQUEST_MILLIS + MIN_FAILOVER_REQUEST_MILLIS) * 1_000_000L;
+        long bound = MAX_REQUEST_MILLIS + MIN_FAILOVER_REQUEST_MILLIS;
+        long deadline = System.nanoTime() + bound * 1_000_000L;
         while (!answer.isDone()) {
             if (queue.hasPending() || stopped) {
                 answer.cancel(true); // interrupts the send, which aborts the exchange (its connection is closed)
@@ -363,7 +364,7 @@ public final class EngineChannel implements Runnable {
             long left = (deadline - System.nanoTime()) / 1_000_000L;
             if (left <= 0) {
                 answer.cancel(true);
-                throw new HttpTimeoutException("no answer to a long poll within " + MAX_REQUEST_MILLIS + " ms");
+                throw new HttpTimeoutException("no answer to a long poll within " + bound + " ms");
             }
             queue.awaitPendingOr(() -> answer.isDone() || stopped, left);
         }
