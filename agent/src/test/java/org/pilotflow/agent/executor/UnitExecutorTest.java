@@ -226,10 +226,13 @@ public class UnitExecutorTest {
     }
 
     /**
-     * A remote kill whose commands are local shell lines run in {@code dir}; counts its {@code ended()} calls. The
-     * lines that wait for a file {@code release} also end when {@code dir} is gone: JUnit deletes it after the test,
-     * and a kill still waiting then (released a moment too late to see the file) would loop on after the test JVM.
+     * A shell line's wait for a file {@code release} in its directory ({@code $0}), which also ends when the directory
+     * is gone: JUnit deletes it after the test, and a kill still waiting then (released a moment too late to see the
+     * file) would loop on after the test JVM.
      */
+    private static final String UNTIL_RELEASED = "while [ ! -e release ] && [ -d \"$0\" ]; do sleep 0.05; done; ";
+
+    /** A remote kill whose commands are local shell lines run in {@code dir}; counts its {@code ended()} calls. */
     private static final class ScriptedRemoteKill implements RemoteKill {
         final Path dir;
         final Map<String, String> lines;
@@ -295,7 +298,7 @@ public class UnitExecutorTest {
     void aKillEndsTheUnitOnceTheRemoteKillEndedAndRetriesOnlyAFailedOneAtShutdown() throws Exception {
         // the KILL hangs (a slow or lost node) until the test releases it, then fails; the second time it succeeds
         ScriptedRemoteKill remote = new ScriptedRemoteKill(tmp.resolve("unit"), Map.of("TERM", "echo TERM >> kills",
-                "KILL", "while [ ! -e release ] && [ -d \"$0\" ]; do sleep 0.05; done; echo KILL >> kills; [ -e ok ]"));
+                "KILL", UNTIL_RELEASED + "echo KILL >> kills; [ -e ok ]"));
         Run run = launchRemote(List.of("/bin/sh", "-c", "touch up; exec sleep 300"), remote);
         awaitStarted(run);
         assertThat(executor.remoteLive(run.execution())).isTrue();
@@ -325,8 +328,7 @@ public class UnitExecutorTest {
     @Test
     void aNodeTheTermCannotReachDoesNotHoldTheUnitAndItsKillGoesOn() throws Exception {
         ScriptedRemoteKill remote = new ScriptedRemoteKill(tmp.resolve("unit"), Map.of("TERM",
-                "echo TERM >> kills; exit 255", "KILL", "while [ ! -e release ] && [ -d \"$0\" ]; do sleep 0.05; done; "
-                        + "echo KILL >> kills"));
+                "echo TERM >> kills; exit 255", "KILL", UNTIL_RELEASED + "echo KILL >> kills"));
         Run run = launchRemote(List.of("/bin/sh", "-c", "touch up; exec sleep 300"), remote);
         awaitStarted(run);
         run.execution().kill(UnitState.CANCELED, ErrorCode.CANCELED, "canceled on request");
@@ -349,7 +351,7 @@ public class UnitExecutorTest {
     void unitsOnANodeThatWentAwayAreAllReportedWithoutWaitingForTheirKills() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("lost"));
         Map<String, String> lines = Map.of("TERM", "sleep 0.3; exit 255",
-                "KILL", "while [ ! -e release ] && [ -d \"$0\" ]; do sleep 0.05; done; exit 255");
+                "KILL", UNTIL_RELEASED + "exit 255");
         List<Run> runs = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
             ScriptedRemoteKill remote = new ScriptedRemoteKill(dir, lines);
@@ -416,8 +418,7 @@ public class UnitExecutorTest {
                     @Override
                     public List<String> argv(String signal) {
                         return List.of("/bin/sh", "-c", signal.equals("TERM") ? "exit 0" : "cd \"$0\" && "
-                                + "echo start >> log; while [ ! -e release ] && [ -d \"$0\" ]; do sleep 0.05; done; "
-                                + "echo end >> log",
+                                + "echo start >> log; " + UNTIL_RELEASED + "echo end >> log",
                                 dir.toString());
                     }
 
