@@ -69,7 +69,11 @@ public interface ComputeUnit {
     /** Requests the cancel and returns; {@link #waitFor} sees it end ({@link UnitManager#cancelUnits} waits). */
     void cancel();
 
-    /** Completes (never exceptionally) once the unit reached DONE, FAILED or CANCELED. */
+    /**
+     * Completes (never exceptionally) once the unit reached DONE, FAILED or CANCELED; at once for a final unit.
+     * Otherwise it completes on one of PilotFlow's own threads ({@code pilotflow-async-*}), a moment after the unit's
+     * end was committed: what is chained on it never runs on an engine thread, and may block.
+     */
     CompletableFuture<ComputeUnit> completion();
 
     void registerCallback(UnitCallback callback);

@@ -76,7 +76,10 @@ public interface UnitManager extends AutoCloseable {
      */
     List<UnitState> cancelUnits(Collection<String> uids, Duration timeout);
 
-    /** Requests the cancels at once and completes with the units' final states (never with a timeout). */
+    /**
+     * Requests the cancels at once and completes with the units' final states (never with a timeout), on one of
+     * PilotFlow's own threads, as {@link ComputeUnit#completion()} does.
+     */
     java.util.concurrent.CompletableFuture<List<UnitState>> cancelUnitsAsync(Collection<String> uids);
 
     void registerCallback(UnitCallback callback);

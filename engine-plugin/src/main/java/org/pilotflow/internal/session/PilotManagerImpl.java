@@ -132,19 +132,9 @@ final class PilotManagerImpl implements PilotManager {
     @Override
     public CompletableFuture<List<PilotState>> cancelPilotsAsync(Collection<String> uids) {
         List<PilotView> views = requestCancels(uids);
-        return CompletableFuture.supplyAsync(() -> waitFor(session, views, null, null), WAITERS);
+        return CompletableFuture.supplyAsync(() -> waitFor(session, views, null, null),
+                AsyncResults.EXECUTOR); // a pilot view has no completion future: a thread waits, cheap for a few
     }
-
-    /**
-     * Waits for asynchronous pilot cancels: a pilot view has no completion future, and waiting for a handful of
-     * pilots is cheap; daemon threads, so a forgotten future keeps no application alive.
-     */
-    private static final java.util.concurrent.Executor WAITERS = java.util.concurrent.Executors.newCachedThreadPool(
-            r -> {
-                Thread t = new Thread(r, "pilotflow-cancel-wait");
-                t.setDaemon(true);
-                return t;
-            });
 
     private List<PilotView> requestCancels(Collection<String> uids) {
         List<PilotView> views = views(uids);

@@ -111,7 +111,7 @@ final class UnitHandle implements ComputeUnit {
 
     @Override
     public CompletableFuture<ComputeUnit> completion() {
-        return view.completion.copy(); // callers cannot complete the shared future
+        return AsyncResults.handedOver(view.completion);
     }
 
     @Override

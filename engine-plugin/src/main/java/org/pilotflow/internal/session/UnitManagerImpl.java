@@ -278,11 +278,10 @@ final class UnitManagerImpl implements UnitManager {
         List<UnitRef> refs = refs(uids);
         List<UnitView> views = views(refs);
         cancel(session, views, "canceled on request");
-        // the views' completion futures end when each unit is final: no thread waits for them; the result is
-        // handed over on the common pool, so what the caller chains never runs on the engine thread that applied
-        // the last report
+        // the views' completion futures end when each unit is final: no thread waits for them
         CompletableFuture<?>[] ends = views.stream().map(v -> v.completion).toArray(CompletableFuture[]::new);
-        return CompletableFuture.allOf(ends).thenApplyAsync(x -> refs.stream().map(UnitRef::state).toList());
+        return CompletableFuture.allOf(ends).thenApplyAsync(x -> refs.stream().map(UnitRef::state).toList(),
+                AsyncResults.EXECUTOR);
     }
 
     /** The views among {@code refs}: a ref without one is a final unit, which a cancel leaves alone. */
