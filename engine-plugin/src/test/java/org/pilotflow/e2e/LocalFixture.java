@@ -163,4 +163,22 @@ public final class LocalFixture {
         p.waitFor(Duration.ofSeconds(60), PilotState.ACTIVE);
         return p;
     }
+
+    /**
+     * The session's {@code stored-units} counter and its rows in PF_UNIT, read together: what a node compares to
+     * learn of units made elsewhere, and what it stands for.
+     */
+    public static long[] storedUnitsAndRows(Session session) throws java.sql.SQLException {
+        var config = (org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl)
+                session.processEngine().getProcessEngineConfiguration();
+        try (java.sql.Connection c = config.getDataSource().getConnection();
+             java.sql.PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM PF_UNIT WHERE SESSION_ID = ?")) {
+            ps.setString(1, session.uid());
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new long[] {org.pilotflow.internal.store.SessionTable.storedUnits(c, session.uid()),
+                    rs.getLong(1)};
+            }
+        }
+    }
 }

@@ -47,6 +47,8 @@ class SubmitCrashTest {
                 expected.add(String.format("unit.%06d", i));
             }
             assertThat(uids).isEqualTo(expected);
+            assertThat(LocalFixture.storedUnitsAndRows(session)).as("counted as stored: the chunks that committed")
+                    .containsExactly(uids.size(), uids.size());
             assertThat(umgr.waitUnits(List.of(), List.of(), Duration.ofMinutes(5))).containsOnly(UnitState.DONE);
         }
     }
@@ -59,6 +61,7 @@ class SubmitCrashTest {
         try (Session session = LocalFixture.builder(work, LocalFixture.config(work)).reconnect(k.sessionId())) {
             UnitManager umgr = session.unitManagers().get(0);
             assertThat(umgr.listUnits()).hasSize(n);
+            assertThat(LocalFixture.storedUnitsAndRows(session)).containsExactly(n, n);
             assertThat(umgr.waitUnits(List.of(), List.of(), Duration.ofMinutes(5))).containsOnly(UnitState.DONE);
             LocalFixture.awaitNoInstances(session.processEngine(), BpmnContract.UNIT_PROCESS);
         }

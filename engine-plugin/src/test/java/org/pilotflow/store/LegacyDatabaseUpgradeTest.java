@@ -65,7 +65,7 @@ class LegacyDatabaseUpgradeTest {
         String url = restore();
         try (Connection c = DriverManager.getConnection(url, "sa", "")) {
             assertThat(org.pilotflow.internal.store.Schema.migrate(new SingleConnection(c))).isEqualTo(1);
-            assertThat(org.pilotflow.internal.store.Schema.appliedVersions(c)).containsExactly(1, 2, 3, 4, 5, 6, 7);
+            assertThat(org.pilotflow.internal.store.Schema.appliedVersions(c)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
             assertThat(org.pilotflow.internal.store.Schema.migrate(new SingleConnection(c)))
                     .as("a second start finds nothing to do").isEqualTo(org.pilotflow.internal.store.Schema.CURRENT);
             Map<String, Long> counters = new HashMap<>();
@@ -78,7 +78,12 @@ class LegacyDatabaseUpgradeTest {
             }
             assertThat(counters).containsEntry("f66f21:unit", 2L).containsEntry("f66f21:pilot", 1L)
                     .containsEntry("f66f21:manager", 2L).containsEntry("f9442c:unit", 6L)
-                    .containsEntry("f9442c:pilot", 1L).containsEntry("f9442c:manager", 3L);
+                    .containsEntry("f9442c:pilot", 1L).containsEntry("f9442c:manager", 3L)
+                    .as("the units each session had stored").containsEntry("f66f21:stored-units", 2L)
+                    .containsEntry("f9442c:stored-units", 6L);
+            assertThat(query(c, "SELECT LISTAGG(INDEX_NAME, ',') WITHIN GROUP (ORDER BY INDEX_NAME)"
+                    + " FROM INFORMATION_SCHEMA.INDEXES WHERE TABLE_NAME = 'PF_UNIT' AND INDEX_NAME LIKE 'PF_UNIT_%'"))
+                    .isEqualTo("PF_UNIT_MANAGER,PF_UNIT_PILOT,PF_UNIT_PROC_INST,PF_UNIT_STATE_SESSION");
             assertThat(query(c, "SELECT JOB_PHASE FROM PF_PILOT WHERE SESSION_ID = '" + OPEN + "'"))
                     .isEqualTo("SUBMITTED");
             assertThat(query(c, "SELECT JOB_PHASE FROM PF_PILOT WHERE SESSION_ID = '" + CLOSED + "'"))

@@ -17,6 +17,7 @@ import org.pilotflow.api.ComputeUnitDescription;
 import org.pilotflow.internal.store.Json;
 import org.pilotflow.internal.store.PilotKey;
 import org.pilotflow.internal.store.Schema;
+import org.pilotflow.internal.store.SessionTable;
 import org.pilotflow.internal.store.UnitTable;
 import org.pilotflow.model.UnitState;
 
@@ -25,7 +26,9 @@ import org.pilotflow.model.UnitState;
  * another pilot of the session runs 10, 3,000 units wait unscheduled and another session runs 50: each lookup must
  * read the pilot's own unfinished units only. With {@code SESSION_ID = ? AND PILOT = ? AND STATE IN (...)} H2 read
  * all 20,000 (it looks an IN list up in an index only on the index's leading columns), and scheduling asks for a
- * pilot's load every time it places units. Planned without statistics, as on a young database, and after
+ * pilot's load every time it places units. Likewise what a node reads each second per open session while other nodes
+ * are alive: the session's unfinished units (the session's 3,020, not every session's 3,070) and the number of units
+ * it has (one counter row, not a count of its 23,020). Planned without statistics, as on a young database, and after
  * {@code ANALYZE}, as H2 gathers them on its own later.
  */
 class UnfinishedUnitPlansTest {
@@ -59,7 +62,15 @@ class UnfinishedUnitPlansTest {
             assertReads(c, UnitTable.UNFINISHED_COUNT_OF_PILOT, one, RUNNING);
             assertReads(c, UnitTable.loadsOf(2), List.of("pilot.0000", "pilot.0001"), 2 * RUNNING);
 
+            assertReads(c, UnitTable.UNFINISHED_REVISIONS, ps -> UnitTable.bindUnfinishedRevisions(ps, "s"),
+                    2 * RUNNING + 3_000);
+            st.execute("INSERT INTO PF_COUNTER (SESSION_ID, NAME, NEXT_VALUE) VALUES ('s', '"
+                    + SessionTable.Counter.STORED_UNITS + "', " + (FINISHED + 2 * RUNNING + 3_000) + ")");
+            assertReads(c, SessionTable.STORED_UNITS, ps -> ps.setString(1, "s"), 1);
+
             // and the statements find those units, no more
+            assertThat(UnitTable.unfinishedRevisions(c, "s")).hasSize(2 * RUNNING + 3_000);
+            assertThat(SessionTable.storedUnits(c, "s")).isEqualTo(FINISHED + 2 * RUNNING + 3_000);
             PilotKey pilot = new PilotKey("s", "pilot.0000");
             assertThat(UnitTable.countUnfinishedOf(c, pilot)).isEqualTo(RUNNING);
             assertThat(UnitTable.unfinishedOf(c, pilot, 5)).hasSize(5)
@@ -80,11 +91,19 @@ class UnfinishedUnitPlansTest {
                 + DESCRIPTION + "', '" + state + "', '[]', " + pilot + ", '[]', 1 FROM SYSTEM_RANGE(1, " + n + ")");
     }
 
-    /** Plans {@code sql} bound as production binds it and checks that no step reads more than {@code rows} + 1. */
+    private interface Binder {
+        void bind(PreparedStatement ps) throws java.sql.SQLException;
+    }
+
     private static void assertReads(Connection c, String sql, List<String> pilots, int rows) throws Exception {
+        assertReads(c, sql, ps -> UnitTable.bindUnfinishedOf(ps, "s", pilots), rows);
+    }
+
+    /** Plans {@code sql} bound as production binds it and checks that no step reads more than {@code rows} + 1. */
+    private static void assertReads(Connection c, String sql, Binder binder, int rows) throws Exception {
         String plan;
         try (PreparedStatement ps = c.prepareStatement("EXPLAIN ANALYZE " + sql)) {
-            UnitTable.bindUnfinishedOf(ps, "s", pilots);
+            binder.bind(ps);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 plan = rs.getString(1);

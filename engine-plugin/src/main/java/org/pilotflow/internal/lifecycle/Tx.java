@@ -23,6 +23,7 @@ import org.pilotflow.internal.store.CommandTable;
 import org.pilotflow.internal.store.PilotKey;
 import org.pilotflow.internal.store.PilotRecord;
 import org.pilotflow.internal.store.PilotTable;
+import org.pilotflow.internal.store.SessionTable;
 import org.pilotflow.internal.store.Sql;
 import org.pilotflow.internal.store.UnitKey;
 import org.pilotflow.internal.store.UnitRecord;
@@ -381,6 +382,13 @@ public final class Tx {
             }
             if (!commands.isEmpty()) {
                 CommandTable.insert(c, commands);
+            }
+            if (!insU.isEmpty()) { // last (see addStoredUnits), in session order
+                java.util.SortedMap<String, Integer> stored = new java.util.TreeMap<>();
+                insU.forEach(u -> stored.merge(u.sessionId(), 1, Integer::sum));
+                for (var e : stored.entrySet()) {
+                    SessionTable.addStoredUnits(c, e.getKey(), e.getValue());
+                }
             }
         } catch (SQLException e) {
             throw new ProcessEngineException("PilotFlow could not write its records: " + e.getMessage(), e);

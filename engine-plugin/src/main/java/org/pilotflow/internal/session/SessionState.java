@@ -425,9 +425,10 @@ public final class SessionState {
                 changedPilots.add(uid);
             }
         });
-        record Read(Map<String, Integer> unitRevs, int count) { } // count: the session's rows, against known.count()
+        // stored: the session's rows, against known.count(); a counter row, not a count of the session's history
+        record Read(Map<String, Integer> unitRevs, long stored) { }
         Read r = service.txs().runRetrying(tx -> new Read(UnitTable.unfinishedRevisions(tx.connection(), id),
-                UnitTable.count(tx.connection(), id)));
+                SessionTable.storedUnits(tx.connection(), id)));
         Set<String> changedUnits = new HashSet<>();
         r.unitRevs().forEach((uid, rev) -> {
             UnitView v = units.get(uid);
@@ -444,7 +445,7 @@ public final class SessionState {
         synchronized (viewLock) {
             seenCount = known.count();
         }
-        if (r.count() > seenCount) { // made on other nodes, perhaps finished there too
+        if (r.stored() > seenCount) { // made on other nodes, perhaps finished there too
             List<String> uids = service.txs().runRetrying(tx -> UnitTable.uids(tx.connection(), id));
             synchronized (viewLock) {
                 for (String uid : uids) {

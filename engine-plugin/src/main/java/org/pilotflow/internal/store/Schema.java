@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * on a unit's row a requested cancel, its memory profile and its error code; 4 lists the final units whose process
  * did not take their end message, so the watchdog tells them again without scanning every waiting instance; 5 adds
  * Pilot-Data; 6 keeps on a unit's row the files its output staging put in place, with their sizes and checksums;
- * 7 gives two of Camunda's lookups on H2 an index that fits them ({@link #v7}).
+ * 7 gives two of Camunda's lookups on H2 an index that fits them ({@link #v7}); 8 lets a node learn what others changed
+ * in a session without reading the session's history or other sessions' units ({@link #v8}).
  */
 public final class Schema {
 
@@ -36,7 +37,7 @@ public final class Schema {
     private static final Object JVM_LOCK = new Object();
 
     /** The newest schema version this code writes. */
-    public static final int CURRENT = 7;
+    public static final int CURRENT = 8;
     /**
      * Command numbers of pilots that were running when their database was migrated to version 2 start above this:
      * the first releases kept the numbering in memory, so a running agent may have seen any number below it.
@@ -59,7 +60,9 @@ public final class Schema {
             new Migration(4, "units whose process did not take their end message", Schema::v4),
             new Migration(5, "Pilot-Data: pilot-data, data units, replicas", Schema::v5),
             new Migration(6, "units: the files their output staging put in place", Schema::v6),
-            new Migration(7, "H2: Camunda's variables and event subscriptions indexed by execution", Schema::v7));
+            new Migration(7, "H2: Camunda's variables and event subscriptions indexed by execution", Schema::v7),
+            new Migration(8, "sessions: a count of their stored units; units: unfinished ones indexed by session",
+                    Schema::v8));
 
     private Schema() {
     }
@@ -263,6 +266,24 @@ public final class Schema {
             execute(c, "CREATE INDEX IF NOT EXISTS PF_IDX_ACT_EVT_EXE_TYPE_NAME ON ACT_RU_EVENT_SUBSCR (EXECUTION_ID_,"
                     + " EVENT_TYPE_, EVENT_NAME_)");
         }
+    }
+
+    /**
+     * What a node reads each second, per open session, while other nodes are alive, to learn what they changed:
+     * the session's unfinished units, and whether it has units the node has not seen. The first read every session's
+     * unfinished units (PF_UNIT_STATE had the state only), the second counted the session's rows, its whole history
+     * (H2: 23,021 rows read for a session of 23,020 units). Now PF_UNIT_STATE_SESSION, in place of PF_UNIT_STATE (its
+     * leading column, so lookups by state alone still use it), finds a session's unfinished units, and the
+     * {@code stored-units} counter, counted by each transaction that stores units, says how many there are.
+     */
+    private static void v8(Connection c) throws SQLException {
+        execute(c,
+                "DROP INDEX IF EXISTS PF_UNIT_STATE",
+                "CREATE INDEX IF NOT EXISTS PF_UNIT_STATE_SESSION ON PF_UNIT (STATE, SESSION_ID)",
+                "INSERT INTO PF_COUNTER (SESSION_ID, NAME, NEXT_VALUE) SELECT s.ID, '"
+                        + SessionTable.Counter.STORED_UNITS + "', (SELECT COUNT(*) FROM PF_UNIT u"
+                        + " WHERE u.SESSION_ID = s.ID) FROM PF_SESSION s WHERE NOT EXISTS (SELECT 1 FROM PF_COUNTER k"
+                        + " WHERE k.SESSION_ID = s.ID AND k.NAME = '" + SessionTable.Counter.STORED_UNITS + "')");
     }
 
     // ---------------------------------------------------------------- 2: the database is the truth

@@ -37,7 +37,7 @@ public final class SessionTable {
             ps.setBoolean(4, s.closed());
             ps.executeUpdate();
         }
-        for (String counter : List.of(Counter.PILOT, Counter.UNIT, Counter.MANAGER)) {
+        for (String counter : List.of(Counter.PILOT, Counter.UNIT, Counter.MANAGER, Counter.STORED_UNITS)) {
             try (PreparedStatement ps = c.prepareStatement(
                     "INSERT INTO PF_COUNTER (SESSION_ID, NAME, NEXT_VALUE) VALUES (?, ?, 0)")) {
                 ps.setString(1, s.id());
@@ -202,11 +202,17 @@ public final class SessionTable {
         return out;
     }
 
-    /** The names of a session's uid counters. */
+    /** The names of a session's counters: its uid counters, and the count of its stored units. */
     public static final class Counter {
         public static final String PILOT = "pilot";
         public static final String UNIT = "unit";
         public static final String MANAGER = "manager";
+        /**
+         * The session's rows in PF_UNIT, counted by the transaction that stores them ({@link #addStoredUnits}), unlike
+         * {@link #UNIT}, which numbers are taken from ahead of the insert and which keeps the numbers of transactions
+         * that failed. Since 8 (migration 8 counted the rows then).
+         */
+        public static final String STORED_UNITS = "stored-units";
 
         private Counter() {
         }
@@ -234,6 +240,41 @@ public final class SessionTable {
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1) - n;
+            }
+        }
+    }
+
+    /** How many units the session has stored ({@link Counter#STORED_UNITS}; parameter: the session). */
+    public static final String STORED_UNITS = "SELECT NEXT_VALUE FROM PF_COUNTER WHERE SESSION_ID = ? AND NAME = '"
+            + Counter.STORED_UNITS + "'";
+
+    /**
+     * Counts {@code n} units the current transaction stored for the session. The counter row is the one row that
+     * concurrent submits to a session share: the caller takes it last before its commit, so that it is held briefly
+     * and never while the transaction waits for another row.
+     */
+    public static void addStoredUnits(Connection c, String sessionId, int n) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE PF_COUNTER SET NEXT_VALUE = NEXT_VALUE + ?"
+                + " WHERE SESSION_ID = ? AND NAME = '" + Counter.STORED_UNITS + "'")) {
+            ps.setInt(1, n);
+            ps.setString(2, sessionId);
+            if (ps.executeUpdate() != 1) {
+                throw new SQLException("session " + sessionId + " has no '" + Counter.STORED_UNITS + "' counter"
+                        + " (its database was not migrated to PilotFlow schema version 8?)");
+            }
+        }
+    }
+
+    /** {@link #STORED_UNITS}: how many units the session has stored, without reading them. */
+    public static long storedUnits(Connection c, String sessionId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(STORED_UNITS)) {
+            ps.setString(1, sessionId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new SQLException("session " + sessionId + " has no '" + Counter.STORED_UNITS + "' counter"
+                            + " (its database was not migrated to PilotFlow schema version 8?)");
+                }
+                return rs.getLong(1);
             }
         }
     }

@@ -224,16 +224,6 @@ public final class UnitTable {
         }
     }
 
-    public static int count(Connection c, String sessionId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM PF_UNIT WHERE SESSION_ID = ?")) {
-            ps.setString(1, sessionId);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
-            }
-        }
-    }
-
     public static List<String> uids(Connection c, String sessionId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT UID FROM PF_UNIT WHERE SESSION_ID = ?")) {
             ps.setString(1, sessionId);
@@ -261,12 +251,27 @@ public final class UnitTable {
         return out;
     }
 
+    /**
+     * The uid and revision of a session's unfinished units (parameters: the session, once for each unfinished state):
+     * {@code (STATE, SESSION_ID) IN} a tuple per state, all of PF_UNIT_STATE_SESSION's columns, so that H2 reads the
+     * session's unfinished units only (see {@link #unfinishedTuples}); {@code SESSION_ID = ? AND STATE IN (...)} read
+     * every session's.
+     */
+    public static final String UNFINISHED_REVISIONS = "SELECT UID, REV FROM PF_UNIT WHERE (STATE, SESSION_ID) IN ("
+            + String.join(", ", UNFINISHED.stream().map(st -> "('" + st.name() + "', ?)").toList()) + ")";
+
+    /** Binds {@link #UNFINISHED_REVISIONS}' parameters. */
+    public static void bindUnfinishedRevisions(PreparedStatement ps, String sessionId) throws SQLException {
+        for (int i = 1; i <= UNFINISHED.size(); i++) {
+            ps.setString(i, sessionId);
+        }
+    }
+
     /** Revision of every unfinished unit of a session, by uid (for refreshing a cache). */
     public static Map<String, Integer> unfinishedRevisions(Connection c, String sessionId) throws SQLException {
         Map<String, Integer> out = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT UID, REV FROM PF_UNIT WHERE SESSION_ID = ?"
-                + " AND STATE IN (" + NON_FINAL + ")")) {
-            ps.setString(1, sessionId);
+        try (PreparedStatement ps = c.prepareStatement(UNFINISHED_REVISIONS)) {
+            bindUnfinishedRevisions(ps, sessionId);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.put(rs.getString(1), rs.getInt(2));
