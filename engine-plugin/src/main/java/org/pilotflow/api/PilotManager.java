@@ -46,7 +46,10 @@ public interface PilotManager extends AutoCloseable {
      */
     List<PilotState> cancelPilots(Collection<String> uids, Duration timeout);
 
-    /** Requests the cancels at once and completes with the pilots' final states. */
+    /**
+     * Requests the cancels at once and completes with the pilots' final states, on one of PilotFlow's own threads
+     * ({@code pilotflow-async-*}), never on an engine thread.
+     */
     java.util.concurrent.CompletableFuture<List<PilotState>> cancelPilotsAsync(Collection<String> uids);
 
     /** Called for every state change of every pilot of this manager. */

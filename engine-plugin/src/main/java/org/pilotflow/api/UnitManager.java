@@ -77,8 +77,8 @@ public interface UnitManager extends AutoCloseable {
     List<UnitState> cancelUnits(Collection<String> uids, Duration timeout);
 
     /**
-     * Requests the cancels at once and completes with the units' final states (never with a timeout), on one of
-     * PilotFlow's own threads, as {@link ComputeUnit#completion()} does.
+     * Requests the cancels at once and completes with the units' final states (never with a timeout): at once when
+     * all are final, otherwise on one of PilotFlow's own threads, as {@link ComputeUnit#completion()} does.
      */
     java.util.concurrent.CompletableFuture<List<UnitState>> cancelUnitsAsync(Collection<String> uids);
 

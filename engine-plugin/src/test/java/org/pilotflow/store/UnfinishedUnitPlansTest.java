@@ -64,9 +64,15 @@ class UnfinishedUnitPlansTest {
 
             assertReads(c, UnitTable.UNFINISHED_REVISIONS, ps -> UnitTable.bindUnfinishedRevisions(ps, "s"),
                     2 * RUNNING + 3_000);
-            st.execute("INSERT INTO PF_COUNTER (SESSION_ID, NAME, NEXT_VALUE) VALUES ('s', '"
-                    + SessionTable.Counter.STORED_UNITS + "', " + (FINISHED + 2 * RUNNING + 3_000) + ")");
-            assertReads(c, SessionTable.STORED_UNITS, ps -> ps.setString(1, "s"), 1);
+            for (String session : List.of("s", "other", "third")) { // and 2,000 sessions more
+                for (String name : List.of("pilot", "unit", "manager", SessionTable.Counter.STORED_UNITS)) {
+                    st.execute("INSERT INTO PF_COUNTER (SESSION_ID, NAME, NEXT_VALUE) VALUES ('" + session + "', '"
+                            + name + "', " + (session.equals("s") ? FINISHED + 2 * RUNNING + 3_000 : 50) + ")");
+                }
+            }
+            st.execute("INSERT INTO PF_COUNTER (SESSION_ID, NAME, NEXT_VALUE) SELECT 'x' || X, '"
+                    + SessionTable.Counter.STORED_UNITS + "', 0 FROM SYSTEM_RANGE(1, 2000)");
+            assertReads(c, SessionTable.STORED_UNITS_OF_SESSION, ps -> ps.setString(1, "s"), 1);
 
             // and the statements find those units, no more
             assertThat(UnitTable.unfinishedRevisions(c, "s")).hasSize(2 * RUNNING + 3_000);

@@ -10,6 +10,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongFunction;
@@ -383,8 +385,11 @@ public final class Tx {
             if (!commands.isEmpty()) {
                 CommandTable.insert(c, commands);
             }
-            if (!insU.isEmpty()) { // last (see addStoredUnits), in session order
-                java.util.SortedMap<String, Integer> stored = new java.util.TreeMap<>();
+            // last (see addStoredUnits), in session order. Last in this command's transaction: when a transaction
+            // manager (Spring, JTA) runs several commands in one database transaction, a later command's rows are
+            // taken after the counter, and two such transactions may deadlock (the database aborts one)
+            if (!insU.isEmpty()) {
+                SortedMap<String, Integer> stored = new TreeMap<>();
                 insU.forEach(u -> stored.merge(u.sessionId(), 1, Integer::sum));
                 for (var e : stored.entrySet()) {
                     SessionTable.addStoredUnits(c, e.getKey(), e.getValue());

@@ -400,7 +400,9 @@ public final class SessionState {
         }
         if (u.isFinal()) {
             v.completion.complete(handle(v));
-            synchronized (viewLock) { // after the completion: a view goes only once all of it is done
+            // after the view's own completion (the callers' futures are handed over from it): a view goes only once
+            // all of it is done
+            synchronized (viewLock) {
                 finished.add(u.uid());
                 for (Iterator<String> oldest = finished.iterator(); finished.size() > finishedCache; ) {
                     UnitView gone = units.remove(oldest.next());

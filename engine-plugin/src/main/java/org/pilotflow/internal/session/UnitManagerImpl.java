@@ -280,8 +280,9 @@ final class UnitManagerImpl implements UnitManager {
         cancel(session, views, "canceled on request");
         // the views' completion futures end when each unit is final: no thread waits for them
         CompletableFuture<?>[] ends = views.stream().map(v -> v.completion).toArray(CompletableFuture[]::new);
-        return CompletableFuture.allOf(ends).thenApplyAsync(x -> refs.stream().map(UnitRef::state).toList(),
-                AsyncResults.EXECUTOR);
+        CompletableFuture<Void> all = CompletableFuture.allOf(ends);
+        return all.isDone() ? CompletableFuture.completedFuture(refs.stream().map(UnitRef::state).toList())
+                : all.thenApplyAsync(x -> refs.stream().map(UnitRef::state).toList(), AsyncResults.EXECUTOR);
     }
 
     /** The views among {@code refs}: a ref without one is a final unit, which a cancel leaves alone. */

@@ -280,10 +280,11 @@ public final class Schema {
         execute(c,
                 "DROP INDEX IF EXISTS PF_UNIT_STATE",
                 "CREATE INDEX IF NOT EXISTS PF_UNIT_STATE_SESSION ON PF_UNIT (STATE, SESSION_ID)",
-                "INSERT INTO PF_COUNTER (SESSION_ID, NAME, NEXT_VALUE) SELECT s.ID, '"
-                        + SessionTable.Counter.STORED_UNITS + "', (SELECT COUNT(*) FROM PF_UNIT u"
-                        + " WHERE u.SESSION_ID = s.ID) FROM PF_SESSION s WHERE NOT EXISTS (SELECT 1 FROM PF_COUNTER k"
-                        + " WHERE k.SESSION_ID = s.ID AND k.NAME = '" + SessionTable.Counter.STORED_UNITS + "')");
+                // the name as it was then (SessionTable.Counter.STORED_UNITS today)
+                "INSERT INTO PF_COUNTER (SESSION_ID, NAME, NEXT_VALUE) SELECT s.ID, 'stored-units',"
+                        + " (SELECT COUNT(*) FROM PF_UNIT u WHERE u.SESSION_ID = s.ID) FROM PF_SESSION s"
+                        + " WHERE NOT EXISTS (SELECT 1 FROM PF_COUNTER k WHERE k.SESSION_ID = s.ID"
+                        + " AND k.NAME = 'stored-units')");
     }
 
     // ---------------------------------------------------------------- 2: the database is the truth

@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * {@code PF_SESSION}, {@code PF_MANAGER}, {@code PF_MANAGER_PILOT} and {@code PF_COUNTER}: sessions, their pilot
- * and unit managers, which pilots each unit manager schedules onto, and the counters uids are drawn from.
+ * and unit managers, which pilots each unit manager schedules onto, the counters uids are drawn from and each
+ * session's count of stored units.
  */
 public final class SessionTable {
 
@@ -245,35 +246,50 @@ public final class SessionTable {
     }
 
     /** How many units the session has stored ({@link Counter#STORED_UNITS}; parameter: the session). */
-    public static final String STORED_UNITS = "SELECT NEXT_VALUE FROM PF_COUNTER WHERE SESSION_ID = ? AND NAME = '"
-            + Counter.STORED_UNITS + "'";
+    public static final String STORED_UNITS_OF_SESSION = "SELECT NEXT_VALUE FROM PF_COUNTER WHERE SESSION_ID = ?"
+            + " AND NAME = '" + Counter.STORED_UNITS + "'";
 
     /**
      * Counts {@code n} units the current transaction stored for the session. The counter row is the one row that
      * concurrent submits to a session share: the caller takes it last before its commit, so that it is held briefly
-     * and never while the transaction waits for another row.
+     * and never while the transaction waits for another row. A session without the row (made by a node of a release
+     * before schema 8 while this one ran) gets it here, counted from its rows, this transaction's among them; a racing
+     * insert fails on the key and its transaction is retried.
      */
     public static void addStoredUnits(Connection c, String sessionId, int n) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE PF_COUNTER SET NEXT_VALUE = NEXT_VALUE + ?"
                 + " WHERE SESSION_ID = ? AND NAME = '" + Counter.STORED_UNITS + "'")) {
             ps.setInt(1, n);
             ps.setString(2, sessionId);
-            if (ps.executeUpdate() != 1) {
-                throw new SQLException("session " + sessionId + " has no '" + Counter.STORED_UNITS + "' counter"
-                        + " (its database was not migrated to PilotFlow schema version 8?)");
+            if (ps.executeUpdate() == 1) {
+                return;
             }
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO PF_COUNTER (SESSION_ID, NAME, NEXT_VALUE)"
+                + " SELECT ?, '" + Counter.STORED_UNITS + "', COUNT(*) FROM PF_UNIT WHERE SESSION_ID = ?")) {
+            ps.setString(1, sessionId);
+            ps.setString(2, sessionId);
+            ps.executeUpdate();
         }
     }
 
-    /** {@link #STORED_UNITS}: how many units the session has stored, without reading them. */
+    /**
+     * {@link #STORED_UNITS_OF_SESSION}: how many units the session has stored, without reading them; counted from its
+     * rows for a session that has no counter yet (see {@link #addStoredUnits}).
+     */
     public static long storedUnits(Connection c, String sessionId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(STORED_UNITS)) {
+        try (PreparedStatement ps = c.prepareStatement(STORED_UNITS_OF_SESSION)) {
             ps.setString(1, sessionId);
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    throw new SQLException("session " + sessionId + " has no '" + Counter.STORED_UNITS + "' counter"
-                            + " (its database was not migrated to PilotFlow schema version 8?)");
+                if (rs.next()) {
+                    return rs.getLong(1);
                 }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM PF_UNIT WHERE SESSION_ID = ?")) {
+            ps.setString(1, sessionId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
                 return rs.getLong(1);
             }
         }

@@ -59,17 +59,49 @@ class OtherNodesUnitsTest {
                 LocalFixture.await(uid + "'s DONE told", () -> told.getOrDefault(uid, List.of())
                         .contains(UnitState.DONE), WITHIN);
                 assertThat(umgr.getUnits(List.of(uid)).get(0).state()).isEqualTo(UnitState.DONE);
-                assertThat(umgr.getUnits(List.of(uid)).get(0).completion()).isCompleted();
+                assertThat(umgr.getUnits(List.of(uid)).get(0).completion().get(WITHIN.toSeconds(),
+                        java.util.concurrent.TimeUnit.SECONDS).state()).isEqualTo(UnitState.DONE);
             }
             state.refresh();
             assertThat(LocalFixture.storedUnitsAndRows(session)).containsExactly(2, 2);
 
-            // units this node stores count up the same counter, so its own submits need no look at the rows
+            // units this node stores count up the same counter, so that it matches what this node has seen
             umgr.submitUnits(List.of(ComputeUnitDescription.builder().executable("/bin/true").build(),
                     ComputeUnitDescription.builder().executable("/bin/true").build()));
             assertThat(LocalFixture.storedUnitsAndRows(session)).containsExactly(4, 4);
             state.refresh();
             assertThat(told.get("unit.900000")).containsExactly(UnitState.NEW, UnitState.DONE);
+        }
+    }
+
+    @Test
+    void aSessionWithoutTheCounterIsCountedFromItsRowsAndGetsItAtItsNextSubmit(@TempDir Path work) throws Exception {
+        try (Session session = LocalFixture.session(work)) {
+            UnitManager umgr = session.createUnitManager();
+            umgr.submitUnits(List.of(ComputeUnitDescription.builder().executable("/bin/true").build()));
+            // as a node of a release before schema 8 makes a session while this one runs
+            try (Connection c = connection(session); PreparedStatement ps = c.prepareStatement(
+                    "DELETE FROM PF_COUNTER WHERE SESSION_ID = ? AND NAME = '" + SessionTable.Counter.STORED_UNITS
+                            + "'")) {
+                c.setAutoCommit(true);
+                ps.setString(1, session.uid());
+                assertThat(ps.executeUpdate()).isEqualTo(1);
+            }
+            assertThat(LocalFixture.storedUnitsAndRows(session)).as("read from the rows").containsExactly(1, 1);
+            SessionState state = SessionService.of(session.processEngine()).reconnect(session.uid());
+            state.detach();
+            state.refresh(); // no error
+
+            umgr.submitUnits(List.of(ComputeUnitDescription.builder().executable("/bin/true").build(),
+                    ComputeUnitDescription.builder().executable("/bin/true").build()));
+            try (Connection c = connection(session); PreparedStatement ps = c.prepareStatement(
+                    SessionTable.STORED_UNITS_OF_SESSION)) {
+                ps.setString(1, session.uid());
+                try (var rs = ps.executeQuery()) {
+                    assertThat(rs.next()).as("the counter row, made by the submit").isTrue();
+                    assertThat(rs.getLong(1)).isEqualTo(3);
+                }
+            }
         }
     }
 
