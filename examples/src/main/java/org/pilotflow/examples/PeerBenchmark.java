@@ -357,7 +357,8 @@ public final class PeerBenchmark {
                 all.get(10, TimeUnit.SECONDS);
                 break;
             } catch (TimeoutException e) {
-                long pending = units.stream().filter(u -> !u.completion().isDone()).count();
+                // state(), not completion().isDone(): each completion() call chains one more hand-over
+                long pending = units.stream().filter(u -> !u.state().isFinal()).count();
                 if (System.nanoTime() - deadline >= 0) {
                     throw new IllegalStateException(pending + " of " + ds.size() + " units still not final after "
                             + timeoutMillis + " ms");
