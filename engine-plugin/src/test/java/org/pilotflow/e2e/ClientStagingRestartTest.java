@@ -69,7 +69,7 @@ class ClientStagingRestartTest {
                 .clientDirectory(work.resolve("client")).build()).reconnect(sessionId)) {
             ComputeUnit unit = session.unitManagers().get(0).getUnits(java.util.List.of(unitId)).get(0);
             // the job the dead engine held runs again once its lock expired
-            assertThat(unit.waitFor(Session.JOB_LOCK_TIME.plusMinutes(3))).as("%s", unit.failureReason())
+            assertThat(unit.waitFor(ClientStagingScenario.LOCK_TIME.plusMinutes(3))).as("%s", unit.failureReason())
                     .isEqualTo(UnitState.DONE);
             assertThat(unit.stdout().strip()).isEqualTo(Long.toString(ClientStagingScenario.SIZE));
             StateEntry<UnitState> staged = unit.stateHistory().stream()

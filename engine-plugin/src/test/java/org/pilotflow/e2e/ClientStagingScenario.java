@@ -22,6 +22,8 @@ import org.pilotflow.model.wire.StagingDirective;
 public final class ClientStagingScenario {
 
     static final long SIZE = 600L << 20;
+    /** How long this application's engine holds a job it acquired. */
+    static final java.time.Duration LOCK_TIME = java.time.Duration.ofSeconds(10);
 
     public static void main(String[] args) throws Exception {
         Path work = Path.of(args[0]);
@@ -29,6 +31,10 @@ public final class ClientStagingScenario {
         String sum = write(client.resolve("big.dat"));
         Session session = LocalFixture.builder(work, EngineRestartTest.config(work).toBuilder()
                 .clientDirectory(client).build()).create();
+        // the restarted engine takes the transfer over once this engine's lock on its job expired: a lock of
+        // LOCK_TIME, not Session.JOB_LOCK_TIME, keeps that wait short (a transfer outlasting it keeps extending it)
+        ((org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl) session.processEngine()
+                .getProcessEngineConfiguration()).getJobExecutor().setLockTimeInMillis((int) LOCK_TIME.toMillis());
         System.out.println("SESSION " + session.uid());
         ComputePilot pilot = LocalFixture.activePilot(session.createPilotManager(), work, 1);
         UnitManager umgr = session.createUnitManager();

@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.pilotflow.api.BadParameter;
 import org.pilotflow.api.ComputePilot;
 import org.pilotflow.api.ComputeUnit;
@@ -281,8 +282,9 @@ final class UnitManagerImpl implements UnitManager {
         // the views' completion futures end when each unit is final: no thread waits for them
         CompletableFuture<?>[] ends = views.stream().map(v -> v.completion).toArray(CompletableFuture[]::new);
         CompletableFuture<Void> all = CompletableFuture.allOf(ends);
-        return all.isDone() ? CompletableFuture.completedFuture(refs.stream().map(UnitRef::state).toList())
-                : all.thenApplyAsync(x -> refs.stream().map(UnitRef::state).toList(), AsyncResults.EXECUTOR);
+        Supplier<List<UnitState>> states = () -> refs.stream().map(UnitRef::state).toList();
+        return all.isDone() ? CompletableFuture.completedFuture(states.get())
+                : all.thenApplyAsync(x -> states.get(), AsyncResults.EXECUTOR);
     }
 
     /** The views among {@code refs}: a ref without one is a final unit, which a cancel leaves alone. */
