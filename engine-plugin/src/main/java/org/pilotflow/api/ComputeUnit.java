@@ -73,7 +73,9 @@ public interface ComputeUnit {
      * Completes (never exceptionally) once the unit reached DONE, FAILED or CANCELED; at once for a final unit.
      * Otherwise it completes on one of PilotFlow's own threads ({@code pilotflow-async-*}), a moment after the unit's
      * end was committed (a future taken before the end may still be pending when {@link #waitFor} returns or a
-     * callback tells the end): what is chained on it never runs on an engine thread, and may block.
+     * callback tells the end): what is chained on it never runs on an engine thread, and may block. Each call on a
+     * pending unit hands a new future over: take it once and keep it; to ask whether a unit ended, use
+     * {@link #state()}.
      */
     CompletableFuture<ComputeUnit> completion();
 

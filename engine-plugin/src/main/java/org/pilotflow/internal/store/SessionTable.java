@@ -266,7 +266,7 @@ public final class SessionTable {
             }
         }
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO PF_COUNTER (SESSION_ID, NAME, NEXT_VALUE)"
-                + " SELECT ?, '" + Counter.STORED_UNITS + "', COUNT(*) FROM PF_UNIT WHERE SESSION_ID = ?")) {
+                + " VALUES (?, '" + Counter.STORED_UNITS + "', (" + UnitTable.COUNT_OF_SESSION + "))")) {
             ps.setString(1, sessionId);
             ps.setString(2, sessionId);
             ps.executeUpdate();
@@ -286,7 +286,7 @@ public final class SessionTable {
                 }
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM PF_UNIT WHERE SESSION_ID = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(UnitTable.COUNT_OF_SESSION)) {
             ps.setString(1, sessionId);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();

@@ -78,6 +78,11 @@ public final class UnitTable {
 
     /** A pilot's unfinished units (parameters: {@link #bindUnfinishedOf}); UnfinishedUnitPlansTest has H2 plan it. */
     public static final String UNFINISHED_OF_PILOT = SELECT + " WHERE " + unfinishedTuples(1);
+    /**
+     * How many units a session has stored, counted from its rows (parameter: the session): what
+     * {@link SessionTable#storedUnits} falls back on for a session without its counter.
+     */
+    public static final String COUNT_OF_SESSION = "SELECT COUNT(*) FROM PF_UNIT WHERE SESSION_ID = ?";
     /** How many unfinished units a pilot has (parameters: {@link #bindUnfinishedOf}). */
     public static final String UNFINISHED_COUNT_OF_PILOT = "SELECT COUNT(*) FROM PF_UNIT WHERE " + unfinishedTuples(1);
     /** One pilot's load, the common case of {@link #loadsOf}. */
