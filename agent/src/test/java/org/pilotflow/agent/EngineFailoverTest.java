@@ -14,12 +14,14 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
+import javax.net.ssl.SSLContext;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pilotflow.agent.channel.EngineChannel;
 import org.pilotflow.agent.channel.ReportQueue;
+import org.pilotflow.agent.channel.TlsFixture;
 import org.pilotflow.model.wire.AgentConfig;
 import org.pilotflow.model.wire.Command;
 import org.pilotflow.model.wire.Report;
@@ -200,6 +202,29 @@ class EngineFailoverTest {
         second.close(); // and the adopted list is what the agent fails over in
         await("syncs at the third node", WAIT, () -> !third.requests.isEmpty());
         assertThat(channel.currentEndpoint()).isEqualTo(third.endpoint());
+    }
+
+    @Test
+    void anHttpsNodeTheEngineNamesIsReachedWithTheJvmsTrustThoughTheFirstEndpointWasPlainHttp() throws Exception {
+        TlsFixture tls = new TlsFixture(sandbox);
+        FakeEngine first = engine();
+        FakeEngine second = closeLater(first.tlsSibling(tls.server));
+        assertThat(second.endpoint()).startsWith("https://");
+        first.endpointsToSend = List.of(second.endpoint());
+        SSLContext jvmDefault = SSLContext.getDefault();
+        SSLContext.setDefault(tls.trusting); // as -Djavax.net.ssl.trustStore would
+        try {
+            offer(0, 5);
+            start(List.of(first.endpoint()), false, 100, 30_000);
+            await("the reports applied through the HTTPS node", WAIT, () -> first.applied.size() == 5
+                    && second.statuses.contains(200));
+            offer(5, 10);
+            await("the later reports too", WAIT, () -> first.applied.size() == 10);
+            assertAppliedOnceEach(first, 10);
+            assertThat(channel.currentEndpoint()).isEqualTo(second.endpoint());
+        } finally {
+            SSLContext.setDefault(jvmDefault);
+        }
     }
 
     @Test

@@ -10,9 +10,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
+import javax.net.ssl.SSLContext;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import org.pilotflow.model.wire.Command;
 import org.pilotflow.model.wire.Report;
 import org.pilotflow.model.wire.SyncRequest;
@@ -52,15 +55,26 @@ final class FakeEngine implements AutoCloseable {
         this(secret, new Db());
     }
 
-    private FakeEngine(String secret, Db db) throws IOException {
+    private FakeEngine(String secret, Db db, SSLContext tls) throws IOException {
         this.secret = secret;
         this.db = db;
         this.applied = db.applied;
         this.latest = db.latest;
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
+        if (tls == null) {
+            server = HttpServer.create(any, 0);
+        } else {
+            HttpsServer https = HttpsServer.create(any, 0);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls));
+            server = https;
+        }
         server.createContext("/pilots/", this::handle);
         server.setExecutor(Executors.newFixedThreadPool(2));
         server.start();
+    }
+
+    private FakeEngine(String secret, Db db) throws IOException {
+        this(secret, db, null);
     }
 
     /** Another node of this engine's cluster, on its own port. */
@@ -68,8 +82,14 @@ final class FakeEngine implements AutoCloseable {
         return new FakeEngine(secret, db);
     }
 
+    /** Another node of this engine's cluster that serves HTTPS with {@code tls}'s key. */
+    FakeEngine tlsSibling(SSLContext tls) throws IOException {
+        return new FakeEngine(secret, db, tls);
+    }
+
     String endpoint() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return (server instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:"
+                + server.getAddress().getPort();
     }
 
     void command(Command c) {

@@ -6,6 +6,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -15,6 +18,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.FutureTask;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 
 import org.pilotflow.model.wire.Command;
 import org.pilotflow.model.wire.Report;
@@ -94,7 +101,11 @@ public final class EngineChannel implements Runnable {
     private final Listener listener;
     private final long pid;
     private final String host;
-    private final HttpClient http;
+    private final Duration connectTimeout;
+    /** Owned by the channel thread; a sync the poll thread sends takes the client the channel thread gave it. */
+    private HttpClient http;
+    /** Whether {@link #http} can speak TLS: built for a list with an https endpoint (see {@link #client}). */
+    private boolean httpSpeaksTls;
 
     // written by the channel thread only; volatile where other threads read them
     private volatile List<String> endpoints;
@@ -140,10 +151,61 @@ public final class EngineChannel implements Runnable {
         this.listener = listener;
         this.pid = ProcessHandle.current().pid();
         this.host = host;
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofMillis(Math.max(500, Math.min(5000, orphanTimeoutMillis / 2))))
-                .build();
+        this.connectTimeout = Duration.ofMillis(Math.max(500, Math.min(5000, orphanTimeoutMillis / 2)));
+        this.httpSpeaksTls = anyTls(this.endpoints);
+        this.http = client(httpSpeaksTls, connectTimeout);
+    }
+
+    /**
+     * The channel's HTTP client. Without TLS it gets a context of its own that refuses every TLS peer, because the
+     * JDK's client otherwise builds the default context, which reads the JVM's trust store: about 0.1 s of an
+     * agent's start whose endpoints are all {@code http://} (PilotStartBenchmark). With TLS it takes the JVM's
+     * default context (its trust store and {@code javax.net.ssl.*} settings), as before.
+     */
+    static HttpClient client(boolean tls, Duration connectTimeout) {
+        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(connectTimeout);
+        if (!tls) {
+            b.sslContext(PlainHttpOnly.CONTEXT);
+        }
+        return b.build();
+    }
+
+    private static boolean anyTls(List<String> endpoints) {
+        return endpoints.stream().anyMatch(e -> e.regionMatches(true, 0, "https:", 0, 6));
+    }
+
+    /** A TLS context that trusts no one: what the client of a channel without https endpoints is built with. */
+    private static final class PlainHttpOnly {
+        static final SSLContext CONTEXT = create();
+
+        private static SSLContext create() {
+            X509TrustManager none = new X509TrustManager() {
+                @Override
+                public void checkClientTrusted(X509Certificate[] chain, String authType)
+                        throws CertificateException {
+                    throw new CertificateException("this channel has no https endpoint");
+                }
+
+                @Override
+                public void checkServerTrusted(X509Certificate[] chain, String authType)
+                        throws CertificateException {
+                    throw new CertificateException("this channel has no https endpoint");
+                }
+
+                @Override
+                public X509Certificate[] getAcceptedIssuers() {
+                    return new X509Certificate[0];
+                }
+            };
+            try {
+                SSLContext c = SSLContext.getInstance("TLS");
+                c.init(new KeyManager[0], new TrustManager[] {none}, null);
+                return c;
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("this JVM has no TLS provider: " + e, e);
+            }
+        }
     }
 
     /** Why {@code endpoint} cannot be an engine endpoint, or null when it can: an http(s) URL with a host. */
@@ -343,8 +405,9 @@ public final class EngineChannel implements Runnable {
      */
     private HttpResponse<byte[]> sendUnlessAReportComes(ExecutorService poller, HttpRequest request)
             throws IOException, InterruptedException {
+        HttpClient client = http;
         FutureTask<HttpResponse<byte[]>> answer = new FutureTask<>(
-                () -> http.send(request, HttpResponse.BodyHandlers.ofByteArray())) {
+                () -> client.send(request, HttpResponse.BodyHandlers.ofByteArray())) {
             @Override
             protected void done() { // once isDone(): an answer ends the channel thread's wait below
                 if (!isCancelled()) { // a cancel is the channel thread's own doing: it waits no more
@@ -411,6 +474,10 @@ public final class EngineChannel implements Runnable {
         int keep = fresh.indexOf(at); // stay on a node that is still live: no needless switch
         LOG.info("engine endpoints now {} (were {}){}", fresh, endpoints,
                 keep >= 0 ? "" : "; " + at + " left the list, switching to " + fresh.get(0));
+        if (!httpSpeaksTls && anyTls(fresh)) { // its client refuses TLS: one that speaks it, from now on
+            httpSpeaksTls = true;
+            http = client(true, connectTimeout);
+        }
         endpoints = List.copyOf(fresh);
         current = Math.max(keep, 0);
         currentEndpoint = endpoints.get(current);

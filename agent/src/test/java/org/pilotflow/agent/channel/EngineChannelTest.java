@@ -3,9 +3,21 @@ package org.pilotflow.agent.channel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import javax.net.ssl.SSLContext;
 
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.pilotflow.model.wire.Command;
 
 class EngineChannelTest {
@@ -48,5 +60,38 @@ class EngineChannelTest {
         assertThatThrownBy(() -> channel(List.of("mailto:x@y"), 1000)).isInstanceOf(IllegalArgumentException.class);
         assertThat(EngineChannel.endpointProblem("https://h")).isNull();
         assertThat(EngineChannel.endpointProblem("h:1")).isEqualTo("expected http(s)://host:port");
+    }
+
+    @Test
+    void aClientForPlainHttpRefusesEveryTlsPeerAndOneForHttpsChecksCertificatesWithTheJvmsDefault(@TempDir Path dir)
+            throws Exception {
+        TlsFixture tls = new TlsFixture(dir);
+        HttpsServer server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setHttpsConfigurator(new HttpsConfigurator(tls.server));
+        server.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        server.start();
+        SSLContext jvmDefault = SSLContext.getDefault();
+        try {
+            URI uri = URI.create("https://127.0.0.1:" + server.getAddress().getPort() + "/");
+            Duration connect = Duration.ofSeconds(30);
+            // the JVM's trust store does not know the self-signed key
+            assertThatThrownBy(() -> get(EngineChannel.client(true, connect), uri)).isInstanceOf(IOException.class);
+            SSLContext.setDefault(tls.trusting); // as -Djavax.net.ssl.trustStore=<the engine's certificate> would
+            assertThat(get(EngineChannel.client(true, connect), uri)).isEqualTo(204);
+            // built for http:// endpoints only: it trusts no one, whatever the JVM's default trusts
+            assertThatThrownBy(() -> get(EngineChannel.client(false, connect), uri))
+                    .isInstanceOf(IOException.class);
+        } finally {
+            SSLContext.setDefault(jvmDefault);
+            server.stop(0);
+        }
+    }
+
+    private static int get(HttpClient client, URI uri) throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 }
