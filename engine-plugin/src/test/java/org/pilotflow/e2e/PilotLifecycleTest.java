@@ -86,7 +86,8 @@ class PilotLifecycleTest {
             ComputeUnit queued = umgr.submitUnit(ComputeUnitDescription.builder().executable("/bin/sleep")
                     .arguments("300").build());
             assertThat(quick.waitFor(Duration.ofSeconds(60))).isEqualTo(UnitState.DONE);
-            running.waitFor(Duration.ofSeconds(30), UnitState.EXECUTING);
+            assertThat(running.waitFor(Duration.ofSeconds(30), UnitState.EXECUTING))
+                    .as("started before the runtime ran out").isEqualTo(UnitState.EXECUTING);
 
             assertThat(pilot.waitFor(Duration.ofSeconds(100))).isEqualTo(PilotState.DONE);
             Duration ran = Duration.between(

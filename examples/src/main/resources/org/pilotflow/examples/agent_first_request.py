@@ -5,8 +5,9 @@ An A/B of an agent change without the engine's share of a pilot start (PilotStar
 start, and its spread between runs is wider than a change of 0.05 s). Each jar gets a class archive made as the
 engine makes it (ClassArchiveTraining under -XX:ArchiveClassesAtExit), and starts with the JVM options the engine
 gives an agent (AgentStaging) and that archive; a socket on 127.0.0.1 stands in for the engine and takes the first
-request, then the agent is killed. The jars take turns, so both see the same load; `java -version` with the same
-options is the baseline.
+request, then the agent is killed. The jars take turns (each goes first every other round), so both see the same
+load; it prints each jar's median and the median of the paired differences; `java -version` with the same options is
+the baseline.
 
     python3 agent_first_request.py --config <a pilot's agent.json> --rounds 15 OLD.jar NEW.jar
 
@@ -78,8 +79,9 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         jars = {f"jar {i + 1}": (jar, archive(jar, work, f"jar{i + 1}")) for i, jar in enumerate(a.jars)}
         times = {name: [] for name in list(jars) + ["java -version"]}
-        for _ in range(a.rounds):
-            for name, (jar, jsa) in jars.items():
+        for r in range(a.rounds):
+            # each jar goes first every other round: neither always starts right after the other
+            for name, (jar, jsa) in (list(jars.items()) if r % 2 == 0 else list(reversed(jars.items()))):
                 times[name].append(first_request_ms(jar, jsa, config, work))
             times["java -version"].append(java_version_ms())
     print(f"agent JVM start -> first sync request, ms, {a.rounds} starts each, taking turns; load average "
@@ -89,6 +91,9 @@ def main():
     for name, v in times.items():
         label = name + (f" ({os.path.basename(jars[name][0])})" if name in jars else "")
         print(f"| {label:<{width}} | {statistics.median(v):6.0f} | {min(v):5.0f} | {max(v):5.0f} |")
+    paired = [b - a for a, b in zip(times["jar 1"], times["jar 2"])]
+    print(f"jar 2 - jar 1, the same round: median {statistics.median(paired):+.0f} ms, "
+          f"{sum(d < 0 for d in paired)} of {len(paired)} rounds faster")
 
 
 if __name__ == "__main__":

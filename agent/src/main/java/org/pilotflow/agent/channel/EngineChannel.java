@@ -158,9 +158,9 @@ public final class EngineChannel implements Runnable {
 
     /**
      * The channel's HTTP client. Without TLS it gets a context of its own that refuses every TLS peer, because the
-     * JDK's client otherwise builds the default context, which reads the JVM's trust store: about 0.1 s of an
-     * agent's start whose endpoints are all {@code http://} (PilotStartBenchmark). With TLS it takes the JVM's
-     * default context (its trust store and {@code javax.net.ssl.*} settings), as before.
+     * JDK's client otherwise builds the default context, which reads the JVM's trust store: 0.05-0.1 s of an
+     * agent's start whose endpoints are all {@code http://} (examples' agent_first_request.py). With TLS it takes the
+     * JVM's default context (its trust store and {@code javax.net.ssl.*} settings), as before.
      */
     static HttpClient client(boolean tls, Duration connectTimeout) {
         HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -169,6 +169,11 @@ public final class EngineChannel implements Runnable {
             b.sslContext(PlainHttpOnly.CONTEXT);
         }
         return b.build();
+    }
+
+    /** Whether the channel's client speaks TLS (see {@link #client}); read on the channel thread, or before it runs. */
+    boolean speaksTls() {
+        return httpSpeaksTls;
     }
 
     private static boolean anyTls(List<String> endpoints) {

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
 
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
@@ -78,12 +79,17 @@ class EngineChannelTest {
             URI uri = URI.create("https://127.0.0.1:" + server.getAddress().getPort() + "/");
             Duration connect = Duration.ofSeconds(30);
             // the JVM's trust store does not know the self-signed key
-            assertThatThrownBy(() -> get(EngineChannel.client(true, connect), uri)).isInstanceOf(IOException.class);
+            assertThatThrownBy(() -> get(EngineChannel.client(true, connect), uri))
+                    .isInstanceOf(SSLHandshakeException.class);
             SSLContext.setDefault(tls.trusting); // as -Djavax.net.ssl.trustStore=<the engine's certificate> would
             assertThat(get(EngineChannel.client(true, connect), uri)).isEqualTo(204);
             // built for http:// endpoints only: it trusts no one, whatever the JVM's default trusts
             assertThatThrownBy(() -> get(EngineChannel.client(false, connect), uri))
-                    .isInstanceOf(IOException.class);
+                    .isInstanceOf(SSLHandshakeException.class)
+                    .hasRootCauseMessage("this channel has no https endpoint");
+            // what a channel builds: the plain client for a list of http:// endpoints only
+            assertThat(channel(List.of("http://a:1", "http://b:1"), 1000).speaksTls()).isFalse();
+            assertThat(channel(List.of("http://a:1", "https://b:1"), 1000).speaksTls()).isTrue();
         } finally {
             SSLContext.setDefault(jvmDefault);
             server.stop(0);
