@@ -33,8 +33,7 @@ public final class ClientStagingScenario {
                 .clientDirectory(client).build()).create();
         // the restarted engine takes the transfer over once this engine's lock on its job expired: a lock of
         // LOCK_TIME, not Session.JOB_LOCK_TIME, keeps that wait short (a transfer outlasting it keeps extending it)
-        ((org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl) session.processEngine()
-                .getProcessEngineConfiguration()).getJobExecutor().setLockTimeInMillis((int) LOCK_TIME.toMillis());
+        LocalFixture.jobLockTime(session, LOCK_TIME);
         System.out.println("SESSION " + session.uid());
         ComputePilot pilot = LocalFixture.activePilot(session.createPilotManager(), work, 1);
         UnitManager umgr = session.createUnitManager();

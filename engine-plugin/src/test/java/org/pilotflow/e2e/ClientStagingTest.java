@@ -464,10 +464,8 @@ class ClientStagingTest {
         String sum = ClientStagingScenario.write(client.resolve("big.dat"), size);
         try (Session session = LocalFixture.builder(work, LocalFixture.config(work).toBuilder()
                 .clientDirectory(client).build()).create()) {
-            var cfg = (org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl) session.processEngine()
-                    .getProcessEngineConfiguration();
             int lockMillis = 250; // the transfer outlasts the lock several times over, even from the page cache
-            cfg.getJobExecutor().setLockTimeInMillis(lockMillis);
+            LocalFixture.jobLockTime(session, Duration.ofMillis(lockMillis));
             ComputePilot pilot = LocalFixture.activePilot(session.createPilotManager(), work, 1);
             UnitManager umgr = session.createUnitManager();
             umgr.addPilot(pilot);

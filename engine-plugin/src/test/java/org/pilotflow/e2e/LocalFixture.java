@@ -77,6 +77,15 @@ public final class LocalFixture {
         }
     }
 
+    /**
+     * Makes the session's job executor hold a job it acquires for {@code lock} instead of
+     * {@link Session#JOB_LOCK_TIME}: read at each acquisition and by a transfer's lock extension.
+     */
+    static void jobLockTime(Session session, Duration lock) {
+        ((org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl) session.processEngine()
+                .getProcessEngineConfiguration()).getJobExecutor().setLockTimeInMillis((int) lock.toMillis());
+    }
+
     static ComputePilotDescription.Builder localPilot(Path work, int cores) {
         return ComputePilotDescription.builder()
                 .resource("local.localhost")

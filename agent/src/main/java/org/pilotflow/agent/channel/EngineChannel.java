@@ -104,8 +104,6 @@ public final class EngineChannel implements Runnable {
     private final Duration connectTimeout;
     /** Owned by the channel thread; a sync the poll thread sends takes the client the channel thread gave it. */
     private HttpClient http;
-    /** Whether {@link #http} can speak TLS: built for a list with an https endpoint (see {@link #client}). */
-    private boolean httpSpeaksTls;
 
     // written by the channel thread only; volatile where other threads read them
     private volatile List<String> endpoints;
@@ -152,8 +150,7 @@ public final class EngineChannel implements Runnable {
         this.pid = ProcessHandle.current().pid();
         this.host = host;
         this.connectTimeout = Duration.ofMillis(Math.max(500, Math.min(5000, orphanTimeoutMillis / 2)));
-        this.httpSpeaksTls = anyTls(this.endpoints);
-        this.http = client(httpSpeaksTls, connectTimeout);
+        this.http = client(anyTls(this.endpoints), connectTimeout);
     }
 
     /**
@@ -173,7 +170,7 @@ public final class EngineChannel implements Runnable {
 
     /** Whether the channel's client speaks TLS (see {@link #client}); read on the channel thread, or before it runs. */
     boolean speaksTls() {
-        return httpSpeaksTls;
+        return http.sslContext() != PlainHttpOnly.CONTEXT;
     }
 
     private static boolean anyTls(List<String> endpoints) {
@@ -183,19 +180,20 @@ public final class EngineChannel implements Runnable {
     /** A TLS context that trusts no one: what the client of a channel without https endpoints is built with. */
     private static final class PlainHttpOnly {
         static final SSLContext CONTEXT = create();
+        static final String REFUSAL = "this channel has no https endpoint";
 
         private static SSLContext create() {
             X509TrustManager none = new X509TrustManager() {
                 @Override
                 public void checkClientTrusted(X509Certificate[] chain, String authType)
                         throws CertificateException {
-                    throw new CertificateException("this channel has no https endpoint");
+                    throw new CertificateException(REFUSAL);
                 }
 
                 @Override
                 public void checkServerTrusted(X509Certificate[] chain, String authType)
                         throws CertificateException {
-                    throw new CertificateException("this channel has no https endpoint");
+                    throw new CertificateException(REFUSAL);
                 }
 
                 @Override
@@ -479,8 +477,7 @@ public final class EngineChannel implements Runnable {
         int keep = fresh.indexOf(at); // stay on a node that is still live: no needless switch
         LOG.info("engine endpoints now {} (were {}){}", fresh, endpoints,
                 keep >= 0 ? "" : "; " + at + " left the list, switching to " + fresh.get(0));
-        if (!httpSpeaksTls && anyTls(fresh)) { // its client refuses TLS: one that speaks it, from now on
-            httpSpeaksTls = true;
+        if (!speaksTls() && anyTls(fresh)) { // its client refuses TLS: one that speaks it, from now on
             http = client(true, connectTimeout);
         }
         endpoints = List.copyOf(fresh);
